@@ -1,0 +1,1 @@
+"""The ``polyinfra`` command line: one module per command, each a thin layer over the library."""

@@ -1,0 +1,8 @@
+"""Consoles for command output (stdout) and messages (stderr)."""
+
+from __future__ import annotations
+
+from rich.console import Console
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)

@@ -1,0 +1,288 @@
+"""Position-keeping YAML loader built on ruamel.yaml's round-trip parser."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import DuplicateKeyError
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from polyinfra.errors import UserError
+from polyinfra.positions import Position
+
+KeyPath = tuple[str | int, ...]
+
+#: How many values one document may expand to once aliases are resolved. A legitimate stack
+#: file or manifest has a few thousand; an alias bomb has billions.
+MAX_NODES = 200_000
+
+
+@dataclass(frozen=True)
+class YamlDocument:
+    """One YAML document: plain data plus where each key and value stands in the file.
+
+    ``key_positions`` maps the path of a mapping entry to the position of its key;
+    ``value_positions`` maps every path (mapping values and sequence items) to the position of
+    the value. Values reached through an alias point at the anchored text, which is what the
+    user edits.
+    """
+
+    path: Path
+    data: Any
+    index: int = 0
+    key_positions: dict[KeyPath, Position] = field(default_factory=dict, repr=False)
+    value_positions: dict[KeyPath, Position] = field(default_factory=dict, repr=False)
+    start: Position | None = None
+
+    def position(self, path: KeyPath = (), *, value: bool = False) -> Position:
+        """Position of ``path`` (its key, or its value with ``value=True``).
+
+        Falls back to the nearest ancestor that has one, then to the document start.
+        """
+        probe = tuple(path)
+        while probe:
+            table = self.value_positions if value else self.key_positions
+            found = table.get(probe) or self.value_positions.get(probe)
+            if found is not None:
+                return found
+            probe = probe[:-1]
+        return self.start or Position(self.path, 1, 1)
+
+    def get(self, path: KeyPath, default: Any = None) -> Any:
+        """The value at ``path``, or ``default`` when any step is missing."""
+        node = self.data
+        for step in path:
+            in_dict = isinstance(node, dict) and step in node
+            in_list = (
+                isinstance(node, list) and isinstance(step, int) and -len(node) <= step < len(node)
+            )
+            if in_dict or in_list:
+                node = node[step]
+            else:
+                return default
+        return node
+
+
+def format_path(path: KeyPath) -> str:
+    """``("a", 0, "b")`` -> ``a[0].b``."""
+    text = ""
+    for step in path:
+        if isinstance(step, int):
+            text += f"[{step}]"
+        else:
+            text += ("." if text else "") + str(step)
+    return text
+
+
+def _yaml() -> YAML:
+    yaml = YAML(typ="rt")
+    yaml.allow_duplicate_keys = False
+    return yaml
+
+
+def load_file(path: Path) -> YamlDocument:
+    """Load a single-document YAML file. Empty files give ``data=None``."""
+    docs = load_all_file(path)
+    if len(docs) > 1:
+        raise UserError(
+            f"expected one YAML document, found {len(docs)}",
+            position=docs[1].start or Position(path),
+            hint="split the documents into separate files",
+        )
+    return docs[0] if docs else YamlDocument(path=path, data=None)
+
+
+def load_text(text: str, path: Path) -> YamlDocument:
+    """Like :func:`load_file` for text that claims to come from ``path``."""
+    docs = load_all_text(text, path)
+    if len(docs) > 1:
+        raise UserError(
+            f"expected one YAML document, found {len(docs)}",
+            position=docs[1].start or Position(path),
+            hint="split the documents into separate files",
+        )
+    return docs[0] if docs else YamlDocument(path=path, data=None)
+
+
+def load_all_file(path: Path) -> list[YamlDocument]:
+    """Load every document of a YAML file (``---`` separated); empty documents are dropped."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise UserError(f"{path}: file not found") from exc
+    except UnicodeDecodeError as exc:
+        raise UserError(f"{path}: not UTF-8 text ({exc.reason})") from exc
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read: {exc.strerror}") from exc
+    return load_all_text(text, path)
+
+
+def load_all_text(text: str, path: Path) -> list[YamlDocument]:
+    """Parse ``text`` as a YAML stream and convert each document."""
+    yaml = _yaml()
+    documents: list[YamlDocument] = []
+    try:
+        for index, raw in enumerate(yaml.load_all(text)):
+            if raw is None:
+                continue
+            documents.append(_convert(raw, path, index))
+    except DuplicateKeyError as exc:
+        raise _marked_error(exc, path, "duplicate key", "remove or rename one of them") from exc
+    except MarkedYAMLError as exc:
+        raise _marked_error(exc, path, "invalid YAML", "fix the YAML syntax") from exc
+    except YAMLError as exc:
+        raise UserError(f"invalid YAML: {exc}", position=Position(path)) from exc
+    except RecursionError as exc:
+        raise UserError(
+            "YAML nests too deeply (recursive alias?)",
+            position=Position(path),
+            hint="an alias may not refer to a node that contains it",
+        ) from exc
+    return documents
+
+
+def _marked_error(exc: MarkedYAMLError, path: Path, what: str, hint: str) -> UserError:
+    mark = exc.problem_mark or exc.context_mark
+    position = Position(path, mark.line + 1, mark.column + 1) if mark else Position(path)
+    problem = (exc.problem or "").strip()
+    context = (exc.context or "").strip()
+    detail = "; ".join(part for part in (context, problem) if part)
+    if isinstance(exc, DuplicateKeyError):
+        detail = problem or detail
+    return UserError(f"{what}: {detail}" if detail else what, position=position, hint=hint)
+
+
+class _Converter:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.count = 0
+        self.key_positions: dict[KeyPath, Position] = {}
+        self.value_positions: dict[KeyPath, Position] = {}
+        self.first_bomb_position: Position | None = None
+
+    def pos(self, line: int | None, col: int | None) -> Position:
+        if line is None:
+            return Position(self.path)
+        return Position(self.path, line + 1, (col or 0) + 1)
+
+    def tick(self, where: KeyPath) -> None:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise UserError(
+                f"YAML expands to more than {MAX_NODES:,} values once aliases are resolved "
+                "(an alias bomb?)",
+                position=self.value_positions.get(where) or Position(self.path),
+                hint="reduce how many times anchors are repeated through aliases",
+            )
+
+    def convert(self, node: Any, where: KeyPath, depth: int = 0) -> Any:
+        self.tick(where)
+        if depth > 200:
+            raise UserError("YAML nests more than 200 levels deep", position=Position(self.path))
+        if isinstance(node, CommentedMap):
+            return self.convert_map(node, where, depth)
+        if isinstance(node, CommentedSeq):
+            items = []
+            for index, item in enumerate(node):
+                line_col = _safe_item(node, index)
+                if line_col is not None:
+                    self.value_positions[(*where, index)] = self.pos(*line_col)
+                items.append(self.convert(item, (*where, index), depth + 1))
+            return items
+        return _scalar(node)
+
+    def convert_map(self, node: CommentedMap, where: KeyPath, depth: int) -> dict[Any, Any]:
+        result: dict[Any, Any] = {}
+        for key, value in node.items():
+            plain_key = _scalar(key)
+            here = (*where, plain_key)
+            owner = _owner_of(node, key)
+            key_lc = _safe_key(owner, key)
+            value_lc = _safe_value(owner, key)
+            if key_lc is not None:
+                self.key_positions[here] = self.pos(*key_lc)
+            if value_lc is not None:
+                self.value_positions[here] = self.pos(*value_lc)
+            result[plain_key] = self.convert(value, here, depth + 1)
+        return result
+
+
+def _owner_of(node: CommentedMap, key: Any) -> CommentedMap:
+    """The mapping that literally holds ``key``: ``node`` or one of its merge (``<<``) sources."""
+    if key in getattr(node.lc, "data", {}) or not getattr(node, "merge", None):
+        return node
+    for source in _merge_sources(node):
+        if isinstance(source, CommentedMap) and key in source:
+            return _owner_of(source, key)
+    return node
+
+
+def _merge_sources(node: CommentedMap) -> Iterator[Any]:
+    for entry in node.merge:
+        # older ruamel releases keep (index, mapping) pairs, newer ones the mappings
+        yield entry[1] if isinstance(entry, tuple) else entry
+
+
+def _safe_key(node: CommentedMap, key: Any) -> tuple[int, int] | None:
+    try:
+        line, col = node.lc.key(key)
+    except (KeyError, TypeError, AttributeError):
+        return None
+    return int(line), int(col)
+
+
+def _safe_value(node: CommentedMap, key: Any) -> tuple[int, int] | None:
+    try:
+        line, col = node.lc.value(key)
+    except (KeyError, TypeError, AttributeError):
+        return None
+    return int(line), int(col)
+
+
+def _safe_item(node: CommentedSeq, index: int) -> tuple[int, int] | None:
+    try:
+        line, col = node.lc.item(index)
+    except (KeyError, TypeError, AttributeError, IndexError):
+        return None
+    return int(line), int(col)
+
+
+def _scalar(node: Any) -> Any:
+    """ruamel scalar subclasses -> plain Python values."""
+    if node is None or isinstance(node, bool):
+        return node
+    if isinstance(node, str):
+        return str(node)
+    if isinstance(node, int):
+        return int(node)
+    if isinstance(node, float):
+        return float(node)
+    if isinstance(node, datetime.datetime | datetime.date):
+        return node.isoformat()
+    value = getattr(node, "value", None)  # TaggedScalar
+    if value is not None:
+        return _scalar(value)
+    return node
+
+
+def _convert(raw: Any, path: Path, index: int) -> YamlDocument:
+    converter = _Converter(path)
+    start: Position | None = None
+    lc = getattr(raw, "lc", None)
+    if lc is not None and getattr(lc, "line", None) is not None:
+        start = Position(path, int(lc.line) + 1, int(lc.col or 0) + 1)
+    data = converter.convert(raw, ())
+    return YamlDocument(
+        path=path,
+        data=data,
+        index=index,
+        key_positions=converter.key_positions,
+        value_positions=converter.value_positions,
+        start=start,
+    )
