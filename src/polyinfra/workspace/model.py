@@ -1,0 +1,105 @@
+"""The parts of a Polylith workspace that polyinfra works with, as frozen dataclasses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+BrickKind = Literal["base", "component"]
+AppKind = Literal["service", "job", "function"]
+
+#: Folder names under ``infrastructure/`` that hold Kustomize apps, and the kind of each.
+#: The first three are the spec's names, the last three the newer convention.
+APP_KIND_DIRS: dict[str, AppKind] = {
+    "cloudrun": "service",
+    "cloudrunjob": "job",
+    "cloudfunction": "function",
+    "cloudrun_service": "service",
+    "cloudrun_job": "job",
+    "cloudrun_function": "function",
+}
+
+
+def normalize_name(name: str) -> str:
+    """Names compare with ``-`` and ``_`` alike and case-insensitively.
+
+    >>> normalize_name("Inventory-API") == normalize_name("inventory_api")
+    True
+    """
+    return name.lower().replace("-", "_")
+
+
+@dataclass(frozen=True)
+class Brick:
+    """A base or component. ``rel`` is its root-relative posix path (the key in
+    ``Workspace.bricks`` and in ``Project.bricks``)."""
+
+    name: str
+    kind: BrickKind
+    path: Path
+    rel: str
+
+
+@dataclass(frozen=True)
+class Project:
+    """A folder under ``projects/`` and the bricks its ``pyproject.toml`` includes."""
+
+    name: str
+    path: Path
+    pyproject: Path
+    package_name: str | None
+    bricks: tuple[str, ...]
+    dockerfile: Path | None
+
+
+@dataclass(frozen=True)
+class Overlay:
+    """A Kustomize overlay: one environment of an app."""
+
+    env: str
+    path: Path
+
+    @property
+    def kustomization(self) -> Path:
+        return kustomization_file(self.path) or self.path / "kustomization.yaml"
+
+
+@dataclass(frozen=True)
+class App:
+    """A Cloud Run service, job or function defined by a Kustomize base and overlays."""
+
+    name: str
+    kind: AppKind
+    path: Path
+    base: Path
+    overlays: dict[str, Overlay]
+    project: str | None
+    kind_dir: str
+
+    @property
+    def environments(self) -> tuple[str, ...]:
+        return tuple(sorted(self.overlays))
+
+
+@dataclass(frozen=True)
+class PulumiProgram:
+    """A folder holding ``Pulumi.yaml`` and its ``Pulumi.<stack>.yaml`` stack files."""
+
+    path: Path
+    project_file: Path
+    name: str
+    runtime: str
+    stacks: dict[str, Path] = field(default_factory=dict)
+
+
+KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+
+
+def kustomization_file(folder: Path) -> Path | None:
+    """The kustomization file in ``folder`` under any of the names kustomize accepts."""
+    for name in KUSTOMIZATION_NAMES:
+        candidate = folder / name
+        if candidate.is_file():
+            return candidate
+    return None

@@ -1,0 +1,127 @@
+"""``Workspace``: a discovered Polylith workspace and its ``infrastructure/`` folder."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from polyinfra.errors import UserError
+from polyinfra.positions import Position
+from polyinfra.suggest import did_you_mean
+from polyinfra.workspace import discover
+from polyinfra.workspace.model import App, Brick, Project, PulumiProgram
+from polyinfra.workspace.settings import Settings
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """Everything polyinfra knows about a workspace, read once per command."""
+
+    root: Path
+    namespace: str
+    theme: str
+    projects: dict[str, Project]
+    bricks: dict[str, Brick]
+    uv_members: tuple[str, ...]
+    uv_excludes: tuple[str, ...]
+    infrastructure: Path
+    infra_pyproject: Path | None
+    programs: tuple[PulumiProgram, ...]
+    apps: dict[str, App]
+    settings: Settings
+
+    @classmethod
+    def discover(cls, path: Path | str = ".") -> Workspace:
+        """Read the workspace that contains ``path`` (any folder inside it)."""
+        root = discover.find_root(Path(path))
+        config, source = discover.read_polylith_config(root)
+        namespace = discover.read_namespace(config, source)
+        structure = config.get("structure", {})
+        theme = str(structure.get("theme", "tdd")) if isinstance(structure, dict) else "tdd"
+        bricks = discover.discover_bricks(root, namespace, theme)
+        projects = discover.discover_projects(root, bricks)
+        members, excludes = discover.read_uv_workspace(root)
+        infrastructure = root / "infrastructure"
+        infra_pyproject = infrastructure / "pyproject.toml"
+        pyproject = infra_pyproject if infra_pyproject.is_file() else None
+        settings = discover.read_settings(pyproject)
+        has_infra = infrastructure.is_dir()
+        programs = discover.discover_programs(infrastructure) if has_infra else ()
+        apps = (
+            discover.discover_apps(infrastructure, projects, settings, pyproject)
+            if has_infra
+            else {}
+        )
+        return cls(
+            root=root,
+            namespace=namespace,
+            theme=theme,
+            projects=projects,
+            bricks=bricks,
+            uv_members=members,
+            uv_excludes=excludes,
+            infrastructure=infrastructure,
+            infra_pyproject=pyproject,
+            programs=programs,
+            apps=apps,
+            settings=settings,
+        )
+
+    @property
+    def program(self) -> PulumiProgram:
+        """The workspace's one Pulumi program."""
+        if not self.programs:
+            raise UserError(
+                f"no Pulumi program under {self.infrastructure}: no Pulumi.yaml found",
+                position=Position(self.infrastructure),
+                hint="run `polyinfra init` to create infrastructure/pulumi/",
+            )
+        if len(self.programs) > 1:
+            found = ", ".join(str(p.project_file) for p in self.programs)
+            raise UserError(
+                f"more than one Pulumi program under {self.infrastructure}: {found}",
+                hint="keep one Pulumi program per workspace, or pass its folder explicitly",
+            )
+        return self.programs[0]
+
+    def stack_for_env(self, env: str) -> str:
+        """The Pulumi stack that backs environment (overlay) ``env``."""
+        return self.settings.environments.get(env, env)
+
+    def env_for_stack(self, stack: str) -> str:
+        """The environment (overlay name) that stack ``stack`` backs."""
+        for env, mapped in self.settings.environments.items():
+            if mapped == stack:
+                return env
+        return stack
+
+    @property
+    def environments(self) -> tuple[str, ...]:
+        """Every environment that some app has an overlay for, sorted."""
+        return tuple(sorted({env for app in self.apps.values() for env in app.overlays}))
+
+    def app(self, name: str) -> App:
+        """The app called ``name``, or a UserError listing the known ones."""
+        try:
+            return self.apps[name]
+        except KeyError:
+            known = ", ".join(self.apps) or "none"
+            raise UserError(
+                f"no app named {name!r}{did_you_mean(name, self.apps)}; apps: {known}",
+                hint="app names are the folder names under infrastructure/cloudrun*/",
+            ) from None
+
+    def select_apps(self, names: Iterable[str]) -> list[App]:
+        """The named apps in the order given, or every app when ``names`` is empty."""
+        wanted = list(names)
+        if not wanted:
+            return list(self.apps.values())
+        return [self.app(name) for name in wanted]
+
+    def rel(self, path: Path) -> str:
+        """``path`` relative to the workspace root, as posix text (for messages and output)."""
+        try:
+            return path.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return str(path)
