@@ -1,0 +1,3 @@
+from data_platform.dmd_ingest.core import main
+
+__all__ = ["main"]

@@ -1,0 +1,3 @@
+from data_platform.inventory_api.core import app
+
+__all__ = ["app"]

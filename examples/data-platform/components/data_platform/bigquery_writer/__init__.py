@@ -1,0 +1,3 @@
+from data_platform.bigquery_writer.core import write_rows
+
+__all__ = ["write_rows"]

@@ -1,0 +1,3 @@
+from data_platform.log.core import get_logger
+
+__all__ = ["get_logger"]

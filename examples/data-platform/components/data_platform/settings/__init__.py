@@ -1,0 +1,3 @@
+from data_platform.settings.core import Settings, load_settings
+
+__all__ = ["Settings", "load_settings"]

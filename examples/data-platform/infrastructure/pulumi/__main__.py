@@ -1,0 +1,5 @@
+"""Foundation stack: every resource comes from the Pulumi.<stack>.yaml config."""
+
+from polyinfra.foundation import run
+
+run()
