@@ -1,0 +1,130 @@
+"""What rules read: manifests with source positions, files that would not load, settings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+from polyinfra.checks.settings import RulesSettings
+from polyinfra.positions import Position
+from polyinfra.yamlio import KeyPath, YamlDocument
+
+T = TypeVar("T")
+
+SERVICE_API = "serving.knative.dev/v1"
+JOB_API = "run.googleapis.com/v1"
+
+
+class SourceLookup(Protocol):
+    """Where a field of a rendered object was written: the base or overlay file the user edits.
+
+    Returns None when the field has no known source (the caller falls back to the rendered text).
+    """
+
+    def __call__(self, path: KeyPath, *, value: bool = False) -> Position | None: ...
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """One Kubernetes-style object: a YAML document of a plain file or of a rendered app.
+
+    ``source`` maps a key path to the file the user edits; without it positions are those of
+    ``document`` itself. ``rendered`` is True for kustomize output with placeholders replaced.
+    """
+
+    document: YamlDocument
+    source: SourceLookup | None = None
+    app: str | None = None
+    env: str | None = None
+    rendered: bool = False
+
+    @property
+    def data(self) -> Any:
+        return self.document.data
+
+    @property
+    def kind(self) -> str | None:
+        value = self.document.get(("kind",))
+        return value if isinstance(value, str) else None
+
+    @property
+    def api_version(self) -> str | None:
+        value = self.document.get(("apiVersion",))
+        return value if isinstance(value, str) else None
+
+    @property
+    def is_service(self) -> bool:
+        return self.kind == "Service" and self.api_version == SERVICE_API
+
+    @property
+    def is_job(self) -> bool:
+        return self.kind == "Job" and self.api_version == JOB_API
+
+    @property
+    def name(self) -> str:
+        value = self.document.get(("metadata", "name"))
+        return value if isinstance(value, str) else "<unnamed>"
+
+    def get(self, path: KeyPath, default: Any = None) -> Any:
+        return self.document.get(path, default)
+
+    def position(self, path: KeyPath = (), *, value: bool = False) -> Position:
+        """Position of ``path`` in the file the user edits (key, or value with ``value=True``)."""
+        if self.source is not None:
+            found = self.source(path, value=value)
+            if found is not None:
+                return found
+        return self.document.position(path, value=value)
+
+
+@dataclass(frozen=True)
+class UnreadableInput:
+    """An input file that could not be loaded (not UTF-8, not YAML): reported, not raised."""
+
+    position: Position
+    message: str
+    hint: str | None = None
+
+
+@dataclass
+class CheckContext:
+    """Everything rules may read. Built once per command; rules never re-read files.
+
+    ``shared`` memoizes work several rules need (e.g. one schema walk per manifest).
+    """
+
+    manifests: tuple[Manifest, ...] = ()
+    unreadable: tuple[UnreadableInput, ...] = ()
+    settings: RulesSettings = field(default_factory=RulesSettings)
+    _shared: dict[Callable[..., Any], Any] = field(default_factory=dict, repr=False)
+
+    def shared(self, compute: Callable[[CheckContext], T]) -> T:
+        """``compute(self)``, computed once per context however many rules ask."""
+        if compute not in self._shared:
+            self._shared[compute] = compute(self)
+        result: T = self._shared[compute]
+        return result
+
+    def services(self) -> Iterator[Manifest]:
+        return (m for m in self.manifests if m.is_service)
+
+    def jobs(self) -> Iterator[Manifest]:
+        return (m for m in self.manifests if m.is_job)
+
+    def cloud_run(self) -> Iterator[Manifest]:
+        """Services and jobs."""
+        return (m for m in self.manifests if m.is_service or m.is_job)
+
+
+def manifests_from_file(path: Path) -> tuple[tuple[Manifest, ...], UnreadableInput | None]:
+    """Load every document of a plain manifest file; a load failure becomes an UnreadableInput."""
+    from polyinfra.errors import UserError
+    from polyinfra.yamlio import load_all_file
+
+    try:
+        documents = load_all_file(path)
+    except UserError as exc:
+        return (), UnreadableInput(exc.position or Position(path), exc.message, exc.hint)
+    return tuple(Manifest(document=doc) for doc in documents), None

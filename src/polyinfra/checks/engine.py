@@ -1,0 +1,162 @@
+"""Runs rules over a context: select/ignore, levels, disable comments and settings, sorting."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from polyinfra.checks.context import CheckContext
+from polyinfra.checks.problem import Level, Problem
+from polyinfra.checks.rule import Rule
+from polyinfra.checks.settings import RulesSettings
+from polyinfra.errors import PolyinfraError, UserError
+from polyinfra.suggest import did_you_mean
+
+_DISABLE = re.compile(r"#\s*polyinfra:\s*disable=([\w/,\s.-]+)")
+_DISABLE_FILE = re.compile(r"#\s*polyinfra:\s*disable-file=([\w/,\s.-]+)")
+
+
+def matches(rule_id: str, pattern: str) -> bool:
+    """A pattern names one rule (``cloudrun/probe-limits``), a namespace (``cloudrun``) or
+    ``all``.
+
+    >>> matches("cloudrun/probe-limits", "cloudrun")
+    True
+    >>> matches("cloudrun/probe-limits", "cloudrun/probe")
+    False
+    """
+    pattern = pattern.strip()
+    return pattern in ("all", rule_id) or rule_id.startswith(pattern.rstrip("/") + "/")
+
+
+def check_patterns(patterns: Iterable[str], rules: Sequence[Rule], where: str) -> None:
+    """UserError for a pattern that names no rule (a typo would silently disable nothing)."""
+    ids = [rule.ID for rule in rules]
+    bad = [p for p in patterns if not any(matches(i, p) for i in ids)]
+    if bad:
+        errors = [
+            UserError(
+                f"{where}: {p!r} names no rule{did_you_mean(p, ids)}",
+                hint="run 'polyinfra lint --list-rules' to see every rule id",
+            )
+            for p in bad
+        ]
+        raise errors[0] if len(errors) == 1 else UserError("\n".join(e.render() for e in errors))
+
+
+def select_rules(
+    rules: Sequence[Rule],
+    *,
+    select: Sequence[str] = (),
+    ignore: Sequence[str] = (),
+    settings: RulesSettings | None = None,
+) -> list[Rule]:
+    """The rules that run: all (or those ``select`` names) minus ``ignore`` and disabled ones."""
+    settings = settings or RulesSettings()
+    check_patterns(select, rules, "--select")
+    check_patterns(ignore, rules, "--ignore")
+    check_patterns(settings.disable, rules, "[tool.polyinfra.rules] disable")
+    check_patterns(settings.levels, rules, "[tool.polyinfra.rules] levels")
+    chosen = []
+    for rule in rules:
+        if select and not any(matches(rule.ID, p) for p in select):
+            continue
+        if any(matches(rule.ID, p) for p in (*ignore, *settings.disable)):
+            continue
+        chosen.append(rule)
+    return chosen
+
+
+def level_of(rule: Rule, settings: RulesSettings) -> Level:
+    """The rule's level: the most specific ``levels`` entry, else its default ``LEVEL``."""
+    best: tuple[int, Level] | None = None
+    for pattern, name in settings.levels.items():
+        if matches(rule.ID, pattern):
+            specificity = len(pattern) if pattern != "all" else 0
+            if best is None or specificity > best[0]:
+                best = (specificity, Level.parse(name))
+    return best[1] if best else rule.LEVEL
+
+
+class _Disables:
+    """Disable comments, read once per file from the file the problem points at."""
+
+    def __init__(self) -> None:
+        self._lines: dict[Path, list[str]] = {}
+        self._file_wide: dict[Path, set[str]] = {}
+
+    def _load(self, path: Path) -> list[str]:
+        if path not in self._lines:
+            try:
+                lines = path.read_text(encoding="utf-8").splitlines()
+            except (OSError, UnicodeDecodeError):
+                lines = []
+            self._lines[path] = lines
+            wide: set[str] = set()
+            for line in lines:
+                for found in _DISABLE_FILE.finditer(line):
+                    wide.update(_ids(found.group(1)))
+            self._file_wide[path] = wide
+        return self._lines[path]
+
+    def disabled(self, problem: Problem) -> bool:
+        path = problem.position.file
+        lines = self._load(path)
+        if any(matches(problem.rule, p) for p in self._file_wide[path]):
+            return True
+        line = problem.position.line
+        if not 1 <= line <= len(lines):
+            return False
+        candidates = [lines[line - 1]]
+        # the line above counts only when it is a comment of its own, so a disable written at
+        # the end of one field does not also silence the next one
+        if line >= 2 and lines[line - 2].lstrip().startswith("#"):
+            candidates.append(lines[line - 2])
+        for text in candidates:
+            for found in _DISABLE.finditer(text):
+                if any(matches(problem.rule, p) for p in _ids(found.group(1))):
+                    return True
+        return False
+
+
+def _ids(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def run(
+    ctx: CheckContext,
+    rules: Sequence[Rule],
+    *,
+    select: Sequence[str] = (),
+    ignore: Sequence[str] = (),
+    settings: RulesSettings | None = None,
+) -> list[Problem]:
+    """Run the selected rules over ``ctx``; problems get their levels, disables apply, sorted.
+
+    ``settings`` defaults to ``ctx.settings``. Duplicate problems (one overlay line reached
+    through several rendered objects) are reported once.
+    """
+    settings = settings or ctx.settings
+    disables = _Disables()
+    found: set[Problem] = set()
+    for rule in select_rules(rules, select=select, ignore=ignore, settings=settings):
+        level = level_of(rule, settings)
+        for problem in rule.check(ctx):
+            if problem.rule != rule.ID:
+                raise PolyinfraError(f"rule {rule.ID} reported a problem as {problem.rule}")
+            if disables.disabled(problem):
+                continue
+            found.add(dataclasses.replace(problem, level=level))
+    return sorted(found, key=_sort_key)
+
+
+def _sort_key(problem: Problem) -> tuple[object, ...]:
+    # hints may be None: keep them out of the comparison's way
+    return (problem.position, problem.rule, problem.message, problem.level, problem.hint or "")
+
+
+def worst(problems: Iterable[Problem]) -> Level | None:
+    """The highest level among ``problems``, None when there are none."""
+    return max((p.level for p in problems), default=None)

@@ -1,0 +1,45 @@
+"""What a rule reports: a :class:`Problem` at a position, with a :class:`Level`."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from polyinfra.positions import Position
+
+
+class Level(enum.IntEnum):
+    """How serious a problem is. Only ``ERROR`` makes ``lint``/``check`` exit 1."""
+
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    @property
+    def label(self) -> str:
+        """``error``, ``warning`` or ``info``: how settings and reports spell it."""
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Level:
+        """``"warning"`` -> ``Level.WARNING`` (case-insensitive)."""
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            choices = ", ".join(level.label for level in cls)
+            raise ValueError(f"unknown level {text!r}: expected one of {choices}") from None
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One finding. Ordered by position first, then rule id.
+
+    ``position`` names the file the user edits (the base or overlay, not the rendered output).
+    ``level`` is stamped by the engine from the rule's ``LEVEL`` and the settings; rules leave it.
+    """
+
+    position: Position
+    rule: str
+    message: str
+    level: Level = Level.ERROR
+    hint: str | None = None

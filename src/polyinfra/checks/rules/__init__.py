@@ -1,0 +1,1 @@
+"""Rules, grouped by subject; the registry lists them all."""

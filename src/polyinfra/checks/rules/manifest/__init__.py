@@ -1,0 +1,1 @@
+"""Rules about the input files themselves: unreadable YAML, unrendered templates."""
