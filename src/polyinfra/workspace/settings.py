@@ -20,6 +20,96 @@ class AppSettings(BaseModel):
     )
 
 
+DEFAULT_IGNORE = (
+    "*.md",
+    "docs/**",
+    "LICENSE",
+    ".gitignore",
+    ".github/CODEOWNERS",
+    ".github/ISSUE_TEMPLATE/**",
+    "test/**",
+    "development/**",
+)
+DEFAULT_GLOBAL_FILES = (
+    "uv.lock",
+    "pyproject.toml",
+    "workspace.toml",
+    ".python-version",
+    "Dockerfile",
+    ".dockerignore",
+)
+
+
+class AffectedSettings(BaseModel):
+    """``[tool.polyinfra.affected]``: how changed paths map to what must be delivered."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ignore: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_IGNORE),
+        description="Glob patterns of paths that affect nothing (documentation, tests, files "
+        "no image or stack reads). A pattern without '/' matches the file name anywhere; '**' "
+        "spans folders. Workflow files under .github/workflows/ are not ignored by default: "
+        "a change to the delivery pipeline redeploys everything through the new pipeline.",
+    )
+    global_files: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_GLOBAL_FILES),
+        description="Glob patterns of root files every project's image is built from; a "
+        "change affects every project (uv.lock is narrowed to the changed packages' users).",
+    )
+
+
+class CiWorkflowNames(BaseModel):
+    """``[tool.polyinfra.ci.workflows]``: the ``name:`` of each generated workflow."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    check: str = "Check"
+    provision: str = "Infrastructure Provision"
+    deploy: str = "Deploy"
+    sandbox_deploy: str = "Sandbox Deploy"
+
+
+class CiSettings(BaseModel):
+    """``[tool.polyinfra.ci]``: inputs of the generated GitHub Actions workflows.
+
+    GCP values are read from GitHub variables (``vars.<NAME>``), so each GitHub environment
+    can hold its own; the settings name those variables.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    workflows: CiWorkflowNames = Field(default_factory=CiWorkflowNames)
+    main_branch: str = "main"
+    runs_on: str = "ubuntu-latest"
+    production_environment: str = Field(
+        default="production",
+        description="Environment (overlay) deployed on push to main; also the protected "
+        "GitHub environment (add required reviewers to it) that production jobs run in.",
+    )
+    sandbox_environment: str = "sandbox"
+    provision_label: str = "provision infrastructure"
+    sandbox_deploy_label: str = "sandbox deploy"
+    python_version_file: str = "pyproject.toml"
+    uv_version: str = "0.7.8"
+    tool_project: str = Field(
+        default="infrastructure",
+        description="Folder of the uv project that has polyinfra as a dependency; CI runs "
+        "`uv sync --frozen` there and puts its .venv/bin on PATH.",
+    )
+    region_variable: str = "REGION"
+    project_id_variable: str = "GCP_PROJECT_ID"
+    workload_identity_provider_variable: str = "WIF_PROVIDER"
+    service_account_variable: str = "WIF_SERVICE_ACCOUNT"
+    image_registry_variable: str = Field(
+        default="IMAGE_REGISTRY",
+        description="Variable holding the image repository prefix, e.g. "
+        "asia-southeast1-docker.pkg.dev/my-project/apps; images are <prefix>/<project>:<version>.",
+    )
+    pulumi_backend_variable: str = "PULUMI_BACKEND_URL"
+    pulumi_passphrase_secret: str = "PULUMI_CONFIG_PASSPHRASE"
+
+
 class Settings(BaseModel):
     """The whole ``[tool.polyinfra]`` table."""
 
@@ -30,3 +120,5 @@ class Settings(BaseModel):
         default_factory=dict,
         description="Overlay (environment) name -> Pulumi stack name, where they differ.",
     )
+    affected: AffectedSettings = Field(default_factory=AffectedSettings)
+    ci: CiSettings = Field(default_factory=CiSettings)
