@@ -1,6 +1,6 @@
 """HTTP API over current stock levels."""
 
-from flask import Flask, jsonify, request
+from flask import Flask, Response, jsonify, request
 
 from data_platform.inventory import StockMovement, apply_movements
 from data_platform.log import get_logger
@@ -18,7 +18,7 @@ def health_check() -> tuple[dict[str, str], int]:
 
 
 @app.post("/movements")
-def post_movements():  # type: ignore[no-untyped-def]
+def post_movements() -> Response:
     global _levels
     movements = [StockMovement(**item) for item in request.get_json()["movements"]]
     _levels = apply_movements(_levels, movements)
@@ -27,7 +27,7 @@ def post_movements():  # type: ignore[no-untyped-def]
 
 
 @app.get("/stock/<sku>/<location>")
-def get_stock(sku: str, location: str):  # type: ignore[no-untyped-def]
+def get_stock(sku: str, location: str) -> Response:
     return jsonify({"sku": sku, "location": location, "quantity": _levels.get((sku, location), 0)})
 
 

@@ -13,7 +13,9 @@ logger = get_logger(__name__)
 @functions_framework.http
 def handle_stock_event(request: Request) -> tuple[dict[str, int], int]:
     event = request.get_json()
-    movement = StockMovement(sku=event["sku"], location=event["location"], quantity=event["quantity"])
+    movement = StockMovement(
+        sku=event["sku"], location=event["location"], quantity=event["quantity"]
+    )
     levels = apply_movements({}, [movement])
     logger.info(
         "stock event received",
