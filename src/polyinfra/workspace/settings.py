@@ -122,3 +122,14 @@ class Settings(BaseModel):
     )
     affected: AffectedSettings = Field(default_factory=AffectedSettings)
     ci: CiSettings = Field(default_factory=CiSettings)
+    placeholders: dict[str, dict[str, str]] = Field(
+        default_factory=dict,
+        description="Environment -> {PLACEHOLDER: value}: extra placeholders `polyinfra render` "
+        "replaces in the kustomize output, like VERSION_PLACEHOLDER, e.g. "
+        '[tool.polyinfra.placeholders.production] GCP_REGION_ABBREV_PLACEHOLDER = "ase1".',
+    )
+    allow_remote_resources: bool = Field(
+        default=False,
+        description="Let kustomizations load remote resources (URLs, git repositories). Off by "
+        "default: a render must depend only on files in the workspace.",
+    )
