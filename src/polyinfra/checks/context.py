@@ -5,11 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from polyinfra.checks.settings import RulesSettings
 from polyinfra.positions import Position
 from polyinfra.yamlio import KeyPath, YamlDocument
+
+if TYPE_CHECKING:
+    from polyinfra.checks.stacks import StackFile
+    from polyinfra.workspace import Workspace
 
 T = TypeVar("T")
 
@@ -98,6 +102,11 @@ class CheckContext:
     manifests: tuple[Manifest, ...] = ()
     unreadable: tuple[UnreadableInput, ...] = ()
     settings: RulesSettings = field(default_factory=RulesSettings)
+    # what `check` adds: the workspace, one stack file per environment checked, and the
+    # foundation plan of each stack (keyed by stack name) when it could be computed
+    workspace: Workspace | None = None
+    stacks: tuple[StackFile, ...] = ()
+    plans: dict[str, Any] = field(default_factory=dict)
     _shared: dict[Callable[..., Any], Any] = field(default_factory=dict, repr=False)
 
     def shared(self, compute: Callable[[CheckContext], T]) -> T:
@@ -106,6 +115,10 @@ class CheckContext:
             self._shared[compute] = compute(self)
         result: T = self._shared[compute]
         return result
+
+    def stack_for_env(self, env: str) -> StackFile | None:
+        """The stack file checked for environment ``env``, if any."""
+        return next((s for s in self.stacks if s.env == env), None)
 
     def services(self) -> Iterator[Manifest]:
         return (m for m in self.manifests if m.is_service)
