@@ -1,0 +1,255 @@
+"""One object: replace semantics (get, create or replace), waiting for readiness, job executions."""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from polyinfra.deploy.client import (
+    CloudRunClient,
+    CloudRunError,
+    ConflictError,
+    JsonObject,
+    ObjectRef,
+    TransientError,
+)
+from polyinfra.deploy.diff import diff_objects
+
+VERSION_ANNOTATION = "polyinfra.dev/version"
+VERSION_LABEL = "polyinfra-version"
+_LABEL_VALUE = re.compile(r"^[a-z0-9_-]{0,63}$")
+
+Progress = Callable[[str], None]
+
+
+class DeployFailed(Exception):
+    """The object did not become ready, or its execution failed; ``str()`` says why."""
+
+
+class WaitTimeout(DeployFailed):
+    """The object was still rolling out when the timeout ran out."""
+
+
+@dataclass(frozen=True)
+class Applied:
+    """The result of create-or-replace: what was done and the object the server answered."""
+
+    action: Literal["created", "replaced"]
+    obj: JsonObject
+
+    @property
+    def generation(self) -> int:
+        return int(self.obj.get("metadata", {}).get("generation", 0))
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """Where a rollout stands, from one GET."""
+
+    done: bool
+    ready: bool
+    message: str = ""
+    reason: str = ""
+    revision: str = ""
+
+
+def label_safe(value: str) -> bool:
+    """True when ``value`` is a valid Google Cloud label value as it is."""
+    return bool(_LABEL_VALUE.match(value))
+
+
+def stamp_version(manifest: JsonObject, version: str) -> JsonObject:
+    """A copy of ``manifest`` whose revision template carries ``version``.
+
+    The annotation always; the label only when the version is a valid label value. A changed
+    template makes Cloud Run cut a new revision even when nothing else changed (e.g. a secret).
+    """
+    stamped = copy.deepcopy(manifest)
+    template = stamped.setdefault("spec", {}).setdefault("template", {})
+    metadata = template.setdefault("metadata", {})
+    annotations = metadata.get("annotations") or {}
+    annotations[VERSION_ANNOTATION] = version
+    metadata["annotations"] = annotations
+    if label_safe(version):
+        labels = metadata.get("labels") or {}
+        labels[VERSION_LABEL] = version
+        metadata["labels"] = labels
+    return stamped
+
+
+def matches(live: JsonObject, desired: JsonObject) -> bool:
+    """True when ``live`` already holds everything ``desired`` says."""
+    return not diff_objects(live, desired)
+
+
+def apply_object(
+    client: CloudRunClient, ref: ObjectRef, desired: JsonObject, *, dry_run: bool = False
+) -> Applied:
+    """Create ``ref`` from ``desired`` or replace it, like ``gcloud run … replace``.
+
+    A replace carries the live ``resourceVersion``, so a concurrent change answers 409 and is
+    reported, never overwritten. When a write's outcome is unknown (connection lost, 5xx, 429)
+    the object is read again before anything is re-sent: a create is never repeated blindly.
+    """
+    attempt = 0
+    sent_version: str | None = None
+    while True:
+        live = client.get(ref)
+        if attempt and live is not None:
+            # The previous write may have landed before its answer was lost.
+            if matches(live, desired):
+                return Applied("created" if sent_version is None else "replaced", live)
+            if sent_version is None or live["metadata"].get("resourceVersion") != sent_version:
+                raise ConflictError(
+                    f"{ref} was changed by someone else while this deploy was writing it; "
+                    "nothing was overwritten. Check who else deploys it, then run the deploy "
+                    "again",
+                    status=409,
+                )
+        body = copy.deepcopy(desired)
+        body.pop("status", None)
+        try:
+            if live is None:
+                sent_version = None
+                return Applied("created", client.create(ref, body, dry_run=dry_run))
+            sent_version = str(live["metadata"].get("resourceVersion", ""))
+            body.setdefault("metadata", {})["resourceVersion"] = sent_version
+            return Applied("replaced", client.replace(ref, body, dry_run=dry_run))
+        except TransientError as exc:
+            attempt += 1
+            if dry_run or attempt >= client.retry.attempts:
+                raise TransientError(
+                    f"{exc} (gave up after {attempt} attempts)", status=exc.status
+                ) from exc
+            client.pacer.sleep(client.retry.delay(attempt, getattr(exc, "retry_after", None)))
+        except ConflictError as exc:
+            what = "created" if live is None else "changed"
+            raise ConflictError(
+                f"{ref} was {what} by someone else meanwhile (HTTP 409); nothing was "
+                "overwritten. Run the deploy again to apply on top of the current version",
+                status=409,
+            ) from exc
+
+
+def _condition(obj: JsonObject, kind: str) -> dict[str, Any] | None:
+    for condition in obj.get("status", {}).get("conditions", []) or []:
+        if condition.get("type") == kind:
+            return dict(condition)
+    return None
+
+
+def readiness(obj: JsonObject, ref: ObjectRef, generation: int) -> Readiness:
+    """Read one GET: conditions count only once ``observedGeneration`` reaches ``generation``."""
+    status = obj.get("status", {}) or {}
+    observed = int(status.get("observedGeneration") or 0)
+    if observed < generation:
+        return Readiness(False, False, f"waiting for generation {generation}")
+    ready = _condition(obj, "Ready")
+    state = str(ready.get("status", "Unknown")) if ready else "Unknown"
+    message = str(ready.get("message", "")) if ready else ""
+    reason = str(ready.get("reason", "")) if ready else ""
+    if state == "False":
+        return Readiness(True, False, message or "Ready=False without a message", reason)
+    if state == "True":
+        if ref.kind == "Service":
+            created = status.get("latestCreatedRevisionName")
+            latest = status.get("latestReadyRevisionName")
+            if created and created != latest:
+                return Readiness(False, False, f"revision {created} is not ready yet")
+            return Readiness(True, True, revision=str(latest or ""))
+        return Readiness(True, True, revision=ref.name)
+    return Readiness(False, False, message or "deploying", reason)
+
+
+def wait_ready(
+    client: CloudRunClient,
+    ref: ObjectRef,
+    generation: int,
+    *,
+    timeout: float,
+    poll: float = 1.0,
+    first_poll: float = 0.2,
+    progress: Progress | None = None,
+) -> Readiness:
+    """Poll until ``ref`` settles at ``generation``; raise DeployFailed or WaitTimeout."""
+    pacer = client.pacer
+    deadline = pacer.clock() + timeout
+    delay = first_poll
+    while True:
+        live = client.get(ref)
+        if live is None:
+            raise DeployFailed(f"{ref} disappeared while waiting for it to become ready")
+        state = readiness(live, ref, generation)
+        if state.done:
+            if not state.ready:
+                reason = f" (reason: {state.reason})" if state.reason else ""
+                raise DeployFailed(f"Ready=False: {state.message}{reason}")
+            return state
+        if progress is not None:
+            progress(state.message)
+        remaining = deadline - pacer.clock()
+        if remaining <= 0:
+            raise WaitTimeout(
+                f"not ready after {timeout:g}s (last state: {state.message}); it may still "
+                "finish — check the Cloud Run console, or raise --timeout"
+            )
+        pacer.sleep(min(delay, remaining))
+        delay = min(delay * 2, poll)
+
+
+@dataclass(frozen=True)
+class ExecutionResult:
+    name: str
+    succeeded: int
+    failed: int
+    message: str
+
+
+def execute_job(
+    client: CloudRunClient,
+    ref: ObjectRef,
+    *,
+    timeout: float,
+    poll: float = 1.0,
+    first_poll: float = 0.2,
+    progress: Progress | None = None,
+) -> ExecutionResult:
+    """Run the job once and wait for the execution; DeployFailed names the failed tasks."""
+    execution = client.run_job(ref)
+    name = str(execution["metadata"]["name"])
+    pacer = client.pacer
+    deadline = pacer.clock() + timeout
+    delay = first_poll
+    while True:
+        completed = _condition(execution, "Completed")
+        state = str(completed.get("status", "Unknown")) if completed else "Unknown"
+        status = execution.get("status", {}) or {}
+        succeeded = int(status.get("succeededCount") or 0)
+        failed = int(status.get("failedCount") or 0)
+        if state in ("True", "False"):
+            message = str(completed.get("message", "")) if completed else ""
+            if state == "False" or failed:
+                total = int(execution.get("spec", {}).get("taskCount") or succeeded + failed)
+                detail = f": {message}" if message else ""
+                raise DeployFailed(
+                    f"execution {name} failed: {failed} of {total} task(s) failed{detail}"
+                )
+            return ExecutionResult(name, succeeded, failed, message)
+        if progress is not None:
+            progress(f"execution {name} running ({succeeded} task(s) done)")
+        remaining = deadline - pacer.clock()
+        if remaining <= 0:
+            raise WaitTimeout(f"execution {name} still running after {timeout:g}s")
+        pacer.sleep(min(delay, remaining))
+        delay = min(delay * 2, poll)
+        execution = client.get_execution(ref.namespace, name)
+
+
+def describe_error(exc: Exception) -> str:
+    """The one-line meaning of a deploy error."""
+    if isinstance(exc, CloudRunError | DeployFailed):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
