@@ -1,9 +1,101 @@
-"""`polyinfra affected`."""
+"""`polyinfra affected`: what a change touches (foundation stacks, projects, apps), with reasons."""
 
 from __future__ import annotations
 
+import os
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from polyinfra.cli.console import err, out
+from polyinfra.cli.options import DEFAULT_WORKSPACE, WorkspaceOption
+
+
+class Format(StrEnum):
+    text = "text"
+    json = "json"
+    github = "github"
+
+
+class Fallback(StrEnum):
+    none = "none"
+    all = "all"
+
+
+def affected(
+    base: Annotated[
+        str | None,
+        typer.Option(
+            "--base",
+            help="Compare from the merge base of this ref and --head (a branch, tag or SHA).",
+            show_default=False,
+        ),
+    ] = None,
+    head: Annotated[str, typer.Option("--head", help="The revision being delivered.")] = "HEAD",
+    output_format: Annotated[
+        Format,
+        typer.Option(
+            "--format",
+            "-f",
+            help="text, json, or github (key=value lines appended to $GITHUB_OUTPUT when set).",
+        ),
+    ] = Format.text,
+    fallback: Annotated[
+        Fallback,
+        typer.Option(
+            "--fallback",
+            help="On any git failure (missing base, shallow clone): 'none' fails, 'all' "
+            "reports everything as affected.",
+        ),
+    ] = Fallback.none,
+    env: Annotated[
+        str | None,
+        typer.Option(
+            "--env", help="Only apps with an overlay for this environment, and its stack."
+        ),
+    ] = None,
+    everything: Annotated[
+        bool, typer.Option("--all", help="Report everything as affected (no git needed).")
+    ] = False,
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+) -> None:
+    """Show the foundation stacks, Polylith projects and Cloud Run apps a change affects.
+
+    Every entry carries the changed paths that put it there. Apps are marked `rebuild` (image
+    inputs changed) or `redeploy` (only Kustomize manifests changed).
+    """
+    from polyinfra.affected import (
+        find_affected,
+        github_lines,
+        github_outputs,
+        to_json_text,
+        to_text,
+        write_github_output,
+    )
+    from polyinfra.workspace import Workspace
+
+    ws = Workspace.discover(workspace)
+    answer = find_affected(
+        ws, base, head, fallback_all=fallback is Fallback.all, env=env, everything=everything
+    )
+    if output_format is Format.json:
+        out.file.write(to_json_text(answer))
+    elif output_format is Format.github:
+        outputs = github_outputs(answer, ws)
+        target = os.environ.get("GITHUB_OUTPUT")
+        if target:
+            write_github_output(outputs, Path(target))
+            out.file.write(to_text(answer))
+        else:
+            out.file.write(github_lines(outputs))
+    else:
+        out.file.write(to_text(answer))
+    if answer.everything and fallback is Fallback.all and answer.merge_base is None:
+        err.print("warning: git failed; reporting everything as affected (--fallback all)")
 
 
 def register(app: typer.Typer) -> None:
     """Add the command to ``app``."""
+    app.command("affected")(affected)

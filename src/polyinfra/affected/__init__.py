@@ -1,0 +1,33 @@
+"""Change detection: git changes -> affected foundation stacks, projects and apps, with reasons."""
+
+from polyinfra.affected.core import find_affected
+from polyinfra.affected.model import (
+    Affected,
+    AffectedApp,
+    AffectedProject,
+    AffectedStack,
+    Reason,
+    Removed,
+)
+from polyinfra.affected.report import (
+    github_lines,
+    github_outputs,
+    to_json_text,
+    to_text,
+    write_github_output,
+)
+
+__all__ = [
+    "Affected",
+    "AffectedApp",
+    "AffectedProject",
+    "AffectedStack",
+    "Reason",
+    "Removed",
+    "find_affected",
+    "github_lines",
+    "github_outputs",
+    "to_json_text",
+    "to_text",
+    "write_github_output",
+]

@@ -1,0 +1,552 @@
+"""Map the files changed between two commits to the stacks, projects and apps they affect."""
+
+from __future__ import annotations
+
+import posixpath
+import tomllib
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from polyinfra.affected import git
+from polyinfra.affected.git import Change
+from polyinfra.affected.lock import LockProject, lock_impact
+from polyinfra.affected.model import (
+    Affected,
+    AffectedApp,
+    AffectedProject,
+    AffectedStack,
+    AppAction,
+    Reason,
+    Removed,
+)
+from polyinfra.affected.patterns import PathPatterns
+from polyinfra.errors import ToolError, UserError
+from polyinfra.workspace import APP_KIND_DIRS, App, Workspace
+from polyinfra.workspace.imports import brick_imports
+
+LOCK_FILE = "uv.lock"
+BlobReader = Callable[[Iterable[str]], Mapping[str, bytes | None]]
+
+
+def find_affected(
+    ws: Workspace,
+    base: str | None,
+    head: str = "HEAD",
+    *,
+    fallback_all: bool = False,
+    env: str | None = None,
+    everything: bool = False,
+) -> Affected:
+    """What changed between the merge base of ``base`` and ``head`` affects.
+
+    The layout (projects, bricks, apps, stacks) is read from the checkout, which must be at
+    ``head``; the base revision's project files and lock are read from git. Any git failure
+    raises :class:`ToolError` with git's stderr, unless ``fallback_all`` turns it into an
+    answer where everything is affected. ``everything`` asks for that answer directly.
+    """
+    if env is not None and env not in ws.environments:
+        known = ", ".join(ws.environments) or "none"
+        raise UserError(
+            f"unknown environment {env!r}; environments with overlays: {known}",
+            hint="pass an overlay name under infrastructure/cloudrun*/<app>/overlays/",
+        )
+    if everything:
+        return _everything_answer(
+            ws, base or "", head, env, Reason("", "everything was requested (--all)")
+        )
+    if base is None:
+        raise UserError("pass --base REF (or --all to treat everything as affected)")
+    try:
+        base_commit = git.resolve_commit(ws.root, base, "base")
+        head_commit = git.resolve_commit(ws.root, head, "head")
+        checkout = git.resolve_commit(ws.root, "HEAD", "head")
+        if head_commit != checkout:
+            raise UserError(
+                f"--head {head} is {head_commit[:12]} but the checkout is at {checkout[:12]}; "
+                "the workspace layout is read from the checkout",
+                hint=f"check out {head} first (`git switch --detach {head}`) or omit --head",
+            )
+        mb = git.merge_base(ws.root, base_commit, head_commit)
+        changes = git.changed_paths(ws.root, mb, head_commit)
+        return _classify(
+            ws,
+            changes,
+            read_base=lambda paths: git.read_blobs(ws.root, mb, paths),
+            read_head=lambda paths: git.read_blobs(ws.root, head_commit, paths),
+            base=base,
+            head=head,
+            merge_base=mb,
+            head_commit=head_commit,
+            env=env,
+        )
+    except ToolError as exc:
+        if not fallback_all:
+            raise
+        return _everything_answer(
+            ws, base, head, env, Reason("", f"git failed, so everything is affected: {exc}")
+        )
+
+
+@dataclass
+class _Collected:
+    """Mutable tallies while classifying paths; frozen into :class:`Affected` at the end."""
+
+    everything: list[Reason]
+    ignored: list[Reason]
+    bricks: dict[str, list[Reason]]
+    project_paths: dict[str, list[Reason]]
+    all_projects: list[Reason]
+    lock_changed: bool
+    project_pyprojects: set[str]
+    stacks: dict[str, list[Reason]]
+    all_stacks: list[Reason]
+    app_envs: dict[str, dict[str, list[Reason]]]
+    removed_projects: dict[str, list[Reason]]
+    removed_apps: dict[str, list[Reason]]
+    removed_stacks: dict[str, list[Reason]]
+
+
+def _classify(
+    ws: Workspace,
+    changes: list[Change],
+    *,
+    read_base: BlobReader,
+    read_head: BlobReader,
+    base: str,
+    head: str,
+    merge_base: str,
+    head_commit: str,
+    env: str | None,
+) -> Affected:
+    settings = ws.settings.affected
+    ignore = PathPatterns(tuple(settings.ignore))
+    global_files = PathPatterns(tuple(settings.global_files), anchored=True)
+    c = _Collected([], [], {}, {}, [], False, set(), {}, [], {}, {}, {}, {})
+    for change in changes:
+        _classify_path(ws, change, ignore, global_files, c)
+
+    projects = _affected_projects(ws, c, read_base, read_head)
+    stacks = _affected_stacks(ws, c)
+    apps = _affected_apps(ws, c, projects)
+    answer = Affected(
+        base=base,
+        head=head,
+        merge_base=merge_base,
+        head_commit=head_commit,
+        env=None,
+        everything=bool(c.everything),
+        everything_reasons=tuple(sorted(set(c.everything))),
+        stacks=stacks,
+        projects=projects,
+        apps=apps,
+        removed_projects=_removed(c.removed_projects),
+        removed_apps=_removed(c.removed_apps),
+        removed_stacks=_removed(c.removed_stacks),
+        ignored=tuple(sorted(set(c.ignored))),
+    )
+    if c.everything:
+        answer = _with_everything(ws, answer, tuple(sorted(set(c.everything))))
+    return _for_env(ws, answer, env)
+
+
+def _classify_path(
+    ws: Workspace,
+    change: Change,
+    ignore: PathPatterns,
+    global_files: PathPatterns,
+    c: _Collected,
+) -> None:
+    path = change.path
+    parts = path.split("/")
+    pattern = ignore.first_match(path)
+    if pattern is not None:
+        c.ignored.append(Reason(path, f"matches ignore pattern {pattern!r}"))
+        return
+    pattern = global_files.first_match(path)
+    if pattern is not None:
+        if path == LOCK_FILE:
+            c.lock_changed = True
+        else:
+            c.all_projects.append(
+                Reason(path, f"global file (pattern {pattern!r}): every project is built with it")
+            )
+        return
+    if parts[0] in ("bases", "components"):
+        brick = _brick_of(ws, parts)
+        if brick is None:
+            c.ignored.append(Reason(path, "not inside a brick, so no image contains it"))
+        else:
+            c.bricks.setdefault(brick, []).append(Reason(path, f"brick {brick} changed"))
+        return
+    if parts[0] == "projects" and len(parts) >= 3:
+        _classify_project_path(ws, change, parts[1], c)
+        return
+    infrastructure = parts[0] == ws.infrastructure.name and len(parts) >= 2
+    if infrastructure and _classify_infrastructure_path(ws, change, parts, c):
+        return
+    c.everything.append(
+        Reason(
+            path,
+            "not owned by a brick, project, app or stack and not ignored, so it may affect "
+            "everything (list it under [tool.polyinfra.affected] ignore if it does not)",
+        )
+    )
+
+
+def _brick_of(ws: Workspace, parts: list[str]) -> str | None:
+    """The brick (root-relative path) that owns a path under ``bases/`` or ``components/``,
+    by folder structure so deleted bricks are found too."""
+    if ws.theme == "loose":
+        if len(parts) >= 4 and parts[1] == ws.namespace:
+            return "/".join(parts[:3])
+        return None
+    # tdd theme: <kind>s/<name>/src/<ns>/<name>/...; the brick's own pyproject and tests
+    # live in <kind>s/<name>/ and belong to it too.
+    if len(parts) >= 3:
+        return f"{parts[0]}/{parts[1]}/src/{ws.namespace}/{parts[1]}"
+    return None
+
+
+def _classify_project_path(ws: Workspace, change: Change, name: str, c: _Collected) -> None:
+    path = change.path
+    if name in ws.projects:
+        c.project_paths.setdefault(name, []).append(Reason(path, "inside the project folder"))
+        if path == f"projects/{name}/pyproject.toml" and change.status != "A":
+            c.project_pyprojects.add(name)
+    elif change.status == "D":
+        c.removed_projects.setdefault(name, []).append(
+            Reason(path, "deleted with the project folder")
+        )
+    else:
+        c.ignored.append(Reason(path, f"projects/{name} has no pyproject.toml: not a project"))
+
+
+def _classify_infrastructure_path(
+    ws: Workspace, change: Change, parts: list[str], c: _Collected
+) -> bool:
+    """Foundation, app manifest or removed app; False when the path is none of these."""
+    path = change.path
+    inner = parts[1:]
+    if len(inner) == 1 and inner[0] in ("pyproject.toml", "uv.lock"):
+        c.all_stacks.append(Reason(path, "the foundation's dependencies changed"))
+        return True
+    for program in ws.programs:
+        program_rel = ws.rel(program.path)
+        if path.startswith(program_rel + "/"):
+            _classify_program_path(ws, change, path[len(program_rel) + 1 :], c)
+            return True
+    for app in ws.apps.values():
+        app_rel = ws.rel(app.path)
+        if path.startswith(app_rel + "/"):
+            _classify_app_path(ws, app, change, path[len(app_rel) + 1 :], c)
+            return True
+    # A Pulumi stack file in a program folder deleted at head.
+    name = parts[-1]
+    if name.startswith("Pulumi.") and name.endswith((".yaml", ".yml")) and change.status == "D":
+        stack = name[len("Pulumi.") :].rsplit(".", 1)[0]
+        if stack and stack != "Pulumi":
+            c.removed_stacks.setdefault(stack, []).append(Reason(path, "stack file deleted"))
+            return True
+    if len(inner) >= 2 and inner[0] in APP_KIND_DIRS and change.status == "D":
+        app_name = _removed_app_name(ws, inner)
+        if app_name is not None:
+            c.removed_apps.setdefault(app_name, []).append(
+                Reason(path, "deleted with the app's Kustomize folder")
+            )
+            return True
+    return False
+
+
+def _removed_app_name(ws: Workspace, inner: list[str]) -> str | None:
+    if inner[1] in ("base", "overlays"):
+        return None  # single-app form: its name lived in the deleted manifest
+    if inner[1] in ws.apps:
+        return None
+    return inner[1]
+
+
+def _classify_program_path(ws: Workspace, change: Change, rel: str, c: _Collected) -> None:
+    path = change.path
+    name = rel.rsplit("/", 1)[-1]
+    if "/" not in rel and name.startswith("Pulumi.") and name.count(".") == 2:
+        stack = name.split(".")[1]
+        if any(stack in p.stacks for p in ws.programs):
+            c.stacks.setdefault(stack, []).append(Reason(path, f"stack file of {stack} changed"))
+        else:
+            c.removed_stacks.setdefault(stack, []).append(Reason(path, "stack file deleted"))
+        return
+    c.all_stacks.append(Reason(path, "Pulumi program changed: every stack runs it"))
+
+
+def _classify_app_path(ws: Workspace, app: App, change: Change, rel: str, c: _Collected) -> None:
+    path = change.path
+    envs = c.app_envs.setdefault(app.name, {})
+    parts = rel.split("/")
+    if parts[0] == "overlays" and len(parts) >= 3:
+        env = parts[1]
+        envs.setdefault(env, []).append(Reason(path, f"Kustomize overlay {env} changed"))
+        return
+    why = "Kustomize base changed" if parts[0] == "base" else "app folder changed"
+    for env in app.overlays:
+        envs.setdefault(env, []).append(Reason(path, why))
+    if not app.overlays:
+        envs.setdefault("", []).append(Reason(path, why))
+
+
+def _affected_projects(
+    ws: Workspace, c: _Collected, read_base: BlobReader, read_head: BlobReader
+) -> tuple[AffectedProject, ...]:
+    reasons: dict[str, list[Reason]] = defaultdict(list)
+    for name, items in c.project_paths.items():
+        reasons[name].extend(items)
+    if c.all_projects:
+        for name in ws.projects:
+            reasons[name].extend(c.all_projects)
+    if c.lock_changed:
+        _lock_reasons(ws, read_base, read_head, reasons)
+    if c.bricks:
+        _brick_reasons(ws, c, read_base, reasons)
+    return tuple(
+        AffectedProject(name=name, reasons=tuple(sorted(set(items))))
+        for name, items in sorted(reasons.items())
+        if items
+    )
+
+
+def _lock_reasons(
+    ws: Workspace, read_base: BlobReader, read_head: BlobReader, reasons: dict[str, list[Reason]]
+) -> None:
+    old = read_base([LOCK_FILE])[LOCK_FILE]
+    new = read_head([LOCK_FILE])[LOCK_FILE]
+    lock_projects = [
+        LockProject(name=p.name, folder=f"projects/{p.name}", package_name=p.package_name)
+        for p in ws.projects.values()
+    ]
+    impact = lock_impact(old, new, lock_projects)
+    if impact.everything is not None:
+        why = f"{impact.everything}; every project is treated as affected"
+        for name in ws.projects:
+            reasons[name].append(Reason(LOCK_FILE, why))
+        return
+    for name, packages in impact.projects.items():
+        listed = ", ".join(packages)
+        reasons[name].append(
+            Reason(LOCK_FILE, f"locked packages in the project's dependencies changed: {listed}")
+        )
+
+
+def _brick_reasons(
+    ws: Workspace, c: _Collected, read_base: BlobReader, reasons: dict[str, list[Reason]]
+) -> None:
+    chains = brick_imports(ws.bricks, ws.namespace).dependents(c.bricks)
+    base_bricks = _base_bricks(ws, c.project_pyprojects, read_base)
+    for project in ws.projects.values():
+        at_head = set(project.bricks)
+        used = at_head | base_bricks.get(project.name, set())
+        reached: set[str] = set()
+        for brick in sorted(used & c.bricks.keys()):
+            how = "includes" if brick in at_head else "included at the base revision"
+            reached.add(brick)
+            for reason in c.bricks[brick]:
+                reasons[project.name].append(
+                    Reason(reason.path, f"brick {brick} changed; the project {how} it")
+                )
+        # A changed brick the project does not include still reaches it through imports;
+        # name one route (the first in sorted order) per changed brick.
+        for brick in sorted(used & chains.keys()):
+            chain = (brick, *chains[brick])
+            changed = chain[-1]
+            if changed in reached:
+                continue
+            reached.add(changed)
+            how = "includes" if brick in at_head else "included at the base revision"
+            for reason in c.bricks[changed]:
+                reasons[project.name].append(
+                    Reason(
+                        reason.path,
+                        f"brick {changed} changed; the project {how} {brick}, which imports "
+                        f"it ({' -> '.join(chain)})",
+                    )
+                )
+
+
+def _base_bricks(ws: Workspace, names: set[str], read_base: BlobReader) -> dict[str, set[str]]:
+    """Bricks each project (whose pyproject.toml changed) included at the base revision."""
+    files = {name: f"projects/{name}/pyproject.toml" for name in sorted(names)}
+    blobs = read_base(files.values())
+    found: dict[str, set[str]] = {}
+    for name, path in files.items():
+        content = blobs.get(path)
+        if content is None:
+            continue
+        try:
+            data = tomllib.loads(content.decode("utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+            continue  # the project is affected through its own pyproject.toml change anyway
+        found[name] = {posixpath.normpath(f"projects/{name}/{key}") for key in _brick_keys(data)}
+    return found
+
+
+def _brick_keys(data: dict[str, Any]) -> list[str]:
+    tool = data.get("tool", {})
+    keys: list[str] = []
+    bricks = tool.get("polylith", {}).get("bricks", {})
+    if isinstance(bricks, dict):
+        keys.extend(str(key) for key in bricks)
+    for package in tool.get("poetry", {}).get("packages", []) or []:
+        if isinstance(package, dict) and "include" in package:
+            keys.append(f"{package.get('from', '.')}/{package['include']}")
+    return keys
+
+
+def _affected_stacks(ws: Workspace, c: _Collected) -> tuple[AffectedStack, ...]:
+    reasons: dict[str, list[Reason]] = defaultdict(list)
+    for stack, items in c.stacks.items():
+        reasons[stack].extend(items)
+    if c.all_stacks:
+        for program in ws.programs:
+            for stack in program.stacks:
+                reasons[stack].extend(c.all_stacks)
+    return tuple(
+        AffectedStack(name=name, reasons=tuple(sorted(set(items))))
+        for name, items in sorted(reasons.items())
+    )
+
+
+def _affected_apps(
+    ws: Workspace, c: _Collected, projects: tuple[AffectedProject, ...]
+) -> tuple[AffectedApp, ...]:
+    by_project = {p.name: p for p in projects}
+    apps: list[AffectedApp] = []
+    for app in ws.apps.values():
+        touched = c.app_envs.get(app.name, {})
+        manifest = [r for items in touched.values() for r in items]
+        project = by_project.get(app.project) if app.project is not None else None
+        if project is not None:
+            action: AppAction = "rebuild"
+            envs = tuple(sorted(app.overlays))
+            items = [*project.reasons, *manifest]
+        elif manifest:
+            action = "redeploy"
+            envs = tuple(sorted(e for e in touched if e in app.overlays))
+            items = manifest
+        else:
+            continue
+        apps.append(
+            AffectedApp(
+                name=app.name,
+                kind=app.kind,
+                project=app.project,
+                action=action,
+                environments=envs,
+                reasons=tuple(sorted(set(items))),
+            )
+        )
+    return tuple(apps)
+
+
+def _removed(items: dict[str, list[Reason]]) -> tuple[Removed, ...]:
+    return tuple(
+        Removed(name=name, reasons=tuple(sorted(set(reasons))))
+        for name, reasons in sorted(items.items())
+    )
+
+
+def _with_everything(ws: Workspace, answer: Affected, why: tuple[Reason, ...]) -> Affected:
+    """``answer`` with every project, app and stack added, each carrying ``why``."""
+    projects = {p.name: p.reasons for p in answer.projects}
+    all_projects = tuple(
+        AffectedProject(name=name, reasons=tuple(sorted({*projects.get(name, ()), *why})))
+        for name in sorted(ws.projects)
+    )
+    stacks = {s.name: s.reasons for s in answer.stacks}
+    names = sorted({stack for p in ws.programs for stack in p.stacks} | set(stacks))
+    all_stacks = tuple(
+        AffectedStack(name=name, reasons=tuple(sorted({*stacks.get(name, ()), *why})))
+        for name in names
+    )
+    apps = {a.name: a for a in answer.apps}
+    all_apps: list[AffectedApp] = []
+    for app in ws.apps.values():
+        known = apps.get(app.name)
+        all_apps.append(
+            AffectedApp(
+                name=app.name,
+                kind=app.kind,
+                project=app.project,
+                action="rebuild" if app.project is not None else "redeploy",
+                environments=tuple(sorted(app.overlays)),
+                reasons=tuple(sorted({*(known.reasons if known else ()), *why})),
+            )
+        )
+    return Affected(
+        base=answer.base,
+        head=answer.head,
+        merge_base=answer.merge_base,
+        head_commit=answer.head_commit,
+        env=answer.env,
+        everything=True,
+        everything_reasons=why,
+        stacks=all_stacks,
+        projects=all_projects,
+        apps=tuple(all_apps),
+        removed_projects=answer.removed_projects,
+        removed_apps=answer.removed_apps,
+        removed_stacks=answer.removed_stacks,
+        ignored=answer.ignored,
+    )
+
+
+def _everything_answer(
+    ws: Workspace, base: str, head: str, env: str | None, why: Reason
+) -> Affected:
+    empty = Affected(
+        base=base,
+        head=head,
+        merge_base=None,
+        head_commit=None,
+        env=None,
+        everything=True,
+        everything_reasons=(why,),
+        stacks=(),
+        projects=(),
+        apps=(),
+    )
+    return _for_env(ws, _with_everything(ws, empty, (why,)), env)
+
+
+def _for_env(ws: Workspace, answer: Affected, env: str | None) -> Affected:
+    """Keep only what acts on environment ``env`` (its apps' overlays and its stack)."""
+    if env is None:
+        return answer
+    stack = ws.stack_for_env(env)
+    apps = tuple(
+        AffectedApp(
+            name=a.name,
+            kind=a.kind,
+            project=a.project,
+            action=a.action,
+            environments=(env,),
+            reasons=a.reasons,
+        )
+        for a in answer.apps
+        if env in a.environments
+    )
+    return Affected(
+        base=answer.base,
+        head=answer.head,
+        merge_base=answer.merge_base,
+        head_commit=answer.head_commit,
+        env=env,
+        everything=answer.everything,
+        everything_reasons=answer.everything_reasons,
+        stacks=tuple(s for s in answer.stacks if s.name == stack),
+        projects=answer.projects,
+        apps=apps,
+        removed_projects=answer.removed_projects,
+        removed_apps=answer.removed_apps,
+        removed_stacks=tuple(s for s in answer.removed_stacks if s.name == stack),
+        ignored=answer.ignored,
+    )
