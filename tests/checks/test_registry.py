@@ -16,8 +16,9 @@ def rule_classes_in_modules() -> set[str]:
     found = set()
     for info in pkgutil.walk_packages(rules_package.__path__, rules_package.__name__ + "."):
         module = importlib.import_module(info.name)
-        for _, obj in inspect.getmembers(module, inspect.isclass):
-            if obj.__module__ == module.__name__ and hasattr(obj, "ID") and hasattr(obj, "check"):
+        for name, obj in inspect.getmembers(module, inspect.isclass):
+            is_rule = hasattr(obj, "ID") and hasattr(obj, "check") and not name.startswith("_")
+            if obj.__module__ == module.__name__ and is_rule:
                 found.add(obj.ID)
     return found
 

@@ -90,6 +90,9 @@ class UnreadableInput:
     position: Position
     message: str
     hint: str | None = None
+    #: the first template placeholder in the file and where it is, when the file looks like
+    #: an unrendered template (those often are not YAML until rendered)
+    placeholder: tuple[str, Position] | None = None
 
 
 @dataclass
@@ -132,12 +135,23 @@ class CheckContext:
 
 
 def manifests_from_file(path: Path) -> tuple[tuple[Manifest, ...], UnreadableInput | None]:
-    """Load every document of a plain manifest file; a load failure becomes an UnreadableInput."""
+    """Load every document of a plain manifest file; a file that is not UTF-8 YAML becomes an
+    :class:`UnreadableInput`. A missing or unreadable file raises ``OSError``."""
+    from polyinfra.checks.rules.manifest.templates import first_placeholder_in_text
     from polyinfra.errors import UserError
-    from polyinfra.yamlio import load_all_file
+    from polyinfra.yamlio import load_all_text
 
     try:
-        documents = load_all_file(path)
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        return (), UnreadableInput(Position(path), f"not UTF-8 text ({exc.reason})")
+    try:
+        documents = load_all_text(text, path)
     except UserError as exc:
-        return (), UnreadableInput(exc.position or Position(path), exc.message, exc.hint)
+        line = exc.position.line if exc.position else 0
+        found = first_placeholder_in_text(text, prefer_line=line)
+        placeholder = (found[0], Position(path, found[1], found[2])) if found else None
+        return (), UnreadableInput(
+            exc.position or Position(path), exc.message, exc.hint, placeholder
+        )
     return tuple(Manifest(document=doc) for doc in documents), None

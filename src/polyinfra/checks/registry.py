@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 from polyinfra.checks.rule import Rule
+from polyinfra.checks.rules.cloudrun import schema
 from polyinfra.checks.rules.manifest.invalid_yaml import InvalidYaml
+from polyinfra.checks.rules.manifest.unrendered_template import UnrenderedTemplate
 
 #: Rules ``polyinfra lint`` runs on manifests, in documentation order.
-MANIFEST_RULES: tuple[Rule, ...] = (InvalidYaml(),)
+MANIFEST_RULES: tuple[Rule, ...] = (
+    InvalidYaml(),
+    UnrenderedTemplate(),
+    schema.UnknownField(),
+    schema.MisplacedField(),
+    schema.KubernetesField(),
+    schema.SchemaType(),
+    schema.StringInteger(),
+)
 
 #: Every rule polyinfra has.
 ALL_RULES: tuple[Rule, ...] = MANIFEST_RULES

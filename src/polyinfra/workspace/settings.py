@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from polyinfra.checks.settings import RulesSettings
+
 
 class AppSettings(BaseModel):
     """``[tool.polyinfra.apps.<app>]``: per-app overrides."""
@@ -132,4 +134,8 @@ class Settings(BaseModel):
         default=False,
         description="Let kustomizations load remote resources (URLs, git repositories). Off by "
         "default: a render must depend only on files in the workspace.",
+    )
+    rules: RulesSettings = Field(
+        default_factory=RulesSettings,
+        description="[tool.polyinfra.rules]: rules switched off, rule levels, rule limits.",
     )

@@ -11,8 +11,8 @@ from polyinfra.checks.problem import Level, Problem
 class InvalidYaml:
     """A manifest file must be UTF-8 YAML; nothing else in the file can be checked until it is.
 
-    Templates for other tools (Terraform ``%{ if }``, Helm ``{{- if }}``) often are not YAML
-    before they are rendered: check the rendered output instead.
+    Files that fail to parse because they are templates for another tool (``%VAR%``,
+    ``{{ .Values.x }}``) are reported by ``manifest/unrendered-template`` instead.
 
     Bad::
 
@@ -33,4 +33,5 @@ class InvalidYaml:
 
     def check(self, ctx: CheckContext) -> Iterator[Problem]:
         for item in ctx.unreadable:
-            yield Problem(item.position, self.ID, item.message, hint=item.hint)
+            if item.placeholder is None:
+                yield Problem(item.position, self.ID, item.message, hint=item.hint)

@@ -1,0 +1,435 @@
+"""Schema rules: every field of a Cloud Run Service or Job against the Admin API v1 schema."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from polyinfra.checks.context import CheckContext, Manifest
+from polyinfra.checks.problem import Level, Problem
+from polyinfra.checks.rules.cloudrun import discovery
+from polyinfra.checks.rules.cloudrun.discovery import FieldType, Pattern, format_pattern
+from polyinfra.checks.rules.manifest.templates import is_templated
+from polyinfra.suggest import did_you_mean
+from polyinfra.yamlio import KeyPath, format_path
+
+INT32 = (-(2**31), 2**31 - 1)
+
+#: Kubernetes fields people carry over that Cloud Run has nowhere, with what to do instead.
+KUBERNETES_ONLY = {
+    "backoffLimit": "Cloud Run retries failed tasks per maxRetries "
+    "(spec.template.spec.template.spec.maxRetries)",
+    "restartPolicy": "Cloud Run decides restarts itself (maxRetries for jobs); remove it",
+    "completions": "use taskCount (spec.template.spec.taskCount)",
+    "activeDeadlineSeconds": "use the task timeoutSeconds (spec.template.spec.template.spec)",
+    "ttlSecondsAfterFinished": "Cloud Run keeps execution history itself; remove it",
+    "suspend": "Cloud Run Jobs run only when executed; remove it",
+    "completionMode": "tasks get CLOUD_RUN_TASK_INDEX; remove it",
+    "podFailurePolicy": "use maxRetries; remove it",
+    "manualSelector": "Cloud Run has no label selectors; remove it",
+    "selector": "Cloud Run has no label selectors; remove it",
+    "replicas": "use the autoscaling.knative.dev/minScale and maxScale annotations",
+    "strategy": "Cloud Run rolls out revisions itself; split traffic with spec.traffic",
+    "minReadySeconds": "use a startupProbe",
+    "revisionHistoryLimit": "Cloud Run keeps revisions itself; remove it",
+    "progressDeadlineSeconds": "remove it",
+    "paused": "remove it",
+    "initContainers": "use a sidecar container and the "
+    "run.googleapis.com/container-dependencies annotation",
+    "hostNetwork": "not available on Cloud Run; remove it",
+    "hostPID": "not available on Cloud Run; remove it",
+    "hostIPC": "not available on Cloud Run; remove it",
+    "hostAliases": "not available on Cloud Run; remove it",
+    "dnsPolicy": "not available on Cloud Run; remove it",
+    "dnsConfig": "not available on Cloud Run; remove it",
+    "nodeName": "not available on Cloud Run; remove it",
+    "affinity": "not available on Cloud Run; remove it",
+    "tolerations": "not available on Cloud Run; remove it",
+    "topologySpreadConstraints": "not available on Cloud Run; remove it",
+    "priorityClassName": "not available on Cloud Run; remove it",
+    "schedulerName": "not available on Cloud Run; remove it",
+    "terminationGracePeriodSeconds": "Cloud Run sends SIGTERM 10 s before SIGKILL; remove it",
+    "shareProcessNamespace": "not available on Cloud Run; remove it",
+    "automountServiceAccountToken": "not available on Cloud Run; remove it",
+    "readinessGates": "not available on Cloud Run; remove it",
+    "lifecycle": "Cloud Run has no postStart/preStop hooks; handle SIGTERM instead",
+    "stdin": "not available on Cloud Run; remove it",
+    "tty": "not available on Cloud Run; remove it",
+}
+
+
+@dataclass(frozen=True)
+class SchemaFinding:
+    """One schema finding; the rule it belongs to picks it up."""
+
+    manifest: Manifest
+    rule: str
+    path: KeyPath
+    message: str
+    hint: str | None = None
+    at_value: bool = False
+
+
+def _describe(field: FieldType) -> str:
+    if field.ref:
+        return f"a mapping ({field.ref})"
+    if field.type == "string" and field.format == "int64":
+        return "an integer"
+    return {
+        "string": "a string",
+        "integer": "an integer",
+        "number": "a number",
+        "boolean": "a boolean (true or false)",
+        "array": "a list",
+        "object": "a mapping",
+    }.get(field.type or "", field.type or "a value")
+
+
+def _kind_of(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    if isinstance(value, str):
+        return f"the string {value!r}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+class _Walker:
+    def __init__(self, manifest: Manifest, root: str) -> None:
+        self.manifest = manifest
+        self.root = root
+        self.schemas = discovery.load()
+        self.locations = discovery.field_locations(root)
+        self.findings: list[SchemaFinding] = []
+
+    def add(
+        self,
+        rule: str,
+        path: KeyPath,
+        message: str,
+        hint: str | None = None,
+        *,
+        at_value: bool = False,
+    ) -> None:
+        self.findings.append(SchemaFinding(self.manifest, rule, path, message, hint, at_value))
+
+    def object(self, schema: str, data: Any, path: KeyPath, pattern: Pattern) -> None:
+        props = self.schemas.properties(schema)
+        if not isinstance(data, dict):
+            self.type_error(path, f"a mapping ({schema})", data)
+            return
+        for key, value in data.items():
+            field = props.get(key) if isinstance(key, str) else None
+            if field is None:
+                self.unknown(schema, str(key), (*path, key), (*pattern, str(key)), props)
+            else:
+                self.value(field, value, (*path, key), (*pattern, key))
+
+    def value(self, field: FieldType, value: Any, path: KeyPath, pattern: Pattern) -> None:
+        if value is None or is_templated(value, path):
+            return  # null means unset; placeholders are manifest/unrendered-template's
+        if field.ref:
+            self.object(field.ref, value, path, pattern)
+        elif field.type == "array":
+            if not isinstance(value, list):
+                self.type_error(path, "a list", value)
+            elif field.items is not None:
+                for index, item in enumerate(value):
+                    self.value(field.items, item, (*path, index), (*pattern, "[]"))
+        elif field.type == "object":
+            if not isinstance(value, dict):
+                self.type_error(path, "a mapping", value)
+            elif field.values is not None:
+                for key, item in value.items():
+                    self.value(field.values, item, (*path, key), (*pattern, "*"))
+        elif field.type == "string":
+            self.string(field, value, path)
+        elif field.type == "integer":
+            self.integer(value, path)
+        elif field.type == "boolean" and not isinstance(value, bool):
+            hint = f"write {value.lower()} without quotes" if value in ("true", "false") else None
+            self.type_error(path, "a boolean (true or false)", value, hint)
+        elif field.type == "number" and (
+            isinstance(value, bool) or not isinstance(value, int | float)
+        ):
+            self.type_error(path, "a number", value)
+
+    def string(self, field: FieldType, value: Any, path: KeyPath) -> None:
+        if field.format == "int64":
+            # int64 travels as a JSON string; gcloud and the API take a number too
+            if isinstance(value, int) and not isinstance(value, bool):
+                return
+            if isinstance(value, str) and value.lstrip("-").isdigit():
+                return
+            self.type_error(path, "an integer", value)
+        elif not isinstance(value, str):
+            hint = None
+            if isinstance(value, bool | int | float):
+                shown = str(value).lower() if isinstance(value, bool) else str(value)
+                hint = f'quote it: "{shown}"'
+            self.type_error(path, "a string", value, hint)
+
+    def integer(self, value: Any, path: KeyPath) -> None:
+        if isinstance(value, int) and not isinstance(value, bool):
+            if not INT32[0] <= value <= INT32[1]:
+                self.add(
+                    "cloudrun/schema-type",
+                    path,
+                    f"'{format_path(path)}' is out of range for a 32-bit integer: {value}",
+                    at_value=True,
+                )
+            return
+        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+            self.add(
+                "cloudrun/string-integer",
+                path,
+                f"'{format_path(path)}' is an integer field written as the string {value!r}",
+                hint=f"write {value.strip()} without quotes",
+                at_value=True,
+            )
+            return
+        self.type_error(path, "an integer", value)
+
+    def type_error(self, path: KeyPath, expected: str, value: Any, hint: str | None = None) -> None:
+        self.add(
+            "cloudrun/schema-type",
+            path,
+            f"'{format_path(path)}' must be {expected}, not {_kind_of(value)}",
+            hint,
+            at_value=True,
+        )
+
+    def unknown(
+        self, schema: str, key: str, path: KeyPath, pattern: Pattern, props: dict[str, FieldType]
+    ) -> None:
+        where = format_path(path[:-1]) or "the top level"
+        if key in KUBERNETES_ONLY and key not in self.locations:
+            self.add(
+                "cloudrun/kubernetes-field",
+                path,
+                f"'{key}' is a Kubernetes field Cloud Run does not have (in {where})",
+                KUBERNETES_ONLY[key],
+            )
+            return
+        candidates = self.locations.get(key, ())
+        if candidates:
+            best = max(candidates, key=lambda c: (_common(c, pattern[:-1]), -len(c)))
+            self.add(
+                "cloudrun/misplaced-field",
+                path,
+                f"'{key}' is not a field of {schema} ({where}); it belongs at "
+                f"{format_pattern(best)}",
+                "move it there (kustomize patches: fix the patch path)",
+            )
+            return
+        fields = ", ".join(sorted(props)) or "none"
+        self.add(
+            "cloudrun/unknown-field",
+            path,
+            f"unknown field '{key}' in {schema} ({where}){did_you_mean(key, props)}",
+            f"{schema} has: {fields}",
+        )
+
+
+def _common(a: Pattern, b: Pattern) -> int:
+    count = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        count += 1
+    return count
+
+
+def schema_findings(ctx: CheckContext) -> list[SchemaFinding]:
+    """Walk every Service and Job once; all schema rules share the result."""
+    findings: list[SchemaFinding] = []
+    for manifest in ctx.manifests:
+        root = discovery.ROOTS.get((manifest.api_version or "", manifest.kind or ""))
+        if root is None:
+            continue
+        walker = _Walker(manifest, root)
+        walker.object(root, manifest.data, (), ())
+        findings += walker.findings
+    return findings
+
+
+class _SchemaRule:
+    ID = ""
+
+    def check(self, ctx: CheckContext) -> Iterator[Problem]:
+        for found in ctx.shared(schema_findings):
+            if found.rule == self.ID:
+                position = found.manifest.position(found.path, value=found.at_value)
+                yield Problem(position, self.ID, found.message, hint=found.hint)
+
+
+class UnknownField(_SchemaRule):
+    """Every field of a Service (``serving.knative.dev/v1``) or Job (``run.googleapis.com/v1``)
+    must exist in the Cloud Run Admin API v1 schema; an unknown field is a typo or a field from
+    another API. Cloud Run rejects the manifest at deploy time.
+
+    Bad::
+
+        spec:
+          template:
+            spec:
+              containers:
+                - image: gcr.io/acme/api:v1
+                  enviroment:
+                    - name: MODE
+                      value: prod
+
+    Good::
+
+        spec:
+          template:
+            spec:
+              containers:
+                - image: gcr.io/acme/api:v1
+                  env:
+                    - name: MODE
+                      value: prod
+    """
+
+    ID = "cloudrun/unknown-field"
+    LEVEL = Level.ERROR
+    AREA = "cloudrun"
+
+
+class MisplacedField(_SchemaRule):
+    """A field Cloud Run has, but at another nesting level: most often a Job's task fields
+    (``timeoutSeconds``, ``maxRetries``, ``containers``) put on the execution template
+    ``spec.template.spec`` instead of the task template ``spec.template.spec.template.spec``.
+
+    Bad::
+
+        apiVersion: run.googleapis.com/v1
+        kind: Job
+        spec:
+          template:
+            spec:
+              timeoutSeconds: 3600
+              template:
+                spec:
+                  containers: [{image: gcr.io/acme/etl:v1}]
+
+    Good::
+
+        apiVersion: run.googleapis.com/v1
+        kind: Job
+        spec:
+          template:
+            spec:
+              template:
+                spec:
+                  timeoutSeconds: 3600
+                  containers: [{image: gcr.io/acme/etl:v1}]
+    """
+
+    ID = "cloudrun/misplaced-field"
+    LEVEL = Level.ERROR
+    AREA = "cloudrun"
+
+
+class KubernetesField(_SchemaRule):
+    """Kubernetes Pod, Deployment and Job fields that Cloud Run does not have
+    (``backoffLimit``, ``restartPolicy``, ``replicas``, ``initContainers``...). The message
+    says what Cloud Run uses instead.
+
+    Bad::
+
+        apiVersion: run.googleapis.com/v1
+        kind: Job
+        spec:
+          template:
+            spec:
+              template:
+                spec:
+                  restartPolicy: Never
+                  containers: [{image: gcr.io/acme/etl:v1}]
+
+    Good::
+
+        apiVersion: run.googleapis.com/v1
+        kind: Job
+        spec:
+          template:
+            spec:
+              template:
+                spec:
+                  maxRetries: 0
+                  containers: [{image: gcr.io/acme/etl:v1}]
+    """
+
+    ID = "cloudrun/kubernetes-field"
+    LEVEL = Level.ERROR
+    AREA = "cloudrun"
+
+
+class SchemaType(_SchemaRule):
+    """A value of the wrong type: a number where the API wants a string (annotation and label
+    values, ``resources.limits`` quantities, env values), a quoted ``"true"`` for a boolean, a
+    mapping for a list, an integer beyond 32 bits. ``gcloud`` and the API reject these.
+
+    Bad::
+
+        metadata:
+          annotations:
+            autoscaling.knative.dev/maxScale: 10
+        ...
+                  env:
+                    - name: WORKERS
+                      value: 4
+                  resources:
+                    limits:
+                      cpu: 1
+
+    Good::
+
+        metadata:
+          annotations:
+            autoscaling.knative.dev/maxScale: "10"
+        ...
+                  env:
+                    - name: WORKERS
+                      value: "4"
+                  resources:
+                    limits:
+                      cpu: "1"
+    """
+
+    ID = "cloudrun/schema-type"
+    LEVEL = Level.ERROR
+    AREA = "cloudrun"
+
+
+class StringInteger(_SchemaRule):
+    """An integer field written as a quoted string (``containerConcurrency: '80'``). The Admin
+    API's JSON mapping accepts it, but Knative tooling, ``kubectl`` schema checks and kustomize
+    replacements treat it as a string: write the number. (Fields the API itself types as 64-bit
+    strings, such as a Job task's ``timeoutSeconds``, accept both.)
+
+    Bad::
+
+              containerConcurrency: '80'
+              containers:
+                - ports:
+                    - containerPort: '8080'
+
+    Good::
+
+              containerConcurrency: 80
+              containers:
+                - ports:
+                    - containerPort: 8080
+    """
+
+    ID = "cloudrun/string-integer"
+    LEVEL = Level.WARNING
+    AREA = "cloudrun"
