@@ -130,6 +130,16 @@ class Settings(BaseModel):
         "replaces in the kustomize output, like VERSION_PLACEHOLDER, e.g. "
         '[tool.polyinfra.placeholders.production] GCP_REGION_ABBREV_PLACEHOLDER = "ase1".',
     )
+    external_service_accounts: list[str] = Field(
+        default_factory=list,
+        description="Service accounts (emails, '*' wildcards allowed) that apps may run as "
+        "although no foundation stack creates them, e.g. accounts managed by another team.",
+    )
+    public_services: list[str] = Field(
+        default_factory=list,
+        description="Apps (Cloud Run services) that are public on purpose: only these may be "
+        "granted to allUsers / allAuthenticatedUsers.",
+    )
     allow_remote_resources: bool = Field(
         default=False,
         description="Let kustomizations load remote resources (URLs, git repositories). Off by "
