@@ -1,0 +1,77 @@
+"""Stack 2 sources: Cloud Run apps rendered with the real kustomize in a temporary copy, each
+rendered field traceable to the base or overlay line that wrote it.
+
+Public API::
+
+    render_apps(ws, names, env, version, *, images=None, registry=None, batch=True,
+                check_leftovers=True) -> RenderResult
+    render(requests: Sequence[RenderRequest], options: RenderOptions, *, kustomize=None)
+        -> RenderResult
+    RenderResult(apps: tuple[RenderedApp, ...], kustomize_runs, batched, single)
+    RenderedApp(app, env, overlay, image, text, tree)   # .kind .name .objects .primary
+        .source(index, path, value=False) -> Position
+    RenderedObject(index, document)                     # .kind .name .data
+        .position(path, value=False) -> Position
+    load_tree(overlay_dir) -> KustomizeTree             # kustomizations, patches, base objects
+
+Provenance: ``RenderedObject.position(path)`` is the op of an overlay patch that set the
+field (or the node inside its ``value``), else the base manifest node with the same path
+(list items matched by ``name``), else the overlay's kustomization file.
+"""
+
+from polyinfra.manifests.apps import (
+    default_image,
+    overlay_for,
+    parse_image_options,
+    render_apps,
+    render_requests,
+    write_rendered,
+)
+from polyinfra.manifests.kustomization import (
+    Kustomization,
+    KustomizeTree,
+    Patch,
+    PatchOp,
+    PatchTarget,
+    SourceObject,
+    load_kustomization,
+    load_tree,
+    parse_pointer,
+    target_matches,
+)
+from polyinfra.manifests.kustomize import Kustomize, find_kustomize
+from polyinfra.manifests.render import (
+    RenderedApp,
+    RenderedObject,
+    RenderOptions,
+    RenderRequest,
+    RenderResult,
+    render,
+)
+
+__all__ = [
+    "Kustomization",
+    "Kustomize",
+    "KustomizeTree",
+    "Patch",
+    "PatchOp",
+    "PatchTarget",
+    "RenderOptions",
+    "RenderRequest",
+    "RenderResult",
+    "RenderedApp",
+    "RenderedObject",
+    "SourceObject",
+    "default_image",
+    "find_kustomize",
+    "load_kustomization",
+    "load_tree",
+    "overlay_for",
+    "parse_image_options",
+    "parse_pointer",
+    "render",
+    "render_apps",
+    "render_requests",
+    "target_matches",
+    "write_rendered",
+]

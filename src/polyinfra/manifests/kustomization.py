@@ -1,0 +1,593 @@
+"""Kustomization files read with positions: references, patches (with each op's place in the
+file), images, and the tree of kustomizations and resource files an overlay builds from."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from polyinfra.errors import UserError
+from polyinfra.positions import Position
+from polyinfra.workspace.model import kustomization_file
+from polyinfra.yamlio import KeyPath, YamlDocument, load_all_file, load_all_text, load_file
+
+#: Fields whose output kustomize may add or rename objects for in ways we cannot predict from
+#: the sources; an overlay using one is rendered on its own rather than in a batch.
+UNPREDICTABLE_FIELDS = (
+    "configMapGenerator",
+    "secretGenerator",
+    "generators",
+    "transformers",
+    "validators",
+    "helmCharts",
+    "helmChartInflationGenerator",
+    "helmGlobals",
+    "replacements",
+    "vars",
+    "crds",
+    "sortOptions",
+    "buildMetadata",
+    "openapi",
+    "configurations",
+)
+
+#: JSON-pointer prefixes that change an object's identity (kind, name, namespace).
+_IDENTITY_POINTERS = ("/kind", "/apiVersion", "/metadata/name", "/metadata/namespace")
+
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def is_remote(ref: str, base: Path) -> bool:
+    """True when kustomize would fetch ``ref`` (a URL or a git repository) instead of reading a
+    local file: ``https://…``, ``git@host:…``, ``github.com/org/repo//path?ref=v1``."""
+    text = ref.strip()
+    if _SCHEME.match(text) or text.startswith(("git@", "git::", "gh:")):
+        return True
+    if "?ref=" in text or "?version=" in text or "?submodules=" in text:
+        return True
+    first = text.split("/", 1)[0]
+    return "." in first.strip(".") and "/" in text and not (base / text).exists()
+
+
+def parse_pointer(pointer: str) -> tuple[str, ...] | None:
+    """A JSON pointer split into unescaped tokens; None when it does not start with ``/``.
+
+    >>> parse_pointer("/metadata/annotations/run.googleapis.com~1secrets")
+    ('metadata', 'annotations', 'run.googleapis.com/secrets')
+    """
+    if pointer == "":
+        return ()
+    if not pointer.startswith("/"):
+        return None
+    return tuple(t.replace("~1", "/").replace("~0", "~") for t in pointer[1:].split("/"))
+
+
+@dataclass(frozen=True)
+class Reference:
+    """An entry of ``resources``/``components``/``bases``: a local path or a remote address."""
+
+    field: str
+    value: str
+    position: Position
+    remote: bool
+
+
+@dataclass(frozen=True)
+class PatchTarget:
+    """A patch ``target`` selector (kustomize treats each string as an anchored regex)."""
+
+    position: Position
+    kind: str | None = None
+    name: str | None = None
+    namespace: str | None = None
+    group: str | None = None
+    version: str | None = None
+    label_selector: str | None = None
+    annotation_selector: str | None = None
+
+
+@dataclass(frozen=True)
+class PatchOp:
+    """One JSON6902 operation, positioned in the file the user edits.
+
+    ``position`` is the op item (``- op: …``), ``path_position`` the value of its ``path``.
+    ``index`` is the op's place in its patch; ``document`` the parsed patch it belongs to.
+    """
+
+    op: str
+    path: str
+    position: Position
+    path_position: Position
+    index: int
+    document: YamlDocument
+    has_value: bool
+
+    @property
+    def tokens(self) -> tuple[str, ...] | None:
+        return parse_pointer(self.path)
+
+    def value_position(self, rest: KeyPath) -> Position | None:
+        """Where, inside this op's ``value``, the sub-path ``rest`` is written (None if not)."""
+        key = (self.index, "value", *rest)
+        return self.document.key_positions.get(key) or self.document.value_positions.get(key)
+
+
+@dataclass(frozen=True)
+class Patch:
+    """An entry of ``patches``/``patchesJson6902``/``patchesStrategicMerge``.
+
+    Exactly one of ``ops`` (a JSON6902 patch) and ``strategic`` (strategic-merge documents) is
+    set. Positions map into the kustomization file for inline patches (block scalars) and
+    into the patch file for ``path:`` patches.
+    """
+
+    field: str
+    index: int
+    position: Position
+    target: PatchTarget | None
+    ops: tuple[PatchOp, ...] | None = None
+    strategic: tuple[YamlDocument, ...] | None = None
+    file: Path | None = None
+    remote: bool = False
+
+
+@dataclass(frozen=True)
+class ImageEntry:
+    """An ``images:`` entry."""
+
+    name: str
+    position: Position
+    new_name: str | None = None
+    new_tag: str | None = None
+    digest: str | None = None
+
+
+@dataclass(frozen=True)
+class Kustomization:
+    """One kustomization file (an overlay, a base or a component)."""
+
+    directory: Path
+    path: Path
+    document: YamlDocument
+    references: tuple[Reference, ...]
+    patches: tuple[Patch, ...]
+    images: tuple[ImageEntry, ...]
+    namespace: str | None
+    name_prefix: str
+    name_suffix: str
+    unpredictable: tuple[str, ...] = field(default=())
+
+    @property
+    def start(self) -> Position:
+        return self.document.start or Position(self.path, 1, 1)
+
+    def position(self, path: KeyPath, *, value: bool = False) -> Position:
+        return self.document.position(path, value=value)
+
+
+def load_kustomization(directory: Path) -> Kustomization:
+    """Read the kustomization in ``directory``; UserError when there is none or it is malformed."""
+    path = kustomization_file(directory)
+    if path is None:
+        raise UserError(
+            f"{directory}: no kustomization.yaml",
+            position=Position(directory),
+            hint="every base and overlay folder needs a kustomization.yaml",
+        )
+    doc = load_file(path)
+    data = doc.data if doc.data is not None else {}
+    if not isinstance(data, dict):
+        raise UserError(
+            "a kustomization must be a mapping",
+            position=doc.start or Position(path, 1, 1),
+            hint="start the file with `apiVersion: kustomize.config.k8s.io/v1beta1`",
+        )
+    text = path.read_text(encoding="utf-8")
+    references = tuple(_references(doc, data, directory))
+    patches = tuple(_patches(doc, data, directory, text))
+    images = tuple(_images(doc, data))
+    unpredictable = [name for name in UNPREDICTABLE_FIELDS if data.get(name)]
+    for patch in patches:
+        for op in patch.ops or ():
+            if op.path == "" or any(
+                op.path == p or op.path.startswith(p + "/") for p in _IDENTITY_POINTERS
+            ):
+                unpredictable.append(f"patch op on {op.path or '/'}")
+        for smp in patch.strategic or ():
+            if "$patch" in str(smp.data):
+                unpredictable.append("$patch directive")
+        if patch.remote:
+            unpredictable.append("remote patch")
+    for entry in data.get("patches") or ():
+        options = entry.get("options") if isinstance(entry, dict) else None
+        if isinstance(options, dict) and (
+            options.get("allowNameChange") or options.get("allowKindChange")
+        ):
+            unpredictable.append("patch options allowNameChange/allowKindChange")
+    return Kustomization(
+        directory=directory,
+        path=path,
+        document=doc,
+        references=references,
+        patches=patches,
+        images=images,
+        namespace=_str_or_none(data.get("namespace")),
+        name_prefix=str(data.get("namePrefix") or ""),
+        name_suffix=str(data.get("nameSuffix") or ""),
+        unpredictable=tuple(unpredictable),
+    )
+
+
+def _str_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _references(doc: YamlDocument, data: dict[str, Any], directory: Path) -> Iterator[Reference]:
+    for name in ("resources", "bases", "components"):
+        entries = data.get(name)
+        if entries is None:
+            continue
+        if not isinstance(entries, list):
+            raise UserError(
+                f"`{name}` must be a list of paths",
+                position=doc.position((name,)),
+                hint=f"write `{name}:` followed by `- ../../base` items",
+            )
+        for index, entry in enumerate(entries):
+            if not isinstance(entry, str):
+                raise UserError(
+                    f"`{name}[{index}]` must be a path, not {type(entry).__name__}",
+                    position=doc.position((name, index), value=True),
+                )
+            yield Reference(
+                field=name,
+                value=entry,
+                position=doc.position((name, index), value=True),
+                remote=is_remote(entry, directory),
+            )
+
+
+class _Shift:
+    """Maps positions inside an inline patch (a block scalar) to the kustomization file."""
+
+    def __init__(self, file: Path, text_lines: list[str], anchor: Position) -> None:
+        self.file = file
+        self.line = anchor.line
+        self.indent = 0
+        self.exact = False
+        line_text = text_lines[anchor.line - 1] if 0 < anchor.line <= len(text_lines) else ""
+        indicator = line_text[anchor.col - 1 :] if anchor.col else ""
+        if indicator.startswith("|"):
+            for following in text_lines[anchor.line :]:
+                if following.strip():
+                    self.indent = len(following) - len(following.lstrip(" "))
+                    self.exact = True
+                    break
+        self.anchor = anchor
+
+    def __call__(self, position: Position) -> Position:
+        if not self.exact or not position.line:
+            return self.anchor
+        return Position(self.file, self.line + position.line, self.indent + position.col)
+
+    def document(self, doc: YamlDocument) -> YamlDocument:
+        return YamlDocument(
+            path=self.file,
+            data=doc.data,
+            index=doc.index,
+            key_positions={k: self(v) for k, v in doc.key_positions.items()},
+            value_positions={k: self(v) for k, v in doc.value_positions.items()},
+            start=self(doc.start) if doc.start else self.anchor,
+        )
+
+
+def _target(doc: YamlDocument, where: KeyPath, raw: Any) -> PatchTarget | None:
+    if not isinstance(raw, dict):
+        return None
+
+    def text(key: str) -> str | None:
+        value = raw.get(key)
+        return None if value is None else str(value)
+
+    return PatchTarget(
+        position=doc.position(where),
+        kind=text("kind"),
+        name=text("name"),
+        namespace=text("namespace"),
+        group=text("group"),
+        version=text("version"),
+        label_selector=text("labelSelector"),
+        annotation_selector=text("annotationSelector"),
+    )
+
+
+def _patch_documents(
+    content: str, source: Path, shift: _Shift | None, position: Position
+) -> list[YamlDocument]:
+    try:
+        docs = load_all_text(content, source)
+    except UserError as exc:
+        where = exc.position
+        if shift is not None and where is not None:
+            where = shift(where)
+        raise UserError(f"patch: {exc.message}", position=where or position, hint=exc.hint) from exc
+    return [shift.document(d) for d in docs] if shift is not None else docs
+
+
+def _build_patch(
+    field_name: str,
+    index: int,
+    position: Position,
+    target: PatchTarget | None,
+    docs: list[YamlDocument],
+    file: Path | None,
+) -> Patch:
+    if len(docs) == 1 and isinstance(docs[0].data, list):
+        doc = docs[0]
+        ops = []
+        for i, item in enumerate(doc.data):
+            if not isinstance(item, dict):
+                continue
+            path = item.get("path")
+            ops.append(
+                PatchOp(
+                    op=str(item.get("op", "")),
+                    path=str(path) if path is not None else "",
+                    position=doc.position((i,), value=True),
+                    path_position=doc.position((i, "path"), value=True),
+                    index=i,
+                    document=doc,
+                    has_value="value" in item,
+                )
+            )
+        return Patch(field_name, index, position, target, ops=tuple(ops), file=file)
+    return Patch(field_name, index, position, target, strategic=tuple(docs), file=file)
+
+
+def _patches(
+    doc: YamlDocument, data: dict[str, Any], directory: Path, text: str
+) -> Iterator[Patch]:
+    lines = text.splitlines()
+    for field_name in ("patches", "patchesJson6902", "patchesStrategicMerge"):
+        entries = data.get(field_name)
+        if not isinstance(entries, list):
+            continue
+        for index, entry in enumerate(entries):
+            where: KeyPath = (field_name, index)
+            position = doc.position(where, value=True)
+            if isinstance(entry, str):  # patchesStrategicMerge: a file path or inline YAML
+                entry = {"patch": entry} if "\n" in entry or ":" in entry else {"path": entry}
+                inline_key: KeyPath = where
+            else:
+                inline_key = (*where, "patch")
+            if not isinstance(entry, dict):
+                continue
+            target = _target(doc, (*where, "target"), entry.get("target"))
+            if isinstance(entry.get("patch"), str):
+                anchor = doc.position(inline_key, value=True)
+                shift = _Shift(doc.path, lines, anchor)
+                docs = _patch_documents(entry["patch"], doc.path, shift, anchor)
+                yield _build_patch(field_name, index, position, target, docs, None)
+            elif isinstance(entry.get("path"), str):
+                ref = entry["path"]
+                if is_remote(ref, directory):
+                    yield Patch(field_name, index, position, target, remote=True)
+                    continue
+                file = directory / ref
+                if not file.is_file():
+                    # kustomize reports the missing file with its own message when it builds
+                    yield Patch(field_name, index, position, target, file=file)
+                    continue
+                docs = _patch_documents(
+                    file.read_text(encoding="utf-8"), file, None, Position(file, 1, 1)
+                )
+                yield _build_patch(field_name, index, position, target, docs, file)
+
+
+def _images(doc: YamlDocument, data: dict[str, Any]) -> Iterator[ImageEntry]:
+    entries = data.get("images")
+    if not isinstance(entries, list):
+        return
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, dict) or "name" not in entry:
+            continue
+
+        def text(key: str, entry: dict[str, Any] = entry) -> str | None:
+            value = entry.get(key)
+            return None if value is None else str(value)
+
+        yield ImageEntry(
+            name=str(entry["name"]),
+            position=doc.position(("images", index), value=True),
+            new_name=text("newName"),
+            new_tag=text("newTag"),
+            digest=text("digest"),
+        )
+
+
+@dataclass(frozen=True)
+class SourceObject:
+    """An object as written in a resource file, before any kustomization transforms it.
+
+    ``names`` holds every name it may be targeted by on the way up (plain, then with each
+    enclosing kustomization's prefix/suffix); ``namespace`` is the one it ends up in.
+    """
+
+    api_version: str
+    kind: str
+    name: str
+    namespace: str | None
+    document: YamlDocument
+    names: tuple[str, ...]
+    via: tuple[Path, ...] = ()
+
+    @property
+    def group(self) -> str:
+        return self.api_version.rsplit("/", 1)[0] if "/" in self.api_version else ""
+
+    @property
+    def version(self) -> str:
+        return self.api_version.rsplit("/", 1)[-1]
+
+
+@dataclass(frozen=True)
+class KustomizeTree:
+    """An overlay and everything it builds from, in the order kustomize reads them.
+
+    ``kustomizations`` starts with the overlay; ``objects`` are the objects of every resource
+    file reached, with the identity kustomize will give them (prefix, suffix, namespace);
+    ``remote`` lists remote references anywhere in the tree; ``directories`` every local
+    kustomization folder (what a render copies).
+    """
+
+    overlay: Kustomization
+    kustomizations: tuple[Kustomization, ...]
+    objects: tuple[SourceObject, ...]
+    remote: tuple[Reference, ...]
+    directories: tuple[Path, ...]
+
+    @property
+    def unpredictable(self) -> tuple[str, ...]:
+        """Why kustomize's output identities cannot be told in advance (empty when they can)."""
+        reasons = [r for k in self.kustomizations for r in k.unpredictable]
+        if self.remote:
+            reasons.append("remote resources")
+        return tuple(reasons)
+
+    def identities(self) -> tuple[tuple[str, str, str, str], ...]:
+        """``(group, kind, namespace, name)`` of every object the build is expected to emit."""
+        return tuple(
+            (o.group, o.kind, o.namespace or "", o.names[-1] if o.names else o.name)
+            for o in self.objects
+        )
+
+
+def load_tree(overlay_dir: Path) -> KustomizeTree:
+    """Walk ``overlay_dir`` and what it references; a kustomization is read once."""
+    seen: dict[Path, Kustomization] = {}
+    order: list[Kustomization] = []
+    remote: list[Reference] = []
+    objects: list[SourceObject] = []
+
+    def visit(directory: Path, chain: tuple[Kustomization, ...]) -> None:
+        key = directory.resolve()
+        if key in seen:
+            if seen[key] in chain:
+                raise UserError(
+                    f"kustomization cycle: {directory} includes itself",
+                    position=seen[key].start,
+                )
+            return
+        kustomization = load_kustomization(directory)
+        seen[key] = kustomization
+        order.append(kustomization)
+        here = (*chain, kustomization)
+        for ref in kustomization.references:
+            if ref.remote:
+                remote.append(ref)
+                continue
+            target = Path(os.path.normpath(directory / ref.value))
+            if target.is_dir():
+                visit(target, here)
+            elif target.is_file() and ref.field != "components":
+                objects.extend(_objects_of(target, here))
+
+    visit(overlay_dir, ())
+    for k in order:
+        remote.extend(
+            Reference("patches", str(p.file or ""), p.position, True) for p in k.patches if p.remote
+        )
+    return KustomizeTree(
+        overlay=order[0],
+        kustomizations=tuple(order),
+        objects=tuple(objects),
+        remote=tuple(remote),
+        directories=tuple(k.directory for k in order),
+    )
+
+
+def _objects_of(file: Path, chain: tuple[Kustomization, ...]) -> Iterator[SourceObject]:
+    for doc in load_all_file(file):
+        data = doc.data
+        if not isinstance(data, dict):
+            continue
+        meta = data.get("metadata")
+        meta = meta if isinstance(meta, dict) else {}
+        name = meta.get("name")
+        kind = data.get("kind")
+        if not isinstance(name, str) or not isinstance(kind, str):
+            continue
+        namespace = _str_or_none(meta.get("namespace"))
+        names = [name]
+        current = name
+        # innermost kustomization first: prefixes stack outward, the outermost namespace wins
+        for k in reversed(chain):
+            current = f"{k.name_prefix}{current}{k.name_suffix}"
+            if current != names[-1]:
+                names.append(current)
+            if k.namespace:
+                namespace = k.namespace
+        yield SourceObject(
+            api_version=str(data.get("apiVersion", "")),
+            kind=kind,
+            name=name,
+            namespace=namespace,
+            document=doc,
+            names=tuple(names),
+            via=tuple(k.directory for k in chain),
+        )
+
+
+def target_matches(target: PatchTarget, obj: SourceObject) -> bool:
+    """Whether kustomize's selector ``target`` selects ``obj`` (by kind, name, namespace,
+    group, version and simple ``k=v`` label/annotation selectors)."""
+
+    def regex(pattern: str | None, value: str) -> bool:
+        if pattern is None:
+            return True
+        try:
+            return re.fullmatch(pattern, value) is not None
+        except re.error:
+            return pattern == value
+
+    if not regex(target.kind, obj.kind) or not regex(target.group, obj.group):
+        return False
+    if not regex(target.version, obj.version):
+        return False
+    if target.namespace is not None and not regex(target.namespace, obj.namespace or ""):
+        return False
+    if target.name is not None and not any(regex(target.name, n) for n in obj.names):
+        return False
+    meta = obj.document.get(("metadata",)) or {}
+    for selector, key in (
+        (target.label_selector, "labels"),
+        (target.annotation_selector, "annotations"),
+    ):
+        if selector and not _selector_matches(selector, meta.get(key) or {}):
+            return False
+    return True
+
+
+def _selector_matches(selector: str, values: dict[str, Any]) -> bool:
+    for term in (t.strip() for t in selector.split(",") if t.strip()):
+        if "!=" in term:
+            key, expected = (s.strip() for s in term.split("!=", 1))
+            if str(values.get(key)) == expected:
+                return False
+        elif "=" in term:
+            key, expected = (s.strip() for s in term.replace("==", "=").split("=", 1))
+            if str(values.get(key)) != expected:
+                return False
+        elif term.startswith("!"):
+            if term[1:].strip() in values:
+                return False
+        elif re.fullmatch(r"[\w./-]+", term):
+            if term not in values:
+                return False
+        else:
+            return True  # set-based selectors: assume a match rather than guess wrong
+    return True

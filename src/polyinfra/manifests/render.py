@@ -1,0 +1,482 @@
+"""Render overlays with the real kustomize in a temporary copy: set the image, build (a whole
+environment in one run where it is safe), split per app, replace placeholders."""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from polyinfra.errors import ToolError, UserError, UserErrors
+from polyinfra.manifests.images import DEFAULT_IMAGE_NAME, ImageSetting, parse_set_image, set_image
+from polyinfra.manifests.kustomization import KustomizeTree, load_tree
+from polyinfra.manifests.kustomize import Kustomize, find_kustomize
+from polyinfra.manifests.placeholders import (
+    VERSION_PLACEHOLDER,
+    check_placeholders,
+    check_version,
+    find_leftovers,
+    has_leftovers,
+    substitute,
+)
+from polyinfra.manifests.provenance import Identity, SourceMap, group_of
+from polyinfra.positions import Position
+from polyinfra.workspace.model import kustomization_file
+from polyinfra.yamlio import KeyPath, YamlDocument, format_path, load_all_text
+
+#: Folder name of the aggregate kustomization inside the temporary copy.
+_BATCH_DIR = ".polyinfra-batch"
+
+
+@dataclass(frozen=True)
+class RenderRequest:
+    """One app in one environment: its overlay folder and the image reference to set."""
+
+    app: str
+    env: str
+    overlay: Path
+    image: str
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """What every request of a render shares."""
+
+    version: str
+    placeholders: Mapping[str, str] = field(default_factory=dict)
+    allow_remote_resources: bool = False
+    batch: bool = True
+    check_leftovers: bool = True
+
+
+@dataclass(frozen=True)
+class RenderedObject:
+    """One object of a rendered app: its parsed document (positions in the rendered text)
+    and ``position(path)``, where the field was written in the files the user edits."""
+
+    index: int
+    document: YamlDocument
+    sources: SourceMap
+
+    @property
+    def data(self) -> Any:
+        return self.document.data
+
+    @property
+    def kind(self) -> str:
+        return str(self.document.get(("kind",), ""))
+
+    @property
+    def name(self) -> str:
+        return str(self.document.get(("metadata", "name"), ""))
+
+    @property
+    def namespace(self) -> str:
+        return str(self.document.get(("metadata", "namespace")) or "")
+
+    @property
+    def api_version(self) -> str:
+        return str(self.document.get(("apiVersion",), ""))
+
+    def position(self, path: KeyPath = (), *, value: bool = False) -> Position:
+        """Source position of ``path``: the overlay patch op that set it, else the base node
+        with the same path, else the overlay kustomization."""
+        return self.sources.position(self.data, path, value=value)
+
+
+@dataclass(frozen=True)
+class RenderedApp:
+    """An app rendered for one environment.
+
+    ``text`` is the final manifest stream (byte-identical to ``edit set image`` + ``build`` +
+    ``sed`` on a copy); ``objects`` are its parsed documents (parsed on first use);
+    ``source(index, path)`` maps a field of object ``index`` to the file the user edits.
+    """
+
+    app: str
+    env: str
+    overlay: Path
+    image: str
+    text: str
+    tree: KustomizeTree = field(repr=False)
+
+    @functools.cached_property
+    def sources(self) -> SourceMap:
+        return SourceMap(self.tree)
+
+    @functools.cached_property
+    def objects(self) -> tuple[RenderedObject, ...]:
+        path = self.overlay / f"<rendered {self.app} {self.env}>"
+        docs = load_all_text(self.text, path)
+        return tuple(RenderedObject(i, doc, self.sources) for i, doc in enumerate(docs))
+
+    @property
+    def primary(self) -> RenderedObject | None:
+        """The Cloud Run Service or Job of the app (the first object when there is neither)."""
+        for obj in self.objects:
+            if obj.kind in ("Service", "Job"):
+                return obj
+        return self.objects[0] if self.objects else None
+
+    @property
+    def kind(self) -> str:
+        return self.primary.kind if self.primary else ""
+
+    @property
+    def name(self) -> str:
+        return self.primary.name if self.primary else ""
+
+    def source(self, index: int, path: KeyPath, *, value: bool = False) -> Position:
+        """Where field ``path`` of object ``index`` was written (see :class:`SourceMap`)."""
+        return self.objects[index].position(path, value=value)
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    """Rendered apps in request order, and how they were built (for reports and benchmarks)."""
+
+    apps: tuple[RenderedApp, ...]
+    kustomize_runs: int
+    batched: tuple[str, ...]
+    single: dict[str, str]  # app -> why it was built on its own
+
+
+def image_name_for(tree: KustomizeTree) -> str:
+    """The image ``edit set image`` targets in this overlay: ``IMAGE_URL`` when the overlay
+    names it (or names no image), else the overlay's one ``images:`` entry."""
+    names = [entry.name for entry in tree.overlay.images]
+    if not names or DEFAULT_IMAGE_NAME in names:
+        return DEFAULT_IMAGE_NAME
+    if len(names) == 1:
+        return names[0]
+    raise UserError(
+        f"the overlay names {len(names)} images ({', '.join(names)}) and none is "
+        f"{DEFAULT_IMAGE_NAME}: cannot tell which one the app's image replaces",
+        position=tree.overlay.position(("images",)),
+        hint=f"name the app's image {DEFAULT_IMAGE_NAME} in the base and in `images:`",
+    )
+
+
+def render(
+    requests: Sequence[RenderRequest],
+    options: RenderOptions,
+    *,
+    kustomize: Kustomize | None = None,
+) -> RenderResult:
+    """Render every request; UserError/ToolError on bad input or a kustomize failure.
+
+    The user's files are only read: everything is copied to a temporary folder first.
+    """
+    check_version(options.version)
+    check_placeholders(options.placeholders, "placeholders")
+    trees = [load_tree(r.overlay) for r in requests]
+    _refuse_remote(requests, trees, options)
+    settings = [
+        parse_set_image(f"{image_name_for(tree)}={r.image}")
+        for r, tree in zip(requests, trees, strict=True)
+    ]
+    kustomize = kustomize or find_kustomize()
+    replacements = {VERSION_PLACEHOLDER: options.version, **options.placeholders}
+    with tempfile.TemporaryDirectory(prefix="polyinfra-render-") as tmp:
+        copy = _Copy(Path(tmp), trees)
+        for tree, setting in zip(trees, settings, strict=True):
+            _apply_image(copy.of(tree.overlay.directory), setting)
+        outputs, runs, batched, single = _build(requests, trees, copy, kustomize, options.batch)
+    apps = tuple(
+        RenderedApp(
+            app=r.app,
+            env=r.env,
+            overlay=r.overlay,
+            image=r.image,
+            text=substitute(text, replacements),
+            tree=tree,
+        )
+        for r, tree, text in zip(requests, trees, outputs, strict=True)
+    )
+    if options.check_leftovers:
+        _refuse_leftovers(apps)
+    return RenderResult(apps, runs, tuple(batched), single)
+
+
+def _refuse_remote(
+    requests: Sequence[RenderRequest], trees: Sequence[KustomizeTree], options: RenderOptions
+) -> None:
+    if options.allow_remote_resources:
+        return
+    errors = [
+        UserError(
+            f"{r.app} ({r.env}): remote {ref.field} entry {ref.value!r} is not allowed",
+            position=ref.position,
+            hint="vendor it into the workspace, or set `allow_remote_resources = true` under "
+            "[tool.polyinfra] in infrastructure/pyproject.toml",
+        )
+        for r, tree in zip(requests, trees, strict=True)
+        for ref in tree.remote
+    ]
+    if errors:
+        raise errors[0] if len(errors) == 1 else UserErrors(errors)
+
+
+def _apply_image(overlay_copy: Path, setting: ImageSetting) -> None:
+    path = kustomization_file(overlay_copy)
+    if path is not None:
+        set_image(path, setting)
+
+
+class _Copy:
+    """The kustomization folders of every tree, copied under one temporary root with their
+    relative layout kept (so ``../../base`` still resolves)."""
+
+    def __init__(self, tmp: Path, trees: Sequence[KustomizeTree]) -> None:
+        folders = sorted(
+            {d.resolve() for t in trees for d in t.directories}, key=lambda p: len(p.parts)
+        )
+        self.origin = Path(os.path.commonpath([str(p) for p in folders])) if folders else tmp
+        self.root = tmp / "tree"
+        self.tmp = tmp
+        copied: list[Path] = []
+        for folder in folders:
+            if any(folder.is_relative_to(done) for done in copied):
+                continue
+            target = self.root / folder.relative_to(self.origin)
+            shutil.copytree(folder, target, dirs_exist_ok=True)
+            copied.append(folder)
+
+    def of(self, folder: Path) -> Path:
+        return self.root / folder.resolve().relative_to(self.origin)
+
+    def original_text(self, text: str) -> str:
+        """Kustomize messages name the copy; show the user's paths instead."""
+        return text.replace(str(self.root), str(self.origin))
+
+
+def _build(
+    requests: Sequence[RenderRequest],
+    trees: Sequence[KustomizeTree],
+    copy: _Copy,
+    kustomize: Kustomize,
+    batch: bool,
+) -> tuple[list[str], int, list[str], dict[str, str]]:
+    outputs: list[str | None] = [None] * len(requests)
+    single: dict[int, str] = {}
+    candidates: list[int] = []
+    owners: dict[Identity, list[int]] = {}
+    for i, tree in enumerate(trees):
+        if not batch:
+            single[i] = "batching off"
+        elif tree.unpredictable:
+            single[i] = "output not predictable: " + ", ".join(sorted(set(tree.unpredictable)))
+        elif not tree.objects:
+            single[i] = "no resource files"
+        else:
+            candidates.append(i)
+            for identity in set(tree.identities()):
+                owners.setdefault(identity, []).append(i)
+    for identity, apps in owners.items():
+        if len(apps) > 1:
+            for i in apps:
+                other = ", ".join(requests[j].app for j in apps if j != i)
+                single.setdefault(i, f"{identity[1]}/{identity[3]} also rendered by {other}")
+    group = [i for i in candidates if i not in single]
+    runs = 0
+    batched: list[int] = []
+    if len(group) > 1:
+        runs += 1
+        split = _build_batch(
+            [requests[i] for i in group], [trees[i] for i in group], copy, kustomize
+        )
+        if split is None:
+            for i in group:
+                single[i] = "batch output could not be attributed"
+        else:
+            for i, text in zip(group, split, strict=True):
+                outputs[i] = text
+            batched = group
+    else:
+        for i in group:
+            single.setdefault(i, "only app in its batch")
+    alone = sorted(single)
+    runs += len(alone)
+    texts = _build_each([requests[i] for i in alone], [trees[i] for i in alone], copy, kustomize)
+    for i, text in zip(alone, texts, strict=True):
+        outputs[i] = text
+    done = [text for text in outputs if text is not None]
+    assert len(done) == len(requests)
+    return (
+        done,
+        runs,
+        [requests[i].app for i in batched],
+        {requests[i].app: why for i, why in single.items()},
+    )
+
+
+def _build_each(
+    requests: Sequence[RenderRequest],
+    trees: Sequence[KustomizeTree],
+    copy: _Copy,
+    kustomize: Kustomize,
+) -> list[str]:
+    def one(pair: tuple[RenderRequest, KustomizeTree]) -> str | ToolError:
+        request, tree = pair
+        try:
+            return kustomize.build(copy.of(tree.overlay.directory))
+        except ToolError as exc:
+            return ToolError(
+                f"{request.app} ({request.env}): kustomize failed for {request.overlay}:\n"
+                + copy.original_text(exc.message),
+                position=tree.overlay.start,
+                hint="run `kustomize build` on the overlay to reproduce",
+            )
+
+    workers = max(1, min(len(requests), os.cpu_count() or 1))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        results = list(pool.map(one, zip(requests, trees, strict=True)))
+    errors = [r for r in results if isinstance(r, ToolError)]
+    if errors:
+        raise errors[0] if len(errors) == 1 else ToolError("\n".join(e.render() for e in errors))
+    return [r for r in results if isinstance(r, str)]
+
+
+def _build_batch(
+    requests: Sequence[RenderRequest],
+    trees: Sequence[KustomizeTree],
+    copy: _Copy,
+    kustomize: Kustomize,
+) -> list[str] | None:
+    """One kustomize run over an aggregate of the overlay copies, split back per app; None when
+    the run fails or an object cannot be attributed to exactly one app."""
+    folder = copy.tmp / _BATCH_DIR
+    folder.mkdir()
+    lines = ["resources:"]
+    for tree in trees:
+        lines.append(f"- {os.path.relpath(copy.of(tree.overlay.directory), folder)}")
+    (folder / "kustomization.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    try:
+        output = kustomize.build(folder)
+    except ToolError:
+        return None  # rebuilt per app, which reports the failing overlay with its message
+    owner: dict[Identity, int] = {}
+    for i, tree in enumerate(trees):
+        for identity in tree.identities():
+            owner[identity] = i
+    documents: list[list[str]] = [[] for _ in trees]
+    seen: list[set[Identity]] = [set() for _ in trees]
+    for text in split_documents(output):
+        found = identity_of(text)
+        if found is None or found not in owner:
+            return None
+        documents[owner[found]].append(text)
+        seen[owner[found]].add(found)
+    for i, tree in enumerate(trees):
+        if seen[i] != set(tree.identities()):
+            return None
+    return ["---\n".join(docs) for docs in documents]
+
+
+def split_documents(output: str) -> list[str]:
+    """Kustomize's output stream cut into its documents (each keeps its trailing newline).
+
+    Kustomize separates documents with a ``---`` line; inside a document every line of a
+    block scalar is indented, so a bare ``---`` line is always a separator.
+    """
+    if not output:
+        return []
+    parts = ("\n" + output).split("\n---\n")
+    docs = [part + "\n" if not part.endswith("\n") else part for part in parts]
+    docs[0] = docs[0][1:]
+    if output.endswith("\n"):
+        docs[-1] = docs[-1]
+    return [d for d in docs if d.strip()]
+
+
+def _plain(value: str) -> str | None:
+    """A plain (unquoted, single-line) YAML scalar as text; None when it needs a parser."""
+    value = value.strip()
+    if not value or value[0] in "'\"&*!|>{[%@`#" or " #" in value:
+        return None
+    return value
+
+
+def identity_of(text: str) -> Identity | None:
+    """``(group, kind, namespace, name)`` of one kustomize output document, read from its
+    top-level ``apiVersion``/``kind`` and ``metadata.name``/``namespace`` lines."""
+    api = kind = name = None
+    namespace = ""
+    in_meta = False
+    for line in text.splitlines():
+        if not line or line[0] not in " -":
+            in_meta = line.startswith("metadata:")
+            if line.startswith("apiVersion:"):
+                api = _plain(line[len("apiVersion:") :])
+            elif line.startswith("kind:"):
+                kind = _plain(line[len("kind:") :])
+            continue
+        if in_meta and line.startswith("  ") and not line.startswith("   "):
+            if line.startswith("  name:"):
+                name = _plain(line[len("  name:") :])
+                if name is None:
+                    return _identity_by_parse(text)
+            elif line.startswith("  namespace:"):
+                parsed = _plain(line[len("  namespace:") :])
+                if parsed is None:
+                    return _identity_by_parse(text)
+                namespace = parsed
+    if api is None or kind is None or name is None:
+        return _identity_by_parse(text)
+    return (group_of(api), kind, namespace, name)
+
+
+def _identity_by_parse(text: str) -> Identity | None:
+    try:
+        docs = load_all_text(text, Path("<kustomize output>"))
+    except UserError:
+        return None
+    if len(docs) != 1 or not isinstance(docs[0].data, dict):
+        return None
+    data = docs[0].data
+    meta = data.get("metadata") or {}
+    if not isinstance(meta, dict) or "name" not in meta or "kind" not in data:
+        return None
+    return (
+        group_of(str(data.get("apiVersion", ""))),
+        str(data["kind"]),
+        str(meta.get("namespace") or ""),
+        str(meta["name"]),
+    )
+
+
+def _refuse_leftovers(apps: Sequence[RenderedApp]) -> None:
+    errors = []
+    for app in apps:
+        if not has_leftovers(app.text):
+            continue
+        for obj in app.objects:
+            for left in find_leftovers(obj.index, obj.data):
+                errors.append(
+                    UserError(
+                        f"{app.app} ({app.env}): {obj.kind}/{obj.name} field "
+                        f"{format_path(left.path)} still holds placeholder {left.placeholder}",
+                        position=obj.position(left.path, value=True),
+                        hint=_leftover_hint(left.placeholder, app.env),
+                    )
+                )
+    if errors:
+        raise errors[0] if len(errors) == 1 else UserErrors(errors)
+
+
+def _leftover_hint(placeholder: str, env: str) -> str:
+    if placeholder.startswith("IMAGE_URL"):
+        return (
+            "the image was not replaced: give the container image IMAGE_URL in the base and "
+            "list it under `images:` in the overlay"
+        )
+    return (
+        f"declare it under [tool.polyinfra.placeholders.{env}] in infrastructure/pyproject.toml "
+        "or replace it in the overlay"
+    )
