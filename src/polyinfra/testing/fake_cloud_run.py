@@ -180,7 +180,7 @@ class FakeCloudRun:
         self._server = ThreadingHTTPServer(("127.0.0.1", self._port), handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="fake-cloud-run", daemon=True
+            target=self._server.serve_forever, args=(0.05,), name="fake-cloud-run", daemon=True
         )
         self._thread.start()
         return self
