@@ -1,0 +1,247 @@
+"""`polyinfra add`: a Cloud Run app's Kustomize base and overlays plus its foundation entries."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import tomlkit
+
+from polyinfra.errors import UserError
+from polyinfra.positions import Position
+from polyinfra.scaffold import names
+from polyinfra.scaffold.init import DEFAULT_REGION, _parse_toml
+from polyinfra.scaffold.plan import FileOperation, Plan, combine, decide, edit
+from polyinfra.scaffold.stackfile import Schedule, StackFacts, add_app, read_facts
+from polyinfra.scaffold.templates import render
+from polyinfra.suggest import did_you_mean
+from polyinfra.workspace import App, AppKind, Project, Workspace, normalize_name
+
+#: The folder each kind goes in, unless the workspace already keeps that kind elsewhere.
+KIND_DIRS: dict[AppKind, str] = {
+    "service": "cloudrun_service",
+    "job": "cloudrun_job",
+    "function": "cloudrun_function",
+}
+_MANIFESTS: dict[AppKind, str] = {"service": "service", "job": "job", "function": "service"}
+_PRODUCTION = {"production", "prod"}
+
+
+@dataclass(frozen=True)
+class AddRequest:
+    kind: AppKind
+    name: str
+    project: str | None = None
+    environments: tuple[str, ...] = ()
+    schedule: str | None = None
+    time_zone: str | None = None
+    region: str | None = None
+    target: str | None = None
+    force: bool = False
+
+
+@dataclass(frozen=True)
+class AddResult:
+    root: Path
+    app_dir: Path
+    project: str
+    plan: Plan
+
+
+def plan_add(path: Path, request: AddRequest) -> AddResult:
+    """Every file `add` would write or edit; nothing is written. Bad input raises UserError
+    before any operation is decided."""
+    kind, name = request.kind, request.name
+    ws = Workspace.discover(path)
+    app_dir = _app_dir(ws, kind, name)
+    where = Position(app_dir)
+    names.check_app_name(name, kind, where)
+    schedule = _schedule(request, where)
+    target = request.target or name.replace("-", "_")
+    if kind == "function":
+        names.check_function_target(target, where)
+    elif request.target is not None:
+        raise UserError("--target applies to functions only", position=where, hint="drop --target")
+    program = ws.program
+    _check_new(ws, name, kind, app_dir, request.force)
+    project = _project(ws, name, request.project)
+    key = names.kebab(project.package_name or project.name)
+    envs = _environments(ws, request.environments)
+
+    facts: dict[str, StackFacts] = {}
+    for env in envs:
+        stack = ws.stack_for_env(env)
+        facts[env] = read_facts(program.stacks[stack], key)
+
+    operations: list[FileOperation] = []
+    manifest = _MANIFESTS[kind]
+    component = key
+    base = app_dir / "base"
+    operations.append(
+        decide(
+            base / f"{manifest}.yaml",
+            render(f"{kind}.yaml", name=name, component=component, target=target),
+            force=request.force,
+        )
+    )
+    operations.append(
+        decide(
+            base / "kustomization.yaml",
+            render("kustomization-base.yaml", manifest=f"{manifest}.yaml"),
+            force=request.force,
+        )
+    )
+    for env in envs:
+        fact = facts[env]
+        account_id = fact.service_account_id or names.service_account_id(key)
+        production = env in _PRODUCTION
+        overlay = render(
+            f"{kind}-overlay.yaml",
+            name=name,
+            gcp_project=fact.gcp_project,
+            environment=env,
+            service_account=f"{account_id}@{fact.gcp_project}.iam.gserviceaccount.com",
+            min_scale="1" if production else "0",
+            max_scale={"service": "10", "function": "100"}.get(kind, "")
+            if production
+            else {"service": "2", "function": "10"}.get(kind, ""),
+        )
+        overlay_file = app_dir / "overlays" / env / "kustomization.yaml"
+        operations.append(decide(overlay_file, overlay, force=request.force))
+    for env in envs:
+        fact = facts[env]
+        region = request.region or fact.region or DEFAULT_REGION
+        after = add_app(
+            fact,
+            key=key,
+            app=name,
+            kind=kind,
+            account_id=fact.service_account_id or names.service_account_id(key),
+            region=region,
+            schedule=schedule,
+        )
+        operations.append(edit(fact.path, fact.text, after, f"{name}: input:projects.{key}"))
+    mapping = _project_mapping(ws, name, project)
+    if mapping is not None:
+        operations.append(mapping)
+    return AddResult(ws.root, app_dir, project.name, combine(operations))
+
+
+def _schedule(request: AddRequest, where: Position) -> Schedule | None:
+    if request.schedule is None:
+        if request.time_zone is not None:
+            raise UserError(
+                "--time-zone needs --schedule", position=where, hint='add --schedule "0 4 * * *"'
+            )
+        return None
+    if request.kind != "job":
+        raise UserError(
+            f"--schedule applies to jobs only, not to a {request.kind}",
+            position=where,
+            hint="Cloud Scheduler triggers Cloud Run jobs; drop --schedule",
+        )
+    names.check_schedule(request.schedule, where)
+    time_zone = request.time_zone or "Etc/UTC"
+    names.check_time_zone(time_zone, where)
+    return Schedule(request.schedule, time_zone)
+
+
+def _app_dir(ws: Workspace, kind: AppKind, name: str) -> Path:
+    """``infrastructure/<kind dir>/<name>``; the kind dir is the one the workspace already uses
+    for apps of this kind in the multi-app form, else the newer ``cloudrun_<kind>``."""
+    for app in ws.apps.values():
+        if app.kind == kind and app.path.parent.name == app.kind_dir:
+            return ws.infrastructure / app.kind_dir / name
+    return ws.infrastructure / KIND_DIRS[kind] / name
+
+
+def _check_new(ws: Workspace, name: str, kind: AppKind, app_dir: Path, force: bool) -> None:
+    existing: App | None = ws.apps.get(name)
+    if existing is not None and existing.kind != kind:
+        raise UserError(
+            f"an app named {name!r} already exists as a {existing.kind}",
+            position=Position(existing.path),
+            hint="app names are unique across services, jobs and functions; choose another",
+        )
+    if (existing is not None or app_dir.exists()) and not force:
+        where = existing.path if existing is not None else app_dir
+        raise UserError(
+            f"app {name!r} already exists",
+            position=Position(where),
+            hint="choose another name, or pass --force to rewrite its manifests",
+        )
+
+
+def _project(ws: Workspace, name: str, wanted: str | None) -> Project:
+    if wanted is not None:
+        for project in ws.projects.values():
+            candidates = {project.name, project.package_name or project.name}
+            if wanted in candidates or normalize_name(wanted) in {
+                normalize_name(c) for c in candidates
+            }:
+                return project
+        raise UserError(
+            f"--project {wanted!r}: no such Polylith project under projects/"
+            f"{did_you_mean(wanted, ws.projects)}",
+            position=Position(ws.root / "projects"),
+            hint=f"projects: {', '.join(ws.projects) or 'none'}",
+        )
+    for project in ws.projects.values():
+        if normalize_name(project.name) == normalize_name(name):
+            return project
+    raise UserError(
+        f"no Polylith project named {name!r} under projects/ for app {name!r}",
+        position=Position(ws.root / "projects"),
+        hint=f"pass --project (projects: {', '.join(ws.projects) or 'none'}), or create it "
+        f"with `poly create project --name {name.replace('-', '_')}`",
+    )
+
+
+def _environments(ws: Workspace, wanted: Sequence[str]) -> list[str]:
+    program = ws.program
+    if not wanted:
+        envs = [ws.env_for_stack(stack) for stack in program.stacks]
+        if not envs:
+            raise UserError(
+                f"no Pulumi.<stack>.yaml in {program.path}",
+                position=Position(program.path),
+                hint="run `polyinfra init` to create the stack files",
+            )
+        return envs
+    envs = list(dict.fromkeys(wanted))
+    for env in envs:
+        stack = ws.stack_for_env(env)
+        if stack not in program.stacks:
+            raise UserError(
+                f"environment {env!r} has no stack file "
+                f"{program.path / f'Pulumi.{stack}.yaml'}"
+                f"{did_you_mean(stack, program.stacks)}",
+                position=Position(program.path),
+                hint=f"stacks: {', '.join(program.stacks) or 'none'}; create it with "
+                f"`polyinfra init --env {env}`",
+            )
+    return envs
+
+
+def _project_mapping(ws: Workspace, name: str, project: Project) -> FileOperation | None:
+    """``[tool.polyinfra.apps."<name>"] project = ...`` when the names do not already match."""
+    if normalize_name(name) == normalize_name(project.name):
+        return None
+    pyproject = ws.infra_pyproject
+    if pyproject is None:
+        raise UserError(
+            f"app {name!r} deploys project {project.name!r}, a different name, and the mapping "
+            f"belongs in {ws.infrastructure / 'pyproject.toml'}, which does not exist",
+            position=Position(ws.infrastructure),
+            hint="run `polyinfra init` first",
+        )
+    before = pyproject.read_text(encoding="utf-8")
+    doc = _parse_toml(pyproject)
+    tool = doc.setdefault("tool", tomlkit.table())
+    polyinfra = tool.setdefault("polyinfra", tomlkit.table())
+    apps = polyinfra.setdefault("apps", tomlkit.table(is_super_table=True))
+    app = tomlkit.table()
+    app.add("project", project.name)
+    apps.add(name, app)
+    return edit(pyproject, before, tomlkit.dumps(doc), f"[tool.polyinfra.apps.{name}] project")

@@ -1,0 +1,189 @@
+"""`polyinfra init`: the spec's ``infrastructure/`` folder for an existing Polylith workspace."""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import tomlkit
+from tomlkit.exceptions import TOMLKitError
+
+from polyinfra import __version__
+from polyinfra.errors import UserError
+from polyinfra.positions import Position
+from polyinfra.scaffold.names import kebab
+from polyinfra.scaffold.plan import FileOperation, Plan, combine, decide, edit
+from polyinfra.scaffold.templates import render
+from polyinfra.workspace import Workspace
+
+DEFAULT_ENVIRONMENTS = ("sandbox", "production")
+DEFAULT_REGION = "asia-southeast1"
+DEFAULT_REQUIRES_PYTHON = "~=3.13.0"
+_GCP_PROJECT_ID = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
+_ENVIRONMENT = re.compile(r"^[a-z][a-z0-9-]*$")
+
+#: Paths that must not be uv workspace members, and the exclude pattern that keeps each out.
+_NOT_MEMBERS = {"infrastructure": "infrastructure", "infrastructure/pulumi": "infrastructure/*"}
+
+
+@dataclass(frozen=True)
+class InitResult:
+    root: Path
+    plan: Plan
+
+
+def plan_init(
+    path: Path,
+    *,
+    environments: Sequence[str] = DEFAULT_ENVIRONMENTS,
+    gcp_projects: Mapping[str, str] | None = None,
+    region: str = DEFAULT_REGION,
+    force: bool = False,
+) -> InitResult:
+    """Every file `init` would write in the workspace containing ``path``; nothing is written."""
+    ws = Workspace.discover(path)
+    root_pyproject = ws.root / "pyproject.toml"
+    project_table = _root_project_table(root_pyproject)
+    name = kebab(str(project_table.get("name") or ws.namespace))
+    requires_python = str(project_table.get("requires-python") or DEFAULT_REQUIRES_PYTHON)
+    envs = _check_environments(environments)
+    projects = _gcp_projects(name, envs, gcp_projects or {})
+
+    infrastructure = ws.infrastructure
+    program = ws.programs[0].path if len(ws.programs) == 1 else infrastructure / "pulumi"
+    operations: list[FileOperation] = []
+    pyproject_edit = _exclude_infrastructure(root_pyproject)
+    if pyproject_edit is not None:
+        operations.append(pyproject_edit)
+    files: list[tuple[Path, str]] = [
+        (
+            infrastructure / "pyproject.toml",
+            render(
+                "infra-pyproject.toml",
+                name=name,
+                requires_python=requires_python,
+                polyinfra_version=__version__,
+            ),
+        ),
+        (program / "Pulumi.yaml", render("Pulumi.yaml", name=name)),
+        (program / "__main__.py", render("main.py")),
+    ]
+    for env in envs:
+        stack = ws.stack_for_env(env)
+        files.append(
+            (
+                program / f"Pulumi.{stack}.yaml",
+                render(
+                    "stack.yaml",
+                    environment=env,
+                    gcp_project=projects[env],
+                    region=region,
+                    component=name,
+                ),
+            )
+        )
+    files.append((program / "bigquery" / ".gitkeep", ""))
+    files.append((program / "monitoring" / "dashboard.json", render("dashboard.json", name=name)))
+    operations.extend(decide(file, content, force=force) for file, content in files)
+    return InitResult(ws.root, combine(operations))
+
+
+def _root_project_table(pyproject: Path) -> dict[str, object]:
+    if not pyproject.is_file():
+        return {}
+    table = _parse_toml(pyproject).get("project", {})
+    return dict(table) if isinstance(table, dict) else {}
+
+
+def _parse_toml(path: Path) -> tomlkit.TOMLDocument:
+    try:
+        return tomlkit.parse(path.read_text(encoding="utf-8"))
+    except TOMLKitError as exc:
+        line, col = getattr(exc, "line", 0), getattr(exc, "col", 0)
+        raise UserError(
+            f"invalid TOML: {exc}",
+            position=Position(path, line, col),
+            hint="fix the file, then run the command again",
+        ) from exc
+
+
+def _check_environments(environments: Sequence[str]) -> list[str]:
+    envs = list(dict.fromkeys(environments))
+    if not envs:
+        raise UserError("no environment given", hint="pass --env sandbox --env production")
+    for env in envs:
+        if not _ENVIRONMENT.match(env):
+            raise UserError(
+                f"--env {env!r} is not a valid environment name: use lowercase letters, digits "
+                "and hyphens, starting with a letter",
+                hint="for example --env sandbox --env production",
+            )
+    return envs
+
+
+def _gcp_projects(name: str, envs: list[str], given: Mapping[str, str]) -> dict[str, str]:
+    unknown = sorted(set(given) - set(envs))
+    if unknown:
+        raise UserError(
+            f"--gcp-project names environment {unknown[0]!r}, which is not created",
+            hint=f"environments: {', '.join(envs)}; add --env {unknown[0]}",
+        )
+    projects: dict[str, str] = {}
+    for env in envs:
+        suffix = "prod" if env == "production" else env
+        project = given.get(env, f"{name}-{suffix}")
+        if not _GCP_PROJECT_ID.match(project):
+            raise UserError(
+                f"{project!r} is not a valid GCP project id for environment {env!r}: 6-30 "
+                "lowercase letters, digits and hyphens, starting with a letter",
+                hint=f"pass --gcp-project {env}=YOUR-PROJECT-ID",
+            )
+        projects[env] = project
+    return projects
+
+
+def _exclude_infrastructure(pyproject: Path) -> FileOperation | None:
+    """An edit adding ``infrastructure`` to ``[tool.uv.workspace] exclude`` when a member glob
+    would otherwise make it a workspace member (the rest of the file is kept as it is)."""
+    if not pyproject.is_file():
+        return None
+    before = pyproject.read_text(encoding="utf-8")
+    doc = _parse_toml(pyproject)
+    workspace = doc.get("tool", {}).get("uv", {}).get("workspace")
+    if not isinstance(workspace, dict):
+        return None
+    members = [str(m) for m in workspace.get("members", []) or []]
+    excludes = [str(e) for e in workspace.get("exclude", []) or []]
+    added = [
+        pattern
+        for path, pattern in _NOT_MEMBERS.items()
+        if any(_glob_match(path, m) for m in members)
+        and not any(_glob_match(path, e) for e in excludes)
+    ]
+    if not added:
+        return None
+    if "exclude" in workspace:
+        for pattern in added:
+            workspace["exclude"].append(pattern)
+    else:
+        workspace["exclude"] = added
+    return edit(
+        pyproject,
+        before,
+        tomlkit.dumps(doc),
+        f"[tool.uv.workspace] exclude += {added}: infrastructure/ is not a workspace member",
+    )
+
+
+def _glob_match(path: str, pattern: str) -> bool:
+    """uv's member globs: ``*`` stays within one path segment, ``**`` spans segments."""
+    pattern = pattern.strip().removeprefix("./").rstrip("/")
+    if "**" in pattern:
+        return fnmatch.fnmatchcase(path, pattern.replace("**", "*"))
+    parts, wanted = path.split("/"), pattern.split("/")
+    return len(parts) == len(wanted) and all(
+        fnmatch.fnmatchcase(part, glob) for part, glob in zip(parts, wanted, strict=True)
+    )
