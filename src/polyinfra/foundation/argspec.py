@@ -1,0 +1,387 @@
+"""What the installed pulumi-gcp accepts: argument names, types and required keys, read from the
+``*Args`` classes' constructor signatures (nested args too), cached in memory and on disk.
+
+The disk cache is keyed by the pulumi-gcp version, so offline validation does not pay for
+importing pulumi-gcp yet never drifts from the provider that ``pulumi up`` will use.
+"""
+
+from __future__ import annotations
+
+import collections.abc
+import difflib
+import importlib
+import importlib.metadata
+import inspect
+import json
+import os
+import sys
+import types
+import typing
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+#: A type expression: ``"str" | "bool" | "int" | "float" | "any"`` or
+#: ``["list", T]`` / ``["map", T]`` / ``["obj", "<module>:<ArgsClass>"]`` / ``["union", [T, ...]]``.
+TypeExpr = Any
+
+_CACHE_FORMAT = 1
+_SCALARS: dict[Any, str] = {str: "str", bool: "bool", int: "int", float: "float", Any: "any"}
+_SEQUENCES = (collections.abc.Sequence, list, typing.Sequence)
+_MAPPINGS = (collections.abc.Mapping, dict, typing.Mapping)
+
+
+@dataclass(frozen=True)
+class ArgsSpec:
+    """The arguments of one ``*Args`` class: name -> type, and which ones have no default."""
+
+    key: str
+    fields: dict[str, TypeExpr]
+    required: frozenset[str]
+
+
+@dataclass(frozen=True)
+class ArgIssue:
+    """A value that the provider would reject; ``path`` is relative to the checked mapping."""
+
+    path: tuple[str | int, ...]
+    message: str
+    hint: str | None = None
+    at_key: bool = False
+
+
+# --- introspection ---------------------------------------------------------------------------
+
+
+def _is_output_ref(arg: Any) -> bool:
+    return isinstance(arg, typing.ForwardRef) and arg.__forward_arg__.startswith("Output")
+
+
+def _type_expr(annotation: Any, namespace: dict[str, Any], found: list[type]) -> TypeExpr | None:
+    """Translate a constructor annotation into a type expression (None: not a plain value)."""
+    if isinstance(annotation, str):
+        annotation = typing.ForwardRef(annotation)
+    if isinstance(annotation, typing.ForwardRef):
+        name = annotation.__forward_arg__
+        if name.startswith("Output"):
+            return None
+        target = namespace.get(name)
+        if isinstance(target, type):
+            found.append(target)
+            return ["obj", f"{target.__module__}:{target.__qualname__}"]
+        return "any"
+    if annotation in _SCALARS:
+        return _SCALARS[annotation]
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin is typing.Union or origin is types.UnionType:
+        options: list[TypeExpr] = []
+        for arg in args:
+            if arg is type(None) or _is_output_ref(arg):
+                continue
+            if typing.get_origin(arg) is collections.abc.Awaitable:
+                continue
+            expr = _type_expr(arg, namespace, found)
+            if expr is not None and expr not in options:
+                options.append(expr)
+        if not options:
+            return "any"
+        return options[0] if len(options) == 1 else ["union", options]
+    if origin in _SEQUENCES:
+        return ["list", _type_expr(args[0], namespace, found) if args else "any"]
+    if origin in _MAPPINGS:
+        return ["map", _type_expr(args[1], namespace, found) if len(args) == 2 else "any"]
+    if origin is collections.abc.Awaitable:
+        return None
+    return "any"
+
+
+def _introspect(cls: type, into: dict[str, dict[str, Any]]) -> None:
+    key = f"{cls.__module__}:{cls.__qualname__}"
+    if key in into:
+        return
+    namespace = vars(sys.modules[cls.__module__])
+    fields: dict[str, TypeExpr] = {}
+    required: list[str] = []
+    found: list[type] = []
+    into[key] = {"fields": fields, "required": required}
+    for name, param in inspect.signature(cls).parameters.items():
+        if name in ("self", "__self__") or param.kind is not inspect.Parameter.KEYWORD_ONLY:
+            continue
+        fields[name] = _type_expr(param.annotation, namespace, found) or "any"
+        if param.default is inspect.Parameter.empty:
+            required.append(name)
+    for nested in found:
+        _introspect(nested, into)
+
+
+def provider_version() -> str:
+    """The installed pulumi-gcp version."""
+    return importlib.metadata.version("pulumi-gcp")
+
+
+def _cache_file(version: str) -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "polyinfra" / f"pulumi-gcp-{version}-args-v{_CACHE_FORMAT}.json"
+
+
+#: Every ``*Args`` class the foundation program passes user keys to: module, class.
+ROOT_ARGS: tuple[tuple[str, str], ...] = (
+    ("serviceaccount", "AccountArgs"),
+    ("projects", "IAMMemberArgs"),
+    ("projects", "ServiceArgs"),
+    ("artifactregistry", "RepositoryArgs"),
+    ("bigquery", "DatasetArgs"),
+    ("bigquery", "TableArgs"),
+    ("storage", "BucketArgs"),
+    ("cloudscheduler", "JobArgs"),
+    ("pubsub", "TopicArgs"),
+    ("pubsub", "SubscriptionArgs"),
+    ("secretmanager", "SecretArgs"),
+    ("logging", "MetricArgs"),
+    ("monitoring", "AlertPolicyArgs"),
+    ("monitoring", "DashboardArgs"),
+)
+
+
+@cache
+def _table() -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+    """All specs (key -> raw spec) plus root name (``"storage.BucketArgs"``) -> key."""
+    version = provider_version()
+    path = _cache_file(version)
+    try:
+        cached = json.loads(path.read_text(encoding="utf-8"))
+        if cached.get("roots") and set(cached["roots"]) == {f"{m}.{c}" for m, c in ROOT_ARGS}:
+            return cached["specs"], cached["roots"]
+    except (OSError, ValueError, AttributeError):
+        pass
+    specs: dict[str, dict[str, Any]] = {}
+    roots: dict[str, str] = {}
+    for module_name, class_name in ROOT_ARGS:
+        module = importlib.import_module(f"pulumi_gcp.{module_name}")
+        cls = getattr(module, class_name)
+        roots[f"{module_name}.{class_name}"] = f"{cls.__module__}:{cls.__qualname__}"
+        _introspect(cls, specs)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"roots": roots, "specs": specs}), encoding="utf-8")
+        tmp.replace(path)
+    except OSError:
+        pass  # an unwritable cache only costs speed
+    return specs, roots
+
+
+@cache
+def spec(name: str) -> ArgsSpec:
+    """The spec of a root class (``"storage.BucketArgs"``) or of a nested key."""
+    specs, roots = _table()
+    key = roots.get(name, name)
+    raw = specs[key]
+    return ArgsSpec(key=key, fields=raw["fields"], required=frozenset(raw["required"]))
+
+
+# --- validation ------------------------------------------------------------------------------
+
+
+def is_secret(value: Any) -> bool:
+    """A Pulumi encrypted config value (``{secure: ...}``) — a string we must never print."""
+    return isinstance(value, dict) and set(value) == {"secure"} and isinstance(value["secure"], str)
+
+
+_KIND_NAMES = {
+    "str": "a string",
+    "bool": "a boolean (true/false)",
+    "int": "an integer",
+    "float": "a number",
+    "list": "a list",
+    "map": "a mapping",
+    "obj": "a mapping",
+}
+
+
+def describe(value: Any) -> str:
+    """What a YAML value is, in words (never the value itself: it may be a secret)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+def expected(expr: TypeExpr) -> str:
+    """``expr`` in words."""
+    if isinstance(expr, str):
+        return _KIND_NAMES.get(expr, "any value")
+    if expr[0] == "union":
+        return " or ".join(expected(option) for option in expr[1])
+    return _KIND_NAMES[expr[0]]
+
+
+def suggest(word: str, choices: collections.abc.Iterable[str]) -> str | None:
+    """The closest of ``choices`` to ``word``, if any is close."""
+    matches = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
+def unknown_key_issue(path: tuple[str | int, ...], key: str, allowed: list[str]) -> ArgIssue:
+    """The error for a key the receiver does not accept, with a "did you mean"."""
+    close = suggest(key, allowed)
+    hint = f"did you mean '{close}'?" if close else "accepted keys: " + ", ".join(sorted(allowed))
+    return ArgIssue((*path, key), f"unknown key '{key}'", hint, at_key=True)
+
+
+def _matches(value: Any, expr: TypeExpr) -> bool:
+    if expr == "any":
+        return True
+    if is_secret(value):
+        return bool(expr == "str")
+    if expr == "str":
+        return isinstance(value, str)
+    if expr == "bool":
+        return isinstance(value, bool)
+    if expr == "int":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if expr == "float":
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    kind = expr[0]
+    if kind == "list":
+        return isinstance(value, list)
+    if kind in ("map", "obj"):
+        return isinstance(value, dict)
+    return any(_matches(value, option) for option in list(expr[1]))
+
+
+def check_value(value: Any, expr: TypeExpr, path: tuple[str | int, ...]) -> Iterator[ArgIssue]:
+    """Issues of ``value`` against ``expr``, recursively."""
+    if isinstance(expr, list) and expr[0] == "union":
+        for option in expr[1]:
+            if _matches(value, option):
+                yield from check_value(value, option, path)
+                return
+    if not _matches(value, expr):
+        hint = "quote it to make it a string" if expr == "str" and value is not None else None
+        yield ArgIssue(path, f"expected {expected(expr)}, got {describe(value)}", hint)
+        return
+    if isinstance(expr, str) or is_secret(value):
+        return
+    kind, inner = expr
+    if kind == "list":
+        for index, item in enumerate(value):
+            yield from check_value(item, inner, (*path, index))
+    elif kind == "map":
+        for key, item in value.items():
+            yield from check_value(item, inner, (*path, str(key)))
+    elif kind == "obj":
+        yield from check_args(value, inner, path)
+
+
+def check_args(
+    values: dict[str, Any],
+    name: str,
+    path: tuple[str | int, ...] = (),
+    *,
+    supplied: collections.abc.Set[str] = frozenset(),
+    excluded: collections.abc.Set[str] = frozenset(),
+) -> Iterator[ArgIssue]:
+    """Issues of ``values`` as the keyword arguments of ``name`` (an Args class).
+
+    ``supplied`` are arguments the program sets itself (not required from the user);
+    ``excluded`` are arguments the user may not set because the program owns them.
+    """
+    args = spec(name)
+    allowed = [field for field in args.fields if field not in excluded]
+    for key, value in values.items():
+        if key not in args.fields or key in excluded:
+            if key in excluded:
+                yield ArgIssue(
+                    (*path, key),
+                    f"'{key}' is set by the foundation program and cannot be given here",
+                    "remove it",
+                    at_key=True,
+                )
+            else:
+                yield unknown_key_issue(path, str(key), allowed)
+            continue
+        yield from check_value(value, args.fields[key], (*path, key))
+    for key in sorted(args.required - set(values) - set(supplied)):
+        yield ArgIssue(path, f"missing required key '{key}'", f"add '{key}'")
+
+
+def field_names(name: str) -> list[str]:
+    """Argument names of an Args class, in signature order."""
+    return list(spec(name).fields)
+
+
+def json_schema(
+    name: str,
+    defs: dict[str, Any],
+    *,
+    extra: dict[str, Any] | None = None,
+    drop: collections.abc.Set[str] = frozenset(),
+    optional: collections.abc.Set[str] = frozenset(),
+) -> dict[str, Any]:
+    """JSON Schema for the arguments of Args class ``name``; nested args go into ``defs``.
+
+    ``extra`` adds properties of our own, ``drop`` removes arguments the program owns and
+    ``optional`` relaxes arguments the program supplies.
+    """
+
+    def ref_for(key: str) -> dict[str, Any]:
+        short = "gcp." + key.rsplit(":", 1)[-1]
+        if short not in defs:
+            defs[short] = {}
+            defs[short] = object_schema(spec(key), None, frozenset(), frozenset())
+        return {"$ref": f"#/$defs/{short}"}
+
+    def type_schema(expr: TypeExpr) -> dict[str, Any]:
+        if isinstance(expr, str):
+            return {
+                "str": {"type": "string"},
+                "bool": {"type": "boolean"},
+                "int": {"type": "integer"},
+                "float": {"type": "number"},
+            }.get(expr, {})
+        kind, inner = expr
+        if kind == "list":
+            return {"type": "array", "items": type_schema(inner)}
+        if kind == "map":
+            return {"type": "object", "additionalProperties": type_schema(inner)}
+        if kind == "obj":
+            return ref_for(inner)
+        return {"anyOf": [type_schema(option) for option in inner]}
+
+    def object_schema(
+        args: ArgsSpec,
+        more: dict[str, Any] | None,
+        dropped: collections.abc.Set[str],
+        relaxed: collections.abc.Set[str],
+    ) -> dict[str, Any]:
+        properties = {
+            field: type_schema(expr) for field, expr in args.fields.items() if field not in dropped
+        }
+        if more:
+            properties.update(more)
+        schema: dict[str, Any] = {
+            "type": "object",
+            "properties": properties,
+            "additionalProperties": False,
+        }
+        required = sorted(args.required - dropped - relaxed)
+        if required:
+            schema["required"] = required
+        return schema
+
+    return object_schema(spec(name), extra, drop, optional)

@@ -1,0 +1,44 @@
+"""Resource builders in the order they run: APIs first, then identities, then what uses them.
+
+Each builder is a module with ``NAME`` and ``build(ctx) -> None``; the list is explicit.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from polyinfra.foundation.builders import (
+    alert_policies,
+    artifact_registry,
+    bigquery_datasets,
+    bigquery_tables,
+    dashboards,
+    iam_members,
+    log_metrics,
+    pubsub_subscriptions,
+    pubsub_topics,
+    scheduler_jobs,
+    secrets,
+    service_accounts,
+    services,
+    storage_buckets,
+)
+
+BUILDERS: tuple[ModuleType, ...] = (
+    services,
+    service_accounts,
+    iam_members,
+    artifact_registry,
+    storage_buckets,
+    bigquery_datasets,
+    bigquery_tables,
+    pubsub_topics,
+    pubsub_subscriptions,
+    secrets,
+    scheduler_jobs,
+    log_metrics,
+    alert_policies,
+    dashboards,
+)
+
+__all__ = ["BUILDERS"]

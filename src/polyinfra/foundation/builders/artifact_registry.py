@@ -1,0 +1,38 @@
+"""Artifact Registry repositories (stateful: protected per stack)."""
+
+from __future__ import annotations
+
+from polyinfra.foundation.naming import make_resource_name
+from polyinfra.foundation.resources import BuildContext
+
+NAME = "artifact_registry"
+API = "artifactregistry.googleapis.com"
+ARGS = "artifactregistry.RepositoryArgs"
+
+
+def registry_url(location: str, repository_format: str, project: str, repository_id: str) -> str:
+    """Where images (or packages) of a repository are pushed.
+
+    >>> registry_url("asia-southeast1", "DOCKER", "my-gcp-project", "data-integration-dmd")
+    'asia-southeast1-docker.pkg.dev/my-gcp-project/data-integration-dmd'
+    """
+    return f"{location}-{repository_format.lower()}.pkg.dev/{project}/{repository_id}"
+
+
+def build(ctx: BuildContext) -> None:
+    """Declare ``artifactregistry.Repository`` resources."""
+    import pulumi_gcp as gcp
+
+    for name, project in ctx.config.input.projects.items():
+        registry = project.artifact_registry
+        if registry is None:
+            continue
+        location = registry.location or ctx.config.gcp.region
+        assert location is not None  # validated
+        args = {**registry.args, "location": location}
+        args = ctx.with_protection(ARGS, ctx.with_labels(ARGS, args))
+        ctx.resources.repositories[name] = gcp.artifactregistry.Repository(
+            resource_name=make_resource_name("registry", registry.repository_id, location),
+            opts=ctx.options(api=API, stateful=True),
+            **args,
+        )

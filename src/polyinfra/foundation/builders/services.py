@@ -1,0 +1,24 @@
+"""Project services (APIs) from every project's ``apis``, each enabled once, before the rest."""
+
+from __future__ import annotations
+
+from polyinfra.foundation.naming import make_resource_name
+from polyinfra.foundation.resources import BuildContext
+
+NAME = "services"
+
+
+def build(ctx: BuildContext) -> None:
+    """Declare one ``projects.Service`` per distinct API."""
+    import pulumi_gcp as gcp
+
+    for project in ctx.config.input.projects.values():
+        for api in project.apis:
+            if api in ctx.resources.services:
+                continue
+            ctx.resources.services[api] = gcp.projects.Service(
+                resource_name=make_resource_name("service", api),
+                service=api,
+                # Another stack or a human may rely on the API: leave it on when this goes away.
+                disable_on_destroy=False,
+            )

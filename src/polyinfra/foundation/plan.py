@@ -1,0 +1,482 @@
+"""Offline plan: run the real foundation program under Pulumi mocks (no credentials, no Pulumi CLI)
+and record every resource it declares; compare two plans (the working tree and a git revision)."""
+
+from __future__ import annotations
+
+import json
+import os
+import runpy
+import sys
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from polyinfra import proc
+from polyinfra.errors import ToolError, UserError
+from polyinfra.foundation.config import (
+    ConfigWarning,
+    StackConfig,
+    load_stack_config,
+    load_stack_text,
+    stack_file,
+)
+from polyinfra.yamlio import load_file
+
+
+@dataclass(frozen=True)
+class PlannedResource:
+    """One declared resource: type token, logical name, inputs (Pulumi wire names), protect."""
+
+    type: str
+    name: str
+    inputs: Mapping[str, Any]
+    protect: bool = False
+    depends_on: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """What identifies the resource across plans (its URN without stack and project)."""
+        return (self.type, self.name)
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "type": self.type,
+            "name": self.name,
+            "protect": self.protect,
+            "depends_on": list(self.depends_on),
+            "inputs": dict(self.inputs),
+        }
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything a stack would declare, in declaration order, plus its stack outputs."""
+
+    stack: str
+    project: str
+    resources: tuple[PlannedResource, ...]
+    outputs: Mapping[str, Any]
+    warnings: tuple[ConfigWarning, ...] = ()
+
+    def by_type(self) -> dict[str, list[PlannedResource]]:
+        """Resources grouped by type token, types in first-declared order."""
+        groups: dict[str, list[PlannedResource]] = {}
+        for resource in self.resources:
+            groups.setdefault(resource.type, []).append(resource)
+        return groups
+
+    def totals(self) -> dict[str, int]:
+        """Number of resources per type token."""
+        return dict(Counter(resource.type for resource in self.resources))
+
+    def find(self, type_: str, name: str) -> PlannedResource:
+        """The resource with this type token and logical name (KeyError if absent)."""
+        for resource in self.resources:
+            if resource.type == type_ and resource.name == name:
+                return resource
+        raise KeyError((type_, name))
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready form (``polyinfra plan --json``)."""
+        return {
+            "stack": self.stack,
+            "project": self.project,
+            "resources": [resource.to_json() for resource in self.resources],
+            "totals": self.totals(),
+            "outputs": dict(self.outputs),
+            "warnings": [str(warning) for warning in self.warnings],
+        }
+
+
+# --- mocks -----------------------------------------------------------------------------------
+
+
+def computed_state(type_: str, inputs: Mapping[str, Any], project: str) -> dict[str, Any]:
+    """The outputs Google Cloud would compute for a new resource, as far as the plan needs them."""
+    state = dict(inputs)
+    if type_ == "gcp:serviceaccount/account:Account":
+        email = f"{inputs.get('accountId')}@{project}.iam.gserviceaccount.com"
+        state.update(
+            email=email,
+            member=f"serviceAccount:{email}",
+            name=f"projects/{project}/serviceAccounts/{email}",
+        )
+    elif type_ == "gcp:pubsub/topic:Topic":
+        state["id"] = f"projects/{project}/topics/{inputs.get('name')}"
+    elif type_ == "gcp:secretmanager/secret:Secret":
+        state["name"] = f"projects/{project}/secrets/{inputs.get('secretId')}"
+    elif type_ == "gcp:bigquery/dataset:Dataset":
+        state["id"] = f"projects/{project}/datasets/{inputs.get('datasetId')}"
+    return state
+
+
+class _Recorder:
+    """Records each registration: the mocks see inputs, the monitor sees protect and deps."""
+
+    def __init__(self, project: str) -> None:
+        self.project = project
+        self.resources: list[PlannedResource] = []
+        self.options: dict[tuple[str, str], tuple[bool, tuple[str, ...]]] = {}
+
+
+def _mocks_and_monitor(recorder: _Recorder) -> tuple[Any, Any]:
+    import pulumi
+    from pulumi.runtime.mocks import MockMonitor
+
+    class RecordingMocks(pulumi.runtime.Mocks):
+        def new_resource(self, args: Any) -> tuple[str, dict[str, Any]]:
+            protect, depends_on = recorder.options.pop((args.typ, args.name), (False, ()))
+            inputs = _plain(dict(args.inputs))
+            recorder.resources.append(
+                PlannedResource(args.typ, args.name, inputs, protect, depends_on)
+            )
+            state = computed_state(args.typ, inputs, recorder.project)
+            return str(state.get("id") or f"{args.name}_id"), state
+
+        def call(self, args: Any) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+            return {}, None
+
+    class RecordingMonitor(MockMonitor):
+        def RegisterResource(self, request: Any) -> Any:
+            if request.type != "pulumi:pulumi:Stack":
+                depends = tuple(urn.rsplit("::", 1)[-1] for urn in request.dependencies)
+                recorder.options[(request.type, request.name)] = (bool(request.protect), depends)
+            return super().RegisterResource(request)  # type: ignore[no-untyped-call]
+
+    mocks = RecordingMocks()
+    return mocks, RecordingMonitor(mocks)
+
+
+def _plain(value: Any) -> Any:
+    """Inputs as the user wrote them: the wire format turns every number into a float."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
+
+
+def run_under_mocks(
+    program: Callable[[], Any],
+    *,
+    project: str,
+    stack: str,
+    gcp_project: str,
+    config: Mapping[str, str] | None = None,
+    secret_keys: list[str] | None = None,
+) -> tuple[list[PlannedResource], dict[str, Any]]:
+    """Run ``program`` as a Pulumi program under recording mocks; resources and stack outputs.
+
+    The Pulumi SDK keeps its state in globals (root stack, pending RPCs, config), so each call
+    starts from a clean slate and may be repeated in one process.
+    """
+    import pulumi
+    from pulumi.runtime import settings
+    from pulumi.runtime.config import set_all_config
+    from pulumi.runtime.stack import run_pulumi_func
+    from pulumi.runtime.sync_await import _sync_await
+
+    recorder = _Recorder(gcp_project)
+    mocks, monitor = _mocks_and_monitor(recorder)
+    settings.ROOT.set(None)
+    set_all_config(dict(config or {}), secret_keys or [])
+    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=True, monitor=monitor)
+    settings.SETTINGS.rpc_manager.clear()
+    settings.SETTINGS.outputs.clear()
+    try:
+        _sync_await(run_pulumi_func(program))
+        root = settings.get_root_resource()
+        exported = dict(getattr(root, "outputs", {}) or {})
+        outputs = {
+            name: _sync_await(pulumi.Output.from_input(value).future())
+            for name, value in exported.items()
+        }
+    finally:
+        settings.ROOT.set(None)
+        set_all_config({}, [])
+    # Registration order depends on when dependencies resolve: sort for stable plans and diffs.
+    return sorted(recorder.resources, key=lambda r: (r.type, r.name)), outputs
+
+
+# --- plan ------------------------------------------------------------------------------------
+
+
+def pulumi_project_name(program_dir: Path) -> str:
+    """``name`` from ``Pulumi.yaml`` (the folder name when there is none)."""
+    for candidate in ("Pulumi.yaml", "Pulumi.yml"):
+        path = program_dir / candidate
+        if path.is_file():
+            data = load_file(path).data
+            if isinstance(data, dict) and isinstance(data.get("name"), str):
+                return str(data["name"])
+    return program_dir.resolve().name
+
+
+def runtime_config_values(config: StackConfig) -> tuple[dict[str, str], list[str]]:
+    """The stack file's config as the Pulumi engine hands it to a program (JSON for objects).
+
+    Encrypted values cannot be decrypted offline: the program sees a placeholder.
+    """
+    doc_config: dict[str, Any] = {}
+    if config.file is not None and config.file.is_file():
+        data = load_file(config.file).data
+        if isinstance(data, dict) and isinstance(data.get("config"), dict):
+            doc_config = data["config"]
+    values: dict[str, str] = {}
+    secret_keys: list[str] = []
+    for key, value in doc_config.items():
+        if isinstance(value, dict) and set(value) == {"secure"}:
+            values[str(key)] = "[secret]"
+            secret_keys.append(str(key))
+        elif isinstance(value, str):
+            values[str(key)] = value
+        else:
+            values[str(key)] = json.dumps(value)
+    return values, secret_keys
+
+
+def plan_stack(
+    program_dir: Path,
+    stack: str,
+    *,
+    config: StackConfig | None = None,
+    use_main: bool = True,
+) -> Plan:
+    """Plan ``stack`` of the Pulumi program in ``program_dir`` offline.
+
+    Validates ``Pulumi.<stack>.yaml`` first (every error at once, with positions), then runs the
+    program's ``__main__.py`` (or :func:`polyinfra.foundation.run` when there is none or
+    ``use_main`` is false) under recording mocks.
+    """
+    from polyinfra.foundation import program as foundation_program
+
+    if config is None:
+        config = load_stack_config(stack_file(program_dir, stack), program_dir=program_dir)
+    main = program_dir / "__main__.py"
+    values, secret_keys = runtime_config_values(config)
+
+    def body() -> None:
+        if use_main and main.is_file():
+            _run_main(main)
+        else:
+            foundation_program.run(config)
+
+    foundation_program._preloaded.append(config)
+    try:
+        resources, outputs = run_under_mocks(
+            body,
+            project=pulumi_project_name(program_dir),
+            stack=stack,
+            gcp_project=config.project,
+            config=values,
+            secret_keys=secret_keys,
+        )
+    finally:
+        foundation_program._preloaded.pop()
+    return Plan(
+        stack=stack,
+        project=config.project,
+        resources=tuple(resources),
+        outputs=outputs,
+        warnings=config.warnings,
+    )
+
+
+def _run_main(main: Path) -> None:
+    """Run a program's ``__main__.py`` the way the Pulumi Python host does (cwd and path)."""
+    folder = str(main.parent.resolve())
+    previous_cwd = Path.cwd()
+    sys.path.insert(0, folder)
+    os.chdir(folder)
+    try:
+        runpy.run_path(str(main), run_name="__main__")
+    finally:
+        os.chdir(previous_cwd)
+        if folder in sys.path:
+            sys.path.remove(folder)
+
+
+# --- diff ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InputChange:
+    """One changed input, by dotted path."""
+
+    path: str
+    old: Any
+    new: Any
+
+
+@dataclass(frozen=True)
+class ResourceChange:
+    """A resource present in both plans whose inputs or protection differ."""
+
+    type: str
+    name: str
+    changes: tuple[InputChange, ...]
+    protect: tuple[bool, bool] | None = None
+
+
+@dataclass(frozen=True)
+class PlanDiff:
+    """What the working tree's stack file changes compared with a git revision."""
+
+    stack: str
+    ref: str
+    added: tuple[PlannedResource, ...] = ()
+    removed: tuple[PlannedResource, ...] = ()
+    changed: tuple[ResourceChange, ...] = ()
+    unchanged: int = 0
+    warnings: tuple[ConfigWarning, ...] = field(default=())
+
+    @property
+    def empty(self) -> bool:
+        """True when nothing is added, removed or changed."""
+        return not (self.added or self.removed or self.changed)
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready form (``polyinfra plan --diff REF --json``)."""
+        return {
+            "stack": self.stack,
+            "ref": self.ref,
+            "added": [resource.to_json() for resource in self.added],
+            "removed": [resource.to_json() for resource in self.removed],
+            "changed": [
+                {
+                    "type": change.type,
+                    "name": change.name,
+                    "protect": list(change.protect) if change.protect else None,
+                    "inputs": [
+                        {"path": item.path, "old": item.old, "new": item.new}
+                        for item in change.changes
+                    ],
+                }
+                for change in self.changed
+            ],
+            "unchanged": self.unchanged,
+        }
+
+
+def diff_plans(old: Plan, new: Plan, ref: str) -> PlanDiff:
+    """Resources added, removed and changed from ``old`` to ``new``."""
+    old_by_key = {resource.key: resource for resource in old.resources}
+    new_by_key = {resource.key: resource for resource in new.resources}
+    added = tuple(r for r in new.resources if r.key not in old_by_key)
+    removed = tuple(r for r in old.resources if r.key not in new_by_key)
+    changed: list[ResourceChange] = []
+    unchanged = 0
+    for resource in new.resources:
+        before = old_by_key.get(resource.key)
+        if before is None:
+            continue
+        changes = tuple(_input_changes(before.inputs, resource.inputs, ""))
+        protect = (before.protect, resource.protect) if before.protect != resource.protect else None
+        if changes or protect:
+            changed.append(ResourceChange(resource.type, resource.name, changes, protect))
+        else:
+            unchanged += 1
+    return PlanDiff(new.stack, ref, added, removed, tuple(changed), unchanged, new.warnings)
+
+
+def _input_changes(old: Any, new: Any, prefix: str) -> Iterator[InputChange]:
+    if isinstance(old, Mapping) and isinstance(new, Mapping):
+        for key in list(old) + [k for k in new if k not in old]:
+            path = f"{prefix}.{key}" if prefix else str(key)
+            yield from _input_changes(old.get(key), new.get(key), path)
+    elif isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        for index, (a, b) in enumerate(zip(old, new, strict=True)):
+            yield from _input_changes(a, b, f"{prefix}[{index}]")
+    elif old != new:
+        yield InputChange(prefix, old, new)
+
+
+def _git_show(repo: Path, ref: str, path: str) -> bytes | None:
+    """File ``path`` (relative to the repository root) at ``ref``; None if it did not exist."""
+    completed = proc.run(["git", "show", f"{ref}:{path}"], cwd=repo, check=False)
+    if completed.returncode == 0:
+        return completed.stdout
+    stderr = completed.stderr.decode("utf-8", "replace")
+    if "does not exist in" in stderr or "exists on disk, but not in" in stderr:
+        return None
+    raise ToolError(
+        proc.describe_failure(["git", "show", f"{ref}:{path}"], completed, f"reading {path}")
+    )
+
+
+def plan_diff(program_dir: Path, stack: str, ref: str) -> PlanDiff:
+    """Compare the plan of ``Pulumi.<stack>.yaml`` at git ``ref`` with the working tree's.
+
+    Both sides run the foundation program itself (not a custom ``__main__.py``, whose code at
+    ``ref`` may import things that no longer exist); files the stack file refers to
+    (BigQuery schemas, the dashboard) are read at ``ref`` too.
+    """
+    program_dir = program_dir.resolve()
+    top = proc.run(
+        ["git", "rev-parse", "--show-toplevel"], cwd=program_dir, what="finding the git repository"
+    )
+    repo = Path(top.stdout.decode().strip())
+    rel_dir = program_dir.relative_to(repo.resolve())
+    new_config = load_stack_config(stack_file(program_dir, stack), program_dir=program_dir)
+    new_plan = plan_stack(program_dir, stack, config=new_config, use_main=False)
+    stack_rel = (rel_dir / f"Pulumi.{stack}.yaml").as_posix()
+    old_text = _git_show(repo, ref, stack_rel)
+    if old_text is None:
+        empty = Plan(stack, new_config.project, (), {})
+        return diff_plans(empty, new_plan, ref)
+    with tempfile.TemporaryDirectory(prefix="polyinfra-plan-") as tmp:
+        old_dir = Path(tmp)
+        try:
+            text = old_text.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise UserError(f"{stack_rel} at {ref} is not UTF-8 text") from exc
+        display = Path(f"{ref}:{stack_rel}")
+        probe = load_stack_text_unvalidated(text, display)
+        for relative in referenced_files(probe):
+            content = _git_show(repo, ref, (rel_dir / relative).as_posix())
+            if content is not None:
+                target = (old_dir / relative).resolve()
+                if target.is_relative_to(old_dir.resolve()):
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_bytes(content)
+        (old_dir / f"Pulumi.{stack}.yaml").write_text(text, encoding="utf-8")
+        try:
+            old_config = load_stack_text(text, display, stack=stack, program_dir=old_dir)
+        except UserError as exc:
+            raise UserError(
+                f"the stack file at {ref} is not valid, so it cannot be compared:\n{exc}"
+            ) from exc
+        old_plan = plan_stack(old_dir, stack, config=old_config, use_main=False)
+    return diff_plans(old_plan, new_plan, ref)
+
+
+def load_stack_text_unvalidated(text: str, path: Path) -> Any:
+    """The raw data of a stack file (to find the files it refers to before validating it)."""
+    from polyinfra.yamlio import load_text
+
+    return load_text(text, path).data
+
+
+def referenced_files(data: Any) -> list[str]:
+    """Relative paths of ``schema_file`` and ``dashboard_json_file`` values in raw stack data."""
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in ("schema_file", "dashboard_json_file") and isinstance(value, str):
+                    found.append(value)
+                else:
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(data)
+    return found

@@ -1,0 +1,95 @@
+"""The foundation Pulumi program: ``run()`` is what ``infrastructure/pulumi/__main__.py`` calls.
+
+A workspace's ``__main__.py`` is::
+
+    from polyinfra.foundation import run
+
+    resources = run()
+    # optional: own resources next to ours, e.g. resources.service_accounts["dmd"].member
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from polyinfra.foundation.config import StackConfig, from_pulumi_config
+from polyinfra.foundation.resources import BuildContext, Resources
+
+#: Stack outputs, for the application stack (``pulumi stack output`` / ``StackReference``).
+OUTPUT_GCP_PROJECT = "gcp_project"
+OUTPUT_ENVIRONMENT = "environment"
+OUTPUT_PROJECTS = "projects"
+OUTPUT_NAMES = (OUTPUT_GCP_PROJECT, OUTPUT_ENVIRONMENT, OUTPUT_PROJECTS)
+
+# Set by the offline plan so the program reuses the config it already validated (with file
+# positions) instead of reading the runtime config again.
+_preloaded: list[StackConfig] = []
+
+
+def run(config: StackConfig | None = None, *, program_dir: Path | None = None) -> Resources:
+    """Declare every foundation resource of the current stack and export the stack outputs.
+
+    ``config`` defaults to the stack's runtime configuration (validated; an invalid config
+    raises :class:`~polyinfra.errors.UserErrors` before any resource is declared).
+    Returns the typed registry of what was declared.
+    """
+    import pulumi
+
+    from polyinfra.foundation.builders import BUILDERS
+
+    if config is None:
+        config = _preloaded[-1] if _preloaded else from_pulumi_config(program_dir)
+    for warning in config.warnings:
+        pulumi.log.warn(str(warning))
+    ctx = BuildContext(config)
+    for builder in BUILDERS:
+        builder.build(ctx)
+    for name, value in stack_outputs(config, ctx.resources).items():
+        pulumi.export(name, value)
+    return ctx.resources
+
+
+def stack_outputs(config: StackConfig, resources: Resources) -> dict[str, Any]:
+    """The exported outputs: ``gcp_project``, ``environment`` and ``projects``.
+
+    ``projects.<name>`` holds ``service_account_email``, ``registry_url``, ``dataset_ids``,
+    ``secret_ids``, ``scheduler_jobs``, ``bucket_names`` and ``topic_names`` (keys present
+    only for what the project declares).
+    """
+    from polyinfra.foundation.builders.artifact_registry import registry_url
+
+    projects: dict[str, dict[str, Any]] = {}
+    for name, project in config.input.projects.items():
+        entry: dict[str, Any] = {}
+        account = resources.service_accounts.get(name)
+        if account is not None:
+            entry["service_account_email"] = account.email
+        registry = project.artifact_registry
+        if registry is not None:
+            location = registry.location or config.gcp.region or ""
+            entry["registry_url"] = registry_url(
+                location, registry.format, config.project, registry.repository_id
+            )
+        datasets = [project.bigquery_dataset.dataset_id] if project.bigquery_dataset else []
+        datasets += [
+            table.dataset_id
+            for table in project.bigquery_tables
+            if table.dataset_id and table.dataset_id not in datasets
+        ]
+        if datasets:
+            entry["dataset_ids"] = datasets
+        if project.secrets:
+            entry["secret_ids"] = [secret.secret_id for secret in project.secrets]
+        if project.cloud_scheduler:
+            entry["scheduler_jobs"] = [job.name for job in project.cloud_scheduler]
+        if project.cloud_storage:
+            entry["bucket_names"] = [bucket.name for bucket in project.cloud_storage]
+        if project.pubsub_topics:
+            entry["topic_names"] = [topic.name for topic in project.pubsub_topics]
+        projects[name] = entry
+    return {
+        OUTPUT_GCP_PROJECT: config.project,
+        OUTPUT_ENVIRONMENT: config.environment,
+        OUTPUT_PROJECTS: projects,
+    }

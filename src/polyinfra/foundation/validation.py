@@ -1,0 +1,403 @@
+"""Checks of a structurally valid stack config that need more than types: ids, cron, time zones,
+referenced files, BigQuery schemas, cross-references and duplicate resource names."""
+
+from __future__ import annotations
+
+import json
+import re
+import zoneinfo
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from polyinfra.errors import UserError
+from polyinfra.foundation.config import Findings, StackConfig
+from polyinfra.foundation.naming import make_resource_name
+from polyinfra.positions import Position
+from polyinfra.yamlio import KeyPath, YamlDocument, format_path, load_text
+
+SERVICE_ACCOUNT_ID = re.compile(r"[a-z][a-z0-9-]{4,28}[a-z0-9]")
+#: Cloud Run job names: lowercase letters, digits and hyphens, a letter first, at most 63.
+JOB_NAME = re.compile(r"[a-z]([-a-z0-9]{0,61}[a-z0-9])?")
+BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]")
+ROLE = re.compile(r"(roles/[A-Za-z0-9_.]+|(projects|organizations)/[^/]+/roles/[A-Za-z0-9_.]+)")
+API = re.compile(r"[a-z0-9-]+(\.[a-z0-9-]+)*\.googleapis\.com")
+LABEL_KEY = re.compile(r"[a-z][a-z0-9_-]{0,62}")
+LABEL_VALUE = re.compile(r"[a-z0-9_-]{0,63}")
+BQ_FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,299}")
+BQ_TYPES = frozenset(
+    {
+        "STRING", "BYTES", "INTEGER", "INT64", "FLOAT", "FLOAT64", "NUMERIC", "BIGNUMERIC",
+        "DECIMAL", "BIGDECIMAL", "BOOLEAN", "BOOL", "TIMESTAMP", "DATE", "TIME", "DATETIME",
+        "GEOGRAPHY", "RECORD", "STRUCT", "JSON", "RANGE", "INTERVAL",
+    }
+)  # fmt: skip
+BQ_MODES = frozenset({"NULLABLE", "REQUIRED", "REPEATED"})
+BQ_FIELD_KEYS = (
+    "name", "type", "mode", "fields", "description", "policyTags", "maxLength", "precision",
+    "scale", "collation", "defaultValueExpression", "roundingMode", "rangeElementType",
+    "foreignTypeDefinition", "dataPolicies",
+)  # fmt: skip
+RUN_INVOKER = "roles/run.invoker"
+
+
+@cache
+def time_zones() -> frozenset[str]:
+    """IANA time zone names (from tzdata)."""
+    return frozenset(zoneinfo.available_timezones())
+
+
+def check(config: StackConfig, errors: Findings) -> None:
+    """Add every semantic problem of ``config`` to ``errors`` (and warnings)."""
+    for key, value in config.labels.items():
+        if not LABEL_KEY.fullmatch(key):
+            errors.add(("labels", key), "invalid label key", "use lowercase letters, digits, _ -")
+        if not LABEL_VALUE.fullmatch(value):
+            errors.add(
+                ("labels", key),
+                "invalid label value",
+                "use at most 63 lowercase letters, digits, _ or -",
+                value=True,
+            )
+    names: dict[str, KeyPath] = {}
+    topics = {
+        topic.name for project in config.input.projects.values() for topic in project.pubsub_topics
+    }
+    for name in config.input.projects:
+        _check_project(config, name, errors, names, topics)
+    _check_monitoring(config, errors, names)
+
+
+def _claim(names: dict[str, KeyPath], name: str, path: KeyPath, errors: Findings) -> None:
+    """Two resources with one logical name would collide in Pulumi: report the second one."""
+    first = names.get(name)
+    if first is not None:
+        errors.add(
+            path,
+            f"resource name '{name}' is already used by {format_path(first)}",
+            "give one of them a different id",
+        )
+    else:
+        names[name] = path
+
+
+def _check_project(
+    config: StackConfig,
+    name: str,
+    errors: Findings,
+    names: dict[str, KeyPath],
+    topics: set[str],
+) -> None:
+    project = config.input.projects[name]
+    base: KeyPath = ("input", "projects", name)
+    account = project.service_account
+    if account is not None:
+        path = (*base, "service_account", "account_id")
+        if not SERVICE_ACCOUNT_ID.fullmatch(account.account_id):
+            errors.add(
+                path,
+                "service account id must be 6-30 characters: lowercase letters, digits and "
+                "hyphens, starting with a letter and not ending with a hyphen",
+                value=True,
+            )
+        _claim(names, make_resource_name("serviceaccount", account.account_id), path, errors)
+    iam = project.service_account_iam
+    if iam is not None:
+        if account is None:
+            errors.add((*base, "service_account_iam"), "roles need a service_account to grant")
+        elif iam.account_id is not None and iam.account_id != account.account_id:
+            errors.add(
+                (*base, "service_account_iam", "account_id"),
+                f"account_id does not match service_account.account_id '{account.account_id}'",
+                f"use '{account.account_id}' or remove the key",
+                value=True,
+            )
+        for index, role in enumerate(iam.roles):
+            path = (*base, "service_account_iam", "roles", index)
+            if not ROLE.fullmatch(role):
+                errors.add(
+                    path,
+                    "not an IAM role",
+                    "use roles/<name> or projects/<p>/roles/<custom>",
+                    value=True,
+                )
+            elif account is not None:
+                _claim(
+                    names, make_resource_name("iammember", account.account_id, role), path, errors
+                )
+    registry = project.artifact_registry
+    if registry is not None:
+        location = registry.location or config.gcp.region
+        path = (*base, "artifact_registry")
+        if location is None:
+            errors.add(path, "no location", "set location here or gcp:region")
+        else:
+            _claim(
+                names,
+                make_resource_name("registry", registry.repository_id, location),
+                path,
+                errors,
+            )
+    if project.bigquery_dataset is not None:
+        path = (*base, "bigquery_dataset", "dataset_id")
+        _claim(
+            names, make_resource_name("dataset", project.bigquery_dataset.dataset_id), path, errors
+        )
+    for index, table in enumerate(project.bigquery_tables):
+        path = (*base, "bigquery_tables", index)
+        dataset = table.dataset_id or (
+            project.bigquery_dataset.dataset_id if project.bigquery_dataset else None
+        )
+        if dataset is None:
+            errors.add(path, "no dataset_id", "set dataset_id or declare a bigquery_dataset")
+        else:
+            _claim(names, make_resource_name("table", dataset, table.table_id), path, errors)
+        if table.schema_file is not None:
+            _check_schema_file(config, table.schema_file, (*path, "schema_file"), errors)
+    for index, bucket in enumerate(project.cloud_storage):
+        path = (*base, "cloud_storage", index, "name")
+        if not BUCKET_NAME.fullmatch(bucket.name):
+            errors.add(
+                path,
+                "bucket names are 3-63 lowercase letters, digits, '.', '_' or '-', starting and "
+                "ending with a letter or digit",
+                value=True,
+            )
+        _claim(names, make_resource_name("bucket", bucket.name), path, errors)
+    invoker = bool(iam and RUN_INVOKER in iam.roles)
+    for index, job in enumerate(project.cloud_scheduler):
+        _check_scheduler(
+            config, job, (*base, "cloud_scheduler", index), errors, account is not None
+        )
+        _claim(
+            names,
+            make_resource_name("scheduler", job.name),
+            (*base, "cloud_scheduler", index, "name"),
+            errors,
+        )
+        if account is not None and not invoker:
+            errors.warn(
+                (*base, "cloud_scheduler", index, "target_job"),
+                f"service account '{account.account_id}' lacks {RUN_INVOKER}, so the scheduler "
+                "cannot start the job; add the role to service_account_iam.roles",
+            )
+    for t_index, topic in enumerate(project.pubsub_topics):
+        path = (*base, "pubsub_topics", t_index)
+        _claim(names, make_resource_name("topic", topic.name), (*path, "name"), errors)
+        for s_index, subscription in enumerate(topic.subscriptions):
+            s_path = (*path, "subscriptions", s_index)
+            _claim(
+                names,
+                make_resource_name("subscription", subscription.name),
+                (*s_path, "name"),
+                errors,
+            )
+            policy = subscription.args.get("dead_letter_policy") or {}
+            target = policy.get("dead_letter_topic")
+            if isinstance(target, str) and "/" not in target and target not in topics:
+                errors.add(
+                    (*s_path, "dead_letter_policy", "dead_letter_topic"),
+                    f"dead letter topic '{target}' is not declared in any pubsub_topics",
+                    "declare the topic or give its full id projects/<p>/topics/<t>",
+                    value=True,
+                )
+    for index, secret in enumerate(project.secrets):
+        path = (*base, "secrets", index, "secret_id")
+        _claim(names, make_resource_name("secret", secret.secret_id), path, errors)
+    for index, api in enumerate(project.apis):
+        if not API.fullmatch(api):
+            errors.add(
+                (*base, "apis", index),
+                "not a Google API service name",
+                "use the service name, e.g. bigquery.googleapis.com",
+                value=True,
+            )
+
+
+def _check_scheduler(
+    config: StackConfig, job: Any, path: KeyPath, errors: Findings, has_account: bool
+) -> None:
+    from croniter import croniter
+
+    if not JOB_NAME.fullmatch(job.target_job):
+        errors.add(
+            (*path, "target_job"),
+            f"'{job.target_job}' is not a valid Cloud Run job name",
+            "use at most 63 lowercase letters, digits and hyphens, starting with a letter",
+            value=True,
+        )
+    fields = job.schedule.split()
+    if len(fields) != 5 or not croniter.is_valid(job.schedule):
+        errors.add(
+            (*path, "schedule"),
+            f"'{job.schedule}' is not a valid unix-cron expression",
+            "use five fields: minute hour day-of-month month day-of-week, e.g. '0 4 * * *'",
+            value=True,
+        )
+    if job.time_zone is not None and job.time_zone not in time_zones():
+        close = _closest_zone(job.time_zone)
+        errors.add(
+            (*path, "time_zone"),
+            f"'{job.time_zone}' is not an IANA time zone",
+            f"did you mean '{close}'?" if close else "use a name such as Asia/Kuala_Lumpur",
+            value=True,
+        )
+    if job.region is None and config.gcp.region is None:
+        errors.add(path, "no region for the scheduler job", "set region here or gcp:region")
+    if not has_account:
+        errors.add(
+            path,
+            "a scheduler job needs the project's service_account for its OAuth token",
+            "declare service_account in this project",
+        )
+
+
+def _closest_zone(name: str) -> str | None:
+    import difflib
+
+    matches = difflib.get_close_matches(name, sorted(time_zones()), n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
+def _check_monitoring(config: StackConfig, errors: Findings, names: dict[str, KeyPath]) -> None:
+    monitoring = config.input.monitoring
+    if monitoring is None:
+        return
+    base: KeyPath = ("input", "monitoring")
+    for index, metric in enumerate(monitoring.log_based_metrics):
+        path = (*base, "log_based_metrics", index)
+        _claim(names, make_resource_name("logmetric", metric.name), (*path, "name"), errors)
+        descriptor = metric.args.get("metric_descriptor") or {}
+        if descriptor.get("value_type") == "DISTRIBUTION":
+            for key in ("bucket_options", "value_extractor"):
+                if key not in metric.args:
+                    errors.add(
+                        path,
+                        f"a DISTRIBUTION metric needs {key}",
+                        f"add {key} (e.g. a shared anchor)",
+                    )
+    for index, policy in enumerate(monitoring.alert_policies):
+        path = (*base, "alert_policies", index, "name")
+        _claim(names, make_resource_name("alertpolicy", policy.name), path, errors)
+    if monitoring.dashboard is not None:
+        path = (*base, "dashboard", "dashboard_json_file")
+        document = _read_json_file(config, monitoring.dashboard.dashboard_json_file, path, errors)
+        if document is not None and not isinstance(document.data, dict):
+            errors.items.append(
+                UserError("a dashboard must be a JSON object", position=document.position(()))
+            )
+
+
+def resolve_file(config: StackConfig, relative: str) -> Path:
+    """``relative`` inside the Pulumi program folder."""
+    return (config.program_dir / relative).resolve()
+
+
+def _read_json_file(
+    config: StackConfig, relative: str, path: KeyPath, errors: Findings
+) -> YamlDocument | None:
+    """Load a JSON file named in the stack file: inside the program folder, present, valid."""
+    folder = config.program_dir.resolve()
+    target = resolve_file(config, relative)
+    if Path(relative).is_absolute() or not target.is_relative_to(folder):
+        errors.add(path, "the file must be inside the Pulumi program folder", value=True)
+        return None
+    if not target.is_file():
+        errors.add(
+            path,
+            f"file not found: {relative}",
+            f"create it (relative to {config.program_dir})",
+            value=True,
+        )
+        return None
+    text = target.read_text(encoding="utf-8")
+    try:
+        json.loads(text)
+    except ValueError as exc:
+        line = getattr(exc, "lineno", 0)
+        col = getattr(exc, "colno", 0)
+        reason = getattr(exc, "msg", str(exc))
+        errors.items.append(
+            UserError(f"invalid JSON: {reason}", position=Position(target, line, col))
+        )
+        return None
+    # JSON is YAML: the position-keeping loader gives every node's line and column.
+    return load_text(text, target)
+
+
+def _check_schema_file(config: StackConfig, relative: str, path: KeyPath, errors: Findings) -> None:
+    document = _read_json_file(config, relative, path, errors)
+    if document is None:
+        return
+    if not isinstance(document.data, list) or not document.data:
+        errors.items.append(
+            UserError(
+                "a BigQuery schema must be a non-empty JSON list of fields",
+                position=document.position(()),
+                hint='e.g. [{"name": "id", "type": "STRING", "mode": "REQUIRED"}]',
+            )
+        )
+        return
+    _check_fields(document, document.data, (), errors)
+
+
+def _check_fields(document: YamlDocument, fields: list[Any], at: KeyPath, errors: Findings) -> None:
+    seen: set[str] = set()
+    for index, field in enumerate(fields):
+        here = (*at, index)
+
+        def problem(message: str, hint: str | None = None, where: KeyPath = here) -> None:
+            errors.items.append(
+                UserError(
+                    f"{format_path(where) or 'schema'}: {message}",
+                    position=document.position(where),
+                    hint=hint,
+                )
+            )
+
+        if not isinstance(field, dict):
+            problem("a field must be a JSON object")
+            continue
+        for key in field:
+            if key not in BQ_FIELD_KEYS:
+                close = _close(str(key), BQ_FIELD_KEYS)
+                problem(
+                    f"unknown field property '{key}'",
+                    f"did you mean '{close}'?" if close else None,
+                    (*here, key),
+                )
+        name = field.get("name")
+        if not isinstance(name, str) or not BQ_FIELD_NAME.fullmatch(name):
+            problem("a field needs a name of letters, digits and _ (not starting with a digit)")
+        elif name.lower() in seen:
+            problem(f"duplicate field name '{name}'", where=(*here, "name"))
+        else:
+            seen.add(name.lower())
+        kind = field.get("type")
+        if not isinstance(kind, str) or kind.upper() not in BQ_TYPES:
+            close = _close(str(kind).upper(), sorted(BQ_TYPES)) if isinstance(kind, str) else None
+            problem(
+                "missing or unknown BigQuery type"
+                + (f" '{kind}'" if isinstance(kind, str) else ""),
+                f"did you mean '{close}'?" if close else "e.g. STRING, INTEGER, TIMESTAMP, RECORD",
+                (*here, "type") if "type" in field else here,
+            )
+        mode = field.get("mode")
+        if mode is not None and (not isinstance(mode, str) or mode.upper() not in BQ_MODES):
+            problem("mode must be NULLABLE, REQUIRED or REPEATED", where=(*here, "mode"))
+        nested = field.get("fields")
+        is_record = isinstance(kind, str) and kind.upper() in ("RECORD", "STRUCT")
+        if is_record:
+            if not isinstance(nested, list) or not nested:
+                problem("a RECORD field needs a non-empty 'fields' list")
+            else:
+                _check_fields(document, nested, (*here, "fields"), errors)
+        elif nested is not None:
+            problem("only RECORD fields have 'fields'", where=(*here, "fields"))
+
+
+def _close(word: str, choices: Any) -> str | None:
+    import difflib
+
+    matches = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return matches[0] if matches else None
