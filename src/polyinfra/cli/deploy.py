@@ -1,9 +1,205 @@
-"""`polyinfra deploy`."""
+"""`polyinfra deploy`: render, validate and deploy apps through the Cloud Run Admin API."""
 
 from __future__ import annotations
 
+import contextlib
+import logging
+from collections.abc import Iterator
+from typing import Annotated
+
 import typer
+
+from polyinfra.cli.console import err, out
+from polyinfra.cli.options import DEFAULT_WORKSPACE, WorkspaceOption
+from polyinfra.cli.state import state
+from polyinfra.errors import EXIT_FINDINGS, UserError
+
+
+@contextlib.contextmanager
+def _local_emulator() -> Iterator[str]:
+    """Start the in-process fake Cloud Run API; yields its endpoint."""
+    from polyinfra.testing import FakeCloudRun
+
+    with FakeCloudRun(ready_after=2) as fake:
+        yield fake.endpoint
+
+
+def _debug_http_logging() -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("debug: %(message)s"))
+    logger = logging.getLogger("polyinfra.deploy.http")
+    logger.setLevel(logging.DEBUG)
+    logger.addHandler(handler)
+
+
+def deploy(
+    apps: Annotated[
+        list[str] | None,
+        typer.Argument(help="Apps to deploy (or --all).", show_default=False),
+    ] = None,
+    all_apps: Annotated[
+        bool, typer.Option("--all", help="Every app with an overlay for --env.")
+    ] = False,
+    env: Annotated[str, typer.Option("--env", "-e", help="Environment (overlay name).")] = ...,  # type: ignore[assignment]
+    version: Annotated[
+        str,
+        typer.Option(
+            "--version",
+            help="Release version: the image tag, VERSION_PLACEHOLDER, the revision marker.",
+        ),
+    ] = ...,  # type: ignore[assignment]
+    image: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--image", help="APP=IMAGE_REFERENCE for one app (repeatable).", show_default=False
+        ),
+    ] = None,
+    registry: Annotated[
+        str | None,
+        typer.Option(
+            "--registry", help="Image prefix: images are <URL>/<app>:<version>.", show_default=False
+        ),
+    ] = None,
+    region: Annotated[
+        str | None,
+        typer.Option(
+            "--region",
+            help="Cloud Run region (default: the cloud.googleapis.com/location label, else "
+            "gcp:region of the environment's stack).",
+            show_default=False,
+        ),
+    ] = None,
+    endpoint: Annotated[
+        str | None,
+        typer.Option(
+            "--endpoint",
+            help="Send Cloud Run calls to this URL over plain HTTP without credentials (an "
+            "emulator); same as CLOUD_RUN_EMULATOR_HOST=host:port.",
+            show_default=False,
+        ),
+    ] = None,
+    emulator: Annotated[
+        bool,
+        typer.Option(
+            "--emulator",
+            help="Deploy to a local in-process Cloud Run emulator (a fake API that lives for "
+            "this command only): try the whole flow without a Google Cloud project.",
+        ),
+    ] = False,
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", min=1, help="Apps deployed at the same time.")
+    ] = 4,
+    fail_fast: Annotated[
+        bool, typer.Option("--fail-fast", help="Start no further app after a failure.")
+    ] = False,
+    timeout: Annotated[
+        float,
+        typer.Option("--timeout", min=1, help="Seconds to wait for each app to become ready."),
+    ] = 600.0,
+    execute: Annotated[
+        bool,
+        typer.Option(
+            "--execute", help="Run each job once after replacing it and wait for the execution."
+        ),
+    ] = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Show live vs desired differences and validate server-side; write nothing.",
+        ),
+    ] = False,
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+) -> None:
+    """Render and validate apps for one environment, then apply each through the Cloud Run
+    Admin API like `gcloud run services|jobs replace`, and wait until it is ready.
+
+    Exit status: 0 all ready, 1 an app failed or timed out, 2 bad input, 130 interrupted.
+    """
+    from polyinfra.deploy.apps import DeployRequest, ValidationFailed, deploy_apps
+    from polyinfra.deploy.client import emulator_endpoint
+    from polyinfra.deploy.display import (
+        dry_run_lines,
+        failure_lines,
+        interrupted_lines,
+        progress_for,
+        results_table,
+    )
+    from polyinfra.deploy.rollout import DeployOptions
+    from polyinfra.manifests import parse_image_options
+    from polyinfra.workspace import Workspace
+
+    if all_apps and apps:
+        raise UserError("name apps or pass --all, not both")
+    if not all_apps and not apps:
+        raise UserError("no apps named", hint="name the apps to deploy, or pass --all")
+    if emulator and endpoint:
+        raise UserError("--emulator and --endpoint both choose the endpoint: pass one")
+    if state.debug:
+        _debug_http_logging()
+    ws = Workspace.discover(workspace)
+    images = parse_image_options(image or [], ws)
+    options = DeployOptions(
+        version=version,
+        concurrency=concurrency,
+        fail_fast=fail_fast,
+        timeout=timeout,
+        execute=execute,
+        dry_run=dry_run,
+    )
+    with contextlib.ExitStack() as stack:
+        if emulator:
+            endpoint = stack.enter_context(_local_emulator())
+            err.print(
+                f"Local Cloud Run emulator at {endpoint}: a fake Admin API in this process. "
+                "Nothing is deployed to Google Cloud.",
+                markup=False,
+            )
+        else:
+            target = emulator_endpoint(endpoint)
+            if target is not None:
+                err.print(
+                    f"Cloud Run emulator at {target} (plain HTTP, no credentials).", markup=False
+                )
+        request = DeployRequest(
+            apps=tuple(apps or ()),
+            env=env,
+            version=version,
+            images=images,
+            registry=registry,
+            region=region,
+            endpoint=endpoint,
+        )
+        try:
+            with progress_for(err) as display:
+                report = deploy_apps(ws, request, options, observer=display)
+        except ValidationFailed as exc:
+            from polyinfra.checks.report import render_text
+
+            err.print(render_text(exc.problems, root=ws.root), markup=False, end="")
+            err.print(
+                f"deploy stopped: {len(exc.problems)} error(s) in the rendered manifests; "
+                "nothing was deployed",
+                markup=False,
+            )
+            raise typer.Exit(EXIT_FINDINGS) from None
+    if dry_run:
+        for line in dry_run_lines(report):
+            out.print(line, markup=False)
+        out.print("dry run: nothing was written", markup=False)
+    else:
+        # Logs and CI are not terminals: keep each row on one line there.
+        out.print(results_table(report), width=None if out.is_terminal else 160)
+    for line in failure_lines(report):
+        err.print(f"error: {line}", markup=False)
+    if report.interrupted:
+        for line in interrupted_lines(report):
+            err.print(line, markup=False)
+        raise typer.Exit(130)
+    if not report.ok:
+        raise typer.Exit(EXIT_FINDINGS)
 
 
 def register(app: typer.Typer) -> None:
     """Add the command to ``app``."""
+    app.command("deploy")(deploy)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,11 +46,13 @@ class Change:
         return "change"
 
     def render(self) -> str:
+        """One line; values of env variables whose names look secret are not shown."""
+        show = _redacted if _looks_secret(self.path) else _show
         if self.kind == "add":
-            return f"+ {self.path}: {_show(self.desired)}"
+            return f"+ {self.path}: {show(self.desired)}"
         if self.kind == "remove":
-            return f"- {self.path}: {_show(self.live)}"
-        return f"~ {self.path}: {_show(self.live)} -> {_show(self.desired)}"
+            return f"- {self.path}: {show(self.live)}"
+        return f"~ {self.path}: {show(self.live)} -> {show(self.desired)}"
 
 
 class _Missing:
@@ -58,6 +61,18 @@ class _Missing:
 
 
 _MISSING: Any = _Missing()
+
+
+_ENV_NAME = re.compile(r"\.env\[([^\]]+)\]")
+_SECRET_NAME = re.compile(r"SECRET|TOKEN|PASSW|PWD|KEY|CREDENTIAL|PRIVATE|AUTH", re.IGNORECASE)
+
+
+def _looks_secret(path: str) -> bool:
+    return any(_SECRET_NAME.search(name) for name in _ENV_NAME.findall(path))
+
+
+def _redacted(value: Any) -> str:
+    return "<redacted>"
 
 
 def _show(value: Any) -> str:

@@ -1,0 +1,187 @@
+"""Deploy a workspace's apps: render, validate, resolve region and project, then roll out."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from polyinfra.deploy.rollout import (
+    ClientFactory,
+    DeployOptions,
+    DeployReport,
+    DeployTarget,
+    Observer,
+    default_client_factory,
+    deploy_manifests,
+)
+from polyinfra.errors import UserError, UserErrors
+
+if TYPE_CHECKING:
+    from polyinfra.checks import Problem
+    from polyinfra.manifests import RenderedApp, RenderResult
+    from polyinfra.workspace import Workspace
+
+LOCATION_LABEL = "cloud.googleapis.com/location"
+_DEPLOYABLE = {("serving.knative.dev/v1", "Service"), ("run.googleapis.com/v1", "Job")}
+
+
+@dataclass(frozen=True)
+class DeployRequest:
+    """What ``polyinfra deploy`` was asked to do."""
+
+    apps: tuple[str, ...]
+    env: str
+    version: str
+    images: Mapping[str, str]
+    registry: str | None = None
+    region: str | None = None
+    endpoint: str | None = None
+
+
+class ValidationFailed(Exception):
+    """Rendered manifests have errors; nothing was deployed."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        super().__init__(f"{len(problems)} problem(s) in the rendered manifests")
+        self.problems = tuple(problems)
+
+
+def stack_region(ws: Workspace, env: str) -> str | None:
+    """``gcp:region`` of the environment's Pulumi stack file, if there is one."""
+    from polyinfra.yamlio import load_file
+
+    try:
+        program = ws.program
+    except UserError:
+        return None
+    stack_file = program.stacks.get(ws.stack_for_env(env))
+    if stack_file is None:
+        return None
+    region = load_file(stack_file).get(("config", "gcp:region"))
+    return str(region) if region else None
+
+
+def validate_rendered(ws: Workspace, result: RenderResult) -> list[Problem]:
+    """Errors the manifest rules find in the rendered apps (positions in the user's files)."""
+    from polyinfra.checks import Level
+    from polyinfra.checks.context import CheckContext, Manifest
+    from polyinfra.checks.engine import run
+    from polyinfra.checks.registry import MANIFEST_RULES
+
+    manifests = []
+    for app in result.apps:
+        for obj in app.objects:
+            manifests.append(
+                Manifest(
+                    document=obj.document,
+                    source=obj.position,
+                    app=app.app,
+                    env=app.env,
+                    rendered=True,
+                )
+            )
+    ctx = CheckContext(manifests=tuple(manifests), settings=ws.settings.rules, workspace=ws)
+    return [p for p in run(ctx, MANIFEST_RULES) if p.level >= Level.ERROR]
+
+
+def targets_from_render(
+    ws: Workspace, result: RenderResult, *, region: str | None
+) -> list[DeployTarget]:
+    """One target per Cloud Run object; region from the flag, the location label or the stack."""
+    fallback: str | None = None
+    fallback_read = False
+    targets: list[DeployTarget] = []
+    errors: list[UserError] = []
+    for app in result.apps:
+        for obj in app.objects:
+            data: Any = obj.data
+            if (obj.api_version, obj.kind) not in _DEPLOYABLE:
+                errors.append(
+                    UserError(
+                        f"app {app.app}: {obj.api_version} {obj.kind} {obj.name!r} is not a "
+                        "Cloud Run service or job and cannot be deployed",
+                        position=obj.position(("kind",)),
+                        hint="deployable objects are serving.knative.dev/v1 Service and "
+                        "run.googleapis.com/v1 Job",
+                    )
+                )
+                continue
+            if not obj.namespace:
+                errors.append(
+                    UserError(
+                        f"app {app.app}: {obj.kind} {obj.name!r} has no metadata.namespace, "
+                        "which must be the Google Cloud project to deploy to",
+                        position=obj.position(("metadata",)),
+                        hint=f"add `namespace: <project id>` to {_overlay_file(app, ws.root)}",
+                    )
+                )
+                continue
+            labels = data.get("metadata", {}).get("labels") or {}
+            chosen = region or labels.get(LOCATION_LABEL)
+            if not chosen:
+                if not fallback_read:
+                    fallback, fallback_read = stack_region(ws, app.env), True
+                chosen = fallback
+            if not chosen:
+                errors.append(
+                    UserError(
+                        f"app {app.app}: no region to deploy {obj.name!r} to",
+                        position=obj.position(("metadata",)),
+                        hint="pass --region, add the label cloud.googleapis.com/location, or "
+                        f"set gcp:region in Pulumi.{ws.stack_for_env(app.env)}.yaml",
+                    )
+                )
+                continue
+            targets.append(
+                DeployTarget(
+                    app=app.app,
+                    env=app.env,
+                    manifest=data,
+                    region=str(chosen),
+                    source=_overlay_file(app, ws.root),
+                )
+            )
+    if errors:
+        raise errors[0] if len(errors) == 1 else UserErrors(errors)
+    return targets
+
+
+def _overlay_file(app: RenderedApp, root: Path) -> str:
+    path = app.overlay / "kustomization.yaml"
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def deploy_apps(
+    ws: Workspace,
+    request: DeployRequest,
+    options: DeployOptions,
+    *,
+    observer: Observer | None = None,
+    client_factory: ClientFactory | None = None,
+) -> DeployReport:
+    """Render and validate the apps, then deploy them; ValidationFailed stops before any call."""
+    from polyinfra.manifests import render_apps
+
+    result = render_apps(
+        ws,
+        list(request.apps),
+        request.env,
+        request.version,
+        images=request.images,
+        registry=request.registry,
+    )
+    problems = validate_rendered(ws, result)
+    if problems:
+        raise ValidationFailed(problems)
+    targets = targets_from_render(ws, result, region=request.region)
+    return deploy_manifests(
+        targets,
+        options,
+        client_factory=client_factory or default_client_factory(request.endpoint),
+        observer=observer,
+    )

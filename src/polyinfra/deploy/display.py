@@ -1,0 +1,204 @@
+"""How a deploy looks on the terminal: live progress (Rich) or plain lines, and the results."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import TracebackType
+
+from rich.console import Console, Group
+from rich.live import Live
+from rich.spinner import Spinner
+from rich.table import Table
+from rich.text import Text
+
+from polyinfra.deploy.rollout import AppResult, DeployReport, DeployTarget
+
+_MARKS = {
+    "ready": "✓",
+    "dry-run": "✓",
+    "failed": "✗",
+    "timeout": "✗",
+    "cancelled": "!",
+    "not started": "-",
+}
+
+
+def _label(target: DeployTarget) -> str:
+    return f"{target.app} ({target.env})"
+
+
+class PlainProgress:
+    """One line per change of state, for logs and CI (no terminal control codes)."""
+
+    def __init__(self, console: Console) -> None:
+        self._console = console
+        self._lock = threading.Lock()
+        self._last: dict[str, str] = {}
+
+    def _print(self, text: str) -> None:
+        with self._lock:
+            self._console.print(text, markup=False, highlight=False)
+
+    def started(self, target: DeployTarget) -> None:
+        self._print(
+            f"{_label(target)}: deploying {target.kind.lower()} {target.ref.name} "
+            f"to project {target.ref.namespace}, region {target.region}"
+        )
+
+    def progress(self, target: DeployTarget, message: str) -> None:
+        key = f"{target.app}/{target.ref.name}"
+        with self._lock:
+            if self._last.get(key) == message:
+                return
+            self._last[key] = message
+        self._print(f"{_label(target)}: {message}")
+
+    def finished(self, result: AppResult) -> None:
+        self._print(f"{_label(result.target)}: {_summary(result)}")
+
+    def __enter__(self) -> PlainProgress:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        pass
+
+
+class LiveProgress:
+    """A live table of apps and where each stands, redrawn while the deploy runs."""
+
+    def __init__(self, console: Console) -> None:
+        self._lock = threading.Lock()
+        self._rows: dict[str, tuple[str, str]] = {}
+        self._live = Live(console=console, refresh_per_second=8, transient=True)
+        self._started = False
+
+    def _render(self) -> Group:
+        table = Table.grid(padding=(0, 2))
+        for label, (state, message) in self._rows.items():
+            mark: Spinner | Text = (
+                Spinner("dots") if state == "running" else Text(_MARKS.get(state, state))
+            )
+            table.add_row(mark, Text(label), Text(message))
+        return Group(table)
+
+    def _set(self, target: DeployTarget, state: str, message: str) -> None:
+        with self._lock:
+            self._rows[_label(target)] = (state, message)
+            if not self._started:
+                # Started on the first event, so render and validation output stays plain.
+                self._live.start()
+                self._started = True
+            self._live.update(self._render())
+
+    def started(self, target: DeployTarget) -> None:
+        self._set(target, "running", "starting")
+
+    def progress(self, target: DeployTarget, message: str) -> None:
+        self._set(target, "running", message)
+
+    def finished(self, result: AppResult) -> None:
+        self._set(result.target, result.outcome, _summary(result))
+
+    def __enter__(self) -> LiveProgress:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._started:
+            self._live.stop()
+
+
+@contextmanager
+def progress_for(console: Console) -> Iterator[PlainProgress | LiveProgress]:
+    """Live display on a terminal, plain lines otherwise."""
+    display: PlainProgress | LiveProgress = (
+        LiveProgress(console) if console.is_terminal else PlainProgress(console)
+    )
+    with display:
+        yield display
+
+
+def _summary(result: AppResult) -> str:
+    if result.outcome == "ready":
+        what = result.revision or result.target.ref.name
+        extra = f", execution {result.execution} succeeded" if result.execution else ""
+        return f"ready ({result.action}; {what}{extra}) in {result.seconds:g}s"
+    if result.outcome == "dry-run":
+        return f"dry run: {result.action}"
+    if result.message:
+        return f"{result.outcome}: {result.message}"
+    return result.outcome
+
+
+def results_table(report: DeployReport) -> Table:
+    """App, env, kind, revision or job, result, seconds."""
+    table = Table(title="Deploy results", title_justify="left")
+    for column in ("app", "env", "kind", "revision / job", "result", "seconds"):
+        table.add_column(
+            column, justify="right" if column == "seconds" else "left", no_wrap=column != "app"
+        )
+    for r in report.results:
+        target = r.target
+        what = r.revision or target.ref.name
+        if r.execution:
+            what += f" (execution {r.execution})"
+        result = r.outcome if not r.action or r.outcome != "ready" else f"ready ({r.action})"
+        if r.outcome == "cancelled":
+            result = "applied, not confirmed" if r.applied else "not applied"
+        table.add_row(
+            target.app,
+            target.env,
+            target.kind.lower(),
+            what,
+            result,
+            f"{r.seconds:.1f}",
+        )
+    return table
+
+
+def failure_lines(report: DeployReport) -> list[str]:
+    """Why each app failed, with the overlay file to look at."""
+    lines = []
+    for r in report.results:
+        if r.outcome in ("failed", "timeout"):
+            where = f", {r.target.source}" if r.target.source else ""
+            lines.append(f"{r.target.app} (env {r.target.env}{where}): {r.message}")
+    return lines
+
+
+def interrupted_lines(report: DeployReport) -> list[str]:
+    """What was and was not applied when the deploy was interrupted."""
+    applied = [r.target.app for r in report.results if r.applied]
+    confirmed = [r.target.app for r in report.results if r.outcome == "ready"]
+    unconfirmed = [a for a in applied if a not in confirmed]
+    not_applied = [r.target.app for r in report.results if not r.applied]
+    lines = ["Interrupted."]
+    lines.append(f"  applied and ready: {', '.join(confirmed) or 'none'}")
+    lines.append(f"  applied, readiness not confirmed: {', '.join(unconfirmed) or 'none'}")
+    lines.append(f"  not applied: {', '.join(not_applied) or 'none'}")
+    return lines
+
+
+def dry_run_lines(report: DeployReport) -> list[str]:
+    """Per app: create, replace or no change, and the field-level differences."""
+    lines = []
+    for r in report.results:
+        head = f"{r.target.app} ({r.target.env}) {r.target.kind.lower()} {r.target.ref.name}"
+        if r.outcome != "dry-run":
+            lines.append(f"{head}: {r.outcome}: {r.message}")
+            continue
+        lines.append(f"{head}: {r.action}")
+        if r.action == "replace":
+            lines.extend(f"    {change.render()}" for change in r.changes)
+    return lines
