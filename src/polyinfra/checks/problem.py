@@ -36,6 +36,8 @@ class Problem:
 
     ``position`` names the file the user edits (the base or overlay, not the rendered output).
     ``level`` is stamped by the engine from the rule's ``LEVEL`` and the settings; rules leave it.
+    ``sensitive`` problems point at a value that may be a secret: reports never print that
+    source line.
     """
 
     position: Position
@@ -43,3 +45,4 @@ class Problem:
     message: str
     level: Level = Level.ERROR
     hint: str | None = None
+    sensitive: bool = False

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from polyinfra.checks.rule import Rule
-from polyinfra.checks.rules.cloudrun import schema
+from polyinfra.checks.rules.cloudrun import contract, hygiene, limits, mistakes, schema
 from polyinfra.checks.rules.manifest.invalid_yaml import InvalidYaml
 from polyinfra.checks.rules.manifest.unrendered_template import UnrenderedTemplate
 
@@ -11,11 +11,37 @@ from polyinfra.checks.rules.manifest.unrendered_template import UnrenderedTempla
 MANIFEST_RULES: tuple[Rule, ...] = (
     InvalidYaml(),
     UnrenderedTemplate(),
+    # schema
     schema.UnknownField(),
     schema.MisplacedField(),
     schema.KubernetesField(),
     schema.SchemaType(),
     schema.StringInteger(),
+    # limits and contract
+    limits.TimeoutLimits(),
+    limits.ProbeLimits(),
+    limits.ContainerConcurrency(),
+    limits.Resources(),
+    limits.Scaling(),
+    contract.AnnotationPlacement(),
+    contract.AnnotationValues(),
+    contract.Containers(),
+    contract.Ports(),
+    contract.JobShape(),
+    contract.ReservedEnv(),
+    contract.StartupProbe(),
+    contract.SecretKeyRef(),
+    contract.SecretsAnnotation(),
+    # the spec's common mistakes
+    mistakes.StartupFailureThreshold(),
+    mistakes.StartupInitialDelay(),
+    mistakes.StartupTimeout(),
+    # hygiene
+    hygiene.ImageTag(),
+    hygiene.SecretLiteral(),
+    hygiene.ServiceAccount(),
+    hygiene.LabelValues(),
+    hygiene.JobMaxRetries(),
 )
 
 #: Every rule polyinfra has.

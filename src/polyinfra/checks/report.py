@@ -57,6 +57,9 @@ def render_text(problems: Sequence[Problem], *, root: Path | None = None) -> str
             f"{_location(problem, root)}: {problem.level.label}: {problem.message} [{problem.rule}]"
         )
         source = _line(pos.file, pos.line, cache) if pos.line else None
+        if source is not None and problem.sensitive:
+            # the value may be a secret: show the line up to it only
+            source = source[: max(pos.col - 1, 0)] + "<redacted>"
         if source is not None:
             out.append(f"  {source}")
             if pos.col:

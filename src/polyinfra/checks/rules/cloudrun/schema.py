@@ -69,6 +69,7 @@ class SchemaFinding:
     message: str
     hint: str | None = None
     at_value: bool = False
+    sensitive: bool = False
 
 
 def _describe(field: FieldType) -> str:
@@ -117,7 +118,10 @@ class _Walker:
         *,
         at_value: bool = False,
     ) -> None:
-        self.findings.append(SchemaFinding(self.manifest, rule, path, message, hint, at_value))
+        sensitive = at_value and _is_env_value(path)
+        self.findings.append(
+            SchemaFinding(self.manifest, rule, path, message, hint, at_value, sensitive)
+        )
 
     def object(self, schema: str, data: Any, path: KeyPath, pattern: Pattern) -> None:
         props = self.schemas.properties(schema)
@@ -197,10 +201,15 @@ class _Walker:
         self.type_error(path, "an integer", value)
 
     def type_error(self, path: KeyPath, expected: str, value: Any, hint: str | None = None) -> None:
+        actual = _kind_of(value)
+        if _is_env_value(path):
+            # never quote a value that may be a secret
+            actual = actual.split(" ")[1] if actual.startswith("the ") else actual
+            actual, hint = f"a {actual}", "quote it" if hint else None
         self.add(
             "cloudrun/schema-type",
             path,
-            f"'{format_path(path)}' must be {expected}, not {_kind_of(value)}",
+            f"'{format_path(path)}' must be {expected}, not {actual}",
             hint,
             at_value=True,
         )
@@ -237,6 +246,11 @@ class _Walker:
         )
 
 
+def _is_env_value(path: KeyPath) -> bool:
+    """Env values may be secrets: problems there never quote them."""
+    return len(path) >= 3 and path[-1] == "value" and path[-3] == "env"
+
+
 def _common(a: Pattern, b: Pattern) -> int:
     count = 0
     for x, y in zip(a, b, strict=False):
@@ -266,7 +280,9 @@ class _SchemaRule:
         for found in ctx.shared(schema_findings):
             if found.rule == self.ID:
                 position = found.manifest.position(found.path, value=found.at_value)
-                yield Problem(position, self.ID, found.message, hint=found.hint)
+                yield Problem(
+                    position, self.ID, found.message, hint=found.hint, sensitive=found.sensitive
+                )
 
 
 class UnknownField(_SchemaRule):

@@ -1,0 +1,270 @@
+"""Hygiene: pinned images, no secrets in plain env, a dedicated service account, valid labels."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from polyinfra.checks.context import CheckContext, Manifest
+from polyinfra.checks.problem import Level, Problem
+from polyinfra.checks.rules.cloudrun.base import CloudRunRule
+from polyinfra.checks.rules.cloudrun.shape import (
+    JOB_POD,
+    TEMPLATE_META,
+    TOP_META,
+    containers,
+    env_entries,
+    mapping,
+    pod_path,
+)
+from polyinfra.checks.rules.manifest.templates import is_templated
+
+
+def image_tag(image: str) -> tuple[str, str | None, bool]:
+    """``(name, tag, pinned by digest)`` of an image reference.
+
+    >>> image_tag("gcr.io/acme/api:v1"), image_tag("localhost:5000/api"), image_tag("a@sha256:0")
+    (('gcr.io/acme/api', 'v1', False), ('localhost:5000/api', None, False), ('a', None, True))
+    """
+    if "@" in image:
+        return image.split("@", 1)[0], None, True
+    slash = image.rfind("/")
+    colon = image.rfind(":")
+    if colon > slash:
+        return image[:colon], image[colon + 1 :], False
+    return image, None, False
+
+
+class ImageTag(CloudRunRule):
+    """Deploy an image by an explicit tag (the release version) or a digest, never ``:latest``
+    or untagged (which means ``:latest``): a redeploy or rollback of the same manifest must run
+    the same code. Placeholders (``IMAGE_URL``) are left to ``manifest/unrendered-template``.
+
+    Bad::
+
+                - image: europe-docker.pkg.dev/acme/apps/api:latest
+                - image: redis
+
+    Good::
+
+                - image: europe-docker.pkg.dev/acme/apps/api:v1.4.2
+                - image: redis:7.2.5
+    """
+
+    ID = "cloudrun/image-tag"
+    LEVEL = Level.WARNING
+
+    def check_manifest(self, manifest: Manifest, ctx: CheckContext) -> Iterator[Problem]:
+        for container in containers(manifest):
+            image = container.data.get("image")
+            if not isinstance(image, str) or not image:
+                continue
+            _, tag, pinned = image_tag(image)
+            last = image.rsplit("/", 1)[-1]
+            if pinned or is_templated(tag or last, (*container.path, "image")):
+                continue
+            if tag is None or tag == "latest":
+                what = "untagged (that is :latest)" if tag is None else "tagged :latest"
+                yield self.problem(
+                    manifest,
+                    (*container.path, "image"),
+                    f"image {image} of container {container.name} is {what}",
+                    hint="deploy an explicit version tag or a digest",
+                )
+
+
+_SECRET_NAME = re.compile(
+    r"(^|_)(TOKEN|KEY|SECRET|PASSWORD|PASSWD|PASS|PWD|CREDENTIALS?|PRIVATE_KEY)$"
+    r"|PASSWORD|SECRET",
+    re.IGNORECASE,
+)
+_NOT_SECRET_VALUE = re.compile(r"^(true|false|yes|no|on|off|\d{1,3})$|^[./~]|^projects/")
+
+
+class SecretLiteral(CloudRunRule):
+    """A secret-looking variable (``*_TOKEN``, ``*_KEY``, ``*PASSWORD*``, ``*SECRET*``) with a
+    literal ``value`` puts the secret in the manifest, the repository and the revision. Read it
+    from Secret Manager with ``valueFrom.secretKeyRef``. Paths, flags and placeholders are not
+    reported; the value is never printed.
+
+    Bad::
+
+                  env:
+                    - name: API_TOKEN
+                      value: 3f9c2d1e8b7a
+
+    Good::
+
+                  env:
+                    - name: API_TOKEN
+                      valueFrom:
+                        secretKeyRef: {name: api-token, key: latest}
+    """
+
+    ID = "cloudrun/secret-literal"
+    LEVEL = Level.ERROR
+
+    def check_manifest(self, manifest: Manifest, ctx: CheckContext) -> Iterator[Problem]:
+        for container in containers(manifest):
+            for path, entry in env_entries(container):
+                name, value = entry.get("name"), entry.get("value")
+                if not isinstance(name, str) or "PUBLIC" in name.upper():
+                    continue
+                if not _SECRET_NAME.search(name) or value in (None, ""):
+                    continue
+                text = str(value)
+                if _NOT_SECRET_VALUE.search(text) or is_templated(text, (*path, "value")):
+                    continue
+                yield self.problem(
+                    manifest,
+                    (*path, "value"),
+                    f"env {name} looks like a secret but has a literal value",
+                    hint="use valueFrom.secretKeyRef (Secret Manager) instead of value",
+                    sensitive=True,
+                )
+
+
+_DEFAULT_COMPUTE = re.compile(r"^\d+-compute@developer\.gserviceaccount\.com$")
+
+
+class ServiceAccount(CloudRunRule):
+    """Run each service and job as its own service account (``serviceAccountName``, in the
+    revision spec of a Service and the task spec of a Job). Without one it runs as the Compute
+    Engine default service account, which usually holds the project Editor role.
+
+    Bad::
+
+        spec:
+          template:
+            spec:
+              containers: [{image: gcr.io/acme/api:v1}]
+
+    Good::
+
+        spec:
+          template:
+            spec:
+              serviceAccountName: api@acme-prod.iam.gserviceaccount.com
+              containers: [{image: gcr.io/acme/api:v1}]
+    """
+
+    ID = "cloudrun/service-account"
+    LEVEL = Level.WARNING
+
+    def check_manifest(self, manifest: Manifest, ctx: CheckContext) -> Iterator[Problem]:
+        pod = pod_path(manifest)
+        account = mapping(manifest.get(pod)).get("serviceAccountName")
+        if isinstance(account, str) and _DEFAULT_COMPUTE.match(account):
+            yield self.problem(
+                manifest,
+                (*pod, "serviceAccountName"),
+                f"{account} is the Compute Engine default service account",
+                hint="create a service account for this app with only the roles it needs",
+            )
+        elif not account and manifest.get(pod) is not None:
+            where = "spec.template.spec.template.spec" if pod == JOB_POD else "spec.template.spec"
+            yield self.problem(
+                manifest,
+                pod,
+                f"no serviceAccountName in {where}: it runs as the Compute Engine default "
+                "service account",
+                hint="set serviceAccountName to a service account made for this app",
+                value=False,
+            )
+
+
+_LABEL_KEY = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
+_LABEL_VALUE = re.compile(r"^[a-z0-9_-]{0,63}$")
+_VERSIONISH = re.compile(r"\d+\.\d+|^v\d|VERSION", re.IGNORECASE)
+
+
+class LabelValues(CloudRunRule):
+    """Google Cloud labels allow only lowercase letters, digits, ``_`` and ``-`` (keys start
+    with a letter; both at most 63 characters), so a version such as ``v1.2.3`` cannot be a
+    label value: put it in an env variable or an annotation. Labels with a domain prefix
+    (``cloud.googleapis.com/location``) are Cloud Run's own and are not checked.
+
+    Bad::
+
+        metadata:
+          labels:
+            version: v1.2.3
+
+    Good::
+
+        metadata:
+          labels:
+            version: v1-2-3
+    """
+
+    ID = "cloudrun/label-values"
+    LEVEL = Level.ERROR
+
+    def check_manifest(self, manifest: Manifest, ctx: CheckContext) -> Iterator[Problem]:
+        for meta in (TOP_META, TEMPLATE_META):
+            labels = mapping(manifest.get((*meta, "labels")))
+            for key, value in labels.items():
+                path = (*meta, "labels", key)
+                if not isinstance(key, str) or "/" in key or is_templated(key):
+                    continue
+                if not _LABEL_KEY.match(key):
+                    yield self.problem(
+                        manifest,
+                        path,
+                        f"label key {key!r} is not valid: lowercase letters, digits, _ and -, "
+                        "starting with a letter",
+                        value=False,
+                    )
+                if not isinstance(value, str) or is_templated(value):
+                    continue
+                if not _LABEL_VALUE.match(value):
+                    version = " (a version?)" if _VERSIONISH.search(value) else ""
+                    yield self.problem(
+                        manifest,
+                        path,
+                        f"label {key} value {value!r}{version} is not valid: only lowercase "
+                        "letters, digits, _ and - (at most 63)",
+                        hint="put versions in an env variable or an annotation, or replace "
+                        "'.' with '-'",
+                    )
+
+
+class JobMaxRetries(CloudRunRule):
+    """Say how often a failed Job task is retried: without ``maxRetries`` Cloud Run retries
+    each task 3 times, which repeats side effects and costs money.
+
+    Bad::
+
+        kind: Job
+        spec:
+          template:
+            spec:
+              template:
+                spec:
+                  containers: [{image: gcr.io/acme/etl:v1}]
+
+    Good::
+
+        kind: Job
+        spec:
+          template:
+            spec:
+              template:
+                spec:
+                  maxRetries: 1
+                  containers: [{image: gcr.io/acme/etl:v1}]
+    """
+
+    ID = "cloudrun/job-max-retries"
+    LEVEL = Level.WARNING
+
+    def check_manifest(self, manifest: Manifest, ctx: CheckContext) -> Iterator[Problem]:
+        task = manifest.get(JOB_POD)
+        if manifest.is_job and isinstance(task, dict) and "maxRetries" not in task:
+            yield self.problem(
+                manifest,
+                JOB_POD,
+                "no maxRetries: Cloud Run retries each failed task 3 times",
+                hint="set maxRetries (0 for no retries)",
+                value=False,
+            )
