@@ -2,8 +2,60 @@
 
 from __future__ import annotations
 
+import json
+from typing import Annotated
+
 import typer
+
+from polyinfra.cli.console import out
+from polyinfra.cli.options import DEFAULT_WORKSPACE, WorkspaceOption
+
+
+def plan(
+    stack: Annotated[
+        str | None,
+        typer.Option(
+            "--stack",
+            "-s",
+            help="Stack to plan (default: every Pulumi.<stack>.yaml of the program).",
+            show_default=False,
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
+    diff: Annotated[
+        str | None,
+        typer.Option(
+            "--diff",
+            metavar="REF",
+            help="Compare with the stack file at git REF: added, removed, changed resources.",
+            show_default=False,
+        ),
+    ] = None,
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+) -> None:
+    """Plan the foundation stack offline: run the Pulumi program under mocks (no credentials, no
+    Pulumi CLI) and print every resource it would declare, grouped by type, with totals.
+
+    The stack file is validated first; any error is reported with file:line:col and exit code 2.
+    """
+    from polyinfra.foundation.plan import Plan, PlanDiff, plan_workspace
+    from polyinfra.foundation.report import format_diff, format_plan
+
+    results = plan_workspace(workspace, stack=stack, diff_ref=diff)
+    if as_json:
+        out.print_json(json.dumps({"stacks": [result.to_json() for result in results]}))
+        return
+    for index, result in enumerate(results):
+        if index:
+            out.print()
+        if isinstance(result, PlanDiff):
+            text = format_diff(result)
+        else:
+            assert isinstance(result, Plan)
+            text = format_plan(result)
+        out.print(text, markup=False)
 
 
 def register(app: typer.Typer) -> None:
     """Add the command to ``app``."""
+    app.command("plan")(plan)

@@ -522,7 +522,7 @@ def _validate(
                 "labels": raw["labels"],
                 "shared_keys": tuple(raw["shared_keys"]),
                 "file": errors.file,
-                "program_dir": program_dir,
+                "program_dir": program_dir.resolve(),
             }
         )
     except ValidationError as exc:
@@ -614,7 +614,7 @@ def _check_one(
     for issue in argspec.check_args(
         provider,
         model.ARGS,
-        supplied=model.SUPPLIED | ours_required,
+        supplied=model.SUPPLIED | ours_required | model.EXCLUDED,
         excluded=model.EXCLUDED,
     ):
         issue = _with_own(issue, model)

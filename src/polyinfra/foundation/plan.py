@@ -290,7 +290,8 @@ def plan_stack(
 
 def _run_main(main: Path) -> None:
     """Run a program's ``__main__.py`` the way the Pulumi Python host does (cwd and path)."""
-    folder = str(main.parent.resolve())
+    main = main.resolve()
+    folder = str(main.parent)
     previous_cwd = Path.cwd()
     sys.path.insert(0, folder)
     os.chdir(folder)
@@ -480,3 +481,38 @@ def referenced_files(data: Any) -> list[str]:
 
     walk(data)
     return found
+
+
+# --- workspace -------------------------------------------------------------------------------
+
+
+def select_stacks(stacks: Mapping[str, Path], stack: str | None, where: Path) -> list[str]:
+    """``[stack]`` when given (checked), else every stack of the program, sorted."""
+    from polyinfra.foundation.argspec import suggest
+
+    if not stacks:
+        raise UserError(
+            f"{where}: no Pulumi.<stack>.yaml stack file", hint="create Pulumi.sandbox.yaml"
+        )
+    if stack is None:
+        return sorted(stacks)
+    if stack not in stacks:
+        close = suggest(stack, stacks)
+        raise UserError(
+            f"{where}: no stack '{stack}' (stacks: {', '.join(sorted(stacks))})",
+            hint=f"did you mean '{close}'?" if close else f"create Pulumi.{stack}.yaml",
+        )
+    return [stack]
+
+
+def plan_workspace(
+    workspace: Path, *, stack: str | None = None, diff_ref: str | None = None
+) -> list[Plan] | list[PlanDiff]:
+    """Plan (or, with ``diff_ref``, diff) one stack or every stack of the workspace's program."""
+    from polyinfra.workspace import Workspace
+
+    program = Workspace.discover(workspace).program
+    names = select_stacks(program.stacks, stack, program.path)
+    if diff_ref is not None:
+        return [plan_diff(program.path, name, diff_ref) for name in names]
+    return [plan_stack(program.path, name) for name in names]

@@ -1,0 +1,125 @@
+"""JSON Schema of ``Pulumi.<stack>.yaml`` for editors (yaml-language-server), built from the config
+models and, for pass-through sections, from the installed pulumi-gcp ``*Args`` classes."""
+
+from __future__ import annotations
+
+import json
+import types
+import typing
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from polyinfra.errors import UserError
+from polyinfra.foundation import argspec
+from polyinfra.foundation.config import (
+    PULUMI_STACK_KEYS,
+    GcpConfig,
+    InputConfig,
+    PassThrough,
+    provider_config_keys,
+)
+
+SCHEMA_ID = "https://polyinfra.dev/schemas/stack-config.json"
+
+
+def stack_config_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of a foundation stack file."""
+    defs: dict[str, Any] = {}
+    properties: dict[str, Any] = {}
+    for name, field in InputConfig.model_fields.items():
+        schema = _annotation_schema(field.annotation, defs)
+        if field.description:
+            schema = {**schema, "description": field.description}
+        properties[f"input:{name}"] = schema
+    for name in sorted(provider_config_keys()):
+        properties[f"gcp:{name}"] = {}
+    for name in GcpConfig.model_fields:
+        properties[f"gcp:{name}"] = {"type": "string"}
+    config = {
+        "type": "object",
+        "description": "Stack configuration: gcp: provider settings, input: what the foundation "
+        "program reads, label: labels applied to every labelable resource.",
+        "properties": properties,
+        "required": ["gcp:project"],
+        "patternProperties": {
+            # Keys that only hold a YAML anchor for reuse elsewhere in the file.
+            "^input:": {},
+            "^label:[a-z][a-z0-9_-]{0,62}$": {"type": "string", "pattern": "^[a-z0-9_-]{0,63}$"},
+        },
+        "additionalProperties": False,
+    }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": "polyinfra foundation stack configuration (Pulumi.<stack>.yaml)",
+        "type": "object",
+        "properties": {key: {} for key in PULUMI_STACK_KEYS} | {"config": config},
+        "additionalProperties": False,
+        "$defs": dict(sorted(defs.items())),
+    }
+
+
+_SCALARS = {str: {"type": "string"}, bool: {"type": "boolean"}, int: {"type": "integer"}}
+
+
+def _annotation_schema(annotation: Any, defs: dict[str, Any]) -> dict[str, Any]:
+    if annotation in _SCALARS:
+        return dict(_SCALARS[annotation])
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin is typing.Union or origin is types.UnionType:
+        options = [a for a in args if a is not type(None)]
+        return _annotation_schema(options[0], defs) if len(options) == 1 else {}
+    if origin is list:
+        item = _annotation_schema(args[0], defs)
+        if isinstance(args[0], type) and args[0].__name__ == "Bucket":
+            # cloud_storage also takes a single bucket mapping
+            return {"anyOf": [item, {"type": "array", "items": item}]}
+        return {"type": "array", "items": item}
+    if origin is dict:
+        return {"type": "object", "additionalProperties": _annotation_schema(args[1], defs)}
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return _model_ref(annotation, defs)
+    return {}
+
+
+def _model_ref(model: type[BaseModel], defs: dict[str, Any]) -> dict[str, Any]:
+    name = model.__name__
+    if name not in defs:
+        defs[name] = {}
+        own = {
+            field_name: _annotation_schema(field.annotation, defs)
+            for field_name, field in model.model_fields.items()
+        }
+        description = (model.__doc__ or "").strip().splitlines()[0] if model.__doc__ else ""
+        if issubclass(model, PassThrough):
+            schema = argspec.json_schema(
+                model.ARGS, defs, extra=own, drop=model.EXCLUDED, optional=model.SUPPLIED
+            )
+            required = {n for n, f in model.model_fields.items() if f.is_required()}
+            schema["required"] = sorted(set(schema.get("required", [])) | required)
+        else:
+            schema = {"type": "object", "properties": own, "additionalProperties": False}
+            required_fields = [n for n, f in model.model_fields.items() if f.is_required()]
+            if required_fields:
+                schema["required"] = required_fields
+        if description:
+            schema["description"] = description
+        defs[name] = schema
+    return {"$ref": f"#/$defs/{name}"}
+
+
+def write_stack_config_schema(output: Path | None = None) -> str:
+    """The schema as JSON text; also written to ``output`` (atomically) when given."""
+    text = json.dumps(stack_config_schema(), indent=2) + "\n"
+    if output is not None:
+        if output.parent and not output.parent.is_dir():
+            raise UserError(
+                f"{output.parent}: folder does not exist", hint="create it or pick another path"
+            )
+        tmp = output.with_name(f".{output.name}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(output)
+    return text
