@@ -34,6 +34,7 @@ def check_app_name(name: str, kind: AppKind, where: Position | None = None) -> N
     if len(name) > limit:
         raise UserError(
             f"{name!r} is {len(name)} characters long; Cloud Run {kind} names have at most {limit}",
+            position=where,
             hint="choose a shorter name",
         )
 

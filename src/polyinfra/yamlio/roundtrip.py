@@ -137,11 +137,29 @@ def _require(doc: Any, node_path: KeyPath, kind: type, what: str, path: Path, te
         node = node[part]
     if not isinstance(node, kind):
         raise UserError(
-            f"{format_path(node_path)} must be {what}, found {type(node).__name__}",
+            f"{format_path(node_path)} must be {what}, found {_yaml_type(node)}",
             position=load_text(text, path).position(node_path, value=True),
             hint=f"make {format_path(node_path)} {what}",
         )
+    if len(node) and node.fa.flow_style():
+        brackets = "{...}" if kind is CommentedMap else "[...]"
+        raise UserError(
+            f"{format_path(node_path)} is written in flow style ({brackets}); entries can only "
+            "be added to block style",
+            position=load_text(text, path).position(node_path, value=True),
+            hint="write it in block style, one entry per line",
+        )
     return node
+
+
+def _yaml_type(node: Any) -> str:
+    if node is None:
+        return "an empty value"
+    if isinstance(node, CommentedMap):
+        return "a mapping"
+    if isinstance(node, CommentedSeq):
+        return "a list"
+    return f"the scalar {node!r}"
 
 
 def _key_position(doc: Any, key_path: KeyPath, path: Path) -> Position:
