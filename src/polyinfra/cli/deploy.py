@@ -124,6 +124,7 @@ def deploy(
         interrupted_lines,
         progress_for,
         results_table,
+        results_text,
     )
     from polyinfra.deploy.rollout import DeployOptions
     from polyinfra.manifests import parse_image_options
@@ -188,8 +189,10 @@ def deploy(
             out.print(line, markup=False)
         out.print("dry run: nothing was written", markup=False)
     else:
-        # Logs and CI are not terminals: keep each row on one line there.
-        out.print(results_table(report), width=None if out.is_terminal else 160)
+        if out.is_terminal:
+            out.print(results_table(report))
+        else:
+            out.print(results_text(report), markup=False)
     for line in failure_lines(report):
         err.print(f"error: {line}", markup=False)
     if report.interrupted:

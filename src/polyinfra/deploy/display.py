@@ -141,13 +141,12 @@ def _summary(result: AppResult) -> str:
     return result.outcome
 
 
-def results_table(report: DeployReport) -> Table:
-    """App, env, kind, revision or job, result, seconds."""
-    table = Table(title="Deploy results", title_justify="left")
-    for column in ("app", "env", "kind", "revision / job", "result", "seconds"):
-        table.add_column(
-            column, justify="right" if column == "seconds" else "left", no_wrap=column != "app"
-        )
+RESULT_COLUMNS = ("app", "env", "kind", "revision / job", "result", "seconds")
+
+
+def result_rows(report: DeployReport) -> list[tuple[str, ...]]:
+    """One row per app: app, env, kind, revision or job, result, seconds."""
+    rows = []
     for r in report.results:
         target = r.target
         what = r.revision or target.ref.name
@@ -156,15 +155,28 @@ def results_table(report: DeployReport) -> Table:
         result = r.outcome if not r.action or r.outcome != "ready" else f"ready ({r.action})"
         if r.outcome == "cancelled":
             result = "applied, not confirmed" if r.applied else "not applied"
-        table.add_row(
-            target.app,
-            target.env,
-            target.kind.lower(),
-            what,
-            result,
-            f"{r.seconds:.1f}",
-        )
+        rows.append((target.app, target.env, target.kind.lower(), what, result, f"{r.seconds:.1f}"))
+    return rows
+
+
+def results_table(report: DeployReport) -> Table:
+    """The results as a Rich table, for terminals."""
+    table = Table(title="Deploy results", title_justify="left")
+    for column in RESULT_COLUMNS:
+        table.add_column(column, justify="right" if column == "seconds" else "left")
+    for row in result_rows(report):
+        table.add_row(*row)
     return table
+
+
+def results_text(report: DeployReport) -> str:
+    """The results as aligned plain text, for logs and CI (never truncated)."""
+    rows = [RESULT_COLUMNS, *result_rows(report)]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(RESULT_COLUMNS))]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    )
 
 
 def failure_lines(report: DeployReport) -> list[str]:

@@ -1,0 +1,243 @@
+"""`polyinfra deploy` end to end on the example workspace, against the fake Cloud Run API."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from polyinfra.cli.main import main
+from polyinfra.deploy.apply import VERSION_ANNOTATION, VERSION_LABEL, stamp_version
+from polyinfra.deploy.diff import SERVER_LABELS
+from polyinfra.manifests import render_apps
+from polyinfra.testing import FakeCloudRun
+from polyinfra.workspace import Workspace
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "data-platform"
+PROJECT = "data-platform-sandbox"
+JOB = "dmd-inv-mov-api2bq"
+OVERLAY = "infrastructure/cloudrun_service/inventory-api/overlays/sandbox/kustomization.yaml"
+APPS = [JOB, "inventory-api", "stock-webhook"]
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def emulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeCloudRun]:
+    with FakeCloudRun(ready_after=1) as fake:
+        monkeypatch.setenv("CLOUD_RUN_EMULATOR_HOST", fake.host)
+        yield fake
+
+
+def deploy(*args: str) -> int:
+    return main(["deploy", "--env", "sandbox", "-w", str(EXAMPLE), *args])
+
+
+def without_server_fields(obj: dict[str, Any]) -> dict[str, Any]:
+    obj = dict(obj)
+    obj.pop("status", None)
+    metadata = dict(obj["metadata"])
+    for key in ("generation", "resourceVersion", "uid", "creationTimestamp"):
+        metadata.pop(key, None)
+    labels = {k: v for k, v in metadata.get("labels", {}).items() if k not in SERVER_LABELS}
+    metadata["labels"] = labels
+    obj["metadata"] = metadata
+    return obj
+
+
+def stored(fake: FakeCloudRun, kind: str, name: str) -> dict[str, Any]:
+    obj = fake.get_object("services" if kind == "Service" else "jobs", PROJECT, name)
+    assert obj is not None, f"{kind} {name} was not deployed"
+    return obj
+
+
+def test_deploys_every_app_and_stored_objects_equal_the_rendered_manifests(
+    emulator: FakeCloudRun, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert deploy("--all", "--version", "v1") == 0
+    output = capsys.readouterr()
+    assert f"Cloud Run emulator at http://{emulator.host}" in output.err
+    ws = Workspace.discover(EXAMPLE)
+    rendered = render_apps(ws, [], "sandbox", "v1")
+    assert sorted(app.app for app in rendered.apps) == APPS
+    for app in rendered.apps:
+        data = app.primary.data  # type: ignore[union-attr]
+        live = without_server_fields(stored(emulator, data["kind"], data["metadata"]["name"]))
+        assert live == stamp_version(data, "v1")
+        template = live["spec"]["template"]["metadata"]
+        assert template["annotations"][VERSION_ANNOTATION] == "v1"
+        assert template["labels"][VERSION_LABEL] == "v1"
+    lines = output.out.splitlines()
+    assert lines[0].split() == ["app", "env", "kind", "revision", "/", "job", "result", "seconds"]
+    rows = {line.split()[0]: line.split() for line in lines[1:]}
+    assert rows["inventory-api"][:3] == ["inventory-api", "sandbox", "service"]
+    assert rows["inventory-api"][3] == emulator.revisions(PROJECT, "inventory-api")[0]
+    assert rows["inventory-api"][4:6] == ["ready", "(created)"]
+    assert rows[JOB][3:6] == [JOB, "ready", "(created)"]
+
+
+def test_second_deploy_with_only_a_new_version_rolls_new_revisions(
+    emulator: FakeCloudRun, capsys: pytest.CaptureFixture[str]
+) -> None:
+    images = [f"--image={app}=registry.example/{app}@sha256:{'a' * 64}" for app in APPS]
+    assert deploy("--all", "--version", "v1", *images) == 0
+    assert deploy("--all", "--version", "v2", *images) == 0
+    for service in ("inventory-api", "stock-webhook"):
+        assert len(emulator.revisions(PROJECT, service)) == 2
+    job = stored(emulator, "Job", JOB)
+    assert job["metadata"]["generation"] == 2
+    assert "ready (replaced)" in capsys.readouterr().out
+    puts = [r for r in emulator.writes() if r.method == "PUT"]
+    assert len(puts) == 3
+    assert all(r.body and r.body["metadata"]["resourceVersion"] for r in puts)
+
+
+def test_ready_false_shows_message_reason_app_env_and_overlay(
+    emulator: FakeCloudRun, capsys: pytest.CaptureFixture[str]
+) -> None:
+    emulator.script(
+        "inventory-api",
+        ready=False,
+        message="The user-provided container failed the configured startup probe checks.",
+        reason="HealthCheckContainerError",
+    )
+    assert deploy("inventory-api", "--version", "v1") == 1
+    err = capsys.readouterr().err
+    assert (
+        f"error: inventory-api (env sandbox, {OVERLAY}): Ready=False: The user-provided "
+        "container failed the configured startup probe checks. (reason: "
+        "HealthCheckContainerError)"
+    ) in err
+
+
+def test_timeout_is_a_failure_with_a_clear_message(
+    emulator: FakeCloudRun, capsys: pytest.CaptureFixture[str]
+) -> None:
+    emulator.ready_after = 100_000
+    started = time.monotonic()
+    assert deploy("inventory-api", "--version", "v1", "--timeout", "1") == 1
+    assert time.monotonic() - started < 10
+    captured = capsys.readouterr()
+    assert "error: inventory-api (env sandbox" in captured.err
+    assert "not ready after 1s (last state: waiting for generation 1)" in captured.err
+    assert "timeout" in captured.out
+
+
+def test_fail_fast_starts_no_further_app(
+    emulator: FakeCloudRun, capsys: pytest.CaptureFixture[str]
+) -> None:
+    emulator.script(JOB, ready=False, message="bad job")
+    code = deploy("--all", "--version", "v1", "--concurrency", "1", "--fail-fast")
+    assert code == 1
+    assert emulator.objects("services") == []
+    rows = [line.split() for line in capsys.readouterr().out.splitlines()[1:]]
+    assert [row[0] for row in rows] == APPS
+    assert rows[0][3:5] == [JOB, "failed"]
+    assert [row[4:6] for row in rows[1:]] == [["not", "started"], ["not", "started"]]
+
+
+def test_without_fail_fast_the_other_apps_still_deploy(emulator: FakeCloudRun) -> None:
+    emulator.script(JOB, ready=False, message="bad job")
+    assert deploy("--all", "--version", "v1", "--concurrency", "1") == 1
+    assert len(emulator.objects("services")) == 2
+
+
+def test_dry_run_writes_nothing_and_shows_a_field_diff(
+    emulator: FakeCloudRun, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert deploy("inventory-api", "--version", "v1", "--dry-run") == 0
+    assert emulator.writes() == []
+    first = capsys.readouterr().out
+    assert "inventory-api (sandbox) service inventory-api: create" in first
+    assert deploy("inventory-api", "--version", "v1") == 0
+    writes = len(emulator.writes())
+    before = stored(emulator, "Service", "inventory-api")
+    capsys.readouterr()
+    assert deploy("inventory-api", "--version", "v2", "--dry-run") == 0
+    assert len(emulator.writes()) == writes
+    assert stored(emulator, "Service", "inventory-api") == before
+    out = capsys.readouterr().out.splitlines()
+    assert "inventory-api (sandbox) service inventory-api: replace" in out
+    assert f"    ~ spec.template.metadata.annotations[{VERSION_ANNOTATION}]: 'v1' -> 'v2'" in out
+    assert (
+        "    ~ spec.template.spec.containers[inventory-api].env[VERSION].value: 'v1' -> 'v2'" in out
+    )
+    assert out[-1] == "dry run: nothing was written"
+    dry_runs = [r for r in emulator.requests if r.dry_run]
+    assert [r.method for r in dry_runs] == ["POST", "PUT"]
+
+
+def test_job_execute_reports_failed_tasks(
+    emulator: FakeCloudRun, capsys: pytest.CaptureFixture[str]
+) -> None:
+    emulator.script(JOB, polls=1)
+    emulator.script(JOB, polls=1, ready=False, failed_tasks=1, message="Task 0 exited with 2")
+    assert deploy(JOB, "--version", "v1", "--execute") == 1
+    err = capsys.readouterr().err
+    assert "failed: 1 of 1 task(s) failed: Task 0 exited with 2" in err
+    runs = [r for r in emulator.requests if r.path.endswith(":run")]
+    assert len(runs) == 1
+
+
+def test_job_execute_success(emulator: FakeCloudRun, capsys: pytest.CaptureFixture[str]) -> None:
+    assert deploy(JOB, "--version", "v1", "--execute") == 0
+    assert "(execution dmd-inv-mov-api2bq-" in capsys.readouterr().out
+
+
+def test_bad_arguments_are_usage_errors(
+    emulator: FakeCloudRun, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert deploy("--version", "v1") == 2
+    assert "no apps named" in capsys.readouterr().err
+    assert deploy("--all", "inventory-api", "--version", "v1") == 2
+    assert emulator.requests == []
+
+
+def test_ctrl_c_mid_wait_reports_what_was_and_was_not_applied() -> None:
+    with FakeCloudRun(ready_after=1_000_000) as fake:
+        env = dict(os.environ, CLOUD_RUN_EMULATOR_HOST=fake.host)
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "polyinfra",
+                "deploy",
+                "--all",
+                "--env",
+                "sandbox",
+                "--version",
+                "v1",
+                "--concurrency",
+                "1",
+                "-w",
+                str(EXAMPLE),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        deadline = time.monotonic() + 60
+        while not fake.writes() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.5)  # the app is now waiting for Ready
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+    assert process.returncode == 130, err
+    assert "Interrupted." in err
+    assert f"applied, readiness not confirmed: {JOB}" in err
+    assert "not applied: inventory-api, stock-webhook" in err
+    assert "Traceback" not in err
+    assert len(fake.writes()) == 1
+    rows = [line.split() for line in out.splitlines()[1:]]
+    assert [row[:3] for row in rows] == [[JOB, "sandbox", "job"]] + [
+        [app, "sandbox", "service"] for app in APPS[1:]
+    ]
+    assert rows[0][4:] == ["applied,", "not", "confirmed", rows[0][-1]]
