@@ -1,0 +1,95 @@
+"""`polyinfra render` on the example workspace."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from polyinfra.cli.main import main
+from polyinfra.manifests import default_image
+from polyinfra.workspace import Workspace
+from tests.manifests.pipeline import tree_digest
+
+
+def test_default_image_comes_from_the_stack(example_path: Path) -> None:
+    ws = Workspace.discover(example_path)
+    app = ws.app("dmd-inv-mov-api2bq")
+    assert default_image(ws, app, "production", "1.2.3") == (
+        "asia-southeast1-docker.pkg.dev/data-platform-prod/dmd-ingest/dmd-inv-mov-api2bq:1.2.3"
+    )
+
+
+def test_prints_every_app(example_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["render", "--env", "sandbox", "--version", "0.9.1", "-w", str(example_path)])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    kinds = [line for line in captured.out.splitlines() if line.startswith("kind: ")]
+    assert len(kinds) == len(Workspace.discover(example_path).apps)
+    assert "VERSION_PLACEHOLDER" not in captured.out
+
+
+def test_image_and_registry_options(example_path: Path, tmp_path: Path) -> None:
+    before = tree_digest(example_path)
+    out = tmp_path / "out"
+    code = main(
+        [
+            "render",
+            "inventory-api",
+            "dmd-inv-mov-api2bq",
+            "--env",
+            "production",
+            "--version",
+            "2.0.0",
+            "--image",
+            "inventory-api=reg.example/inv@sha256:0123",
+            "--registry",
+            "europe-docker.pkg.dev/p/apps",
+            "--out",
+            str(out),
+            "-w",
+            str(example_path),
+        ]
+    )
+    assert code == 0
+    assert sorted(p.name for p in (out / "production").iterdir()) == [
+        "dmd-inv-mov-api2bq.yaml",
+        "inventory-api.yaml",
+    ]
+    inventory = (out / "production/inventory-api.yaml").read_text()
+    assert "image: reg.example/inv@sha256:0123\n" in inventory
+    job = (out / "production/dmd-inv-mov-api2bq.yaml").read_text()
+    assert "image: europe-docker.pkg.dev/p/apps/dmd-inv-mov-api2bq:2.0.0\n" in job
+    assert tree_digest(example_path) == before
+
+
+def test_unknown_environment_is_exit_2(
+    example_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["render", "--env", "staging", "--version", "1", "-w", str(example_path)])
+    assert code == 2
+    assert "no app has an overlay for environment 'staging'" in capsys.readouterr().err
+
+
+def test_placeholders_from_settings(example_path: Path, tmp_path: Path) -> None:
+    ws_path = shutil.copytree(example_path, tmp_path / "ws")
+    pyproject = ws_path / "infrastructure/pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text().replace(
+            "[tool.polyinfra]\n",
+            "[tool.polyinfra]\n\n[tool.polyinfra.placeholders.sandbox]\n"
+            'REGION_PLACEHOLDER = "ase1"\n',
+        )
+    )
+    base = ws_path / "infrastructure/cloudrun_service/inventory-api/base/service.yaml"
+    text = base.read_text()
+    base.write_text(
+        text.replace("  name: inventory-api\n", "  name: inventory-api-REGION_PLACEHOLDER\n", 1)
+    )
+    out = tmp_path / "out"
+    args = ["render", "inventory-api", "--version", "1", "--out", str(out), "-w", str(ws_path)]
+    assert main([*args, "--env", "sandbox"]) == 0
+    assert "name: inventory-api-ase1\n" in (out / "sandbox/inventory-api.yaml").read_text()
+    assert main([*args, "--env", "production"]) == 2
+    assert not (out / "production").exists()

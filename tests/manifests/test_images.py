@@ -1,0 +1,72 @@
+"""`edit set image` semantics: argument parsing and the merge into ``images:``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from polyinfra.errors import UserError
+from polyinfra.manifests.images import ImageSetting, merge_images, parse_set_image, set_image
+from polyinfra.yamlio import load_text
+
+
+@pytest.mark.parametrize(
+    ("arg", "expected"),
+    [
+        ("IMAGE_URL=reg/app:1.2", ImageSetting("IMAGE_URL", "reg/app", "1.2")),
+        ("IMAGE_URL=localhost:5000/app", ImageSetting("IMAGE_URL", "localhost:5000/app")),
+        ("IMAGE_URL=localhost:5000/app:v1", ImageSetting("IMAGE_URL", "localhost:5000/app", "v1")),
+        ("IMAGE_URL=reg/app@sha256:ab", ImageSetting("IMAGE_URL", "reg/app", "", "sha256:ab")),
+        ("IMAGE_URL=reg/app:*", ImageSetting("IMAGE_URL", "reg/app", "*")),
+        ("nginx:1.25", ImageSetting("nginx", "", "1.25")),
+    ],
+)
+def test_parse(arg: str, expected: ImageSetting) -> None:
+    assert parse_set_image(arg) == expected
+
+
+def test_parse_refuses_a_bare_name() -> None:
+    with pytest.raises(UserError, match="invalid image 'nginx'"):
+        parse_set_image("nginx")
+
+
+def test_merge_replaces_the_named_entry_and_sorts() -> None:
+    existing = [
+        {"name": "zeta", "newTag": "1"},
+        {"name": "IMAGE_URL", "newName": "IMAGE_URL_PLACEHOLDER", "newTag": "old"},
+    ]
+    merged = merge_images(existing, ImageSetting("IMAGE_URL", "reg/app", "2"))
+    assert merged == [
+        {"name": "IMAGE_URL", "newName": "reg/app", "newTag": "2"},
+        {"name": "zeta", "newTag": "1"},
+    ]
+
+
+def test_merge_without_tag_drops_the_old_tag_and_star_keeps_it() -> None:
+    existing = [{"name": "IMAGE_URL", "newName": "old", "newTag": "7"}]
+    assert merge_images(existing, ImageSetting("IMAGE_URL", "new")) == [
+        {"name": "IMAGE_URL", "newName": "new"}
+    ]
+    assert merge_images(existing, ImageSetting("IMAGE_URL", "*", "8")) == [
+        {"name": "IMAGE_URL", "newName": "old", "newTag": "8"}
+    ]
+    assert merge_images([], ImageSetting("IMAGE_URL", "new", "*")) == [
+        {"name": "IMAGE_URL", "newName": "new"}
+    ]
+
+
+def test_set_image_keeps_the_rest_of_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "kustomization.yaml"
+    path.write_text(
+        "# comment kept\nresources:\n  - ../../base\nimages:\n  - name: IMAGE_URL\n"
+        "    newName: IMAGE_URL_PLACEHOLDER\nnamespace: p\n"
+    )
+    set_image(path, parse_set_image("IMAGE_URL=reg/app:3"))
+    text = path.read_text()
+    assert text.startswith("# comment kept\n")
+    assert load_text(text, path).data == {
+        "resources": ["../../base"],
+        "images": [{"name": "IMAGE_URL", "newName": "reg/app", "newTag": "3"}],
+        "namespace": "p",
+    }
