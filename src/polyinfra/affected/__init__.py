@@ -4,6 +4,7 @@ from polyinfra.affected.core import find_affected
 from polyinfra.affected.model import (
     Affected,
     AffectedApp,
+    AffectedBrick,
     AffectedProject,
     AffectedStack,
     Reason,
@@ -20,6 +21,7 @@ from polyinfra.affected.report import (
 __all__ = [
     "Affected",
     "AffectedApp",
+    "AffectedBrick",
     "AffectedProject",
     "AffectedStack",
     "Reason",

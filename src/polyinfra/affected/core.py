@@ -6,7 +6,7 @@ import posixpath
 import tomllib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from polyinfra.affected import git
@@ -15,6 +15,7 @@ from polyinfra.affected.lock import LockProject, lock_impact
 from polyinfra.affected.model import (
     Affected,
     AffectedApp,
+    AffectedBrick,
     AffectedProject,
     AffectedStack,
     AppAction,
@@ -106,6 +107,7 @@ class _Collected:
     removed_projects: dict[str, list[Reason]]
     removed_apps: dict[str, list[Reason]]
     removed_stacks: dict[str, list[Reason]]
+    chains: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def _classify(
@@ -127,6 +129,9 @@ def _classify(
     for change in changes:
         _classify_path(ws, change, ignore, global_files, c)
 
+    if c.bricks:
+        c.chains = brick_imports(ws.bricks, ws.namespace).dependents(c.bricks)
+    bricks = _affected_bricks(c)
     projects = _affected_projects(ws, c, read_base, read_head)
     stacks = _affected_stacks(ws, c)
     apps = _affected_apps(ws, c, projects)
@@ -139,6 +144,7 @@ def _classify(
         everything=bool(c.everything),
         everything_reasons=tuple(sorted(set(c.everything))),
         stacks=stacks,
+        bricks=bricks,
         projects=projects,
         apps=apps,
         removed_projects=_removed(c.removed_projects),
@@ -295,6 +301,24 @@ def _classify_app_path(ws: Workspace, app: App, change: Change, rel: str, c: _Co
         envs.setdefault("", []).append(Reason(path, why))
 
 
+def _affected_bricks(c: _Collected) -> tuple[AffectedBrick, ...]:
+    bricks: list[AffectedBrick] = []
+    for name in sorted(c.bricks.keys() | c.chains.keys()):
+        reasons = list(c.bricks.get(name, ()))
+        if name in c.chains:
+            chain = (name, *c.chains[name])
+            changed = chain[-1]
+            route = " -> ".join(chain)
+            reasons.extend(
+                Reason(r.path, f"imports changed brick {changed} ({route})")
+                for r in c.bricks[changed]
+            )
+        bricks.append(
+            AffectedBrick(name=name, changed=name in c.bricks, reasons=tuple(sorted(set(reasons))))
+        )
+    return tuple(bricks)
+
+
 def _affected_projects(
     ws: Workspace, c: _Collected, read_base: BlobReader, read_head: BlobReader
 ) -> tuple[AffectedProject, ...]:
@@ -340,7 +364,7 @@ def _lock_reasons(
 def _brick_reasons(
     ws: Workspace, c: _Collected, read_base: BlobReader, reasons: dict[str, list[Reason]]
 ) -> None:
-    chains = brick_imports(ws.bricks, ws.namespace).dependents(c.bricks)
+    chains = c.chains
     base_bricks = _base_bricks(ws, c.project_pyprojects, read_base)
     for project in ws.projects.values():
         at_head = set(project.bricks)
@@ -490,6 +514,7 @@ def _with_everything(ws: Workspace, answer: Affected, why: tuple[Reason, ...]) -
         everything=True,
         everything_reasons=why,
         stacks=all_stacks,
+        bricks=answer.bricks,
         projects=all_projects,
         apps=tuple(all_apps),
         removed_projects=answer.removed_projects,
@@ -511,6 +536,7 @@ def _everything_answer(
         everything=True,
         everything_reasons=(why,),
         stacks=(),
+        bricks=(),
         projects=(),
         apps=(),
     )
@@ -543,6 +569,7 @@ def _for_env(ws: Workspace, answer: Affected, env: str | None) -> Affected:
         everything=answer.everything,
         everything_reasons=answer.everything_reasons,
         stacks=tuple(s for s in answer.stacks if s.name == stack),
+        bricks=answer.bricks,
         projects=answer.projects,
         apps=apps,
         removed_projects=answer.removed_projects,

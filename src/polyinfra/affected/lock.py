@@ -30,7 +30,9 @@ class LockProject:
 
 
 def lock_impact(old: bytes | None, new: bytes | None, projects: list[LockProject]) -> LockImpact:
-    """Narrow a ``uv.lock`` change to the projects whose installed packages changed."""
+    """Narrow a ``uv.lock`` change to the projects whose installed packages changed: a
+    package added or changed in the new lock and in the project's new dependency closure, or
+    removed from the lock and in its old closure."""
     if old is None or new is None:
         which = "added" if old is None else "deleted"
         return _everything(f"uv.lock was {which}, so no package-level comparison is possible")
@@ -38,39 +40,55 @@ def lock_impact(old: bytes | None, new: bytes | None, projects: list[LockProject
         old_lock, new_lock = _parse(old), _parse(new)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError, ValueError) as exc:
         return _everything(f"uv.lock could not be parsed at both revisions ({exc})")
-    old_top = {k: v for k, v in old_lock.items() if k != "package"}
-    new_top = {k: v for k, v in new_lock.items() if k != "package"}
+    old_top, new_top = _settings_part(old_lock), _settings_part(new_lock)
     if old_top != new_top:
         keys = sorted(
             k for k in old_top.keys() | new_top.keys() if old_top.get(k) != new_top.get(k)
         )
         return _everything(f"uv.lock settings outside [[package]] changed ({', '.join(keys)})")
     old_packages, new_packages = _packages(old_lock), _packages(new_lock)
-    removed = sorted(old_packages.keys() - new_packages.keys())
-    if removed:
-        return _everything(
-            f"packages were removed from uv.lock ({', '.join(removed)}); which projects used "
-            "them cannot be told from the new lock"
-        )
     changed = tuple(
         sorted(name for name, tables in new_packages.items() if old_packages.get(name) != tables)
     )
-    graph = _dependency_graph(new_packages)
-    members = _members(new_packages)
+    removed = tuple(sorted(old_packages.keys() - new_packages.keys()))
+    new_graph, old_graph = _dependency_graph(new_packages), _dependency_graph(old_packages)
+    new_members, old_members = _members(new_packages), _members(old_packages)
     per_project: dict[str, tuple[str, ...]] = {}
     for project in projects:
-        member = members.get(f"source:{project.folder}")
-        if member is None and project.package_name:
-            member = members.get(f"name:{_pep503(project.package_name)}")
+        member = _member_of(new_members, project)
         if member is None:
             return _everything(
                 f"project {project.name} has no package in uv.lock, so its dependencies are unknown"
             )
-        closure = _closure(graph, member)
-        hits = tuple(name for name in changed if name in closure)
+        hits = set(changed) & _closure(new_graph, member)
+        # A package dropped from the lock reached a project through a package whose table
+        # changed (it lost the dependency), except when the project itself is new; the base
+        # closure names it either way.
+        old_member = _member_of(old_members, project)
+        if removed and old_member is not None:
+            hits |= set(removed) & _closure(old_graph, old_member)
         if hits:
-            per_project[project.name] = hits
-    return LockImpact(everything=None, changed_packages=changed, projects=per_project)
+            per_project[project.name] = tuple(sorted(hits))
+    return LockImpact(
+        everything=None, changed_packages=tuple(sorted({*changed, *removed})), projects=per_project
+    )
+
+
+def _member_of(members: dict[str, str], project: LockProject) -> str | None:
+    member = members.get(f"source:{project.folder}")
+    if member is None and project.package_name:
+        member = members.get(f"name:{_pep503(project.package_name)}")
+    return member
+
+
+def _settings_part(lock: dict[str, Any]) -> dict[str, Any]:
+    """Everything but the packages and the member list: resolver settings that can change
+    every resolution. Members come and go with project folders, which are diffed as paths."""
+    top = {k: v for k, v in lock.items() if k != "package"}
+    manifest = top.get("manifest")
+    if isinstance(manifest, dict):
+        top["manifest"] = {k: v for k, v in manifest.items() if k != "members"}
+    return top
 
 
 def _everything(reason: str) -> LockImpact:

@@ -32,6 +32,22 @@ class AffectedStack:
 
 
 @dataclass(frozen=True)
+class AffectedBrick:
+    """A changed brick, or one that imports a changed brick directly or transitively."""
+
+    name: str
+    changed: bool
+    reasons: tuple[Reason, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "changed": self.changed,
+            "reasons": [r.to_json() for r in self.reasons],
+        }
+
+
+@dataclass(frozen=True)
 class AffectedProject:
     """A Polylith project whose image inputs changed."""
 
@@ -89,6 +105,7 @@ class Affected:
     everything: bool
     everything_reasons: tuple[Reason, ...]
     stacks: tuple[AffectedStack, ...]
+    bricks: tuple[AffectedBrick, ...]
     projects: tuple[AffectedProject, ...]
     apps: tuple[AffectedApp, ...]
     removed_projects: tuple[Removed, ...] = ()
@@ -113,6 +130,7 @@ class Affected:
                 "changed": self.foundation_changed,
                 "stacks": [s.to_json() for s in self.stacks],
             },
+            "bricks": [b.to_json() for b in self.bricks],
             "projects": [p.to_json() for p in self.projects],
             "apps": [a.to_json() for a in self.apps],
             "removed": {

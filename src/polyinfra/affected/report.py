@@ -34,6 +34,7 @@ def github_outputs(answer: Affected, ws: Workspace) -> dict[str, str]:
         "everything": answer.everything,
         "foundation": answer.foundation_changed,
         "stacks": [s.name for s in answer.stacks],
+        "bricks": [b.name for b in answer.bricks],
         "projects": [p.name for p in answer.projects],
         "apps": [a.name for a in answer.apps],
         "rebuild": [a.name for a in rebuild],
@@ -80,6 +81,9 @@ def to_text(answer: Affected) -> str:
     for stack in answer.stacks:
         lines.append(f"  stack {stack.name}")
         lines.extend(f"    {_reason(r.path, r.why)}" for r in stack.reasons)
+    lines.append(f"bricks: {len(answer.bricks)}")
+    for brick in answer.bricks:
+        lines.append(f"  {brick.name}" + ("" if brick.changed else " (imports a changed brick)"))
     lines.append(f"projects: {len(answer.projects)}")
     for project in answer.projects:
         lines.append(f"  {project.name}")
