@@ -311,3 +311,62 @@ def test_second_job_of_an_example_project_merges_into_its_entry(tmp_path: Path) 
     (job,) = kustomize(sandbox_overlay)
     pod = job["spec"]["template"]["spec"]["template"]["spec"]  # type: ignore[index]
     assert pod["serviceAccountName"] == "dmd-ingest@data-platform-sandbox.iam.gserviceaccount.com"
+
+
+def test_scaffolded_stacks_pass_the_foundation_config_validation(initialised: Path) -> None:
+    from polyinfra.foundation.config import load_stack_config
+
+    add_all(initialised)
+
+    program = Workspace.discover(initialised).program
+    for stack in STACKS:
+        config = load_stack_config(program.stacks[stack], program_dir=program.path)
+        assert sorted(config.input.projects) == ["api", "hook", "ingest"]
+
+
+def test_minimal_stack_file_gets_projects_and_the_spec_cleanup_policies(
+    initialised: Path,
+) -> None:
+    stack = initialised / "infrastructure/pulumi/Pulumi.sandbox.yaml"
+    stack.write_text(
+        "# hand-written\nconfig:\n  gcp:project: acme-sbx\n  gcp:region: europe-west1\n"
+    )
+
+    assert main(["add", "service", "api", "--env", "sandbox", "-w", str(initialised)]) == 0
+
+    text = stack.read_text()
+    assert text.startswith(
+        "# hand-written\nconfig:\n  gcp:project: acme-sbx\n  gcp:region: europe-west1\n"
+        "  input:projects:\n    api:\n"
+    )
+    entry = load_file(stack).get(("config", "input:projects", "api"))
+    assert entry["artifact_registry"]["location"] == "europe-west1"
+    assert entry["artifact_registry"]["cleanup_policies"] == [
+        {"action": "DELETE", "id": "delete-prerelease", "condition": {"older_than": "2592000s"}},
+        {
+            "action": "KEEP",
+            "id": "keep-minimum-versions",
+            "most_recent_versions": {"keep_count": 10},
+        },
+    ]
+    overlay = initialised / "infrastructure/cloudrun_service/api/overlays/sandbox"
+    (service,) = kustomize(overlay)
+    assert service["metadata"]["namespace"] == "acme-sbx"  # type: ignore[index]
+
+
+def test_stack_file_errors_name_the_file_and_position(
+    initialised: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stack = initialised / "infrastructure/pulumi/Pulumi.sandbox.yaml"
+    stack.write_text("config:\n  gcp:project: acme-sandbox\n  input:projects:\n    - api\n")
+    before = snapshot(initialised)
+
+    assert main(["add", "service", "api", "-w", str(initialised)]) == 2
+
+    err = capsys.readouterr().err
+    assert f"error: {stack}:4:5: config.input:projects must be a mapping, found a list" in err
+    assert snapshot(initialised) == before
+
+    stack.write_text("config:\n  gcp:region: asia-southeast1\n")
+    assert main(["add", "service", "api", "-w", str(initialised)]) == 2
+    assert f"error: {stack}:1:1: Pulumi.sandbox.yaml has no gcp:project" in capsys.readouterr().err

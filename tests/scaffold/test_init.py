@@ -183,3 +183,13 @@ def test_init_outside_a_workspace_is_an_error(
     err = capsys.readouterr().err
     assert f"{tmp_path}: not inside a Polylith workspace" in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_init_without_a_root_pyproject(acme: Path) -> None:
+    (acme / "pyproject.toml").unlink()
+
+    assert main(["init", "-w", str(acme)]) == 0
+
+    assert not (acme / "pyproject.toml").exists()
+    config = load_file(acme / "infrastructure/pulumi/Pulumi.sandbox.yaml").get(("config",))
+    assert config["gcp:project"] == "acme-sandbox"
