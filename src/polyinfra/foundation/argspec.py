@@ -206,6 +206,8 @@ def describe(value: Any) -> str:
     """What a YAML value is, in words (never the value itself: it may be a secret)."""
     if value is None:
         return "null"
+    if is_secret(value):
+        return "an encrypted (secure) value"
     if isinstance(value, bool):
         return "a boolean"
     if isinstance(value, int):

@@ -89,6 +89,7 @@ class BigQueryTable(PassThrough):
     """``bigquery_tables[]``: a ``bigquery.Table`` whose schema comes from ``schema_file``."""
 
     ARGS = "bigquery.TableArgs"
+    SUPPLIED = frozenset({"project", "dataset_id"})  # defaults to the project's dataset
     EXCLUDED = frozenset({"schema"})
     OWN = frozenset({"schema_file"})
     table_id: str
@@ -336,6 +337,11 @@ class Findings:
         if len(ordered) == 1:
             raise ordered[0]
         raise UserErrors(ordered)
+
+
+def display_path(path: KeyPath) -> str:
+    """A model path as the user writes it: ``input:projects.dmd.secrets[0]``."""
+    return format_path(_display_path(path))
 
 
 def _display_path(path: KeyPath) -> KeyPath:

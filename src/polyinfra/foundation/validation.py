@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from polyinfra.errors import UserError
-from polyinfra.foundation.config import Findings, StackConfig
+from polyinfra.foundation.config import Findings, StackConfig, display_path
 from polyinfra.foundation.naming import make_resource_name
 from polyinfra.positions import Position
 from polyinfra.yamlio import KeyPath, YamlDocument, format_path, load_text
@@ -74,7 +74,7 @@ def _claim(names: dict[str, KeyPath], name: str, path: KeyPath, errors: Findings
     if first is not None:
         errors.add(
             path,
-            f"resource name '{name}' is already used by {format_path(first)}",
+            f"resource name '{name}' is already used by {display_path(first)}",
             "give one of them a different id",
         )
     else:
@@ -346,11 +346,13 @@ def _check_fields(document: YamlDocument, fields: list[Any], at: KeyPath, errors
     for index, field in enumerate(fields):
         here = (*at, index)
 
-        def problem(message: str, hint: str | None = None, where: KeyPath = here) -> None:
+        def problem(
+            message: str, hint: str | None = None, where: KeyPath = here, value: bool = False
+        ) -> None:
             errors.items.append(
                 UserError(
                     f"{format_path(where) or 'schema'}: {message}",
-                    position=document.position(where),
+                    position=document.position(where, value=value),
                     hint=hint,
                 )
             )
@@ -370,7 +372,7 @@ def _check_fields(document: YamlDocument, fields: list[Any], at: KeyPath, errors
         if not isinstance(name, str) or not BQ_FIELD_NAME.fullmatch(name):
             problem("a field needs a name of letters, digits and _ (not starting with a digit)")
         elif name.lower() in seen:
-            problem(f"duplicate field name '{name}'", where=(*here, "name"))
+            problem(f"duplicate field name '{name}'", where=(*here, "name"), value=True)
         else:
             seen.add(name.lower())
         kind = field.get("type")
@@ -381,10 +383,13 @@ def _check_fields(document: YamlDocument, fields: list[Any], at: KeyPath, errors
                 + (f" '{kind}'" if isinstance(kind, str) else ""),
                 f"did you mean '{close}'?" if close else "e.g. STRING, INTEGER, TIMESTAMP, RECORD",
                 (*here, "type") if "type" in field else here,
+                value="type" in field,
             )
         mode = field.get("mode")
         if mode is not None and (not isinstance(mode, str) or mode.upper() not in BQ_MODES):
-            problem("mode must be NULLABLE, REQUIRED or REPEATED", where=(*here, "mode"))
+            problem(
+                "mode must be NULLABLE, REQUIRED or REPEATED", where=(*here, "mode"), value=True
+            )
         nested = field.get("fields")
         is_record = isinstance(kind, str) and kind.upper() in ("RECORD", "STRUCT")
         if is_record:

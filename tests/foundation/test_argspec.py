@@ -1,0 +1,86 @@
+"""Introspection of the installed pulumi-gcp Args classes."""
+
+from __future__ import annotations
+
+import inspect
+import json
+from pathlib import Path
+
+import pulumi_gcp as gcp
+import pytest
+
+from polyinfra.foundation import argspec
+
+
+def test_fields_and_required_match_the_constructor() -> None:
+    spec = argspec.spec("artifactregistry.RepositoryArgs")
+    parameters = inspect.signature(gcp.artifactregistry.RepositoryArgs).parameters
+    assert list(spec.fields) == list(parameters)
+    assert spec.required == {"format", "repository_id"}
+
+
+def test_nested_args_are_followed() -> None:
+    spec = argspec.spec("artifactregistry.RepositoryArgs")
+    assert spec.fields["cleanup_policies"][0] == "list"
+    policy_key = spec.fields["cleanup_policies"][1][1]
+    policy = argspec.spec(policy_key)
+    assert policy.required == {"id"}
+    condition = argspec.spec(policy.fields["condition"][1])
+    assert condition.fields["tag_prefixes"] == ["list", "str"]
+    assert condition.fields["older_than"] == "str"
+
+
+def test_check_args_reports_unknown_wrong_and_missing() -> None:
+    issues = list(
+        argspec.check_args(
+            {"repository_id": "r", "formt": "DOCKER", "cleanup_policies": [{"id": 3}]},
+            "artifactregistry.RepositoryArgs",
+        )
+    )
+    assert [(i.path, i.message, i.hint) for i in issues] == [
+        (("formt",), "unknown key 'formt'", "did you mean 'format'?"),
+        (
+            ("cleanup_policies", 0, "id"),
+            "expected a string, got an integer",
+            "quote it to make it a string",
+        ),
+        ((), "missing required key 'format'", "add 'format'"),
+    ]
+
+
+def test_secret_values_pass_as_strings_and_are_never_echoed() -> None:
+    issues = list(
+        argspec.check_args(
+            {"secret_id": {"secure": "v1:AAAAcipher"}, "labels": {"secure": "v1:AAAAcipher"}},
+            "secretmanager.SecretArgs",
+            supplied={"replication"},
+        )
+    )
+    assert [(i.path, i.message) for i in issues] == [
+        (("labels",), "expected a mapping, got an encrypted (secure) value")
+    ]
+
+
+def test_disk_cache_is_used_and_keyed_by_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    argspec._table.cache_clear()
+    argspec.spec.cache_clear()
+    try:
+        argspec.spec("storage.BucketArgs")
+        cache_file = (
+            tmp_path / "polyinfra" / f"pulumi-gcp-{argspec.provider_version()}-args-v1.json"
+        )
+        data = json.loads(cache_file.read_text())
+        assert data["roots"]["storage.BucketArgs"].endswith(":BucketArgs")
+        # A cached spec is what later processes read: prove it by altering it.
+        key = data["roots"]["storage.BucketArgs"]
+        data["specs"][key]["fields"]["from_cache"] = "str"
+        cache_file.write_text(json.dumps(data))
+        argspec._table.cache_clear()
+        argspec.spec.cache_clear()
+        assert "from_cache" in argspec.spec("storage.BucketArgs").fields
+    finally:
+        argspec._table.cache_clear()
+        argspec.spec.cache_clear()
