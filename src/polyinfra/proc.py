@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from polyinfra.errors import ToolError
@@ -61,3 +62,52 @@ def describe_failure(
     if stderr:
         text += ":\n" + "\n".join("  " + line for line in stderr.splitlines())
     return text
+
+
+def stream(
+    args: Sequence[str],
+    *,
+    on_line: Callable[[str], None],
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    check: bool = True,
+    what: str | None = None,
+) -> int:
+    """Run ``args`` and hand each line of its output (stdout and stderr merged) to ``on_line``
+    as it comes; return the exit code.
+
+    With ``check`` a non-zero exit raises :class:`ToolError` naming the command, its exit code
+    and the last lines of its output. On Ctrl-C the child (which got the signal too) is given
+    the chance to stop cleanly before the interrupt propagates.
+    """
+    try:
+        process = subprocess.Popen(
+            list(args),
+            cwd=cwd,
+            env=dict(env) if env is not None else None,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+    except FileNotFoundError as exc:
+        raise ToolError(
+            f"{args[0]}: command not found", hint=f"install {args[0]} and retry"
+        ) from exc
+    tail: deque[str] = deque(maxlen=40)
+    assert process.stdout is not None
+    try:
+        for raw in process.stdout:
+            line = raw.decode("utf-8", "replace").rstrip("\r\n")
+            tail.append(line)
+            on_line(line)
+        code = process.wait()
+    except KeyboardInterrupt:
+        process.wait()
+        raise
+    finally:
+        process.stdout.close()
+    if check and code != 0:
+        output = "\n".join(tail).encode()
+        completed = subprocess.CompletedProcess(list(args), code, b"", output)
+        raise ToolError(describe_failure(args, completed, what))
+    return code

@@ -1,9 +1,59 @@
-"""`polyinfra provision`."""
+"""`polyinfra provision`: check a foundation stack, then `pulumi preview` / `pulumi up`."""
 
 from __future__ import annotations
 
+import sys
+from typing import Annotated
+
 import typer
+
+from polyinfra.cli.console import err, out
+from polyinfra.cli.options import DEFAULT_WORKSPACE, WorkspaceOption
+from polyinfra.errors import UserError
+
+
+def provision(
+    stack: Annotated[str, typer.Option("--stack", "-s", help="Pulumi stack to provision.")] = ...,  # type: ignore[assignment]
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Apply without asking (pulumi up --yes).")
+    ] = False,
+    preview: Annotated[
+        bool, typer.Option("--preview", help="Only show what would change (pulumi preview).")
+    ] = False,
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+) -> None:
+    """Check the stack's configuration, then run `pulumi preview` or `pulumi up --stack S` in
+    the Pulumi folder with its output streamed.
+
+    Without --yes or --preview: preview, ask, then update. The state backend is the stack's
+    `input:bucket` (gs://...) unless PULUMI_BACKEND_URL is set or you are logged in elsewhere.
+    """
+    from polyinfra.deploy.pulumi import Mode
+    from polyinfra.deploy.pulumi import provision as run_provision
+    from polyinfra.workspace import Workspace
+
+    if yes and preview:
+        raise UserError("--yes and --preview contradict each other: pass one")
+    mode: Mode = "preview" if preview else ("up" if yes else "preview-then-up")
+    if mode == "preview-then-up" and not sys.stdin.isatty():
+        raise UserError(
+            "cannot ask for confirmation: standard input is not a terminal",
+            hint="pass --yes to apply without asking, or --preview to only preview",
+        )
+    ws = Workspace.discover(workspace)
+
+    def confirm() -> bool:
+        return typer.confirm(f"Apply these changes to stack {stack!r}?", default=False)
+
+    def show(line: str) -> None:
+        out.print(line, markup=False, highlight=False)
+
+    applied = run_provision(ws, stack, mode, on_line=show, confirm=confirm)
+    if not applied:
+        err.print("Not applied.", markup=False)
+        raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:
     """Add the command to ``app``."""
+    app.command("provision")(provision)

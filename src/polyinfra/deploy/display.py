@@ -146,7 +146,7 @@ RESULT_COLUMNS = ("app", "env", "kind", "revision / job", "result", "seconds")
 
 def result_rows(report: DeployReport) -> list[tuple[str, ...]]:
     """One row per app: app, env, kind, revision or job, result, seconds."""
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for r in report.results:
         target = r.target
         what = r.revision or target.ref.name
@@ -171,7 +171,7 @@ def results_table(report: DeployReport) -> Table:
 
 def results_text(report: DeployReport) -> str:
     """The results as aligned plain text, for logs and CI (never truncated)."""
-    rows = [RESULT_COLUMNS, *result_rows(report)]
+    rows: list[tuple[str, ...]] = [RESULT_COLUMNS, *result_rows(report)]
     widths = [max(len(row[i]) for row in rows) for i in range(len(RESULT_COLUMNS))]
     return "\n".join(
         "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()

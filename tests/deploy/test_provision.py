@@ -1,0 +1,182 @@
+"""`polyinfra provision` with a stub `pulumi` on PATH that records how it was called."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from polyinfra.cli.main import main
+from polyinfra.deploy.pulumi import logged_in_elsewhere, plan_provision
+from polyinfra.workspace import Workspace
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "data-platform"
+PROGRAM = EXAMPLE / "infrastructure" / "pulumi"
+
+STUB = """#!{python}
+import json, os, sys
+with open(os.environ["PULUMI_STUB_LOG"], "a") as log:
+    log.write(json.dumps({{
+        "args": sys.argv[1:],
+        "cwd": os.getcwd(),
+        "backend": os.environ.get("PULUMI_BACKEND_URL"),
+    }}) + "\\n")
+print("Previewing update (" + sys.argv[sys.argv.index("--stack") + 1] + "):", flush=True)
+print("  + gcp:storage:Bucket bucket_raw create", flush=True)
+code = int(os.environ.get("PULUMI_STUB_EXIT", "0"))
+if code:
+    print("error: stub failure: quota exceeded", file=sys.stderr, flush=True)
+sys.exit(code)
+"""
+
+
+@pytest.fixture
+def stub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Install the stub as `pulumi`; returns the log of its calls."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    script = bin_dir / "pulumi"
+    script.write_text(STUB.format(python=sys.executable))
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    log = tmp_path / "calls.jsonl"
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("PULUMI_STUB_LOG", str(log))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("PULUMI_BACKEND_URL", raising=False)
+    return log
+
+
+def calls(log: Path) -> list[dict[str, Any]]:
+    if not log.exists():
+        return []
+    return [json.loads(line) for line in log.read_text().splitlines()]
+
+
+def test_preview_runs_in_the_program_folder_with_the_stack_bucket_backend(
+    stub: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["provision", "--stack", "sandbox", "--preview", "-w", str(EXAMPLE)]) == 0
+    assert calls(stub) == [
+        {
+            "args": ["preview", "--stack", "sandbox", "--non-interactive"],
+            "cwd": str(PROGRAM),
+            "backend": "gs://data-platform-sandbox-pulumi-state",
+        }
+    ]
+    out = capsys.readouterr().out.splitlines()
+    assert out == [
+        "State backend from Pulumi.sandbox.yaml: gs://data-platform-sandbox-pulumi-state",
+        "Previewing update (sandbox):",
+        "  + gcp:storage:Bucket bucket_raw create",
+    ]
+
+
+def test_yes_runs_pulumi_up(stub: Path) -> None:
+    assert main(["provision", "--stack", "production", "--yes", "-w", str(EXAMPLE)]) == 0
+    [call] = calls(stub)
+    assert call["args"] == ["up", "--stack", "production", "--non-interactive", "--yes"]
+
+
+def test_a_chosen_backend_is_left_alone(
+    stub: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PULUMI_BACKEND_URL", "file:///srv/state")
+    assert main(["provision", "--stack", "sandbox", "--preview", "-w", str(EXAMPLE)]) == 0
+    monkeypatch.delenv("PULUMI_BACKEND_URL")
+    credentials = tmp_path / "home" / ".pulumi" / "credentials.json"
+    credentials.parent.mkdir(parents=True)
+    credentials.write_text(json.dumps({"current": "https://api.pulumi.com"}))
+    assert main(["provision", "--stack", "sandbox", "--preview", "-w", str(EXAMPLE)]) == 0
+    assert [c["backend"] for c in calls(stub)] == ["file:///srv/state", None]
+
+
+def test_logged_in_elsewhere(tmp_path: Path) -> None:
+    assert logged_in_elsewhere({"PULUMI_BACKEND_URL": "gs://x"}, tmp_path)
+    assert not logged_in_elsewhere({}, tmp_path)
+    (tmp_path / ".pulumi").mkdir()
+    (tmp_path / ".pulumi" / "credentials.json").write_text('{"current": ""}')
+    assert not logged_in_elsewhere({}, tmp_path)
+
+
+def test_without_yes_it_previews_asks_then_updates(tmp_path: Path) -> None:
+    ws = Workspace.discover(EXAMPLE)
+    plan = plan_provision(ws, "sandbox", "preview-then-up", environ={}, home=tmp_path)
+    assert plan.commands == (
+        ("pulumi", "preview", "--stack", "sandbox", "--non-interactive"),
+        ("pulumi", "up", "--stack", "sandbox", "--non-interactive", "--yes", "--skip-preview"),
+    )
+
+
+def test_declining_runs_only_the_preview(stub: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from polyinfra.deploy.pulumi import provision
+
+    ws = Workspace.discover(EXAMPLE)
+    lines: list[str] = []
+    applied = provision(
+        ws, "sandbox", "preview-then-up", on_line=lines.append, confirm=lambda: False
+    )
+    assert not applied
+    assert [c["args"][0] for c in calls(stub)] == ["preview"]
+    applied = provision(
+        ws, "sandbox", "preview-then-up", on_line=lines.append, confirm=lambda: True
+    )
+    assert applied
+    assert [c["args"][0] for c in calls(stub)] == ["preview", "preview", "up"]
+
+
+def test_no_terminal_and_no_yes_is_a_usage_error(
+    stub: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["provision", "--stack", "sandbox", "-w", str(EXAMPLE)]) == 2
+    assert "pass --yes to apply without asking" in capsys.readouterr().err
+    assert calls(stub) == []
+
+
+def test_missing_pulumi_says_how_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert main(["provision", "--stack", "sandbox", "--preview", "-w", str(EXAMPLE)]) == 2
+    err = capsys.readouterr().err
+    assert "error: the `pulumi` CLI is not installed (not found on PATH)" in err
+    assert "https://get.pulumi.com" in err
+
+
+def test_failed_pulumi_shows_its_output(
+    stub: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PULUMI_STUB_EXIT", "255")
+    assert main(["provision", "--stack", "sandbox", "--yes", "-w", str(EXAMPLE)]) == 2
+    err = capsys.readouterr().err
+    assert "pulumi up of stack sandbox:" in err
+    assert "failed with exit code 255" in err
+    assert "error: stub failure: quota exceeded" in err
+
+
+def test_unknown_stack(stub: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["provision", "--stack", "staging", "--preview", "-w", str(EXAMPLE)]) == 2
+    assert "no stack 'staging'" in capsys.readouterr().err
+    assert calls(stub) == []
+
+
+def test_invalid_stack_config_stops_before_pulumi(
+    stub: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    copy = tmp_path / "ws"
+    shutil.copytree(EXAMPLE, copy, ignore=shutil.ignore_patterns(".venv", "__pycache__"))
+    stack_file = copy / "infrastructure" / "pulumi" / "Pulumi.sandbox.yaml"
+    text = stack_file.read_text()
+    assert "  input:environment: sandbox\n" in text
+    stack_file.write_text(
+        text.replace("  input:environment: sandbox\n", "  input:environment: [1\n")
+    )
+    assert main(["provision", "--stack", "sandbox", "--yes", "-w", str(copy)]) == 2
+    err = capsys.readouterr().err
+    assert "Pulumi.sandbox.yaml:" in err
+    assert calls(stub) == []
