@@ -1,9 +1,82 @@
-"""`polyinfra lint`."""
+"""`polyinfra lint`: Cloud Run rules over manifest files, folders and rendered apps."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from polyinfra.cli.console import err
+
+FORMATS = ("text", "json", "sarif", "github")
+
+
+def lint(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Manifest files, folders of them, or app / overlay folders (rendered with "
+            "kustomize). Default: the current folder.",
+            show_default=False,
+        ),
+    ] = None,
+    output_format: Annotated[
+        str, typer.Option("--format", "-f", help="Output: text, json, sarif or github.")
+    ] = "text",
+    select: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--select", help="Only these rules (id or namespace; repeatable).", show_default=False
+        ),
+    ] = None,
+    ignore: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--ignore", help="Skip these rules (id or namespace; repeatable).", show_default=False
+        ),
+    ] = None,
+    env: Annotated[
+        str | None,
+        typer.Option(
+            "--env", "-e", help="Render only this environment's overlays.", show_default=False
+        ),
+    ] = None,
+    list_rules: Annotated[
+        bool, typer.Option("--list-rules", help="List every rule and exit.")
+    ] = False,
+) -> None:
+    """Check Cloud Run Service and Job manifests: schema (Admin API v1), platform limits, the
+    container contract, common startup-probe mistakes and hygiene.
+
+    Exit code 0 when clean (warnings allowed), 1 for error-level problems, 2 when an input
+    could not be read. Disable a rule on one line with `# polyinfra: disable=RULE-ID`, in a file
+    with `# polyinfra: disable-file=RULE-ID`, or for the project under [tool.polyinfra.rules].
+    """
+    from polyinfra.checks.docs import rules_table
+    from polyinfra.checks.lint import lint_paths
+    from polyinfra.checks.registry import MANIFEST_RULES
+    from polyinfra.checks.report import render
+    from polyinfra.errors import UserError
+
+    if output_format not in FORMATS:
+        raise UserError(f"--format {output_format!r}: expected one of {', '.join(FORMATS)}")
+    if list_rules:
+        typer.echo(rules_table(MANIFEST_RULES))
+        return
+    result = lint_paths(paths or [Path(".")], select=select or (), ignore=ignore or (), env=env)
+    report = render(result.problems, result.rules, output_format)
+    if report:
+        typer.echo(report)
+    if output_format == "text" and not result.problems:
+        err.print(
+            f"No problems in {result.files} file(s) and {result.rendered} rendered overlay(s).",
+            markup=False,
+        )
+    if result.exit_code:
+        raise typer.Exit(result.exit_code)
 
 
 def register(app: typer.Typer) -> None:
     """Add the command to ``app``."""
+    app.command("lint")(lint)

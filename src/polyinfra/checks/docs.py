@@ -1,0 +1,106 @@
+"""The rule reference (docs/rules.md) and ``--list-rules``, generated from rule docstrings."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Sequence
+
+from polyinfra.checks.rule import Rule
+
+_AREA_TITLES = {
+    "manifest": "Manifest files",
+    "cloudrun": "Cloud Run",
+    "workspace": "Workspace",
+    "config": "Foundation stack config",
+    "crossstack": "Cross-stack consistency",
+    "policy": "Policy",
+    "patches": "Kustomize patches",
+}
+
+
+def summary(rule: Rule) -> str:
+    """The first sentence of the rule's docstring, on one line, in Markdown code style."""
+    doc = inspect.cleandoc(rule.__doc__ or "")
+    paragraph = " ".join(doc.split("\n\n")[0].split()).replace("``", "`")
+    end = paragraph.find(". ")
+    return paragraph if end < 0 else paragraph[: end + 1]
+
+
+def rules_table(rules: Sequence[Rule]) -> str:
+    """One line per rule: id, default level, summary."""
+    width = max((len(rule.ID) for rule in rules), default=0)
+    return "\n".join(
+        f"{rule.ID:<{width}}  {rule.LEVEL.label:<7}  {summary(rule)}" for rule in rules
+    )
+
+
+def _body(rule: Rule) -> str:
+    """The docstring as Markdown: ``Bad::``/``Good::`` blocks become fenced YAML."""
+    doc = inspect.cleandoc(rule.__doc__ or "")
+    out: list[str] = []
+    lines = doc.splitlines()
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        if line.strip() in ("Bad::", "Good::"):
+            out.append(f"**{line.strip()[:-2]}**")
+            out.append("")
+            index += 1
+            block: list[str] = []
+            while index < len(lines) and (not lines[index].strip() or lines[index][:1] == " "):
+                block.append(lines[index])
+                index += 1
+            while block and not block[-1].strip():
+                block.pop()
+            while block and not block[0].strip():
+                block.pop(0)
+            code = inspect.cleandoc("\n".join(block))
+            out.extend(["```yaml", code, "```", ""])
+            continue
+        out.append(line.replace("``", "`"))
+        index += 1
+    return "\n".join(out).strip() + "\n"
+
+
+def rules_markdown(rules: Sequence[Rule]) -> str:
+    """The whole rule reference page."""
+    out = [
+        "# Rule reference",
+        "",
+        "Generated from the rule docstrings by `python -m polyinfra.checks.docs`; do not edit.",
+        "",
+        "Switch a rule off for one line with `# polyinfra: disable=RULE-ID` (on the line or the",
+        "comment line above it), for a file with `# polyinfra: disable-file=RULE-ID`, or for the",
+        "project in `infrastructure/pyproject.toml`:",
+        "",
+        "```toml",
+        "[tool.polyinfra.rules]",
+        'disable = ["cloudrun/job-max-retries"]',
+        'levels = { "cloudrun/image-tag" = "error" }',
+        "```",
+        "",
+        "| Rule | Level | Summary |",
+        "|---|---|---|",
+    ]
+    for rule in rules:
+        anchor = rule.ID.replace("/", "").lower()
+        out.append(f"| [`{rule.ID}`](#{anchor}) | {rule.LEVEL.label} | {summary(rule)} |")
+    area = None
+    for rule in rules:
+        if area != rule.AREA:
+            area = rule.AREA
+            out += ["", f"## {_AREA_TITLES.get(area, area)}"]
+        out += ["", f"### {rule.ID}", "", f"Default level: **{rule.LEVEL.label}**.", ""]
+        out.append(_body(rule).rstrip())
+    return "\n".join(out).replace("``", "`") + "\n"
+
+
+def main() -> None:
+    """Print the reference for every rule (``python -m polyinfra.checks.docs > docs/rules.md``)."""
+    from polyinfra.checks.registry import ALL_RULES
+
+    print(rules_markdown(ALL_RULES), end="")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,260 @@
+"""``polyinfra lint``: Cloud Run rules over plain manifest files, folders and rendered apps."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from polyinfra.checks import engine
+from polyinfra.checks.context import CheckContext, Manifest, UnreadableInput, manifests_from_file
+from polyinfra.checks.problem import Level, Problem
+from polyinfra.checks.registry import MANIFEST_RULES
+from polyinfra.checks.rule import Rule
+from polyinfra.checks.settings import RulesSettings
+from polyinfra.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UserError
+from polyinfra.positions import Position
+from polyinfra.workspace import App, Workspace, kustomization_file
+
+YAML_SUFFIXES = (".yaml", ".yml")
+#: The version rendered apps carry while linted (any valid version does).
+LINT_VERSION = "0.0.0-lint"
+_SKIPPED_DIRS = frozenset({".git", ".venv", "venv", "node_modules", "__pycache__", ".tox"})
+
+
+@dataclass(frozen=True)
+class LintTarget:
+    """What one command-line path stands for: plain manifest files and kustomize overlays."""
+
+    files: tuple[Path, ...] = ()
+    overlays: tuple[tuple[str, str, Path], ...] = ()  # (app, env, overlay folder)
+    walked: bool = False  # files found by walking a folder: non-manifests are skipped
+
+
+@dataclass(frozen=True)
+class LintResult:
+    """Problems found, the rules that ran, and how much was read."""
+
+    problems: tuple[Problem, ...]
+    rules: tuple[Rule, ...]
+    files: int
+    rendered: int
+    unreadable: tuple[UnreadableInput, ...] = field(default=())
+
+    @property
+    def exit_code(self) -> int:
+        """2 when an input could not be read, 1 for an error-level problem, else 0."""
+        if self.unreadable:
+            return EXIT_USAGE
+        if any(p.level >= Level.ERROR for p in self.problems):
+            return EXIT_FINDINGS
+        return EXIT_OK
+
+
+def lint_paths(
+    paths: Sequence[Path],
+    *,
+    select: Sequence[str] = (),
+    ignore: Sequence[str] = (),
+    env: str | None = None,
+    settings: RulesSettings | None = None,
+) -> LintResult:
+    """Lint every path: a manifest file, a folder of them, or (inside a workspace) an app,
+    an app's base or overlay, or a folder of apps — apps are rendered with kustomize and their
+    problems point at the base or overlay line that wrote the field.
+
+    Raises UserError for a path that does not exist or an unknown rule or environment.
+    """
+    workspace = _workspace(paths)
+    if settings is None:
+        settings = workspace.settings.rules if workspace is not None else RulesSettings()
+    rules = engine.select_rules(MANIFEST_RULES, select=select, ignore=ignore, settings=settings)
+    targets = [resolve_target(path, workspace, env) for path in paths]
+
+    manifests: list[Manifest] = []
+    unreadable: list[UnreadableInput] = []
+    files = 0
+    seen: set[Path] = set()
+    for target in targets:
+        for path in target.files:
+            if path.resolve() in seen:
+                continue
+            seen.add(path.resolve())
+            files += 1
+            found, failure = _read(path)
+            if target.walked:
+                found = tuple(m for m in found if m.api_version and m.kind)
+            manifests.extend(found)
+            if failure is not None:
+                unreadable.append(failure)
+    overlays = list(dict.fromkeys(o for t in targets for o in t.overlays))
+    rendered, failures = render_overlays(overlays, workspace)
+    manifests.extend(rendered)
+    unreadable.extend(failures)
+
+    ctx = CheckContext(manifests=tuple(manifests), unreadable=tuple(unreadable), settings=settings)
+    problems = engine.run(ctx, rules, settings=settings)
+    return LintResult(tuple(problems), tuple(rules), files, len(overlays), tuple(unreadable))
+
+
+def _workspace(paths: Sequence[Path]) -> Workspace | None:
+    for path in paths:
+        if not path.exists():
+            raise UserError(
+                f"{path}: no such file or folder",
+                hint="pass manifest files, folders of them, or app folders",
+            )
+    try:
+        return Workspace.discover(paths[0] if paths else Path("."))
+    except UserError as exc:
+        if "not inside a Polylith workspace" in exc.message:
+            return None
+        raise
+
+
+def _read(path: Path) -> tuple[tuple[Manifest, ...], UnreadableInput | None]:
+    try:
+        return manifests_from_file(path)
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read: {exc.strerror}", position=Position(path)) from exc
+
+
+def _app_owning(workspace: Workspace | None, folder: Path) -> App | None:
+    if workspace is None:
+        return None
+    folder = folder.resolve()
+    for app in workspace.apps.values():
+        if folder == app.path.resolve() or folder == app.base.resolve():
+            return app
+    return None
+
+
+def _overlays_of(app: App, env: str | None) -> tuple[tuple[str, str, Path], ...]:
+    if env is not None:
+        if env not in app.overlays:
+            raise UserError(
+                f"app {app.name!r} has no overlay for environment {env!r} "
+                f"(it has: {', '.join(app.environments) or 'none'})",
+                position=Position(app.path / "overlays"),
+            )
+        return ((app.name, env, app.overlays[env].path),)
+    return tuple((app.name, e, o.path) for e, o in sorted(app.overlays.items()))
+
+
+def resolve_target(path: Path, workspace: Workspace | None, env: str | None) -> LintTarget:
+    """What ``path`` stands for (see :func:`lint_paths`)."""
+    if path.is_file():
+        if path.name in ("kustomization.yaml", "kustomization.yml", "Kustomization"):
+            return resolve_target(path.parent, workspace, env)
+        return LintTarget(files=(path,))
+    app = _app_owning(workspace, path)
+    if app is not None and app.overlays:
+        return LintTarget(overlays=_overlays_of(app, env))
+    if workspace is not None:
+        for candidate in workspace.apps.values():
+            for overlay_env, overlay in candidate.overlays.items():
+                if path.resolve() == overlay.path.resolve():
+                    return LintTarget(overlays=((candidate.name, overlay_env, overlay.path),))
+    if kustomization_file(path) is not None and app is None:
+        return LintTarget(overlays=((path.resolve().name, env or path.resolve().name, path),))
+    # a folder: its apps are rendered, every other YAML file is read as it is
+    apps = [
+        a
+        for a in (workspace.apps.values() if workspace else ())
+        if a.path.resolve().is_relative_to(path.resolve())
+    ]
+    overlays = tuple(o for a in apps for o in _overlays_of_lenient(a, env))
+    app_dirs = [a.path.resolve() for a in apps]
+    files = tuple(
+        f
+        for f in _walk(path)
+        if not any(f.resolve().is_relative_to(d) for d in app_dirs)
+        and kustomization_file(f.parent) != f
+    )
+    return LintTarget(files=files, overlays=overlays, walked=True)
+
+
+def _overlays_of_lenient(app: App, env: str | None) -> tuple[tuple[str, str, Path], ...]:
+    if env is not None and env not in app.overlays:
+        return ()
+    return _overlays_of(app, env)
+
+
+def _walk(folder: Path) -> list[Path]:
+    found = []
+    for item in sorted(folder.iterdir()):
+        if item.is_dir():
+            if item.name not in _SKIPPED_DIRS and not item.name.startswith("."):
+                found.extend(_walk(item))
+        elif item.suffix in YAML_SUFFIXES:
+            found.append(item)
+    return found
+
+
+def render_overlays(
+    overlays: Sequence[tuple[str, str, Path]], workspace: Workspace | None
+) -> tuple[list[Manifest], list[UnreadableInput]]:
+    """Render the overlays with kustomize (batched per environment by the renderer); a failed
+    render becomes an UnreadableInput at the overlay's kustomization."""
+    if not overlays:
+        return [], []
+    from polyinfra.manifests import RenderOptions, RenderRequest, render
+
+    manifests: list[Manifest] = []
+    failures: list[UnreadableInput] = []
+    by_env: dict[str, list[RenderRequest]] = {}
+    for app, env, overlay in overlays:
+        request = RenderRequest(app, env, overlay, _image_for(workspace, app, env))
+        by_env.setdefault(env, []).append(request)
+    for env, requests in by_env.items():
+        placeholders = workspace.settings.placeholders.get(env, {}) if workspace else {}
+        options = RenderOptions(
+            version=LINT_VERSION,
+            placeholders=placeholders,
+            allow_remote_resources=bool(workspace and workspace.settings.allow_remote_resources),
+            batch=True,
+            check_leftovers=False,  # leftovers are manifest/unrendered-template problems
+        )
+        try:
+            apps = list(render(requests, options).apps)
+        except UserError:
+            apps = []
+            for request in requests:  # pin the failure to its overlay, lint the others
+                try:
+                    apps.extend(render([request], options).apps)
+                except UserError as exc:
+                    failures.append(_render_failure(exc, request.overlay))
+        for rendered in apps:
+            for obj in rendered.objects:
+                manifests.append(
+                    Manifest(
+                        document=obj.document,
+                        source=obj.position,
+                        app=rendered.app,
+                        env=rendered.env,
+                        rendered=True,
+                    )
+                )
+    return manifests, failures
+
+
+def _image_for(workspace: Workspace | None, app: str, env: str) -> str:
+    """The image a deploy would set (from the stack's Artifact Registry), else a stand-in:
+    lint checks the manifest, the image is chosen at deploy time."""
+    if workspace is not None and app in workspace.apps:
+        from polyinfra.manifests import default_image
+
+        try:
+            return default_image(workspace, workspace.apps[app], env, LINT_VERSION)
+        except UserError:
+            pass
+    return f"lint.invalid/{app}:{LINT_VERSION}"
+
+
+def _render_failure(exc: UserError, overlay: Path) -> UnreadableInput:
+    where = kustomization_file(overlay) or overlay
+    return UnreadableInput(
+        exc.position or Position(where, 1, 1),
+        f"cannot render {overlay}: {exc.message.strip()}",
+        exc.hint or "run `polyinfra render` on this overlay to see the full output",
+    )
