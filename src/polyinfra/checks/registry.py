@@ -6,6 +6,8 @@ from polyinfra.checks.rule import Rule
 from polyinfra.checks.rules.cloudrun import contract, hygiene, limits, mistakes, schema
 from polyinfra.checks.rules.manifest.invalid_yaml import InvalidYaml
 from polyinfra.checks.rules.manifest.unrendered_template import UnrenderedTemplate
+from polyinfra.checks.rules.patches import paths as patch_paths
+from polyinfra.checks.rules.patches import targets as patch_targets
 
 #: Rules ``polyinfra lint`` runs on manifests, in documentation order.
 MANIFEST_RULES: tuple[Rule, ...] = (
@@ -45,7 +47,15 @@ MANIFEST_RULES: tuple[Rule, ...] = (
 )
 
 #: Every rule polyinfra has.
-ALL_RULES: tuple[Rule, ...] = MANIFEST_RULES
+#: Kustomize patch rules, run on the source overlays of a workspace's apps.
+PATCH_RULES: tuple[Rule, ...] = (
+    patch_paths.UnescapedAnnotationKey(),
+    patch_paths.MissingPath(),
+    patch_targets.TargetMatchesNothing(),
+    patch_paths.WrongKindPath(),
+)
+
+ALL_RULES: tuple[Rule, ...] = MANIFEST_RULES + PATCH_RULES
 
 
 def by_id() -> dict[str, Rule]:

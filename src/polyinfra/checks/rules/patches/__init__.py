@@ -1,0 +1,1 @@
+"""Kustomize patch rules, checked on the source overlays (not the rendered output)."""

@@ -1,0 +1,170 @@
+"""JSON6902 patch paths: annotation keys split on ``/``, paths the base does not have, and
+Job-shaped paths on Services (or the reverse)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from polyinfra.checks.context import CheckContext
+from polyinfra.checks.problem import Level, Problem
+from polyinfra.checks.rules.patches.analysis import analyse, object_label
+
+#: Keys whose children are annotation or label keys, which usually contain a ``/``.
+_KEYED_MAPS = ("annotations", "labels")
+#: Fields of a Job's execution template spec (``/spec/template/spec/<field>``).
+_EXECUTION_FIELDS = frozenset({"template", "taskCount", "parallelism"})
+
+
+class UnescapedAnnotationKey:
+    """An annotation or label key in a JSON-pointer path must escape its ``/`` as ``~1``.
+
+    JSON pointer splits on every ``/``: ``annotations/run.googleapis.com/secrets`` is read as
+    a key ``run.googleapis.com`` holding a key ``secrets``. ``add`` then fails or writes the
+    wrong field, and the annotation never reaches Cloud Run. ``~0`` escapes ``~``.
+
+    Bad::
+
+        - op: add
+          path: /spec/template/metadata/annotations/run.googleapis.com/secrets
+          value: "API_TOKEN:projects/my-project/secrets/MY_API_TOKEN"
+
+    Good::
+
+        - op: add
+          path: /spec/template/metadata/annotations/run.googleapis.com~1secrets
+          value: "API_TOKEN:projects/my-project/secrets/MY_API_TOKEN"
+    """
+
+    ID = "patches/unescaped-annotation-key"
+    LEVEL = Level.ERROR
+    AREA = "patches"
+
+    def check(self, ctx: CheckContext) -> Iterator[Problem]:
+        for view in ctx.shared(analyse).ops:
+            tokens = view.op.tokens
+            if tokens is None:
+                continue
+            for i, token in enumerate(tokens[:-2]):
+                domain = tokens[i + 1]
+                if token in _KEYED_MAPS and "." in domain and "/" not in domain:
+                    key = "/".join(tokens[i + 1 : i + 3])
+                    escaped = (
+                        "/".join(view.op.path.split("/")[: i + 2]) + "/" + key.replace("/", "~1", 1)
+                    )
+                    rest = tokens[i + 3 :]
+                    if rest:
+                        escaped += "/" + "/".join(rest)
+                    yield Problem(
+                        view.op.path_position,
+                        self.ID,
+                        f"path splits the {token[:-1]} key {key!r} on '/': JSON pointer reads "
+                        f"it as a key {domain!r} holding a key {tokens[i + 2]!r}",
+                        hint=f"escape the slash as ~1: path: {escaped}",
+                    )
+                    break
+
+
+class MissingPath:
+    """``op: replace``, ``remove`` and ``test`` need their path to exist in the base.
+
+    kustomize fails the build (``replace operation does not apply: doc is missing path``)
+    when the object the target selects lacks the field. Define a default in the base, as the
+    spec recommends, or use ``op: add``.
+
+    Bad::
+
+        # base: no minScale annotation on the revision template
+        - op: replace
+          path: /spec/template/metadata/annotations/autoscaling.knative.dev~1minScale
+          value: "1"
+
+    Good::
+
+        # base
+        spec:
+          template:
+            metadata:
+              annotations:
+                autoscaling.knative.dev/minScale: "0"   # default, replaced per overlay
+    """
+
+    ID = "patches/missing-path"
+    LEVEL = Level.ERROR
+    AREA = "patches"
+
+    def check(self, ctx: CheckContext) -> Iterator[Problem]:
+        for view in ctx.shared(analyse).ops:
+            if view.op.op not in ("replace", "remove", "test") or not view.missing:
+                continue
+            obj = view.missing[0]
+            yield Problem(
+                view.op.path_position,
+                self.ID,
+                f"op: {view.op.op} on {view.op.path}, which {object_label(obj)} does not have "
+                f"(base: {obj.document.path})",
+                hint="define the field in the base (a default the overlay replaces), or use "
+                "`op: add`",
+            )
+
+
+class WrongKindPath:
+    """A patch path must have the shape of the object it patches: a Job's containers are at
+    ``/spec/template/spec/template/spec/…``, a Service's at ``/spec/template/spec/…``.
+
+    A Job path on a Service (or a Service path on a Job) adds fields Cloud Run rejects, or
+    fails the build. Usually a patch copied from a job overlay into a service overlay.
+
+    Bad::
+
+        # target: kind: Service
+        - op: add
+          path: /spec/template/spec/template/spec/serviceAccountName
+          value: api@my-project.iam.gserviceaccount.com
+
+    Good::
+
+        # target: kind: Service
+        - op: add
+          path: /spec/template/spec/serviceAccountName
+          value: api@my-project.iam.gserviceaccount.com
+    """
+
+    ID = "patches/wrong-kind-path"
+    LEVEL = Level.ERROR
+    AREA = "patches"
+
+    def check(self, ctx: CheckContext) -> Iterator[Problem]:
+        for view in ctx.shared(analyse).ops:
+            tokens = view.op.tokens
+            if tokens is None or tokens[:3] != ("spec", "template", "spec") or len(tokens) < 4:
+                continue
+            kinds = {_cloud_run_kind(o.api_version, o.kind) for o in view.objects}
+            if not view.objects and view.patch.target is not None:
+                kinds = {view.patch.target.kind}
+            job_shape = tokens[3] == "template" and tokens[4:5] == ("spec",)
+            if "Service" in kinds and job_shape:
+                yield Problem(
+                    view.op.path_position,
+                    self.ID,
+                    f"Job path shape {view.op.path} on a Service: a Service's revision spec is "
+                    "/spec/template/spec/",
+                    hint="drop the inner template/spec: "
+                    "/spec/template/spec/" + "/".join(view.op.path.split("/")[6:]),
+                )
+            elif "Job" in kinds and tokens[3] not in _EXECUTION_FIELDS:
+                yield Problem(
+                    view.op.path_position,
+                    self.ID,
+                    f"Service path shape {view.op.path} on a Job: a Job's task spec is "
+                    "/spec/template/spec/template/spec/",
+                    hint="insert template/spec: /spec/template/spec/template/spec/"
+                    + "/".join(view.op.path.split("/")[4:]),
+                )
+
+
+def _cloud_run_kind(api_version: str, kind: str) -> str | None:
+    if kind == "Service" and api_version.startswith("serving.knative.dev/"):
+        return "Service"
+    if kind == "Job" and api_version.startswith("run.googleapis.com/"):
+        return "Job"
+    return None

@@ -1,0 +1,239 @@
+"""Kustomize patch rules on source overlays, with exact positions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from polyinfra.checks.context import CheckContext
+from polyinfra.checks.problem import Problem
+from polyinfra.checks.rules.patches.paths import (
+    MissingPath,
+    UnescapedAnnotationKey,
+    WrongKindPath,
+)
+from polyinfra.checks.rules.patches.targets import TargetMatchesNothing
+from polyinfra.positions import Position
+from polyinfra.workspace import App, Overlay, Settings, Workspace
+from tests.conftest import write_tree
+
+RULES = (UnescapedAnnotationKey(), MissingPath(), TargetMatchesNothing(), WrongKindPath())
+
+SERVICE = """apiVersion: serving.knative.dev/v1
+kind: Service
+metadata:
+  name: api
+spec:
+  template:
+    metadata:
+      annotations:
+        autoscaling.knative.dev/minScale: "0"
+    spec:
+      containers:
+      - name: api
+        image: IMAGE_URL
+"""
+
+JOB = """apiVersion: run.googleapis.com/v1
+kind: Job
+metadata:
+  name: etl
+spec:
+  template:
+    spec:
+      template:
+        spec:
+          containers:
+          - name: worker
+            image: IMAGE_URL
+"""
+
+BAD_SERVICE_OVERLAY = """apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+namespace: proj
+resources:
+  - ../../base
+patches:
+  - patch: |-
+      - op: add
+        path: /spec/template/metadata/annotations/run.googleapis.com/secrets
+        value: "A:projects/p/secrets/A"
+      - op: replace
+        path: /spec/template/metadata/annotations/autoscaling.knative.dev~1maxScale
+        value: "5"
+      - op: add
+        path: /spec/template/spec/template/spec/serviceAccountName
+        value: sa@p.iam.gserviceaccount.com
+    target:
+      kind: Service
+      name: api
+  - patch: |-
+      - op: add
+        path: /spec/template/spec/timeoutSeconds
+        value: 30
+    target:
+      kind: Service
+      name: apii
+"""
+
+BAD_JOB_OVERLAY = """resources:
+  - ../../base
+patches:
+  - path: env.yaml
+    target:
+      kind: Job
+      name: etl
+  - patch: |-
+      apiVersion: run.googleapis.com/v1
+      kind: Job
+      metadata:
+        name: etl-old
+      spec:
+        template:
+          spec:
+            taskCount: 2
+"""
+
+JOB_ENV_PATCH = """- op: add
+  path: /spec/template/spec/containers/0/env
+  value: []
+- op: remove
+  path: /spec/template/spec/template/spec/containers/0/args
+"""
+
+GOOD_SERVICE_OVERLAY = """resources:
+  - ../../base
+patches:
+  - patch: |-
+      - op: add
+        path: /spec/template/metadata/annotations/autoscaling.knative.dev~1maxScale
+        value: "5"
+      - op: replace
+        path: /spec/template/metadata/annotations/autoscaling.knative.dev~1maxScale
+        value: "6"
+      - op: replace
+        path: /spec/template/metadata/annotations/autoscaling.knative.dev~1minScale
+        value: "1"
+      - op: add
+        path: /spec/template/metadata/annotations/run.googleapis.com~1secrets
+        value: "A:projects/p/secrets/A"
+      - op: add
+        path: /spec/template/spec/serviceAccountName
+        value: sa@p.iam.gserviceaccount.com
+    target:
+      kind: Service
+      name: api
+"""
+
+
+def workspace(root: Path, apps: dict[str, tuple[str, str, str]]) -> Workspace:
+    """A workspace holding ``apps``: name -> (base file name, base text, overlay text)."""
+    found = {}
+    for name, (base_file, base_text, overlay_text) in apps.items():
+        app_dir = root / "infrastructure/cloudrun" / name
+        write_tree(
+            app_dir,
+            {
+                f"base/{base_file}": base_text,
+                "base/kustomization.yaml": f"resources:\n  - {base_file}\n",
+                "overlays/production/kustomization.yaml": overlay_text,
+            },
+        )
+        found[name] = App(
+            name=name,
+            kind="service",
+            path=app_dir,
+            base=app_dir / "base",
+            overlays={"production": Overlay("production", app_dir / "overlays/production")},
+            project=None,
+            kind_dir="cloudrun",
+        )
+    return Workspace(
+        root=root,
+        namespace="acme",
+        theme="loose",
+        projects={},
+        bricks={},
+        uv_members=(),
+        uv_excludes=(),
+        infrastructure=root / "infrastructure",
+        infra_pyproject=None,
+        programs=(),
+        apps=found,
+        settings=Settings(),
+    )
+
+
+def problems(ws: Workspace) -> list[tuple[Position, str, str]]:
+    ctx = CheckContext(workspace=ws)
+    found: list[Problem] = [p for rule in RULES for p in rule.check(ctx)]
+    return sorted((p.position, p.rule, p.message) for p in found)
+
+
+def test_service_overlay_mistakes(tmp_path: Path) -> None:
+    ws = workspace(tmp_path, {"api": ("service.yaml", SERVICE, BAD_SERVICE_OVERLAY)})
+    overlay = tmp_path / "infrastructure/cloudrun/api/overlays/production/kustomization.yaml"
+    assert problems(ws) == [
+        (
+            Position(overlay, 9, 15),
+            "patches/unescaped-annotation-key",
+            "path splits the annotation key 'run.googleapis.com/secrets' on '/': JSON pointer "
+            "reads it as a key 'run.googleapis.com' holding a key 'secrets'",
+        ),
+        (
+            Position(overlay, 12, 15),
+            "patches/missing-path",
+            "op: replace on /spec/template/metadata/annotations/autoscaling.knative.dev~1"
+            "maxScale, which Service/api does not have (base: "
+            f"{tmp_path / 'infrastructure/cloudrun/api/base/service.yaml'})",
+        ),
+        (
+            Position(overlay, 15, 15),
+            "patches/wrong-kind-path",
+            "Job path shape /spec/template/spec/template/spec/serviceAccountName on a Service: "
+            "a Service's revision spec is /spec/template/spec/",
+        ),
+        (
+            Position(overlay, 24, 5),
+            "patches/target-matches-nothing",
+            "target kind=Service, name=apii selects no object (objects here: Service/api)",
+        ),
+    ]
+
+
+def test_job_overlay_mistakes_in_a_patch_file(tmp_path: Path) -> None:
+    ws = workspace(tmp_path, {"etl": ("job.yaml", JOB, BAD_JOB_OVERLAY)})
+    folder = tmp_path / "infrastructure/cloudrun/etl/overlays/production"
+    write_tree(folder, {"env.yaml": JOB_ENV_PATCH})
+    assert problems(ws) == [
+        (
+            Position(folder / "env.yaml", 2, 9),
+            "patches/wrong-kind-path",
+            "Service path shape /spec/template/spec/containers/0/env on a Job: a Job's task "
+            "spec is /spec/template/spec/template/spec/",
+        ),
+        (
+            Position(folder / "env.yaml", 5, 9),
+            "patches/missing-path",
+            "op: remove on /spec/template/spec/template/spec/containers/0/args, which Job/etl "
+            f"does not have (base: {tmp_path / 'infrastructure/cloudrun/etl/base/job.yaml'})",
+        ),
+        (
+            Position(folder / "kustomization.yaml", 9, 7),
+            "patches/target-matches-nothing",
+            "strategic-merge patch for Job/etl-old selects no object (objects here: Job/etl)",
+        ),
+    ]
+
+
+def test_good_overlay_passes(tmp_path: Path) -> None:
+    ws = workspace(tmp_path, {"api": ("service.yaml", SERVICE, GOOD_SERVICE_OVERLAY)})
+    assert problems(ws) == []
+
+
+def test_example_workspace_passes(example_path: Path) -> None:
+    ws = Workspace.discover(example_path)
+    assert problems(ws) == []
+
+
+def test_no_workspace_no_problems() -> None:
+    assert [p for rule in RULES for p in rule.check(CheckContext())] == []
