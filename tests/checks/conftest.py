@@ -1,4 +1,4 @@
-"""Helpers for rule tests: lint a YAML text (or a variant of a known-good manifest) with one rule."""
+"""Rule test helpers: lint a YAML text, or a variant of a known-good manifest."""
 
 from __future__ import annotations
 

@@ -96,7 +96,8 @@ CASES = [
         "cloudrun/timeout-limits",
         variant("job", ("timeoutSeconds: 600", "timeoutSeconds: 700000")),
         [
-            "23:27 error timeoutSeconds 700000 is out of range: a Job task's timeout is 1 to 604800 "
+            "23:27 error timeoutSeconds 700000 is out of range: a Job task's timeout is 1 to"
+            " 604800 "
             "seconds"
         ],
     ),
@@ -146,7 +147,8 @@ CASES = [
         "cloudrun/scaling",
         variant("service", ('minScale: "0"', 'minScale: "5"')),
         [
-            "17:43 error autoscaling.knative.dev/minScale 5 is above autoscaling.knative.dev/maxScale"
+            "17:43 error autoscaling.knative.dev/minScale 5 is above"
+            " autoscaling.knative.dev/maxScale"
             " 2"
         ],
     ),
@@ -162,7 +164,8 @@ CASES = [
             "service", ("run.googleapis.com/ingress: all", 'autoscaling.knative.dev/maxScale: "3"')
         ),
         [
-            "8:5 error autoscaling.knative.dev/maxScale belongs in spec.template.metadata.annotations,"
+            "8:5 error autoscaling.knative.dev/maxScale belongs in"
+            " spec.template.metadata.annotations,"
             " not metadata.annotations"
         ],
     ),
@@ -176,7 +179,8 @@ CASES = [
             ),
         ),
         [
-            "15:9 error run.googleapis.com/cpu-throttling is a Service annotation; a Job has no such"
+            "15:9 error run.googleapis.com/cpu-throttling is a Service annotation; a Job has no"
+            " such"
             " setting"
         ],
     ),
@@ -262,7 +266,8 @@ CASES = [
             "job", ("                  name: API_TOKEN\n", "                  name: other-secret\n")
         ),
         [
-            "16:37 error run.googleapis.com/secrets declares alias API_TOKEN but no secretKeyRef or "
+            "16:37 error run.googleapis.com/secrets declares alias API_TOKEN but no secretKeyRef"
+            " or "
             "secret volume uses it"
         ],
     ),
@@ -287,7 +292,8 @@ CASES = [
         "cloudrun/startup-initial-delay",
         variant("service", ("          initialDelaySeconds: 5\n", "")),
         [
-            "36:9 warning startupProbe initialDelaySeconds: 0 (the default) in container my-service:"
+            "36:9 warning startupProbe initialDelaySeconds: 0 (the default) in container"
+            " my-service:"
             " it probes before the application can start"
         ],
     ),
@@ -315,7 +321,8 @@ CASES = [
         "cloudrun/image-tag",
         variant("service", ("my-service:1.4.2", "my-service:latest")),
         [
-            "24:16 warning image europe-docker.pkg.dev/acme-prod/apps/my-service:latest of container"
+            "24:16 warning image europe-docker.pkg.dev/acme-prod/apps/my-service:latest of"
+            " container"
             " my-service is tagged :latest"
         ],
     ),
