@@ -718,7 +718,7 @@ def from_pulumi_config(program_dir: Path | None = None) -> StackConfig:
     for errors come from ``Pulumi.<stack>.yaml`` in the program folder when it exists.
     """
     import pulumi
-    from pulumi.runtime.config import get_config_env
+    from pulumi.runtime.config import CONFIG, get_config_env
 
     stack = pulumi.get_stack()
     folder = program_dir or Path.cwd()
@@ -732,7 +732,8 @@ def from_pulumi_config(program_dir: Path | None = None) -> StackConfig:
         except UserError:
             doc = None
     config: dict[str, Any] = {}
-    for key, text in get_config_env().items():
+    # The language host hands config over either as PULUMI_CONFIG or through set_all_config.
+    for key, text in {**get_config_env(), **CONFIG.get()}.items():
         config[key] = _decode(text)
     anchored = {k for k in config if doc is not None and _holds_anchor(doc, ("config", k), lines)}
     errors = Findings(doc, file)
