@@ -137,7 +137,7 @@ class CheckContext:
 def manifests_from_file(path: Path) -> tuple[tuple[Manifest, ...], UnreadableInput | None]:
     """Load every document of a plain manifest file; a file that is not UTF-8 YAML becomes an
     :class:`UnreadableInput`. A missing or unreadable file raises ``OSError``."""
-    from polyinfra.checks.rules.manifest.templates import first_placeholder_in_text
+    from polyinfra.checks.rules.manifest.templates import TEMPLATE_SUFFIXES, placeholder_near
     from polyinfra.errors import UserError
     from polyinfra.yamlio import load_all_text
 
@@ -149,7 +149,8 @@ def manifests_from_file(path: Path) -> tuple[tuple[Manifest, ...], UnreadableInp
         documents = load_all_text(text, path)
     except UserError as exc:
         line = exc.position.line if exc.position else 0
-        found = first_placeholder_in_text(text, prefer_line=line)
+        is_template = path.suffix.lower() in TEMPLATE_SUFFIXES
+        found = placeholder_near(text, line) if is_template else None
         placeholder = (found[0], Position(path, found[1], found[2])) if found else None
         return (), UnreadableInput(
             exc.position or Position(path), exc.message, exc.hint, placeholder

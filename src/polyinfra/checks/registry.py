@@ -5,6 +5,7 @@ from __future__ import annotations
 from polyinfra.checks.rule import Rule
 from polyinfra.checks.rules.cloudrun import contract, hygiene, limits, mistakes, schema
 from polyinfra.checks.rules.manifest.invalid_yaml import InvalidYaml
+from polyinfra.checks.rules.manifest.not_a_manifest import NotAManifest
 from polyinfra.checks.rules.manifest.unrendered_template import UnrenderedTemplate
 from polyinfra.checks.rules.patches import paths as patch_paths
 from polyinfra.checks.rules.patches import targets as patch_targets
@@ -13,6 +14,7 @@ from polyinfra.checks.rules.patches import targets as patch_targets
 MANIFEST_RULES: tuple[Rule, ...] = (
     InvalidYaml(),
     UnrenderedTemplate(),
+    NotAManifest(),
     # schema
     schema.UnknownField(),
     schema.MisplacedField(),
@@ -26,6 +28,7 @@ MANIFEST_RULES: tuple[Rule, ...] = (
     limits.Resources(),
     limits.Scaling(),
     contract.AnnotationPlacement(),
+    contract.JobAnnotations(),
     contract.AnnotationValues(),
     contract.Containers(),
     contract.Ports(),
@@ -46,7 +49,6 @@ MANIFEST_RULES: tuple[Rule, ...] = (
     hygiene.JobMaxRetries(),
 )
 
-#: Every rule polyinfra has.
 #: Kustomize patch rules, run on the source overlays of a workspace's apps.
 PATCH_RULES: tuple[Rule, ...] = (
     patch_paths.UnescapedAnnotationKey(),
@@ -55,6 +57,7 @@ PATCH_RULES: tuple[Rule, ...] = (
     patch_paths.WrongKindPath(),
 )
 
+#: Every rule polyinfra has.
 ALL_RULES: tuple[Rule, ...] = MANIFEST_RULES + PATCH_RULES
 
 

@@ -106,7 +106,7 @@ class AnnotationPlacement(CloudRunRule):
     ``metadata.annotations``; ``autoscaling.knative.dev/minScale|maxScale``, ``cpu-throttling``,
     ``startup-cpu-boost``, ``cloudsql-instances``, ``execution-environment``, ``vpc-access-*``,
     ``secrets`` in ``spec.template.metadata.annotations``. A Job takes the template ones on its
-    execution template, and has no serving annotations (scaling, CPU throttling, ingress).
+    execution template (serving annotations on a Job: ``cloudrun/job-annotations``).
 
     Bad::
 
@@ -135,14 +135,8 @@ class AnnotationPlacement(CloudRunRule):
             for key in annotations_at(manifest, meta):
                 path = (*meta, "annotations", key)
                 if manifest.is_job and key in SERVICE_ONLY:
-                    yield self.problem(
-                        manifest,
-                        path,
-                        f"{key} is a Service annotation; a Job has no such setting",
-                        hint="remove it",
-                        value=False,
-                    )
-                elif meta == TOP_META and key in TEMPLATE_LEVEL:
+                    continue  # cloudrun/job-annotations
+                if meta == TOP_META and key in TEMPLATE_LEVEL:
                     yield self.problem(
                         manifest,
                         path,
@@ -179,6 +173,49 @@ _CHOICES = {
     RUN + "launch-stage": ("ALPHA", "BETA", "GA", "EARLY_ACCESS", "PRELAUNCH", "DEPRECATED"),
     RUN + "scalingMode": ("automatic", "manual"),
 }
+
+
+class JobAnnotations(CloudRunRule):
+    """Serving annotations (``autoscaling.knative.dev/*``, ``cpu-throttling``,
+    ``startup-cpu-boost``, ``ingress``, ``invoker-iam-disabled``...) mean nothing on a Job:
+    a task always has its CPU and serves no requests. They are dead configuration that reads
+    as if it did something.
+
+    Bad::
+
+        kind: Job
+        spec:
+          template:
+            metadata:
+              annotations:
+                run.googleapis.com/cpu-throttling: "false"
+
+    Good::
+
+        kind: Job
+        spec:
+          template:
+            metadata:
+              annotations:
+                run.googleapis.com/execution-environment: gen2
+    """
+
+    ID = "cloudrun/job-annotations"
+    LEVEL = Level.WARNING
+
+    def check_manifest(self, manifest: Manifest, ctx: CheckContext) -> Iterator[Problem]:
+        if not manifest.is_job:
+            return
+        for meta in (TOP_META, TEMPLATE_META):
+            for key in annotations_at(manifest, meta):
+                if key in SERVICE_ONLY:
+                    yield self.problem(
+                        manifest,
+                        (*meta, "annotations", key),
+                        f"{key} is a Service setting; it has no effect on a Job",
+                        hint="remove it",
+                        value=False,
+                    )
 
 
 class AnnotationValues(CloudRunRule):

@@ -65,20 +65,18 @@ def templated_values(data: Any, path: KeyPath = ()) -> Iterator[tuple[KeyPath, l
         yield path, found
 
 
-def first_placeholder_in_text(text: str, prefer_line: int = 0) -> tuple[str, int, int] | None:
-    """A placeholder in raw text as ``(token, line, col)``, 1-based: the first one on
-    ``prefer_line`` (where the YAML parser gave up) or the line before it, else the first in the
-    file. For files that do not parse as YAML before they are rendered."""
+#: File suffixes of YAML and of templates that render to YAML.
+TEMPLATE_SUFFIXES = (".yaml", ".yml", ".tpl", ".tmpl", ".template", ".j2", ".gotmpl")
+
+
+def placeholder_near(text: str, line: int) -> tuple[str, int, int] | None:
+    """A placeholder on ``line`` (where the YAML parser gave up) or the line before it, as
+    ``(token, line, col)``, 1-based: the reason a template is not YAML before it is rendered."""
     lines = text.splitlines()
-    numbered = list(enumerate(lines, start=1))
-    for number in (prefer_line - 1, prefer_line):
-        if 1 <= number <= len(lines):
-            numbered.insert(0, (number, lines[number - 1]))
-    for number, line in numbered:
-        stripped = line.lstrip()
-        if stripped.startswith("#"):
+    for number in (line, line - 1):
+        if not 1 <= number <= len(lines) or lines[number - 1].lstrip().startswith("#"):
             continue
-        match = _ANYWHERE.search(line) or _SHELL.search(line)
+        match = _ANYWHERE.search(lines[number - 1]) or _SHELL.search(lines[number - 1])
         if match:
             return match.group(0), number, match.start() + 1
     return None
