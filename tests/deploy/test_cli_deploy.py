@@ -241,3 +241,17 @@ def test_ctrl_c_mid_wait_reports_what_was_and_was_not_applied() -> None:
         [app, "sandbox", "service"] for app in APPS[1:]
     ]
     assert rows[0][4:] == ["applied,", "not", "confirmed", rows[0][-1]]
+
+
+def test_emulator_option_deploys_the_example_to_a_local_fake(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("CLOUD_RUN_EMULATOR_HOST", raising=False)
+    assert deploy("--all", "--version", "demo", "--emulator") == 0
+    captured = capsys.readouterr()
+    assert "Local Cloud Run emulator at http://127.0.0.1:" in captured.err
+    assert "Nothing is deployed to Google Cloud." in captured.err
+    rows = [line.split() for line in captured.out.splitlines()[1:]]
+    assert [(row[0], row[-3], row[-2]) for row in rows] == [
+        (app, "ready", "(created)") for app in APPS
+    ]

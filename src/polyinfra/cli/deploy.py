@@ -25,11 +25,12 @@ def _local_emulator() -> Iterator[str]:
 
 
 def _debug_http_logging() -> None:
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("debug: %(message)s"))
     logger = logging.getLogger("polyinfra.deploy.http")
     logger.setLevel(logging.DEBUG)
-    logger.addHandler(handler)
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("debug: %(message)s"))
+        logger.addHandler(handler)
 
 
 def deploy(
