@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Sequence
 
 from polyinfra.checks.rule import Rule
+
+# a full stop followed by a space, not the one in "e.g. " or "i.e. "
+_SENTENCE_END = re.compile(r"(?<!e\.g)(?<!i\.e)\. ")
 
 _AREA_TITLES = {
     "manifest": "Manifest files",
@@ -22,8 +26,8 @@ def summary(rule: Rule) -> str:
     """The first sentence of the rule's docstring, on one line, in Markdown code style."""
     doc = inspect.cleandoc(rule.__doc__ or "")
     paragraph = " ".join(doc.split("\n\n")[0].split()).replace("``", "`")
-    end = paragraph.find(". ")
-    return paragraph if end < 0 else paragraph[: end + 1]
+    match = _SENTENCE_END.search(paragraph)
+    return paragraph[: match.start() + 1] if match else paragraph
 
 
 def rules_table(rules: Sequence[Rule]) -> str:
@@ -92,7 +96,7 @@ def rules_markdown(rules: Sequence[Rule]) -> str:
             out += ["", f"## {_AREA_TITLES.get(area, area)}"]
         out += ["", f"### {rule.ID}", "", f"Default level: **{rule.LEVEL.label}**.", ""]
         out.append(_body(rule).rstrip())
-    return "\n".join(out).replace("``", "`") + "\n"
+    return "\n".join(out) + "\n"
 
 
 def main() -> None:
