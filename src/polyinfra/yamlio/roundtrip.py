@@ -23,7 +23,7 @@ from ruamel.yaml.error import MarkedYAMLError
 
 from polyinfra.errors import PolyinfraError, UserError
 from polyinfra.positions import Position
-from polyinfra.yamlio.loader import KeyPath, format_path, load_text
+from polyinfra.yamlio.loader import KeyPath, YamlDocument, _convert, format_path, load_text
 
 _ALIAS_PREFIX = "__polyinfra_alias__"
 
@@ -90,7 +90,7 @@ def add_mapping_entry(text: str, path: Path, mapping_path: KeyPath, key: str, va
     block = _render({key: value}, indent)
     new_lines = [*lines[:end], *(["\n"] if separated else []), *block, *lines[end:]]
     result = _ensure_newline_before(new_lines, end)
-    _verify(text, result, path, (*mapping_path, key), value)
+    _verify(doc, result, path, (*mapping_path, key), value)
     return result
 
 
@@ -114,12 +114,13 @@ def add_sequence_item(text: str, path: Path, sequence_path: KeyPath, item: Any) 
     block = _render([item], indent)
     new_lines = [*lines[:end], *block, *lines[end:]]
     result = _ensure_newline_before(new_lines, end)
-    _verify(text, result, path, (*sequence_path, len(sequence)), item)
+    _verify(doc, result, path, (*sequence_path, len(sequence)), item)
     return result
 
 
 def _yaml() -> YAML:
     yaml = YAML(typ="rt")
+    yaml.allow_duplicate_keys = False
     yaml.preserve_quotes = True
     yaml.width = 4096
     return yaml
@@ -141,7 +142,8 @@ def _require(doc: Any, node_path: KeyPath, kind: type, what: str, path: Path, te
             position=load_text(text, path).position(node_path, value=True),
             hint=f"make {format_path(node_path)} {what}",
         )
-    if len(node) and node.fa.flow_style():
+    found: Any = node
+    if len(found) and found.fa.flow_style():
         brackets = "{...}" if kind is CommentedMap else "[...]"
         raise UserError(
             f"{format_path(node_path)} is written in flow style ({brackets}); entries can only "
@@ -284,7 +286,7 @@ def _resolved(value: Any, anchors: Mapping[str, Any]) -> Any:
     return value
 
 
-def _anchors(doc: Any, text: str, path: Path) -> dict[str, Any]:
+def _anchors(doc: Any, plain: YamlDocument) -> dict[str, Any]:
     """Anchor name -> plain (resolved) value, for every anchored node of the document."""
     found: dict[str, KeyPath] = {}
 
@@ -300,23 +302,31 @@ def _anchors(doc: Any, text: str, path: Path) -> dict[str, Any]:
                 walk(item, (*at, index))
 
     walk(doc, ())
-    plain = load_text(text, path)
     return {name: plain.get(at) for name, at in found.items()}
 
 
-def _verify(before: str, after: str, path: Path, new_path: KeyPath, value: Any) -> None:
+def _has_alias(value: Any) -> bool:
+    if isinstance(value, Alias):
+        return True
+    if isinstance(value, Mapping):
+        return any(_has_alias(item) for item in value.values())
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        return any(_has_alias(item) for item in value)
+    return False
+
+
+def _verify(doc: Any, after: str, path: Path, new_path: KeyPath, value: Any) -> None:
     """The edited text must parse, hold the new value at ``new_path`` and otherwise equal the
-    original data; and every original line must still be there, in order."""
-    old = load_text(before, path).data
+    original data (``doc`` is the round-trip document of ``before``)."""
+    old = _convert(doc, path, 0)
     try:
         new_doc = load_text(after, path)
     except UserError as exc:
         raise PolyinfraError(f"editing {format_path(new_path)} gave invalid YAML: {exc}") from exc
-    anchors = _anchors(parse(before, path), before, path)
-    expected = _resolved(value, anchors)
-    if new_doc.get(new_path) != expected:
+    anchors = _anchors(doc, old) if _has_alias(value) else {}
+    if new_doc.get(new_path) != _resolved(value, anchors):
         raise PolyinfraError(f"{path}: editing {format_path(new_path)} did not give the value")
-    if _without(new_doc.data, new_path) != old:
+    if _without(new_doc.data, new_path) != old.data:
         raise PolyinfraError(f"{path}: editing {format_path(new_path)} changed other values")
 
 
