@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import re
+import textwrap
 from collections.abc import Sequence
 
 from polyinfra.checks.rule import Rule
@@ -58,7 +59,7 @@ def _body(rule: Rule) -> str:
                 block.pop()
             while block and not block[0].strip():
                 block.pop(0)
-            code = inspect.cleandoc("\n".join(block))
+            code = textwrap.dedent("\n".join(block))
             out.extend(["```yaml", code, "```", ""])
             continue
         out.append(line.replace("``", "`"))
