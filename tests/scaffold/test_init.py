@@ -193,3 +193,28 @@ def test_init_without_a_root_pyproject(acme: Path) -> None:
     assert not (acme / "pyproject.toml").exists()
     config = load_file(acme / "infrastructure/pulumi/Pulumi.sandbox.yaml").get(("config",))
     assert config["gcp:project"] == "acme-sandbox"
+
+
+@pytest.mark.parametrize(
+    ("members", "excludes", "added"),
+    [
+        ('["*"]', None, ["infrastructure"]),
+        ('["./infra*"]', None, ["infrastructure"]),
+        ('["*/*"]', None, ["infrastructure/*"]),
+        ('["**"]', None, ["infrastructure", "infrastructure/*"]),
+        ('["*"]', '["infra*"]', []),
+        ('["projects/*"]', None, []),
+    ],
+)
+def test_uv_member_globs(acme: Path, members: str, excludes: str | None, added: list[str]) -> None:
+    pyproject = acme / "pyproject.toml"
+    table = f"members = {members}\n" + (f"exclude = {excludes}\n" if excludes else "")
+    pyproject.write_text(pyproject.read_text().replace('members = ["projects/*", "*"]\n', table))
+
+    assert main(["init", "-w", str(acme)]) == 0
+
+    workspace = tomlkit.parse(pyproject.read_text()).unwrap()["tool"]["uv"]["workspace"]
+    assert (
+        workspace.get("exclude", [])
+        == (tomlkit.parse(f"x = {excludes}").unwrap()["x"] if excludes else []) + added
+    )

@@ -244,4 +244,9 @@ def _project_mapping(ws: Workspace, name: str, project: Project) -> FileOperatio
     app = tomlkit.table()
     app.add("project", project.name)
     apps.add(name, app)
-    return edit(pyproject, before, tomlkit.dumps(doc), f"[tool.polyinfra.apps.{name}] project")
+    lines = tomlkit.dumps(doc).splitlines(keepends=True)
+    headers = {f"[tool.polyinfra.apps.{name}]", f'[tool.polyinfra.apps."{name}"]'}
+    header = next((i for i, line in enumerate(lines) if line.strip() in headers), 0)
+    if header and lines[header - 1].strip():
+        lines.insert(header, "\n")  # a blank line between tables, as the rest of the file has
+    return edit(pyproject, before, "".join(lines), f"[tool.polyinfra.apps.{name}] project")
