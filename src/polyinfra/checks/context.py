@@ -110,6 +110,8 @@ class CheckContext:
     workspace: Workspace | None = None
     stacks: tuple[StackFile, ...] = ()
     plans: dict[str, Any] = field(default_factory=dict)
+    #: overlays kustomize could not build, each at the overlay with kustomize's message
+    render_failures: tuple[UnreadableInput, ...] = ()
     _shared: dict[Callable[..., Any], Any] = field(default_factory=dict, repr=False)
 
     def shared(self, compute: Callable[[CheckContext], T]) -> T:

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from polyinfra.checks.rule import Rule
 from polyinfra.checks.rules.cloudrun import contract, hygiene, limits, mistakes, schema
+from polyinfra.checks.rules.config.stack_file import StackValid
+from polyinfra.checks.rules.crossstack import identity, projects, registry, scheduler, secrets
 from polyinfra.checks.rules.manifest.invalid_yaml import InvalidYaml
 from polyinfra.checks.rules.manifest.not_a_manifest import NotAManifest
 from polyinfra.checks.rules.manifest.unrendered_template import UnrenderedTemplate
 from polyinfra.checks.rules.patches import paths as patch_paths
 from polyinfra.checks.rules.patches import targets as patch_targets
+from polyinfra.checks.rules.policy import foundation, plain_secrets
+from polyinfra.checks.rules.workspace import apps, dockerfile, infra_project, layout
 
 #: Rules ``polyinfra lint`` runs on manifests, in documentation order.
 MANIFEST_RULES: tuple[Rule, ...] = (
@@ -49,16 +53,52 @@ MANIFEST_RULES: tuple[Rule, ...] = (
     hygiene.JobMaxRetries(),
 )
 
-#: Kustomize patch rules, run on the source overlays of a workspace's apps.
-PATCH_RULES: tuple[Rule, ...] = (
+#: Rules ``polyinfra check`` runs on a whole workspace: its layout, the foundation stack files,
+#: the seam between the two stacks, and policy, in documentation order.
+CHECK_RULES: tuple[Rule, ...] = (
+    # workspace conventions
+    layout.InfrastructureFolder(),
+    layout.InfraNotUvMember(),
+    layout.NoInfraInProjects(),
+    infra_project.InfraDependencies(),
+    infra_project.InfraNoReadmeField(),
+    infra_project.InfraNoReadmeFile(),
+    infra_project.PulumiPythonRuntime(),
+    apps.AppHasOverlay(),
+    apps.OverlayReachesBase(),
+    apps.OverlayNamespace(),
+    apps.OverlayRenders(),
+    dockerfile.DockerfileBricks(),
+    # kustomize patches, on the source overlays
     patch_paths.UnescapedAnnotationKey(),
     patch_paths.MissingPath(),
     patch_targets.TargetMatchesNothing(),
     patch_paths.WrongKindPath(),
+    # foundation stack files
+    StackValid(),
+    # cross-stack consistency
+    identity.ServiceAccountExists(),
+    identity.NamespaceProject(),
+    secrets.SecretDeclared(),
+    secrets.SecretReadable(),
+    registry.ImageRegistry(),
+    scheduler.SchedulerTarget(),
+    scheduler.SchedulerRegion(),
+    scheduler.SchedulerInvoker(),
+    scheduler.JobTrigger(),
+    projects.AppProjectExists(),
+    projects.ProjectWithoutApp(),
+    # policy
+    foundation.NoPrimitiveRoles(),
+    foundation.NoPublicMembers(),
+    foundation.BucketAccess(),
+    foundation.Labels(),
+    foundation.ProtectStateful(),
+    plain_secrets.NoPlainSecrets(),
 )
 
 #: Every rule polyinfra has.
-ALL_RULES: tuple[Rule, ...] = MANIFEST_RULES + PATCH_RULES
+ALL_RULES: tuple[Rule, ...] = MANIFEST_RULES + CHECK_RULES
 
 
 def by_id() -> dict[str, Rule]:

@@ -1,0 +1,305 @@
+"""``polyinfra check``: read the workspace, both stacks and every app once, then run the
+workspace, config, cross-stack and policy rules over them, timing each phase."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from polyinfra.checks import engine
+from polyinfra.checks.context import CheckContext, Manifest, SourceLookup, UnreadableInput
+from polyinfra.checks.problem import Level, Problem
+from polyinfra.checks.registry import CHECK_RULES
+from polyinfra.checks.rule import Rule
+from polyinfra.checks.rules.workspace.apps import overlay_reaches_base
+from polyinfra.checks.settings import RulesSettings
+from polyinfra.checks.stacks import StackFile
+from polyinfra.errors import UserError, UserErrors
+from polyinfra.positions import Position
+from polyinfra.suggest import did_you_mean
+from polyinfra.workspace import App, Overlay, Workspace, kustomization_file
+from polyinfra.yamlio import KeyPath, load_file
+
+#: The phases ``check`` reports timings for, in the order they run.
+PHASES = ("workspace", "stacks", "pulumi", "kustomize", "rules")
+
+
+@dataclass
+class Timings:
+    """Seconds spent per phase (``pulumi``: foundation plans under mocks; ``kustomize``:
+    rendering the overlays)."""
+
+    seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(PHASES, 0.0))
+
+    @contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - start
+
+    @property
+    def total(self) -> float:
+        return sum(self.seconds.values())
+
+    def share(self, name: str) -> float:
+        return self.seconds.get(name, 0.0) / self.total if self.total else 0.0
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """What ``check`` found, which rules ran, over which environments, and how long it took."""
+
+    workspace: Workspace
+    problems: list[Problem]
+    rules: tuple[Rule, ...]
+    environments: tuple[str, ...]
+    timings: Timings
+    rendered: int = 0
+
+    def count(self, level: Level) -> int:
+        return sum(1 for p in self.problems if p.level == level)
+
+    def by_area(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for problem in self.problems:
+            area = problem.rule.split("/", 1)[0]
+            counts[area] = counts.get(area, 0) + 1
+        return dict(sorted(counts.items()))
+
+    def exit_code(self, *, strict: bool = False) -> int:
+        worst = engine.worst(self.problems)
+        if worst is None:
+            return 0
+        if worst >= Level.ERROR or (strict and worst >= Level.WARNING):
+            return 1
+        return 0
+
+
+def check_workspace(
+    path: Path,
+    *,
+    environments: Sequence[str] = (),
+    select: Sequence[str] = (),
+    ignore: Sequence[str] = (),
+    plan: bool = True,
+) -> CheckResult:
+    """Check the workspace containing ``path`` for ``environments`` (default: every
+    environment that has an overlay or a stack file).
+
+    Raises :class:`UserError` when the workspace cannot be read at all, or for an unknown
+    environment or rule pattern; every other finding is a :class:`Problem`.
+    """
+    timings = Timings()
+    with timings.phase("workspace"):
+        ws = Workspace.discover(path)
+        settings = rules_settings(ws)
+        rules = engine.select_rules(CHECK_RULES, select=select, ignore=ignore, settings=settings)
+        envs = choose_environments(ws, environments)
+    with timings.phase("stacks"):
+        stacks = tuple(read_stack(ws, env) for env in envs)
+    plans: dict[str, Any] = {}
+    if plan and _needs_plan(rules):
+        with timings.phase("pulumi"):
+            plans = plan_stacks(ws, stacks)
+    with timings.phase("kustomize"):
+        manifests, failures = render_overlays(ws, envs)
+    ctx = CheckContext(
+        manifests=manifests,
+        settings=settings,
+        workspace=ws,
+        stacks=stacks,
+        plans=plans,
+        render_failures=failures,
+    )
+    with timings.phase("rules"):
+        problems = engine.run(ctx, rules, settings=settings)
+    rendered = len({(m.app, m.env) for m in manifests})
+    return CheckResult(ws, problems, tuple(rules), envs, timings, rendered)
+
+
+def rules_settings(ws: Workspace) -> RulesSettings:
+    """``[tool.polyinfra.rules]`` of the workspace (defaults when absent)."""
+    rules = getattr(ws.settings, "rules", None)
+    return rules if isinstance(rules, RulesSettings) else RulesSettings()
+
+
+def choose_environments(ws: Workspace, wanted: Sequence[str]) -> tuple[str, ...]:
+    known = set(ws.environments)
+    for program in ws.programs:
+        known.update(ws.env_for_stack(stack) for stack in program.stacks)
+    if not wanted:
+        return tuple(sorted(known))
+    unknown = [env for env in wanted if env not in known]
+    if unknown:
+        raise UserError(
+            f"--env {unknown[0]}: no overlay or stack file for this environment"
+            f"{did_you_mean(unknown[0], sorted(known))}",
+            hint=f"environments of this workspace: {', '.join(sorted(known)) or 'none'}",
+        )
+    return tuple(dict.fromkeys(wanted))
+
+
+def read_stack(ws: Workspace, env: str) -> StackFile:
+    """The stack file behind ``env``, loaded with positions and validated by the foundation."""
+    from polyinfra.foundation.config import load_stack_config
+
+    stack = ws.stack_for_env(env)
+    program = ws.programs[0] if len(ws.programs) == 1 else None
+    expected = (program.path if program else ws.infrastructure / "pulumi") / f"Pulumi.{stack}.yaml"
+    path = program.stacks.get(stack, expected) if program else expected
+    if program is None or stack not in program.stacks:
+        missing = UnreadableInput(
+            Position(program.project_file if program else ws.infrastructure, 1, 1)
+            if program
+            else Position(ws.infrastructure),
+            f"environment {env!r} has no stack file {ws.rel(expected)}",
+            hint=f"create {ws.rel(expected)}, or map the environment to an existing stack in "
+            "[tool.polyinfra] environments",
+        )
+        return StackFile(env, stack, path, None, errors=(missing,))
+    try:
+        document = load_file(path)
+    except UserError as exc:
+        return StackFile(env, stack, path, None, errors=(_unreadable(exc, path),))
+    try:
+        config = load_stack_config(path, program_dir=program.path)
+    except UserError as exc:
+        errors = exc.errors if isinstance(exc, UserErrors) else [exc]
+        return StackFile(
+            env, stack, path, document, errors=tuple(_unreadable(e, path) for e in errors)
+        )
+    return StackFile(env, stack, path, document, config_model=config)
+
+
+def _unreadable(exc: UserError, path: Path) -> UnreadableInput:
+    return UnreadableInput(exc.position or Position(path, 1, 1), exc.message, exc.hint)
+
+
+def _needs_plan(rules: Sequence[Rule]) -> bool:
+    return any(getattr(rule, "NEEDS_PLAN", False) for rule in rules)
+
+
+def plan_stacks(ws: Workspace, stacks: Sequence[StackFile]) -> dict[str, Any]:
+    """The foundation plan of every stack that validated, keyed by stack name."""
+    from polyinfra.foundation.plan import plan_stack
+
+    plans: dict[str, Any] = {}
+    for stack in stacks:
+        if stack.config_model is None or stack.stack in plans:
+            continue
+        plans[stack.stack] = plan_stack(ws.program.path, stack.stack)
+    return plans
+
+
+def render_targets(ws: Workspace, envs: Sequence[str]) -> list[tuple[App, Overlay]]:
+    """The overlays to render: those of the checked environments that include their base
+    (the workspace rules report the others)."""
+    targets = []
+    for app in ws.apps.values():
+        for env in envs:
+            overlay = app.overlays.get(env)
+            if overlay is not None and overlay_reaches_base(app, overlay):
+                targets.append((app, overlay))
+    return targets
+
+
+def render_overlays(
+    ws: Workspace, envs: Sequence[str]
+) -> tuple[tuple[Manifest, ...], tuple[UnreadableInput, ...]]:
+    """Render every target overlay, one batched render per environment; each object becomes a
+    :class:`Manifest` whose positions point at the base or overlay line that wrote the field.
+
+    When a batch fails, its overlays are rendered one by one so the failure is pinned to its
+    overlay and the others are still checked.
+    """
+    from polyinfra.manifests import RenderOptions, RenderRequest, render
+
+    manifests: list[Manifest] = []
+    failures: list[UnreadableInput] = []
+    for env in envs:
+        requests = [
+            RenderRequest(app.name, env, overlay.path, _image_for(ws, app, env))
+            for app, overlay in render_targets(ws, [env])
+        ]
+        if not requests:
+            continue
+        options = RenderOptions(
+            version=CHECK_VERSION,
+            placeholders=ws.settings.placeholders.get(env, {}),
+            allow_remote_resources=ws.settings.allow_remote_resources,
+            batch=True,
+            check_leftovers=False,
+        )
+        try:
+            rendered = list(render(requests, options).apps)
+        except UserError:
+            rendered = []
+            for request in requests:
+                try:
+                    rendered.extend(render([request], options).apps)
+                except UserError as exc:
+                    failures.append(_render_failure(exc, request.overlay))
+        for app in rendered:
+            for obj in app.objects:
+                manifests.append(
+                    Manifest(
+                        document=obj.document,
+                        source=_lookup(obj),
+                        app=app.app,
+                        env=app.env,
+                        rendered=True,
+                    )
+                )
+    return tuple(manifests), tuple(failures)
+
+
+#: The version rendered manifests carry during a check (it only has to be a valid one).
+CHECK_VERSION = "0.0.0-check"
+
+
+def _image_for(ws: Workspace, app: App, env: str) -> str:
+    """The image a deploy would set by default (from the stack's registry); when the stack has
+    none, a placeholder the image-registry rule reports."""
+    from polyinfra.manifests import default_image
+
+    try:
+        return default_image(ws, app, env, CHECK_VERSION)
+    except UserError:
+        return "IMAGE_URL_PLACEHOLDER"
+
+
+def _lookup(obj: Any) -> SourceLookup:
+    """``obj.position`` for the rules; a field set whole by a patch op points at the op's
+    ``value:`` line (what the user edits) rather than at the op's first line."""
+    ops = {
+        op.position: op
+        for kustomization in obj.sources.tree.kustomizations
+        for patch in kustomization.patches
+        for op in patch.ops or ()
+        if op.has_value
+    }
+
+    def lookup(path: KeyPath, *, value: bool = False) -> Position | None:
+        found: Position = obj.position(path, value=value)
+        op = ops.get(found)
+        if value and op is not None:
+            inner: Position | None = op.value_position(())
+            return inner or found
+        return found
+
+    return lookup
+
+
+def _render_failure(exc: UserError, overlay: Path) -> UnreadableInput:
+    kustomization = kustomization_file(overlay) or overlay
+    return UnreadableInput(
+        exc.position or Position(kustomization, 1, 1),
+        exc.message.strip(),
+        exc.hint or "run `polyinfra render` on this overlay to see the full output",
+    )

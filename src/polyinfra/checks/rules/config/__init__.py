@@ -1,0 +1,1 @@
+"""Rules about the foundation stack files themselves."""

@@ -1,0 +1,46 @@
+"""``config/stack-valid``: each environment's stack file exists, parses and validates."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from polyinfra.checks.context import CheckContext
+from polyinfra.checks.problem import Level, Problem
+
+
+class StackValid:
+    """Each environment's ``Pulumi.<stack>.yaml`` exists, is YAML, and passes the foundation's
+    validation: known sections, pulumi-gcp argument names and types, files it refers to.
+
+    Every error is reported at its own line; nothing else is checked against a stack file that
+    does not validate.
+
+    Bad::
+
+        config:
+          gcp:project: data-platform-prod
+          input:projects:
+            dmd-ingest:
+              artifact_registry:
+                repository_id: dmd-ingest
+                formt: DOCKER
+
+    Good::
+
+        config:
+          gcp:project: data-platform-prod
+          input:projects:
+            dmd-ingest:
+              artifact_registry:
+                repository_id: dmd-ingest
+                format: DOCKER
+    """
+
+    ID = "config/stack-valid"
+    LEVEL = Level.ERROR
+    AREA = "config"
+
+    def check(self, ctx: CheckContext) -> Iterator[Problem]:
+        for stack in ctx.stacks:
+            for error in stack.errors:
+                yield Problem(error.position, self.ID, error.message, hint=error.hint)

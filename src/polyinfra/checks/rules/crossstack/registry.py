@@ -1,0 +1,96 @@
+"""The image an app deploys comes from an Artifact Registry repository of its stack."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from polyinfra.checks.context import CheckContext
+from polyinfra.checks.problem import Level, Problem
+from polyinfra.checks.rules.crossstack.workload import containers, project_key, workloads
+
+_AR_HOST = re.compile(r"^(?P<location>[a-z0-9-]+)-docker\.pkg\.dev$")
+
+
+def is_placeholder(image: str) -> bool:
+    """An image set at deploy time (``IMAGE_URL``, ``IMAGE_URL_PLACEHOLDER``...)."""
+    name = image.split("@", 1)[0].split(":", 1)[0]
+    return "/" not in name and name.upper() == name and "IMAGE" in name
+
+
+class ImageRegistry:
+    """The image an app deploys is in an Artifact Registry repository the environment's stack
+    creates: same location and project. An image left as a placeholder is set at deploy time
+    from the app's project registry, so that project must have one in the stack.
+
+    A registry of another project or location needs cross-project read access and is pulled
+    across regions on every cold start; a registry no stack manages has no cleanup policy.
+
+    Bad::
+
+        images:
+          - name: IMAGE_URL
+            newName: europe-west1-docker.pkg.dev/data-platform-prod/dmd-ingest/dmd-ingest
+
+    Good::
+
+        images:
+          - name: IMAGE_URL
+            newName: asia-southeast1-docker.pkg.dev/data-platform-prod/dmd-ingest/dmd-ingest
+    """
+
+    ID = "crossstack/image-registry"
+    LEVEL = Level.ERROR
+    AREA = "crossstack"
+
+    def check(self, ctx: CheckContext) -> Iterator[Problem]:
+        for item in workloads(ctx):
+            stack = item.stack
+            project = stack.gcp_project or ""
+            registries = {r.url(project): r for r in stack.registries()}
+            for path, container in containers(item.manifest):
+                image = container.get("image")
+                if not isinstance(image, str):
+                    continue
+                if is_placeholder(image):
+                    if item.app.project is None:
+                        continue  # crossstack/app-project-exists reports the missing project
+                    key = project_key(stack, item.app)
+                    if key is not None and any(r.project == key for r in stack.registries()):
+                        continue
+                    where = (
+                        ("config", "input:projects", key) if key else ("config", "input:projects")
+                    )
+                    yield Problem(
+                        stack.position(where),
+                        self.ID,
+                        f"{item.app.name} ({item.env}) deploys an image set at deploy time, but "
+                        f"{stack.path.name} has no Artifact Registry repository for project "
+                        f"{item.app.project or item.app.name!r}",
+                        hint="add `artifact_registry: {repository_id: ..., format: DOCKER, "
+                        "location: ...}` to the project's entry",
+                    )
+                    continue
+                repository = _repository_of(image)
+                if repository is not None and repository in registries:
+                    continue
+                yield Problem(
+                    item.at((*path, "image")),
+                    self.ID,
+                    f"{item.app.name} ({item.env}) deploys {image.split('@')[0]}, which is not "
+                    f"in an Artifact Registry repository of {stack.path.name}"
+                    + (
+                        f" (its repositories: {', '.join(sorted(registries))})"
+                        if registries
+                        else ""
+                    ),
+                    hint="push the image to the repository the stack creates for the app's project",
+                )
+
+
+def _repository_of(image: str) -> str | None:
+    """``<location>-docker.pkg.dev/<project>/<repository>`` of an Artifact Registry image."""
+    parts = image.split("@", 1)[0].split("/")
+    if len(parts) < 4 or not _AR_HOST.match(parts[0]):
+        return None
+    return "/".join(parts[:3])

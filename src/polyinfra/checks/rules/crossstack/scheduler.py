@@ -1,0 +1,223 @@
+"""Cloud Scheduler entries of the stack against the Cloud Run jobs of the environment."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from polyinfra.checks.context import CheckContext
+from polyinfra.checks.problem import Level, Problem
+from polyinfra.checks.rules.crossstack.workload import Workload, workloads
+from polyinfra.checks.stacks import JOB_RUNNER_ROLES, Scheduler, StackFile
+from polyinfra.suggest import did_you_mean
+
+
+@dataclass(frozen=True)
+class _EnvJobs:
+    """Jobs of one environment: rendered ones by Cloud Run name, and every job app's name."""
+
+    rendered: dict[str, Workload]
+    apps: set[str]
+
+    def names(self) -> list[str]:
+        return sorted(set(self.rendered) | self.apps)
+
+
+def _jobs(ctx: CheckContext, env: str) -> _EnvJobs:
+    rendered = {w.manifest.name: w for w in workloads(ctx) if w.env == env and w.manifest.is_job}
+    ws = ctx.workspace
+    apps = {
+        app.name
+        for app in (ws.apps.values() if ws else [])
+        if app.kind == "job" and env in app.overlays
+    }
+    return _EnvJobs(rendered, apps)
+
+
+def _schedulers(ctx: CheckContext) -> Iterator[tuple[StackFile, Scheduler]]:
+    for stack in ctx.stacks:
+        if stack.valid:
+            for scheduler in stack.schedulers():
+                yield stack, scheduler
+
+
+class SchedulerTarget:
+    """Every ``cloud_scheduler[].target_job`` names a Cloud Run job app that exists in that
+    environment.
+
+    The scheduler calls the job's ``:run`` endpoint by name; a name with no job behind it fails
+    every run, silently, until someone reads the scheduler's logs.
+
+    Bad::
+
+        cloud_scheduler:
+          - name: dmd-inv-mov
+            target_job: dmd-inv-mov-api2b
+
+    Good::
+
+        cloud_scheduler:
+          - name: dmd-inv-mov
+            target_job: dmd-inv-mov-api2bq
+    """
+
+    ID = "crossstack/scheduler-target"
+    LEVEL = Level.ERROR
+    AREA = "crossstack"
+
+    def check(self, ctx: CheckContext) -> Iterator[Problem]:
+        for stack, scheduler in _schedulers(ctx):
+            if scheduler.target_job is None:
+                continue
+            jobs = _jobs(ctx, stack.env)
+            if scheduler.target_job in jobs.rendered or scheduler.target_job in jobs.apps:
+                continue
+            yield Problem(
+                stack.position((*scheduler.path, "target_job"), value=True),
+                self.ID,
+                f"scheduler {scheduler.name!r} targets job {scheduler.target_job!r}, which has "
+                f"no overlay {stack.env!r} in infrastructure/cloudrun_job/"
+                f"{did_you_mean(scheduler.target_job, jobs.names())}",
+                hint="use the metadata.name of a Cloud Run job app deployed to this environment",
+            )
+
+
+class SchedulerRegion:
+    """A scheduler runs its job in the job's region (the job's
+    ``cloud.googleapis.com/location`` label, else the stack's ``gcp:region``).
+
+    The ``:run`` endpoint is regional; a scheduler in another region calls a job that is not
+    there.
+
+    Bad::
+
+        # gcp:region: asia-southeast1
+        - name: dmd-inv-mov
+          target_job: dmd-inv-mov-api2bq
+          region: europe-west1
+
+    Good::
+
+        - name: dmd-inv-mov
+          target_job: dmd-inv-mov-api2bq
+          region: asia-southeast1
+    """
+
+    ID = "crossstack/scheduler-region"
+    LEVEL = Level.ERROR
+    AREA = "crossstack"
+
+    def check(self, ctx: CheckContext) -> Iterator[Problem]:
+        for stack, scheduler in _schedulers(ctx):
+            job = _jobs(ctx, stack.env).rendered.get(scheduler.target_job or "")
+            if job is None or job.region is None or scheduler.region is None:
+                continue
+            if job.region.lower() == scheduler.region.lower():
+                continue
+            explicit = stack.document and stack.document.get((*scheduler.path, "region"))
+            yield Problem(
+                stack.position(
+                    (*scheduler.path, "region") if explicit else scheduler.path, value=True
+                ),
+                self.ID,
+                f"scheduler {scheduler.name!r} runs in {scheduler.region}, but job "
+                f"{scheduler.target_job!r} deploys to {job.region}",
+                hint=f"set `region: {job.region}`",
+            )
+
+
+class SchedulerInvoker:
+    """The account a scheduler runs as (its project's service account) may run Cloud Run jobs:
+    the stack grants it ``roles/run.invoker``.
+
+    Without it every scheduled run is refused with a permission error.
+
+    Bad::
+
+        service_account_iam:
+          account_id: dmd-ingest
+          roles:
+            - roles/bigquery.dataEditor
+        cloud_scheduler:
+          - name: dmd-inv-mov
+            target_job: dmd-inv-mov-api2bq
+
+    Good::
+
+        service_account_iam:
+          account_id: dmd-ingest
+          roles:
+            - roles/bigquery.dataEditor
+            - roles/run.invoker
+    """
+
+    ID = "crossstack/scheduler-invoker"
+    LEVEL = Level.ERROR
+    AREA = "crossstack"
+
+    def check(self, ctx: CheckContext) -> Iterator[Problem]:
+        for stack, scheduler in _schedulers(ctx):
+            section = dict(stack.projects()).get(scheduler.project, {})
+            project_path = ("config", "input:projects", scheduler.project)
+            if not isinstance(section.get("service_account"), dict):
+                yield Problem(
+                    stack.position(scheduler.path),
+                    self.ID,
+                    f"scheduler {scheduler.name!r} has no service account to run as: "
+                    f"input:projects.{scheduler.project} creates none",
+                    hint="add a service_account (with roles/run.invoker) to the project",
+                )
+                continue
+            if JOB_RUNNER_ROLES & set(stack.roles_of(scheduler.project)):
+                continue
+            iam = section.get("service_account_iam")
+            yield Problem(
+                stack.position(
+                    (*project_path, "service_account_iam", "roles")
+                    if isinstance(iam, dict)
+                    else (*project_path, "service_account")
+                ),
+                self.ID,
+                f"scheduler {scheduler.name!r} runs as the service account of "
+                f"input:projects.{scheduler.project}, which lacks roles/run.invoker",
+                hint="add roles/run.invoker to its service_account_iam roles",
+            )
+
+
+class JobTrigger:
+    """A Cloud Run job that no scheduler of its environment targets is reported, as information:
+    it only runs when someone starts it.
+
+    Bad::
+
+        # infrastructure/cloudrun_job/backfill/overlays/production/ exists,
+        # no cloud_scheduler entry has target_job: backfill
+
+    Good::
+
+        cloud_scheduler:
+          - name: backfill-nightly
+            target_job: backfill
+            schedule: "0 2 * * *"
+    """
+
+    ID = "crossstack/job-trigger"
+    LEVEL = Level.INFO
+    AREA = "crossstack"
+
+    def check(self, ctx: CheckContext) -> Iterator[Problem]:
+        targeted: dict[str, set[str]] = {}
+        for stack, scheduler in _schedulers(ctx):
+            targeted.setdefault(stack.env, set()).add(scheduler.target_job or "")
+        for item in workloads(ctx):
+            if not item.manifest.is_job:
+                continue
+            if item.manifest.name in targeted.get(item.env, set()):
+                continue
+            yield Problem(
+                item.at(("metadata", "name")),
+                self.ID,
+                f"job {item.manifest.name!r} has no trigger in {item.env}: no cloud_scheduler "
+                f"entry of {item.stack.path.name} targets it",
+                hint="add a cloud_scheduler entry, or disable this rule for a job run by hand",
+            )

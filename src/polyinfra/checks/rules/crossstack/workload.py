@@ -1,0 +1,99 @@
+"""The parts of a rendered Cloud Run service or job the cross-stack rules compare with the
+foundation stack: its service account, containers, secrets and region."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from polyinfra.checks.context import CheckContext, Manifest
+from polyinfra.checks.stacks import StackFile
+from polyinfra.positions import Position
+from polyinfra.workspace import App, Overlay
+from polyinfra.yamlio import KeyPath
+
+SECRETS_ANNOTATION = "run.googleapis.com/secrets"
+LOCATION_LABEL = "cloud.googleapis.com/location"
+
+
+def pod_spec_path(manifest: Manifest) -> KeyPath:
+    """Where the container spec lives: a job has one more template level than a service."""
+    if manifest.is_job:
+        return ("spec", "template", "spec", "template", "spec")
+    return ("spec", "template", "spec")
+
+
+def containers(manifest: Manifest) -> Iterator[tuple[KeyPath, dict[str, Any]]]:
+    path = (*pod_spec_path(manifest), "containers")
+    items = manifest.get(path)
+    for index, container in enumerate(items if isinstance(items, list) else []):
+        if isinstance(container, dict):
+            yield (*path, index), container
+
+
+@dataclass(frozen=True)
+class Workload:
+    """A rendered service or job of one app in one environment, with its stack file."""
+
+    app: App
+    overlay: Overlay
+    manifest: Manifest
+    stack: StackFile
+
+    @property
+    def env(self) -> str:
+        return self.overlay.env
+
+    @property
+    def service_account_path(self) -> KeyPath:
+        return (*pod_spec_path(self.manifest), "serviceAccountName")
+
+    @property
+    def service_account(self) -> str | None:
+        value = self.manifest.get(self.service_account_path)
+        return value if isinstance(value, str) and value else None
+
+    def at(self, path: KeyPath, *, value: bool = True) -> Position:
+        return self.manifest.position(path, value=value)
+
+    @property
+    def region(self) -> str | None:
+        """The region the app deploys to: its location label, else the stack's gcp:region."""
+        label = self.manifest.get(("metadata", "labels", LOCATION_LABEL))
+        return label if isinstance(label, str) else self.stack.region
+
+
+def workloads(ctx: CheckContext) -> list[Workload]:
+    """Every rendered Cloud Run object of every app, paired with its environment's stack file
+    (objects whose environment has no readable stack file are left out: the config rules
+    report the stack file)."""
+    return ctx.shared(_workloads)
+
+
+def _workloads(ctx: CheckContext) -> list[Workload]:
+    ws = ctx.workspace
+    if ws is None:
+        return []
+    found = []
+    for manifest in ctx.cloud_run():
+        if manifest.app is None or manifest.env is None or manifest.app not in ws.apps:
+            continue
+        app = ws.apps[manifest.app]
+        overlay = app.overlays.get(manifest.env)
+        stack = ctx.stack_for_env(manifest.env)
+        if overlay is None or stack is None or not stack.valid:
+            continue
+        found.append(Workload(app, overlay, manifest, stack))
+    return found
+
+
+def project_key(stack: StackFile, app: App) -> str | None:
+    """The ``input:projects`` entry of the app's Polylith project ('-' and '_' alike)."""
+    from polyinfra.workspace import normalize_name
+
+    wanted = {normalize_name(n) for n in (app.project, app.name) if n}
+    for key, _ in stack.projects():
+        if normalize_name(key) in wanted:
+            return key
+    return None

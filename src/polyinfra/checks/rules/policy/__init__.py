@@ -1,0 +1,1 @@
+"""An offline policy pack over the foundation stack (config and plan) and the rendered apps."""

@@ -1,0 +1,114 @@
+"""Where a planned resource (or one of its values) was written: its section of the stack file,
+else a line of the Pulumi program that names it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from polyinfra.checks.context import CheckContext
+from polyinfra.checks.stacks import StackFile
+from polyinfra.positions import Position
+from polyinfra.yamlio import KeyPath
+
+#: Inputs (Pulumi wire names) that identify a resource, and the stack-file key they come from.
+IDENTIFIERS = {
+    "name": "name",
+    "accountId": "account_id",
+    "repositoryId": "repository_id",
+    "datasetId": "dataset_id",
+    "tableId": "table_id",
+    "secretId": "secret_id",
+    "metricId": "name",
+}
+
+#: Resource types that hold data: protected in production.
+STATEFUL_TYPES = frozenset(
+    {
+        "gcp:storage/bucket:Bucket",
+        "gcp:bigquery/dataset:Dataset",
+        "gcp:bigquery/table:Table",
+        "gcp:artifactregistry/repository:Repository",
+        "gcp:secretmanager/secret:Secret",
+    }
+)
+
+
+def args_class(type_token: str) -> str | None:
+    """``gcp:storage/bucket:Bucket`` -> ``storage.BucketArgs``."""
+    parts = type_token.split(":")
+    if len(parts) != 3 or parts[0] != "gcp":
+        return None
+    return f"{parts[1].split('/')[0]}.{parts[2]}Args"
+
+
+def plans(ctx: CheckContext) -> Iterator[tuple[StackFile, Any]]:
+    """(stack file, plan) for every checked environment whose stack was planned."""
+    seen: set[str] = set()
+    for stack in ctx.stacks:
+        plan = ctx.plans.get(stack.stack)
+        if plan is not None and stack.stack not in seen:
+            seen.add(stack.stack)
+            yield stack, plan
+
+
+def section_of(stack: StackFile, inputs: Any) -> KeyPath | None:
+    """The stack-file mapping that declares a resource with these inputs (matched on the
+    identifying input, e.g. a bucket's ``name``)."""
+    wanted = {
+        (key, inputs.get(wire))
+        for wire, key in IDENTIFIERS.items()
+        if isinstance(inputs, Mapping) and isinstance(inputs.get(wire), str)
+    }
+    if not wanted:
+        return None
+    for path, value in stack.walk():
+        if len(path) >= 2 and (path[-1], value) in wanted and "input:projects" in path:
+            return path[:-1]
+    return None
+
+
+def in_program(ctx: CheckContext, needle: str) -> Position | None:
+    """The first line of the Pulumi program's Python files that holds ``needle`` quoted."""
+    ws = ctx.workspace
+    if ws is None or len(ws.programs) != 1:
+        return None
+    for path in sorted(ws.programs[0].path.rglob("*.py")):
+        if ".venv" in path.parts:
+            continue
+        found = _find_quoted(path, needle)
+        if found is not None:
+            return found
+    return None
+
+
+def _find_quoted(path: Path, needle: str) -> Position | None:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    for number, line in enumerate(lines, start=1):
+        for quoted in (f'"{needle}"', f"'{needle}'"):
+            col = line.find(quoted)
+            if col >= 0:
+                return Position(path, number, col + 1)
+    return None
+
+
+def resource_position(ctx: CheckContext, stack: StackFile, resource: Any) -> Position:
+    """Where to fix ``resource``: its stack-file section, else the program line naming it,
+    else the stack file's ``input:projects``."""
+    section = section_of(stack, resource.inputs)
+    if section is not None:
+        return stack.position(section)
+    for wire in IDENTIFIERS:
+        value = resource.inputs.get(wire) if isinstance(resource.inputs, Mapping) else None
+        if isinstance(value, str):
+            found = in_program(ctx, value)
+            if found is not None:
+                return found
+    found = in_program(ctx, resource.name)
+    if found is not None:
+        return found
+    return stack.position(("config", "input:projects"))

@@ -1,0 +1,214 @@
+"""App folders: a base and at least one overlay that builds on it and sets a namespace."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from polyinfra.checks.context import CheckContext
+from polyinfra.checks.problem import Level, Problem
+from polyinfra.errors import UserError
+from polyinfra.positions import Position
+from polyinfra.workspace import App, Overlay, kustomization_file
+from polyinfra.yamlio import YamlDocument, load_file
+
+_MAX_DEPTH = 8
+
+
+def _load(path: Path) -> YamlDocument | None:
+    try:
+        return load_file(path)
+    except UserError:
+        return None
+
+
+def _resources(doc: YamlDocument) -> list[tuple[str, tuple[str | int, ...]]]:
+    found: list[tuple[str, tuple[str | int, ...]]] = []
+    for field in ("resources", "bases", "components"):
+        entries = doc.get((field,))
+        for index, entry in enumerate(entries if isinstance(entries, list) else []):
+            if isinstance(entry, str):
+                found.append((entry, (field, index)))
+    return found
+
+
+def reaches(folder: Path, target: Path, depth: int = 0) -> bool:
+    """Whether the kustomization in ``folder`` includes ``target`` directly or through
+    another local kustomization."""
+    kustomization = kustomization_file(folder)
+    doc = _load(kustomization) if kustomization else None
+    if doc is None or depth > _MAX_DEPTH:
+        return False
+    for entry, _ in _resources(doc):
+        resolved = (folder / entry).resolve()
+        if resolved == target.resolve():
+            return True
+        if resolved.is_dir() and reaches(resolved, target, depth + 1):
+            return True
+    return False
+
+
+def overlay_reaches_base(app: App, overlay: Overlay) -> bool:
+    return reaches(overlay.path, app.base)
+
+
+class AppHasOverlay:
+    """Every app has at least one overlay under ``overlays/<environment>/``.
+
+    An app is deployed per environment from its overlay; a base alone is never deployed.
+
+    Bad::
+
+        infrastructure/cloudrun_job/my-job/base/job.yaml
+        infrastructure/cloudrun_job/my-job/base/kustomization.yaml
+
+    Good::
+
+        infrastructure/cloudrun_job/my-job/base/job.yaml
+        infrastructure/cloudrun_job/my-job/base/kustomization.yaml
+        infrastructure/cloudrun_job/my-job/overlays/production/kustomization.yaml
+    """
+
+    ID = "workspace/app-has-overlay"
+    LEVEL = Level.ERROR
+    AREA = "workspace"
+
+    def check(self, ctx: CheckContext) -> Iterator[Problem]:
+        ws = ctx.workspace
+        if ws is None:
+            return
+        for app in ws.apps.values():
+            if not app.overlays:
+                base = kustomization_file(app.base) or app.base
+                yield Problem(
+                    Position(base, 1, 1),
+                    self.ID,
+                    f"app {app.name!r} has a base but no overlay",
+                    hint=f"add {ws.rel(app.path)}/overlays/<environment>/kustomization.yaml "
+                    "with `resources: [../../base]`",
+                )
+
+
+class OverlayReachesBase:
+    """Each overlay's ``resources`` reach the app's base (directly or through another
+    kustomization).
+
+    An overlay that points elsewhere deploys something other than the app's base, usually
+    because a folder was renamed or copied from another app.
+
+    Bad::
+
+        # infrastructure/cloudrun_job/my-job/overlays/production/kustomization.yaml
+        resources:
+          - ../../../other-job/base
+
+    Good::
+
+        resources:
+          - ../../base
+    """
+
+    ID = "workspace/overlay-reaches-base"
+    LEVEL = Level.ERROR
+    AREA = "workspace"
+
+    def check(self, ctx: CheckContext) -> Iterator[Problem]:
+        ws = ctx.workspace
+        if ws is None:
+            return
+        for app in ws.apps.values():
+            for overlay in app.overlays.values():
+                doc = _load(overlay.kustomization)
+                if doc is None or overlay_reaches_base(app, overlay):
+                    continue
+                entries = _resources(doc)
+                position = (
+                    doc.position(entries[0][1], value=True) if entries else Position(doc.path, 1, 1)
+                )
+                yield Problem(
+                    position,
+                    self.ID,
+                    f"overlay {overlay.env!r} of app {app.name!r} does not include the app's "
+                    f"base ({ws.rel(app.base)})",
+                    hint="list the base under `resources:` (`- ../../base`)",
+                )
+
+
+class OverlayNamespace:
+    """Each overlay sets ``namespace``: the Google Cloud project the app deploys to.
+
+    Cloud Run reads the project from the manifest's namespace; without it the deploy goes to
+    whatever project the caller's credentials default to.
+
+    Bad::
+
+        apiVersion: kustomize.config.k8s.io/v1beta1
+        kind: Kustomization
+        resources:
+          - ../../base
+
+    Good::
+
+        apiVersion: kustomize.config.k8s.io/v1beta1
+        kind: Kustomization
+        namespace: my-gcp-project
+        resources:
+          - ../../base
+    """
+
+    ID = "workspace/overlay-namespace"
+    LEVEL = Level.ERROR
+    AREA = "workspace"
+
+    def check(self, ctx: CheckContext) -> Iterator[Problem]:
+        ws = ctx.workspace
+        if ws is None:
+            return
+        for app in ws.apps.values():
+            for overlay in app.overlays.values():
+                doc = _load(overlay.kustomization)
+                if doc is None:
+                    continue
+                namespace = doc.get(("namespace",))
+                if isinstance(namespace, str) and namespace:
+                    continue
+                yield Problem(
+                    doc.position(("namespace",), value=True)
+                    if "namespace" in (doc.data or {})
+                    else Position(doc.path, 1, 1),
+                    self.ID,
+                    f"overlay {overlay.env!r} of app {app.name!r} sets no namespace",
+                    hint="add `namespace: <gcp project id>` (the stack's gcp:project)",
+                )
+
+
+class OverlayRenders:
+    """Each overlay builds with kustomize.
+
+    Nothing else about an app can be checked until its overlay renders; the message is
+    kustomize's own.
+
+    Bad::
+
+        patches:
+          - patch: |-
+              - op: replace
+                path: /spec/template/spec/containers/0/resources/limits/gpu
+                value: "1"
+
+    Good::
+
+        patches:
+          - patch: |-
+              - op: add
+                path: /spec/template/spec/containers/0/resources/limits/gpu
+                value: "1"
+    """
+
+    ID = "workspace/overlay-renders"
+    LEVEL = Level.ERROR
+    AREA = "workspace"
+
+    def check(self, ctx: CheckContext) -> Iterator[Problem]:
+        for failure in ctx.render_failures:
+            yield Problem(failure.position, self.ID, failure.message, hint=failure.hint)

@@ -1,0 +1,212 @@
+"""A stack file (``Pulumi.<stack>.yaml``) as the cross-stack and policy rules read it: what the
+foundation creates, each with the position of the line that declares it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from polyinfra.checks.context import UnreadableInput
+from polyinfra.positions import Position
+from polyinfra.yamlio import KeyPath, YamlDocument
+
+#: Roles that let an account read a secret when granted on the project.
+SECRET_READER_ROLES = frozenset({"roles/secretmanager.secretAccessor", "roles/secretmanager.admin"})
+#: Roles that let an account run a Cloud Run job.
+JOB_RUNNER_ROLES = frozenset({"roles/run.invoker", "roles/run.developer", "roles/run.admin"})
+
+
+@dataclass(frozen=True)
+class Declared:
+    """Something a stack file declares, where it says so, and the project entry it belongs to."""
+
+    name: str
+    project: str
+    path: KeyPath
+    position: Position
+
+
+@dataclass(frozen=True)
+class Registry:
+    """An Artifact Registry repository of the stack."""
+
+    repository_id: str
+    location: str
+    project: str
+    position: Position
+
+    def url(self, gcp_project: str) -> str:
+        return f"{self.location.lower()}-docker.pkg.dev/{gcp_project}/{self.repository_id}"
+
+
+@dataclass(frozen=True)
+class Scheduler:
+    """A ``cloud_scheduler`` entry: it runs ``target_job`` as its project's service account."""
+
+    name: str
+    target_job: str | None
+    region: str | None
+    project: str
+    path: KeyPath
+    position: Position
+
+
+@dataclass(frozen=True)
+class StackFile:
+    """One environment's stack file, read with positions.
+
+    ``document`` is None when the file is missing or is not YAML; ``config`` (the foundation's
+    validated ``StackConfig``) is None when it does not validate. ``errors`` says why, each at
+    its position, for the config rules to report.
+    """
+
+    env: str
+    stack: str
+    path: Path
+    document: YamlDocument | None
+    config_model: Any = None
+    errors: tuple[UnreadableInput, ...] = ()
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def valid(self) -> bool:
+        """Read and validated: the cross-stack and policy rules only compare against valid
+        stack files (the config rules report the others)."""
+        return self.document is not None and not self.errors
+
+    def config(self, key: str, default: Any = None) -> Any:
+        return self.document.get(("config", key), default) if self.document else default
+
+    def position(self, path: KeyPath, *, value: bool = False) -> Position:
+        if self.document is None:
+            return Position(self.path, 1, 1)
+        return self.document.position(path, value=value)
+
+    @property
+    def gcp_project(self) -> str | None:
+        value = self.config("gcp:project")
+        return value if isinstance(value, str) else None
+
+    @property
+    def region(self) -> str | None:
+        value = self.config("gcp:region")
+        return value if isinstance(value, str) else None
+
+    @property
+    def labels(self) -> dict[str, str]:
+        """``label:<key>`` settings: the labels every labelable resource carries."""
+        data = self.document.get(("config",), {}) if self.document else {}
+        if not isinstance(data, dict):
+            return {}
+        return {
+            str(k)[len("label:") :]: str(v) for k, v in data.items() if str(k).startswith("label:")
+        }
+
+    def projects(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        """``input:projects`` entries: (key, section)."""
+        projects = self.config("input:projects")
+        if isinstance(projects, dict):
+            for key, section in projects.items():
+                if isinstance(section, dict):
+                    yield str(key), section
+
+    def service_accounts(self) -> dict[str, Declared]:
+        """Email -> the ``service_account.account_id`` that creates it."""
+        if "accounts" not in self._cache:
+            found: dict[str, Declared] = {}
+            project_id = self.gcp_project or ""
+            for key, section in self.projects():
+                account = section.get("service_account")
+                account_id = account.get("account_id") if isinstance(account, dict) else None
+                if isinstance(account_id, str):
+                    path: KeyPath = ("config", "input:projects", key, "service_account")
+                    path = (*path, "account_id")
+                    email = f"{account_id}@{project_id}.iam.gserviceaccount.com"
+                    found[email] = Declared(account_id, key, path, self.position(path, value=True))
+            self._cache["accounts"] = found
+        accounts: dict[str, Declared] = self._cache["accounts"]
+        return accounts
+
+    def roles_of(self, project: str) -> dict[str, Position]:
+        """Project-level roles granted to ``project``'s service account."""
+        section = dict(self.projects()).get(project, {})
+        iam = section.get("service_account_iam")
+        roles = iam.get("roles") if isinstance(iam, dict) else None
+        found: dict[str, Position] = {}
+        for index, role in enumerate(roles if isinstance(roles, list) else []):
+            path: KeyPath = ("config", "input:projects", project, "service_account_iam", "roles")
+            found[str(role)] = self.position((*path, index), value=True)
+        return found
+
+    def secrets(self) -> dict[str, Declared]:
+        """Secret id -> where it is declared."""
+        found: dict[str, Declared] = {}
+        for key, section in self.projects():
+            entries = section.get("secrets")
+            for index, entry in enumerate(entries if isinstance(entries, list) else []):
+                secret_id = entry.get("secret_id") if isinstance(entry, dict) else None
+                if isinstance(secret_id, str):
+                    path: KeyPath = ("config", "input:projects", key, "secrets", index)
+                    found[secret_id] = Declared(
+                        secret_id, key, path, self.position((*path, "secret_id"), value=True)
+                    )
+        return found
+
+    def registries(self) -> list[Registry]:
+        found: list[Registry] = []
+        for key, section in self.projects():
+            registry = section.get("artifact_registry")
+            if not isinstance(registry, dict) or not isinstance(registry.get("repository_id"), str):
+                continue
+            location = registry.get("location") or self.region or ""
+            path: KeyPath = ("config", "input:projects", key, "artifact_registry", "repository_id")
+            found.append(
+                Registry(
+                    repository_id=registry["repository_id"],
+                    location=str(location),
+                    project=key,
+                    position=self.position(path, value=True),
+                )
+            )
+        return found
+
+    def schedulers(self) -> list[Scheduler]:
+        found: list[Scheduler] = []
+        for key, section in self.projects():
+            entries = section.get("cloud_scheduler")
+            for index, entry in enumerate(entries if isinstance(entries, list) else []):
+                if not isinstance(entry, dict):
+                    continue
+                path: KeyPath = ("config", "input:projects", key, "cloud_scheduler", index)
+                target = entry.get("target_job")
+                region = entry.get("region") or self.region
+                found.append(
+                    Scheduler(
+                        name=str(entry.get("name", "")),
+                        target_job=target if isinstance(target, str) else None,
+                        region=str(region) if region else None,
+                        project=key,
+                        path=path,
+                        position=self.position(path),
+                    )
+                )
+        return found
+
+    def walk(self) -> Iterator[tuple[KeyPath, Any]]:
+        """Every (path, scalar value) under ``config``."""
+        if self.document is None:
+            return
+
+        def visit(path: KeyPath, node: Any) -> Iterator[tuple[KeyPath, Any]]:
+            if isinstance(node, dict):
+                for key, value in node.items():
+                    yield from visit((*path, key), value)
+            elif isinstance(node, list):
+                for index, value in enumerate(node):
+                    yield from visit((*path, index), value)
+            else:
+                yield path, node
+
+        yield from visit(("config",), self.document.get(("config",), {}))
