@@ -370,3 +370,22 @@ def test_stack_file_errors_name_the_file_and_position(
     stack.write_text("config:\n  gcp:region: asia-southeast1\n")
     assert main(["add", "service", "api", "-w", str(initialised)]) == 2
     assert f"error: {stack}:1:1: Pulumi.sandbox.yaml has no gcp:project" in capsys.readouterr().err
+
+
+def test_force_rewrites_an_existing_apps_manifests_and_leaves_stacks_alone(
+    initialised: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["add", "service", "api", "-w", str(initialised)]) == 0
+    manifest = initialised / "infrastructure/cloudrun_service/api/base/service.yaml"
+    original = manifest.read_text()
+    manifest.write_text(original.replace("memory: 2Gi", "memory: 4Gi"))
+    stacks = snapshot(initialised / "infrastructure/pulumi")
+    capsys.readouterr()
+
+    assert main(["add", "service", "api", "--force", "-w", str(initialised)]) == 0
+
+    assert manifest.read_text() == original
+    assert snapshot(initialised / "infrastructure/pulumi") == stacks
+    out = capsys.readouterr().out.splitlines()
+    assert "replace   infrastructure/cloudrun_service/api/base/service.yaml" in out
+    assert "unchanged infrastructure/pulumi/Pulumi.sandbox.yaml" in out
