@@ -280,3 +280,27 @@ def test_credentials_are_sent_but_never_logged(
     assert "→ GET" in caplog.text
     assert TokenCredentials.token not in caplog.text
     assert TokenCredentials.token not in str(caught.value)
+
+
+def test_lost_run_answer_does_not_start_a_second_execution(
+    fake: FakeCloudRun, client: CloudRunClient, make_job: Any
+) -> None:
+    fake.script("ingest", polls=0)
+    apply_object(client, INGEST, make_job(tasks=1))
+    fake.lose_response(method="POST", path=":run")
+    result = execute_job(client, INGEST, timeout=60)
+    runs = [r for r in fake.requests if r.path.endswith(":run")]
+    assert len(runs) == 1
+    assert len(fake.objects("executions")) == 1
+    assert result.name == fake.objects("executions")[0]["metadata"]["name"]
+
+
+def test_run_rejected_with_503_is_sent_again(
+    fake: FakeCloudRun, client: CloudRunClient, make_job: Any
+) -> None:
+    fake.script("ingest", polls=0)
+    apply_object(client, INGEST, make_job(tasks=1))
+    fake.fail(503, method="POST", path=":run")
+    execute_job(client, INGEST, timeout=60)
+    assert [r.status for r in fake.requests if r.path.endswith(":run")] == [503, 200]
+    assert len(fake.objects("executions")) == 1

@@ -124,7 +124,7 @@ def apply_object(
                 raise TransientError(
                     f"{exc} (gave up after {attempt} attempts)", status=exc.status
                 ) from exc
-            client.pacer.sleep(client.retry.delay(attempt, getattr(exc, "retry_after", None)))
+            client.pacer.sleep(client.retry.delay(attempt, exc.retry_after))
         except ConflictError as exc:
             what = "created" if live is None else "changed"
             raise ConflictError(
@@ -208,6 +208,37 @@ class ExecutionResult:
     message: str
 
 
+def _latest_execution(client: CloudRunClient, ref: ObjectRef) -> str:
+    job = client.get(ref)
+    if job is None:
+        raise DeployFailed(f"{ref} disappeared before it could be executed")
+    latest = (job.get("status", {}) or {}).get("latestCreatedExecution") or {}
+    return str(latest.get("name", ""))
+
+
+def start_execution(client: CloudRunClient, ref: ObjectRef) -> JsonObject:
+    """Start one execution of the job; never two.
+
+    When the answer to ``:run`` is lost, the job's latest execution tells whether the run
+    started; it is only sent again when it did not.
+    """
+    before = _latest_execution(client, ref)
+    attempt = 0
+    while True:
+        try:
+            return client.run_job(ref)
+        except TransientError as exc:
+            attempt += 1
+            latest = _latest_execution(client, ref)
+            if latest and latest != before:
+                return client.get_execution(ref.namespace, latest)
+            if attempt >= client.retry.attempts:
+                raise TransientError(
+                    f"{exc} (gave up after {attempt} attempts)", status=exc.status
+                ) from exc
+            client.pacer.sleep(client.retry.delay(attempt, exc.retry_after))
+
+
 def execute_job(
     client: CloudRunClient,
     ref: ObjectRef,
@@ -218,7 +249,7 @@ def execute_job(
     progress: Progress | None = None,
 ) -> ExecutionResult:
     """Run the job once and wait for the execution; DeployFailed names the failed tasks."""
-    execution = client.run_job(ref)
+    execution = start_execution(client, ref)
     name = str(execution["metadata"]["name"])
     pacer = client.pacer
     deadline = pacer.clock() + timeout

@@ -6,6 +6,7 @@ import http.client
 import json
 import os
 import random
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -36,6 +37,12 @@ class CloudRunError(Exception):
 
 class TransientError(CloudRunError):
     """A failure worth retrying (429, 5xx, connection trouble)."""
+
+    def __init__(
+        self, message: str, *, status: int | None = None, retry_after: float | None = None
+    ) -> None:
+        super().__init__(message, status=status)
+        self.retry_after = retry_after
 
 
 class ConflictError(CloudRunError):
@@ -215,6 +222,11 @@ class CloudRunClient:
             status = int(exc.resp.status)
             message = _error_message(exc.content)
             raise self._classify(status, message, what, _retry_after(exc.resp)) from exc
+        except socket.gaierror as exc:
+            raise CloudRunError(
+                f"{what}: cannot resolve the host of {self.endpoint} ({exc}); check the region "
+                "and your network"
+            ) from exc
         except (OSError, http.client.HTTPException) as exc:
             raise TransientError(
                 f"{what}: connection to {self.endpoint} failed ({type(exc).__name__}: {exc})"
@@ -228,9 +240,9 @@ class CloudRunClient:
     ) -> CloudRunError:
         detail = f": {message}" if message else ""
         if status in RETRYABLE_STATUSES:
-            error = TransientError(f"{what}: HTTP {status}{detail}", status=status)
-            error.retry_after = retry_after  # type: ignore[attr-defined]
-            return error
+            return TransientError(
+                f"{what}: HTTP {status}{detail}", status=status, retry_after=retry_after
+            )
         if status == 409:
             return ConflictError(f"{what}: HTTP 409 conflict{detail}", status=status)
         if status == 400:
@@ -271,7 +283,7 @@ class CloudRunClient:
                     raise TransientError(
                         f"{exc} (gave up after {attempt} attempts)", status=exc.status
                     ) from exc
-                self.pacer.sleep(self.retry.delay(attempt, getattr(exc, "retry_after", None)))
+                self.pacer.sleep(self.retry.delay(attempt, exc.retry_after))
 
     def get(self, ref: ObjectRef) -> JsonObject | None:
         """The live object, or None when it does not exist. Retried on transient errors."""
@@ -304,7 +316,7 @@ class CloudRunClient:
         return self._execute(request, f"replace {ref}")
 
     def run_job(self, ref: ObjectRef) -> JsonObject:
-        """Start one execution of a job. Not retried: a lost answer could mean two runs."""
+        """POST ``:run`` once; see ``apply.start_execution`` for what follows a lost answer."""
         request = self._api.namespaces().jobs().run(name=ref.path, body={})
         return self._execute(request, f"execute {ref}")
 
