@@ -193,3 +193,11 @@ def test_shared_computes_once() -> None:
     assert ctx.shared(compute) == 42
     assert ctx.shared(compute) == 42
     assert calls == [1]
+
+
+def test_run_accepts_rules_already_selected_with_settings(tmp_path: Path) -> None:
+    ctx, _ = context(tmp_path, "kind: Service\n")
+    settings = RulesSettings(disable=["test/name"], levels={"test/name": "info"})
+    chosen = select_rules(RULES, settings=settings)
+    assert [r.ID for r in chosen] == ["test/kind"]
+    assert brief(run(ctx, chosen, settings=settings)) == ["1:1 error test/kind"]

@@ -59,6 +59,12 @@ def select_rules(
     check_patterns(ignore, rules, "--ignore")
     check_patterns(settings.disable, rules, "[tool.polyinfra.rules] disable")
     check_patterns(settings.levels, rules, "[tool.polyinfra.rules] levels")
+    return _filter(rules, select, ignore, settings)
+
+
+def _filter(
+    rules: Sequence[Rule], select: Sequence[str], ignore: Sequence[str], settings: RulesSettings
+) -> list[Rule]:
     chosen = []
     for rule in rules:
         if select and not any(matches(rule.ID, p) for p in select):
@@ -139,9 +145,13 @@ def run(
     through several rendered objects) are reported once.
     """
     settings = settings or ctx.settings
+    # ``rules`` may already be a selection (select_rules): settings patterns were checked
+    # against every rule there, so only the patterns given here are checked against ``rules``
+    check_patterns(select, rules, "--select")
+    check_patterns(ignore, rules, "--ignore")
     disables = _Disables()
     found: set[Problem] = set()
-    for rule in select_rules(rules, select=select, ignore=ignore, settings=settings):
+    for rule in _filter(rules, select, ignore, settings):
         level = level_of(rule, settings)
         for problem in rule.check(ctx):
             if problem.rule != rule.ID:
