@@ -389,3 +389,15 @@ def test_force_rewrites_an_existing_apps_manifests_and_leaves_stacks_alone(
     out = capsys.readouterr().out.splitlines()
     assert "replace   infrastructure/cloudrun_service/api/base/service.yaml" in out
     assert "unchanged infrastructure/pulumi/Pulumi.sandbox.yaml" in out
+
+
+@pytest.mark.slow
+def test_check_finds_nothing_in_a_scaffolded_workspace(initialised: Path) -> None:
+    from polyinfra.checks.check import check_workspace
+
+    add_all(initialised)
+
+    result = check_workspace(initialised)
+    assert [str(problem) for problem in result.problems] == []
+    assert result.environments == ("production", "sandbox")
+    assert result.rendered == 6
