@@ -125,8 +125,7 @@ def check_workspace(
 
 def rules_settings(ws: Workspace) -> RulesSettings:
     """``[tool.polyinfra.rules]`` of the workspace (defaults when absent)."""
-    rules = getattr(ws.settings, "rules", None)
-    return rules if isinstance(rules, RulesSettings) else RulesSettings()
+    return ws.settings.rules
 
 
 def choose_environments(ws: Workspace, wanted: Sequence[str]) -> tuple[str, ...]:

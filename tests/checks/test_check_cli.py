@@ -1,0 +1,205 @@
+"""`polyinfra check` on the command line: exit codes, formats, summary, selection, timings."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from ruamel.yaml import YAML
+
+from polyinfra.cli.main import main
+from tests.conftest import EXAMPLE, REPO
+
+JOB_PROD = "infrastructure/cloudrun_job/dmd-inv-mov-api2bq/overlays/production/kustomization.yaml"
+SANDBOX_STACK = "infrastructure/pulumi/Pulumi.sandbox.yaml"
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    root = tmp_path / "data-platform"
+    shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns(".venv", "__pycache__"))
+    return root
+
+
+def edit(root: Path, rel: str, old: str, new: str) -> None:
+    path = root / rel
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def wrong_account(root: Path) -> None:
+    edit(root, JOB_PROD, "dmd-ingest@data-platform-prod", "dmd-ingest@data-platform-sandbox")
+
+
+def no_sandbox_trigger(root: Path) -> None:
+    edit(root, SANDBOX_STACK, "target_job: dmd-inv-mov-api2bq", "target_job: dmd-inv-mov-api2bq-x")
+
+
+def test_clean_example_exits_0_with_summary(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", str(EXAMPLE)]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert re.search(
+        r"Checked 3 app\(s\), 3 project\(s\) and production, sandbox with \d+ rules: no problems\.",
+        captured.err,
+    )
+
+
+def test_errors_exit_1_text_report_and_summary(
+    workspace: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wrong_account(workspace)
+    monkeypatch.chdir(workspace)
+    assert main(["check"]) == 1
+    captured = capsys.readouterr()
+    first = captured.out.splitlines()[0]
+    assert first.startswith(f"{JOB_PROD}:27:9: error: dmd-inv-mov-api2bq (production) runs as ")
+    assert first.endswith("[crossstack/service-account-exists]")
+    assert "1 error (by area: crossstack 1)." in captured.err
+
+
+def test_json_and_sarif_are_machine_readable(
+    workspace: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wrong_account(workspace)
+    monkeypatch.chdir(workspace)
+    assert main(["check", "--format", "json"]) == 1
+    problems = json.loads(capsys.readouterr().out)
+    assert [(p["file"], p["line"], p["col"], p["rule"]) for p in problems] == [
+        (JOB_PROD, 27, 9, "crossstack/service-account-exists")
+    ]
+    assert main(["check", "--format", "sarif"]) == 1
+    sarif = json.loads(capsys.readouterr().out)
+    run = sarif["runs"][0]
+    assert [r["ruleId"] for r in run["results"]] == ["crossstack/service-account-exists"]
+    assert run["results"][0]["locations"][0]["physicalLocation"]["region"] == {
+        "startLine": 27,
+        "startColumn": 9,
+    }
+    assert "crossstack/service-account-exists" in {r["id"] for r in run["tool"]["driver"]["rules"]}
+
+
+def test_github_annotations(
+    workspace: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wrong_account(workspace)
+    monkeypatch.chdir(workspace)
+    assert main(["check", "--format", "github"]) == 1
+    line = capsys.readouterr().out.strip()
+    assert line.startswith(
+        f"::error file={JOB_PROD},line=27,col=9,title=crossstack/service-account-exists::"
+    )
+
+
+def test_info_passes_and_strict_fails_only_on_warnings(
+    workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    no_sandbox_trigger(workspace)
+    # the scheduler's target is an error; ignoring it leaves the job-trigger information
+    assert main(["check", str(workspace), "--ignore", "crossstack/scheduler-target"]) == 0
+    assert (
+        main(["check", str(workspace), "--strict", "--ignore", "crossstack/scheduler-target"]) == 0
+    )
+    capsys.readouterr()
+    # a warning: the stock-webhook project builds an image no app deploys
+    shutil.rmtree(workspace / "infrastructure/cloudrun_function/stock-webhook")
+    assert main(["check", str(workspace), "--select", "crossstack/project-without-app"]) == 0
+    assert "1 warning" in capsys.readouterr().err
+    assert main(["check", str(workspace), "--strict", "--select", "crossstack"]) == 1
+
+
+def test_env_limits_the_check(workspace: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    wrong_account(workspace)
+    assert main(["check", str(workspace), "--env", "sandbox"]) == 0
+    assert "and sandbox with" in capsys.readouterr().err
+    assert main(["check", str(workspace), "--env", "production"]) == 1
+
+
+def test_select_and_ignore(workspace: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    wrong_account(workspace)
+    assert main(["check", str(workspace), "--select", "policy"]) == 0
+    assert main(["check", str(workspace), "--ignore", "crossstack/service-account-exists"]) == 0
+    assert main(["check", str(workspace), "--select", "crossstack/service-acount"]) == 2
+    assert "did you mean 'crossstack/service-account-exists'" in capsys.readouterr().err
+
+
+def test_disable_comment_on_the_line(workspace: Path) -> None:
+    wrong_account(workspace)
+    edit(
+        workspace,
+        JOB_PROD,
+        "        value: dmd-ingest@data-platform-sandbox.iam.gserviceaccount.com",
+        "        # polyinfra: disable=crossstack/service-account-exists\n"
+        "        value: dmd-ingest@data-platform-sandbox.iam.gserviceaccount.com",
+    )
+    assert main(["check", str(workspace)]) == 0
+
+
+def test_external_service_account_setting(workspace: Path) -> None:
+    wrong_account(workspace)
+    pyproject = workspace / "infrastructure/pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text(encoding="utf-8").replace(
+            "[tool.polyinfra]\n",
+            "[tool.polyinfra]\nexternal_service_accounts = "
+            '["*@data-platform-sandbox.iam.gserviceaccount.com"]\n',
+        ),
+        encoding="utf-8",
+    )
+    assert main(["check", str(workspace)]) == 0
+
+
+def test_timings(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", str(EXAMPLE), "--timings"]) == 0
+    err = capsys.readouterr().err
+    for phase in ("workspace", "stacks", "pulumi", "kustomize", "rules", "total"):
+        assert re.search(rf"^{phase}\s+\d+\.\d{{3}}", err, re.MULTILINE), phase
+
+
+def test_unreadable_input_exits_2(
+    workspace: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    assert main(["check", str(tmp_path / "nowhere")]) == 2
+    assert "no such folder" in capsys.readouterr().err
+    (workspace / "workspace.toml").write_text("[tool.polylith\n", encoding="utf-8")
+    assert main(["check", str(workspace)]) == 2
+    assert f"{workspace / 'workspace.toml'}:1:" in capsys.readouterr().err
+
+
+def test_bad_format_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", str(EXAMPLE), "--format", "xml"]) == 2
+    assert "--format 'xml'" in capsys.readouterr().err
+
+
+def test_list_rules_names_every_check_rule(capsys: pytest.CaptureFixture[str]) -> None:
+    from polyinfra.checks.registry import CHECK_RULES
+
+    assert main(["check", "--list-rules"]) == 0
+    out = capsys.readouterr().out
+    for rule in CHECK_RULES:
+        assert rule.ID in out
+
+
+def test_pre_commit_hook() -> None:
+    hooks = YAML(typ="safe").load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    (hook,) = hooks
+    assert hook["id"] == "polyinfra-check"
+    assert hook["language"] == "python"
+    assert hook["pass_filenames"] is False
+    assert hook["entry"] == "polyinfra check"
+    files = re.compile(hook["files"])
+    for path in (
+        "infrastructure/pulumi/Pulumi.production.yaml",
+        "infrastructure/cloudrun_job/a/overlays/production/kustomization.yaml",
+        "infrastructure/pyproject.toml",
+        "projects/a/Dockerfile",
+        "projects/a/pyproject.toml",
+        "pyproject.toml",
+    ):
+        assert files.search(path), path
+    for path in ("components/ns/log/core.py", "projects/a/main.py", "README.md"):
+        assert not files.search(path), path
