@@ -165,18 +165,21 @@ def test_unknown_stack(stub: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert calls(stub) == []
 
 
-def test_invalid_stack_config_stops_before_pulumi(
+def test_check_errors_stop_before_pulumi(
     stub: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     copy = tmp_path / "ws"
     shutil.copytree(EXAMPLE, copy, ignore=shutil.ignore_patterns(".venv", "__pycache__"))
     stack_file = copy / "infrastructure" / "pulumi" / "Pulumi.sandbox.yaml"
     text = stack_file.read_text()
-    assert "  input:environment: sandbox\n" in text
-    stack_file.write_text(
-        text.replace("  input:environment: sandbox\n", "  input:environment: [1\n")
-    )
-    assert main(["provision", "--stack", "sandbox", "--yes", "-w", str(copy)]) == 2
+    line = "        display_name: Cloud Run Service inventory-api\n"
+    assert text.index(line) > 0
+    stack_file.write_text(text.replace(line, line + "        dispaly_nam: typo\n", 1))
+    assert main(["provision", "--stack", "sandbox", "--yes", "-w", str(copy)]) == 1
     err = capsys.readouterr().err
-    assert "Pulumi.sandbox.yaml:" in err
+    assert (
+        "infrastructure/pulumi/Pulumi.sandbox.yaml:34:9: error: input:projects.inventory-api."
+        "service_account.dispaly_nam: unknown key 'dispaly_nam' [config/stack-valid]"
+    ) in err
+    assert "provision stopped: `polyinfra check` found 1 error(s) for stack 'sandbox'" in err
     assert calls(stub) == []

@@ -178,7 +178,7 @@ def deploy(
         except ValidationFailed as exc:
             from polyinfra.checks.report import render_text
 
-            err.print(render_text(exc.problems, root=ws.root), markup=False, end="")
+            err.print(render_text(exc.problems, root=ws.root), markup=False)
             err.print(
                 f"deploy stopped: {len(exc.problems)} error(s) in the rendered manifests; "
                 "nothing was deployed",

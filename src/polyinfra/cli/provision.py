@@ -9,7 +9,7 @@ import typer
 
 from polyinfra.cli.console import err, out
 from polyinfra.cli.options import DEFAULT_WORKSPACE, WorkspaceOption
-from polyinfra.errors import UserError
+from polyinfra.errors import EXIT_FINDINGS, UserError
 
 
 def provision(
@@ -22,13 +22,13 @@ def provision(
     ] = False,
     workspace: WorkspaceOption = DEFAULT_WORKSPACE,
 ) -> None:
-    """Check the stack's configuration, then run `pulumi preview` or `pulumi up --stack S` in
+    """Run `polyinfra check` for the stack, then run `pulumi preview` or `pulumi up --stack S` in
     the Pulumi folder with its output streamed.
 
     Without --yes or --preview: preview, ask, then update. The state backend is the stack's
     `input:bucket` (gs://...) unless PULUMI_BACKEND_URL is set or you are logged in elsewhere.
     """
-    from polyinfra.deploy.pulumi import Mode
+    from polyinfra.deploy.pulumi import CheckFailed, Mode
     from polyinfra.deploy.pulumi import provision as run_provision
     from polyinfra.workspace import Workspace
 
@@ -48,7 +48,18 @@ def provision(
     def show(line: str) -> None:
         out.print(line, markup=False, highlight=False)
 
-    applied = run_provision(ws, stack, mode, on_line=show, confirm=confirm)
+    try:
+        applied = run_provision(ws, stack, mode, on_line=show, confirm=confirm)
+    except CheckFailed as exc:
+        from polyinfra.checks.report import render_text
+
+        err.print(render_text(exc.problems, root=ws.root), markup=False)
+        err.print(
+            f"provision stopped: `polyinfra check` found {len(exc.problems)} error(s) for "
+            f"stack {stack!r}; pulumi was not run",
+            markup=False,
+        )
+        raise typer.Exit(EXIT_FINDINGS) from None
     if not applied:
         err.print("Not applied.", markup=False)
         raise typer.Exit(1)

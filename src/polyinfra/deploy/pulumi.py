@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -14,6 +14,7 @@ from polyinfra.errors import UserError
 from polyinfra.positions import Position
 
 if TYPE_CHECKING:
+    from polyinfra.checks.problem import Problem
     from polyinfra.workspace import Workspace
 
 INSTALL_HINT = (
@@ -50,15 +51,23 @@ def stack_file_for(ws: Workspace, stack: str) -> Path:
         ) from None
 
 
-def check_stack(ws: Workspace, stack_file: Path) -> None:
-    """Validate the stack before any `pulumi` run; errors (UserErrors, with positions) stop it.
+class CheckFailed(Exception):
+    """`polyinfra check` found errors for the stack; `pulumi` was not run."""
 
-    This validates the stack file against the foundation config model. When the `check`
-    command's library entry point takes a single stack, call it here instead.
-    """
-    from polyinfra.foundation import load_stack_config
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        super().__init__(f"{len(problems)} error(s) found by the checks")
+        self.problems = tuple(problems)
 
-    load_stack_config(stack_file)
+
+def check_stack(ws: Workspace, stack: str) -> None:
+    """Run `polyinfra check` for the stack's environment; CheckFailed on any error."""
+    from polyinfra.checks.check import check_workspace
+    from polyinfra.checks.problem import Level
+
+    result = check_workspace(ws.root, environments=[ws.env_for_stack(stack)])
+    errors = [p for p in result.problems if p.level >= Level.ERROR]
+    if errors:
+        raise CheckFailed(errors)
 
 
 def logged_in_elsewhere(environ: Mapping[str, str], home: Path) -> bool:
@@ -120,13 +129,14 @@ def provision(
     environ: Mapping[str, str] | None = None,
     home: Path | None = None,
 ) -> bool:
-    """Check the stack, then run `pulumi` with its output streamed to ``on_line``.
+    """Check the stack (as `polyinfra check` does), then run `pulumi` with its output
+    streamed to ``on_line``.
 
     In ``preview-then-up`` mode ``confirm()`` is asked between the preview and the update;
     returns False when it declined. A failed `pulumi` run raises ToolError with its output.
     """
     plan = plan_provision(ws, stack, mode, environ=environ, home=home)
-    check_stack(ws, plan.stack_file)
+    check_stack(ws, stack)
     executable = proc.which("pulumi")
     if executable is None:
         raise UserError("the `pulumi` CLI is not installed (not found on PATH)", hint=INSTALL_HINT)
