@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -255,3 +256,24 @@ def test_emulator_option_deploys_the_example_to_a_local_fake(
     assert [(row[0], row[-3], row[-2]) for row in rows] == [
         (app, "ready", "(created)") for app in APPS
     ]
+
+
+def test_manifest_errors_stop_the_deploy_before_any_call(
+    emulator: FakeCloudRun, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    copy = tmp_path / "ws"
+    shutil.copytree(EXAMPLE, copy, ignore=shutil.ignore_patterns(".venv", "__pycache__"))
+    base = copy / "infrastructure" / "cloudrun_service" / "inventory-api" / "base" / "service.yaml"
+    lines = base.read_text().splitlines(keepends=True)
+    assert lines[20] == "      timeoutSeconds: 300\n"
+    lines.insert(21, "      timeoutSecs: 300\n")
+    base.write_text("".join(lines))
+    code = main(["deploy", "--all", "--env", "sandbox", "--version", "v1", "-w", str(copy)])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert (
+        "infrastructure/cloudrun_service/inventory-api/base/service.yaml:22:7: error: unknown "
+        "field 'timeoutSecs' in RevisionSpec (spec.template.spec)"
+    ) in err
+    assert "deploy stopped: 1 error(s) in the rendered manifests; nothing was deployed" in err
+    assert emulator.requests == []
