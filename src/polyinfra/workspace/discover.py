@@ -99,6 +99,7 @@ def discover_bricks(root: Path, namespace: str, theme: str) -> dict[str, Brick]:
 def discover_projects(root: Path, bricks: dict[str, Brick]) -> dict[str, Project]:
     """Every ``projects/<name>/pyproject.toml`` and the bricks it includes."""
     projects: dict[str, Project] = {}
+    resolved_root = root.resolve()  # once, not once per brick include: large workspaces
     for folder in _subdirs(root / "projects"):
         pyproject = folder / "pyproject.toml"
         if not pyproject.is_file():
@@ -109,7 +110,7 @@ def discover_projects(root: Path, bricks: dict[str, Brick]) -> dict[str, Project
         for key, table in includes:
             target = (folder / key).resolve()
             try:
-                rel = target.relative_to(root.resolve()).as_posix()
+                rel = target.relative_to(resolved_root).as_posix()
             except ValueError:
                 rel = key
             if rel not in bricks:
