@@ -401,3 +401,19 @@ def test_check_finds_nothing_in_a_scaffolded_workspace(initialised: Path) -> Non
     assert [str(problem) for problem in result.problems] == []
     assert result.environments == ("production", "sandbox")
     assert result.rendered == 6
+
+
+def test_apps_go_where_the_workspace_keeps_that_kind(initialised: Path) -> None:
+    assert main(["add", "job", "ingest", "-w", str(initialised)]) == 0
+    infrastructure = initialised / "infrastructure"
+    (infrastructure / "cloudrun_job").rename(infrastructure / "cloudrunjob")
+
+    assert main(["add", "job", "ingest-nightly", "-p", "ingest", "-w", str(initialised)]) == 0
+    assert main(["add", "job", "ingest", "--force", "-w", str(initialised)]) == 0
+
+    ws = Workspace.discover(initialised)
+    assert {name: app.path for name, app in ws.apps.items()} == {
+        "ingest": infrastructure / "cloudrunjob/ingest",
+        "ingest-nightly": infrastructure / "cloudrunjob/ingest-nightly",
+    }
+    assert not (infrastructure / "cloudrun_job").exists()

@@ -148,8 +148,12 @@ def _schedule(request: AddRequest, where: Position) -> Schedule | None:
 
 
 def _app_dir(ws: Workspace, kind: AppKind, name: str) -> Path:
-    """``infrastructure/<kind dir>/<name>``; the kind dir is the one the workspace already uses
-    for apps of this kind in the multi-app form, else the newer ``cloudrun_<kind>``."""
+    """The existing app's folder (``--force`` rewrites it in place), else
+    ``infrastructure/<kind dir>/<name>``: the kind dir is the one the workspace already uses for
+    apps of this kind in the multi-app form, else the newer ``cloudrun_<kind>``."""
+    existing = ws.apps.get(name)
+    if existing is not None and existing.kind == kind:
+        return existing.path
     for app in ws.apps.values():
         if app.kind == kind and app.path.parent.name == app.kind_dir:
             return ws.infrastructure / app.kind_dir / name
