@@ -56,17 +56,32 @@ def test_merge_without_tag_drops_the_old_tag_and_star_keeps_it() -> None:
     ]
 
 
-def test_set_image_keeps_the_rest_of_the_file(tmp_path: Path) -> None:
+def test_set_image_keeps_every_other_value(tmp_path: Path) -> None:
     path = tmp_path / "kustomization.yaml"
     path.write_text(
         "# comment kept\nresources:\n  - ../../base\nimages:\n  - name: IMAGE_URL\n"
         "    newName: IMAGE_URL_PLACEHOLDER\nnamespace: p\n"
     )
     set_image(path, parse_set_image("IMAGE_URL=reg/app:3"))
-    text = path.read_text()
-    assert text.startswith("# comment kept\n")
-    assert load_text(text, path).data == {
+    assert load_text(path.read_text(), path).data == {
         "resources": ["../../base"],
         "images": [{"name": "IMAGE_URL", "newName": "reg/app", "newTag": "3"}],
         "namespace": "p",
+    }
+
+
+def test_set_image_with_aliases_keeps_them_resolved(tmp_path: Path) -> None:
+    path = tmp_path / "kustomization.yaml"
+    path.write_text(
+        "commonLabels: &labels\n  team: data\ncommonAnnotations: *labels\n"
+        "images:\n  - name: other\n    newTag: '1'\n"
+    )
+    set_image(path, parse_set_image("IMAGE_URL=reg/app@sha256:00"))
+    assert load_text(path.read_text(), path).data == {
+        "commonLabels": {"team": "data"},
+        "commonAnnotations": {"team": "data"},
+        "images": [
+            {"name": "IMAGE_URL", "newName": "reg/app", "digest": "sha256:00"},
+            {"name": "other", "newTag": "1"},
+        ],
     }

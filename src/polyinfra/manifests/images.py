@@ -12,11 +12,18 @@ from io import StringIO
 from pathlib import Path
 from typing import Any
 
+import yaml
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
+from ruamel.yaml.error import YAMLError
 
 from polyinfra.errors import UserError
 from polyinfra.positions import Position
+from polyinfra.yamlio import load_text
+
+_FastLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_FastDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+_ALIAS = re.compile(r"(?:^|[\s\[{,:-])\*[^\s,\]}]")
 
 _TAG = re.compile(r"^(.*):([a-zA-Z0-9._-]*|\*)$")
 _PRESERVE = "*"
@@ -113,17 +120,54 @@ def merge_images(existing: list[dict[str, Any]], setting: ImageSetting) -> list[
 
 def set_image(kustomization: Path, setting: ImageSetting) -> None:
     """Rewrite ``images:`` of the kustomization file at ``kustomization`` (a temporary copy:
-    never call this on the user's tree) as ``kustomize edit set image`` would."""
-    yaml = YAML(typ="rt")
-    yaml.preserve_quotes = True
+    never call this on the user's tree) as ``kustomize edit set image`` would.
+
+    Like kustomize's own edit, the file is written back from its data (the values, and so the
+    build, are unchanged; layout and comments are not kept).
+    """
     text = kustomization.read_text(encoding="utf-8")
-    data = yaml.load(text)
+    if _ALIAS.search(text):
+        _set_image_round_trip(kustomization, text, setting)
+        return
+    try:
+        data = yaml.load(text, Loader=_FastLoader)
+    except yaml.YAMLError:
+        _set_image_round_trip(kustomization, text, setting)  # reports the position
+        return
+    data = _mapping(data, kustomization)
+    data["images"] = merge_images(list(data.get("images") or []), setting)
+    kustomization.write_text(
+        yaml.dump(
+            data,
+            Dumper=_FastDumper,
+            sort_keys=False,
+            default_flow_style=False,
+            allow_unicode=True,
+            width=1 << 30,
+        ),
+        encoding="utf-8",
+    )
+
+
+def _mapping(data: Any, path: Path) -> dict[str, Any]:
     if data is None:
-        data = CommentedMap()
+        return {}
     if not isinstance(data, dict):
-        raise UserError("a kustomization must be a mapping", position=Position(kustomization, 1, 1))
-    existing = data.get("images") or []
-    data["images"] = merge_images(list(existing), setting)
+        raise UserError("a kustomization must be a mapping", position=Position(path, 1, 1))
+    return data
+
+
+def _set_image_round_trip(kustomization: Path, text: str, setting: ImageSetting) -> None:
+    yaml_rt = YAML(typ="rt")
+    yaml_rt.preserve_quotes = True
+    try:
+        data = yaml_rt.load(text)
+    except YAMLError:
+        load_text(text, kustomization)  # raises with file:line:col
+        raise
+    data = CommentedMap() if data is None else data
+    _mapping(data, kustomization)
+    data["images"] = merge_images(list(data.get("images") or []), setting)
     out = StringIO()
-    yaml.dump(data, out)
+    yaml_rt.dump(data, out)
     kustomization.write_text(out.getvalue(), encoding="utf-8")

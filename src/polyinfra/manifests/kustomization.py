@@ -10,10 +10,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from polyinfra.errors import UserError
 from polyinfra.positions import Position
 from polyinfra.workspace.model import kustomization_file
-from polyinfra.yamlio import KeyPath, YamlDocument, load_all_file, load_all_text, load_file
+from polyinfra.yamlio import KeyPath, YamlDocument, load_all_text, load_file
+
+_FastLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+#: An alias (``*name``) in the text: such files go through the loader that bounds expansion.
+_ALIAS = re.compile(r"(?:^|[\s\[{,:-])\*[^\s,\]}]")
 
 #: Fields whose output kustomize may add or rename objects for in ways we cannot predict from
 #: the sources; an overlay using one is rendered on its own rather than in a batch.
@@ -169,8 +175,25 @@ class Kustomization:
         return self.document.position(path, value=value)
 
 
-def load_kustomization(directory: Path) -> Kustomization:
-    """Read the kustomization in ``directory``; UserError when there is none or it is malformed."""
+def read_documents(text: str, path: Path, *, fast: bool = False) -> list[YamlDocument]:
+    """The documents of ``text``. ``fast`` skips positions (libyaml; for rendering, which
+    only needs positions on an error path); text with aliases, or that does not parse, goes
+    through the positioned loader, which bounds alias expansion and reports where it fails."""
+    if fast and not _ALIAS.search(text):
+        try:
+            loaded = list(yaml.load_all(text, Loader=_FastLoader))
+        except yaml.YAMLError:
+            return load_all_text(text, path)
+        return [
+            YamlDocument(path=path, data=d, index=i) for i, d in enumerate(loaded) if d is not None
+        ]
+    return load_all_text(text, path)
+
+
+def load_kustomization(directory: Path, *, fast: bool = False) -> Kustomization:
+    """Read the kustomization in ``directory``; UserError when there is none or it is malformed.
+
+    ``fast``: without positions (see :func:`read_documents`)."""
     path = kustomization_file(directory)
     if path is None:
         raise UserError(
@@ -178,7 +201,11 @@ def load_kustomization(directory: Path) -> Kustomization:
             position=Position(directory),
             hint="every base and overlay folder needs a kustomization.yaml",
         )
-    doc = load_file(path)
+    text = path.read_text(encoding="utf-8")
+    docs = read_documents(text, path, fast=fast)
+    if len(docs) > 1:
+        load_file(path)  # raises the positioned "more than one document" error
+    doc = docs[0] if docs else YamlDocument(path=path, data=None)
     data = doc.data if doc.data is not None else {}
     if not isinstance(data, dict):
         raise UserError(
@@ -186,9 +213,8 @@ def load_kustomization(directory: Path) -> Kustomization:
             position=doc.start or Position(path, 1, 1),
             hint="start the file with `apiVersion: kustomize.config.k8s.io/v1beta1`",
         )
-    text = path.read_text(encoding="utf-8")
     references = tuple(_references(doc, data, directory))
-    patches = tuple(_patches(doc, data, directory, text))
+    patches = tuple(_patches(doc, data, directory, text, fast))
     images = tuple(_images(doc, data))
     unpredictable = [name for name in UNPREDICTABLE_FIELDS if data.get(name)]
     for patch in patches:
@@ -306,10 +332,10 @@ def _target(doc: YamlDocument, where: KeyPath, raw: Any) -> PatchTarget | None:
 
 
 def _patch_documents(
-    content: str, source: Path, shift: _Shift | None, position: Position
+    content: str, source: Path, shift: _Shift | None, position: Position, fast: bool
 ) -> list[YamlDocument]:
     try:
-        docs = load_all_text(content, source)
+        docs = read_documents(content, source, fast=fast)
     except UserError as exc:
         where = exc.position
         if shift is not None and where is not None:
@@ -349,7 +375,7 @@ def _build_patch(
 
 
 def _patches(
-    doc: YamlDocument, data: dict[str, Any], directory: Path, text: str
+    doc: YamlDocument, data: dict[str, Any], directory: Path, text: str, fast: bool
 ) -> Iterator[Patch]:
     lines = text.splitlines()
     for field_name in ("patches", "patchesJson6902", "patchesStrategicMerge"):
@@ -370,7 +396,7 @@ def _patches(
             if isinstance(entry.get("patch"), str):
                 anchor = doc.position(inline_key, value=True)
                 shift = _Shift(doc.path, lines, anchor)
-                docs = _patch_documents(entry["patch"], doc.path, shift, anchor)
+                docs = _patch_documents(entry["patch"], doc.path, shift, anchor, fast)
                 yield _build_patch(field_name, index, position, target, docs, None)
             elif isinstance(entry.get("path"), str):
                 ref = entry["path"]
@@ -383,7 +409,7 @@ def _patches(
                     yield Patch(field_name, index, position, target, file=file)
                     continue
                 docs = _patch_documents(
-                    file.read_text(encoding="utf-8"), file, None, Position(file, 1, 1)
+                    file.read_text(encoding="utf-8"), file, None, Position(file, 1, 1), fast
                 )
                 yield _build_patch(field_name, index, position, target, docs, file)
 
@@ -466,8 +492,10 @@ class KustomizeTree:
         )
 
 
-def load_tree(overlay_dir: Path) -> KustomizeTree:
-    """Walk ``overlay_dir`` and what it references; a kustomization is read once."""
+def load_tree(overlay_dir: Path, *, fast: bool = False) -> KustomizeTree:
+    """Walk ``overlay_dir`` and what it references; a kustomization is read once.
+
+    ``fast``: without positions (see :func:`read_documents`)."""
     seen: dict[Path, Kustomization] = {}
     order: list[Kustomization] = []
     remote: list[Reference] = []
@@ -482,7 +510,7 @@ def load_tree(overlay_dir: Path) -> KustomizeTree:
                     position=seen[key].start,
                 )
             return
-        kustomization = load_kustomization(directory)
+        kustomization = load_kustomization(directory, fast=fast)
         seen[key] = kustomization
         order.append(kustomization)
         here = (*chain, kustomization)
@@ -494,7 +522,7 @@ def load_tree(overlay_dir: Path) -> KustomizeTree:
             if target.is_dir():
                 visit(target, here)
             elif target.is_file() and ref.field != "components":
-                objects.extend(_objects_of(target, here))
+                objects.extend(_objects_of(target, here, fast))
 
     visit(overlay_dir, ())
     for k in order:
@@ -510,8 +538,12 @@ def load_tree(overlay_dir: Path) -> KustomizeTree:
     )
 
 
-def _objects_of(file: Path, chain: tuple[Kustomization, ...]) -> Iterator[SourceObject]:
-    for doc in load_all_file(file):
+def _objects_of(file: Path, chain: tuple[Kustomization, ...], fast: bool) -> Iterator[SourceObject]:
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"{file}: cannot read: {exc}", position=Position(file)) from exc
+    for doc in read_documents(text, file, fast=fast):
         data = doc.data
         if not isinstance(data, dict):
             continue

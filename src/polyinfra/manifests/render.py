@@ -104,7 +104,12 @@ class RenderedApp:
     overlay: Path
     image: str
     text: str
-    tree: KustomizeTree = field(repr=False)
+
+    @functools.cached_property
+    def tree(self) -> KustomizeTree:
+        """The overlay's sources with positions (read on first use: a plain render does not
+        need them)."""
+        return load_tree(self.overlay)
 
     @functools.cached_property
     def sources(self) -> SourceMap:
@@ -163,6 +168,13 @@ def image_name_for(tree: KustomizeTree) -> str:
     )
 
 
+def _image_name(tree: KustomizeTree) -> str:
+    try:
+        return image_name_for(tree)
+    except UserError:
+        return image_name_for(load_tree(tree.overlay.directory))  # raises, with positions
+
+
 def render(
     requests: Sequence[RenderRequest],
     options: RenderOptions,
@@ -175,15 +187,15 @@ def render(
     """
     check_version(options.version)
     check_placeholders(options.placeholders, "placeholders")
-    trees = [load_tree(r.overlay) for r in requests]
+    trees = [load_tree(r.overlay, fast=True) for r in requests]
     _refuse_remote(requests, trees, options)
     settings = [
-        parse_set_image(f"{image_name_for(tree)}={r.image}")
+        parse_set_image(f"{_image_name(tree)}={r.image}")
         for r, tree in zip(requests, trees, strict=True)
     ]
     kustomize = kustomize or find_kustomize()
     replacements = {VERSION_PLACEHOLDER: options.version, **options.placeholders}
-    with tempfile.TemporaryDirectory(prefix="polyinfra-render-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="polyinfra-render-", dir=_scratch()) as tmp:
         copy = _Copy(Path(tmp), trees)
         for tree, setting in zip(trees, settings, strict=True):
             _apply_image(copy.of(tree.overlay.directory), setting)
@@ -195,20 +207,30 @@ def render(
             overlay=r.overlay,
             image=r.image,
             text=substitute(text, replacements),
-            tree=tree,
         )
-        for r, tree, text in zip(requests, trees, outputs, strict=True)
+        for r, text in zip(requests, outputs, strict=True)
     )
     if options.check_leftovers:
         _refuse_leftovers(apps)
     return RenderResult(apps, runs, tuple(batched), single)
 
 
+def _scratch() -> str | None:
+    """Where the copy goes: $TMPDIR when set, else /dev/shm when writable (a copy of a few
+    hundred small folders is created and removed per render: on a disk file system the
+    removal alone costs more than the kustomize run), else the system default."""
+    if os.environ.get("TMPDIR"):
+        return None
+    shm = "/dev/shm"
+    return shm if os.path.isdir(shm) and os.access(shm, os.W_OK | os.X_OK) else None
+
+
 def _refuse_remote(
     requests: Sequence[RenderRequest], trees: Sequence[KustomizeTree], options: RenderOptions
 ) -> None:
-    if options.allow_remote_resources:
+    if options.allow_remote_resources or not any(tree.remote for tree in trees):
         return
+    trees = [load_tree(r.overlay) for r in requests]  # again, with positions for the errors
     errors = [
         UserError(
             f"{r.app} ({r.env}): remote {ref.field} entry {ref.value!r} is not allowed",
@@ -240,13 +262,13 @@ class _Copy:
         self.origin = Path(os.path.commonpath([str(p) for p in folders])) if folders else tmp
         self.root = tmp / "tree"
         self.tmp = tmp
-        copied: list[Path] = []
-        for folder in folders:
-            if any(folder.is_relative_to(done) for done in copied):
+        copied: set[Path] = set()
+        for folder in folders:  # shortest first: a folder inside a copied one is already there
+            if any(parent in copied for parent in folder.parents):
                 continue
             target = self.root / folder.relative_to(self.origin)
             shutil.copytree(folder, target, dirs_exist_ok=True)
-            copied.append(folder)
+            copied.add(folder)
 
     def of(self, folder: Path) -> Path:
         return self.root / folder.resolve().relative_to(self.origin)
