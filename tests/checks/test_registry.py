@@ -17,7 +17,7 @@ def rule_classes_in_modules() -> set[str]:
     for info in pkgutil.walk_packages(rules_package.__path__, rules_package.__name__ + "."):
         module = importlib.import_module(info.name)
         for name, obj in inspect.getmembers(module, inspect.isclass):
-            is_rule = hasattr(obj, "ID") and hasattr(obj, "check") and not name.startswith("_")
+            is_rule = getattr(obj, "ID", "") and hasattr(obj, "check") and not name.startswith("_")
             if obj.__module__ == module.__name__ and is_rule:
                 found.add(obj.ID)
     return found
