@@ -45,6 +45,9 @@ class Transport:
         self._credentials = credentials
         self._timeout = timeout
         self._local = threading.local()
+        # Every connection made, whichever thread made it, so close() can close them all.
+        self._opened: list[http.client.HTTPConnection] = []
+        self._opened_lock = threading.Lock()
         self._auth_request: Any = None
         if credentials is not None:
             import google.auth.transport.requests
@@ -65,6 +68,8 @@ class Transport:
             else:
                 conn = http.client.HTTPConnection(netloc, timeout=self._timeout)
             pool[(scheme, netloc)] = conn
+            with self._opened_lock:
+                self._opened.append(conn)
         return conn
 
     def _forget(self, scheme: str, netloc: str) -> None:
@@ -106,7 +111,8 @@ class Transport:
         return response, content
 
     def close(self) -> None:
-        pool: dict[tuple[str, str], http.client.HTTPConnection] = getattr(self._local, "pool", {})
-        for conn in pool.values():
-            conn.close()
-        pool.clear()
+        """Close every connection this transport opened, in any thread."""
+        with self._opened_lock:
+            for conn in self._opened:
+                conn.close()
+            self._opened.clear()
