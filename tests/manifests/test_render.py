@@ -279,3 +279,26 @@ def test_example_matches_spec_pipeline(example_path: Path, tmp_path: Path) -> No
             rel = app.overlay.relative_to(example_path / "infrastructure")
             expected = spec_pipeline(copy / rel, app.image, "4.5.6")
             assert app.text == expected, (app.app, env)
+
+
+def test_unattributable_batch_output_falls_back(tmp_path: Path) -> None:
+    overlays = {name: app_tree(tmp_path, name) for name in ("a", "b")}
+    # a List expands to objects the sources do not name: the batch cannot tell whose they are
+    write_tree(
+        tmp_path / "b/base",
+        {
+            "kustomization.yaml": "resources:\n  - service.yaml\n  - list.yaml\n",
+            "list.yaml": "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n"
+            "  kind: ConfigMap\n  metadata:\n    name: settings\n  data:\n    A: '1'\n",
+        },
+    )
+    result = render(requests_for(overlays), RenderOptions(version="1"))
+    assert result.batched == ()
+    assert result.single == {
+        "a": "batch output could not be attributed",
+        "b": "batch output could not be attributed",
+    }
+    assert result.kustomize_runs == 3
+    assert "kind: ConfigMap" in result.apps[1].text
+    single = render(requests_for(overlays), RenderOptions(version="1", batch=False))
+    assert [a.text for a in result.apps] == [a.text for a in single.apps]

@@ -410,10 +410,9 @@ def split_documents(output: str) -> list[str]:
     if not output:
         return []
     parts = ("\n" + output).split("\n---\n")
-    docs = [part + "\n" if not part.endswith("\n") else part for part in parts]
-    docs[0] = docs[0][1:]
-    if output.endswith("\n"):
-        docs[-1] = docs[-1]
+    parts[0] = parts[0][1:]
+    docs = [part if part.endswith("\n") else part + "\n" for part in parts[:-1]]
+    docs.append(parts[-1])  # the last keeps the stream's own ending
     return [d for d in docs if d.strip()]
 
 
