@@ -228,3 +228,21 @@ def test_whole_workspace_renders_every_app(workspace: Path) -> None:
     # stack files) are not manifests and are skipped
     result = lint_paths([workspace])
     assert (result.rendered, result.problems, result.exit_code) == (6, (), 0)
+
+
+def test_overlay_that_does_not_build_is_reported_and_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "base").mkdir()
+    shutil.copy(GOOD["job"], tmp_path / "base" / "job.yaml")
+    (tmp_path / "base" / "kustomization.yaml").write_text("resources:\n  - job.yaml\n")
+    overlay = tmp_path / "overlays" / "prod"
+    overlay.mkdir(parents=True)
+    (overlay / "kustomization.yaml").write_text("resources:\n  - ../../base\n  - missing.yaml\n")
+    assert main(["lint", str(overlay), "-f", "json"]) == 2
+    (problem,) = json.loads(capsys.readouterr().out)
+    assert (problem["line"], problem["col"], problem["rule"]) == (1, 1, "workspace/overlay-renders")
+    assert problem["message"].startswith("kustomize cannot build this overlay: ")
+    assert "missing.yaml" in problem["message"]
+    # the base alone renders and passes
+    assert main(["lint", str(tmp_path / "base")]) == 0

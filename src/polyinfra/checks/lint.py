@@ -9,7 +9,7 @@ from pathlib import Path
 from polyinfra.checks import engine
 from polyinfra.checks.context import CheckContext, Manifest, UnreadableInput, manifests_from_file
 from polyinfra.checks.problem import Level, Problem
-from polyinfra.checks.registry import MANIFEST_RULES
+from polyinfra.checks.registry import LINT_RULES
 from polyinfra.checks.rule import Rule
 from polyinfra.checks.settings import RulesSettings
 from polyinfra.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UserError
@@ -68,7 +68,7 @@ def lint_paths(
     workspace = _workspace(paths)
     if settings is None:
         settings = workspace.settings.rules if workspace is not None else RulesSettings()
-    rules = engine.select_rules(MANIFEST_RULES, select=select, ignore=ignore, settings=settings)
+    rules = engine.select_rules(LINT_RULES, select=select, ignore=ignore, settings=settings)
     targets = [resolve_target(path, workspace, env) for path in paths]
 
     manifests: list[Manifest] = []
@@ -90,11 +90,15 @@ def lint_paths(
     overlays = list(dict.fromkeys(o for t in targets for o in t.overlays))
     rendered, failures = render_overlays(overlays, workspace)
     manifests.extend(rendered)
-    unreadable.extend(failures)
 
-    ctx = CheckContext(manifests=tuple(manifests), unreadable=tuple(unreadable), settings=settings)
+    ctx = CheckContext(
+        manifests=tuple(manifests),
+        unreadable=tuple(unreadable),
+        settings=settings,
+        render_failures=tuple(failures),
+    )
     problems = engine.run(ctx, rules, settings=settings)
-    return LintResult(tuple(problems), tuple(rules), files, len(overlays), tuple(unreadable))
+    return LintResult(tuple(problems), tuple(rules), files, len(overlays), (*unreadable, *failures))
 
 
 def _workspace(paths: Sequence[Path]) -> Workspace | None:
@@ -255,6 +259,6 @@ def _render_failure(exc: UserError, overlay: Path) -> UnreadableInput:
     where = kustomization_file(overlay) or overlay
     return UnreadableInput(
         exc.position or Position(where, 1, 1),
-        f"cannot render {overlay}: {exc.message.strip()}",
+        f"kustomize cannot build this overlay: {exc.message.strip()}",
         exc.hint or "run `polyinfra render` on this overlay to see the full output",
     )

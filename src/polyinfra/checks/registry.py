@@ -100,6 +100,13 @@ CHECK_RULES: tuple[Rule, ...] = (
 #: Every rule polyinfra has.
 ALL_RULES: tuple[Rule, ...] = MANIFEST_RULES + CHECK_RULES
 
+#: What ``polyinfra lint`` runs: the manifest rules, and the report of overlays that fail to
+#: render (the same rule object ``check`` uses).
+LINT_RULES: tuple[Rule, ...] = (
+    *MANIFEST_RULES,
+    *(rule for rule in CHECK_RULES if rule.ID == "workspace/overlay-renders"),
+)
+
 
 def by_id() -> dict[str, Rule]:
     """Rule id -> rule."""

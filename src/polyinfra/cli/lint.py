@@ -55,14 +55,14 @@ def lint(
     """
     from polyinfra.checks.docs import rules_table
     from polyinfra.checks.lint import lint_paths
-    from polyinfra.checks.registry import MANIFEST_RULES
+    from polyinfra.checks.registry import LINT_RULES
     from polyinfra.checks.report import render
     from polyinfra.errors import UserError
 
     if output_format not in FORMATS:
         raise UserError(f"--format {output_format!r}: expected one of {', '.join(FORMATS)}")
     if list_rules:
-        typer.echo(rules_table(MANIFEST_RULES))
+        typer.echo(rules_table(LINT_RULES))
         return
     result = lint_paths(paths or [Path(".")], select=select or (), ignore=ignore or (), env=env)
     report = render(result.problems, result.rules, output_format)
