@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import zoneinfo
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -63,8 +64,9 @@ def check(config: StackConfig, errors: Findings) -> None:
     topics = {
         topic.name for project in config.input.projects.values() for topic in project.pubsub_topics
     }
+    schemas: set[Path] = set()
     for name in config.input.projects:
-        _check_project(config, name, errors, names, topics)
+        _check_project(config, name, errors, names, topics, schemas)
     _check_monitoring(config, errors, names)
 
 
@@ -87,6 +89,7 @@ def _check_project(
     errors: Findings,
     names: dict[str, KeyPath],
     topics: set[str],
+    schemas: set[Path],
 ) -> None:
     project = config.input.projects[name]
     base: KeyPath = ("input", "projects", name)
@@ -153,7 +156,8 @@ def _check_project(
         else:
             _claim(names, make_resource_name("table", dataset, table.table_id), path, errors)
         if table.schema_file is not None:
-            _check_schema_file(config, table.schema_file, (*path, "schema_file"), errors)
+            schema_path = (*path, "schema_file")
+            _check_schema_file(config, table.schema_file, schema_path, errors, schemas)
     for index, bucket in enumerate(project.cloud_storage):
         path = (*base, "cloud_storage", index, "name")
         if not BUCKET_NAME.fullmatch(bucket.name):
@@ -293,9 +297,25 @@ def resolve_file(config: StackConfig, relative: str) -> Path:
     return (config.program_dir / relative).resolve()
 
 
+@dataclass
+class JsonFile:
+    """A parsed JSON file; positions come from the position-keeping loader, on first need."""
+
+    path: Path
+    text: str
+    data: Any
+    _document: YamlDocument | None = None
+
+    def position(self, where: KeyPath, *, value: bool = False) -> Position:
+        if self._document is None:
+            # JSON is YAML: the position-keeping loader gives every node's line and column.
+            self._document = load_text(self.text, self.path)
+        return self._document.position(where, value=value)
+
+
 def _read_json_file(
     config: StackConfig, relative: str, path: KeyPath, errors: Findings
-) -> YamlDocument | None:
+) -> JsonFile | None:
     """Load a JSON file named in the stack file: inside the program folder, present, valid."""
     folder = config.program_dir.resolve()
     target = resolve_file(config, relative)
@@ -312,7 +332,7 @@ def _read_json_file(
         return None
     text = target.read_text(encoding="utf-8")
     try:
-        json.loads(text)
+        data = json.loads(text)
     except ValueError as exc:
         line = getattr(exc, "lineno", 0)
         col = getattr(exc, "colno", 0)
@@ -321,11 +341,16 @@ def _read_json_file(
             UserError(f"invalid JSON: {reason}", position=Position(target, line, col))
         )
         return None
-    # JSON is YAML: the position-keeping loader gives every node's line and column.
-    return load_text(text, target)
+    return JsonFile(target, text, data)
 
 
-def _check_schema_file(config: StackConfig, relative: str, path: KeyPath, errors: Findings) -> None:
+def _check_schema_file(
+    config: StackConfig, relative: str, path: KeyPath, errors: Findings, seen: set[Path]
+) -> None:
+    target = resolve_file(config, relative)
+    if target in seen:
+        return  # one schema shared by many tables is checked (and reported) once
+    seen.add(target)
     document = _read_json_file(config, relative, path, errors)
     if document is None:
         return
@@ -341,7 +366,7 @@ def _check_schema_file(config: StackConfig, relative: str, path: KeyPath, errors
     _check_fields(document, document.data, (), errors)
 
 
-def _check_fields(document: YamlDocument, fields: list[Any], at: KeyPath, errors: Findings) -> None:
+def _check_fields(document: JsonFile, fields: list[Any], at: KeyPath, errors: Findings) -> None:
     seen: set[str] = set()
     for index, field in enumerate(fields):
         here = (*at, index)

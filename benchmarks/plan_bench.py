@@ -1,0 +1,229 @@
+"""Offline plan of generated stack files of 20 and 200 projects (about 200 and 2,000 resources):
+polyinfra's plan (strict validation + the foundation program under recording mocks) against a
+bare Pulumi-mocks program declaring the same resources from the same dicts with no validation
+(the SDK's own floor), same process, same run. Prints both times, the ratio, and the time of
+validation alone.
+
+    .venv/bin/python benchmarks/plan_bench.py [--projects 20 200] [--repeat 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+
+from polyinfra.foundation.config import load_stack_config
+from polyinfra.foundation.plan import plan_stack
+
+GCP_PROJECT = "bench-project"
+REGION = "asia-southeast1"
+SCHEMA = [
+    {"name": "id", "type": "STRING", "mode": "REQUIRED"},
+    {"name": "payload", "type": "JSON", "mode": "NULLABLE"},
+    {"name": "loaded_at", "type": "TIMESTAMP", "mode": "REQUIRED"},
+]
+CLEANUP = [
+    {"action": "DELETE", "id": "delete-prerelease", "condition": {"older_than": "2592000s"}},
+    {"action": "KEEP", "id": "keep-minimum-versions", "most_recent_versions": {"keep_count": 10}},
+]
+ROLES = ("roles/bigquery.dataEditor", "roles/logging.logWriter", "roles/run.invoker")
+
+
+def project_config(index: int) -> dict[str, Any]:
+    """One project: 10 resources (SA, 3 roles, registry, dataset, table, bucket, job, topic)."""
+    name = f"proj-{index:03d}"
+    dataset = f"bronze_{index:03d}"
+    return {
+        "service_account": {"account_id": f"run-{name}", "display_name": f"Runner {name}"},
+        "service_account_iam": {"roles": list(ROLES)},
+        "artifact_registry": {
+            "repository_id": name,
+            "format": "DOCKER",
+            "location": REGION,
+            "cleanup_policies": CLEANUP,
+        },
+        "bigquery_dataset": {"dataset_id": dataset, "location": REGION},
+        "bigquery_tables": [
+            {"table_id": "events", "dataset_id": dataset, "schema_file": "bigquery/events.json"}
+        ],
+        "cloud_storage": {"name": f"bench-{name}-raw", "location": "ASIA-SOUTHEAST1"},
+        "cloud_scheduler": [
+            {
+                "name": f"{name}-nightly",
+                "target_job": f"{name}-job",
+                "region": REGION,
+                "schedule": "0 4 * * *",
+                "time_zone": "Asia/Kuala_Lumpur",
+            }
+        ],
+        "pubsub_topics": [{"name": f"{name}-events"}],
+    }
+
+
+def write_program(folder: Path, count: int) -> dict[str, dict[str, Any]]:
+    """A Pulumi program folder with ``Pulumi.bench.yaml`` of ``count`` projects."""
+    projects = {f"proj-{i:03d}": project_config(i) for i in range(count)}
+    (folder / "bigquery").mkdir(parents=True)
+    (folder / "bigquery" / "events.json").write_text(json.dumps(SCHEMA))
+    (folder / "Pulumi.yaml").write_text("name: bench\nruntime: python\n")
+    config = {
+        "gcp:project": GCP_PROJECT,
+        "gcp:region": REGION,
+        "input:environment": "production",
+        "label:component": "bench",
+        "input:projects": projects,
+    }
+    with (folder / "Pulumi.bench.yaml").open("w", encoding="utf-8") as stream:
+        YAML().dump({"config": config}, stream)  # block style, like a hand-written stack file
+    return projects
+
+
+def bare_program(projects: dict[str, dict[str, Any]], schema_text: str) -> Callable[[], None]:
+    """The same resources declared straight from the dicts, the way the spec's program does."""
+
+    def program() -> None:
+        import pulumi
+        import pulumi_gcp as gcp
+
+        protect = pulumi.ResourceOptions(protect=True)
+        labels = {"component": "bench"}
+        accounts = {}
+        for name, cfg in projects.items():
+            account_id = cfg["service_account"]["account_id"]
+            accounts[name] = gcp.serviceaccount.Account(
+                f"serviceaccount_{account_id}", **cfg["service_account"]
+            )
+            for role in cfg["service_account_iam"]["roles"]:
+                gcp.projects.IAMMember(
+                    f"iammember_{account_id}_{role}",
+                    member=accounts[name].member,
+                    project=GCP_PROJECT,
+                    role=role,
+                )
+        for name, cfg in projects.items():
+            gcp.artifactregistry.Repository(
+                f"registry_{name}", opts=protect, labels=labels, **cfg["artifact_registry"]
+            )
+            gcp.storage.Bucket(
+                f"bucket_{name}",
+                opts=protect,
+                labels=labels,
+                uniform_bucket_level_access=True,
+                public_access_prevention="enforced",
+                **cfg["cloud_storage"],
+            )
+            dataset = gcp.bigquery.Dataset(
+                f"dataset_{name}", opts=protect, labels=labels, **cfg["bigquery_dataset"]
+            )
+            for table in cfg["bigquery_tables"]:
+                args = {k: v for k, v in table.items() if k != "schema_file"}
+                gcp.bigquery.Table(
+                    f"table_{name}_{table['table_id']}",
+                    opts=pulumi.ResourceOptions(protect=True, depends_on=[dataset]),
+                    labels=labels,
+                    schema=schema_text,
+                    **args,
+                )
+            for topic in cfg["pubsub_topics"]:
+                gcp.pubsub.Topic(f"topic_{topic['name']}", labels=labels, **topic)
+            for job in cfg["cloud_scheduler"]:
+                args = {k: v for k, v in job.items() if k != "target_job"}
+                gcp.cloudscheduler.Job(
+                    f"scheduler_{job['name']}",
+                    **args,
+                    http_target=gcp.cloudscheduler.JobHttpTargetArgs(
+                        uri=f"https://{job['region']}-run.googleapis.com/apis/run.googleapis.com"
+                        f"/v1/namespaces/{GCP_PROJECT}/jobs/{job['target_job']}:run",
+                        http_method="POST",
+                        oauth_token=gcp.cloudscheduler.JobHttpTargetOauthTokenArgs(
+                            service_account_email=accounts[name].email
+                        ),
+                    ),
+                )
+
+    return program
+
+
+def run_bare(program: Callable[[], None]) -> int:
+    """Run ``program`` under the plainest mocks the SDK allows; number of resources."""
+    import pulumi
+    from pulumi.runtime import settings
+    from pulumi.runtime.stack import run_pulumi_func
+    from pulumi.runtime.sync_await import _sync_await
+
+    count = 0
+
+    class BareMocks(pulumi.runtime.Mocks):
+        def new_resource(self, args: Any) -> tuple[str, dict[str, Any]]:
+            nonlocal count
+            count += 1
+            state = dict(args.inputs)
+            if "accountId" in state:
+                state["email"] = f"{state['accountId']}@{GCP_PROJECT}.iam.gserviceaccount.com"
+                state["member"] = f"serviceAccount:{state['email']}"
+            return f"{args.name}_id", state
+
+        def call(self, args: Any) -> tuple[dict[str, Any], None]:
+            return {}, None
+
+    settings.ROOT.set(None)
+    pulumi.runtime.set_mocks(BareMocks(), project="bench", stack="bench", preview=True)
+    settings.SETTINGS.rpc_manager.clear()
+    settings.SETTINGS.outputs.clear()
+    _sync_await(run_pulumi_func(program))
+    settings.ROOT.set(None)
+    return count
+
+
+def timed(action: Callable[[], Any], repeat: int) -> tuple[float, Any]:
+    """Median wall time of ``repeat`` runs, and the last result."""
+    times: list[float] = []
+    result: Any = None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = action()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--projects", type=int, nargs="+", default=[20, 200])
+    parser.add_argument("--repeat", type=int, default=2)
+    options = parser.parse_args()
+    # Warm-up: imports and the provider introspection cache are paid once per process.
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        write_program(folder, 1)
+        plan_stack(folder, "bench")
+        run_bare(lambda: None)
+    print(f"{'projects':>8} {'resources':>9} {'validate':>9} {'polyinfra':>10} {'bare SDK':>9} ratio")
+    for count in options.projects:
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp)
+            projects = write_program(folder, count)
+            schema_text = json.dumps(SCHEMA)
+            stack = folder / "Pulumi.bench.yaml"
+            validate, _ = timed(lambda: load_stack_config(stack), options.repeat)
+            ours, plan = timed(lambda: plan_stack(folder, "bench"), options.repeat)
+            bare, bare_count = timed(
+                lambda: run_bare(bare_program(projects, schema_text)), options.repeat
+            )
+            if bare_count != len(plan.resources):
+                raise SystemExit(f"baseline declared {bare_count}, plan {len(plan.resources)}")
+            print(
+                f"{count:>8} {len(plan.resources):>9} {validate:>8.3f}s {ours:>9.3f}s "
+                f"{bare:>8.3f}s {ours / bare:.2f}x"
+            )
+
+
+if __name__ == "__main__":
+    main()
