@@ -277,3 +277,36 @@ def test_manifest_errors_stop_the_deploy_before_any_call(
     ) in err
     assert "deploy stopped: 1 error(s) in the rendered manifests; nothing was deployed" in err
     assert emulator.requests == []
+
+
+def test_region_from_flag_else_from_the_stack(
+    emulator: FakeCloudRun, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert deploy("inventory-api", "--version", "v1") == 0
+    assert (
+        "inventory-api (sandbox): deploying service inventory-api to project "
+        "data-platform-sandbox, region asia-southeast1"
+    ) in capsys.readouterr().err
+    assert deploy("inventory-api", "--version", "v2", "--region", "europe-west1") == 0
+    assert "region europe-west1" in capsys.readouterr().err
+
+
+def test_no_region_anywhere_is_a_usage_error(
+    emulator: FakeCloudRun, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    copy = tmp_path / "ws"
+    shutil.copytree(EXAMPLE, copy, ignore=shutil.ignore_patterns(".venv", "__pycache__"))
+    stack_file = copy / "infrastructure" / "pulumi" / "Pulumi.sandbox.yaml"
+    text = stack_file.read_text()
+    assert "  gcp:region: asia-southeast1\n" in text
+    stack_file.write_text(text.replace("  gcp:region: asia-southeast1\n", ""))
+    code = main(["deploy", "inventory-api", "--env", "sandbox", "--version", "v1", "-w", str(copy)])
+    assert code == 2
+    err = capsys.readouterr().err
+    base = copy / "infrastructure" / "cloudrun_service" / "inventory-api" / "base"
+    assert (
+        f"error: {base / 'service.yaml'}:3:1: app inventory-api: no region to deploy "
+        "'inventory-api' to"
+    ) in err
+    assert "pass --region, add the label cloud.googleapis.com/location" in err
+    assert emulator.requests == []
