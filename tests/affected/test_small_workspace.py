@@ -250,3 +250,14 @@ def test_text_format_names_every_reason(small_repo: Repo, cli: Runner) -> None:
         "  svc (service): redeploy in sandbox",
         "    infrastructure/cloudrun_service/svc/base/service.yaml: Kustomize base changed",
     ]
+
+
+def test_not_a_git_repository(tmp_path: Path, cli: Runner) -> None:
+    root = write_tree(tmp_path / "plain", SMALL)
+    code, out, err = cli("affected", "-w", str(root), "--base", "main")
+    assert code == 2
+    assert out == ""
+    assert (
+        "the base ref 'main' is not a commit in this repository: fatal: not a git repository" in err
+    )
+    assert "hint: run polyinfra affected inside a git checkout of the workspace" in err

@@ -49,7 +49,9 @@ def resolve_commit(root: Path, ref: str, role: str) -> str:
     if completed.returncode != 0:
         stderr = completed.stderr.decode("utf-8", "replace").strip()
         hint = "fetch it (`git fetch origin <ref>`) or check the spelling"
-        if is_shallow(root):
+        if "not a git repository" in stderr:
+            hint = "run polyinfra affected inside a git checkout of the workspace"
+        elif is_shallow(root):
             hint = (
                 "this is a shallow clone; fetch the full history (actions/checkout with "
                 "`fetch-depth: 0`) or `git fetch --unshallow`"
@@ -61,8 +63,10 @@ def resolve_commit(root: Path, ref: str, role: str) -> str:
 
 
 def is_shallow(root: Path) -> bool:
-    out = git(root, "rev-parse", "--is-shallow-repository", what="checking for a shallow clone")
-    return out.decode().strip() == "true"
+    """Whether ``root`` is a shallow clone; only asked to explain another failure, so a
+    failure here (not a repository at all) answers False and the first error stands."""
+    completed = run(["git", "-C", str(root), "rev-parse", "--is-shallow-repository"], check=False)
+    return completed.returncode == 0 and completed.stdout.decode().strip() == "true"
 
 
 def merge_base(root: Path, base: str, head: str) -> str:
