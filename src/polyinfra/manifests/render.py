@@ -252,23 +252,31 @@ def _apply_image(overlay_copy: Path, setting: ImageSetting) -> None:
 
 
 class _Copy:
-    """The kustomization folders of every tree, copied under one temporary root with their
-    relative layout kept (so ``../../base`` still resolves)."""
+    """The kustomization folders of every tree under one temporary root, relative layout kept
+    (so ``../../base`` still resolves). Overlays, whose kustomization is edited, and folders
+    holding one are copied; other folders (bases, components) are only read by kustomize and
+    are linked, not copied."""
 
     def __init__(self, tmp: Path, trees: Sequence[KustomizeTree]) -> None:
         folders = sorted(
             {d.resolve() for t in trees for d in t.directories}, key=lambda p: len(p.parts)
         )
+        overlays = {t.overlay.directory.resolve() for t in trees}
+        holding_overlay = {p for o in overlays for p in (o, *o.parents)}
         self.origin = Path(os.path.commonpath([str(p) for p in folders])) if folders else tmp
         self.root = tmp / "tree"
         self.tmp = tmp
-        copied: set[Path] = set()
-        for folder in folders:  # shortest first: a folder inside a copied one is already there
-            if any(parent in copied for parent in folder.parents):
+        done: set[Path] = set()
+        for folder in folders:  # shortest first: a folder inside a handled one is already there
+            if any(parent in done for parent in folder.parents):
                 continue
             target = self.root / folder.relative_to(self.origin)
-            shutil.copytree(folder, target, dirs_exist_ok=True)
-            copied.add(folder)
+            if folder in holding_overlay:
+                shutil.copytree(folder, target, dirs_exist_ok=True)
+            else:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.symlink_to(folder, target_is_directory=True)
+            done.add(folder)
 
     def of(self, folder: Path) -> Path:
         return self.root / folder.resolve().relative_to(self.origin)
