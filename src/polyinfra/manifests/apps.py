@@ -3,6 +3,7 @@ prefix, or derived from the foundation stack's Artifact Registry repository)."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,6 +53,15 @@ class _Registry:
 
 
 def _stack_registries(stack_file: Path) -> tuple[dict[str, _Registry], YamlDocument]:
+    """Cached per file version: every app of an environment reads the same stack file."""
+    stat = stack_file.stat()
+    return _read_registries(stack_file, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=16)
+def _read_registries(
+    stack_file: Path, mtime_ns: int, size: int
+) -> tuple[dict[str, _Registry], YamlDocument]:
     """``input:projects.<key>.artifact_registry`` of a stack file, keyed by normalized name.
 
     Reads only the keys an image needs (not the whole foundation model), so a render is not
