@@ -83,6 +83,19 @@ CASES = [
         variant("job", ("timeoutSeconds: 600", 'timeoutSeconds: "600"')),
         [],
     ),
+    (
+        "cloudrun/unsupported-field",
+        variant(
+            "service",
+            (
+                "        livenessProbe:\n          httpGet:\n            path: /health_check\n"
+                "            port: 8080\n",
+                "        livenessProbe:\n          exec:\n            command: [/bin/ok]\n"
+                "          periodSeconds: 10\n",
+            ),
+        ),
+        ["46:11 warning 'exec' (Probe) is in the API but not supported by Cloud Run"],
+    ),
     # --- limits
     (
         "cloudrun/timeout-limits",
@@ -268,6 +281,25 @@ CASES = [
             "16:37 error run.googleapis.com/secrets declares alias API_TOKEN but no secretKeyRef"
             " or "
             "secret volume uses it"
+        ],
+    ),
+    (
+        "cloudrun/variable-reference",
+        variant("job", ('value: "true"', 'value: "$(CLOUD_RUN_TASK_INDEX)"')),
+        ["29:22 warning $(CLOUD_RUN_TASK_INDEX) is not expanded on Cloud Run (container worker)"],
+    ),
+    (
+        "cloudrun/resources",
+        variant(
+            "job",
+            (
+                "                memory: 512Mi\n",
+                "                memory: 512Mi\n                ephemeral-storage: 1Gi\n",
+            ),
+        ),
+        [
+            "39:17 error resources.limits.ephemeral-storage is not a Cloud Run resource; "
+            "limits takes cpu, memory, nvidia.com/gpu"
         ],
     ),
     # --- the spec's common mistakes

@@ -25,6 +25,7 @@ MANIFEST_RULES: tuple[Rule, ...] = (
     schema.KubernetesField(),
     schema.SchemaType(),
     schema.StringInteger(),
+    schema.UnsupportedField(),
     # limits and contract
     limits.TimeoutLimits(),
     limits.ProbeLimits(),
@@ -41,6 +42,7 @@ MANIFEST_RULES: tuple[Rule, ...] = (
     contract.StartupProbe(),
     contract.SecretKeyRef(),
     contract.SecretsAnnotation(),
+    contract.VariableReference(),
     # the spec's common mistakes
     mistakes.StartupFailureThreshold(),
     mistakes.StartupInitialDelay(),

@@ -677,3 +677,46 @@ class Containers(CloudRunRule):
                     yield self.problem(
                         manifest, path, f"{key} names container {name!r}, which does not exist"
                     )
+
+
+_VARIABLE_REFERENCE = re.compile(r"\$\([A-Za-z_][A-Za-z0-9_]*\)")
+
+
+class VariableReference(CloudRunRule):
+    """Kubernetes expands ``$(VAR)`` in ``command``, ``args`` and env values; Cloud Run does
+    not, so the container receives the text ``$(VAR)`` literally. Read the variable in the
+    program, or run through a shell (``sh -c '... $VAR'``).
+
+    Bad::
+
+                - image: gcr.io/acme/api:v1
+                  args: ["--port", "$(PORT)"]
+
+    Good::
+
+                - image: gcr.io/acme/api:v1
+                  command: ["sh", "-c", "exec api --port $PORT"]
+    """
+
+    ID = "cloudrun/variable-reference"
+    LEVEL = Level.WARNING
+
+    def check_manifest(self, manifest: Manifest, ctx: CheckContext) -> Iterator[Problem]:
+        for container in containers(manifest):
+            places: list[tuple[KeyPath, object]] = [
+                ((*container.path, field, index), item)
+                for field in ("command", "args")
+                for index, item in enumerate(sequence(container.data.get(field)))
+            ]
+            places += [
+                ((*path, "value"), entry.get("value")) for path, entry in env_entries(container)
+            ]
+            for path, value in places:
+                if isinstance(value, str) and (found := _VARIABLE_REFERENCE.search(value)):
+                    yield self.problem(
+                        manifest,
+                        path,
+                        f"{found.group(0)} is not expanded on Cloud Run (container "
+                        f"{container.name})",
+                        hint="read the variable in the program, or use a shell: sh -c",
+                    )

@@ -13,6 +13,7 @@ from polyinfra.checks.rules.cloudrun.shape import (
     PROBES,
     TEMPLATE_META,
     TOP_META,
+    Container,
     annotations_at,
     as_int,
     containers,
@@ -249,7 +250,8 @@ class Resources(CloudRunRule):
     """CPU and memory limits Cloud Run can run: CPU 0.08–1 or 1, 2, 4, 6 or 8 per container and
     at most 8 per instance; memory at most 32Gi. Pairs (instance totals): 4 CPU needs at least
     2Gi, 6 or 8 CPU at least 4Gi; more than 512Mi needs 0.5 CPU, more than 4Gi 2 CPU, more than
-    8Gi 4 CPU, more than 16Gi 6 CPU, more than 24Gi 8 CPU.
+    8Gi 4 CPU, more than 16Gi 6 CPU, more than 24Gi 8 CPU. ``limits`` takes ``cpu``, ``memory``
+    and ``nvidia.com/gpu`` (``"1"``), ``requests`` only ``cpu`` and ``memory``.
 
     Bad::
 
@@ -274,6 +276,7 @@ class Resources(CloudRunRule):
         total_cpu: float | None = 0.0
         total_memory: int | None = 0
         for container in items:
+            yield from self._keys(manifest, container)
             limits_path = (*container.path, "resources", "limits")
             raw_cpu, raw_memory = container.limit("cpu"), container.limit("memory")
             cpu, memory = parse_cpu(raw_cpu), parse_memory(raw_memory)
@@ -338,6 +341,32 @@ class Resources(CloudRunRule):
                     value=False,
                 )
                 break
+
+    def _keys(self, manifest: Manifest, container: Container) -> Iterator[Problem]:
+        resources = container.data.get("resources")
+        if not isinstance(resources, dict):
+            return
+        for kind in ("limits", "requests"):
+            amounts = resources.get(kind)
+            if not isinstance(amounts, dict):
+                continue
+            allowed = _allowed_keys(kind)
+            for key, value in amounts.items():
+                path = (*container.path, "resources", kind, key)
+                if key not in allowed:
+                    yield self.problem(
+                        manifest,
+                        path,
+                        f"resources.{kind}.{key} is not a Cloud Run resource; "
+                        f"{kind} takes {', '.join(allowed)}",
+                        value=False,
+                    )
+                elif key == "nvidia.com/gpu" and str(value) != "1":
+                    yield self.problem(manifest, path, f'nvidia.com/gpu must be "1", not {value!r}')
+
+
+def _allowed_keys(kind: str) -> tuple[str, ...]:
+    return ("cpu", "memory", "nvidia.com/gpu") if kind == "limits" else ("cpu", "memory")
 
 
 _MIN_MAX = (

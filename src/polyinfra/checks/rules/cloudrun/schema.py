@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +16,10 @@ from polyinfra.suggest import did_you_mean
 from polyinfra.yamlio import KeyPath, format_path
 
 INT32 = (-(2**31), 2**31 - 1)
+#: How the discovery document marks Kubernetes fields Cloud Run does not implement.
+_UNSUPPORTED = re.compile(
+    r"^(\[Deprecated\] |Required\. |Optional\. )?Not supported (by|in) Cloud Run"
+)
 
 #: Kubernetes fields people carry over that Cloud Run has nowhere, with what to do instead.
 KUBERNETES_ONLY = {
@@ -132,8 +137,15 @@ class _Walker:
             field = props.get(key) if isinstance(key, str) else None
             if field is None:
                 self.unknown(schema, str(key), (*path, key), (*pattern, str(key)), props)
-            else:
-                self.value(field, value, (*path, key), (*pattern, key))
+                continue
+            if _UNSUPPORTED.search(field.description) and value not in (None, False, "", [], {}):
+                self.add(
+                    "cloudrun/unsupported-field",
+                    (*path, key),
+                    f"'{key}' ({schema}) is in the API but not supported by Cloud Run",
+                    "remove it: Cloud Run rejects or ignores it",
+                )
+            self.value(field, value, (*path, key), (*pattern, key))
 
     def value(self, field: FieldType, value: Any, path: KeyPath, pattern: Pattern) -> None:
         if value is None or is_templated(value, path):
@@ -447,5 +459,33 @@ class StringInteger(_SchemaRule):
     """
 
     ID = "cloudrun/string-integer"
+    LEVEL = Level.WARNING
+    AREA = "cloudrun"
+
+
+class UnsupportedField(_SchemaRule):
+    """Kubernetes fields that the Cloud Run Admin API v1 schema carries but documents as "Not
+    supported by Cloud Run": ``envFrom``, ``securityContext``, ``imagePullSecrets``,
+    ``exec`` probes, ``configMap`` volumes and ``configMapKeyRef``, ``httpGet.host``/``scheme``,
+    ``finalizers``, ``ownerReferences``...
+
+    Bad::
+
+                - image: gcr.io/acme/api:v1
+                  envFrom:
+                    - configMapRef: {name: api-config}
+                  livenessProbe:
+                    exec: {command: [/bin/healthy]}
+
+    Good::
+
+                - image: gcr.io/acme/api:v1
+                  env:
+                    - {name: MODE, value: prod}
+                  livenessProbe:
+                    httpGet: {path: /health_check, port: 8080}
+    """
+
+    ID = "cloudrun/unsupported-field"
     LEVEL = Level.WARNING
     AREA = "cloudrun"
