@@ -302,3 +302,53 @@ def test_unattributable_batch_output_falls_back(tmp_path: Path) -> None:
     assert "kind: ConfigMap" in result.apps[1].text
     single = render(requests_for(overlays), RenderOptions(version="1", batch=False))
     assert [a.text for a in result.apps] == [a.text for a in single.apps]
+
+
+def test_overlay_without_images_entry(tmp_path: Path) -> None:
+    overlay = app_tree(tmp_path / "src", "api")
+    kustomization = overlay / "kustomization.yaml"
+    kustomization.write_text(
+        kustomization.read_text().replace(
+            "images:\n  - name: IMAGE_URL\n    newName: IMAGE_URL_PLACEHOLDER\n", ""
+        )
+    )
+    result = render(requests_for({"api": overlay}), RenderOptions(version="5"))
+    copy = shutil.copytree(tmp_path / "src", tmp_path / "copy")
+    assert result.apps[0].text == spec_pipeline(copy / "api/overlays/production", ref("api"), "5")
+
+
+def test_shared_base_through_an_intermediate_layer(tmp_path: Path) -> None:
+    """Two apps built from one base through a shared layer, told apart by their prefix."""
+    write_tree(
+        tmp_path / "src",
+        {
+            "shared/base/kustomization.yaml": "resources:\n  - service.yaml\n",
+            "shared/base/service.yaml": SERVICE.format(name="web"),
+            "shared/layer/kustomization.yaml": "resources:\n  - ../base\n"
+            "commonLabels:\n  team: data\n",
+            "eu/overlays/production/kustomization.yaml": "namePrefix: eu-\nresources:\n"
+            "  - ../../../shared/layer\nnamespace: proj\n",
+            "us/overlays/production/kustomization.yaml": "namePrefix: us-\nresources:\n"
+            "  - ../../../shared/layer\nnamespace: proj\n",
+        },
+    )
+    overlays = {app: tmp_path / "src" / app / "overlays/production" for app in ("eu", "us")}
+    before = tree_digest(tmp_path / "src")
+    result = render(requests_for(overlays), RenderOptions(version="5"))
+    assert result.batched == ("eu", "us")
+    assert [a.name for a in result.apps] == ["eu-web", "us-web"]
+    copy = shutil.copytree(tmp_path / "src", tmp_path / "copy")
+    for app in result.apps:
+        expected = spec_pipeline(copy / app.app / "overlays/production", ref(app.app), "5")
+        assert app.text == expected
+    assert tree_digest(tmp_path / "src") == before
+    web = result.apps[0].primary
+    assert web is not None
+    layer = tmp_path / "src/shared/layer/kustomization.yaml"
+    assert web.position(("metadata", "labels", "team")) == Position(layer, 4, 3)
+    eu = tmp_path / "src/eu/overlays/production/kustomization.yaml"
+    assert web.position(("metadata", "name")) == Position(eu, 1, 13)
+    base = tmp_path / "src/shared/base/service.yaml"
+    assert web.position(("spec", "template", "spec", "containers", 0, "image")) == Position(
+        base, 15, 9
+    )

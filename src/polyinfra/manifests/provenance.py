@@ -174,6 +174,11 @@ class SourceMap:
                 if k.name_prefix or k.name_suffix:
                     key = "namePrefix" if k.name_prefix else "nameSuffix"
                     return k.position((key,), value=True)
+        if len(path) >= 2 and path[-2] in ("labels", "annotations"):
+            for k in chain:
+                found = _common_metadata(k, str(path[-2]), str(path[-1]))
+                if found is not None:
+                    return found
         if path and path[-1] == "image":
             written = source.document.get(path)
             if isinstance(written, str):
@@ -183,6 +188,21 @@ class SourceMap:
                         if entry.name == image_name:
                             return entry.position
         return None
+
+
+def _common_metadata(k: Kustomization, kind: str, key: str) -> Position | None:
+    """Where ``commonLabels``/``labels[].pairs``/``commonAnnotations`` of ``k`` set ``key``."""
+    data = k.document.data if isinstance(k.document.data, dict) else {}
+    field = "commonLabels" if kind == "labels" else "commonAnnotations"
+    common = data.get(field)
+    if isinstance(common, dict) and key in common:
+        return k.position((field, key))
+    if kind == "labels":
+        for index, entry in enumerate(data.get("labels") or ()):
+            pairs = entry.get("pairs") if isinstance(entry, dict) else None
+            if isinstance(pairs, dict) and key in pairs:
+                return k.position(("labels", index, "pairs", key))
+    return None
 
 
 def _image_name(ref: str) -> str:
