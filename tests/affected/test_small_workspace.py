@@ -196,7 +196,7 @@ def test_github_format_appends_to_github_output(
         'rebuild=["svc"]',
         "redeploy=[]",
         'build_matrix=[{"dockerfile":"projects/svc/Dockerfile","project":"svc"}]',
-        'images=[{"app":"svc","project":"svc"}]',
+        'images=[{"action":"rebuild","app":"svc","project":"svc"}]',
         "removed_projects=[]",
         "removed_apps=[]",
     ]
@@ -219,6 +219,22 @@ def test_github_format_prints_when_not_in_actions(
         "bricks=[]",
     ]
     assert "build_matrix=[]" in out.splitlines()
+
+
+def test_github_images_name_the_existing_image_for_a_redeploy(
+    small_repo: Repo, cli: Runner, no_github_output: None
+) -> None:
+    base = small_repo.sha()
+    small_repo.append(
+        "infrastructure/cloudrun_service/svc/overlays/sandbox/kustomization.yaml", "#\n"
+    )
+    small_repo.commit("overlay")
+    code, out, _ = cli("affected", "-w", str(small_repo.root), "--base", base, "-f", "github")
+    assert code == 0
+    lines = out.splitlines()
+    assert "build_matrix=[]" in lines  # nothing to build
+    assert 'redeploy=["svc"]' in lines
+    assert 'images=[{"action":"redeploy","app":"svc","project":"svc"}]' in lines
 
 
 def test_all_needs_no_git(tmp_path: Path, cli: Runner) -> None:

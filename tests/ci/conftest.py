@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from tests.affected.conftest import cli
+from tests.affected.conftest import cli, example_repo
 
-__all__ = ["cli"]
+__all__ = ["cli", "example_repo"]

@@ -253,7 +253,7 @@ def test_settings_change_updates_generated_files(workspace: Path, cli: Runner) -
     assert code == 0
     assert "updated                .github/workflows/check.yaml" in out
     assert "updated                .github/workflows/deploy.yaml" in out
-    assert "unchanged              .github/workflows/sandbox-deploy.yaml" in out
+    assert "unchanged              .github/workflows/infrastructure-provision.yaml" in out
     assert load(workspace, "check.yaml")["on"]["pull_request"]["branches"] == ["trunk"]
 
 

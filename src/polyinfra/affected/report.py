@@ -20,8 +20,10 @@ def github_outputs(answer: Affected, ws: Workspace) -> dict[str, str]:
     empty, never an empty string); flags are ``true``/``false``.
 
     ``build_matrix`` has one entry per project to build (projects of ``rebuild`` apps that
-    have a Dockerfile, given as ``project name -> Dockerfile path``); ``images`` pairs each
-    rebuilt app with its project so the deploy step can pass ``--image APP=REF``.
+    have a Dockerfile, given as ``project name -> Dockerfile path``). ``images`` names, for
+    every app to deploy whose project has a Dockerfile, the project image it runs and whether
+    that image is built now (``rebuild``) or already exists (``redeploy``: the manifests
+    changed, the image did not), so the deploy step can pass ``--image APP=REF``.
     """
     dockerfiles = {
         name: ws.rel(project.dockerfile)
@@ -41,7 +43,9 @@ def github_outputs(answer: Affected, ws: Workspace) -> dict[str, str]:
         "redeploy": [a.name for a in answer.apps if a.action == "redeploy"],
         "build_matrix": [{"project": p, "dockerfile": dockerfiles[p]} for p in build_projects],
         "images": [
-            {"app": a.name, "project": a.project} for a in rebuild if a.project in dockerfiles
+            {"app": a.name, "project": a.project, "action": a.action}
+            for a in answer.apps
+            if a.project in dockerfiles
         ],
         "removed_projects": [p.name for p in answer.removed_projects],
         "removed_apps": [a.name for a in answer.removed_apps],

@@ -62,6 +62,7 @@ class _Context:
         tool = ci.tool_project.strip("/") or "."
         self.tool_dir = tool
         self.venv_bin = ".venv/bin" if tool == "." else f"{tool}/.venv/bin"
+        self.released_tag = re.sub(r"[^A-Za-z0-9_.-]", "-", ci.main_branch)[:128]
 
     def var(self, name: str) -> str:
         return "${{ vars." + name + " }}"
@@ -467,6 +468,8 @@ echo "version=$version" >> "$GITHUB_OUTPUT"
         for name in ("apps", "build_matrix", "images")
     }
     outputs["version"] = "${{ steps.determine-version.outputs.version }}"
+    # Read once here (no environment) so builds and the deploy agree on where images are.
+    outputs["registry"] = ctx.var(ci.image_registry_variable)
     plan = _job(
         ctx,
         "Find affected apps",
@@ -477,12 +480,18 @@ echo "version=$version" >> "$GITHUB_OUTPUT"
         timeout=15,
     )
 
-    registry = ctx.var(ci.image_registry_variable)
+    registry = "${{ needs.plan.outputs.registry }}"
+    image = f"{registry}/${{{{ matrix.project }}}}"
+    tags = f"{image}:${{{{ needs.plan.outputs.version }}}}"
+    if production:
+        # The released tag marks the image main last built for each project: apps whose
+        # manifests changed but whose image did not are redeployed with it.
+        tags = LiteralScalarString(f"{tags}\n{image}:{ctx.released_tag}\n")
     build_push: dict[str, Any] = {
         "context": ".",
         "file": "${{ matrix.dockerfile }}",
         "push": True,
-        "tags": f"{registry}/${{{{ matrix.project }}}}:${{{{ needs.plan.outputs.version }}}}",
+        "tags": tags,
     }
     if not production:
         # Sandbox builds reuse layers; production images are always built from scratch.
@@ -537,8 +546,10 @@ echo "host=$host" >> "$GITHUB_OUTPUT"
             "deploy-apps",
             f"""
 mapfile -t apps < <(jq -r '.[]' <<<"$APPS")
+# Rebuilt apps run the image built above; redeployed ones the image main last released.
 mapfile -t images < <(jq -r --arg registry "$REGISTRY" --arg version "$VERSION" \\
-  '.[] | "--image=\\(.app)=\\($registry)/\\(.project):\\($version)"' <<<"$IMAGES")
+  --arg released "$RELEASED_TAG" '.[] | "--image=\\(.app)=\\($registry)/\\(.project):" +
+  (if .action == "rebuild" then $version else $released end)' <<<"$IMAGES")
 region=()
 if [ -n "$REGION" ]; then region=(--region "$REGION"); fi
 polyinfra deploy "${{apps[@]}}" --env {q_env} --version "$VERSION" "${{images[@]}}" "${{region[@]}}"
@@ -548,6 +559,7 @@ polyinfra deploy "${{apps[@]}}" --env {q_env} --version "$VERSION" "${{images[@]
                 "IMAGES": "${{ needs.plan.outputs.images }}",
                 "VERSION": "${{ needs.plan.outputs.version }}",
                 "REGISTRY": registry,
+                "RELEASED_TAG": ctx.released_tag,
                 "REGION": ctx.var(ci.region_variable),
             },
         ),
