@@ -352,3 +352,20 @@ def test_shared_base_through_an_intermediate_layer(tmp_path: Path) -> None:
     assert web.position(("spec", "template", "spec", "containers", 0, "image")) == Position(
         base, 15, 9
     )
+
+
+def test_invalid_overlay_yaml_is_a_positioned_error(tmp_path: Path) -> None:
+    overlay = app_tree(tmp_path, "api")
+    kustomization = overlay / "kustomization.yaml"
+    kustomization.write_text("resources:\n  - ../../base\n images: []\n")
+    with pytest.raises(UserError) as caught:
+        render(requests_for({"api": overlay}), RenderOptions(version="1"))
+    assert caught.value.position is not None
+    assert (caught.value.position.file, caught.value.position.line) == (kustomization, 3)
+    assert caught.value.message.startswith("invalid YAML")
+
+
+def test_overlay_folder_without_kustomization(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(UserError, match=r"no kustomization\.yaml"):
+        render(requests_for({"api": tmp_path / "empty"}), RenderOptions(version="1"))
