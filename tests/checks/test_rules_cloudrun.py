@@ -221,6 +221,15 @@ CASES = [
         ["25:13 error container worker has no image"],
     ),
     (
+        "cloudrun/containers",
+        "apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata: {}\nspec:\n  template:\n"
+        "    spec:\n      containers: []\n",
+        [
+            "3:1 error metadata.name is missing",
+            "7:7 error no containers: Cloud Run needs at least one",
+        ],
+    ),
+    (
         "cloudrun/ports",
         variant(
             "service",

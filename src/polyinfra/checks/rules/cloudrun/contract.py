@@ -612,8 +612,12 @@ class SecretsAnnotation(CloudRunRule):
                 )
 
 
+MAX_CONTAINERS = 10
+
+
 class Containers(CloudRunRule):
-    """Every container has an ``image``; with several containers each has a unique ``name``
+    """The object has a ``metadata.name`` and 1 to 10 containers; every container has an
+    ``image``; with several containers each has a unique ``name``
     (sidecars are addressed by name, e.g. in ``run.googleapis.com/container-dependencies``,
     whose names must exist).
 
@@ -639,6 +643,21 @@ class Containers(CloudRunRule):
 
     def check_manifest(self, manifest: Manifest, ctx: CheckContext) -> Iterator[Problem]:
         items = containers(manifest)
+        pod = pod_path(manifest)
+        if not items:
+            where = (*pod, "containers") if manifest.get((*pod, "containers")) is not None else pod
+            yield self.problem(
+                manifest, where, "no containers: Cloud Run needs at least one", value=False
+            )
+        elif len(items) > MAX_CONTAINERS:
+            yield self.problem(
+                manifest,
+                (*pod, "containers"),
+                f"{len(items)} containers; Cloud Run runs at most {MAX_CONTAINERS}",
+                value=False,
+            )
+        if not isinstance(manifest.get(("metadata", "name")), str):
+            yield self.problem(manifest, ("metadata",), "metadata.name is missing", value=False)
         names: set[str] = set()
         for container in items:
             if not container.data.get("image"):
