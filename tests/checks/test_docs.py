@@ -28,7 +28,8 @@ def test_reference_turns_examples_into_yaml_blocks() -> None:
 
 def test_summary_is_the_first_sentence() -> None:
     assert summary(by_id()["cloudrun/containers"]) == (
-        "Every container has an `image`; with several containers each has a unique `name` "
+        "The object has a `metadata.name` and 1 to 10 containers; every container has an "
+        "`image`; with several containers each has a unique `name` "
         "(sidecars are addressed by name, e.g. in `run.googleapis.com/container-dependencies`, "
         "whose names must exist)."
     )
