@@ -6,6 +6,7 @@ import http.client
 import json
 import subprocess
 import sys
+import time
 from typing import Any
 
 import pytest
@@ -200,3 +201,34 @@ def test_standalone_emulator_prints_its_address() -> None:
         _, err = process.communicate(timeout=10)
     assert "Local Cloud Run emulator" in err
     assert f"CLOUD_RUN_EMULATOR_HOST={host}" in err
+
+
+def test_touch_simulates_a_concurrent_change() -> None:
+    with FakeCloudRun() as fake:
+        _, created = call(fake, "POST", SERVICES, service())
+        fake.touch("services", "proj", "api")
+        mine = service(image="img:2")
+        mine["metadata"]["resourceVersion"] = created["metadata"]["resourceVersion"]
+        status, error = call(fake, "PUT", f"{SERVICES}/api", mine)
+        assert status == 409
+        assert "has been modified" in error["error"]["message"]
+        stored = fake.get_object("services", "proj", "api")
+        assert stored is not None
+        assert stored["spec"]["template"]["spec"]["containers"][0]["image"] == "img:1"
+
+
+def test_latency_delays_every_answer() -> None:
+    with FakeCloudRun(latency=0.2) as fake:
+        started = time.monotonic()
+        call(fake, "GET", f"{SERVICES}/api")
+        assert time.monotonic() - started >= 0.2
+
+
+def test_ready_latency_holds_readiness_back() -> None:
+    with FakeCloudRun(ready_after=0, ready_latency=0.3) as fake:
+        call(fake, "POST", SERVICES, service())
+        _, early = call(fake, "GET", f"{SERVICES}/api")
+        assert early["status"]["conditions"][0]["status"] == "Unknown"
+        time.sleep(0.35)
+        _, late = call(fake, "GET", f"{SERVICES}/api")
+        assert late["status"]["conditions"][0]["status"] == "True"
