@@ -267,6 +267,11 @@ class StackConfig(_Model):
         """``gcp:project``."""
         return self.gcp.project
 
+    @property
+    def document(self) -> YamlDocument | None:
+        """The parsed stack file (None when the config came from the Pulumi runtime only)."""
+        return self._document
+
     def position(self, path: KeyPath, *, value: bool = False) -> Position:
         """Where a model path (``("input", "projects", "dmd", ...)``) stands in the stack file."""
         if self._document is None:

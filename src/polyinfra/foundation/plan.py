@@ -224,10 +224,9 @@ def runtime_config_values(config: StackConfig) -> tuple[dict[str, str], list[str
     Encrypted values cannot be decrypted offline: the program sees a placeholder.
     """
     doc_config: dict[str, Any] = {}
-    if config.file is not None and config.file.is_file():
-        data = load_file(config.file).data
-        if isinstance(data, dict) and isinstance(data.get("config"), dict):
-            doc_config = data["config"]
+    data = config.document.data if config.document is not None else None
+    if isinstance(data, dict) and isinstance(data.get("config"), dict):
+        doc_config = data["config"]
     values: dict[str, str] = {}
     secret_keys: list[str] = []
     for key, value in doc_config.items():
