@@ -237,3 +237,41 @@ def test_example_workspace_passes(example_path: Path) -> None:
 
 def test_no_workspace_no_problems() -> None:
     assert [p for rule in RULES for p in rule.check(CheckContext())] == []
+
+
+def test_hints_and_paths_made_by_inner_layers(tmp_path: Path) -> None:
+    overlay = """resources:
+  - ../layer
+patches:
+  - patch: |-
+      - op: replace
+        path: /metadata/labels/team
+        value: web
+      - op: test
+        path: /metadata/annotations/run.googleapis.com/ingress
+        value: all
+    target:
+      kind: Service
+"""
+    ws = workspace(tmp_path, {"api": ("service.yaml", SERVICE, overlay)})
+    write_tree(
+        tmp_path / "infrastructure/cloudrun/api/overlays",
+        {
+            "layer/kustomization.yaml": "resources:\n  - ../../base\ncommonLabels:\n  team: data\n",
+        },
+    )
+    ctx = CheckContext(workspace=ws)
+    found = [p for rule in RULES for p in rule.check(ctx)]
+    kustomization = tmp_path / "infrastructure/cloudrun/api/overlays/production/kustomization.yaml"
+    assert [(p.rule, p.position, p.hint) for p in sorted(found)] == [
+        (
+            "patches/missing-path",
+            Position(kustomization, 9, 15),
+            "define the field in the base (a default the overlay replaces), or use `op: add`",
+        ),
+        (
+            "patches/unescaped-annotation-key",
+            Position(kustomization, 9, 15),
+            "escape the slash as ~1: path: /metadata/annotations/run.googleapis.com~1ingress",
+        ),
+    ]

@@ -137,7 +137,18 @@ def _created_inside(tree: KustomizeTree, outer: Kustomization, obj: SourceObject
     by_dir = {k.directory: k for k in tree.kustomizations}
     for directory in reversed(inner):
         kustomization = by_dir.get(directory)
-        for patch in kustomization.patches if kustomization else ():
+        if kustomization is None:
+            continue
+        data = kustomization.document.data if isinstance(kustomization.document.data, dict) else {}
+        for field, parent in (("commonLabels", "labels"), ("commonAnnotations", "annotations")):
+            if isinstance(data.get(field), dict):
+                made.extend(("metadata", parent, str(key)) for key in data[field])
+        for entry in data.get("labels") or ():
+            if isinstance(entry, dict) and isinstance(entry.get("pairs"), dict):
+                made.extend(("metadata", "labels", str(key)) for key in entry["pairs"])
+        if kustomization.namespace:
+            made.append(("metadata", "namespace"))
+        for patch in kustomization.patches:
             if not _selects(patch, obj):
                 continue
             for op in patch.ops or ():
