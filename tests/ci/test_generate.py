@@ -126,7 +126,7 @@ def test_deploy_builds_only_rebuilt_images_and_guards_empty_matrices(
     assert "needs.plan.outputs.apps != '[]'" in deploy["if"]
     assert deploy["environment"] == "production"
     run = next(s for s in steps(deploy) if s.get("id") == "deploy-apps")["run"]
-    assert 'polyinfra deploy "${apps[@]}" --env production --version "$VERSION"' in run
+    assert 'polyinfra deploy "${app_args[@]}" --env production --version "$VERSION"' in run
 
 
 def test_sandbox_deploy_runs_on_label_for_same_repository_prs(workspace: Path, cli: Runner) -> None:

@@ -545,14 +545,15 @@ echo "host=$host" >> "$GITHUB_OUTPUT"
             "Deploy apps",
             "deploy-apps",
             f"""
-mapfile -t apps < <(jq -r '.[]' <<<"$APPS")
+mapfile -t app_args < <(jq -r '.[]' <<<"$APPS")
 # Rebuilt apps run the image built above; redeployed ones the image main last released.
-mapfile -t images < <(jq -r --arg registry "$REGISTRY" --arg version "$VERSION" \\
+mapfile -t image_args < <(jq -r --arg registry "$REGISTRY" --arg version "$VERSION" \\
   --arg released "$RELEASED_TAG" '.[] | "--image=\\(.app)=\\($registry)/\\(.project):" +
   (if .action == "rebuild" then $version else $released end)' <<<"$IMAGES")
-region=()
-if [ -n "$REGION" ]; then region=(--region "$REGION"); fi
-polyinfra deploy "${{apps[@]}}" --env {q_env} --version "$VERSION" "${{images[@]}}" "${{region[@]}}"
+region_args=()
+if [ -n "$REGION" ]; then region_args=(--region "$REGION"); fi
+polyinfra deploy "${{app_args[@]}}" --env {q_env} --version "$VERSION" \\
+  "${{image_args[@]}}" "${{region_args[@]}}"
 """,
             env={
                 "APPS": "${{ needs.plan.outputs.apps }}",
