@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from polyinfra.checks import engine
 from polyinfra.checks.context import CheckContext, Manifest, SourceLookup, UnreadableInput
@@ -22,7 +22,10 @@ from polyinfra.errors import UserError, UserErrors
 from polyinfra.positions import Position
 from polyinfra.suggest import did_you_mean
 from polyinfra.workspace import App, Overlay, Workspace, kustomization_file
-from polyinfra.yamlio import KeyPath, load_file
+from polyinfra.yamlio import KeyPath, load_all_text, load_file
+
+if TYPE_CHECKING:
+    from polyinfra.manifests import PatchOp, RenderedApp
 
 #: The phases ``check`` reports timings for, in the order they run.
 PHASES = ("workspace", "stacks", "pulumi", "kustomize", "rules")
@@ -108,7 +111,7 @@ def check_workspace(
         with timings.phase("pulumi"):
             plans = plan_stacks(ws, stacks)
     with timings.phase("kustomize"):
-        manifests, failures = render_overlays(ws, envs)
+        manifests, failures = render_overlays(ws, envs, stacks)
     ctx = CheckContext(
         manifests=manifests,
         settings=settings,
@@ -209,7 +212,7 @@ def render_targets(ws: Workspace, envs: Sequence[str]) -> list[tuple[App, Overla
 
 
 def render_overlays(
-    ws: Workspace, envs: Sequence[str]
+    ws: Workspace, envs: Sequence[str], stacks: Sequence[StackFile] = ()
 ) -> tuple[tuple[Manifest, ...], tuple[UnreadableInput, ...]]:
     """Render every target overlay, one batched render per environment; each object becomes a
     :class:`Manifest` whose positions point at the base or overlay line that wrote the field.
@@ -221,9 +224,10 @@ def render_overlays(
 
     manifests: list[Manifest] = []
     failures: list[UnreadableInput] = []
+    by_env = {stack.env: stack for stack in stacks}
     for env in envs:
         requests = [
-            RenderRequest(app.name, env, overlay.path, _image_for(ws, app, env))
+            RenderRequest(app.name, env, overlay.path, _image_for(app, by_env.get(env)))
             for app, overlay in render_targets(ws, [env])
         ]
         if not requests:
@@ -245,11 +249,14 @@ def render_overlays(
                 except UserError as exc:
                     failures.append(_render_failure(exc, request.overlay))
         for app in rendered:
-            for obj in app.objects:
+            # parse the output here and read the sources (positions) only when a rule
+            # reports a problem: most objects never need them
+            documents = load_all_text(app.text, app.overlay / f"<rendered {app.app} {env}>")
+            for index, document in enumerate(documents):
                 manifests.append(
                     Manifest(
-                        document=obj.document,
-                        source=_lookup(obj),
+                        document=document,
+                        source=_lookup(app, index),
                         app=app.app,
                         env=app.env,
                         rendered=True,
@@ -262,34 +269,40 @@ def render_overlays(
 CHECK_VERSION = "0.0.0-check"
 
 
-def _image_for(ws: Workspace, app: App, env: str) -> str:
-    """The image a deploy would set by default (from the stack's registry); when the stack has
-    none, a placeholder the image-registry rule reports."""
-    from polyinfra.manifests import default_image
+def _image_for(app: App, stack: StackFile | None) -> str:
+    """The image a deploy sets by default: ``<location>-docker.pkg.dev/<gcp:project>/<repo>/
+    <app>:<version>`` from the app's project registry in the (already read) stack file; when
+    there is none, a placeholder the image-registry rule reports."""
+    from polyinfra.checks.rules.crossstack.workload import project_key
 
-    try:
-        return default_image(ws, app, env, CHECK_VERSION)
-    except UserError:
-        return "IMAGE_URL_PLACEHOLDER"
+    if stack is not None and stack.document is not None and stack.gcp_project:
+        key = project_key(stack, app)
+        for registry in stack.registries():
+            if registry.project == key:
+                return f"{registry.url(stack.gcp_project)}/{app.name}:{CHECK_VERSION}"
+    return "IMAGE_URL_PLACEHOLDER"
 
 
-def _lookup(obj: Any) -> SourceLookup:
-    """``obj.position`` for the rules; a field set whole by a patch op points at the op's
-    ``value:`` line (what the user edits) rather than at the op's first line."""
-    ops = {
-        op.position: op
-        for kustomization in obj.sources.tree.kustomizations
-        for patch in kustomization.patches
-        for op in patch.ops or ()
-        if op.has_value
-    }
+def _lookup(app: RenderedApp, index: int) -> SourceLookup:
+    """Where a field of object ``index`` of ``app`` was written. A field set whole by a patch
+    op points at the op's ``value:`` line (what the user edits) rather than at its first line."""
+    ops: dict[Position, PatchOp] = {}
+    read: list[bool] = []
 
     def lookup(path: KeyPath, *, value: bool = False) -> Position | None:
-        found: Position = obj.position(path, value=value)
+        found = app.source(index, path, value=value)
+        if value and not read:
+            read.append(True)
+            ops.update(
+                (op.position, op)
+                for kustomization in app.tree.kustomizations
+                for patch in kustomization.patches
+                for op in patch.ops or ()
+                if op.has_value
+            )
         op = ops.get(found)
         if value and op is not None:
-            inner: Position | None = op.value_position(())
-            return inner or found
+            return op.value_position(()) or found
         return found
 
     return lookup

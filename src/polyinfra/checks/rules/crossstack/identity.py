@@ -8,9 +8,8 @@ from collections.abc import Iterator
 from polyinfra.checks.context import CheckContext
 from polyinfra.checks.problem import Level, Problem
 from polyinfra.checks.rules.crossstack.workload import workloads
-from polyinfra.errors import UserError
+from polyinfra.checks.rules.workspace.apps import load_kustomization_document
 from polyinfra.suggest import did_you_mean
-from polyinfra.yamlio import load_file
 
 
 def is_external(email: str, patterns: list[str]) -> bool:
@@ -102,9 +101,8 @@ class NamespaceProject:
                 stack = ctx.stack_for_env(env)
                 if stack is None or not stack.valid or stack.gcp_project is None:
                     continue
-                try:
-                    doc = load_file(overlay.kustomization)
-                except UserError:
+                doc = load_kustomization_document(overlay.kustomization)
+                if doc is None:
                     continue
                 namespace = doc.get(("namespace",))
                 if not isinstance(namespace, str) or namespace == stack.gcp_project:

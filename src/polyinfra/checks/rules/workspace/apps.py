@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +16,18 @@ from polyinfra.yamlio import YamlDocument, load_file
 _MAX_DEPTH = 8
 
 
-def _load(path: Path) -> YamlDocument | None:
+def load_kustomization_document(path: Path) -> YamlDocument | None:
+    """The kustomization at ``path`` (None when it does not load): several rules and the
+    render step read the same files, so each version of a file is parsed once."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return _load_version(path, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=4096)
+def _load_version(path: Path, mtime_ns: int, size: int) -> YamlDocument | None:
     try:
         return load_file(path)
     except UserError:
@@ -36,7 +48,7 @@ def reaches(folder: Path, target: Path, depth: int = 0) -> bool:
     """Whether the kustomization in ``folder`` includes ``target`` directly or through
     another local kustomization."""
     kustomization = kustomization_file(folder)
-    doc = _load(kustomization) if kustomization else None
+    doc = load_kustomization_document(kustomization) if kustomization else None
     if doc is None or depth > _MAX_DEPTH:
         return False
     for entry, _ in _resources(doc):
@@ -118,7 +130,7 @@ class OverlayReachesBase:
             return
         for app in ws.apps.values():
             for overlay in app.overlays.values():
-                doc = _load(overlay.kustomization)
+                doc = load_kustomization_document(overlay.kustomization)
                 if doc is None or overlay_reaches_base(app, overlay):
                     continue
                 entries = _resources(doc)
@@ -166,7 +178,7 @@ class OverlayNamespace:
             return
         for app in ws.apps.values():
             for overlay in app.overlays.values():
-                doc = _load(overlay.kustomization)
+                doc = load_kustomization_document(overlay.kustomization)
                 if doc is None:
                     continue
                 namespace = doc.get(("namespace",))
