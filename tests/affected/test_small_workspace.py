@@ -277,3 +277,18 @@ def test_not_a_git_repository(tmp_path: Path, cli: Runner) -> None:
         "the base ref 'main' is not a commit in this repository: fatal: not a git repository" in err
     )
     assert "hint: run polyinfra affected inside a git checkout of the workspace" in err
+
+
+def test_workflow_change_delivers_everything(small_repo: Repo, cli: Runner) -> None:
+    base = small_repo.sha()
+    small_repo.write(".github/workflows/deploy.yaml", "name: Deploy\n")
+    small_repo.commit("pipeline")
+    result = cli.json(small_repo, "--base", base)
+    assert result["everything_reasons"] == [
+        reason(
+            ".github/workflows/deploy.yaml",
+            "a CI workflow changed, so everything is delivered through the new pipeline "
+            "(add '.github/**' to [tool.polyinfra.affected] ignore to skip this)",
+        )
+    ]
+    assert [a["name"] for a in result["apps"]] == ["svc"]

@@ -189,6 +189,15 @@ def _classify_path(
     if parts[0] == "projects" and len(parts) >= 3:
         _classify_project_path(ws, change, parts[1], c)
         return
+    if path.startswith(".github/workflows/"):
+        c.everything.append(
+            Reason(
+                path,
+                "a CI workflow changed, so everything is delivered through the new pipeline "
+                "(add '.github/**' to [tool.polyinfra.affected] ignore to skip this)",
+            )
+        )
+        return
     infrastructure = parts[0] == ws.infrastructure.name and len(parts) >= 2
     if infrastructure and _classify_infrastructure_path(ws, change, parts, c):
         return
