@@ -87,3 +87,25 @@ def test_schema_stack_config(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     target = tmp_path / "stack-config.schema.json"
     assert main(["schema", "stack-config", "--output", str(target)]) == 0
     assert json.loads(target.read_text()) == schema
+
+
+def test_the_schema_accepts_the_example_stacks_and_rejects_a_typo(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import jsonschema
+
+    from polyinfra.yamlio import load_file
+
+    assert main(["schema", "stack-config"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    stacks = sorted((EXAMPLE / "infrastructure" / "pulumi").glob("Pulumi.*.yaml"))
+    stacks = [path for path in stacks if path.name != "Pulumi.yaml"]
+    assert len(stacks) == 2
+    for path in stacks:
+        data = load_file(path).data
+        assert list(validator.iter_errors(data)) == [], path
+        data["config"]["input:projects"]["dmd-ingest"]["artifact_registry"]["formt"] = "DOCKER"
+        [error] = list(validator.iter_errors(data))
+        assert "'formt' was unexpected" in error.message

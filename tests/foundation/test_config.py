@@ -377,15 +377,17 @@ def test_distribution_metric_needs_bucket_options_and_dashboard_file(
     ]
 
 
-def test_alias_bomb_is_refused_quickly(write_stack: WriteStack) -> None:
+def test_alias_bomb_is_refused(write_stack: WriteStack) -> None:
     lines = ["config:", "  gcp:project: p", '  input:a0: &a0 ["x", "x", "x", "x", "x", "x", "x"]']
     for level in range(1, 10):
         prev = f"*a{level - 1}"
         lines.append(f"  input:a{level}: &a{level} [{', '.join([prev] * 7)}]")
     path = write_stack("\n".join(lines) + "\n")
     [message] = errors_of(path)
-    assert message.startswith(f"{path}:")
-    assert "(an alias bomb?)" in message
+    assert message == (
+        f"{path}:3:13: YAML expands to more than 200,000 values once aliases are resolved "
+        "(an alias bomb?)\n  hint: reduce how many times anchors are repeated through aliases"
+    )
 
 
 def test_duplicate_resource_names_across_projects(write_stack: WriteStack) -> None:

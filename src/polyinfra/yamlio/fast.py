@@ -14,7 +14,7 @@ from typing import Any
 
 from polyinfra.errors import UserError
 from polyinfra.positions import Position
-from polyinfra.yamlio.loader import MAX_NODES, KeyPath, YamlDocument, load_all_text
+from polyinfra.yamlio.loader import MAX_NODES, KeyPath, YamlDocument
 
 _STR_TAG = "tag:yaml.org,2002:str"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
@@ -67,10 +67,6 @@ def _fast_documents(text: str, path: Path) -> list[YamlDocument] | None:
             documents.append(_Converter(path).document(node, index))
     except (_Fallback, yaml.YAMLError, RecursionError):
         return None
-    except UserError:
-        # an alias bomb: let the reference loader report it the usual way
-        load_all_text(text, path)
-        raise
     return documents
 
 
@@ -106,7 +102,13 @@ class _Converter:
     def convert(self, node: Any, where: KeyPath, depth: int) -> Any:
         self.count += 1
         if self.count > MAX_NODES:
-            raise UserError("alias bomb")
+            # the reference loader's message, at the same place, without its minutes of work
+            raise UserError(
+                f"YAML expands to more than {MAX_NODES:,} values once aliases are resolved "
+                "(an alias bomb?)",
+                position=self.value_positions.get(where) or Position(self.path),
+                hint="reduce how many times anchors are repeated through aliases",
+            )
         if depth > 200:
             raise _Fallback
         kind = node.id
