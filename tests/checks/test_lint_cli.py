@@ -246,3 +246,30 @@ def test_overlay_that_does_not_build_is_reported_and_exits_2(
     assert "missing.yaml" in problem["message"]
     # the base alone renders and passes
     assert main(["lint", str(tmp_path / "base")]) == 0
+
+
+def test_bad_rules_settings_are_input_errors(
+    workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pyproject = workspace / "infrastructure" / "pyproject.toml"
+    original = pyproject.read_text()
+    pyproject.write_text(
+        original.replace(
+            "[tool.polyinfra]\n",
+            "[tool.polyinfra]\n\n[tool.polyinfra.rules]\n"
+            'levels = { "cloudrun/image-tag" = "fatal" }\n',
+        )
+    )
+    assert main(["lint", str(workspace / JOB_APP)]) == 2
+    assert "Input should be 'error', 'warning' or 'info'" in capsys.readouterr().err
+    pyproject.write_text(
+        original.replace(
+            "[tool.polyinfra]\n",
+            '[tool.polyinfra]\n\n[tool.polyinfra.rules]\ndisable = ["cloudrun/image-tags"]\n',
+        )
+    )
+    assert main(["lint", str(workspace / JOB_APP)]) == 2
+    assert (
+        "[tool.polyinfra.rules] disable: 'cloudrun/image-tags' names no rule (did you mean "
+        "'cloudrun/image-tag'?)" in capsys.readouterr().err
+    )

@@ -108,12 +108,15 @@ def _workspace(paths: Sequence[Path]) -> Workspace | None:
                 f"{path}: no such file or folder",
                 hint="pass manifest files, folders of them, or app folders",
             )
+    from polyinfra.workspace.discover import find_root
+
+    start = paths[0] if paths else Path(".")
     try:
-        return Workspace.discover(paths[0] if paths else Path("."))
-    except UserError as exc:
-        if "not inside a Polylith workspace" in exc.message:
-            return None
-        raise
+        find_root(start)
+    except UserError:
+        return None  # plain manifests outside any workspace
+    # inside a workspace: its errors (a bad [tool.polyinfra] table...) are the user's to fix
+    return Workspace.discover(start)
 
 
 def _read(path: Path) -> tuple[tuple[Manifest, ...], UnreadableInput | None]:
