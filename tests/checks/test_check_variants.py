@@ -309,6 +309,11 @@ VARIANTS: list[tuple[str, Edit, set[tuple[str, str]]]] = [
         {("crossstack/project-without-app", "projects/stock_webhook/Dockerfile:1")},
     ),
     (
+        "foundation program that fails under the mocks",
+        append(MAIN, '\nimport json\n\nSETTINGS = json.loads(open("settings.json").read())\n'),
+        {("config/stack-plans", f"{MAIN}:9")},
+    ),
+    (
         "primitive role",
         Edit(
             PROD_STACK,

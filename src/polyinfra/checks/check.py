@@ -4,6 +4,7 @@ workspace, config, cross-stack and policy rules over them, timing each phase."""
 from __future__ import annotations
 
 import time
+import traceback
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -107,9 +108,10 @@ def check_workspace(
     with timings.phase("stacks"):
         stacks = tuple(read_stack(ws, env) for env in envs)
     plans: dict[str, Any] = {}
+    plan_failures: tuple[UnreadableInput, ...] = ()
     if plan and _needs_plan(rules):
         with timings.phase("pulumi"):
-            plans = plan_stacks(ws, stacks)
+            plans, plan_failures = plan_stacks(ws, stacks)
     with timings.phase("kustomize"):
         manifests, failures = render_overlays(ws, envs, stacks)
     ctx = CheckContext(
@@ -119,6 +121,7 @@ def check_workspace(
         stacks=stacks,
         plans=plans,
         render_failures=failures,
+        plan_failures=plan_failures,
     )
     with timings.phase("rules"):
         problems = engine.run(ctx, rules, settings=settings)
@@ -187,16 +190,43 @@ def _needs_plan(rules: Sequence[Rule]) -> bool:
     return any(getattr(rule, "NEEDS_PLAN", False) for rule in rules)
 
 
-def plan_stacks(ws: Workspace, stacks: Sequence[StackFile]) -> dict[str, Any]:
-    """The foundation plan of every stack that validated, keyed by stack name."""
+def plan_stacks(
+    ws: Workspace, stacks: Sequence[StackFile]
+) -> tuple[dict[str, Any], tuple[UnreadableInput, ...]]:
+    """The foundation plan of every stack that validated, keyed by stack name, and where the
+    program failed for the others."""
     from polyinfra.foundation.plan import plan_stack
 
     plans: dict[str, Any] = {}
+    failures: list[UnreadableInput] = []
     for stack in stacks:
         if stack.config_model is None or stack.stack in plans:
             continue
-        plans[stack.stack] = plan_stack(ws.program.path, stack.stack)
-    return plans
+        program = ws.program
+        try:
+            plans[stack.stack] = plan_stack(program.path, stack.stack, config=stack.config_model)
+        except UserError as exc:
+            failures.append(_unreadable(exc, stack.path))
+        except Exception as exc:  # the user's program failed: report where, not a traceback
+            failures.append(
+                UnreadableInput(
+                    _failing_line(exc, program.path) or Position(stack.path, 1, 1),
+                    f"the foundation program fails for stack {stack.stack!r}: "
+                    f"{type(exc).__name__}: {exc}",
+                    hint=f"run `polyinfra plan --stack {stack.stack}` to see it fail",
+                )
+            )
+    return plans, tuple(failures)
+
+
+def _failing_line(exc: BaseException, folder: Path) -> Position | None:
+    """The innermost traceback frame inside the program's folder."""
+    found: Position | None = None
+    for frame in traceback.extract_tb(exc.__traceback__):
+        path = Path(frame.filename)
+        if path.is_relative_to(folder.resolve()) or path.is_relative_to(folder):
+            found = Position(path, frame.lineno or 0, 1)
+    return found
 
 
 def render_targets(ws: Workspace, envs: Sequence[str]) -> list[tuple[App, Overlay]]:

@@ -112,6 +112,8 @@ class CheckContext:
     plans: dict[str, Any] = field(default_factory=dict)
     #: overlays kustomize could not build, each at the overlay with kustomize's message
     render_failures: tuple[UnreadableInput, ...] = ()
+    #: stacks whose foundation program failed under the Pulumi mocks, at the failing line
+    plan_failures: tuple[UnreadableInput, ...] = ()
     _shared: dict[Callable[..., Any], Any] = field(default_factory=dict, repr=False)
 
     def shared(self, compute: Callable[[CheckContext], T]) -> T:

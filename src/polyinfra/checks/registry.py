@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from polyinfra.checks.rule import Rule
 from polyinfra.checks.rules.cloudrun import contract, hygiene, limits, mistakes, schema
-from polyinfra.checks.rules.config.stack_file import StackValid
+from polyinfra.checks.rules.config.stack_file import StackPlans, StackValid
 from polyinfra.checks.rules.crossstack import identity, projects, registry, scheduler, secrets
 from polyinfra.checks.rules.manifest.invalid_yaml import InvalidYaml
 from polyinfra.checks.rules.manifest.not_a_manifest import NotAManifest
@@ -78,6 +78,7 @@ CHECK_RULES: tuple[Rule, ...] = (
     patch_paths.WrongKindPath(),
     # foundation stack files
     StackValid(),
+    StackPlans(),
     # cross-stack consistency
     identity.ServiceAccountExists(),
     identity.NamespaceProject(),

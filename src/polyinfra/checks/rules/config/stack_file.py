@@ -1,4 +1,5 @@
-"""``config/stack-valid``: each environment's stack file exists, parses and validates."""
+"""Each environment's stack file exists, parses and validates, and its foundation program runs
+under Pulumi mocks."""
 
 from __future__ import annotations
 
@@ -44,3 +45,30 @@ class StackValid:
         for stack in ctx.stacks:
             for error in stack.errors:
                 yield Problem(error.position, self.ID, error.message, hint=error.hint)
+
+
+class StackPlans:
+    """The foundation program runs for each valid stack file under Pulumi mocks (offline, no
+    credentials): the policy rules check what it would declare.
+
+    Bad::
+
+        # infrastructure/pulumi/__main__.py
+        from polyinfra.foundation import run
+
+        resources = run()
+        resources.buckets["dmd"]["raw"].name  # KeyError: no project 'dmd'
+
+    Good::
+
+        resources = run()
+        resources.buckets["dmd-ingest"]["data-platform-prod-dmd-raw"]
+    """
+
+    ID = "config/stack-plans"
+    LEVEL = Level.ERROR
+    AREA = "config"
+
+    def check(self, ctx: CheckContext) -> Iterator[Problem]:
+        for failure in ctx.plan_failures:
+            yield Problem(failure.position, self.ID, failure.message, hint=failure.hint)
