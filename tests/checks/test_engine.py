@@ -201,3 +201,13 @@ def test_run_accepts_rules_already_selected_with_settings(tmp_path: Path) -> Non
     chosen = select_rules(RULES, settings=settings)
     assert [r.ID for r in chosen] == ["test/kind"]
     assert brief(run(ctx, chosen, settings=settings)) == ["1:1 error test/kind"]
+
+
+def test_disable_comment_may_give_a_reason(tmp_path: Path) -> None:
+    ctx, _ = context(
+        tmp_path,
+        "kind: Service  # polyinfra: disable=test/kind, test/name because it is generated\n",
+    )
+    assert run(ctx, RULES) == []
+    ctx, _ = context(tmp_path, "kind: Service  # polyinfra: disable=test/kind because\n")
+    assert brief(run(ctx, RULES)) == ["1:1 warning test/name"]

@@ -14,8 +14,10 @@ from polyinfra.checks.settings import RulesSettings
 from polyinfra.errors import PolyinfraError, UserError
 from polyinfra.suggest import did_you_mean
 
-_DISABLE = re.compile(r"#\s*polyinfra:\s*disable=([\w/,\s.-]+)")
-_DISABLE_FILE = re.compile(r"#\s*polyinfra:\s*disable-file=([\w/,\s.-]+)")
+# ids separated by commas; anything after them (a reason) is ignored
+_IDS = r"([\w./-]+(?:\s*,\s*[\w./-]+)*)"
+_DISABLE = re.compile(r"#\s*polyinfra:\s*disable=" + _IDS)
+_DISABLE_FILE = re.compile(r"#\s*polyinfra:\s*disable-file=" + _IDS)
 
 
 def matches(rule_id: str, pattern: str) -> bool:
