@@ -273,3 +273,23 @@ def test_bad_rules_settings_are_input_errors(
         "[tool.polyinfra.rules] disable: 'cloudrun/image-tags' names no rule (did you mean "
         "'cloudrun/image-tag'?)" in capsys.readouterr().err
     )
+
+
+def test_reads_a_pipe() -> None:
+    import subprocess
+    import sys
+
+    text = variant(
+        "service", ("        image:", "        imagePullPolicie: Always\n        image:")
+    )
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "polyinfra"), "lint", "/dev/stdin", "-f", "json"],
+        input=text,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 1, done.stderr
+    assert [(d["line"], d["col"], d["rule"]) for d in json.loads(done.stdout)] == [
+        (24, 9, "cloudrun/unknown-field")
+    ]

@@ -150,7 +150,7 @@ def _overlays_of(app: App, env: str | None) -> tuple[tuple[str, str, Path], ...]
 
 def resolve_target(path: Path, workspace: Workspace | None, env: str | None) -> LintTarget:
     """What ``path`` stands for (see :func:`lint_paths`)."""
-    if path.is_file():
+    if not path.is_dir():  # a file, or a pipe such as /dev/stdin
         if path.name in ("kustomization.yaml", "kustomization.yml", "Kustomization"):
             return resolve_target(path.parent, workspace, env)
         return LintTarget(files=(path,))
