@@ -109,3 +109,28 @@ def test_the_schema_accepts_the_example_stacks_and_rejects_a_typo(
         data["config"]["input:projects"]["dmd-ingest"]["artifact_registry"]["formt"] = "DOCKER"
         [error] = list(validator.iter_errors(data))
         assert "'formt' was unexpected" in error.message
+
+
+def test_plan_diff_against_a_git_ref(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import subprocess
+
+    workspace = tmp_path / "ws"
+    shutil.copytree(EXAMPLE, workspace, ignore=shutil.ignore_patterns(".venv", "__pycache__"))
+    for args in (["init", "-q", "-b", "main"], ["add", "."], ["commit", "-q", "-m", "base"]):
+        subprocess.run(
+            ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+            cwd=workspace,
+            check=True,
+            capture_output=True,
+        )
+    stack = workspace / "infrastructure" / "pulumi" / "Pulumi.sandbox.yaml"
+    stack.write_text(stack.read_text().replace('schedule: "0 4 * * *"', 'schedule: "0 5 * * *"'))
+    code = main(["plan", "-w", str(workspace), "--stack", "sandbox", "--diff", "HEAD"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert captured.out.splitlines() == [
+        "Stack sandbox: changes since HEAD",
+        "  ~ scheduler_dmd_inv_mov (gcp:cloudscheduler/job:Job)",
+        '        schedule: "0 4 * * *" -> "0 5 * * *"',
+        "  0 to add, 1 to change, 0 to remove, 21 unchanged",
+    ]

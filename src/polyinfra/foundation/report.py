@@ -43,7 +43,8 @@ def format_plan(plan: Plan) -> str:
             lines.append(f"    + {resource.name}{flag}")
             lines.append(f"        {key_inputs(resource)}")
     if plan.outputs:
-        lines.append("  Outputs: " + ", ".join(sorted(plan.outputs)))
+        lines.append("  Outputs:")
+        lines.extend(f"    {line}" for line in _output_lines(plan.outputs))
     totals = plan.totals()
     summary = ", ".join(f"{count} {short_type(t)}" for t, count in sorted(totals.items()))
     protected = sum(1 for r in plan.resources if r.protect)
@@ -53,6 +54,18 @@ def format_plan(plan: Plan) -> str:
     )
     lines.extend(f"  {warning}" for warning in plan.warnings)
     return "\n".join(lines)
+
+
+def _output_lines(outputs: Any, prefix: str = "") -> list[str]:
+    """Stack outputs flattened to ``path: value`` lines."""
+    if isinstance(outputs, dict) and outputs:
+        lines: list[str] = []
+        for key, value in outputs.items():
+            lines.extend(_output_lines(value, f"{prefix}.{key}" if prefix else str(key)))
+        return lines
+    if isinstance(outputs, list):
+        return [f"{prefix}: {', '.join(str(item) for item in outputs)}"]
+    return [f"{prefix}: {outputs}"]
 
 
 def format_diff(diff: PlanDiff) -> str:
