@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -276,9 +278,6 @@ def test_bad_rules_settings_are_input_errors(
 
 
 def test_reads_a_pipe() -> None:
-    import subprocess
-    import sys
-
     text = variant(
         "service", ("        image:", "        imagePullPolicie: Always\n        image:")
     )
