@@ -224,13 +224,21 @@ def test_ctrl_c_mid_wait_reports_what_was_and_was_not_applied() -> None:
             stderr=subprocess.PIPE,
             text=True,
             env=env,
+            # A test runner started in the background ignores SIGINT, and children inherit
+            # that; a user's terminal does not.
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
-        deadline = time.monotonic() + 60
-        while not fake.writes() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        time.sleep(0.5)  # the app is now waiting for Ready
-        process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=30)
+        try:
+            deadline = time.monotonic() + 60
+            while not fake.writes() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            time.sleep(0.5)  # the app is now waiting for Ready
+            process.send_signal(signal.SIGINT)
+            out, err = process.communicate(timeout=30)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.communicate()
     assert process.returncode == 130, err
     assert "Interrupted." in err
     assert f"applied, readiness not confirmed: {JOB}" in err
