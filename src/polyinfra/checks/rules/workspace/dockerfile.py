@@ -55,7 +55,7 @@ def brick_copies(dockerfile: Path) -> tuple[list[CopyLine], Position | None]:
             clean = source.removeprefix("./").rstrip("/")
             if clean.endswith("pyproject.toml") and anchor is None:
                 anchor = position
-            if clean.startswith(_BRICK_ROOTS):
+            if clean.startswith(_BRICK_ROOTS) or f"{clean}/" in _BRICK_ROOTS:
                 copies.append(CopyLine(clean, position))
     return copies, anchor
 
