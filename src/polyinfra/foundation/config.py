@@ -8,10 +8,11 @@ other key is checked against the installed provider's ``*Args`` class before the
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -563,29 +564,16 @@ def _check_gcp_keys(gcp: dict[str, Any], errors: Findings) -> None:
             )
 
 
+@cache
 def provider_config_keys() -> frozenset[str]:
-    """Every ``gcp:`` setting the installed pulumi-gcp reads (from its config module source)."""
-    return _provider_config_keys()
-
-
-def _provider_config_keys_uncached() -> frozenset[str]:
-    import importlib.util
-
+    """Every ``gcp:`` setting the installed pulumi-gcp reads (from its config module source,
+    so that pulumi-gcp itself need not be imported)."""
     found = importlib.util.find_spec("pulumi_gcp")
     if found is None or not found.submodule_search_locations:
         return frozenset({"project", "region", "zone"})
     source = Path(next(iter(found.submodule_search_locations))) / "config" / "vars.py"
     names = re.findall(r"__config__\.get\w*\('(\w+)'\)", source.read_text(encoding="utf-8"))
     return frozenset(names) | {"project", "region", "zone"}
-
-
-_KEYS_CACHE: list[frozenset[str]] = []
-
-
-def _provider_config_keys() -> frozenset[str]:
-    if not _KEYS_CACHE:
-        _KEYS_CACHE.append(_provider_config_keys_uncached())
-    return _KEYS_CACHE[0]
 
 
 def _check_pass_through(input_raw: dict[str, Any], errors: Findings) -> None:
@@ -742,7 +730,11 @@ def from_pulumi_config(program_dir: Path | None = None) -> StackConfig:
     # The language host hands config over either as PULUMI_CONFIG or through set_all_config.
     for key, text in {**get_config_env(), **CONFIG.get()}.items():
         config[key] = _decode(text)
-    anchored = {k for k in config if doc is not None and _holds_anchor(doc, ("config", k), lines)}
+    if doc is not None:
+        anchored = {k for k in config if _holds_anchor(doc, ("config", k), lines)}
+    else:
+        # Without the file there is no telling anchors from typos: accept extra input: keys.
+        anchored = set(config)
     errors = Findings(doc, file)
     raw = _split_namespaces(config, anchored, errors)
     return _validate(raw, stack, folder, errors, doc)
@@ -756,8 +748,3 @@ def _decode(text: Any) -> Any:
         except ValueError:
             return text
     return text
-
-
-def iter_projects(config: StackConfig) -> Iterator[tuple[str, ProjectConfig]]:
-    """Projects in file order."""
-    yield from config.input.projects.items()
