@@ -260,6 +260,10 @@ def test_emulator_option_deploys_the_example_to_a_local_fake(
     captured = capsys.readouterr()
     assert "Local Cloud Run emulator at http://127.0.0.1:" in captured.err
     assert "Nothing is deployed to Google Cloud." in captured.err
+    assert (
+        "Local emulator now holds: services inventory-api, stock-webhook; jobs "
+        "dmd-inv-mov-api2bq\n"
+    ) in captured.err
     rows = [line.split() for line in captured.out.splitlines()[1:]]
     assert [(row[0], row[-3], row[-2]) for row in rows] == [
         (app, "ready", "(created)") for app in APPS

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Iterator
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -14,14 +14,27 @@ from polyinfra.cli.options import DEFAULT_WORKSPACE, WorkspaceOption
 from polyinfra.cli.state import state
 from polyinfra.errors import EXIT_FINDINGS, UserError
 
+if TYPE_CHECKING:
+    from polyinfra.testing import FakeCloudRun
+
 
 @contextlib.contextmanager
-def _local_emulator() -> Iterator[str]:
-    """Start the in-process fake Cloud Run API; yields its endpoint."""
+def _local_emulator() -> Iterator[FakeCloudRun]:
+    """Start the in-process fake Cloud Run API."""
     from polyinfra.testing import FakeCloudRun
 
     with FakeCloudRun(ready_after=2) as fake:
-        yield fake.endpoint
+        yield fake
+
+
+def _emulator_contents(fake: FakeCloudRun) -> str:
+    """One line saying what the local emulator holds after the deploy."""
+    parts = []
+    for collection in ("services", "jobs", "executions"):
+        names = sorted(obj["metadata"]["name"] for obj in fake.objects(collection))
+        if names:
+            parts.append(f"{collection} {', '.join(names)}")
+    return "Local emulator now holds: " + ("; ".join(parts) or "nothing")
 
 
 def _debug_http_logging() -> None:
@@ -149,9 +162,11 @@ def deploy(
         execute=execute,
         dry_run=dry_run,
     )
+    local: FakeCloudRun | None = None
     with contextlib.ExitStack() as stack:
         if emulator:
-            endpoint = stack.enter_context(_local_emulator())
+            local = stack.enter_context(_local_emulator())
+            endpoint = local.endpoint
             err.print(
                 f"Local Cloud Run emulator at {endpoint}: a fake Admin API in this process. "
                 "Nothing is deployed to Google Cloud.",
@@ -185,6 +200,8 @@ def deploy(
                 markup=False,
             )
             raise typer.Exit(EXIT_FINDINGS) from None
+        if local is not None:
+            err.print(_emulator_contents(local), markup=False)
     if dry_run:
         for line in dry_run_lines(report):
             out.print(line, markup=False)
