@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from polyinfra.cli.console import err
+from polyinfra.cli.options import FormatOption
 
 FORMATS = ("text", "json", "sarif", "github")
 
@@ -21,9 +22,7 @@ def lint(
             show_default=False,
         ),
     ] = None,
-    output_format: Annotated[
-        str, typer.Option("--format", "-f", help="Output: text, json, sarif or github.")
-    ] = "text",
+    output_format: FormatOption = "text",
     select: Annotated[
         list[str] | None,
         typer.Option(
