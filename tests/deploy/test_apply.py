@@ -304,3 +304,44 @@ def test_run_rejected_with_503_is_sent_again(
     execute_job(client, INGEST, timeout=60)
     assert [r.status for r in fake.requests if r.path.endswith(":run")] == [503, 200]
     assert len(fake.objects("executions")) == 1
+
+
+def test_connect_uses_the_regional_endpoint_with_default_credentials(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import google.auth
+    from google.auth.credentials import AnonymousCredentials
+
+    monkeypatch.delenv("CLOUD_RUN_EMULATOR_HOST", raising=False)
+    seen: list[Any] = []
+
+    def default(scopes: Any = None, **_: Any) -> tuple[Any, str]:
+        seen.append(scopes)
+        return AnonymousCredentials(), "proj"
+
+    monkeypatch.setattr(google.auth, "default", default)
+    made = CloudRunClient.connect("europe-west1")
+    assert made.endpoint == "https://europe-west1-run.googleapis.com"
+    assert made.authenticated
+    assert seen == [["https://www.googleapis.com/auth/cloud-platform"]]
+    monkeypatch.setenv("CLOUD_RUN_EMULATOR_HOST", "127.0.0.1:9")
+    emulated = CloudRunClient.connect("europe-west1")
+    assert emulated.endpoint == "http://127.0.0.1:9"
+    assert not emulated.authenticated
+
+
+def test_connect_without_credentials_says_how_to_log_in(monkeypatch: pytest.MonkeyPatch) -> None:
+    import google.auth
+    import google.auth.exceptions
+
+    from polyinfra.errors import UserError
+
+    def default(**_: Any) -> Any:
+        raise google.auth.exceptions.DefaultCredentialsError("none")
+
+    monkeypatch.delenv("CLOUD_RUN_EMULATOR_HOST", raising=False)
+    monkeypatch.setattr(google.auth, "default", default)
+    with pytest.raises(UserError) as caught:
+        CloudRunClient.connect("europe-west1")
+    assert caught.value.message == "no Google Cloud credentials found"
+    assert "gcloud auth application-default login" in (caught.value.hint or "")
