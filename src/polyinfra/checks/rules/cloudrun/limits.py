@@ -378,7 +378,7 @@ _MIN_MAX = (
 class Scaling(CloudRunRule):
     """Instance bounds are whole numbers written as strings, with ``minScale`` ≤ ``maxScale``:
     the revision's ``autoscaling.knative.dev/minScale``/``maxScale`` and the service-level
-    ``run.googleapis.com/minScale``/``maxScale``; ``maxScale`` at least 1.
+    ``run.googleapis.com/minScale``/``maxScale``.
 
     Bad::
 
@@ -419,10 +419,6 @@ class Scaling(CloudRunRule):
                     )
                     continue
                 bounds[key] = number
-            if bounds.get(max_key) == 0:
-                yield self.problem(
-                    manifest, (*meta, "annotations", max_key), f"{max_key} must be at least 1"
-                )
             if min_key in bounds and max_key in bounds and bounds[min_key] > bounds[max_key]:
                 yield self.problem(
                     manifest,
