@@ -413,15 +413,31 @@ def test_duplicate_resource_names_across_projects(write_stack: WriteStack) -> No
     ]
 
 
-def test_encrypted_values_are_never_shown(write_stack: WriteStack) -> None:
+def test_encrypted_values_are_masked_and_never_shown(write_stack: WriteStack) -> None:
     path = write_stack(
         """
         config:
           gcp:project: p
           input:environment:
             secure: v1:SuperSecretCipherText
+          input:projects:
+            app:
+              service_account:
+                account_id: app-runner
+                description:
+                  secure: v1:OtherCipherText
+              bigquery_dataset:
+                dataset_id:
+                  secure: v1:ThirdCipherText
+                location: [EU]
         """
     )
     [message] = errors_of(path)
-    assert message == f"{path}:4:5: input:environment: expected a string"
-    assert "SuperSecret" not in message
+    assert message == (
+        f"{path}:14:19: input:projects.app.bigquery_dataset.location: expected a string, got a list"
+    )
+    path.write_text(path.read_text().replace("location: [EU]", "location: EU"))
+    config = load_stack_config(path)
+    assert config.environment == "[secret]"
+    assert config.input.projects["app"].service_account.args["description"] == "[secret]"  # type: ignore[union-attr]
+    assert "CipherText" not in config.model_dump_json()

@@ -274,7 +274,8 @@ def check_value(value: Any, expr: TypeExpr, path: tuple[str | int, ...]) -> Iter
                 yield from check_value(value, option, path)
                 return
     if not _matches(value, expr):
-        hint = "quote it to make it a string" if expr == "str" and value is not None else None
+        scalar = isinstance(value, int | float)  # bool is an int too
+        hint = "quote it to make it a string" if expr == "str" and scalar else None
         yield ArgIssue(path, f"expected {expected(expr)}, got {describe(value)}", hint)
         return
     if isinstance(expr, str) or is_secret(value):

@@ -318,6 +318,9 @@ class Findings:
         self.file = file
         self.items: list[UserError] = []
         self.warnings: list[ConfigWarning] = []
+        #: File paths of values already reported, so a key checked both against the provider's
+        #: Args and by our own model is reported once (the provider check says more).
+        self.reported: set[KeyPath] = set()
 
     def at(self, path: KeyPath, *, value: bool = False) -> Position:
         if self.doc is None:
@@ -329,6 +332,7 @@ class Findings:
     ) -> None:
         where = format_path(_display_path(path))
         text = f"{where}: {message}" if where else message
+        self.reported.add(_doc_path(self.doc, path))
         self.items.append(UserError(text, position=self.at(path, value=value), hint=hint))
 
     def warn(self, path: KeyPath, message: str) -> None:
@@ -431,8 +435,23 @@ def _from_document(
             position=doc.position(("config",), value=True),
         )
     anchored = {key for key in config if _holds_anchor(doc, ("config", key), lines)}
-    raw = _split_namespaces(config, anchored, errors)
+    raw = _split_namespaces(_mask_secrets(config), anchored, errors)
     return _validate(raw, stack, program_dir, errors, doc)
+
+
+#: What an encrypted (``secure:``) value reads as offline: it cannot be decrypted without the
+#: stack's secrets provider, and its ciphertext must not travel further.
+SECRET_PLACEHOLDER = "[secret]"
+
+
+def _mask_secrets(value: Any) -> Any:
+    if argspec.is_secret(value):
+        return SECRET_PLACEHOLDER
+    if isinstance(value, dict):
+        return {key: _mask_secrets(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_mask_secrets(item) for item in value]
+    return value
 
 
 def _holds_anchor(doc: YamlDocument, path: KeyPath, lines: list[str]) -> bool:
@@ -657,7 +676,7 @@ def _add_pydantic_errors(exc: ValidationError, errors: Findings) -> None:
         elif kind == "extra_forbidden":
             parent, key = loc[:-1], str(loc[-1])
             errors.add(loc, f"unknown key '{key}'", _did_you_mean(parent, key))
-        else:
+        elif _doc_path(errors.doc, loc) not in errors.reported:
             message = _PYDANTIC_MESSAGES.get(kind, error["msg"])
             errors.add(loc, message, value=True)
 
