@@ -3,6 +3,7 @@ file), images, and the tree of kustomizations and resource files an overlay buil
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from collections.abc import Iterator
@@ -475,6 +476,18 @@ class KustomizeTree:
     objects: tuple[SourceObject, ...]
     remote: tuple[Reference, ...]
     directories: tuple[Path, ...]
+    #: resource files and the kustomizations above each, for :meth:`with_objects`
+    resource_files: tuple[tuple[Path, tuple[Kustomization, ...]], ...] = ()
+    fast: bool = False
+
+    def with_objects(self) -> KustomizeTree:
+        """This tree with ``objects`` read (for a tree loaded with ``objects=False``)."""
+        if self.objects or not self.resource_files:
+            return self
+        found = [
+            o for file, chain in self.resource_files for o in _objects_of(file, chain, self.fast)
+        ]
+        return dataclasses.replace(self, objects=tuple(found))
 
     @property
     def unpredictable(self) -> tuple[str, ...]:
@@ -492,14 +505,15 @@ class KustomizeTree:
         )
 
 
-def load_tree(overlay_dir: Path, *, fast: bool = False) -> KustomizeTree:
+def load_tree(overlay_dir: Path, *, fast: bool = False, objects: bool = True) -> KustomizeTree:
     """Walk ``overlay_dir`` and what it references; a kustomization is read once.
 
-    ``fast``: without positions (see :func:`read_documents`)."""
+    ``fast``: without positions (see :func:`read_documents`). ``objects=False``: resource
+    files are listed but not read (see :meth:`KustomizeTree.with_objects`)."""
     seen: dict[Path, Kustomization] = {}
     order: list[Kustomization] = []
     remote: list[Reference] = []
-    objects: list[SourceObject] = []
+    files: list[tuple[Path, tuple[Kustomization, ...]]] = []
 
     def visit(directory: Path, chain: tuple[Kustomization, ...]) -> None:
         key = directory.resolve()
@@ -522,20 +536,23 @@ def load_tree(overlay_dir: Path, *, fast: bool = False) -> KustomizeTree:
             if target.is_dir():
                 visit(target, here)
             elif target.is_file() and ref.field != "components":
-                objects.extend(_objects_of(target, here, fast))
+                files.append((target, here))
 
     visit(overlay_dir, ())
     for k in order:
         remote.extend(
             Reference("patches", str(p.file or ""), p.position, True) for p in k.patches if p.remote
         )
-    return KustomizeTree(
+    tree = KustomizeTree(
         overlay=order[0],
         kustomizations=tuple(order),
-        objects=tuple(objects),
+        objects=(),
         remote=tuple(remote),
         directories=tuple(k.directory for k in order),
+        resource_files=tuple(files),
+        fast=fast,
     )
+    return tree.with_objects() if objects else tree
 
 
 def _objects_of(file: Path, chain: tuple[Kustomization, ...], fast: bool) -> Iterator[SourceObject]:

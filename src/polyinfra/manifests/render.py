@@ -30,9 +30,6 @@ from polyinfra.positions import Position
 from polyinfra.workspace.model import kustomization_file
 from polyinfra.yamlio import KeyPath, YamlDocument, format_path, load_all_text
 
-#: Folder name of the aggregate kustomization inside the temporary copy.
-_BATCH_DIR = ".polyinfra-batch"
-
 
 @dataclass(frozen=True)
 class RenderRequest:
@@ -187,7 +184,7 @@ def render(
     """
     check_version(options.version)
     check_placeholders(options.placeholders, "placeholders")
-    trees = [load_tree(r.overlay, fast=True) for r in requests]
+    trees = [load_tree(r.overlay, fast=True, objects=False) for r in requests]
     _refuse_remote(requests, trees, options)
     settings = [
         parse_set_image(f"{_image_name(tree)}={r.image}")
@@ -296,32 +293,37 @@ def _build(
     outputs: list[str | None] = [None] * len(requests)
     single: dict[int, str] = {}
     candidates: list[int] = []
-    owners: dict[Identity, list[int]] = {}
     for i, tree in enumerate(trees):
         if not batch:
             single[i] = "batching off"
         elif tree.unpredictable:
             single[i] = "output not predictable: " + ", ".join(sorted(set(tree.unpredictable)))
-        elif not tree.objects:
+        elif not tree.resource_files and not tree.objects:
             single[i] = "no resource files"
         else:
             candidates.append(i)
-            for identity in set(tree.identities()):
-                owners.setdefault(identity, []).append(i)
-    for identity, apps in owners.items():
-        if len(apps) > 1:
-            for i in apps:
-                other = ", ".join(requests[j].app for j in apps if j != i)
-                single.setdefault(i, f"{identity[1]}/{identity[3]} also rendered by {other}")
-    group = [i for i in candidates if i not in single]
     runs = 0
     batched: list[int] = []
-    if len(group) > 1:
+    if len(candidates) > 1:
+        # The aggregate run and reading the resource files (which says whose each output
+        # object is) overlap: kustomize runs in its own process meanwhile.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pending = pool.submit(_run_batch, [trees[i] for i in candidates], copy, kustomize)
+            full = {i: trees[i].with_objects() for i in candidates}
+            output = pending.result()
         runs += 1
-        split = _build_batch(
-            [requests[i] for i in group], [trees[i] for i in group], copy, kustomize
-        )
-        if split is None:
+        clashes = _clashes(requests, full)
+        single.update(clashes)
+        group = [i for i in candidates if i not in clashes]
+        if clashes and len(group) > 1:  # the first run held both sides of a clash
+            output = _run_batch([full[i] for i in group], copy, kustomize)
+            runs += 1
+        split = None
+        if len(group) > 1 and output is not None:
+            split = _split(output, [full[i] for i in group])
+        if len(group) == 1:
+            single.setdefault(group[0], "only app in its batch")
+        elif split is None:
             for i in group:
                 single[i] = "batch output could not be attributed"
         else:
@@ -329,7 +331,7 @@ def _build(
                 outputs[i] = text
             batched = group
     else:
-        for i in group:
+        for i in candidates:
             single.setdefault(i, "only app in its batch")
     alone = sorted(single)
     runs += len(alone)
@@ -344,6 +346,22 @@ def _build(
         [requests[i].app for i in batched],
         {requests[i].app: why for i, why in single.items()},
     )
+
+
+def _clashes(requests: Sequence[RenderRequest], trees: dict[int, KustomizeTree]) -> dict[int, str]:
+    """Apps whose objects have the identity of another app's object (kustomize refuses two
+    objects with one id in a build): they are rendered on their own."""
+    owners: dict[Identity, list[int]] = {}
+    for i, tree in trees.items():
+        for identity in set(tree.identities()):
+            owners.setdefault(identity, []).append(i)
+    clashes: dict[int, str] = {}
+    for identity, apps in owners.items():
+        if len(apps) > 1:
+            for i in apps:
+                other = ", ".join(requests[j].app for j in apps if j != i)
+                clashes.setdefault(i, f"{identity[1]}/{identity[3]} also rendered by {other}")
+    return clashes
 
 
 def _build_each(
@@ -373,24 +391,23 @@ def _build_each(
     return [r for r in results if isinstance(r, str)]
 
 
-def _build_batch(
-    requests: Sequence[RenderRequest],
-    trees: Sequence[KustomizeTree],
-    copy: _Copy,
-    kustomize: Kustomize,
-) -> list[str] | None:
-    """One kustomize run over an aggregate of the overlay copies, split back per app; None when
-    the run fails or an object cannot be attributed to exactly one app."""
-    folder = copy.tmp / _BATCH_DIR
-    folder.mkdir()
+def _run_batch(trees: Sequence[KustomizeTree], copy: _Copy, kustomize: Kustomize) -> str | None:
+    """One kustomize run over an aggregate of the overlay copies; None when it fails (the
+    apps are then built one by one, which names the failing overlay with its message)."""
+    folder = Path(tempfile.mkdtemp(prefix="batch-", dir=copy.tmp))
     lines = ["resources:"]
     for tree in trees:
         lines.append(f"- {os.path.relpath(copy.of(tree.overlay.directory), folder)}")
     (folder / "kustomization.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     try:
-        output = kustomize.build(folder)
+        return kustomize.build(folder)
     except ToolError:
-        return None  # rebuilt per app, which reports the failing overlay with its message
+        return None
+
+
+def _split(output: str, trees: Sequence[KustomizeTree]) -> list[str] | None:
+    """The aggregate output cut back per app by object identity; None when an object is not
+    exactly one app's or an app's objects are not all there."""
     owner: dict[Identity, int] = {}
     for i, tree in enumerate(trees):
         for identity in tree.identities():
