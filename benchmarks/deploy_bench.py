@@ -1,9 +1,5 @@
-"""Deploy 20 apps to the fake Cloud Run API with 2 s readiness latency: polyinfra's concurrent
-rollout (default concurrency) against the spec's one-app-at-a-time flow (apply, wait, next),
-same client, same run. Prints both times and the ratio.
-
-    .venv/bin/python benchmarks/deploy_bench.py [--apps 20] [--latency 2]
-"""
+"""Deploy 20 apps to the fake Cloud Run API (2 s readiness): polyinfra's concurrent rollout vs
+the spec's one-app-at-a-time flow, same client, same run; prints both times and the ratio."""
 
 from __future__ import annotations
 

@@ -1,8 +1,5 @@
-"""HTTP transport for the discovery client that sends each request exactly once.
-
-httplib2 silently re-sends a request (POST included) when a connection drops before the answer;
-a deploy must decide itself whether a create may be repeated, so this transport never retries.
-"""
+"""HTTP transport for the discovery client that sends each request exactly once (httplib2
+re-sends even a POST after a dropped connection; a deploy must decide that itself)."""
 
 from __future__ import annotations
 

@@ -1,9 +1,5 @@
-"""An in-process fake of the Cloud Run Admin API v1 (services, jobs, executions) on 127.0.0.1.
-
-Start it with ``with FakeCloudRun() as fake:`` and point a client at ``fake.endpoint`` (or set
-``CLOUD_RUN_EMULATOR_HOST=fake.host``). Run ``python -m polyinfra.testing.fake_cloud_run`` for a
-standalone emulator.
-"""
+"""An in-process fake of the Cloud Run Admin API v1 (services, jobs, executions) on 127.0.0.1;
+``python -m polyinfra.testing.fake_cloud_run`` runs it as a standalone local emulator."""
 
 from __future__ import annotations
 
