@@ -171,8 +171,8 @@ def test_dry_run_writes_nothing_and_shows_a_field_diff(
         "    ~ spec.template.spec.containers[inventory-api].env[VERSION].value: 'v1' -> 'v2'" in out
     )
     assert out[-1] == "dry run: nothing was written"
-    dry_runs = [r for r in emulator.requests if r.dry_run]
-    assert [r.method for r in dry_runs] == ["POST", "PUT"]
+    # Against an emulator a dry run only reads.
+    assert [r.method for r in emulator.requests if r.dry_run] == []
 
 
 def test_job_execute_reports_failed_tasks(
@@ -261,8 +261,7 @@ def test_emulator_option_deploys_the_example_to_a_local_fake(
     assert "Local Cloud Run emulator at http://127.0.0.1:" in captured.err
     assert "Nothing is deployed to Google Cloud." in captured.err
     assert (
-        "Local emulator now holds: services inventory-api, stock-webhook; jobs "
-        "dmd-inv-mov-api2bq\n"
+        "Local emulator now holds: services inventory-api, stock-webhook; jobs dmd-inv-mov-api2bq\n"
     ) in captured.err
     rows = [line.split() for line in captured.out.splitlines()[1:]]
     assert [(row[0], row[-3], row[-2]) for row in rows] == [

@@ -64,6 +64,13 @@ def test_no_token_or_secret_in_output_logs_or_errors(
             client_factory=factory,
             observer=PlainProgress(console),
         )
+        # With credentials the dry run also asks the API to validate the replace.
+        assert [(r.method, r.dry_run) for r in fake.requests[-3:]] == [
+            ("GET", False),
+            ("GET", False),
+            ("PUT", True),
+        ]
+        assert fake.get_object("services", "proj", "api")["metadata"]["generation"] == 1  # type: ignore[index]
         fake.fail(403, method="PUT", message="Permission denied on resource")
         failed = deploy_manifests(
             [changed],

@@ -223,8 +223,10 @@ def _deploy_one(
         if options.dry_run:
             live = client.get(ref)
             changes = tuple(diff_objects(live, desired))
-            # Server-side validation; nothing is written.
-            apply_object(client, ref, desired, dry_run=True)
+            if client.authenticated:
+                # Google validates the request without applying it. An emulator gets no write
+                # at all: one that ignored dryRun would apply it.
+                apply_object(client, ref, desired, dry_run=True)
             return AppResult(
                 target,
                 "dry-run",
