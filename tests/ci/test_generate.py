@@ -120,6 +120,10 @@ def test_deploy_builds_only_rebuilt_images_and_guards_empty_matrices(
     assert build["strategy"]["matrix"] == {
         "include": "${{ fromJSON(needs.plan.outputs.build_matrix) }}"
     }
+    auth = next(s for s in steps(build) if s.get("id") == "authenticate-gcp")
+    # Docker login needs only a token; no credentials file lands in the build context.
+    assert auth["with"]["token_format"] == "access_token"
+    assert auth["with"]["create_credentials_file"] is False
     push = next(s for s in steps(build) if s.get("id") == "build-push-image")
     assert push["with"]["file"] == "${{ matrix.dockerfile }}"
     assert "cache-from" not in push["with"]  # production images are built without cache

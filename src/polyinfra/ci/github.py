@@ -201,6 +201,8 @@ def _auth(ctx: _Context, access_token: bool = False) -> CommentedMap:
         service_account=ctx.var(ctx.ci.service_account_variable),
         project_id=ctx.var(ctx.ci.project_id_variable),
         token_format="access_token" if access_token else None,
+        # The registry login needs only the token: no credentials file in the build context.
+        create_credentials_file=False if access_token else None,
     )
 
 
