@@ -57,7 +57,7 @@ def test_errors_exit_1_text_report_and_summary(
     assert main(["check"]) == 1
     captured = capsys.readouterr()
     first = captured.out.splitlines()[0]
-    assert first.startswith(f"{JOB_PROD}:27:9: error: dmd-inv-mov-api2bq (production) runs as ")
+    assert first.startswith(f"{JOB_PROD}:27:16: error: dmd-inv-mov-api2bq (production) runs as ")
     assert first.endswith("[crossstack/service-account-exists]")
     assert "1 error (by area: crossstack 1)." in captured.err
 
@@ -70,7 +70,7 @@ def test_json_and_sarif_are_machine_readable(
     assert main(["check", "--format", "json"]) == 1
     problems = json.loads(capsys.readouterr().out)
     assert [(p["file"], p["line"], p["col"], p["rule"]) for p in problems] == [
-        (JOB_PROD, 27, 9, "crossstack/service-account-exists")
+        (JOB_PROD, 27, 16, "crossstack/service-account-exists")
     ]
     assert main(["check", "--format", "sarif"]) == 1
     sarif = json.loads(capsys.readouterr().out)
@@ -78,7 +78,7 @@ def test_json_and_sarif_are_machine_readable(
     assert [r["ruleId"] for r in run["results"]] == ["crossstack/service-account-exists"]
     assert run["results"][0]["locations"][0]["physicalLocation"]["region"] == {
         "startLine": 27,
-        "startColumn": 9,
+        "startColumn": 16,
     }
     assert "crossstack/service-account-exists" in {r["id"] for r in run["tool"]["driver"]["rules"]}
 
@@ -91,7 +91,7 @@ def test_github_annotations(
     assert main(["check", "--format", "github"]) == 1
     line = capsys.readouterr().out.strip()
     assert line.startswith(
-        f"::error file={JOB_PROD},line=27,col=9,title=crossstack/service-account-exists::"
+        f"::error file={JOB_PROD},line=27,col=16,title=crossstack/service-account-exists::"
     )
 
 

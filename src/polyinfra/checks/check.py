@@ -26,7 +26,7 @@ from polyinfra.workspace import App, Overlay, Workspace, kustomization_file
 from polyinfra.yamlio import KeyPath, load_all_text, load_file
 
 if TYPE_CHECKING:
-    from polyinfra.manifests import PatchOp, RenderedApp
+    from polyinfra.manifests import RenderedApp
 
 #: The phases ``check`` reports timings for, in the order they run.
 PHASES = ("workspace", "stacks", "pulumi", "kustomize", "rules")
@@ -314,28 +314,40 @@ def _image_for(app: App, stack: StackFile | None) -> str:
 
 
 def _lookup(app: RenderedApp, index: int) -> SourceLookup:
-    """Where a field of object ``index`` of ``app`` was written. A field set whole by a patch
-    op points at the op's ``value:`` line (what the user edits) rather than at its first line."""
-    ops: dict[Position, PatchOp] = {}
+    """Where a field of object ``index`` of ``app`` was written. Asked for a value, a field
+    set by an overlay patch points at the value in the patch (what the user edits) rather than
+    at the op's first line or the key."""
+    values: dict[Position, Position] = {}
     read: list[bool] = []
 
     def lookup(path: KeyPath, *, value: bool = False) -> Position | None:
         found = app.source(index, path, value=value)
-        if value and not read:
+        if not value:
+            return found
+        if not read:
             read.append(True)
-            ops.update(
-                (op.position, op)
-                for kustomization in app.tree.kustomizations
-                for patch in kustomization.patches
-                for op in patch.ops or ()
-                if op.has_value
-            )
-        op = ops.get(found)
-        if value and op is not None:
-            return op.value_position(()) or found
-        return found
+            values.update(_patch_values(app))
+        return values.get(found, found)
 
     return lookup
+
+
+def _patch_values(app: RenderedApp) -> dict[Position, Position]:
+    """Position of each patch op, and of each key inside an op's ``value``, -> the position of
+    the value it introduces."""
+    found: dict[Position, Position] = {}
+    for kustomization in app.tree.kustomizations:
+        for patch in kustomization.patches:
+            for op in patch.ops or ():
+                doc = op.document
+                whole = doc.value_positions.get((op.index, "value"))
+                if op.has_value and whole is not None:
+                    found[op.position] = whole
+                for path, key in doc.key_positions.items():
+                    inner = doc.value_positions.get(path)
+                    if path[:2] == (op.index, "value") and inner is not None:
+                        found.setdefault(key, inner)
+    return found
 
 
 def _render_failure(exc: UserError, overlay: Path) -> UnreadableInput:

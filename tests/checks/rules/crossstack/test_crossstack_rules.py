@@ -1,0 +1,154 @@
+"""Cross-stack rules on edited copies of the example: the cases the broken-variant battery does
+not reach (secretKeyRef without an alias, secrets of another project, missing service
+accounts, registries in another location, schedulers without an identity)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from polyinfra.checks.check import check_workspace
+from tests.conftest import EXAMPLE
+
+JOB_PROD = "infrastructure/cloudrun_job/dmd-inv-mov-api2bq/overlays/production/kustomization.yaml"
+SERVICE_BASE = "infrastructure/cloudrun_service/inventory-api/base/service.yaml"
+PROD_STACK = "infrastructure/pulumi/Pulumi.production.yaml"
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    copy = tmp_path / "data-platform"
+    shutil.copytree(EXAMPLE, copy, ignore=shutil.ignore_patterns(".venv", "__pycache__"))
+    return copy
+
+
+def edit(root: Path, rel: str, old: str, new: str) -> None:
+    path = root / rel
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, old
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def crossstack(root: Path, env: str = "production") -> list[str]:
+    result = check_workspace(root, environments=[env], select=["crossstack"], plan=False)
+    return [
+        f"{p.position.relative_to(root)}: {p.rule}: {p.message}"
+        for p in result.problems
+        if p.rule != "crossstack/job-trigger"
+    ]
+
+
+def test_secret_key_ref_without_alias_names_a_secret_of_the_project(root: Path) -> None:
+    edit(root, JOB_PROD, "              name: API_TOKEN\n", "              name: DMD_API_TOKEN\n")
+    assert crossstack(root) == []
+    edit(
+        root, JOB_PROD, "              name: DMD_API_TOKEN\n", "              name: DMD_PASSWORD\n"
+    )
+    assert crossstack(root) == [
+        f"{JOB_PROD}:55:21: crossstack/secret-declared: dmd-inv-mov-api2bq (production) reads "
+        "secret DMD_PASSWORD, which Pulumi.production.yaml does not declare"
+    ]
+
+
+def test_secret_of_another_project(root: Path) -> None:
+    edit(root, JOB_PROD, "projects/data-platform-prod/secrets", "projects/shared-secrets/secrets")
+    assert crossstack(root) == [
+        f"{JOB_PROD}:18:16: crossstack/secret-declared: dmd-inv-mov-api2bq (production) reads "
+        "secret DMD_API_TOKEN of project 'shared-secrets', but the stack's project is "
+        "'data-platform-prod'"
+    ]
+
+
+def test_app_without_service_account(root: Path) -> None:
+    edit(
+        root,
+        JOB_PROD,
+        "      - op: add\n        path: /spec/template/spec/template/spec/serviceAccountName\n"
+        "        value: dmd-ingest@data-platform-prod.iam.gserviceaccount.com\n",
+        "      - op: add\n        path: /spec/template/spec/template/spec/timeoutSeconds\n"
+        "        value: 600\n",
+    )
+    found = crossstack(root)
+    assert len(found) == 1
+    assert found[0].startswith("infrastructure/cloudrun_job/dmd-inv-mov-api2bq/")
+    assert found[0].endswith(
+        "crossstack/service-account-exists: dmd-inv-mov-api2bq (production) sets no "
+        "serviceAccountName: it would run as the project's default compute service account"
+    )
+
+
+def test_image_in_a_registry_of_another_location(root: Path) -> None:
+    edit(
+        root,
+        SERVICE_BASE,
+        "image: IMAGE_URL",
+        "image: europe-west1-docker.pkg.dev/data-platform-prod/inventory-api/inventory-api:1",
+    )
+    assert crossstack(root) == [
+        f"{SERVICE_BASE}:24:16: crossstack/image-registry: inventory-api (production) deploys "
+        "europe-west1-docker.pkg.dev/data-platform-prod/inventory-api/inventory-api:1, which is "
+        "not in an Artifact Registry repository of Pulumi.production.yaml (its repositories: "
+        "asia-southeast1-docker.pkg.dev/data-platform-prod/dmd-ingest, "
+        "asia-southeast1-docker.pkg.dev/data-platform-prod/inventory-api, "
+        "asia-southeast1-docker.pkg.dev/data-platform-prod/stock-webhook)"
+    ]
+
+
+def test_image_in_the_stack_registry_passes(root: Path) -> None:
+    edit(
+        root,
+        SERVICE_BASE,
+        "image: IMAGE_URL",
+        "image: asia-southeast1-docker.pkg.dev/data-platform-prod/inventory-api/api:1",
+    )
+    assert crossstack(root) == []
+
+
+def test_scheduler_of_a_project_without_service_account_is_a_config_error(root: Path) -> None:
+    edit(
+        root,
+        PROD_STACK,
+        "      artifact_registry:\n        repository_id: stock-webhook\n",
+        "      cloud_scheduler:\n        - name: webhook-replay\n"
+        '          target_job: dmd-inv-mov-api2bq\n          schedule: "0 5 * * *"\n'
+        "      artifact_registry:\n        repository_id: stock-webhook\n",
+    )
+    edit(
+        root,
+        PROD_STACK,
+        "    stock-webhook:\n      service_account:\n        account_id: stock-webhook\n"
+        "        description: Runtime identity of the stock-webhook function\n"
+        "        display_name: Cloud Run Function stock-webhook\n",
+        "    stock-webhook:\n",
+    )
+    # the foundation's validation refuses it; cross-stack rules do not pile on
+    result = check_workspace(root, select=["crossstack", "config"], plan=False)
+    assert {p.rule for p in result.problems} == {"config/stack-valid"}
+
+
+def test_sandbox_is_checked_against_the_sandbox_stack(root: Path) -> None:
+    # the production account in the sandbox overlay is wrong there, right in production
+    sandbox = JOB_PROD.replace("production", "sandbox")
+    edit(root, sandbox, "dmd-ingest@data-platform-sandbox", "dmd-ingest@data-platform-prod")
+    assert crossstack(root, "production") == []
+    assert crossstack(root, "sandbox") == [
+        f"{sandbox}:27:16: crossstack/service-account-exists: dmd-inv-mov-api2bq (sandbox) runs "
+        "as dmd-ingest@data-platform-prod.iam.gserviceaccount.com, which "
+        "infrastructure/pulumi/Pulumi.sandbox.yaml does not create (did you mean "
+        "'dmd-ingest@data-platform-sandbox.iam.gserviceaccount.com'?)"
+    ]
+
+
+def test_environment_mapped_to_another_stack(root: Path) -> None:
+    (root / "infrastructure/pulumi/Pulumi.sandbox.yaml").rename(
+        root / "infrastructure/pulumi/Pulumi.dev.yaml"
+    )
+    edit(
+        root,
+        "infrastructure/pyproject.toml",
+        "[tool.polyinfra]\n",
+        '[tool.polyinfra]\nenvironments = { sandbox = "dev" }\n',
+    )
+    assert crossstack(root, "sandbox") == []
