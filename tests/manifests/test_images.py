@@ -85,3 +85,28 @@ def test_set_image_with_aliases_keeps_them_resolved(tmp_path: Path) -> None:
             {"name": "other", "newTag": "1"},
         ],
     }
+
+
+def test_set_image_changes_only_the_images_block(tmp_path: Path) -> None:
+    path = tmp_path / "kustomization.yaml"
+    head = "# kept\nresources:\n- ../../base\n"
+    tail = "commonLabels:\n  enabled: yes\n  mode: 0755\nnamespace: p # kept too\n"
+    path.write_text(
+        head + "images:\n- name: sidecar\n  newTag: 1.10\n"
+        "- name: IMAGE_URL\n  newName: IMAGE_URL_PLACEHOLDER\n" + tail
+    )
+    set_image(path, parse_set_image("IMAGE_URL=reg/app:3"))
+    assert path.read_text() == (
+        head + 'images:\n- name: "IMAGE_URL"\n  newName: "reg/app"\n  newTag: "3"\n'
+        '- name: "sidecar"\n  newTag: "1.10"\n' + tail
+    )
+
+
+def test_set_image_adds_the_block_when_missing(tmp_path: Path) -> None:
+    path = tmp_path / "kustomization.yaml"
+    path.write_text("resources:\n- ../../base")
+    set_image(path, parse_set_image("IMAGE_URL=reg/app@sha256:ab"))
+    assert path.read_text() == (
+        'resources:\n- ../../base\nimages:\n- name: "IMAGE_URL"\n  newName: "reg/app"\n'
+        '  digest: "sha256:ab"\n'
+    )

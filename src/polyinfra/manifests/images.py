@@ -6,6 +6,7 @@ list is sorted by name, ``*`` keeps the old value) follow kustomize's ``edit set
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from io import StringIO
@@ -21,8 +22,6 @@ from polyinfra.errors import UserError
 from polyinfra.positions import Position
 from polyinfra.yamlio import load_text
 
-_FastLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_FastDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 _ALIAS = re.compile(r"(?:^|[\s\[{,:-])\*[^\s,\]}]")
 
 _TAG = re.compile(r"^(.*):([a-zA-Z0-9._-]*|\*)$")
@@ -122,31 +121,60 @@ def set_image(kustomization: Path, setting: ImageSetting) -> None:
     """Rewrite ``images:`` of the kustomization file at ``kustomization`` (a temporary copy:
     never call this on the user's tree) as ``kustomize edit set image`` would.
 
-    Like kustomize's own edit, the file is written back from its data (the values, and so the
-    build, are unchanged; layout and comments are not kept).
+    Only the top-level ``images:`` block is rewritten; every other byte stays, so nothing else
+    is read again with other YAML rules (``yes``, ``0755``, ``1.10`` keep their meaning). Files
+    whose ``images:`` is not a plain block go through a comment-keeping round trip instead.
     """
     text = kustomization.read_text(encoding="utf-8")
-    if _ALIAS.search(text):
+    span = _images_block(text)
+    if span is None:
         _set_image_round_trip(kustomization, text, setting)
         return
+    start, end = span
     try:
-        data = yaml.load(text, Loader=_FastLoader)
+        block = yaml.load(text[start:end], Loader=yaml.BaseLoader) if end > start else None
     except yaml.YAMLError:
         _set_image_round_trip(kustomization, text, setting)  # reports the position
         return
-    data = _mapping(data, kustomization)
-    data["images"] = merge_images(list(data.get("images") or []), setting)
-    kustomization.write_text(
-        yaml.dump(
-            data,
-            Dumper=_FastDumper,
-            sort_keys=False,
-            default_flow_style=False,
-            allow_unicode=True,
-            width=1 << 30,
-        ),
-        encoding="utf-8",
-    )
+    existing = block.get("images") if isinstance(block, dict) else None
+    if existing is not None and not isinstance(existing, list):
+        _set_image_round_trip(kustomization, text, setting)
+        return
+    lines = ["images:"]
+    for entry in merge_images(list(existing or []), setting):
+        for i, (key, value) in enumerate(entry.items()):
+            lines.append(f"{'- ' if i == 0 else '  '}{key}: {json.dumps(value)}")
+    head = text[:start]
+    if head and not head.endswith("\n"):
+        head += "\n"
+    kustomization.write_text(head + "\n".join(lines) + "\n" + text[end:], encoding="utf-8")
+
+
+_TOP_KEY = re.compile(r"^[^\s#-]")
+_IMAGES_KEY = re.compile(r"^images\s*:\s*(#.*)?$")
+
+
+def _images_block(text: str) -> tuple[int, int] | None:
+    """``(start, end)`` offsets of the top-level ``images:`` block (empty at the end of the
+    text when there is none); None when the file is not plain enough to splice."""
+    if _ALIAS.search(text) or re.search(r"^(---|\.\.\.|%)", text, re.MULTILINE):
+        return None
+    lines = text.splitlines(keepends=True)
+    offset = 0
+    start = end = -1
+    for line in lines:
+        if start >= 0 and end < 0 and _TOP_KEY.match(line):
+            end = offset
+        if line.startswith("images"):
+            if start >= 0 or not _IMAGES_KEY.match(line.rstrip("\n")):
+                return None  # flow style (images: [...]) or a second images key
+            start = offset
+        elif _TOP_KEY.match(line) and not re.match(r"^[\w.\"'-]+\s*:", line):
+            return None  # the top level is not a plain block mapping
+        offset += len(line)
+    if start < 0:
+        return len(text), len(text)
+    return start, end if end >= 0 else len(text)
 
 
 def _mapping(data: Any, path: Path) -> dict[str, Any]:
