@@ -77,10 +77,13 @@ def main() -> None:
         sequential = timed_deploy(fake, args.apps, "bench-sequential", concurrency=1)
         concurrent = timed_deploy(fake, args.apps, "bench-concurrent", default_concurrency)
     print(f"{args.apps} apps, readiness latency {args.latency:g}s (fake Cloud Run API)")
-    print(f"  spec flow, one app at a time (apply, wait, next): {sequential:6.1f}s")
-    print(
-        f"  polyinfra deploy, concurrency {default_concurrency}:               {concurrent:6.1f}s"
-    )
+    rows = [
+        ("spec flow, one app at a time (apply, wait, next)", sequential),
+        (f"polyinfra deploy, concurrency {default_concurrency}", concurrent),
+    ]
+    width = max(len(label) for label, _ in rows)
+    for label, seconds in rows:
+        print(f"  {label.ljust(width)}  {seconds:6.1f}s")
     print(f"  speed-up: {sequential / concurrent:.2f}x")
 
 
