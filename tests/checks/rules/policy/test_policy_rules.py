@@ -1,0 +1,145 @@
+"""Policy rules over the foundation plan and the rendered apps, on edited copies of the example:
+public services marked in the settings, grants to all authenticated users, secrets named after
+declared ones, and what is allowed outside production."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from polyinfra.checks.check import check_workspace
+from tests.conftest import EXAMPLE
+
+MAIN = "infrastructure/pulumi/__main__.py"
+SERVICE_PROD = (
+    "infrastructure/cloudrun_service/inventory-api/overlays/production/kustomization.yaml"
+)
+SANDBOX_STACK = "infrastructure/pulumi/Pulumi.sandbox.yaml"
+
+PUBLIC_INVOKER = """
+import pulumi_gcp as gcp
+
+gcp.cloudrunv2.ServiceIamMember(
+    "inventory-api-public",
+    name="inventory-api",
+    location="asia-southeast1",
+    role="roles/run.invoker",
+    member="allUsers",
+)
+"""
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    copy = tmp_path / "data-platform"
+    shutil.copytree(EXAMPLE, copy, ignore=shutil.ignore_patterns(".venv", "__pycache__"))
+    return copy
+
+
+def edit(root: Path, rel: str, old: str, new: str) -> None:
+    path = root / rel
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, old
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def append(root: Path, rel: str, text: str) -> None:
+    path = root / rel
+    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+
+def policy(root: Path, *envs: str) -> list[str]:
+    result = check_workspace(root, environments=envs, select=["policy"])
+    return [f"{p.position.relative_to(root)}: {p.rule}: {p.message}" for p in result.problems]
+
+
+def test_a_service_marked_public_may_be_invoked_by_all_users(root: Path) -> None:
+    append(root, MAIN, PUBLIC_INVOKER)
+    assert policy(root, "production") == [
+        f"{MAIN}:14:12: policy/no-public-members: production: inventory-api-public grants "
+        "roles/run.invoker to allUsers"
+    ]
+    edit(
+        root,
+        "infrastructure/pyproject.toml",
+        "[tool.polyinfra]\n",
+        '[tool.polyinfra]\npublic_services = ["inventory-api"]\n',
+    )
+    assert policy(root, "production") == []
+
+
+def test_public_services_do_not_cover_other_grants(root: Path) -> None:
+    append(
+        root,
+        MAIN,
+        "\nimport pulumi_gcp as gcp\n\n"
+        'gcp.projects.IAMMember("everyone-views", project="data-platform-prod",\n'
+        '                       role="roles/logging.viewer", member="allAuthenticatedUsers")\n',
+    )
+    edit(
+        root,
+        "infrastructure/pyproject.toml",
+        "[tool.polyinfra]\n",
+        '[tool.polyinfra]\npublic_services = ["inventory-api"]\n',
+    )
+    assert policy(root, "sandbox") == [
+        f"{MAIN}:10:60: policy/no-public-members: sandbox: everyone-views grants "
+        "roles/logging.viewer to allAuthenticatedUsers"
+    ]
+
+
+def test_env_named_after_a_declared_secret_is_a_secret(root: Path) -> None:
+    edit(root, SERVICE_PROD, "          name: GCP_PROJECT_ID\n", "          name: DMD_API_TOKEN\n")
+    found = policy(root, "production")
+    assert found == [
+        f"{SERVICE_PROD}:34:18: policy/no-plain-secrets: inventory-api (production): env "
+        "DMD_API_TOKEN is given as a plain value; it looks like a secret"
+    ]
+    # the value itself never appears in a message
+    assert "data-platform-prod" not in found[0].split(": ", 1)[1]
+
+
+def test_placeholder_values_are_not_secrets(root: Path) -> None:
+    edit(
+        root,
+        SERVICE_PROD,
+        "          name: GCP_PROJECT_ID\n          value: data-platform-prod\n",
+        "          name: API_KEY\n          value: API_KEY_PLACEHOLDER\n",
+    )
+    assert policy(root, "production") == []
+
+
+def test_protection_may_be_off_outside_production(root: Path) -> None:
+    edit(
+        root,
+        SANDBOX_STACK,
+        "  input:environment: sandbox\n",
+        "  input:environment: sandbox\n  input:protect: false\n",
+    )
+    assert policy(root, "sandbox") == []
+
+
+def test_public_access_prevention_inherited(root: Path) -> None:
+    edit(
+        root,
+        SANDBOX_STACK,
+        "public_access_prevention: enforced",
+        "public_access_prevention: inherited",
+    )
+    assert policy(root, "sandbox") == [
+        f"{SANDBOX_STACK}:80:35: policy/bucket-access: sandbox: bucket "
+        "data-platform-sandbox-dmd-raw has public_access_prevention 'inherited', not 'enforced'"
+    ]
+
+
+def test_a_section_that_empties_its_labels(root: Path) -> None:
+    edit(
+        root,
+        SANDBOX_STACK,
+        "        repository_id: stock-webhook\n",
+        "        repository_id: stock-webhook\n        labels: {owner: platform}\n",
+    )
+    # the section's own value wins, and owner is present: labels are present, not enforced equal
+    assert policy(root, "sandbox") == []
