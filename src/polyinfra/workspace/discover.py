@@ -107,8 +107,12 @@ def discover_projects(root: Path, bricks: dict[str, Brick]) -> dict[str, Project
         data = load_toml(pyproject)
         includes = _brick_includes(data, pyproject)
         resolved: list[str] = []
+        # Resolve the project folder once, then each include lexically: brick keys are built
+        # without resolving symlinks too, and a full resolve per include cost seconds on
+        # large workspaces.
+        real_folder = folder.resolve()
         for key, table in includes:
-            target = (folder / key).resolve()
+            target = Path(os.path.normpath(real_folder / key))
             try:
                 rel = target.relative_to(resolved_root).as_posix()
             except ValueError:
