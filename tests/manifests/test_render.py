@@ -370,3 +370,18 @@ def test_overlay_folder_without_kustomization(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     with pytest.raises(UserError, match=r"no kustomization\.yaml"):
         render(requests_for({"api": tmp_path / "empty"}), RenderOptions(version="1"))
+
+
+def test_remote_patch_refused(tmp_path: Path) -> None:
+    overlay = app_tree(tmp_path, "api")
+    kustomization = overlay / "kustomization.yaml"
+    kustomization.write_text(
+        kustomization.read_text() + "  - path: https://example.com/patches/probe.yaml\n"
+    )
+    with pytest.raises(UserError) as caught:
+        render(requests_for({"api": overlay}), RenderOptions(version="1"))
+    assert caught.value.message == (
+        "api (production): remote patches entry 'https://example.com/patches/probe.yaml' "
+        "is not allowed"
+    )
+    assert caught.value.position == Position(kustomization, 17, 5)

@@ -140,6 +140,7 @@ class Patch:
     strategic: tuple[YamlDocument, ...] | None = None
     file: Path | None = None
     remote: bool = False
+    reference: str | None = None  # the ``path:`` as written
 
 
 @dataclass(frozen=True)
@@ -402,7 +403,7 @@ def _patches(
             elif isinstance(entry.get("path"), str):
                 ref = entry["path"]
                 if is_remote(ref, directory):
-                    yield Patch(field_name, index, position, target, remote=True)
+                    yield Patch(field_name, index, position, target, remote=True, reference=ref)
                     continue
                 file = directory / ref
                 if not file.is_file():
@@ -541,7 +542,7 @@ def load_tree(overlay_dir: Path, *, fast: bool = False, objects: bool = True) ->
     visit(overlay_dir, ())
     for k in order:
         remote.extend(
-            Reference("patches", str(p.file or ""), p.position, True) for p in k.patches if p.remote
+            Reference(p.field, p.reference or "", p.position, True) for p in k.patches if p.remote
         )
     tree = KustomizeTree(
         overlay=order[0],
