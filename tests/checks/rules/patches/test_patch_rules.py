@@ -183,8 +183,7 @@ def test_service_overlay_mistakes(tmp_path: Path) -> None:
             Position(overlay, 12, 15),
             "patches/missing-path",
             "op: replace on /spec/template/metadata/annotations/autoscaling.knative.dev~1"
-            "maxScale, which Service/api does not have (base: "
-            f"{tmp_path / 'infrastructure/cloudrun/api/base/service.yaml'})",
+            "maxScale, which Service/api does not have (base: ../../base/service.yaml)",
         ),
         (
             Position(overlay, 15, 15),
@@ -215,7 +214,7 @@ def test_job_overlay_mistakes_in_a_patch_file(tmp_path: Path) -> None:
             Position(folder / "env.yaml", 5, 9),
             "patches/missing-path",
             "op: remove on /spec/template/spec/template/spec/containers/0/args, which Job/etl "
-            f"does not have (base: {tmp_path / 'infrastructure/cloudrun/etl/base/job.yaml'})",
+            "does not have (base: ../../base/job.yaml)",
         ),
         (
             Position(folder / "kustomization.yaml", 9, 7),

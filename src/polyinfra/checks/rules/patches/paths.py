@@ -3,6 +3,7 @@ Job-shaped paths on Services (or the reverse)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 from polyinfra.checks.context import CheckContext
@@ -101,7 +102,7 @@ class MissingPath:
                 view.op.path_position,
                 self.ID,
                 f"op: {view.op.op} on {view.op.path}, which {object_label(obj)} does not have "
-                f"(base: {obj.document.path})",
+                f"(base: {os.path.relpath(obj.document.path, view.kustomization.directory)})",
                 hint="define the field in the base (a default the overlay replaces), or use "
                 "`op: add`",
             )
