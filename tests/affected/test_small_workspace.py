@@ -292,3 +292,14 @@ def test_workflow_change_delivers_everything(small_repo: Repo, cli: Runner) -> N
         )
     ]
     assert [a["name"] for a in result["apps"]] == ["svc"]
+
+
+def test_all_in_text_warns_about_nothing(small_repo: Repo, cli: Runner) -> None:
+    code, out, err = cli("affected", "-w", str(small_repo.root), "--all", "--fallback", "all")
+    assert code == 0
+    assert out.splitlines()[:3] == [
+        "No git comparison:",
+        "  everything is affected:",
+        "    everything was requested (--all)",
+    ]
+    assert err == ""  # the git-failure warning is only for a real git failure

@@ -71,13 +71,12 @@ def write_github_output(outputs: dict[str, str], path: Path) -> None:
 
 def to_text(answer: Affected) -> str:
     lines: list[str] = []
-    span = (
-        f"{answer.merge_base[:12]}..{answer.head_commit[:12]}"
-        if (answer.merge_base and answer.head_commit)
-        else f"{answer.base}..{answer.head}"
-    )
+    if answer.merge_base and answer.head_commit:
+        span = f"Changes {answer.merge_base[:12]}..{answer.head_commit[:12]}"
+    else:
+        span = "No git comparison"
     scope = f" for environment {answer.env}" if answer.env else ""
-    lines.append(f"Changes {span}{scope}:")
+    lines.append(f"{span}{scope}:")
     if answer.everything:
         lines.append("  everything is affected:")
         lines.extend(f"    {_reason(r.path, r.why)}" for r in answer.everything_reasons)

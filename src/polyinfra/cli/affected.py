@@ -92,7 +92,7 @@ def affected(
             out.file.write(github_lines(outputs))
     else:
         out.file.write(to_text(answer))
-    if answer.everything and fallback is Fallback.all and answer.merge_base is None:
+    if fallback is Fallback.all and not everything and answer.merge_base is None:
         err.print("warning: git failed; reporting everything as affected (--fallback all)")
 
 
