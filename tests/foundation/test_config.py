@@ -441,3 +441,23 @@ def test_encrypted_values_are_masked_and_never_shown(write_stack: WriteStack) ->
     assert config.environment == "[secret]"
     assert config.input.projects["app"].service_account.args["description"] == "[secret]"  # type: ignore[union-attr]
     assert "CipherText" not in config.model_dump_json()
+
+
+def test_dashboard_file_must_be_a_json_object_inside_the_folder(write_stack: WriteStack) -> None:
+    text = MONITORING.replace(
+        "        metric_descriptor: *distribution\n",
+        "        metric_descriptor: *distribution\n"
+        "        bucket_options: {linear_buckets: {num_finite_buckets: 5, width: 1, offset: 0}}\n",
+    )
+    path = write_stack(text)
+    dashboard = path.parent / "monitoring" / "dashboard.json"
+    dashboard.parent.mkdir()
+    dashboard.write_text('[\n  {"displayName": "x"}\n]\n')
+    assert errors_of(path) == [f"{dashboard.resolve()}:1:1: a dashboard must be a JSON object"]
+    dashboard.write_text('{\n  "displayName": "x"\n  "mosaicLayout": {}\n}\n')
+    assert errors_of(path) == [f"{dashboard.resolve()}:3:3: invalid JSON: Expecting ',' delimiter"]
+    path = write_stack(text.replace("monitoring/dashboard.json", "/etc/dashboard.json"))
+    assert errors_of(path) == [
+        f"{path}:15:28: input:monitoring.dashboard.dashboard_json_file: the file must be inside "
+        "the Pulumi program folder"
+    ]
