@@ -23,7 +23,8 @@ from polyinfra.foundation.config import (
     load_stack_text,
     stack_file,
 )
-from polyinfra.yamlio import load_file
+from polyinfra.yamlio.fast import load_file_fast as load_file
+from polyinfra.yamlio.fast import load_text_fast
 
 
 @dataclass(frozen=True)
@@ -437,8 +438,7 @@ def plan_diff(program_dir: Path, stack: str, ref: str) -> PlanDiff:
         except UnicodeDecodeError as exc:
             raise UserError(f"{stack_rel} at {ref} is not UTF-8 text") from exc
         display = Path(f"{ref}:{stack_rel}")
-        probe = load_stack_text_unvalidated(text, display)
-        for relative in referenced_files(probe):
+        for relative in referenced_files(load_text_fast(text, display).data):
             content = _git_show(repo, ref, (rel_dir / relative).as_posix())
             if content is not None:
                 target = (old_dir / relative).resolve()
@@ -454,13 +454,6 @@ def plan_diff(program_dir: Path, stack: str, ref: str) -> PlanDiff:
             ) from exc
         old_plan = plan_stack(old_dir, stack, config=old_config, use_main=False)
     return diff_plans(old_plan, new_plan, ref)
-
-
-def load_stack_text_unvalidated(text: str, path: Path) -> Any:
-    """The raw data of a stack file (to find the files it refers to before validating it)."""
-    from polyinfra.yamlio import load_text
-
-    return load_text(text, path).data
 
 
 def referenced_files(data: Any) -> list[str]:
