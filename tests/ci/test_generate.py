@@ -127,7 +127,10 @@ def test_deploy_builds_only_rebuilt_images_and_guards_empty_matrices(
     push = next(s for s in steps(build) if s.get("id") == "build-push-image")
     assert push["with"]["file"] == "${{ matrix.dockerfile }}"
     assert "cache-from" not in push["with"]  # production images are built without cache
-    assert "needs.plan.outputs.apps != '[]'" in deploy["if"]
+    assert deploy["if"] == (
+        "!cancelled() && needs.plan.result == 'success' && needs.plan.outputs.apps != '[]' && "
+        "(needs.build.result == 'success' || needs.build.result == 'skipped')"
+    )
     assert deploy["environment"] == "production"
     run = next(s for s in steps(deploy) if s.get("id") == "deploy-apps")["run"]
     assert 'polyinfra deploy "${app_args[@]}" --env production --version "$VERSION"' in run

@@ -574,9 +574,10 @@ polyinfra deploy "${{app_args[@]}}" --env {q_env} --version "$VERSION" \\
         permissions={"contents": "read", "id-token": "write"},
         needs=_flow("plan", "build"),
         # Runs when there is something to deploy and every image it needs was built (or no
-        # image was needed: a manifest-only redeploy).
+        # image was needed: a manifest-only redeploy). A status function is needed for a
+        # skipped build to count; !cancelled(), unlike always(), still stops on cancel.
         if_=(
-            "always() && needs.plan.result == 'success' && needs.plan.outputs.apps != '[]' && "
+            "!cancelled() && needs.plan.result == 'success' && needs.plan.outputs.apps != '[]' && "
             "(needs.build.result == 'success' || needs.build.result == 'skipped')"
         ),
         environment=env,
