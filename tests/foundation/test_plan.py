@@ -318,3 +318,21 @@ def test_runtime_config_errors_name_the_stack_file(program_dir: Path) -> None:
             config={"gcp:project": "p", "input:protect": "maybe"},
         )
     assert str(caught.value) == (f"{stack}:3:18: input:protect: expected a boolean (true/false)")
+
+
+def test_a_failing_program_is_reported_at_its_line(program_dir: Path) -> None:
+    (program_dir / "Pulumi.production.yaml").write_text(
+        (DMD / "Pulumi.production.yaml").read_text()
+    )
+    main = program_dir / "__main__.py"
+    main.write_text(
+        "from polyinfra.foundation import run\n\nresources = run()\nresources.buckets['dmd']\n"
+    )
+    with pytest.raises(UserError) as caught:
+        plan_stack(program_dir, "production")
+    assert caught.value.render() == (
+        f"{main.resolve()}:4: the Pulumi program failed: KeyError: 'dmd'\n"
+        "  hint: fix the program (it runs exactly like this under `pulumi up`)"
+    )
+    # the runtime state is clean for the next plan
+    assert len(plan_stack(DMD, "production").resources) == 8

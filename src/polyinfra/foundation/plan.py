@@ -8,6 +8,7 @@ import os
 import runpy
 import sys
 import tempfile
+import traceback
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from polyinfra import proc
-from polyinfra.errors import ToolError, UserError
+from polyinfra.errors import PolyinfraError, ToolError, UserError
 from polyinfra.foundation.config import (
     ConfigWarning,
     StackConfig,
@@ -23,6 +24,7 @@ from polyinfra.foundation.config import (
     load_stack_text,
     stack_file,
 )
+from polyinfra.positions import Position
 from polyinfra.yamlio.fast import load_file_fast as load_file
 from polyinfra.yamlio.fast import load_text_fast
 
@@ -297,10 +299,28 @@ def _run_main(main: Path) -> None:
     os.chdir(folder)
     try:
         runpy.run_path(str(main), run_name="__main__")
+    except PolyinfraError:
+        raise
+    except Exception as exc:
+        # The user's program failed: say where in their code, not with our traceback.
+        raise UserError(
+            f"the Pulumi program failed: {type(exc).__name__}: {exc}",
+            position=_innermost_frame(exc, main.parent) or Position(main),
+            hint="fix the program (it runs exactly like this under `pulumi up`)",
+        ) from exc
     finally:
         os.chdir(previous_cwd)
         if folder in sys.path:
             sys.path.remove(folder)
+
+
+def _innermost_frame(exc: BaseException, folder: Path) -> Position | None:
+    """The last traceback frame inside ``folder``: the user's line that failed."""
+    found: Position | None = None
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if Path(frame.filename).resolve().is_relative_to(folder):
+            found = Position(Path(frame.filename), frame.lineno or 0)
+    return found
 
 
 # --- diff ------------------------------------------------------------------------------------
