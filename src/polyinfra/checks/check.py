@@ -155,16 +155,23 @@ def read_stack(ws: Workspace, env: str) -> StackFile:
     from polyinfra.foundation.config import load_stack_config
 
     stack = ws.stack_for_env(env)
-    program = ws.programs[0] if len(ws.programs) == 1 else None
-    expected = (program.path if program else ws.infrastructure / "pulumi") / f"Pulumi.{stack}.yaml"
-    path = program.stacks.get(stack, expected) if program else expected
-    if program is None or stack not in program.stacks:
+    if not ws.programs:
+        path = ws.infrastructure / "pulumi" / f"Pulumi.{stack}.yaml"
         missing = UnreadableInput(
-            Position(program.project_file if program else ws.infrastructure, 1, 1)
-            if program
+            Position(ws.infra_pyproject, 1, 1)
+            if ws.infra_pyproject
             else Position(ws.infrastructure),
-            f"environment {env!r} has no stack file {ws.rel(expected)}",
-            hint=f"create {ws.rel(expected)}, or map the environment to an existing stack in "
+            f"environment {env!r} has no foundation stack: no Pulumi.yaml under infrastructure/",
+            hint="run `polyinfra init` to create infrastructure/pulumi/",
+        )
+        return StackFile(env, stack, path, None, errors=(missing,))
+    program = ws.program  # a UserError when there are several: which one is meant is unclear
+    path = program.stacks.get(stack, program.path / f"Pulumi.{stack}.yaml")
+    if stack not in program.stacks:
+        missing = UnreadableInput(
+            Position(program.project_file, 1, 1),
+            f"environment {env!r} has no stack file {ws.rel(path)}",
+            hint=f"create {ws.rel(path)}, or map the environment to an existing stack in "
             "[tool.polyinfra] environments",
         )
         return StackFile(env, stack, path, None, errors=(missing,))
