@@ -222,6 +222,17 @@ def test_bad_variable_name_points_at_the_setting(workspace: Path, cli: Runner) -
     assert not (workspace / ".github").exists()
 
 
+def test_tool_project_must_be_a_plain_folder(workspace: Path, cli: Runner) -> None:
+    pyproject = workspace / "infrastructure" / "pyproject.toml"
+    text = pyproject.read_text() + '\n[tool.polyinfra.ci]\ntool_project = "infra $(rm -rf)"\n'
+    pyproject.write_text(text)
+    line = text.splitlines().index('tool_project = "infra $(rm -rf)"') + 1
+    code, _, err = generate(cli, workspace)
+    assert code == 2
+    assert f"{pyproject}:{line}:1: [tool.polyinfra.ci] tool_project = 'infra $(rm -rf)'" in err
+    assert not (workspace / ".github").exists()
+
+
 def test_hand_edited_workflow_is_kept_and_nothing_written(workspace: Path, cli: Runner) -> None:
     assert generate(cli, workspace)[0] == 0
     deploy = workspace / ".github/workflows/deploy.yaml"

@@ -29,6 +29,8 @@ from polyinfra.workspace.tomlfile import key_position
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _ENV_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
+# Written into shell scripts unquoted-safe: no spaces, quotes or expansions.
+_PATH = re.compile(r"^[A-Za-z0-9_.][A-Za-z0-9_./-]*$")
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,17 @@ def _validate(ws: Workspace, ci: CiSettings) -> None:
                     hint="use the overlay folder name (letters, digits, '.', '_', '-')",
                 )
             )
+    if not _PATH.match(ci.tool_project):
+        errors.append(
+            UserError(
+                f"[tool.polyinfra.ci] tool_project = {ci.tool_project!r} is not a plain "
+                "folder path",
+                position=key_position(where, ("tool", "polyinfra", "ci"), "tool_project")
+                if where
+                else None,
+                hint="use a workspace-relative folder such as 'infrastructure' or '.'",
+            )
+        )
     if errors:
         raise errors[0] if len(errors) == 1 else UserErrors(errors)
 
