@@ -29,7 +29,10 @@ def test_the_specs_dmd_example_loads(tmp_path: Path) -> None:
     assert config.environment == "production"
     assert config.protect is True
     assert config.labels == {"component": "data-pipeline"}
-    assert config.shared_keys == ("artifact_registry_cleanup_policies",)
+    assert config.shared_keys == (
+        "artifact_registry_cleanup_policies",
+        "log_metric_distribution_descriptor",
+    )
     dmd = config.input.projects["dmd"]
     assert dmd.service_account is not None
     assert dmd.service_account.args == {
@@ -51,7 +54,7 @@ def test_the_specs_dmd_example_loads(tmp_path: Path) -> None:
     assert config.warnings == ()
     # positions of model paths point into the file
     position = config.position(("input", "projects", "dmd", "cloud_scheduler", 0, "schedule"))
-    assert (position.line, position.col) == (46, 11)
+    assert (position.line, position.col) == (51, 11)
 
 
 def test_merge_keys_and_a_single_bucket_mapping(write_stack: WriteStack) -> None:
