@@ -188,9 +188,9 @@ class BucketAccess:
 class Labels:
     """Every resource that takes labels carries each ``label:<key>`` of its stack.
 
-    The foundation adds the stack's labels to every labelable resource it creates; resources a
-    program adds by hand, or a section that empties ``labels``, lose them, and with them cost
-    attribution and ownership.
+    The foundation adds the stack's labels to every labelable resource it creates (a section's
+    own ``labels`` are merged over them); a resource a program adds by hand lacks them, and with
+    them cost attribution and ownership.
 
     Bad::
 
