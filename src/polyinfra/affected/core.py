@@ -94,19 +94,19 @@ def find_affected(
 class _Collected:
     """Mutable tallies while classifying paths; frozen into :class:`Affected` at the end."""
 
-    everything: list[Reason]
-    ignored: list[Reason]
-    bricks: dict[str, list[Reason]]
-    project_paths: dict[str, list[Reason]]
-    all_projects: list[Reason]
-    lock_changed: bool
-    project_pyprojects: set[str]
-    stacks: dict[str, list[Reason]]
-    all_stacks: list[Reason]
-    app_envs: dict[str, dict[str, list[Reason]]]
-    removed_projects: dict[str, list[Reason]]
-    removed_apps: dict[str, list[Reason]]
-    removed_stacks: dict[str, list[Reason]]
+    everything: list[Reason] = field(default_factory=list)
+    ignored: list[Reason] = field(default_factory=list)
+    bricks: dict[str, list[Reason]] = field(default_factory=dict)
+    project_paths: dict[str, list[Reason]] = field(default_factory=dict)
+    all_projects: list[Reason] = field(default_factory=list)
+    lock_changed: bool = False
+    project_pyprojects: set[str] = field(default_factory=set)
+    stacks: dict[str, list[Reason]] = field(default_factory=dict)
+    all_stacks: list[Reason] = field(default_factory=list)
+    app_envs: dict[str, dict[str, list[Reason]]] = field(default_factory=dict)
+    removed_projects: dict[str, list[Reason]] = field(default_factory=dict)
+    removed_apps: dict[str, list[Reason]] = field(default_factory=dict)
+    removed_stacks: dict[str, list[Reason]] = field(default_factory=dict)
     chains: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
@@ -125,7 +125,7 @@ def _classify(
     settings = ws.settings.affected
     ignore = PathPatterns(tuple(settings.ignore))
     global_files = PathPatterns(tuple(settings.global_files), anchored=True)
-    c = _Collected([], [], {}, {}, [], False, set(), {}, [], {}, {}, {}, {})
+    c = _Collected()
     for change in changes:
         _classify_path(ws, change, ignore, global_files, c)
 
