@@ -8,7 +8,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from ruamel.yaml import YAML
 
 from polyinfra.cli.main import main
 from tests.conftest import EXAMPLE, REPO
@@ -185,8 +184,10 @@ def test_list_rules_names_every_check_rule(capsys: pytest.CaptureFixture[str]) -
 
 
 def test_pre_commit_hook() -> None:
-    hooks = YAML(typ="safe").load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
-    (hook,) = hooks
+    from pre_commit.clientlib import load_manifest
+
+    # pre-commit's own schema check (raises on an invalid manifest)
+    (hook,) = load_manifest(str(REPO / ".pre-commit-hooks.yaml"))
     assert hook["id"] == "polyinfra-check"
     assert hook["language"] == "python"
     assert hook["pass_filenames"] is False
