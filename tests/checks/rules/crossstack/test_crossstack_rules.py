@@ -152,3 +152,22 @@ def test_environment_mapped_to_another_stack(root: Path) -> None:
         '[tool.polyinfra]\nenvironments = { sandbox = "dev" }\n',
     )
     assert crossstack(root, "sandbox") == []
+
+
+def test_scheduler_targets_the_cloud_run_job_name_not_the_folder(root: Path) -> None:
+    job = root / "infrastructure/cloudrun_job/dmd-inv-mov-api2bq"
+    job.rename(job.with_name("dmd-inventory"))
+    edit(
+        root,
+        "infrastructure/pyproject.toml",
+        '[tool.polyinfra.apps."dmd-inv-mov-api2bq"]',
+        '[tool.polyinfra.apps."dmd-inventory"]',
+    )
+    # the job is still called dmd-inv-mov-api2bq in its manifest: the scheduler is right
+    assert crossstack(root) == []
+    edit(root, PROD_STACK, "target_job: dmd-inv-mov-api2bq", "target_job: dmd-inventory")
+    assert crossstack(root) == [
+        f"{PROD_STACK}:88:23: crossstack/scheduler-target: scheduler 'dmd-inv-mov' targets job "
+        "'dmd-inventory', which is not a Cloud Run job of environment 'production' (its jobs: "
+        "dmd-inv-mov-api2bq)"
+    ]

@@ -14,7 +14,8 @@ from polyinfra.suggest import did_you_mean
 
 @dataclass(frozen=True)
 class _EnvJobs:
-    """Jobs of one environment: rendered ones by Cloud Run name, and every job app's name."""
+    """Jobs of one environment: rendered ones by Cloud Run name, and the names of job apps that
+    did not render (their overlay is reported by the workspace rules; no second report here)."""
 
     rendered: dict[str, Workload]
     apps: set[str]
@@ -25,11 +26,12 @@ class _EnvJobs:
 
 def _jobs(ctx: CheckContext, env: str) -> _EnvJobs:
     rendered = {w.manifest.name: w for w in workloads(ctx) if w.env == env and w.manifest.is_job}
+    rendered_apps = {w.app.name for w in rendered.values()}
     ws = ctx.workspace
     apps = {
         app.name
         for app in (ws.apps.values() if ws else [])
-        if app.kind == "job" and env in app.overlays
+        if app.kind == "job" and env in app.overlays and app.name not in rendered_apps
     }
     return _EnvJobs(rendered, apps)
 
@@ -72,12 +74,14 @@ class SchedulerTarget:
             jobs = _jobs(ctx, stack.env)
             if scheduler.target_job in jobs.rendered or scheduler.target_job in jobs.apps:
                 continue
+            names = jobs.names()
+            close = did_you_mean(scheduler.target_job, names)
             yield Problem(
                 stack.position((*scheduler.path, "target_job"), value=True),
                 self.ID,
-                f"scheduler {scheduler.name!r} targets job {scheduler.target_job!r}, which has "
-                f"no overlay {stack.env!r} in infrastructure/cloudrun_job/"
-                f"{did_you_mean(scheduler.target_job, jobs.names())}",
+                f"scheduler {scheduler.name!r} targets job {scheduler.target_job!r}, which is "
+                f"not a Cloud Run job of environment {stack.env!r}"
+                + (close or f" (its jobs: {', '.join(names) or 'none'})"),
                 hint="use the metadata.name of a Cloud Run job app deployed to this environment",
             )
 
