@@ -93,14 +93,18 @@ def bare_program(projects: dict[str, dict[str, Any]], schema_text: str) -> Calla
         import pulumi
         import pulumi_gcp as gcp
 
+        # By type, not by project, in the order the foundation program declares them.
         protect = pulumi.ResourceOptions(protect=True)
         labels = {"component": "bench"}
-        accounts = {}
+        accounts = {
+            name: gcp.serviceaccount.Account(
+                f"serviceaccount_{cfg['service_account']['account_id']}",
+                **cfg["service_account"],
+            )
+            for name, cfg in projects.items()
+        }
         for name, cfg in projects.items():
             account_id = cfg["service_account"]["account_id"]
-            accounts[name] = gcp.serviceaccount.Account(
-                f"serviceaccount_{account_id}", **cfg["service_account"]
-            )
             for role in cfg["service_account_iam"]["roles"]:
                 gcp.projects.IAMMember(
                     f"iammember_{account_id}_{role}",
@@ -112,6 +116,7 @@ def bare_program(projects: dict[str, dict[str, Any]], schema_text: str) -> Calla
             gcp.artifactregistry.Repository(
                 f"registry_{name}", opts=protect, labels=labels, **cfg["artifact_registry"]
             )
+        for name, cfg in projects.items():
             gcp.storage.Bucket(
                 f"bucket_{name}",
                 opts=protect,
@@ -120,20 +125,26 @@ def bare_program(projects: dict[str, dict[str, Any]], schema_text: str) -> Calla
                 public_access_prevention="enforced",
                 **cfg["cloud_storage"],
             )
-            dataset = gcp.bigquery.Dataset(
+        datasets = {
+            name: gcp.bigquery.Dataset(
                 f"dataset_{name}", opts=protect, labels=labels, **cfg["bigquery_dataset"]
             )
+            for name, cfg in projects.items()
+        }
+        for name, cfg in projects.items():
             for table in cfg["bigquery_tables"]:
                 args = {k: v for k, v in table.items() if k != "schema_file"}
                 gcp.bigquery.Table(
                     f"table_{name}_{table['table_id']}",
-                    opts=pulumi.ResourceOptions(protect=True, depends_on=[dataset]),
+                    opts=pulumi.ResourceOptions(protect=True, depends_on=[datasets[name]]),
                     labels=labels,
                     schema=schema_text,
                     **args,
                 )
+        for cfg in projects.values():
             for topic in cfg["pubsub_topics"]:
                 gcp.pubsub.Topic(f"topic_{topic['name']}", labels=labels, **topic)
+        for name, cfg in projects.items():
             for job in cfg["cloud_scheduler"]:
                 args = {k: v for k, v in job.items() if k != "target_job"}
                 gcp.cloudscheduler.Job(
