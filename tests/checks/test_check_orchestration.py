@@ -107,3 +107,13 @@ def test_exit_codes_by_level() -> None:
     ]
     assert result.by_area() == {"policy": 2, "workspace": 1}
     assert (result.count(Level.ERROR), result.count(Level.WARNING)) == (1, 2)
+
+
+def test_program_failures_are_found_when_only_config_rules_run(root: Path) -> None:
+    main = root / "infrastructure/pulumi/__main__.py"
+    main.write_text(main.read_text(encoding="utf-8") + "\n1 / 0\n", encoding="utf-8")
+    result = check_workspace(root, select=["config"])
+    assert result.timings.seconds["pulumi"] > 0
+    assert [(p.rule, str(p.position.relative_to(root))) for p in result.problems] == [
+        ("config/stack-plans", "infrastructure/pulumi/__main__.py:7")
+    ]

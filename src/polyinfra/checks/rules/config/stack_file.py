@@ -68,6 +68,7 @@ class StackPlans:
     ID = "config/stack-plans"
     LEVEL = Level.ERROR
     AREA = "config"
+    NEEDS_PLAN = True
 
     def check(self, ctx: CheckContext) -> Iterator[Problem]:
         for failure in ctx.plan_failures:
