@@ -33,9 +33,11 @@ def test_every_environment_is_checked_and_each_app_rendered_once() -> None:
 
 
 def test_no_plan_when_no_rule_needs_one() -> None:
-    result = check_workspace(EXAMPLE, select=["workspace", "crossstack"])
+    result = check_workspace(EXAMPLE, select=["workspace", "crossstack/namespace-project"])
     assert result.timings.seconds["pulumi"] == 0.0
     assert {rule.AREA for rule in result.rules} == {"workspace", "crossstack"}
+    result = check_workspace(EXAMPLE, select=["crossstack/secret-readable"])
+    assert result.timings.seconds["pulumi"] > 0.0
 
 
 def test_unknown_environment_is_a_usage_error() -> None:

@@ -171,3 +171,32 @@ def test_scheduler_targets_the_cloud_run_job_name_not_the_folder(root: Path) -> 
         "'dmd-inventory', which is not a Cloud Run job of environment 'production' (its jobs: "
         "dmd-inv-mov-api2bq)"
     ]
+
+
+SECRET_READER = """
+import pulumi_gcp as gcp
+
+gcp.secretmanager.SecretIamMember(
+    "dmd-token-reader",
+    secret_id="DMD_API_TOKEN",
+    role="roles/secretmanager.secretAccessor",
+    member="serviceAccount:dmd-ingest@data-platform-prod.iam.gserviceaccount.com",
+)
+"""
+
+
+def test_a_grant_on_the_secret_in_the_program_makes_it_readable(root: Path) -> None:
+    edit(
+        root,
+        PROD_STACK,
+        "          - roles/secretmanager.secretAccessor # reads DMD_API_TOKEN\n",
+        "",
+    )
+    result = check_workspace(root, environments=["production"], select=["crossstack"])
+    assert [(p.rule, p.position.line) for p in result.problems] == [
+        ("crossstack/secret-readable", 52)
+    ]
+    main = root / "infrastructure/pulumi/__main__.py"
+    main.write_text(main.read_text(encoding="utf-8") + SECRET_READER, encoding="utf-8")
+    result = check_workspace(root, environments=["production"], select=["crossstack"])
+    assert result.problems == []

@@ -105,7 +105,9 @@ class SecretReadable:
     """The app's service account may read the secrets it mounts: the stack grants it
     ``roles/secretmanager.secretAccessor`` on the project.
 
-    Without the role the revision fails to start with a permission error on the secret.
+    Without the role the revision fails to start with a permission error on the secret. A grant
+    the Pulumi program adds itself (a ``secretmanager.SecretIamMember`` on the secret, or a
+    ``projects.IAMMember``) counts too: it is read from the foundation plan.
 
     Bad::
 
@@ -126,6 +128,7 @@ class SecretReadable:
     ID = "crossstack/secret-readable"
     LEVEL = Level.ERROR
     AREA = "crossstack"
+    NEEDS_PLAN = True
 
     def check(self, ctx: CheckContext) -> Iterator[Problem]:
         for item in workloads(ctx):
@@ -135,6 +138,9 @@ class SecretReadable:
             if account is None or not refs:
                 continue
             if SECRET_READER_ROLES & set(item.stack.roles_of(account.project)):
+                continue
+            refs = [r for r in refs if not _granted_in_plan(ctx, item, r.secret, email or "")]
+            if not refs:
                 continue
             section = ("config", "input:projects", account.project, "service_account_iam")
             has_iam = item.stack.document is not None and item.stack.document.get(section)
@@ -149,3 +155,36 @@ class SecretReadable:
                 "grant it roles/secretmanager.secretAccessor",
                 hint="add roles/secretmanager.secretAccessor to its service_account_iam roles",
             )
+
+
+_SECRET_GRANTS = frozenset(
+    {
+        "gcp:secretmanager/secretIamMember:SecretIamMember",
+        "gcp:secretmanager/secretIamBinding:SecretIamBinding",
+    }
+)
+_PROJECT_GRANTS = frozenset(
+    {"gcp:projects/iAMMember:IAMMember", "gcp:projects/iAMBinding:IAMBinding"}
+)
+
+
+def _granted_in_plan(ctx: CheckContext, item: Workload, secret: str, email: str) -> bool:
+    """Whether the stack's plan grants ``email`` a reader role on ``secret`` or the project."""
+    plan = ctx.plans.get(item.stack.stack)
+    if plan is None:
+        return False
+    member = f"serviceAccount:{email}"
+    for resource in plan.resources:
+        inputs = resource.inputs
+        if resource.type not in _SECRET_GRANTS | _PROJECT_GRANTS:
+            continue
+        if inputs.get("role") not in SECRET_READER_ROLES:
+            continue
+        members = [inputs.get("member"), *(inputs.get("members") or [])]
+        if member not in members:
+            continue
+        if resource.type in _PROJECT_GRANTS:
+            return True
+        if str(inputs.get("secretId", "")).rsplit("/", 1)[-1] == secret:
+            return True
+    return False
