@@ -19,6 +19,7 @@ INFRA_FILES = [
     "infrastructure/pulumi/__main__.py",
     "infrastructure/pulumi/bigquery/.gitkeep",
     "infrastructure/pulumi/monitoring/dashboard.json",
+    "infrastructure/pulumi/stack-config.schema.json",
     "infrastructure/pyproject.toml",
 ]
 
@@ -218,3 +219,20 @@ def test_uv_member_globs(acme: Path, members: str, excludes: str | None, added: 
         workspace.get("exclude", [])
         == (tomlkit.parse(f"x = {excludes}").unwrap()["x"] if excludes else []) + added
     )
+
+
+def test_stack_files_name_their_schema_and_validate_against_it(acme: Path) -> None:
+    import json
+
+    import jsonschema
+
+    assert main(["init", "-w", str(acme)]) == 0
+
+    program = acme / "infrastructure" / "pulumi"
+    schema = json.loads((program / "stack-config.schema.json").read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+    for stack in ("sandbox", "production"):
+        path = program / f"Pulumi.{stack}.yaml"
+        first_line = path.read_text().splitlines()[0]
+        assert first_line == "# yaml-language-server: $schema=stack-config.schema.json"
+        assert list(validator.iter_errors(load_file(path).data)) == []

@@ -20,6 +20,8 @@ from polyinfra.scaffold.templates import render
 from polyinfra.workspace import Workspace
 
 DEFAULT_ENVIRONMENTS = ("sandbox", "production")
+#: Next to the stack files; `polyinfra schema stack-config -o` refreshes it after an upgrade.
+SCHEMA_FILE = "stack-config.schema.json"
 DEFAULT_REGION = "asia-southeast1"
 DEFAULT_REQUIRES_PYTHON = "~=3.13.0"
 _GCP_PROJECT_ID = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
@@ -85,10 +87,18 @@ def plan_init(
                 ),
             )
         )
+    files.append((program / SCHEMA_FILE, _stack_config_schema()))
     files.append((program / "bigquery" / ".gitkeep", ""))
     files.append((program / "monitoring" / "dashboard.json", render("dashboard.json", name=name)))
     operations.extend(decide(file, content, force=force) for file, content in files)
     return InitResult(ws.root, combine(operations))
+
+
+def _stack_config_schema() -> str:
+    """The stack files' JSON Schema, which their yaml-language-server modeline names."""
+    from polyinfra.foundation.schema import write_stack_config_schema
+
+    return write_stack_config_schema()
 
 
 def _root_project_table(pyproject: Path) -> dict[str, object]:
