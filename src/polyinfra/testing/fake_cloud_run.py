@@ -1,5 +1,5 @@
 """An in-process fake of the Cloud Run Admin API v1 (services, jobs, executions) on 127.0.0.1;
-``python -m polyinfra.testing.fake_cloud_run`` runs it as a standalone local emulator."""
+``python -m polyinfra.testing`` runs it as a standalone local emulator."""
 
 from __future__ import annotations
 
@@ -732,7 +732,7 @@ def _make_handler(fake: FakeCloudRun) -> type[BaseHTTPRequestHandler]:
 def main(argv: list[str] | None = None, *, wait: Callable[[], None] | None = None) -> int:
     """Run the fake as a standalone local emulator until interrupted."""
     parser = argparse.ArgumentParser(
-        prog="python -m polyinfra.testing.fake_cloud_run",
+        prog="python -m polyinfra.testing",
         description="Local Cloud Run Admin API v1 emulator (a fake: nothing is deployed).",
     )
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: any free)")
@@ -751,14 +751,15 @@ def main(argv: list[str] | None = None, *, wait: Callable[[], None] | None = Non
         latency=args.latency,
     )
     with fake:
-        # stdout: just host:port, for scripts; stderr: what it is and how to use it.
-        print(fake.host, flush=True)
+        # stderr: what it is and how to use it; stdout: just host:port, for scripts (last, so
+        # a script that has read the address has the banner too).
         print(
             f"Local Cloud Run emulator (a fake Admin API v1: nothing is deployed anywhere) "
             f"listening on {fake.endpoint}\n  export CLOUD_RUN_EMULATOR_HOST={fake.host}",
             file=sys.stderr,
             flush=True,
         )
+        print(fake.host, flush=True)
         if wait is not None:
             wait()
         else:
@@ -767,7 +768,3 @@ def main(argv: list[str] | None = None, *, wait: Callable[[], None] | None = Non
             with contextlib.suppress(KeyboardInterrupt):
                 stop.wait()
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
