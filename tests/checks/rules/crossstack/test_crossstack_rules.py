@@ -200,3 +200,33 @@ def test_a_grant_on_the_secret_in_the_program_makes_it_readable(root: Path) -> N
     main.write_text(main.read_text(encoding="utf-8") + SECRET_READER, encoding="utf-8")
     result = check_workspace(root, environments=["production"], select=["crossstack"])
     assert result.problems == []
+
+
+JOB_INVOKER = """
+import pulumi_gcp as gcp
+
+gcp.cloudrunv2.JobIamMember(
+    "dmd-job-runner",
+    name="dmd-inv-mov-api2bq",
+    location="asia-southeast1",
+    role="roles/run.invoker",
+    member="serviceAccount:dmd-ingest@data-platform-prod.iam.gserviceaccount.com",
+)
+"""
+
+
+def test_a_grant_on_the_job_in_the_program_lets_the_scheduler_run_it(root: Path) -> None:
+    edit(
+        root,
+        PROD_STACK,
+        "          - roles/run.invoker # Cloud Scheduler runs the job as this account\n",
+        "",
+    )
+    result = check_workspace(root, environments=["production"], select=["crossstack"])
+    assert [(p.rule, p.position.line) for p in result.problems] == [
+        ("crossstack/scheduler-invoker", 52)
+    ]
+    main = root / "infrastructure/pulumi/__main__.py"
+    main.write_text(main.read_text(encoding="utf-8") + JOB_INVOKER, encoding="utf-8")
+    result = check_workspace(root, environments=["production"], select=["crossstack"])
+    assert result.problems == []

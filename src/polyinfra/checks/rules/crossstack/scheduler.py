@@ -7,9 +7,13 @@ from dataclasses import dataclass
 
 from polyinfra.checks.context import CheckContext
 from polyinfra.checks.problem import Level, Problem
-from polyinfra.checks.rules.crossstack.workload import Workload, workloads
+from polyinfra.checks.rules.crossstack.workload import Workload, granted_in_plan, workloads
 from polyinfra.checks.stacks import JOB_RUNNER_ROLES, Scheduler, StackFile
 from polyinfra.suggest import did_you_mean
+
+_JOB_GRANTS = frozenset(
+    {"gcp:cloudrunv2/jobIamMember:JobIamMember", "gcp:cloudrunv2/jobIamBinding:JobIamBinding"}
+)
 
 
 @dataclass(frozen=True)
@@ -134,7 +138,9 @@ class SchedulerInvoker:
     """The account a scheduler runs as (its project's service account) may run Cloud Run jobs:
     the stack grants it ``roles/run.invoker``.
 
-    Without it every scheduled run is refused with a permission error.
+    Without it every scheduled run is refused with a permission error. A grant the Pulumi
+    program adds itself (on the project, or a ``cloudrunv2.JobIamMember`` on the job) counts
+    too: it is read from the foundation plan.
 
     Bad::
 
@@ -158,6 +164,7 @@ class SchedulerInvoker:
     ID = "crossstack/scheduler-invoker"
     LEVEL = Level.ERROR
     AREA = "crossstack"
+    NEEDS_PLAN = True
 
     def check(self, ctx: CheckContext) -> Iterator[Problem]:
         for stack, scheduler in _schedulers(ctx):
@@ -173,6 +180,11 @@ class SchedulerInvoker:
                 )
                 continue
             if JOB_RUNNER_ROLES & set(stack.roles_of(scheduler.project)):
+                continue
+            account_id = section["service_account"].get("account_id")
+            email = f"{account_id}@{stack.gcp_project}.iam.gserviceaccount.com"
+            target = ("name", scheduler.target_job or "")
+            if granted_in_plan(ctx, stack, email, JOB_RUNNER_ROLES, _JOB_GRANTS, target):
                 continue
             iam = section.get("service_account_iam")
             yield Problem(

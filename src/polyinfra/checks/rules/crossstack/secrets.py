@@ -11,6 +11,7 @@ from polyinfra.checks.rules.crossstack.workload import (
     SECRETS_ANNOTATION,
     Workload,
     containers,
+    granted_in_plan,
     workloads,
 )
 from polyinfra.checks.stacks import SECRET_READER_ROLES
@@ -163,28 +164,9 @@ _SECRET_GRANTS = frozenset(
         "gcp:secretmanager/secretIamBinding:SecretIamBinding",
     }
 )
-_PROJECT_GRANTS = frozenset(
-    {"gcp:projects/iAMMember:IAMMember", "gcp:projects/iAMBinding:IAMBinding"}
-)
 
 
 def _granted_in_plan(ctx: CheckContext, item: Workload, secret: str, email: str) -> bool:
-    """Whether the stack's plan grants ``email`` a reader role on ``secret`` or the project."""
-    plan = ctx.plans.get(item.stack.stack)
-    if plan is None:
-        return False
-    member = f"serviceAccount:{email}"
-    for resource in plan.resources:
-        inputs = resource.inputs
-        if resource.type not in _SECRET_GRANTS | _PROJECT_GRANTS:
-            continue
-        if inputs.get("role") not in SECRET_READER_ROLES:
-            continue
-        members = [inputs.get("member"), *(inputs.get("members") or [])]
-        if member not in members:
-            continue
-        if resource.type in _PROJECT_GRANTS:
-            return True
-        if str(inputs.get("secretId", "")).rsplit("/", 1)[-1] == secret:
-            return True
-    return False
+    return granted_in_plan(
+        ctx, item.stack, email, SECRET_READER_ROLES, _SECRET_GRANTS, ("secretId", secret)
+    )

@@ -97,3 +97,41 @@ def project_key(stack: StackFile, app: App) -> str | None:
         if normalize_name(key) in wanted:
             return key
     return None
+
+
+#: IAM grants on the whole project, as the plan records them.
+PROJECT_GRANTS = frozenset(
+    {"gcp:projects/iAMMember:IAMMember", "gcp:projects/iAMBinding:IAMBinding"}
+)
+
+
+def granted_in_plan(
+    ctx: CheckContext,
+    stack: StackFile,
+    email: str,
+    roles: frozenset[str],
+    resource_types: frozenset[str] = frozenset(),
+    resource: tuple[str, str] | None = None,
+) -> bool:
+    """Whether the stack's foundation plan grants ``serviceAccount:<email>`` one of ``roles``
+    on the project, or (``resource_types``) on the resource whose input ``resource[0]`` ends
+    with ``resource[1]`` (grants the Pulumi program declares itself)."""
+    plan = ctx.plans.get(stack.stack)
+    if plan is None:
+        return False
+    member = f"serviceAccount:{email}"
+    for planned in plan.resources:
+        inputs = planned.inputs
+        if planned.type not in PROJECT_GRANTS | resource_types:
+            continue
+        if inputs.get("role") not in roles:
+            continue
+        if member not in (inputs.get("member"), *(inputs.get("members") or [])):
+            continue
+        if planned.type in PROJECT_GRANTS:
+            return True
+        if resource is not None:
+            key, name = resource
+            if str(inputs.get(key, "")).rsplit("/", 1)[-1] == name:
+                return True
+    return False
