@@ -303,3 +303,29 @@ def test_all_in_text_warns_about_nothing(small_repo: Repo, cli: Runner) -> None:
         "    everything was requested (--all)",
     ]
     assert err == ""  # the git-failure warning is only for a real git failure
+
+
+def test_workspace_in_a_subfolder_of_the_repository(tmp_path: Path, cli: Runner) -> None:
+    """Paths are workspace-relative; changes elsewhere in the repository are not ours."""
+    repo = Repo(tmp_path / "mono").init()
+    write_tree(repo.root / "python", SMALL)
+    repo.write("frontend/app.js", "console.log(1)\n")
+    base = repo.commit("initial")
+    repo.write("frontend/app.js", "console.log(2)\n")
+    repo.append("python/components/acme/db/__init__.py", "# x\n")
+    repo.commit("both")
+    result = cli.json(Repo(repo.root / "python"), "--base", base)
+    assert result["everything"] is False
+    assert result["ignored"] == []
+    assert [b["name"] for b in result["bricks"]] == ["bases/acme/api", "components/acme/db"]
+    assert result["projects"] == [
+        {
+            "name": "svc",
+            "reasons": [
+                reason(
+                    "components/acme/db/__init__.py",
+                    "brick components/acme/db changed; the project includes it",
+                )
+            ],
+        }
+    ]
