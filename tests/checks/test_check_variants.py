@@ -164,6 +164,24 @@ VARIANTS: list[tuple[str, Edit, set[tuple[str, str]]]] = [
         {("workspace/overlay-renders", f"{SERVICE}/overlays/sandbox/kustomization.yaml:1")},
     ),
     (
+        "overlay that is not YAML",
+        Edit(
+            f"{SERVICE}/overlays/production/kustomization.yaml",
+            "namespace: data-platform-prod",
+            "namespace: [data-platform-prod",
+        ),
+        {("workspace/overlay-renders", f"{SERVICE}/overlays/production/kustomization.yaml:6")},
+    ),
+    (
+        "base manifest that is not YAML",
+        Edit(
+            f"{JOB}/base/job.yaml",
+            "          maxRetries: 3",
+            "          maxRetries: 3\n         - x",
+        ),
+        {("workspace/overlay-renders", f"{JOB}/base/job.yaml:23")},
+    ),
+    (
         "Dockerfile misses a brick of its project",
         Edit(
             "projects/dmd_ingest/Dockerfile",

@@ -16,7 +16,10 @@ from polyinfra.checks.context import CheckContext, Manifest, SourceLookup, Unrea
 from polyinfra.checks.problem import Level, Problem
 from polyinfra.checks.registry import CHECK_RULES
 from polyinfra.checks.rule import Rule
-from polyinfra.checks.rules.workspace.apps import overlay_reaches_base
+from polyinfra.checks.rules.workspace.apps import (
+    load_kustomization_document,
+    overlay_reaches_base,
+)
 from polyinfra.checks.settings import RulesSettings
 from polyinfra.checks.stacks import StackFile
 from polyinfra.errors import UserError, UserErrors
@@ -238,12 +241,16 @@ def _failing_line(exc: BaseException, folder: Path) -> Position | None:
 
 def render_targets(ws: Workspace, envs: Sequence[str]) -> list[tuple[App, Overlay]]:
     """The overlays to render: those of the checked environments that include their base
-    (the workspace rules report the others)."""
+    (the workspace rules report the others), and those that do not even load, so the render
+    reports why at the offending line."""
     targets = []
     for app in ws.apps.values():
         for env in envs:
             overlay = app.overlays.get(env)
-            if overlay is not None and overlay_reaches_base(app, overlay):
+            if overlay is None:
+                continue
+            loads = load_kustomization_document(overlay.kustomization) is not None
+            if not loads or overlay_reaches_base(app, overlay):
                 targets.append((app, overlay))
     return targets
 
@@ -358,6 +365,15 @@ def _patch_values(app: RenderedApp) -> dict[Position, Position]:
 
 
 def _render_failure(exc: UserError, overlay: Path) -> UnreadableInput:
+    """Why ``overlay`` did not render: a file of its tree that does not load, at the offending
+    line (kustomize itself only names the file), else kustomize's own message."""
+    from polyinfra.manifests import load_tree
+
+    try:
+        load_tree(overlay)
+    except UserError as precise:
+        if precise.position is not None and precise.position.line:
+            return UnreadableInput(precise.position, precise.message, precise.hint)
     kustomization = kustomization_file(overlay) or overlay
     return UnreadableInput(
         exc.position or Position(kustomization, 1, 1),
