@@ -93,3 +93,40 @@ def test_placeholders_from_settings(example_path: Path, tmp_path: Path) -> None:
     assert "name: inventory-api-ase1\n" in (out / "sandbox/inventory-api.yaml").read_text()
     assert main([*args, "--env", "production"]) == 2
     assert not (out / "production").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--image", "inventory-api"], "--image 'inventory-api': expected APP=IMAGE_REFERENCE"),
+        (["--image", "nope=reg/x:1"], "no app named 'nope'"),
+        (["--version", "1 2"], "invalid version '1 2'"),
+    ],
+)
+def test_bad_options_are_exit_2(
+    example_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    base = ["render", "--env", "sandbox", "-w", str(example_path)]
+    if "--version" not in args:
+        base += ["--version", "1"]
+    assert main([*base, *args]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_app_without_the_environment(example_path: Path, tmp_path: Path) -> None:
+    ws_path = shutil.copytree(example_path, tmp_path / "ws")
+    shutil.rmtree(ws_path / "infrastructure/cloudrun_job/dmd-inv-mov-api2bq/overlays/sandbox")
+    ws = Workspace.discover(ws_path)
+    from polyinfra.errors import UserError
+    from polyinfra.manifests import render_apps
+
+    with pytest.raises(UserError) as caught:
+        render_apps(ws, ["dmd-inv-mov-api2bq"], "sandbox", "1")
+    assert caught.value.message == (
+        "app 'dmd-inv-mov-api2bq' has no overlay for environment 'sandbox' (it has: production)"
+    )
+    # without names, only the apps that have the environment are rendered
+    assert [a.app for a in render_apps(ws, [], "sandbox", "1").apps] == [
+        "inventory-api",
+        "stock-webhook",
+    ]
