@@ -197,3 +197,10 @@ def test_dockerfile_copying_no_brick_of_the_project(tmp_path: Path) -> None:
         "projects/job_a/Dockerfile:3:1: the Dockerfile does not copy bases/ns/job_a, "
         "components/ns/log, which projects/job_a/pyproject.toml includes",
     ]
+
+
+def test_dockerfile_that_is_not_text(tmp_path: Path) -> None:
+    root = workspace(tmp_path)
+    (root / "projects/job_a/Dockerfile").write_bytes(b"FROM python\n\xff\xfe COPY\n")
+    (found,) = problems(root, dockerfile.DockerfileBricks())
+    assert found.startswith("projects/job_a/Dockerfile:1:1: cannot read the Dockerfile: ")

@@ -104,7 +104,16 @@ class DockerfileBricks:
     def _check_project(
         self, ws: Workspace, project: Project, dockerfile: Path
     ) -> Iterator[Problem]:
-        copies, anchor = brick_copies(dockerfile)
+        try:
+            copies, anchor = brick_copies(dockerfile)
+        except (OSError, UnicodeDecodeError) as exc:
+            yield Problem(
+                Position(dockerfile, 1, 1),
+                self.ID,
+                f"cannot read the Dockerfile: {exc}",
+                hint="save it as UTF-8 text",
+            )
+            return
         wanted = set(project.bricks)
         copied: set[str] = set()
         pyproject = ws.rel(project.pyproject)
