@@ -307,8 +307,8 @@ def test_all_in_text_warns_about_nothing(small_repo: Repo, cli: Runner) -> None:
 
 def test_workspace_in_a_subfolder_of_the_repository(tmp_path: Path, cli: Runner) -> None:
     """Paths are workspace-relative; changes elsewhere in the repository are not ours."""
+    write_tree(tmp_path / "mono" / "python", SMALL)
     repo = Repo(tmp_path / "mono").init()
-    write_tree(repo.root / "python", SMALL)
     repo.write("frontend/app.js", "console.log(1)\n")
     base = repo.commit("initial")
     repo.write("frontend/app.js", "console.log(2)\n")
