@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from polyinfra.cli.main import main
-from polyinfra.manifests import default_image
+from polyinfra.errors import UserError
+from polyinfra.manifests import default_image, render_apps
 from polyinfra.workspace import Workspace
 from tests.manifests.pipeline import tree_digest
 
@@ -117,9 +118,6 @@ def test_app_without_the_environment(example_path: Path, tmp_path: Path) -> None
     ws_path = shutil.copytree(example_path, tmp_path / "ws")
     shutil.rmtree(ws_path / "infrastructure/cloudrun_job/dmd-inv-mov-api2bq/overlays/sandbox")
     ws = Workspace.discover(ws_path)
-    from polyinfra.errors import UserError
-    from polyinfra.manifests import render_apps
-
     with pytest.raises(UserError) as caught:
         render_apps(ws, ["dmd-inv-mov-api2bq"], "sandbox", "1")
     assert caught.value.message == (

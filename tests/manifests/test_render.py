@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from polyinfra.errors import ToolError, UserError
-from polyinfra.manifests import RenderOptions, RenderRequest, render
+from polyinfra.manifests import RenderOptions, RenderRequest, render, render_apps
 from polyinfra.positions import Position
 from polyinfra.workspace import Workspace
 from tests.conftest import write_tree
@@ -253,8 +253,6 @@ def test_bad_version_refused(tmp_path: Path, version: str) -> None:
 
 
 def test_example_workspace_renders_every_overlay(example_path: Path) -> None:
-    from polyinfra.manifests import render_apps
-
     ws = Workspace.discover(example_path)
     before = tree_digest(example_path / "infrastructure")
     for env in ws.environments:
@@ -271,8 +269,6 @@ def test_example_workspace_renders_every_overlay(example_path: Path) -> None:
 
 
 def test_example_matches_spec_pipeline(example_path: Path, tmp_path: Path) -> None:
-    from polyinfra.manifests import render_apps
-
     ws = Workspace.discover(example_path)
     copy = shutil.copytree(example_path / "infrastructure", tmp_path / "infrastructure")
     for env in ws.environments:
