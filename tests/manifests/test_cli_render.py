@@ -128,3 +128,23 @@ def test_app_without_the_environment(example_path: Path, tmp_path: Path) -> None
         "inventory-api",
         "stock-webhook",
     ]
+
+
+def test_stdout_is_the_rendered_text_byte_for_byte(
+    tmp_path: Path, example_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ws_path = shutil.copytree(example_path, tmp_path / "ws")
+    base = ws_path / "infrastructure/cloudrun_service/inventory-api/base/service.yaml"
+    base.write_text(
+        base.read_text().replace(
+            "    run.googleapis.com/ingress: all\n",
+            "    run.googleapis.com/ingress: all\n    note: ':thumbs_up: [b]bold[/b]'\n",
+            1,
+        )
+    )
+    args = ["render", "inventory-api", "--env", "sandbox", "--version", "1.0.0"]
+    assert main([*args, "-w", str(ws_path)]) == 0
+    printed = capsys.readouterr().out
+    expected = render_apps(Workspace.discover(ws_path), ["inventory-api"], "sandbox", "1.0.0")
+    assert printed == expected.apps[0].text
+    assert "note: ':thumbs_up: [b]bold[/b]'\n" in printed

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from polyinfra.cli.console import err, out
+from polyinfra.cli.console import err
 from polyinfra.cli.options import DEFAULT_WORKSPACE, WorkspaceOption
 
 
@@ -64,7 +64,9 @@ def render(
         for path in write_rendered(result, out_dir):
             err.print(f"wrote {path}", markup=False)
         return
-    out.print("---\n".join(app.text for app in result.apps), end="", markup=False)
+    # written as is: the manifest must reach stdout byte for byte (no markup, emoji codes or
+    # wrapping from the rich console)
+    typer.echo("---\n".join(app.text for app in result.apps), nl=False)
 
 
 def register(app: typer.Typer) -> None:
