@@ -203,7 +203,7 @@ def load_kustomization(directory: Path, *, fast: bool = False) -> Kustomization:
             position=Position(directory),
             hint="every base and overlay folder needs a kustomization.yaml",
         )
-    text = path.read_text(encoding="utf-8")
+    text = _read(path)
     docs = read_documents(text, path, fast=fast)
     if len(docs) > 1:
         load_file(path)  # raises the positioned "more than one document" error
@@ -248,6 +248,15 @@ def load_kustomization(directory: Path, *, fast: bool = False) -> Kustomization:
         name_suffix=str(data.get("nameSuffix") or ""),
         unpredictable=tuple(unpredictable),
     )
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise UserError(f"not UTF-8 text ({exc.reason})", position=Position(path)) from exc
+    except OSError as exc:
+        raise UserError(f"cannot read {path}: {exc.strerror}", position=Position(path)) from exc
 
 
 def _str_or_none(value: Any) -> str | None:
@@ -410,9 +419,7 @@ def _patches(
                     # kustomize reports the missing file with its own message when it builds
                     yield Patch(field_name, index, position, target, file=file)
                     continue
-                docs = _patch_documents(
-                    file.read_text(encoding="utf-8"), file, None, Position(file, 1, 1), fast
-                )
+                docs = _patch_documents(_read(file), file, None, Position(file, 1, 1), fast)
                 yield _build_patch(field_name, index, position, target, docs, file)
 
 
@@ -557,11 +564,7 @@ def load_tree(overlay_dir: Path, *, fast: bool = False, objects: bool = True) ->
 
 
 def _objects_of(file: Path, chain: tuple[Kustomization, ...], fast: bool) -> Iterator[SourceObject]:
-    try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(f"{file}: cannot read: {exc}", position=Position(file)) from exc
-    for doc in read_documents(text, file, fast=fast):
+    for doc in read_documents(_read(file), file, fast=fast):
         data = doc.data
         if not isinstance(data, dict):
             continue
