@@ -384,9 +384,9 @@ def test_remote_patch_refused(tmp_path: Path) -> None:
 
 
 def test_binary_resource_file_is_a_user_error(tmp_path: Path) -> None:
-    overlay = app_tree(tmp_path, "api")
+    overlays = {name: app_tree(tmp_path, name) for name in ("api", "web")}
     (tmp_path / "api/base/service.yaml").write_bytes(b"\xff\xfe kind: Service\n")
     with pytest.raises(UserError) as caught:
-        render(requests_for({"api": overlay}), RenderOptions(version="1"))
+        render(requests_for(overlays), RenderOptions(version="1"))
     assert caught.value.position == Position(tmp_path / "api/base/service.yaml")
     assert caught.value.message.startswith("not UTF-8 text")
