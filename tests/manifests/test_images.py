@@ -110,3 +110,15 @@ def test_set_image_adds_the_block_when_missing(tmp_path: Path) -> None:
         'resources:\n- ../../base\nimages:\n- name: "IMAGE_URL"\n  newName: "reg/app"\n'
         '  digest: "sha256:ab"\n'
     )
+
+
+def test_deprecated_image_tags_are_merged_like_the_edit(tmp_path: Path) -> None:
+    path = tmp_path / "kustomization.yaml"
+    path.write_text("imageTags:\n- name: zeta\n  newTag: '2'\n- name: IMAGE_URL\n  newTag: x\n")
+    set_image(path, parse_set_image("IMAGE_URL=reg/app:3"))
+    assert load_text(path.read_text(), path).data == {
+        "images": [
+            {"name": "IMAGE_URL", "newName": "reg/app", "newTag": "3"},
+            {"name": "zeta", "newTag": "2"},
+        ]
+    }

@@ -165,6 +165,8 @@ def _images_block(text: str) -> tuple[int, int] | None:
     for line in lines:
         if start >= 0 and end < 0 and _TOP_KEY.match(line):
             end = offset
+        if line.startswith("imageTags"):
+            return None  # the deprecated field the edit merges into images: round trip
         if line.startswith("images"):
             if start >= 0 or not _IMAGES_KEY.match(line.rstrip("\n")):
                 return None  # flow style (images: [...]) or a second images key
@@ -195,7 +197,9 @@ def _set_image_round_trip(kustomization: Path, text: str, setting: ImageSetting)
         raise
     data = CommentedMap() if data is None else data
     _mapping(data, kustomization)
-    data["images"] = merge_images(list(data.get("images") or []), setting)
+    # kustomize's edit first moves the deprecated `imageTags` into `images`
+    legacy = list(data.pop("imageTags", None) or [])
+    data["images"] = merge_images([*list(data.get("images") or []), *legacy], setting)
     out = StringIO()
     yaml_rt.dump(data, out)
     kustomization.write_text(out.getvalue(), encoding="utf-8")
