@@ -263,6 +263,17 @@ VARIANTS: list[tuple[str, Edit, set[tuple[str, str]]]] = [
         {("crossstack/image-registry", f"{PROD_STACK}:29")},
     ),
     (
+        "registry in another region than the app",
+        Edit(
+            PROD_STACK,
+            "        repository_id: inventory-api\n        format: DOCKER\n"
+            "        location: asia-southeast1",
+            "        repository_id: inventory-api\n        format: DOCKER\n"
+            "        location: europe-west1",
+        ),
+        {("crossstack/image-registry", f"{PROD_STACK}:41")},
+    ),
+    (
         "base pins an image outside the stack's registries",
         Edit(
             f"{SERVICE}/base/service.yaml",

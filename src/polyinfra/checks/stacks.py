@@ -36,6 +36,8 @@ class Registry:
     location: str
     project: str
     position: Position
+    #: where ``location`` is written (None when it defaults to gcp:region)
+    location_path: KeyPath | None = None
 
     def url(self, gcp_project: str) -> str:
         return f"{self.location.lower()}-docker.pkg.dev/{gcp_project}/{self.repository_id}"
@@ -161,13 +163,14 @@ class StackFile:
             if not isinstance(registry, dict) or not isinstance(registry.get("repository_id"), str):
                 continue
             location = registry.get("location") or self.region or ""
-            path: KeyPath = ("config", "input:projects", key, "artifact_registry", "repository_id")
+            where: KeyPath = ("config", "input:projects", key, "artifact_registry")
             found.append(
                 Registry(
                     repository_id=registry["repository_id"],
                     location=str(location),
                     project=key,
-                    position=self.position(path, value=True),
+                    position=self.position((*where, "repository_id"), value=True),
+                    location_path=(*where, "location") if registry.get("location") else None,
                 )
             )
         return found

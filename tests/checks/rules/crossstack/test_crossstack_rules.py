@@ -230,3 +230,22 @@ def test_a_grant_on_the_job_in_the_program_lets_the_scheduler_run_it(root: Path)
     main.write_text(main.read_text(encoding="utf-8") + JOB_INVOKER, encoding="utf-8")
     result = check_workspace(root, environments=["production"], select=["crossstack"])
     assert result.problems == []
+
+
+@pytest.mark.parametrize(
+    ("location", "region", "local"),
+    [
+        ("asia-southeast1", "asia-southeast1", True),
+        ("ASIA-SOUTHEAST1", "asia-southeast1", True),
+        ("asia", "asia-southeast1", True),
+        ("europe", "europe-west1", True),
+        ("us", "us-central1", True),
+        ("us", "europe-west1", False),
+        ("europe-west1", "asia-southeast1", False),
+        ("asia-southeast2", "asia-southeast1", False),
+    ],
+)
+def test_repository_locations_local_to_a_region(location: str, region: str, local: bool) -> None:
+    from polyinfra.checks.rules.crossstack.registry import same_location
+
+    assert same_location(location, region) is local

@@ -23,8 +23,10 @@ class ImageRegistry:
     creates: same location and project. An image left as a placeholder is set at deploy time
     from the app's project registry, so that project must have one in the stack.
 
-    A registry of another project or location needs cross-project read access and is pulled
-    across regions on every cold start; a registry no stack manages has no cleanup policy.
+    The repository must also be local to the region the app deploys to (the same region, or
+    the multi-region containing it). A registry of another project or location needs
+    cross-project read access and is pulled across regions on every cold start; a registry no
+    stack manages has no cleanup policy.
 
     Bad::
 
@@ -73,6 +75,22 @@ class ImageRegistry:
                     continue
                 repository = _repository_of(image)
                 if repository is not None and repository in registries:
+                    registry = registries[repository]
+                    if item.region is None or same_location(registry.location, item.region):
+                        continue
+                    # an image taken from the stack's own repository is fixed in the stack
+                    from_stack = image.split(":")[0].endswith(f"/{item.app.name}")
+                    yield Problem(
+                        stack.position(registry.location_path, value=True)
+                        if from_stack and registry.location_path
+                        else item.at((*path, "image")),
+                        self.ID,
+                        f"{item.app.name} ({item.env}) deploys to {item.region} from repository "
+                        f"{registry.repository_id} in {registry.location}: every cold start "
+                        "pulls the image across regions",
+                        hint=f"keep the repository in {item.region} (or the multi-region that "
+                        "contains it)",
+                    )
                     continue
                 yield Problem(
                     item.at((*path, "image")),
@@ -86,6 +104,17 @@ class ImageRegistry:
                     ),
                     hint="push the image to the repository the stack creates for the app's project",
                 )
+
+
+#: Artifact Registry multi-regions and the regions they contain (by prefix).
+MULTI_REGIONS = {"asia": "asia-", "europe": "europe-", "us": "us-"}
+
+
+def same_location(location: str, region: str) -> bool:
+    """Whether a repository in ``location`` is local to ``region`` (the region itself, or the
+    multi-region that contains it)."""
+    location, region = location.lower(), region.lower()
+    return location == region or region.startswith(MULTI_REGIONS.get(location, "\0"))
 
 
 def _repository_of(image: str) -> str | None:
