@@ -21,6 +21,7 @@ def check(
         typer.Argument(
             help="The workspace (or any folder inside it). Default: the current folder.",
             show_default=False,
+            metavar="PATH",
         ),
     ] = None,
     envs: Annotated[
@@ -31,21 +32,31 @@ def check(
             help="Check only this environment (repeatable). Default: every environment with "
             "an overlay or a stack file.",
             show_default=False,
+            metavar="ENV",
         ),
     ] = None,
     output_format: Annotated[
-        str, typer.Option("--format", "-f", help="Output: text, json, sarif or github.")
+        str,
+        typer.Option(
+            "--format", "-f", help="Output: text, json, sarif or github.", metavar="FORMAT"
+        ),
     ] = "text",
     select: Annotated[
         list[str] | None,
         typer.Option(
-            "--select", help="Only these rules (id or namespace; repeatable).", show_default=False
+            "--select",
+            help="Only these rules (id or namespace; repeatable).",
+            show_default=False,
+            metavar="RULE",
         ),
     ] = None,
     ignore: Annotated[
         list[str] | None,
         typer.Option(
-            "--ignore", help="Skip these rules (id or namespace; repeatable).", show_default=False
+            "--ignore",
+            help="Skip these rules (id or namespace; repeatable).",
+            show_default=False,
+            metavar="RULE",
         ),
     ] = None,
     strict: Annotated[
