@@ -22,6 +22,8 @@ from polyinfra.errors import UserError
 from polyinfra.positions import Position
 from polyinfra.yamlio import load_text
 
+#: Every scalar as its text, as kustomize reads the string fields of an images entry.
+_BaseLoader = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
 _ALIAS = re.compile(r"(?:^|[\s\[{,:-])\*[^\s,\]}]")
 
 _TAG = re.compile(r"^(.*):([a-zA-Z0-9._-]*|\*)$")
@@ -132,7 +134,7 @@ def set_image(kustomization: Path, setting: ImageSetting) -> None:
         return
     start, end = span
     try:
-        block = yaml.load(text[start:end], Loader=yaml.BaseLoader) if end > start else None
+        block = yaml.load(text[start:end], Loader=_BaseLoader) if end > start else None
     except yaml.YAMLError:
         _set_image_round_trip(kustomization, text, setting)  # reports the position
         return

@@ -184,6 +184,7 @@ def render(
     """
     check_version(options.version)
     check_placeholders(options.placeholders, "placeholders")
+    _real.cache_clear()  # resolved paths are kept for one render only
     trees = [load_tree(r.overlay, fast=True, objects=False) for r in requests]
     _refuse_remote(requests, trees, options)
     settings = [
@@ -248,6 +249,12 @@ def _apply_image(overlay_copy: Path, setting: ImageSetting) -> None:
         set_image(path, setting)
 
 
+@functools.lru_cache(maxsize=4096)
+def _real(folder: Path) -> Path:
+    """``folder.resolve()``, asked for several times per folder during one render."""
+    return folder.resolve()
+
+
 class _Copy:
     """The kustomization folders of every tree under one temporary root, relative layout kept
     (so ``../../base`` still resolves). Overlays, whose kustomization is edited, and folders
@@ -256,9 +263,9 @@ class _Copy:
 
     def __init__(self, tmp: Path, trees: Sequence[KustomizeTree]) -> None:
         folders = sorted(
-            {d.resolve() for t in trees for d in t.directories}, key=lambda p: len(p.parts)
+            {_real(d) for t in trees for d in t.directories}, key=lambda p: len(p.parts)
         )
-        overlays = {t.overlay.directory.resolve() for t in trees}
+        overlays = {_real(t.overlay.directory) for t in trees}
         holding_overlay = {p for o in overlays for p in (o, *o.parents)}
         self.origin = Path(os.path.commonpath([str(p) for p in folders])) if folders else tmp
         self.root = tmp / "tree"
@@ -276,7 +283,7 @@ class _Copy:
             done.add(folder)
 
     def of(self, folder: Path) -> Path:
-        return self.root / folder.resolve().relative_to(self.origin)
+        return self.root / _real(folder).relative_to(self.origin)
 
     def original_text(self, text: str) -> str:
         """Kustomize messages name the copy; show the user's paths instead."""
