@@ -143,3 +143,17 @@ def test_a_section_that_empties_its_labels(root: Path) -> None:
     )
     # the section's own value wins, and owner is present: labels are present, not enforced equal
     assert policy(root, "sandbox") == []
+
+
+def test_a_public_service_still_grants_only_the_invoker_role(root: Path) -> None:
+    append(root, MAIN, PUBLIC_INVOKER.replace("roles/run.invoker", "roles/run.developer"))
+    edit(
+        root,
+        "infrastructure/pyproject.toml",
+        "[tool.polyinfra]\n",
+        '[tool.polyinfra]\npublic_services = ["inventory-api"]\n',
+    )
+    assert policy(root, "production") == [
+        f"{MAIN}:14:12: policy/no-public-members: production: inventory-api-public grants "
+        "roles/run.developer to allUsers"
+    ]

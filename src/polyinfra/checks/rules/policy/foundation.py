@@ -114,7 +114,9 @@ class NoPublicMembers:
                 if not exposed:
                     continue
                 service = _input(resource, "service") or _input(resource, "name")
-                if resource.type in CLOUD_RUN_IAM_TYPES and str(service).split("/")[-1] in public:
+                invoker = _input(resource, "role") == "roles/run.invoker"
+                on_service = resource.type in CLOUD_RUN_IAM_TYPES
+                if invoker and on_service and str(service).split("/")[-1] in public:
                     continue
                 yield Problem(
                     _value_position(ctx, stack, exposed[0], resource),
