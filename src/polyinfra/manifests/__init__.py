@@ -7,16 +7,21 @@ Public API::
                 check_leftovers=True) -> RenderResult
     render(requests: Sequence[RenderRequest], options: RenderOptions, *, kustomize=None)
         -> RenderResult
+    RenderRequest(app, env, overlay: Path, image: str)
+    RenderOptions(version, placeholders={}, allow_remote_resources=False, batch=True,
+                  check_leftovers=True)
     RenderResult(apps: tuple[RenderedApp, ...], kustomize_runs, batched, single)
-    RenderedApp(app, env, overlay, image, text, tree)   # .kind .name .objects .primary
-        .source(index, path, value=False) -> Position
-    RenderedObject(index, document)                     # .kind .name .data
-        .position(path, value=False) -> Position
-    load_tree(overlay_dir) -> KustomizeTree             # kustomizations, patches, base objects
+    RenderedApp(app, env, overlay, image, text)   # .objects .primary .kind .name .tree
+        .source(index, path, *, value=False) -> Position
+    RenderedObject(index, document, sources)      # .data .kind .name .namespace .api_version
+        .position(path=(), *, value=False) -> Position
+    load_tree(overlay_dir) -> KustomizeTree       # kustomizations, patches, base objects
 
 Provenance: ``RenderedObject.position(path)`` is the op of an overlay patch that set the
-field (or the node inside its ``value``), else the base manifest node with the same path
-(list items matched by ``name``), else the overlay's kustomization file.
+field (or the node inside its ``value``), else the ``images:``/``namespace:``/``namePrefix:``/
+``commonLabels:`` entry that set it, else the base manifest node with the same path (list
+items matched by ``name``), else the overlay's kustomization file. ``objects`` and the
+positioned sources are read on first use.
 """
 
 from polyinfra.manifests.apps import (
