@@ -383,7 +383,7 @@ VARIANTS: list[tuple[str, Edit, set[tuple[str, str]]]] = [
             "          name: GCP_PROJECT_ID\n",
             "          name: DB_PASSWORD\n",
         ),
-        {("policy/no-plain-secrets", f"{SERVICE}/overlays/production/kustomization.yaml:34")},
+        {("cloudrun/secret-literal", f"{SERVICE}/overlays/production/kustomization.yaml:34")},
     ),
 ]
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from polyinfra.checks import engine
 from polyinfra.checks.context import CheckContext, Manifest, SourceLookup, UnreadableInput
 from polyinfra.checks.problem import Level, Problem
-from polyinfra.checks.registry import CHECK_RULES
+from polyinfra.checks.registry import ALL_RULES
 from polyinfra.checks.rule import Rule
 from polyinfra.checks.rules.workspace.apps import (
     load_kustomization_document,
@@ -106,7 +106,7 @@ def check_workspace(
     with timings.phase("workspace"):
         ws = Workspace.discover(path)
         settings = rules_settings(ws)
-        rules = engine.select_rules(CHECK_RULES, select=select, ignore=ignore, settings=settings)
+        rules = engine.select_rules(ALL_RULES, select=select, ignore=ignore, settings=settings)
         envs = choose_environments(ws, environments)
     with timings.phase("stacks"):
         stacks = tuple(read_stack(ws, env) for env in envs)
@@ -316,7 +316,7 @@ CHECK_VERSION = "0.0.0-check"
 def _image_for(app: App, stack: StackFile | None) -> str:
     """The image a deploy sets by default: ``<location>-docker.pkg.dev/<gcp:project>/<repo>/
     <app>:<version>`` from the app's project registry in the (already read) stack file; when
-    there is none, a placeholder the image-registry rule reports."""
+    there is none, the stand-in image, which the image-registry rule reports."""
     from polyinfra.checks.rules.crossstack.workload import project_key
 
     if stack is not None and stack.document is not None and stack.gcp_project:
@@ -324,7 +324,9 @@ def _image_for(app: App, stack: StackFile | None) -> str:
         for registry in stack.registries():
             if registry.project == key:
                 return f"{registry.url(stack.gcp_project)}/{app.name}:{CHECK_VERSION}"
-    return "IMAGE_URL_PLACEHOLDER"
+    from polyinfra.manifests.stand_in import stand_in_image
+
+    return stand_in_image(app.name, CHECK_VERSION)
 
 
 def _lookup(app: RenderedApp, index: int) -> SourceLookup:

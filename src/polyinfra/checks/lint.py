@@ -255,7 +255,9 @@ def _image_for(workspace: Workspace | None, app: str, env: str) -> str:
             return default_image(workspace, workspace.apps[app], env, LINT_VERSION)
         except UserError:
             pass
-    return f"lint.invalid/{app}:{LINT_VERSION}"
+    from polyinfra.manifests.stand_in import stand_in_image
+
+    return stand_in_image(app, LINT_VERSION)
 
 
 def _render_failure(exc: UserError, overlay: Path) -> UnreadableInput:

@@ -91,14 +91,30 @@ def test_public_services_do_not_cover_other_grants(root: Path) -> None:
 
 
 def test_env_named_after_a_declared_secret_is_a_secret(root: Path) -> None:
-    edit(root, SERVICE_PROD, "          name: GCP_PROJECT_ID\n", "          name: DMD_API_TOKEN\n")
+    stack = "infrastructure/pulumi/Pulumi.production.yaml"
+    edit(
+        root,
+        stack,
+        "      secrets:\n",
+        "      secrets:\n        - secret_id: DMD_SIGNING_SALT\n          replication:\n"
+        "            auto: {}\n",
+    )
+    edit(
+        root, SERVICE_PROD, "          name: GCP_PROJECT_ID\n", "          name: DMD_SIGNING_SALT\n"
+    )
     found = policy(root, "production")
     assert found == [
         f"{SERVICE_PROD}:34:18: policy/no-plain-secrets: inventory-api (production): env "
-        "DMD_API_TOKEN is given as a plain value; it looks like a secret"
+        "DMD_SIGNING_SALT is given as a plain value, but the stack declares it as a secret"
     ]
     # the value itself never appears in a message
     assert "data-platform-prod" not in found[0].split(": ", 1)[1]
+
+
+def test_secret_looking_names_are_left_to_the_manifest_rule(root: Path) -> None:
+    # DMD_API_TOKEN is declared, but any *_TOKEN is already cloudrun/secret-literal's
+    edit(root, SERVICE_PROD, "          name: GCP_PROJECT_ID\n", "          name: DMD_API_TOKEN\n")
+    assert policy(root, "production") == []
 
 
 def test_placeholder_values_are_not_secrets(root: Path) -> None:

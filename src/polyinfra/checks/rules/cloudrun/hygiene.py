@@ -78,6 +78,17 @@ _SECRET_NAME = re.compile(
     r"|PASSWORD|SECRET",
     re.IGNORECASE,
 )
+
+
+def looks_like_secret_name(name: str) -> bool:
+    """Whether an env var name reads like a credential (``*_TOKEN``, ``*_KEY``, ``*PASSWORD*``).
+
+    >>> looks_like_secret_name("API_TOKEN"), looks_like_secret_name("GCP_PROJECT_ID")
+    (True, False)
+    """
+    return "PUBLIC" not in name.upper() and bool(_SECRET_NAME.search(name))
+
+
 _NOT_SECRET_VALUE = re.compile(r"^(true|false|yes|no|on|off|\d{1,3})$|^[./~]|^projects/")
 
 
@@ -108,9 +119,9 @@ class SecretLiteral(CloudRunRule):
         for container in containers(manifest):
             for path, entry in env_entries(container):
                 name, value = entry.get("name"), entry.get("value")
-                if not isinstance(name, str) or "PUBLIC" in name.upper():
+                if not isinstance(name, str) or not looks_like_secret_name(name):
                     continue
-                if not _SECRET_NAME.search(name) or value in (None, ""):
+                if value in (None, ""):
                     continue
                 text = str(value)
                 if _NOT_SECRET_VALUE.search(text) or is_templated(text, (*path, "value")):

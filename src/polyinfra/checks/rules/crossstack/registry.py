@@ -13,7 +13,12 @@ _AR_HOST = re.compile(r"^(?P<location>[a-z0-9-]+)-docker\.pkg\.dev$")
 
 
 def is_placeholder(image: str) -> bool:
-    """An image set at deploy time (``IMAGE_URL``, ``IMAGE_URL_PLACEHOLDER``...)."""
+    """An image set at deploy time (``IMAGE_URL``, ``IMAGE_URL_PLACEHOLDER``..., or the
+    stand-in ``check`` renders with when the stack names no registry)."""
+    from polyinfra.manifests.stand_in import is_stand_in
+
+    if is_stand_in(image):
+        return True
     name = image.split("@", 1)[0].split(":", 1)[0]
     return "/" not in name and name.upper() == name and "IMAGE" in name
 

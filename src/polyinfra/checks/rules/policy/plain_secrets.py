@@ -8,35 +8,34 @@ from collections.abc import Iterator
 
 from polyinfra.checks.context import CheckContext
 from polyinfra.checks.problem import Level, Problem
+from polyinfra.checks.rules.cloudrun.hygiene import looks_like_secret_name
 from polyinfra.checks.rules.crossstack.workload import containers
 
-#: Env var names that hold credentials.
-SECRET_NAME = re.compile(
-    r"(^|_)(TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|API_?KEY|PRIVATE_KEY|CREDENTIALS?)($|_)",
-    re.IGNORECASE,
-)
 _PLACEHOLDER = re.compile(r"^[A-Z0-9_]*PLACEHOLDER[A-Z0-9_]*$")
 
 
 class NoPlainSecrets:
-    """Env vars that carry a secret (named like a token, password or key, or named after a
-    secret the stack declares) take it from Secret Manager (``valueFrom.secretKeyRef``), never
-    as a plain ``value``.
+    """An env var named after a secret the environment's stack declares takes it from Secret
+    Manager (``valueFrom.secretKeyRef``), never as a plain ``value``.
 
     A plain value is stored in the manifest, in git and in every revision's configuration,
-    readable by anyone who can view the service.
+    readable by anyone who can view the service. Names that read like a credential
+    (``*_TOKEN``, ``*PASSWORD*``...) are reported by ``cloudrun/secret-literal`` whatever the
+    stack declares; this rule adds the names only the stack knows are secrets.
+
+    The examples assume the stack declares ``secret_id: DMD_SIGNING_SALT``.
 
     Bad::
 
-        - name: API_TOKEN
-          value: s3cr3t-t0ken
+        - name: DMD_SIGNING_SALT
+          value: 9f8e7d6c
 
     Good::
 
-        - name: API_TOKEN
+        - name: DMD_SIGNING_SALT
           valueFrom:
             secretKeyRef:
-              name: API_TOKEN
+              name: DMD_SIGNING_SALT
               key: latest
     """
 
@@ -48,6 +47,8 @@ class NoPlainSecrets:
         for manifest in ctx.cloud_run():
             stack = ctx.stack_for_env(manifest.env) if manifest.env else None
             declared = set(stack.secrets()) if stack and stack.document else set()
+            if not declared:
+                continue
             for path, container in containers(manifest):
                 env = container.get("env")
                 for index, var in enumerate(env if isinstance(env, list) else []):
@@ -56,7 +57,7 @@ class NoPlainSecrets:
                     name, value = var["name"], var.get("value")
                     if not isinstance(value, str) or not value or _PLACEHOLDER.match(value):
                         continue
-                    if not (SECRET_NAME.search(name) or name in declared):
+                    if name not in declared or looks_like_secret_name(name):
                         continue
                     # the message names the variable, never its value
                     yield Problem(
@@ -64,7 +65,6 @@ class NoPlainSecrets:
                         self.ID,
                         f"{manifest.app or manifest.name}"
                         f"{f' ({manifest.env})' if manifest.env else ''}: env {name} is given "
-                        "as a plain value; it looks like a secret",
-                        hint="store it in Secret Manager, declare it in the stack's secrets, "
-                        "and use valueFrom.secretKeyRef",
+                        "as a plain value, but the stack declares it as a secret",
+                        hint="use valueFrom.secretKeyRef with the declared secret",
                     )
