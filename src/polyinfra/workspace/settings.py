@@ -66,10 +66,17 @@ class CiWorkflowNames(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    check: str = "Check"
-    provision: str = "Infrastructure Provision"
-    deploy: str = "Deploy"
-    sandbox_deploy: str = "Sandbox Deploy"
+    check: str = Field(default="Check", description="Pull-request checks: check and plan --diff.")
+    provision: str = Field(
+        default="Infrastructure Provision", description="Foundation stack: polyinfra provision."
+    )
+    deploy: str = Field(
+        default="Deploy", description="Application stack on push to main: affected, build, deploy."
+    )
+    sandbox_deploy: str = Field(
+        default="Sandbox Deploy",
+        description="Application stack into sandbox from a labelled pull request.",
+    )
 
 
 class CiSettings(BaseModel):
@@ -82,34 +89,63 @@ class CiSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     workflows: CiWorkflowNames = Field(default_factory=CiWorkflowNames)
-    main_branch: str = "main"
-    runs_on: str = "ubuntu-latest"
+    main_branch: str = Field(default="main", description="Branch whose pushes deploy production.")
+    runs_on: str = Field(default="ubuntu-latest", description="Runner label of every job.")
     production_environment: str = Field(
         default="production",
         description="Environment (overlay) deployed on push to main; also the protected "
         "GitHub environment (add required reviewers to it) that production jobs run in.",
     )
-    sandbox_environment: str = "sandbox"
-    provision_label: str = "provision infrastructure"
-    sandbox_deploy_label: str = "sandbox deploy"
-    python_version_file: str = "pyproject.toml"
-    uv_version: str = "0.7.8"
+    sandbox_environment: str = Field(
+        default="sandbox",
+        description="Environment (overlay and GitHub environment) of label-triggered deploys "
+        "and provisioning.",
+    )
+    provision_label: str = Field(
+        default="provision infrastructure",
+        description="Pull-request label that provisions the sandbox foundation stack.",
+    )
+    sandbox_deploy_label: str = Field(
+        default="sandbox deploy",
+        description="Pull-request label that deploys the pull request's apps to sandbox.",
+    )
+    python_version_file: str = Field(
+        default="pyproject.toml", description="`python-version-file` of actions/setup-python."
+    )
+    uv_version: str = Field(default="0.7.8", description="uv version astral-sh/setup-uv installs.")
     tool_project: str = Field(
         default="infrastructure",
         description="Folder of the uv project that has polyinfra as a dependency; CI runs "
         "`uv sync --frozen` there and puts its .venv/bin on PATH.",
     )
-    region_variable: str = "REGION"
-    project_id_variable: str = "GCP_PROJECT_ID"
-    workload_identity_provider_variable: str = "WIF_PROVIDER"
-    service_account_variable: str = "WIF_SERVICE_ACCOUNT"
+    region_variable: str = Field(
+        default="REGION", description="GitHub variable holding the Cloud Run region."
+    )
+    project_id_variable: str = Field(
+        default="GCP_PROJECT_ID", description="GitHub variable holding the GCP project id."
+    )
+    workload_identity_provider_variable: str = Field(
+        default="WIF_PROVIDER",
+        description="GitHub variable holding the Workload Identity Federation provider "
+        "(projects/N/locations/global/workloadIdentityPools/P/providers/X).",
+    )
+    service_account_variable: str = Field(
+        default="WIF_SERVICE_ACCOUNT",
+        description="GitHub variable holding the service account the workflows impersonate.",
+    )
     image_registry_variable: str = Field(
         default="IMAGE_REGISTRY",
         description="Variable holding the image repository prefix, e.g. "
         "asia-southeast1-docker.pkg.dev/my-project/apps; images are <prefix>/<project>:<version>.",
     )
-    pulumi_backend_variable: str = "PULUMI_BACKEND_URL"
-    pulumi_passphrase_secret: str = "PULUMI_CONFIG_PASSPHRASE"
+    pulumi_backend_variable: str = Field(
+        default="PULUMI_BACKEND_URL",
+        description="GitHub variable holding the Pulumi state backend (gs://bucket).",
+    )
+    pulumi_passphrase_secret: str = Field(
+        default="PULUMI_CONFIG_PASSPHRASE",
+        description="GitHub secret holding the Pulumi config passphrase.",
+    )
 
 
 class Settings(BaseModel):
