@@ -1,4 +1,4 @@
-"""The libyaml loader gives exactly the document the ruamel.yaml loader gives, or defers to it."""
+"""The libyaml path gives exactly the document the ruamel.yaml path gives, or defers to it."""
 
 from __future__ import annotations
 
@@ -8,7 +8,14 @@ import pytest
 
 from polyinfra.errors import UserError
 from polyinfra.yamlio import load_text
-from polyinfra.yamlio.fast import _fast_documents, load_text_fast
+from polyinfra.yamlio.fast import fast_documents
+from polyinfra.yamlio.loader import ruamel_documents
+
+
+def reference_text(text: str, path: Path) -> object:
+    [document] = ruamel_documents(text, path)
+    return document
+
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -32,8 +39,8 @@ CASES = {
 def test_same_document_as_the_reference_loader(name: str, tmp_path: Path) -> None:
     path = tmp_path / f"{name}.yaml"
     text = CASES[name]
-    reference = load_text(text, path)
-    docs = _fast_documents(text, path)
+    reference = reference_text(text, path)
+    docs = fast_documents(text, path)
     assert docs is not None, "expected the libyaml path, not the fallback"
     [fast] = docs
     assert fast.data == reference.data
@@ -49,8 +56,8 @@ def test_every_yaml_file_of_the_example_workspace(tmp_path: Path) -> None:
     assert files
     for path in files:
         text = path.read_text()
-        reference = load_text(text, path)
-        assert load_text_fast(text, path) == reference, path
+        assert fast_documents(text, path) == ruamel_documents(text, path), path
+        assert [load_text(text, path)] == ruamel_documents(text, path), path
 
 
 @pytest.mark.parametrize(
@@ -73,9 +80,9 @@ def test_errors_read_exactly_as_the_reference_loaders(
 ) -> None:
     path = tmp_path / "bad.yaml"
     with pytest.raises(UserError) as reference:
-        load_text(text, path)
+        ruamel_documents(text, path)
     with pytest.raises(UserError) as fast:
-        load_text_fast(text, path)
+        load_text(text, path)
     assert str(fast.value) == str(reference.value)
     assert str(fast.value).startswith(f"{path}{expected}")
 
@@ -83,4 +90,5 @@ def test_errors_read_exactly_as_the_reference_loaders(
 def test_unusual_input_defers_to_the_reference_loader(tmp_path: Path) -> None:
     path = tmp_path / "x.yaml"
     for text in ("a:\nb: 1\n", "a: !!binary aGVsbG8=\n", "? [1, 2]\n: x\n"):
-        assert _fast_documents(text, path) is None
+        assert fast_documents(text, path) is None
+        assert load_text(text, path) == reference_text(text, path)

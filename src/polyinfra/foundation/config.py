@@ -21,9 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 from polyinfra.errors import UserError, UserErrors
 from polyinfra.foundation import argspec
 from polyinfra.positions import Position
-from polyinfra.yamlio import KeyPath, YamlDocument, format_path
-from polyinfra.yamlio.fast import load_file_fast as load_file
-from polyinfra.yamlio.fast import load_text_fast as load_text
+from polyinfra.yamlio import KeyPath, YamlDocument, format_path, load_file, load_text
 
 NAMESPACES = ("gcp", "input", "label")
 #: Top-level keys Pulumi itself writes into a stack file next to ``config``.

@@ -25,8 +25,7 @@ from polyinfra.foundation.config import (
     stack_file,
 )
 from polyinfra.positions import Position
-from polyinfra.yamlio.fast import load_file_fast as load_file
-from polyinfra.yamlio.fast import load_text_fast
+from polyinfra.yamlio import load_file, load_text
 
 
 @dataclass(frozen=True)
@@ -458,7 +457,7 @@ def plan_diff(program_dir: Path, stack: str, ref: str) -> PlanDiff:
         except UnicodeDecodeError as exc:
             raise UserError(f"{stack_rel} at {ref} is not UTF-8 text") from exc
         display = Path(f"{ref}:{stack_rel}")
-        for relative in referenced_files(load_text_fast(text, display).data):
+        for relative in referenced_files(load_text(text, display).data):
             content = _git_show(repo, ref, (rel_dir / relative).as_posix())
             if content is not None:
                 target = (old_dir / relative).resolve()

@@ -1,5 +1,5 @@
-"""The same :class:`YamlDocument` as :func:`polyinfra.yamlio.load_file`, parsed by libyaml (C) for
-large files such as stack files of hundreds of projects: about 20 times faster.
+"""The libyaml (C) path of :func:`polyinfra.yamlio.load_all_text`: the same
+:class:`YamlDocument` as the ruamel.yaml path, about 20 times faster.
 
 Scalars resolve as YAML 1.2 (like ruamel.yaml: ``on``/``yes`` stay strings), anchors, aliases
 and merge keys resolve the same way and the alias bound is the same. Anything unusual (a syntax
@@ -24,34 +24,8 @@ class _Fallback(Exception):
     """Leave this document to the ruamel.yaml loader."""
 
 
-def load_file_fast(path: Path) -> YamlDocument:
-    """Like :func:`polyinfra.yamlio.load_file`, parsed with libyaml when it can be."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        from polyinfra.yamlio.loader import load_file
-
-        return load_file(path)  # the same error messages
-    return load_text_fast(text, path)
-
-
-def load_text_fast(text: str, path: Path) -> YamlDocument:
-    """Like :func:`polyinfra.yamlio.load_text`, parsed with libyaml when it can be."""
-    docs = _fast_documents(text, path)
-    if docs is None:
-        from polyinfra.yamlio.loader import load_text
-
-        return load_text(text, path)
-    if len(docs) > 1:
-        raise UserError(
-            f"expected one YAML document, found {len(docs)}",
-            position=docs[1].start or Position(path),
-            hint="split the documents into separate files",
-        )
-    return docs[0] if docs else YamlDocument(path=path, data=None)
-
-
-def _fast_documents(text: str, path: Path) -> list[YamlDocument] | None:
+def fast_documents(text: str, path: Path) -> list[YamlDocument] | None:
+    """The documents of ``text`` parsed by libyaml, or None to leave them to ruamel.yaml."""
     try:
         import yaml
     except ImportError:
