@@ -227,3 +227,26 @@ def test_unknown_app_suggests(tmp_path: Path) -> None:
     ):
         ws.app("my-servce")
     assert [a.name for a in ws.select_apps([])] == ["ingest-job", "my-service"]
+
+
+def test_example_workspace(example_path: Path) -> None:
+    ws = Workspace.discover(example_path / "infrastructure" / "cloudrun_job")
+    assert ws.root == example_path.resolve()
+    assert ws.namespace == "data_platform"
+    assert {name: (app.kind, app.kind_dir, app.project) for name, app in ws.apps.items()} == {
+        "dmd-inv-mov-api2bq": ("job", "cloudrun_job", "dmd_ingest"),  # explicit mapping
+        "inventory-api": ("service", "cloudrun_service", "inventory_api"),
+        "stock-webhook": ("function", "cloudrun_function", "stock_webhook"),
+    }
+    assert all(app.environments == ("production", "sandbox") for app in ws.apps.values())
+    assert ws.projects["dmd_ingest"].bricks == (
+        "bases/data_platform/dmd_ingest",
+        "components/data_platform/bigquery_writer",
+        "components/data_platform/dmd_client",
+        "components/data_platform/http_client",
+        "components/data_platform/log",
+        "components/data_platform/settings",
+    )
+    assert sorted(ws.program.stacks) == ["production", "sandbox"]
+    assert ws.program.runtime == "python"
+    assert "infrastructure" in ws.uv_excludes
