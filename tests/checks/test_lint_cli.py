@@ -183,9 +183,9 @@ def test_rendered_app_problems_point_at_the_overlay_line(
     ]
     rel = (JOB_APP / "overlays" / "production" / "kustomization.yaml").as_posix()
     assert found == [
-        # a scalar set by a JSON patch points at its op (two lines above the value)
-        (rel, line - 2, 9, "cloudrun/service-account"),
-        (rel, port, 11, "cloudrun/reserved-env"),
+        # a scalar set by a JSON patch points at the value in the patch
+        (rel, line, 16, "cloudrun/service-account"),
+        (rel, port, 17, "cloudrun/reserved-env"),
     ]
     # a disable comment on the overlay line silences it
     overlay.write_text(
@@ -244,7 +244,7 @@ def test_overlay_that_does_not_build_is_reported_and_exits_2(
     assert main(["lint", str(overlay), "-f", "json"]) == 2
     (problem,) = json.loads(capsys.readouterr().out)
     assert (problem["line"], problem["col"], problem["rule"]) == (1, 1, "workspace/overlay-renders")
-    assert problem["message"].startswith("kustomize cannot build this overlay: ")
+    assert problem["message"].startswith("prod (prod): kustomize failed for ")
     assert "missing.yaml" in problem["message"]
     # the base alone renders and passes
     assert main(["lint", str(tmp_path / "base")]) == 0

@@ -9,12 +9,13 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from polyinfra.checks import engine
-from polyinfra.checks.context import CheckContext, Manifest, SourceLookup, UnreadableInput
+from polyinfra.checks.context import CheckContext, Manifest, UnreadableInput
 from polyinfra.checks.problem import Level, Problem
 from polyinfra.checks.registry import ALL_RULES
+from polyinfra.checks.rendering import render_for_rules
 from polyinfra.checks.rule import Rule
 from polyinfra.checks.rules.workspace.apps import (
     load_kustomization_document,
@@ -25,11 +26,8 @@ from polyinfra.checks.stacks import StackFile
 from polyinfra.errors import UserError, UserErrors
 from polyinfra.positions import Position
 from polyinfra.suggest import did_you_mean
-from polyinfra.workspace import App, Overlay, Workspace, kustomization_file
-from polyinfra.yamlio import KeyPath, load_all_text, load_file
-
-if TYPE_CHECKING:
-    from polyinfra.manifests import RenderedApp
+from polyinfra.workspace import App, Overlay, Workspace
+from polyinfra.yamlio import load_file
 
 #: The phases ``check`` reports timings for, in the order they run.
 PHASES = ("workspace", "stacks", "pulumi", "kustomize", "rules")
@@ -258,54 +256,16 @@ def render_targets(ws: Workspace, envs: Sequence[str]) -> list[tuple[App, Overla
 def render_overlays(
     ws: Workspace, envs: Sequence[str], stacks: Sequence[StackFile] = ()
 ) -> tuple[tuple[Manifest, ...], tuple[UnreadableInput, ...]]:
-    """Render every target overlay, one batched render per environment; each object becomes a
-    :class:`Manifest` whose positions point at the base or overlay line that wrote the field.
+    """Render every target overlay (see :func:`polyinfra.checks.rendering.render_for_rules`),
+    with the image a deploy would set."""
+    from polyinfra.manifests import RenderRequest
 
-    When a batch fails, its overlays are rendered one by one so the failure is pinned to its
-    overlay and the others are still checked.
-    """
-    from polyinfra.manifests import RenderOptions, RenderRequest, render
-
-    manifests: list[Manifest] = []
-    failures: list[UnreadableInput] = []
     by_env = {stack.env: stack for stack in stacks}
-    for env in envs:
-        requests = [
-            RenderRequest(app.name, env, overlay.path, _image_for(app, by_env.get(env)))
-            for app, overlay in render_targets(ws, [env])
-        ]
-        if not requests:
-            continue
-        options = RenderOptions(
-            version=CHECK_VERSION,
-            placeholders=ws.settings.placeholders.get(env, {}),
-            allow_remote_resources=ws.settings.allow_remote_resources,
-            batch=True,
-            check_leftovers=False,
-        )
-        try:
-            rendered = list(render(requests, options).apps)
-        except UserError:
-            rendered = []
-            for request in requests:
-                try:
-                    rendered.extend(render([request], options).apps)
-                except UserError as exc:
-                    failures.append(_render_failure(exc, request.overlay))
-        for app in rendered:
-            # parse the output here and read the sources (positions) only when a rule
-            # reports a problem: most objects never need them
-            documents = load_all_text(app.text, app.overlay / f"<rendered {app.app} {env}>")
-            for index, document in enumerate(documents):
-                manifests.append(
-                    Manifest(
-                        document=document,
-                        source=_lookup(app, index),
-                        app=app.app,
-                        env=app.env,
-                        rendered=True,
-                    )
-                )
+    requests = [
+        RenderRequest(app.name, overlay.env, overlay.path, _image_for(app, by_env.get(overlay.env)))
+        for app, overlay in render_targets(ws, envs)
+    ]
+    manifests, failures = render_for_rules(requests, CHECK_VERSION, ws)
     return tuple(manifests), tuple(failures)
 
 
@@ -327,58 +287,3 @@ def _image_for(app: App, stack: StackFile | None) -> str:
     from polyinfra.manifests.stand_in import stand_in_image
 
     return stand_in_image(app.name, CHECK_VERSION)
-
-
-def _lookup(app: RenderedApp, index: int) -> SourceLookup:
-    """Where a field of object ``index`` of ``app`` was written. Asked for a value, a field
-    set by an overlay patch points at the value in the patch (what the user edits) rather than
-    at the op's first line or the key."""
-    values: dict[Position, Position] = {}
-    read: list[bool] = []
-
-    def lookup(path: KeyPath, *, value: bool = False) -> Position | None:
-        found = app.source(index, path, value=value)
-        if not value:
-            return found
-        if not read:
-            read.append(True)
-            values.update(_patch_values(app))
-        return values.get(found, found)
-
-    return lookup
-
-
-def _patch_values(app: RenderedApp) -> dict[Position, Position]:
-    """Position of each patch op, and of each key inside an op's ``value``, -> the position of
-    the value it introduces."""
-    found: dict[Position, Position] = {}
-    for kustomization in app.tree.kustomizations:
-        for patch in kustomization.patches:
-            for op in patch.ops or ():
-                doc = op.document
-                whole = doc.value_positions.get((op.index, "value"))
-                if op.has_value and whole is not None:
-                    found[op.position] = whole
-                for path, key in doc.key_positions.items():
-                    inner = doc.value_positions.get(path)
-                    if path[:2] == (op.index, "value") and inner is not None:
-                        found.setdefault(key, inner)
-    return found
-
-
-def _render_failure(exc: UserError, overlay: Path) -> UnreadableInput:
-    """Why ``overlay`` did not render: a file of its tree that does not load, at the offending
-    line (kustomize itself only names the file), else kustomize's own message."""
-    from polyinfra.manifests import load_tree
-
-    try:
-        load_tree(overlay)
-    except UserError as precise:
-        if precise.position is not None and precise.position.line:
-            return UnreadableInput(precise.position, precise.message, precise.hint)
-    kustomization = kustomization_file(overlay) or overlay
-    return UnreadableInput(
-        exc.position or Position(kustomization, 1, 1),
-        exc.message.strip(),
-        exc.hint or "run `polyinfra render` on this overlay to see the full output",
-    )

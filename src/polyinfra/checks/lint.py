@@ -10,6 +10,7 @@ from polyinfra.checks import engine
 from polyinfra.checks.context import CheckContext, Manifest, UnreadableInput, manifests_from_file
 from polyinfra.checks.problem import Level, Problem
 from polyinfra.checks.registry import LINT_RULES
+from polyinfra.checks.rendering import render_for_rules
 from polyinfra.checks.rule import Rule
 from polyinfra.checks.settings import RulesSettings
 from polyinfra.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UserError
@@ -201,48 +202,15 @@ def _walk(folder: Path) -> list[Path]:
 def render_overlays(
     overlays: Sequence[tuple[str, str, Path]], workspace: Workspace | None
 ) -> tuple[list[Manifest], list[UnreadableInput]]:
-    """Render the overlays with kustomize (batched per environment by the renderer); a failed
-    render becomes an UnreadableInput at the overlay's kustomization."""
-    if not overlays:
-        return [], []
-    from polyinfra.manifests import RenderOptions, RenderRequest, render
+    """Render the overlays (see :func:`polyinfra.checks.rendering.render_for_rules`); a failed
+    render becomes an UnreadableInput at the file and line that does not load."""
+    from polyinfra.manifests import RenderRequest
 
-    manifests: list[Manifest] = []
-    failures: list[UnreadableInput] = []
-    by_env: dict[str, list[RenderRequest]] = {}
-    for app, env, overlay in overlays:
-        request = RenderRequest(app, env, overlay, _image_for(workspace, app, env))
-        by_env.setdefault(env, []).append(request)
-    for env, requests in by_env.items():
-        placeholders = workspace.settings.placeholders.get(env, {}) if workspace else {}
-        options = RenderOptions(
-            version=LINT_VERSION,
-            placeholders=placeholders,
-            allow_remote_resources=bool(workspace and workspace.settings.allow_remote_resources),
-            batch=True,
-            check_leftovers=False,  # leftovers are manifest/unrendered-template problems
-        )
-        try:
-            apps = list(render(requests, options).apps)
-        except UserError:
-            apps = []
-            for request in requests:  # pin the failure to its overlay, lint the others
-                try:
-                    apps.extend(render([request], options).apps)
-                except UserError as exc:
-                    failures.append(_render_failure(exc, request.overlay))
-        for rendered in apps:
-            for obj in rendered.objects:
-                manifests.append(
-                    Manifest(
-                        document=obj.document,
-                        source=obj.position,
-                        app=rendered.app,
-                        env=rendered.env,
-                        rendered=True,
-                    )
-                )
-    return manifests, failures
+    requests = [
+        RenderRequest(app, env, overlay, _image_for(workspace, app, env))
+        for app, env, overlay in overlays
+    ]
+    return render_for_rules(requests, LINT_VERSION, workspace)
 
 
 def _image_for(workspace: Workspace | None, app: str, env: str) -> str:
@@ -258,12 +226,3 @@ def _image_for(workspace: Workspace | None, app: str, env: str) -> str:
     from polyinfra.manifests.stand_in import stand_in_image
 
     return stand_in_image(app, LINT_VERSION)
-
-
-def _render_failure(exc: UserError, overlay: Path) -> UnreadableInput:
-    where = kustomization_file(overlay) or overlay
-    return UnreadableInput(
-        exc.position or Position(where, 1, 1),
-        f"kustomize cannot build this overlay: {exc.message.strip()}",
-        exc.hint or "run `polyinfra render` on this overlay to see the full output",
-    )

@@ -10,7 +10,12 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from polyinfra.cli.console import err, out
-from polyinfra.cli.options import DEFAULT_WORKSPACE, WorkspaceOption
+from polyinfra.cli.options import (
+    DEFAULT_WORKSPACE,
+    ImageOption,
+    RegistryOption,
+    WorkspaceOption,
+)
 from polyinfra.cli.state import state
 from polyinfra.errors import EXIT_FINDINGS, UserError
 
@@ -62,18 +67,8 @@ def deploy(
             help="Release version: the image tag, VERSION_PLACEHOLDER, the revision marker.",
         ),
     ] = ...,  # type: ignore[assignment]
-    image: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--image", help="APP=IMAGE_REFERENCE for one app (repeatable).", show_default=False
-        ),
-    ] = None,
-    registry: Annotated[
-        str | None,
-        typer.Option(
-            "--registry", help="Image prefix: images are <URL>/<app>:<version>.", show_default=False
-        ),
-    ] = None,
+    image: ImageOption = None,
+    registry: RegistryOption = None,
     region: Annotated[
         str | None,
         typer.Option(

@@ -23,3 +23,17 @@ FormatOption = Annotated[
     str,
     typer.Option("--format", "-f", help="Output format: text, json, sarif or github."),
 ]
+
+ImageOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--image", help="APP=IMAGE_REFERENCE for one app (repeatable).", show_default=False
+    ),
+]
+
+RegistryOption = Annotated[
+    str | None,
+    typer.Option(
+        "--registry", help="Image prefix: images are <URL>/<app>:<version>.", show_default=False
+    ),
+]

@@ -8,7 +8,12 @@ from typing import Annotated
 import typer
 
 from polyinfra.cli.console import err
-from polyinfra.cli.options import DEFAULT_WORKSPACE, WorkspaceOption
+from polyinfra.cli.options import (
+    DEFAULT_WORKSPACE,
+    ImageOption,
+    RegistryOption,
+    WorkspaceOption,
+)
 
 
 def render(
@@ -23,18 +28,8 @@ def render(
     version: Annotated[
         str, typer.Option("--version", help="Replaces VERSION_PLACEHOLDER; the default image tag.")
     ] = ...,  # type: ignore[assignment]
-    image: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--image", help="APP=IMAGE_REFERENCE for one app (repeatable).", show_default=False
-        ),
-    ] = None,
-    registry: Annotated[
-        str | None,
-        typer.Option(
-            "--registry", help="Image prefix: images are <URL>/<app>:<version>.", show_default=False
-        ),
-    ] = None,
+    image: ImageOption = None,
+    registry: RegistryOption = None,
     out_dir: Annotated[
         Path | None,
         typer.Option(

@@ -66,23 +66,13 @@ def stack_region(ws: Workspace, env: str) -> str | None:
 def validate_rendered(ws: Workspace, result: RenderResult) -> list[Problem]:
     """Errors the manifest rules find in the rendered apps (positions in the user's files)."""
     from polyinfra.checks import Level
-    from polyinfra.checks.context import CheckContext, Manifest
+    from polyinfra.checks.context import CheckContext
     from polyinfra.checks.engine import run
     from polyinfra.checks.registry import MANIFEST_RULES
+    from polyinfra.checks.rendering import manifests_of
 
-    manifests = []
-    for app in result.apps:
-        for obj in app.objects:
-            manifests.append(
-                Manifest(
-                    document=obj.document,
-                    source=obj.position,
-                    app=app.app,
-                    env=app.env,
-                    rendered=True,
-                )
-            )
-    ctx = CheckContext(manifests=tuple(manifests), settings=ws.settings.rules, workspace=ws)
+    manifests = tuple(manifests_of(result.apps))
+    ctx = CheckContext(manifests=manifests, settings=ws.settings.rules, workspace=ws)
     return [p for p in run(ctx, MANIFEST_RULES) if p.level >= Level.ERROR]
 
 

@@ -13,7 +13,7 @@ Public API::
     RenderResult(apps: tuple[RenderedApp, ...], kustomize_runs, batched, single)
     RenderedApp(app, env, overlay, image, text)   # .objects .primary .kind .name .tree
         .source(index, path, *, value=False) -> Position
-    RenderedObject(index, document, sources)      # .data .kind .name .namespace .api_version
+    RenderedObject(index, document, app)          # .data .kind .name .namespace .api_version
         .position(path=(), *, value=False) -> Position
     load_tree(overlay_dir) -> KustomizeTree       # kustomizations, patches, base objects
 

@@ -117,10 +117,15 @@ class PatchOp:
     def tokens(self) -> tuple[str, ...] | None:
         return parse_pointer(self.path)
 
-    def value_position(self, rest: KeyPath) -> Position | None:
-        """Where, inside this op's ``value``, the sub-path ``rest`` is written (None if not)."""
+    def value_position(self, rest: KeyPath, *, value: bool = False) -> Position | None:
+        """Where, inside this op's ``value``, the sub-path ``rest`` is written: its key, or
+        with ``value=True`` the value itself (None if not there). An empty ``rest`` with
+        ``value=True`` is the op's whole ``value``."""
         key = (self.index, "value", *rest)
-        return self.document.key_positions.get(key) or self.document.value_positions.get(key)
+        keys, values = self.document.key_positions, self.document.value_positions
+        if value:
+            return values.get(key) or (keys.get(key) if rest else None)
+        return keys.get(key) or values.get(key)
 
 
 @dataclass(frozen=True)

@@ -85,7 +85,7 @@ class SourceMap:
         if source is None:
             return self.tree.overlay.start
         path = tuple(path)
-        found = self._from_patches(source, rendered, path)
+        found = self._from_patches(source, rendered, path, value=value)
         if found is not None:
             return found
         found = self._from_transformers(source, path)
@@ -136,7 +136,9 @@ class SourceMap:
                     if resolved is not None:
                         yield _AppliedOp(op, resolved)
 
-    def _from_patches(self, source: SourceObject, rendered: Any, path: KeyPath) -> Position | None:
+    def _from_patches(
+        self, source: SourceObject, rendered: Any, path: KeyPath, *, value: bool = False
+    ) -> Position | None:
         for applied in reversed(self._applied_to(source)):
             if isinstance(applied, _AppliedOp):
                 op_path = applied.path
@@ -144,8 +146,8 @@ class SourceMap:
                     path[: len(op_path)] == op_path
                 ):
                     rest = path[len(op_path) :]
-                    if rest and applied.op.has_value:
-                        inner = applied.op.value_position(rest)
+                    if (rest or value) and applied.op.has_value:
+                        inner = applied.op.value_position(rest, value=value)
                         if inner is not None:
                             return inner
                     return applied.op.position

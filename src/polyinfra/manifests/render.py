@@ -55,11 +55,16 @@ class RenderOptions:
 @dataclass(frozen=True)
 class RenderedObject:
     """One object of a rendered app: its parsed document (positions in the rendered text)
-    and ``position(path)``, where the field was written in the files the user edits."""
+    and ``position(path)``, where the field was written in the files the user edits (the
+    app's sources are read on the first such question, not before)."""
 
     index: int
     document: YamlDocument
-    sources: SourceMap
+    app: RenderedApp
+
+    @property
+    def sources(self) -> SourceMap:
+        return self.app.sources
 
     @property
     def data(self) -> Any:
@@ -116,7 +121,7 @@ class RenderedApp:
     def objects(self) -> tuple[RenderedObject, ...]:
         path = self.overlay / f"<rendered {self.app} {self.env}>"
         docs = load_all_text(self.text, path)
-        return tuple(RenderedObject(i, doc, self.sources) for i, doc in enumerate(docs))
+        return tuple(RenderedObject(i, doc, self) for i, doc in enumerate(docs))
 
     @property
     def primary(self) -> RenderedObject | None:
