@@ -1,5 +1,6 @@
 """A stack file (``Pulumi.<stack>.yaml``) as the cross-stack and policy rules read it: what the
-foundation creates, each with the position of the line that declares it."""
+foundation creates, each with the position of the line that declares it (the entries other
+commands read too come from :mod:`polyinfra.foundation.stackview`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from polyinfra.checks.context import UnreadableInput
+from polyinfra.foundation import stackview
+from polyinfra.foundation.stackview import Registry
 from polyinfra.positions import Position
 from polyinfra.yamlio import KeyPath, YamlDocument
 
@@ -26,21 +29,6 @@ class Declared:
     project: str
     path: KeyPath
     position: Position
-
-
-@dataclass(frozen=True)
-class Registry:
-    """An Artifact Registry repository of the stack."""
-
-    repository_id: str
-    location: str
-    project: str
-    position: Position
-    #: where ``location`` is written (None when it defaults to gcp:region)
-    location_path: KeyPath | None = None
-
-    def url(self, gcp_project: str) -> str:
-        return f"{self.location.lower()}-docker.pkg.dev/{gcp_project}/{self.repository_id}"
 
 
 @dataclass(frozen=True)
@@ -79,7 +67,8 @@ class StackFile:
         return self.document is not None and not self.errors
 
     def config(self, key: str, default: Any = None) -> Any:
-        return self.document.get(("config", key), default) if self.document else default
+        value = stackview.config_value(self.document, key)
+        return default if value is None else value
 
     def position(self, path: KeyPath, *, value: bool = False) -> Position:
         if self.document is None:
@@ -88,13 +77,11 @@ class StackFile:
 
     @property
     def gcp_project(self) -> str | None:
-        value = self.config("gcp:project")
-        return value if isinstance(value, str) else None
+        return stackview.gcp_project(self.document)
 
     @property
     def region(self) -> str | None:
-        value = self.config("gcp:region")
-        return value if isinstance(value, str) else None
+        return stackview.gcp_region(self.document)
 
     @property
     def labels(self) -> dict[str, str]:
@@ -108,11 +95,7 @@ class StackFile:
 
     def projects(self) -> Iterator[tuple[str, dict[str, Any]]]:
         """``input:projects`` entries: (key, section)."""
-        projects = self.config("input:projects")
-        if isinstance(projects, dict):
-            for key, section in projects.items():
-                if isinstance(section, dict):
-                    yield str(key), section
+        yield from stackview.projects(self.document)
 
     def service_accounts(self) -> dict[str, Declared]:
         """Email -> the ``service_account.account_id`` that creates it."""
@@ -157,23 +140,7 @@ class StackFile:
         return found
 
     def registries(self) -> list[Registry]:
-        found: list[Registry] = []
-        for key, section in self.projects():
-            registry = section.get("artifact_registry")
-            if not isinstance(registry, dict) or not isinstance(registry.get("repository_id"), str):
-                continue
-            location = registry.get("location") or self.region or ""
-            where: KeyPath = ("config", "input:projects", key, "artifact_registry")
-            found.append(
-                Registry(
-                    repository_id=registry["repository_id"],
-                    location=str(location),
-                    project=key,
-                    position=self.position((*where, "repository_id"), value=True),
-                    location_path=(*where, "location") if registry.get("location") else None,
-                )
-            )
-        return found
+        return stackview.registries(self.document)
 
     def schedulers(self) -> list[Scheduler]:
         found: list[Scheduler] = []

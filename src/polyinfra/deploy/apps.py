@@ -50,6 +50,7 @@ class ValidationFailed(Exception):
 
 def stack_region(ws: Workspace, env: str) -> str | None:
     """``gcp:region`` of the environment's Pulumi stack file, if there is one."""
+    from polyinfra.foundation.stackview import gcp_region
     from polyinfra.yamlio import load_file
 
     try:
@@ -59,8 +60,7 @@ def stack_region(ws: Workspace, env: str) -> str | None:
     stack_file = program.stacks.get(ws.stack_for_env(env))
     if stack_file is None:
         return None
-    region = load_file(stack_file).get(("config", "gcp:region"))
-    return str(region) if region else None
+    return gcp_region(load_file(stack_file))
 
 
 def validate_rendered(ws: Workspace, result: RenderResult) -> list[Problem]:

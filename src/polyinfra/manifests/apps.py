@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from polyinfra.errors import UserError, UserErrors
+from polyinfra.foundation import stackview
 from polyinfra.manifests.placeholders import check_version
 from polyinfra.manifests.render import RenderOptions, RenderRequest, RenderResult, render
 from polyinfra.positions import Position
@@ -45,14 +45,7 @@ def parse_image_options(values: Sequence[str], ws: Workspace) -> dict[str, str]:
     return images
 
 
-@dataclass(frozen=True)
-class _Registry:
-    location: str
-    project: str
-    repository_id: str
-
-
-def _stack_registries(stack_file: Path) -> tuple[dict[str, _Registry], YamlDocument]:
+def _stack_registries(stack_file: Path) -> tuple[dict[str, str], YamlDocument]:
     """Cached per file version: every app of an environment reads the same stack file."""
     stat = stack_file.stat()
     return _read_registries(stack_file, stat.st_mtime_ns, stat.st_size)
@@ -61,42 +54,33 @@ def _stack_registries(stack_file: Path) -> tuple[dict[str, _Registry], YamlDocum
 @functools.lru_cache(maxsize=16)
 def _read_registries(
     stack_file: Path, mtime_ns: int, size: int
-) -> tuple[dict[str, _Registry], YamlDocument]:
-    """``input:projects.<key>.artifact_registry`` of a stack file, keyed by normalized name.
+) -> tuple[dict[str, str], YamlDocument]:
+    """Image prefix of each ``input:projects.<key>.artifact_registry``, keyed by normalized
+    project name.
 
-    Reads only the keys an image needs (not the whole foundation model), so a render is not
+    Reads only the entries an image needs (not the whole foundation model), so a render is not
     blocked by an unrelated problem elsewhere in the stack file; ``polyinfra check`` reports
     those.
     """
     doc = load_file(stack_file)
-    config = doc.get(("config",)) or {}
-    project = config.get("gcp:project") if isinstance(config, dict) else None
-    region = config.get("gcp:region") if isinstance(config, dict) else None
-    projects = config.get("input:projects") if isinstance(config, dict) else None
-    found: dict[str, _Registry] = {}
-    if not isinstance(projects, dict):
-        return found, doc
-    for key, entry in projects.items():
-        registry = entry.get("artifact_registry") if isinstance(entry, dict) else None
-        if not isinstance(registry, dict) or not registry.get("repository_id"):
-            continue
-        where = ("config", "input:projects", key, "artifact_registry")
-        location = registry.get("location") or region
-        if not location:
+    found: dict[str, str] = {}
+    for registry in stackview.registries(doc):
+        where = ("config", "input:projects", registry.project, "artifact_registry")
+        if not registry.location:
             raise UserError(
-                f"artifact_registry of project {key!r} has no location and gcp:region is unset",
+                f"artifact_registry of project {registry.project!r} has no location and "
+                "gcp:region is unset",
                 position=doc.position(where),
                 hint="add `location: <region>` to the artifact_registry entry",
             )
-        if not project:
+        project = stackview.gcp_project(doc)
+        if project is None:
             raise UserError(
                 "gcp:project is not set",
                 position=doc.position(("config",)),
                 hint="add `gcp:project: <project id>` under config:",
             )
-        found[normalize_name(str(key))] = _Registry(
-            str(location), str(project), str(registry["repository_id"])
-        )
+        found[normalize_name(registry.project)] = registry.url(project)
     return found, doc
 
 
@@ -116,8 +100,7 @@ def default_image(ws: Workspace, app: App, env: str, version: str) -> str:
     registries, doc = _stack_registries(stack_file)
     for name in (app.project, app.name):
         if name and normalize_name(name) in registries:
-            r = registries[normalize_name(name)]
-            return f"{r.location}-docker.pkg.dev/{r.project}/{r.repository_id}/{app.name}:{version}"
+            return f"{registries[normalize_name(name)]}/{app.name}:{version}"
     project_name = app.project or app.name
     raise UserError(
         f"{stack_file.name} has no artifact_registry under input:projects.{project_name} to "
