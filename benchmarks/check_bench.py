@@ -136,7 +136,10 @@ def write_service(root: Path, name: str) -> None:
         '        autoscaling.knative.dev/maxScale: "2"\n'
         "    spec:\n      containers:\n      - name: app\n        image: IMAGE_URL\n"
         "        ports:\n        - containerPort: 8080\n          name: http1\n"
-        "        env:\n        - name: VERSION\n          value: VERSION_PLACEHOLDER\n",
+        "        env:\n        - name: VERSION\n          value: VERSION_PLACEHOLDER\n"
+        "        startupProbe:\n          httpGet:\n            path: /health_check\n"
+        "            port: 8080\n          initialDelaySeconds: 5\n          timeoutSeconds: 5\n"
+        "          periodSeconds: 10\n          failureThreshold: 3\n",
     )
     for env, gcp_project in ENVS.items():
         write_overlay(root, folder, env, gcp_project, "Service", name, "/spec/template/spec", name)
