@@ -78,12 +78,16 @@ class Repo:
         self.git("mv", old, new)
 
 
-def copy_example(target: Path) -> Path:
+def copy_example(target: Path, *, workflows: bool = False) -> Path:
+    """A copy of the example workspace; without its generated workflows unless asked, so
+    tests of `ci generate` start from a workspace that has none."""
     shutil.copytree(
         EXAMPLE,
         target,
         ignore=shutil.ignore_patterns(".venv", "__pycache__", ".pytest_cache", "*.pyc"),
     )
+    if not workflows:
+        shutil.rmtree(target / ".github", ignore_errors=True)
     return target
 
 
