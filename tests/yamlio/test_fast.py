@@ -56,8 +56,14 @@ def test_every_yaml_file_of_the_example_workspace(tmp_path: Path) -> None:
     assert files
     for path in files:
         text = path.read_text()
-        assert fast_documents(text, path) == ruamel_documents(text, path), path
-        assert [load_text(text, path)] == ruamel_documents(text, path), path
+        reference = ruamel_documents(text, path)
+        fast = fast_documents(text, path)
+        # infrastructure files take the libyaml path; others may defer (e.g. workflows with
+        # empty values such as `workflow_dispatch:`), which is ruamel by construction
+        if "infrastructure" in path.parts:
+            assert fast is not None, path
+        assert fast in (None, reference), path
+        assert [load_text(text, path)] == reference, path
 
 
 @pytest.mark.parametrize(
