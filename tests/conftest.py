@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+
+# No test may reach Google's metadata server: should google-auth look for ambient credentials
+# despite the tests' stubs, it skips the GCE check and any metadata address is a closed port
+# on loopback. google-auth reads these when it is first imported, so they are set here.
+os.environ.setdefault("NO_GCE_CHECK", "true")
+os.environ.setdefault("GCE_METADATA_HOST", "127.0.0.1:9")
+os.environ.setdefault("GCE_METADATA_IP", "127.0.0.1:9")
 
 import pytest
 
