@@ -9,7 +9,7 @@ from typing import Any
 
 from polyinfra.deploy.client import CloudRunClient, Pacer
 from polyinfra.deploy.rollout import DeployOptions, DeployTarget, deploy_manifests
-from polyinfra.testing import FakeCloudRun
+from polyinfra.emulator import FakeCloudRun
 
 
 def manifests(count: int, namespace: str) -> list[dict[str, Any]]:

@@ -48,7 +48,7 @@ def main() -> None:
     args = parser.parse_args()
 
     started = time.perf_counter()
-    from polyinfra.checks.rules.cloudrun import discovery
+    from polyinfra.cloudrun import discovery
 
     discovery.load()
     discovery.field_locations("Service")

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from polyinfra.deploy.client import CloudRunClient, Pacer, RetryPolicy
-from polyinfra.testing import FakeCloudRun
+from polyinfra.emulator import FakeCloudRun
 
 
 class Sleeps:

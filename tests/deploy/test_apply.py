@@ -27,7 +27,7 @@ from polyinfra.deploy.client import (
     TransientError,
     emulator_endpoint,
 )
-from polyinfra.testing import FakeCloudRun
+from polyinfra.emulator import FakeCloudRun
 
 API = ObjectRef("Service", "proj", "api")
 INGEST = ObjectRef("Job", "proj", "ingest")

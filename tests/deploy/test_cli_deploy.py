@@ -17,8 +17,8 @@ import pytest
 from polyinfra.cli.main import main
 from polyinfra.deploy.apply import VERSION_ANNOTATION, VERSION_LABEL, stamp_version
 from polyinfra.deploy.diff import SERVER_LABELS
+from polyinfra.emulator import FakeCloudRun
 from polyinfra.manifests import render_apps
-from polyinfra.testing import FakeCloudRun
 from polyinfra.workspace import Workspace
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "data-platform"

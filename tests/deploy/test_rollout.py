@@ -13,7 +13,7 @@ from polyinfra.deploy.rollout import (
     DeployTarget,
     deploy_manifests,
 )
-from polyinfra.testing import FakeCloudRun
+from polyinfra.emulator import FakeCloudRun
 
 
 class InFlight:

@@ -18,7 +18,7 @@ from polyinfra.deploy.display import (
     results_text,
 )
 from polyinfra.deploy.rollout import DeployOptions, DeployTarget, deploy_manifests
-from polyinfra.testing import FakeCloudRun
+from polyinfra.emulator import FakeCloudRun
 
 TOKEN = "ya29.a0-this-must-never-be-printed"
 SECRET = "hunter2-plaintext-password"

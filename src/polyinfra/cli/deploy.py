@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -20,26 +19,7 @@ from polyinfra.cli.state import state
 from polyinfra.errors import EXIT_FINDINGS, UserError
 
 if TYPE_CHECKING:
-    from polyinfra.testing import FakeCloudRun
-
-
-@contextlib.contextmanager
-def _local_emulator() -> Iterator[FakeCloudRun]:
-    """Start the in-process fake Cloud Run API."""
-    from polyinfra.testing import FakeCloudRun
-
-    with FakeCloudRun(ready_after=2) as fake:
-        yield fake
-
-
-def _emulator_contents(fake: FakeCloudRun) -> str:
-    """One line saying what the local emulator holds after the deploy."""
-    parts = []
-    for collection in ("services", "jobs", "executions"):
-        names = sorted(obj["metadata"]["name"] for obj in fake.objects(collection))
-        if names:
-            parts.append(f"{collection} {', '.join(names)}")
-    return "Local emulator now holds: " + ("; ".join(parts) or "nothing")
+    from polyinfra.emulator import FakeCloudRun
 
 
 def _debug_http_logging() -> None:
@@ -160,7 +140,9 @@ def deploy(
     local: FakeCloudRun | None = None
     with contextlib.ExitStack() as stack:
         if emulator:
-            local = stack.enter_context(_local_emulator())
+            from polyinfra.emulator.local import local_emulator
+
+            local = stack.enter_context(local_emulator())
             endpoint = local.endpoint
             err.print(
                 f"Local Cloud Run emulator at {endpoint}: a fake Admin API in this process. "
@@ -196,7 +178,9 @@ def deploy(
             )
             raise typer.Exit(EXIT_FINDINGS) from None
         if local is not None:
-            err.print(_emulator_contents(local), markup=False)
+            from polyinfra.emulator.local import contents_line
+
+            err.print(contents_line(local), markup=False)
     if dry_run:
         for line in dry_run_lines(report):
             out.print(line, markup=False)

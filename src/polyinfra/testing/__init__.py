@@ -1,6 +1,6 @@
-"""Public test helpers: a fake Cloud Run Admin API v1 server on 127.0.0.1 to deploy against
-(usage in docs/deploy.md)."""
+"""Public test helpers: the local Cloud Run Admin API v1 emulator (:mod:`polyinfra.emulator`),
+to deploy against in your own pipeline's tests (usage in docs/deploy.md)."""
 
-from polyinfra.testing.fake_cloud_run import FakeCloudRun, Fault, Outcome, RecordedRequest
+from polyinfra.emulator import FakeCloudRun, Fault, Outcome, RecordedRequest
 
 __all__ = ["FakeCloudRun", "Fault", "Outcome", "RecordedRequest"]

@@ -1,7 +1,7 @@
-"""``python -m polyinfra.testing``: run the fake Cloud Run Admin API as a local emulator."""
+"""``python -m polyinfra.testing``: the same local emulator as ``python -m polyinfra.emulator``."""
 
 import sys
 
-from polyinfra.testing.fake_cloud_run import main
+from polyinfra.emulator.server import main
 
 sys.exit(main())

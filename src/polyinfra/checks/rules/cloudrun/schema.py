@@ -9,9 +9,9 @@ from typing import Any
 
 from polyinfra.checks.context import CheckContext, Manifest
 from polyinfra.checks.problem import Level, Problem
-from polyinfra.checks.rules.cloudrun import discovery
-from polyinfra.checks.rules.cloudrun.discovery import FieldType, Pattern, format_pattern
 from polyinfra.checks.rules.manifest.templates import is_templated
+from polyinfra.cloudrun import discovery
+from polyinfra.cloudrun.discovery import FieldType, Pattern, format_pattern
 from polyinfra.suggest import did_you_mean
 from polyinfra.yamlio import KeyPath, format_path
 

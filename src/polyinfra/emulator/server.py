@@ -1,5 +1,5 @@
 """An in-process fake of the Cloud Run Admin API v1 (services, jobs, executions) on 127.0.0.1;
-``python -m polyinfra.testing`` runs it as a standalone local emulator."""
+``python -m polyinfra.emulator`` runs it as a standalone local emulator."""
 
 from __future__ import annotations
 
@@ -732,7 +732,7 @@ def _make_handler(fake: FakeCloudRun) -> type[BaseHTTPRequestHandler]:
 def main(argv: list[str] | None = None, *, wait: Callable[[], None] | None = None) -> int:
     """Run the fake as a standalone local emulator until interrupted."""
     parser = argparse.ArgumentParser(
-        prog="python -m polyinfra.testing",
+        prog="python -m polyinfra.emulator",
         description="Local Cloud Run Admin API v1 emulator (a fake: nothing is deployed).",
     )
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: any free)")

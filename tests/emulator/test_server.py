@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from polyinfra.testing import FakeCloudRun
+from polyinfra.emulator import FakeCloudRun
 
 SERVICES = "/apis/serving.knative.dev/v1/namespaces/proj/services"
 JOBS = "/apis/run.googleapis.com/v1/namespaces/proj/jobs"
@@ -184,7 +184,7 @@ def test_scripted_failure_and_job_execution_with_failed_tasks() -> None:
 
 def test_standalone_emulator_prints_its_address() -> None:
     process = subprocess.Popen(
-        [sys.executable, "-m", "polyinfra.testing", "--port", "0"],
+        [sys.executable, "-m", "polyinfra.emulator", "--port", "0"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -1,14 +1,18 @@
-"""The Cloud Run Admin API v1 schemas, from the discovery document google-api-python-client
-bundles (read once, offline)."""
+"""The Cloud Run Admin API v1 discovery document (``run.v1.json``, shipped with polyinfra as
+Google publishes it at https://run.googleapis.com/$discovery/rest?version=v1) and the schemas
+and methods read from it, once, offline."""
 
 from __future__ import annotations
 
 import functools
+import importlib.resources
 import json
 from dataclasses import dataclass
 from typing import Any
 
 from polyinfra.errors import PolyinfraError
+
+DOCUMENT = "run.v1.json"
 
 #: Root schema of each Cloud Run kind polyinfra checks.
 ROOTS = {("serving.knative.dev/v1", "Service"): "Service", ("run.googleapis.com/v1", "Job"): "Job"}
@@ -51,17 +55,25 @@ class RunSchemas:
 
 
 @functools.cache
-def load() -> RunSchemas:
-    """Parse ``run.v1.json`` from google-api-python-client's discovery cache."""
-    from googleapiclient.discovery_cache import get_static_doc
-
-    text = get_static_doc("run", "v1")
-    if text is None:
+def document() -> dict[str, Any]:
+    """The parsed discovery document."""
+    resource = importlib.resources.files("polyinfra.cloudrun").joinpath(DOCUMENT)
+    try:
+        doc = json.loads(resource.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
         raise PolyinfraError(
-            "google-api-python-client has no bundled run.v1.json discovery document; "
-            "reinstall google-api-python-client>=2.100"
-        )
-    doc = json.loads(text)
+            f"polyinfra's copy of the Cloud Run discovery document ({DOCUMENT}) cannot be read "
+            f"({exc}); reinstall polyinfra"
+        ) from exc
+    if not isinstance(doc, dict):
+        raise PolyinfraError(f"{DOCUMENT} is not a discovery document; reinstall polyinfra")
+    return doc
+
+
+@functools.cache
+def load() -> RunSchemas:
+    """The schemas of ``run.v1.json``: name -> property -> type."""
+    doc = document()
     schemas = {
         name: {prop: FieldType.parse(raw) for prop, raw in body.get("properties", {}).items()}
         for name, body in doc["schemas"].items()

@@ -1,0 +1,8 @@
+"""The local Cloud Run Admin API v1 emulator: what ``deploy --emulator`` deploys to, what
+``python -m polyinfra.emulator`` serves, and the server the tests deploy against. It answers the
+way Google's front ends do (compressed bodies, Google's error format, bearer-token auth,
+server-owned fields, revisions)."""
+
+from polyinfra.emulator.server import FakeCloudRun, Fault, Outcome, RecordedRequest
+
+__all__ = ["FakeCloudRun", "Fault", "Outcome", "RecordedRequest"]
