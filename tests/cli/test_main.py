@@ -84,12 +84,12 @@ def test_internal_error_exits_3(
 
 
 def test_help_imports_no_heavy_modules() -> None:
-    # `polyinfra --help` must not pay for the Pulumi provider or the Google API client
+    # `polyinfra --help` must not pay for the Pulumi provider or the HTTP and auth stack
     code = (
         "import sys\n"
         "from polyinfra.cli.main import main\n"
         "main(['--help'])\n"
-        "heavy = [m for m in ('pulumi', 'pulumi_gcp', 'googleapiclient', 'google.auth')"
+        "heavy = [m for m in ('pulumi', 'pulumi_gcp', 'requests', 'google.auth')"
         " if m in sys.modules]\n"
         "print('HEAVY=' + ','.join(heavy))\n"
     )

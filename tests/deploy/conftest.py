@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterator
 from typing import Any
 
+import google.auth.exceptions
 import pytest
+from google.oauth2.credentials import Credentials
 
 from polyinfra.deploy.client import CloudRunClient, Pacer, RetryPolicy
 from polyinfra.emulator import FakeCloudRun
@@ -24,6 +27,21 @@ class Sleeps:
     def __call__(self, seconds: float) -> None:
         self.delays.append(seconds)
         self.now += seconds
+
+
+def token_credentials(token: str, *, refreshed: list[str] | None = None) -> Credentials:
+    """Real google-auth user credentials holding ``token``; each refresh hands out the next
+    token of ``refreshed`` (no metadata server, no network)."""
+    queue = list(refreshed or [])
+
+    def refresh_handler(request: Any, scopes: Any) -> tuple[str, datetime.datetime]:
+        if not queue:
+            raise google.auth.exceptions.RefreshError("no further test token")
+        return queue.pop(0), datetime.datetime.now(datetime.UTC).replace(
+            tzinfo=None
+        ) + datetime.timedelta(hours=1)
+
+    return Credentials(token=token, refresh_handler=refresh_handler if refreshed else None)
 
 
 @pytest.fixture

@@ -28,6 +28,7 @@ from polyinfra.deploy.client import (
     emulator_endpoint,
 )
 from polyinfra.emulator import FakeCloudRun
+from tests.deploy.conftest import token_credentials
 
 API = ObjectRef("Service", "proj", "api")
 INGEST = ObjectRef("Job", "proj", "ingest")
@@ -159,8 +160,8 @@ def test_403_says_which_permissions_are_missing(
         apply_object(client, API, make_service())
     message = str(caught.value)
     assert message.startswith(
-        "create service api (project proj): permission denied (HTTP 403): Permission "
-        "'run.services.create' denied."
+        "create service api (project proj): permission denied (HTTP 403 PERMISSION_DENIED): "
+        "Permission 'run.services.create' denied."
     )
     assert "roles/iam.serviceAccountUser" in message
     assert "run.services.update" in message
@@ -171,7 +172,9 @@ def test_400_and_404_carry_their_meaning(
 ) -> None:
     bad = make_service()
     del bad["spec"]["template"]
-    with pytest.raises(CloudRunError, match=r"rejected the manifest \(HTTP 400\): spec.template"):
+    with pytest.raises(
+        CloudRunError, match=r"rejected the manifest \(HTTP 400 INVALID_ARGUMENT\): spec.template"
+    ):
         apply_object(client, API, bad)
     fake.fail(404, method="POST")
     with pytest.raises(CloudRunError, match=r"deployment endpoint not found.*Check the region"):
@@ -253,13 +256,7 @@ def test_emulator_endpoint_from_flag_or_environment() -> None:
     assert emulator_endpoint("http://127.0.0.1:8/", {}) == "http://127.0.0.1:8"
 
 
-class TokenCredentials:
-    """Stands in for google-auth credentials: adds a bearer token to each request."""
-
-    token = "ya29.very-secret-token"
-
-    def before_request(self, request: Any, method: str, url: str, headers: dict[str, str]) -> None:
-        headers["authorization"] = f"Bearer {self.token}"
+TOKEN = "ya29.very-secret-token"
 
 
 def test_credentials_are_sent_but_never_logged(
@@ -267,19 +264,18 @@ def test_credentials_are_sent_but_never_logged(
 ) -> None:
     made = CloudRunClient(
         endpoint=fake.endpoint,
-        credentials=TokenCredentials(),
+        credentials=token_credentials(TOKEN),
         pacer=Pacer(wait=lambda _: None),
     )
-    made._transport._auth_request = object()
     caplog.set_level(logging.DEBUG, logger="polyinfra.deploy.http")
     fake.fail(403, method="POST")
     with pytest.raises(CloudRunError) as caught:
         apply_object(made, API, make_service())
-    assert fake.requests[0].headers["authorization"] == f"Bearer {TokenCredentials.token}"
+    assert fake.requests[0].headers["authorization"] == f"Bearer {TOKEN}"
     assert "<redacted>" in caplog.text
     assert "→ GET" in caplog.text
-    assert TokenCredentials.token not in caplog.text
-    assert TokenCredentials.token not in str(caught.value)
+    assert TOKEN not in caplog.text
+    assert TOKEN not in str(caught.value)
 
 
 def test_lost_run_answer_does_not_start_a_second_execution(

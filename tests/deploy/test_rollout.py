@@ -78,3 +78,23 @@ def test_diff_ignores_server_fields_and_reports_dropped_labels(make_service: Any
     ]
     assert [c.path for c in diff_objects(live, make_service())] == ["metadata.labels[old]"]
     assert [c.render() for c in diff_objects(None, desired)] == ["+ (whole object): 'create'"]
+
+
+def test_diff_compares_server_annotations_the_manifest_sets_itself(make_service: Any) -> None:
+    # A Cloud Run function's manifest sets run.googleapis.com/client-name itself.
+    desired = make_service()
+    desired["spec"]["template"]["metadata"]["annotations"]["run.googleapis.com/client-name"] = (
+        "cloudfunctions"
+    )
+    live = make_service()
+    live["spec"]["template"]["metadata"]["annotations"]["run.googleapis.com/client-name"] = (
+        "cloudfunctions"
+    )
+    assert diff_objects(live, desired) == []
+    live["spec"]["template"]["metadata"]["annotations"]["run.googleapis.com/client-name"] = "gcloud"
+    assert [c.render() for c in diff_objects(live, desired)] == [
+        "~ spec.template.metadata.annotations[run.googleapis.com/client-name]: 'gcloud' -> "
+        "'cloudfunctions'"
+    ]
+    del live["spec"]["template"]["metadata"]["annotations"]["run.googleapis.com/client-name"]
+    assert [c.kind for c in diff_objects(live, desired)] == ["add"]

@@ -19,14 +19,10 @@ from polyinfra.deploy.display import (
 )
 from polyinfra.deploy.rollout import DeployOptions, DeployTarget, deploy_manifests
 from polyinfra.emulator import FakeCloudRun
+from tests.deploy.conftest import token_credentials
 
 TOKEN = "ya29.a0-this-must-never-be-printed"
 SECRET = "hunter2-plaintext-password"
-
-
-class TokenCredentials:
-    def before_request(self, request: Any, method: str, url: str, headers: dict[str, str]) -> None:
-        headers["Authorization"] = f"Bearer {TOKEN}"
 
 
 def with_password(make_service: Any, value: str) -> dict[str, Any]:
@@ -44,9 +40,9 @@ def test_no_token_or_secret_in_output_logs_or_errors(
     console = Console(file=stream, width=200)
 
     def factory(region: str, pacer: Pacer) -> CloudRunClient:
-        client = CloudRunClient(endpoint=fake.endpoint, credentials=TokenCredentials(), pacer=pacer)
-        client._transport._auth_request = object()
-        return client
+        return CloudRunClient(
+            endpoint=fake.endpoint, credentials=token_credentials(TOKEN), pacer=pacer
+        )
 
     with FakeCloudRun(ready_after=1) as fake:
         target = DeployTarget("api", "sandbox", with_password(make_service, "old-value"), "r")
@@ -87,7 +83,7 @@ def test_no_token_or_secret_in_output_logs_or_errors(
         in diff
     )
     assert not failed.ok
-    assert "permission denied (HTTP 403)" in failure_lines(failed)[0]
+    assert "permission denied (HTTP 403 PERMISSION_DENIED)" in failure_lines(failed)[0]
     console.print(results_table(failed))
     printed = "\n".join(
         [stream.getvalue(), results_text(failed), *diff, *failure_lines(failed), caplog.text]

@@ -37,7 +37,7 @@ class WaitTimeout(DeployFailed):
 class Applied:
     """The result of create-or-replace: what was done and the object the server answered."""
 
-    action: Literal["created", "replaced"]
+    action: Literal["created", "replaced", "unchanged"]
     obj: JsonObject
 
     @property
@@ -54,6 +54,7 @@ class Readiness:
     message: str = ""
     reason: str = ""
     revision: str = ""
+    url: str = ""
 
 
 def label_safe(value: str) -> bool:
@@ -93,11 +94,14 @@ def apply_object(
     A replace carries the live ``resourceVersion``, so a concurrent change answers 409 and is
     reported, never overwritten. When a write's outcome is unknown (connection lost, 5xx, 429)
     the object is read again before anything is re-sent: a create is never repeated blindly.
+    A live object that already holds everything ``desired`` says is left alone (``unchanged``).
     """
     attempt = 0
     sent_version: str | None = None
     while True:
         live = client.get(ref)
+        if not attempt and live is not None and not dry_run and matches(live, desired):
+            return Applied("unchanged", live)
         if attempt and live is not None:
             # The previous write may have landed before its answer was lost.
             if matches(live, desired):
@@ -159,7 +163,8 @@ def readiness(obj: JsonObject, ref: ObjectRef, generation: int) -> Readiness:
             latest = status.get("latestReadyRevisionName")
             if created and created != latest:
                 return Readiness(False, False, f"revision {created} is not ready yet")
-            return Readiness(True, True, revision=str(latest or ""))
+            url = str(status.get("url") or (status.get("address") or {}).get("url") or "")
+            return Readiness(True, True, revision=str(latest or ""), url=url)
         return Readiness(True, True, revision=ref.name)
     return Readiness(False, False, message or "deploying", reason)
 

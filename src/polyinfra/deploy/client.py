@@ -1,19 +1,22 @@
-"""Cloud Run Admin API v1 client: discovery client, endpoint selection, retries, error meanings."""
+"""Cloud Run Admin API v1 client: the REST paths through google-auth's ``AuthorizedSession``,
+regional endpoints, our own retry policy, and Google's error bodies turned into what they mean."""
 
 from __future__ import annotations
 
-import http.client
 import json
+import logging
 import os
 import random
-import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from urllib.parse import quote
 
-from polyinfra.deploy.transport import Credentials, Transport
+if TYPE_CHECKING:
+    import requests
+    from google.auth.credentials import Credentials
 
 JsonObject = dict[str, Any]
 Kind = Literal["Service", "Job"]
@@ -21,6 +24,16 @@ T = TypeVar("T")
 
 EMULATOR_ENV = "CLOUD_RUN_EMULATOR_HOST"
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+SCOPES = ("https://www.googleapis.com/auth/cloud-platform",)
+
+SERVICES_API = "serving.knative.dev/v1"
+JOBS_API = "run.googleapis.com/v1"
+
+log = logging.getLogger("polyinfra.deploy.http")
+
+_REDACTED_HEADERS = frozenset(
+    {"authorization", "proxy-authorization", "x-goog-iam-authorization-token", "cookie"}
+)
 
 
 class Cancelled(Exception):
@@ -62,11 +75,25 @@ class ObjectRef:
         return "services" if self.kind == "Service" else "jobs"
 
     @property
+    def api(self) -> str:
+        return SERVICES_API if self.kind == "Service" else JOBS_API
+
+    @property
     def path(self) -> str:
-        return f"namespaces/{self.namespace}/{self.collection}/{self.name}"
+        """The REST path of the object below the endpoint."""
+        return f"{collection_path(self.api, self.namespace, self.collection)}/{_segment(self.name)}"
 
     def __str__(self) -> str:
         return f"{self.kind.lower()} {self.name} (project {self.namespace})"
+
+
+def _segment(value: str) -> str:
+    return quote(value, safe="")
+
+
+def collection_path(api: str, namespace: str, collection: str) -> str:
+    """``/apis/<group>/v1/namespaces/<project>/<collection>``."""
+    return f"/apis/{api}/namespaces/{_segment(namespace)}/{collection}"
 
 
 @dataclass
@@ -106,11 +133,11 @@ class RetryPolicy:
         return chosen
 
 
-def emulator_endpoint(endpoint: str | None, environ: dict[str, str] | None = None) -> str | None:
+def emulator_endpoint(endpoint: str | None, environ: Mapping[str, str] | None = None) -> str | None:
     """The plain-HTTP endpoint from ``--endpoint`` or ``CLOUD_RUN_EMULATOR_HOST``, if any."""
     if endpoint:
         return endpoint.rstrip("/")
-    host = (environ if environ is not None else dict(os.environ)).get(EMULATOR_ENV, "").strip()
+    host = (environ if environ is not None else os.environ).get(EMULATOR_ENV, "").strip()
     if not host:
         return None
     if "://" in host:
@@ -119,22 +146,93 @@ def emulator_endpoint(endpoint: str | None, environ: dict[str, str] | None = Non
 
 
 def regional_endpoint(region: str) -> str:
+    """Google's regional endpoint: ``namespaces/…`` paths only work there."""
     return f"https://{region}-run.googleapis.com"
 
 
-def _error_message(content: bytes) -> str:
-    try:
-        data = json.loads(content)
-    except ValueError:
-        text = content.decode("utf-8", "replace").strip()
-        return text[:300]
-    if isinstance(data, dict) and isinstance(data.get("error"), dict):
-        return str(data["error"].get("message", "")).strip()
-    return ""
+def redact_headers(headers: Mapping[str, str | bytes]) -> dict[str, str]:
+    """Headers safe to log: credentials replaced by ``<redacted>``."""
+    return {
+        k: ("<redacted>" if k.lower() in _REDACTED_HEADERS else str(v)) for k, v in headers.items()
+    }
 
 
-def _retry_after(resp: Any) -> float | None:
-    value = resp.get("retry-after") if hasattr(resp, "get") else None
+def user_agent() -> str:
+    """``polyinfra/<version>`` followed by the HTTP library, as Google's own clients do."""
+    from importlib.metadata import version
+
+    from polyinfra import __version__
+
+    return f"polyinfra/{__version__} python-requests/{version('requests')}"
+
+
+@dataclass(frozen=True)
+class GoogleError:
+    """Google's error body: ``{"error": {"code", "message", "status", "details"}}``."""
+
+    code: int
+    message: str
+    status: str = ""
+    details: tuple[JsonObject, ...] = ()
+
+    @classmethod
+    def parse(cls, http_status: int, content: bytes) -> GoogleError:
+        try:
+            data = json.loads(content)
+        except ValueError:
+            text = content.decode("utf-8", "replace").strip()
+            return cls(http_status, " ".join(text.split())[:300])
+        error = data.get("error") if isinstance(data, dict) else None
+        if not isinstance(error, dict):
+            return cls(http_status, "")
+        details = error.get("details")
+        return cls(
+            code=int(error.get("code") or http_status),
+            message=str(error.get("message") or "").strip(),
+            status=str(error.get("status") or ""),
+            details=tuple(d for d in details if isinstance(d, dict))
+            if isinstance(details, list)
+            else (),
+        )
+
+    def _detail(self, kind: str) -> list[JsonObject]:
+        return [d for d in self.details if str(d.get("@type", "")).endswith(f"google.rpc.{kind}")]
+
+    @property
+    def reason(self) -> str:
+        """``ErrorInfo.reason`` (e.g. ``IAM_PERMISSION_DENIED``), if Google sent one."""
+        for info in self._detail("ErrorInfo"):
+            if info.get("reason"):
+                return str(info["reason"])
+        return ""
+
+    @property
+    def permission(self) -> str:
+        """The missing permission an ``ErrorInfo`` names, if any."""
+        for info in self._detail("ErrorInfo"):
+            metadata = info.get("metadata") or {}
+            if isinstance(metadata, dict) and metadata.get("permission"):
+                return str(metadata["permission"])
+        return ""
+
+    def text(self) -> str:
+        """The message, then the field violations and help links Google attached."""
+        parts = [self.message] if self.message else []
+        for bad in self._detail("BadRequest"):
+            for violation in bad.get("fieldViolations") or []:
+                if isinstance(violation, dict):
+                    where = str(violation.get("field") or "").strip()
+                    what = str(violation.get("description") or "").strip()
+                    parts.append(f"{where}: {what}" if where else what)
+        for help_ in self._detail("Help"):
+            for link in help_.get("links") or []:
+                if isinstance(link, dict) and link.get("url"):
+                    parts.append(f"see {link['url']}")
+        return "; ".join(p for p in parts if p)
+
+
+def _retry_after(headers: Mapping[str, str]) -> float | None:
+    value = headers.get("retry-after")
     try:
         return float(value) if value is not None else None
     except ValueError:
@@ -142,10 +240,14 @@ def _retry_after(resp: Any) -> float | None:
 
 
 class CloudRunClient:
-    """Thin, typed layer over ``googleapiclient``'s ``run`` v1 client (bundled discovery).
+    """The Cloud Run Admin API v1 over HTTPS with google-auth credentials.
 
-    The same code talks to Google (``https://<region>-run.googleapis.com`` with application
-    default credentials) and to an emulator (plain HTTP, no credentials).
+    The same code talks to Google (``https://<region>-run.googleapis.com``, application default
+    credentials) and to an emulator (plain HTTP; anonymous unless credentials are given).
+    Each request is sent at most once by the HTTP layer: urllib3 retries nothing and follows no
+    redirect, so a write whose answer was lost is re-read by the caller, never re-sent blindly.
+    The only automatic repeat is google-auth's: one retry with a refreshed token after a 401,
+    which Google answers before acting on the request.
     """
 
     def __init__(
@@ -156,22 +258,21 @@ class CloudRunClient:
         retry: RetryPolicy | None = None,
         pacer: Pacer | None = None,
         timeout: float = 60.0,
+        pool_size: int = 10,
     ) -> None:
-        from googleapiclient.discovery import build
+        from google.auth.credentials import AnonymousCredentials
 
-        self.endpoint = endpoint
+        self.endpoint = endpoint.rstrip("/")
         self.authenticated = credentials is not None
         self.retry = retry or RetryPolicy()
         self.pacer = pacer or Pacer()
-        self._transport = Transport(credentials, timeout=timeout)
-        self._api = build(
-            "run",
-            "v1",
-            http=self._transport,
-            static_discovery=True,
-            cache_discovery=False,
-            client_options={"api_endpoint": endpoint},
-        )
+        self._credentials: Credentials = credentials or AnonymousCredentials()  # type: ignore[no-untyped-call]
+        self._timeout = (min(10.0, timeout), timeout)
+        self._pool_size = pool_size
+        self._local = threading.local()
+        self._sessions: list[requests.Session] = []
+        self._sessions_lock = threading.Lock()
+        self._user_agent = user_agent()
 
     @classmethod
     def connect(
@@ -181,96 +282,159 @@ class CloudRunClient:
         endpoint: str | None = None,
         retry: RetryPolicy | None = None,
         pacer: Pacer | None = None,
+        credentials: Credentials | None = None,
     ) -> CloudRunClient:
-        """Client for ``region``, or for the emulator named by ``endpoint``/the environment."""
+        """Client for ``region``, or for the emulator named by ``endpoint``/the environment.
+
+        ``credentials`` default to application default credentials for Google and to none for
+        an emulator.
+        """
         emulator = emulator_endpoint(endpoint)
         if emulator is not None:
-            return cls(endpoint=emulator, credentials=None, retry=retry, pacer=pacer)
-        import google.auth
-        import google.auth.exceptions
-
-        from polyinfra.errors import UserError
-
-        try:
-            credentials, _ = google.auth.default(
-                scopes=["https://www.googleapis.com/auth/cloud-platform"]
-            )
-        except google.auth.exceptions.DefaultCredentialsError as exc:
-            raise UserError(
-                "no Google Cloud credentials found",
-                hint="run `gcloud auth application-default login`, set "
-                "GOOGLE_APPLICATION_CREDENTIALS, or use an emulator with "
-                f"{EMULATOR_ENV}=host:port / --endpoint",
-            ) from exc
+            return cls(endpoint=emulator, credentials=credentials, retry=retry, pacer=pacer)
+        if credentials is None:
+            credentials = default_credentials()
         return cls(
             endpoint=regional_endpoint(region), credentials=credentials, retry=retry, pacer=pacer
         )
 
-    # ---- calls -----------------------------------------------------------------------------
+    # ---- HTTP ------------------------------------------------------------------------------
 
-    def _collection(self, kind: Kind) -> Any:
-        namespaces = self._api.namespaces()
-        return namespaces.services() if kind == "Service" else namespaces.jobs()
+    def _session(self) -> requests.Session:
+        session: requests.Session | None = getattr(self._local, "session", None)
+        if session is None:
+            import requests.adapters
+            from google.auth.transport.requests import AuthorizedSession
+            from urllib3.util.retry import Retry
 
-    def _execute(self, request: Any, what: str) -> JsonObject:
-        """Send once; map failures to :class:`CloudRunError` subclasses with their meaning."""
-        from googleapiclient.errors import HttpError
+            session = AuthorizedSession(self._credentials, max_refresh_attempts=1)  # type: ignore[no-untyped-call]
+            adapter = requests.adapters.HTTPAdapter(
+                max_retries=Retry(total=0, read=False, redirect=False, raise_on_status=False),
+                pool_maxsize=self._pool_size,
+            )
+            session.mount("https://", adapter)
+            session.mount("http://", adapter)
+            session.headers["User-Agent"] = self._user_agent
+            session.headers["Accept"] = "application/json"
+            self._local.session = session
+            with self._sessions_lock:
+                self._sessions.append(session)
+        return session
 
+    def request(
+        self,
+        method: str,
+        path: str,
+        what: str,
+        *,
+        body: JsonObject | None = None,
+        params: Mapping[str, str] | None = None,
+    ) -> JsonObject:
+        """Send one request; map every failure to a :class:`CloudRunError` with its meaning."""
+        import google.auth.exceptions
+        import requests
+
+        url = f"{self.endpoint}{path}"
+        headers = {"Content-Type": "application/json"} if body is not None else {}
         try:
-            result = request.execute(num_retries=0)
-        except HttpError as exc:
-            status = int(exc.resp.status)
-            message = _error_message(exc.content)
-            raise self._classify(status, message, what, _retry_after(exc.resp)) from exc
-        except socket.gaierror as exc:
+            response = self._session().request(
+                method,
+                url,
+                data=json.dumps(body).encode() if body is not None else None,
+                headers=headers,
+                params=dict(params or {}),
+                timeout=self._timeout,
+                allow_redirects=False,
+            )
+        except google.auth.exceptions.GoogleAuthError as exc:
             raise CloudRunError(
-                f"{what}: cannot resolve the host of {self.endpoint} ({exc}); check the region "
-                "and your network"
+                f"{what}: cannot get an access token ({_one_line(exc)}); run `gcloud auth "
+                "application-default login` or check GOOGLE_APPLICATION_CREDENTIALS"
             ) from exc
-        except (OSError, http.client.HTTPException) as exc:
+        except requests.exceptions.ConnectionError as exc:
+            if _name_resolution_failed(exc):
+                raise CloudRunError(
+                    f"{what}: cannot resolve the host of {self.endpoint}; check the region "
+                    "and your network"
+                ) from exc
+            log.debug("✗ %s %s: %s", method, url, type(exc).__name__)
             raise TransientError(
-                f"{what}: connection to {self.endpoint} failed ({type(exc).__name__}: {exc})"
+                f"{what}: connection to {self.endpoint} failed ({_cause(exc)})"
+            ) from exc
+        except requests.exceptions.Timeout as exc:
+            raise TransientError(
+                f"{what}: no answer from {self.endpoint} within {self._timeout[1]:g}s"
+            ) from exc
+        except requests.exceptions.RequestException as exc:
+            raise TransientError(f"{what}: {type(exc).__name__}: {_one_line(exc)}") from exc
+        if log.isEnabledFor(logging.DEBUG):
+            sent = response.request
+            log.debug("→ %s %s headers=%s", method, sent.url, redact_headers(sent.headers))
+            log.debug(
+                "← %s %s %s (%s)",
+                response.status_code,
+                method,
+                sent.url,
+                response.headers.get("content-encoding", "identity"),
+            )
+        if response.status_code >= 300:
+            error = GoogleError.parse(response.status_code, response.content)
+            raise self._classify(response.status_code, error, what, response.headers)
+        try:
+            result = response.json()
+        except ValueError as exc:
+            raise CloudRunError(
+                f"{what}: {self.endpoint} answered HTTP {response.status_code} with a body that "
+                "is not JSON"
             ) from exc
         if not isinstance(result, dict):
             raise CloudRunError(f"{what}: unexpected answer from {self.endpoint}")
         return result
 
     def _classify(
-        self, status: int, message: str, what: str, retry_after: float | None
+        self, status: int, error: GoogleError, what: str, headers: Mapping[str, str]
     ) -> CloudRunError:
-        detail = f": {message}" if message else ""
+        code = f"HTTP {status}{f' {error.status}' if error.status else ''}"
+        detail = error.text()
+        said = f": {detail}" if detail else ""
         if status in RETRYABLE_STATUSES:
             return TransientError(
-                f"{what}: HTTP {status}{detail}", status=status, retry_after=retry_after
+                f"{what}: {code}{said}", status=status, retry_after=_retry_after(headers)
             )
         if status == 409:
-            return ConflictError(f"{what}: HTTP 409 conflict{detail}", status=status)
+            return ConflictError(f"{what}: {code} conflict{said}", status=status)
         if status == 400:
             return CloudRunError(
-                f"{what}: Cloud Run rejected the manifest (HTTP 400){detail}", status=status
+                f"{what}: Cloud Run rejected the manifest ({code}){said}", status=status
             )
         if status == 401:
             return CloudRunError(
-                f"{what}: not authenticated (HTTP 401); refresh your credentials with "
+                f"{what}: not authenticated ({code}){said}. Refresh your credentials with "
                 "`gcloud auth application-default login`",
                 status=status,
             )
         if status == 403:
+            missing = error.permission
+            needs = (
+                f"`{missing}`"
+                if missing
+                else "`run.services.update`/`run.jobs.update` (e.g. roles/run.developer)"
+            )
             return CloudRunError(
-                f"{what}: permission denied (HTTP 403){detail}. The deploying identity needs "
-                "`run.services.update`/`run.jobs.update` (e.g. roles/run.developer) on the "
-                "project and `iam.serviceAccounts.actAs` (roles/iam.serviceAccountUser) on "
-                "the app's runtime service account",
+                f"{what}: permission denied ({code}){said}. The deploying identity needs "
+                f"{needs} on the project and `iam.serviceAccounts.actAs` "
+                "(roles/iam.serviceAccountUser) on the app's runtime service account",
                 status=status,
             )
         if status == 404:
             return CloudRunError(
-                f"{what}: deployment endpoint not found (HTTP 404){detail}. Check the region "
-                f"({self.endpoint}) and that the project in metadata.namespace exists and has "
-                "the Cloud Run API enabled",
+                f"{what}: deployment endpoint not found ({code}){said}. Check the region "
+                f"({self.endpoint}) and "
+                "that the project in metadata.namespace exists and has the Cloud Run API "
+                "enabled",
                 status=status,
             )
-        return CloudRunError(f"{what}: HTTP {status}{detail}", status=status)
+        return CloudRunError(f"{what}: {code}{said}", status=status)
 
     def _with_retries(self, call: Callable[[], T]) -> T:
         attempt = 0
@@ -285,13 +449,17 @@ class CloudRunClient:
                     ) from exc
                 self.pacer.sleep(self.retry.delay(attempt, exc.retry_after))
 
+    def _read(self, path: str, what: str, params: Mapping[str, str] | None = None) -> JsonObject:
+        return self._with_retries(lambda: self.request("GET", path, what, params=params))
+
+    # ---- services and jobs -----------------------------------------------------------------
+
     def get(self, ref: ObjectRef) -> JsonObject | None:
         """The live object, or None when it does not exist. Retried on transient errors."""
-        request = self._collection(ref.kind).get(name=ref.path)
 
         def call() -> JsonObject | None:
             try:
-                return self._execute(request, f"get {ref}")
+                return self.request("GET", ref.path, f"get {ref}")
             except CloudRunError as exc:
                 if exc.status == 404 and not isinstance(exc, TransientError):
                     return None
@@ -301,32 +469,110 @@ class CloudRunClient:
 
     def create(self, ref: ObjectRef, body: JsonObject, *, dry_run: bool = False) -> JsonObject:
         """POST once; the caller decides what to do when the outcome is unknown."""
-        extra = {"dryRun": "all"} if dry_run else {}
-        request = self._collection(ref.kind).create(
-            parent=f"namespaces/{ref.namespace}", body=body, **extra
+        return self.request(
+            "POST",
+            collection_path(ref.api, ref.namespace, ref.collection),
+            f"create {ref}",
+            body=body,
+            params=_dry_run(dry_run),
         )
-        return self._execute(request, f"create {ref}")
 
     def replace(self, ref: ObjectRef, body: JsonObject, *, dry_run: bool = False) -> JsonObject:
         """PUT once (carrying ``metadata.resourceVersion`` when the body has it)."""
-        extra = {"dryRun": "all"} if dry_run else {}
-        collection = self._collection(ref.kind)
-        method = collection.replaceService if ref.kind == "Service" else collection.replaceJob
-        request = method(name=ref.path, body=body, **extra)
-        return self._execute(request, f"replace {ref}")
+        return self.request("PUT", ref.path, f"replace {ref}", body=body, params=_dry_run(dry_run))
+
+    def delete(self, ref: ObjectRef, *, dry_run: bool = False) -> JsonObject:
+        """DELETE once."""
+        return self.request("DELETE", ref.path, f"delete {ref}", params=_dry_run(dry_run))
+
+    # ---- executions and revisions ----------------------------------------------------------
 
     def run_job(self, ref: ObjectRef) -> JsonObject:
         """POST ``:run`` once; see ``apply.start_execution`` for what follows a lost answer."""
-        request = self._api.namespaces().jobs().run(name=ref.path, body={})
-        return self._execute(request, f"execute {ref}")
+        return self.request("POST", f"{ref.path}:run", f"execute {ref}", body={})
 
     def get_execution(self, namespace: str, name: str) -> JsonObject:
-        request = (
-            self._api.namespaces()
-            .executions()
-            .get(name=f"namespaces/{namespace}/executions/{name}")
+        path = f"{collection_path(JOBS_API, namespace, 'executions')}/{_segment(name)}"
+        return self._read(path, f"get execution {name}")
+
+    def list_executions(self, ref: ObjectRef) -> list[JsonObject]:
+        """The job's executions."""
+        answer = self._read(
+            collection_path(JOBS_API, ref.namespace, "executions"),
+            f"list executions of {ref}",
+            {"labelSelector": f"run.googleapis.com/job={ref.name}"},
         )
-        return self._with_retries(lambda: self._execute(request, f"get execution {name}"))
+        return [item for item in answer.get("items") or [] if isinstance(item, dict)]
+
+    def list_revisions(self, ref: ObjectRef) -> list[JsonObject]:
+        """The service's revisions."""
+        answer = self._read(
+            collection_path(SERVICES_API, ref.namespace, "revisions"),
+            f"list revisions of {ref}",
+            {"labelSelector": f"serving.knative.dev/service={ref.name}"},
+        )
+        return [item for item in answer.get("items") or [] if isinstance(item, dict)]
 
     def close(self) -> None:
-        self._transport.close()
+        """Close every session this client opened, in any thread."""
+        with self._sessions_lock:
+            for session in self._sessions:
+                session.close()
+            self._sessions.clear()
+
+
+def default_credentials() -> Credentials:
+    """Application default credentials for the cloud-platform scope, or a clear error."""
+    import google.auth
+    import google.auth.exceptions
+
+    from polyinfra.errors import UserError
+
+    try:
+        credentials, _ = google.auth.default(scopes=list(SCOPES))
+    except google.auth.exceptions.DefaultCredentialsError as exc:
+        raise UserError(
+            "no Google Cloud credentials found",
+            hint="run `gcloud auth application-default login`, set "
+            "GOOGLE_APPLICATION_CREDENTIALS, or use an emulator with "
+            f"{EMULATOR_ENV}=host:port / --endpoint",
+        ) from exc
+    return credentials
+
+
+def _dry_run(dry_run: bool) -> dict[str, str]:
+    return {"dryRun": "all"} if dry_run else {}
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:300]
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and the errors inside it, outermost first (urllib3 keeps them in ``reason``)."""
+    inner: BaseException | None = exc
+    seen: set[int] = set()
+    while inner is not None and id(inner) not in seen:
+        seen.add(id(inner))
+        yield inner
+        reason = getattr(inner, "reason", None)
+        if isinstance(reason, BaseException):
+            inner = reason
+        elif inner.args and isinstance(inner.args[0], BaseException):
+            inner = inner.args[0]
+        else:
+            inner = inner.__cause__ or inner.__context__
+
+
+def _cause(exc: BaseException) -> str:
+    """The innermost reason of a requests/urllib3 connection error, in a few words."""
+    inner = list(_chain(exc))[-1]
+    return f"{type(inner).__name__}: {_one_line(inner)}" if str(inner) else type(inner).__name__
+
+
+def _name_resolution_failed(exc: BaseException) -> bool:
+    import socket
+
+    from urllib3.exceptions import NameResolutionError
+
+    return any(isinstance(e, NameResolutionError | socket.gaierror) for e in _chain(exc))

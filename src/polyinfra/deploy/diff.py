@@ -106,8 +106,13 @@ def _compare_metadata(
         here = f"{path}.{key}"
         if key in ("labels", "annotations"):
             ignored = SERVER_LABELS if key == "labels" else SERVER_ANNOTATIONS
-            live_map = {k: v for k, v in (live.get(key) or {}).items() if k not in ignored}
             desired_map = desired.get(key) or {}
+            # The server's own entries are no difference, unless the manifest sets them too.
+            live_map = {
+                k: v
+                for k, v in (live.get(key) or {}).items()
+                if k not in ignored or k in desired_map
+            }
             for name in sorted(set(live_map) | set(desired_map)):
                 _compare(
                     live_map.get(name, _MISSING),

@@ -179,6 +179,15 @@ def results_text(report: DeployReport) -> str:
     )
 
 
+def url_lines(report: DeployReport) -> list[str]:
+    """Where each deployed service answers."""
+    return [
+        f"{r.target.app} ({r.target.env}): {r.url}"
+        for r in report.results
+        if r.outcome == "ready" and r.url
+    ]
+
+
 def failure_lines(report: DeployReport) -> list[str]:
     """Why each app failed, with the overlay file to look at."""
     lines = []

@@ -75,6 +75,7 @@ class AppResult:
     revision: str = ""
     execution: str = ""
     message: str = ""
+    url: str = ""
     changes: tuple[Change, ...] = ()
 
     @property
@@ -267,6 +268,7 @@ def _deploy_one(
             action=action,
             revision=state.revision,
             execution=execution,
+            url=state.url,
         )
     except Cancelled:
         message = "applied; readiness not confirmed" if applied else "not applied"

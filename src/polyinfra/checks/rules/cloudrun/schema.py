@@ -255,7 +255,7 @@ class _Walker:
             path,
             f"unknown field '{key}' in {schema} ({where}){did_you_mean(key, props)}",
             f"{schema} has: {fields} (Admin API v1 schema of {self.schemas.revision}; a newer "
-            "field needs a newer google-api-python-client)",
+            "field needs a newer polyinfra)",
         )
 
 
