@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -53,6 +54,20 @@ def without_server_fields(obj: dict[str, Any]) -> dict[str, Any]:
     return obj
 
 
+def digest_images() -> list[str]:
+    """``--image`` options pinning every app to a digest in its stack's registry, so that
+    successive deploys differ in the version only."""
+    rendered = render_apps(Workspace.discover(EXAMPLE), [], "sandbox", "v1")
+    options = []
+    for app in rendered.apps:
+        data = app.primary.data  # type: ignore[union-attr]
+        spec = data["spec"]["template"]["spec"]
+        container = (spec.get("template", {}).get("spec") or spec)["containers"][0]
+        repository = container["image"].rsplit(":", 1)[0]
+        options.append(f"--image={app.app}={repository}@sha256:{'a' * 64}")
+    return options
+
+
 def stored(fake: FakeCloudRun, kind: str, name: str) -> dict[str, Any]:
     obj = fake.get_object("services" if kind == "Service" else "jobs", PROJECT, name)
     assert obj is not None, f"{kind} {name} was not deployed"
@@ -87,7 +102,7 @@ def test_deploys_every_app_and_stored_objects_equal_the_rendered_manifests(
 def test_second_deploy_with_only_a_new_version_rolls_new_revisions(
     emulator: FakeCloudRun, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    images = [f"--image={app}=registry.example/{app}@sha256:{'a' * 64}" for app in APPS]
+    images = digest_images()
     assert deploy("--all", "--version", "v1", *images) == 0
     assert deploy("--all", "--version", "v2", *images) == 0
     for service in ("inventory-api", "stock-webhook"):
@@ -98,6 +113,41 @@ def test_second_deploy_with_only_a_new_version_rolls_new_revisions(
     puts = [r for r in emulator.writes() if r.method == "PUT"]
     assert len(puts) == 3
     assert all(r.body and r.body["metadata"]["resourceVersion"] for r in puts)
+
+
+def test_same_version_and_spec_again_is_unchanged_and_writes_nothing(
+    emulator: FakeCloudRun, capsys: pytest.CaptureFixture[str]
+) -> None:
+    images = digest_images()
+    assert deploy("--all", "--version", "v1", *images) == 0
+    writes = len(emulator.writes())
+    capsys.readouterr()
+    assert deploy("--all", "--version", "v1", *images) == 0
+    out = capsys.readouterr().out
+    assert len(emulator.writes()) == writes
+    rows = {line.split()[0]: line.split() for line in out.splitlines()[1:] if line[:1] != "u"}
+    assert {app: rows[app][4:6] for app in APPS} == {app: ["ready", "(unchanged)"] for app in APPS}
+    for service in ("inventory-api", "stock-webhook"):
+        assert len(emulator.revisions(PROJECT, service)) == 1
+
+
+def test_a_deployed_service_prints_its_url(
+    emulator: FakeCloudRun, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert deploy("--all", "--version", "v1") == 0
+    out = capsys.readouterr().out.splitlines()
+    urls = [line for line in out if line.startswith("url: ")]
+    live = {
+        name: stored(emulator, "Service", name)["status"]["url"]
+        for name in ("inventory-api", "stock-webhook")
+    }
+    assert urls == [
+        f"url: inventory-api (sandbox): {live['inventory-api']}",
+        f"url: stock-webhook (sandbox): {live['stock-webhook']}",
+    ]
+    assert re.fullmatch(
+        r"https://inventory-api-\d{12}\.[a-z0-9-]+\.run\.app", live["inventory-api"]
+    )
 
 
 def test_ready_false_shows_message_reason_app_env_and_overlay(
@@ -263,9 +313,14 @@ def test_emulator_option_deploys_the_example_to_a_local_fake(
     assert (
         "Local emulator now holds: services inventory-api, stock-webhook; jobs dmd-inv-mov-api2bq\n"
     ) in captured.err
-    rows = [line.split() for line in captured.out.splitlines()[1:]]
+    lines = captured.out.splitlines()
+    rows = [line.split() for line in lines[1 : 1 + len(APPS)]]
     assert [(row[0], row[-3], row[-2]) for row in rows] == [
         (app, "ready", "(created)") for app in APPS
+    ]
+    assert [line.split()[1] for line in lines[1 + len(APPS) :]] == [
+        "inventory-api",
+        "stock-webhook",
     ]
 
 

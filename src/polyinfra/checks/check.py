@@ -3,19 +3,20 @@ workspace, config, cross-stack and policy rules over them, timing each phase."""
 
 from __future__ import annotations
 
+import functools
 import time
 import traceback
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from polyinfra.checks import engine
 from polyinfra.checks.context import CheckContext, Manifest, UnreadableInput
 from polyinfra.checks.problem import Level, Problem
-from polyinfra.checks.registry import ALL_RULES
-from polyinfra.checks.rendering import render_for_rules
+from polyinfra.checks.registry import ALL_RULES, LINK_RULES, MANIFEST_RULES
+from polyinfra.checks.rendering import manifests_of, render_for_rules
 from polyinfra.checks.rule import Rule
 from polyinfra.checks.rules.workspace.apps import (
     load_kustomization_document,
@@ -28,6 +29,9 @@ from polyinfra.positions import Position
 from polyinfra.suggest import did_you_mean
 from polyinfra.workspace import App, Overlay, Workspace
 from polyinfra.yamlio import load_file
+
+if TYPE_CHECKING:
+    from polyinfra.manifests import RenderedApp
 
 #: The phases ``check`` reports timings for, in the order they run.
 PHASES = ("workspace", "stacks", "pulumi", "kustomize", "rules")
@@ -115,11 +119,10 @@ def check_workspace(
             plans, plan_failures = plan_stacks(ws, stacks)
     with timings.phase("kustomize"):
         manifests, failures = render_overlays(ws, envs, stacks)
-    ctx = CheckContext(
-        manifests=manifests,
-        settings=settings,
-        workspace=ws,
-        stacks=stacks,
+    ctx = workspace_context(
+        ws,
+        stacks,
+        manifests,
         plans=plans,
         render_failures=failures,
         plan_failures=plan_failures,
@@ -128,6 +131,54 @@ def check_workspace(
         problems = engine.run(ctx, rules, settings=settings)
     rendered = len({(m.app, m.env) for m in manifests})
     return CheckResult(ws, problems, tuple(rules), envs, timings, rendered)
+
+
+def check_before_deploy(
+    ws: Workspace, env: str, apps: Sequence[RenderedApp], *, links: bool = True
+) -> list[Problem]:
+    """What ``deploy`` checks before it applies anything: the manifest rules on the rendered
+    ``apps`` and, with ``links``, their links to ``env``'s foundation stack (:data:`LINK_RULES`),
+    for exactly these apps, reported as ``check`` reports them and after the workspace's rule
+    settings. The foundation program runs under mocks only if a rule needs a plan."""
+    settings = rules_settings(ws)
+    chosen = {rule.ID for rule in engine.select_rules(ALL_RULES, settings=settings)}
+    wanted = (*MANIFEST_RULES, *(LINK_RULES if links else ()))
+    stacks = (read_stack(ws, env),) if links else ()
+    ctx = workspace_context(
+        ws, stacks, manifests_of(apps), only_apps=frozenset(app.app for app in apps)
+    )
+    return engine.run(ctx, [rule for rule in wanted if rule.ID in chosen], settings=settings)
+
+
+def workspace_context(
+    ws: Workspace,
+    stacks: Sequence[StackFile],
+    manifests: Sequence[Manifest],
+    *,
+    plans: dict[str, Any] | None = None,
+    render_failures: Sequence[UnreadableInput] = (),
+    plan_failures: Sequence[UnreadableInput] = (),
+    only_apps: frozenset[str] | None = None,
+) -> CheckContext:
+    """What the workspace rules read: the workspace and its rule settings, the stack files and
+    the rendered manifests. Without ``plans`` a stack is planned when a rule first asks for
+    its plan."""
+    return CheckContext(
+        manifests=tuple(manifests),
+        settings=rules_settings(ws),
+        workspace=ws,
+        stacks=tuple(stacks),
+        plans=plans if plans is not None else {},
+        planner=None if plans is not None else functools.partial(_plan_when_asked, ws),
+        render_failures=tuple(render_failures),
+        plan_failures=tuple(plan_failures),
+        only_apps=only_apps,
+    )
+
+
+def _plan_when_asked(ws: Workspace, stack: StackFile) -> Any:
+    plans, _ = plan_stacks(ws, [stack])
+    return plans.get(stack.stack)
 
 
 def rules_settings(ws: Workspace) -> RulesSettings:

@@ -13,7 +13,7 @@ from polyinfra.yamlio import KeyPath, YamlDocument
 
 if TYPE_CHECKING:
     from polyinfra.checks.stacks import StackFile
-    from polyinfra.workspace import Workspace
+    from polyinfra.workspace import App, Workspace
 
 T = TypeVar("T")
 
@@ -114,6 +114,11 @@ class CheckContext:
     render_failures: tuple[UnreadableInput, ...] = ()
     #: stacks whose foundation program failed under the Pulumi mocks, at the failing line
     plan_failures: tuple[UnreadableInput, ...] = ()
+    #: computes a stack's plan the first time a rule asks for one that ``plans`` lacks (None:
+    #: ``plans`` is all there is); it returns None when the program fails
+    planner: Callable[[StackFile], Any] | None = field(default=None, repr=False)
+    #: the apps under check when not every app of the workspace is (``deploy APP...``)
+    only_apps: frozenset[str] | None = None
     _shared: dict[Callable[..., Any], Any] = field(default_factory=dict, repr=False)
 
     def shared(self, compute: Callable[[CheckContext], T]) -> T:
@@ -126,6 +131,21 @@ class CheckContext:
     def stack_for_env(self, env: str) -> StackFile | None:
         """The stack file checked for environment ``env``, if any."""
         return next((s for s in self.stacks if s.env == env), None)
+
+    def plan_of(self, stack: StackFile) -> Any:
+        """The foundation plan of ``stack``: from ``plans``, else computed once by ``planner``;
+        None when there is none."""
+        if stack.stack not in self.plans and self.planner is not None:
+            self.plans[stack.stack] = self.planner(stack)
+        return self.plans.get(stack.stack)
+
+    def workspace_apps(self) -> list[App]:
+        """The workspace's apps under check (all of them unless ``only_apps`` narrows it), for
+        rules that read the apps' own files rather than the rendered manifests."""
+        if self.workspace is None:
+            return []
+        apps = self.workspace.apps.values()
+        return [app for app in apps if self.only_apps is None or app.name in self.only_apps]
 
     def services(self) -> Iterator[Manifest]:
         return (m for m in self.manifests if m.is_service)

@@ -96,6 +96,7 @@ def lint_paths(
         manifests=tuple(manifests),
         unreadable=tuple(unreadable),
         settings=settings,
+        workspace=workspace,
         render_failures=tuple(failures),
     )
     problems = engine.run(ctx, rules, settings=settings)

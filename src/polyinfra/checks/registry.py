@@ -49,11 +49,28 @@ MANIFEST_RULES: tuple[Rule, ...] = (
     mistakes.StartupTimeout(),
     # hygiene
     hygiene.ImageTag(),
+    hygiene.ProductionImageTag(),
+    hygiene.ImageHost(),
     hygiene.SecretLiteral(),
     hygiene.ServiceAccount(),
     hygiene.LabelValues(),
     hygiene.JobMaxRetries(),
 )
+
+_STACK_VALID = StackValid()
+_CROSSSTACK_LINKS: tuple[Rule, ...] = (
+    identity.ServiceAccountExists(),
+    identity.NamespaceProject(),
+    secrets.SecretDeclared(),
+    secrets.SecretReadable(),
+    registry.ImageRegistry(),
+)
+#: The links between the apps and their environment's foundation stack that ``polyinfra
+#: deploy`` checks for the apps it deploys (besides the manifest rules; ``--skip-checks`` skips
+#: these): the stack file reads and validates, the service account exists, the namespace is the
+#: stack's project, the secrets are declared and readable, the image is in a repository of the
+#: stack's project and region.
+LINK_RULES: tuple[Rule, ...] = (_STACK_VALID, *_CROSSSTACK_LINKS)
 
 #: Rules ``polyinfra check`` runs on a whole workspace: its layout, the foundation stack files,
 #: the seam between the two stacks, and policy, in documentation order.
@@ -77,14 +94,10 @@ CHECK_RULES: tuple[Rule, ...] = (
     patch_targets.TargetMatchesNothing(),
     patch_paths.WrongKindPath(),
     # foundation stack files
-    StackValid(),
+    _STACK_VALID,
     StackPlans(),
     # cross-stack consistency
-    identity.ServiceAccountExists(),
-    identity.NamespaceProject(),
-    secrets.SecretDeclared(),
-    secrets.SecretReadable(),
-    registry.ImageRegistry(),
+    *_CROSSSTACK_LINKS,
     scheduler.SchedulerTarget(),
     scheduler.SchedulerRegion(),
     scheduler.SchedulerInvoker(),

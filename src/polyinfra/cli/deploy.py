@@ -98,12 +98,24 @@ def deploy(
             help="Show live vs desired differences and validate server-side; write nothing.",
         ),
     ] = False,
+    skip_checks: Annotated[
+        bool,
+        typer.Option(
+            "--skip-checks",
+            help="Do not check the apps' links to the foundation stack (stack file, service "
+            "account, namespace, secrets, registry); the manifest rules still run.",
+        ),
+    ] = False,
     workspace: WorkspaceOption = DEFAULT_WORKSPACE,
 ) -> None:
-    """Render and validate apps for one environment, then apply each through the Cloud Run
+    """Render and check apps for one environment, then apply each through the Cloud Run
     Admin API like `gcloud run services|jobs replace`, and wait until it is ready.
 
-    Exit status: 0 all ready, 1 an app failed or timed out, 2 bad input, 130 interrupted.
+    Before anything is applied, the rendered manifests and their links to the environment's
+    foundation stack are checked as `polyinfra check` does; an error stops the deploy.
+
+    Exit status: 0 all ready, 1 a check error or an app failed or timed out, 2 bad input,
+    130 interrupted.
     """
     from polyinfra.deploy.apps import DeployRequest, ValidationFailed, deploy_apps
     from polyinfra.deploy.client import emulator_endpoint
@@ -114,6 +126,7 @@ def deploy(
         progress_for,
         results_table,
         results_text,
+        url_lines,
     )
     from polyinfra.deploy.rollout import DeployOptions
     from polyinfra.manifests import parse_image_options
@@ -128,6 +141,13 @@ def deploy(
     if state.debug:
         _debug_http_logging()
     ws = Workspace.discover(workspace)
+    if skip_checks:
+        err.print(
+            "warning: --skip-checks: the links to the foundation stack (service account, "
+            "secrets, registry, project) were not checked",
+            style="bold yellow",
+            markup=False,
+        )
     images = parse_image_options(image or [], ws)
     options = DeployOptions(
         version=version,
@@ -163,19 +183,24 @@ def deploy(
             registry=registry,
             region=region,
             endpoint=endpoint,
+            skip_checks=skip_checks,
         )
+        from polyinfra.checks.report import render_text
+
         try:
             with progress_for(err) as display:
-                report = deploy_apps(ws, request, options, observer=display)
+                report = deploy_apps(
+                    ws,
+                    request,
+                    options,
+                    observer=display,
+                    on_problems=lambda found: err.print(
+                        render_text(found, root=ws.root), markup=False
+                    ),
+                )
         except ValidationFailed as exc:
-            from polyinfra.checks.report import render_text
-
             err.print(render_text(exc.problems, root=ws.root), markup=False)
-            err.print(
-                f"deploy stopped: {len(exc.problems)} error(s) in the rendered manifests; "
-                "nothing was deployed",
-                markup=False,
-            )
+            err.print(f"deploy stopped: {exc.summary}; nothing was deployed", markup=False)
             raise typer.Exit(EXIT_FINDINGS) from None
         if local is not None:
             from polyinfra.emulator.local import contents_line
@@ -190,6 +215,8 @@ def deploy(
             out.print(results_table(report))
         else:
             out.print(results_text(report), markup=False)
+        for line in url_lines(report):
+            out.print(f"url: {line}", markup=False, highlight=False)
     for line in failure_lines(report):
         err.print(f"error: {line}", markup=False)
     if report.interrupted:

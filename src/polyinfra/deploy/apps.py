@@ -1,8 +1,9 @@
-"""Deploy a workspace's apps: render, validate, resolve region and project, then roll out."""
+"""Deploy a workspace's apps: render, check the manifests and their links to the foundation
+stack, resolve region and project, then roll out."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,14 +39,41 @@ class DeployRequest:
     registry: str | None = None
     region: str | None = None
     endpoint: str | None = None
+    #: leave out the links to the foundation stack (:data:`polyinfra.checks.registry.LINK_RULES`);
+    #: the manifest rules still run
+    skip_checks: bool = False
 
 
 class ValidationFailed(Exception):
-    """Rendered manifests have errors; nothing was deployed."""
+    """The rendered manifests or their links to the foundation stack have errors; nothing was
+    deployed. ``problems`` holds every problem found, warnings too."""
 
     def __init__(self, problems: Sequence[Problem]) -> None:
-        super().__init__(f"{len(problems)} problem(s) in the rendered manifests")
         self.problems = tuple(problems)
+        super().__init__(self.summary)
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        from polyinfra.checks import Level
+
+        return tuple(p for p in self.problems if p.level >= Level.ERROR)
+
+    @property
+    def summary(self) -> str:
+        """``N error(s) in the rendered manifests``, in the links to the foundation stack, or
+        in both."""
+        from polyinfra.checks.registry import LINK_RULES
+
+        links = {rule.ID for rule in LINK_RULES}
+        in_manifests = any(p.rule not in links for p in self.errors)
+        in_links = any(p.rule in links for p in self.errors)
+        if in_manifests and in_links:
+            where = "the rendered manifests and their links to the foundation stack"
+        elif in_links:
+            where = "the links to the foundation stack"
+        else:
+            where = "the rendered manifests"
+        return f"{len(self.errors)} error(s) in {where}"
 
 
 def stack_region(ws: Workspace, env: str) -> str | None:
@@ -61,19 +89,6 @@ def stack_region(ws: Workspace, env: str) -> str | None:
     if stack_file is None:
         return None
     return gcp_region(load_file(stack_file))
-
-
-def validate_rendered(ws: Workspace, result: RenderResult) -> list[Problem]:
-    """Errors the manifest rules find in the rendered apps (positions in the user's files)."""
-    from polyinfra.checks import Level
-    from polyinfra.checks.context import CheckContext
-    from polyinfra.checks.engine import run
-    from polyinfra.checks.registry import MANIFEST_RULES
-    from polyinfra.checks.rendering import manifests_of
-
-    manifests = tuple(manifests_of(result.apps))
-    ctx = CheckContext(manifests=manifests, settings=ws.settings.rules, workspace=ws)
-    return [p for p in run(ctx, MANIFEST_RULES) if p.level >= Level.ERROR]
 
 
 def targets_from_render(
@@ -153,8 +168,12 @@ def deploy_apps(
     *,
     observer: Observer | None = None,
     client_factory: ClientFactory | None = None,
+    on_problems: Callable[[Sequence[Problem]], None] | None = None,
 ) -> DeployReport:
-    """Render and validate the apps, then deploy them; ValidationFailed stops before any call."""
+    """Render and check the apps, then deploy them. An error stops before any call
+    (ValidationFailed); problems of lower levels go to ``on_problems`` and the deploy goes on."""
+    from polyinfra.checks import Level
+    from polyinfra.checks.check import check_before_deploy
     from polyinfra.manifests import render_apps
 
     result = render_apps(
@@ -165,9 +184,11 @@ def deploy_apps(
         images=request.images,
         registry=request.registry,
     )
-    problems = validate_rendered(ws, result)
-    if problems:
+    problems = check_before_deploy(ws, request.env, result.apps, links=not request.skip_checks)
+    if any(p.level >= Level.ERROR for p in problems):
         raise ValidationFailed(problems)
+    if problems and on_problems is not None:
+        on_problems(problems)
     targets = targets_from_render(ws, result, region=request.region)
     return deploy_manifests(
         targets,

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from polyinfra.checks.context import CheckContext, Manifest
 from polyinfra.checks.problem import Level, Problem
+from polyinfra.checks.production import production_environments
 from polyinfra.checks.rules.cloudrun.base import CloudRunRule
 from polyinfra.checks.rules.cloudrun.shape import (
     JOB_POD,
@@ -18,6 +19,7 @@ from polyinfra.checks.rules.cloudrun.shape import (
     pod_path,
 )
 from polyinfra.checks.rules.manifest.templates import is_templated
+from polyinfra.yamlio import KeyPath
 
 
 def image_tag(image: str) -> tuple[str, str | None, bool]:
@@ -35,10 +37,28 @@ def image_tag(image: str) -> tuple[str, str | None, bool]:
     return image, None, False
 
 
+def unpinned_images(manifest: Manifest) -> Iterator[tuple[KeyPath, str, str, str]]:
+    """``(image path, image, container name, what)`` of every container image that is tagged
+    ``:latest`` or untagged; placeholders are left to ``manifest/unrendered-template``."""
+    for container in containers(manifest):
+        image = container.data.get("image")
+        if not isinstance(image, str) or not image:
+            continue
+        _, tag, pinned = image_tag(image)
+        last = image.rsplit("/", 1)[-1]
+        if pinned or is_templated(tag or last, (*container.path, "image")):
+            continue
+        if tag is None or tag == "latest":
+            what = "untagged (that is :latest)" if tag is None else "tagged :latest"
+            yield (*container.path, "image"), image, container.name, what
+
+
 class ImageTag(CloudRunRule):
     """Deploy an image by an explicit tag (the release version) or a digest, never ``:latest``
     or untagged (which means ``:latest``): a redeploy or rollback of the same manifest must run
-    the same code. Placeholders (``IMAGE_URL``) are left to ``manifest/unrendered-template``.
+    the same code. Placeholders (``IMAGE_URL``) are left to ``manifest/unrendered-template``;
+    in an environment marked production ``cloudrun/production-image-tag`` reports it instead,
+    as an error.
 
     Bad::
 
@@ -48,29 +68,141 @@ class ImageTag(CloudRunRule):
     Good::
 
                 - image: europe-docker.pkg.dev/acme/apps/api:v1.4.2
-                - image: redis:7.2.5
+                - image: docker.io/library/redis:7.2.5
     """
 
     ID = "cloudrun/image-tag"
     LEVEL = Level.WARNING
 
     def check_manifest(self, manifest: Manifest, ctx: CheckContext) -> Iterator[Problem]:
+        if manifest.env is not None and manifest.env in production_environments(ctx):
+            return
+        for path, image, container, what in unpinned_images(manifest):
+            yield self.problem(
+                manifest,
+                path,
+                f"image {image} of container {container} is {what}",
+                hint="deploy an explicit version tag or a digest",
+            )
+
+
+class ProductionImageTag(CloudRunRule):
+    """In an environment marked production, every image has an explicit tag or a digest:
+    ``:latest`` or no tag (which means ``:latest``) is an error there.
+
+    Cloud Run resolves a tag once, when it creates the revision. With a moving tag the code a
+    production revision runs depends on when it was deployed, and a rollback or a redeploy of
+    the same manifest may run other code than the release it names. Outside production the
+    same image is a warning (``cloudrun/image-tag``), so a sandbox may follow ``:latest``;
+    the two have their own ids so that each level can be set on its own.
+
+    An environment is marked production when ``[tool.polyinfra.ci] production_environment``
+    names it (default ``production``: the environment CI deploys on push to the main branch),
+    or when its foundation stack is the production one (``input:environment: production`` in
+    its stack file, else the stack name ``production``: what makes the foundation protect its
+    stateful resources). Plain manifest files belong to no environment.
+
+    Bad::
+
+        # overlays/production/kustomization.yaml
+        images:
+          - name: IMAGE_URL
+            newName: asia-southeast1-docker.pkg.dev/acme-prod/api/api
+            newTag: latest
+
+    Good::
+
+        images:
+          - name: IMAGE_URL
+            newName: asia-southeast1-docker.pkg.dev/acme-prod/api/api
+            newTag: 1.4.2
+    """
+
+    ID = "cloudrun/production-image-tag"
+    LEVEL = Level.ERROR
+
+    def check_manifest(self, manifest: Manifest, ctx: CheckContext) -> Iterator[Problem]:
+        if manifest.env is None or manifest.env not in production_environments(ctx):
+            return
+        for path, image, container, what in unpinned_images(manifest):
+            yield self.problem(
+                manifest,
+                path,
+                f"image {image} of container {container} is {what}, in production "
+                f"environment {manifest.env!r}",
+                hint="pin a version tag or a digest (REGISTRY/IMAGE:1.4.2 or "
+                "REGISTRY/IMAGE@sha256:...), in the manifest or in --image APP=REF",
+            )
+
+
+def registry_host(image: str) -> str | None:
+    """The registry host an image reference names, None when it names none (then it is a
+    Docker Hub image). The first component is a host when it has a ``.`` or a ``:`` or is
+    ``localhost``.
+
+    >>> registry_host("nginx"), registry_host("library/nginx:1.2"), registry_host("gcr.io/a/b")
+    (None, None, 'gcr.io')
+    >>> registry_host("localhost:5000/api"), registry_host("docker.io/library/nginx")
+    ('localhost:5000', 'docker.io')
+    """
+    first, slash, _ = image.split("@", 1)[0].partition("/")
+    if slash and ("." in first or ":" in first or first == "localhost"):
+        return first
+    return None
+
+
+class ImageHost(CloudRunRule):
+    """Every image of a rendered app names its registry host: an Artifact Registry repository
+    (``LOCATION-docker.pkg.dev/PROJECT/REPOSITORY/IMAGE``), or ``docker.io/...`` for an image
+    meant to come from Docker Hub.
+
+    Cloud Run reads an image without a host (``nginx``, ``library/nginx:1.2``) as a Docker Hub
+    image. An app's own image never is one: it is built from its project's Dockerfile and
+    pushed to a registry of the stack. A name without a host in a rendered app is one the
+    overlay did not replace (kustomize leaves a base image that no ``images:`` entry names as it
+    is) or a mistyped ``--image``; the revision would run a public image of that name, with the
+    app's service account and secrets, or fail to pull one. Hence an error. Plain manifest
+    files are not checked: there a short Docker Hub name is what the author wrote for Cloud Run.
+
+    Bad::
+
+        containers:
+          - name: inventory-api
+            image: inventory-api  # the overlay's images: entry names IMAGE_URL
+          - name: cache
+            image: redis:7.2.5
+
+    Good::
+
+        containers:
+          - name: inventory-api
+            image: IMAGE_URL
+          - name: cache
+            image: docker.io/library/redis:7.2.5
+    """
+
+    ID = "cloudrun/image-host"
+    LEVEL = Level.ERROR
+
+    def check_manifest(self, manifest: Manifest, ctx: CheckContext) -> Iterator[Problem]:
+        if not manifest.rendered:
+            return
         for container in containers(manifest):
             image = container.data.get("image")
-            if not isinstance(image, str) or not image:
+            path = (*container.path, "image")
+            if not isinstance(image, str) or not image or is_templated(image, path):
                 continue
-            _, tag, pinned = image_tag(image)
-            last = image.rsplit("/", 1)[-1]
-            if pinned or is_templated(tag or last, (*container.path, "image")):
+            if registry_host(image) is not None:
                 continue
-            if tag is None or tag == "latest":
-                what = "untagged (that is :latest)" if tag is None else "tagged :latest"
-                yield self.problem(
-                    manifest,
-                    (*container.path, "image"),
-                    f"image {image} of container {container.name} is {what}",
-                    hint="deploy an explicit version tag or a digest",
-                )
+            yield self.problem(
+                manifest,
+                path,
+                f"image {image} of container {container.name} names no registry host: Cloud Run "
+                "would pull it from Docker Hub",
+                hint="name the app's own image IMAGE_URL in the base, so the overlay's `images:` "
+                "entry sets the release; any other image gets its full reference "
+                "(docker.io/library/NAME:TAG for a Docker Hub image)",
+            )
 
 
 _SECRET_NAME = re.compile(

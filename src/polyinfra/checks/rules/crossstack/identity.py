@@ -96,7 +96,7 @@ class NamespaceProject:
         ws = ctx.workspace
         if ws is None:
             return
-        for app in ws.apps.values():
+        for app in ctx.workspace_apps():
             for env, overlay in sorted(app.overlays.items()):
                 stack = ctx.stack_for_env(env)
                 if stack is None or not stack.valid or stack.gcp_project is None:

@@ -116,7 +116,7 @@ def granted_in_plan(
     """Whether the stack's foundation plan grants ``serviceAccount:<email>`` one of ``roles``
     on the project, or (``resource_types``) on the resource whose input ``resource[0]`` ends
     with ``resource[1]`` (grants the Pulumi program declares itself)."""
-    plan = ctx.plans.get(stack.stack)
+    plan = ctx.plan_of(stack)
     if plan is None:
         return False
     member = f"serviceAccount:{email}"

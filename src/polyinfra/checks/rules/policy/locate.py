@@ -47,7 +47,7 @@ def plans(ctx: CheckContext) -> Iterator[tuple[StackFile, Any]]:
     """(stack file, plan) for every checked environment whose stack was planned."""
     seen: set[str] = set()
     for stack in ctx.stacks:
-        plan = ctx.plans.get(stack.stack)
+        plan = ctx.plan_of(stack)
         if plan is not None and stack.stack not in seen:
             seen.add(stack.stack)
             yield stack, plan
