@@ -41,7 +41,9 @@ def token_credentials(token: str, *, refreshed: list[str] | None = None) -> Cred
             tzinfo=None
         ) + datetime.timedelta(hours=1)
 
-    return Credentials(token=token, refresh_handler=refresh_handler if refreshed else None)
+    return Credentials(
+        token=token, refresh_handler=refresh_handler if refreshed is not None else None
+    )
 
 
 @pytest.fixture

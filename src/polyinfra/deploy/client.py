@@ -307,7 +307,9 @@ class CloudRunClient:
             from google.auth.transport.requests import AuthorizedSession
             from urllib3.util.retry import Retry
 
-            session = AuthorizedSession(self._credentials, max_refresh_attempts=1)  # type: ignore[no-untyped-call]
+            session = AuthorizedSession(  # type: ignore[no-untyped-call]
+                self._credentials, max_refresh_attempts=1 if self.authenticated else 0
+            )
             adapter = requests.adapters.HTTPAdapter(
                 max_retries=Retry(total=0, read=False, redirect=False, raise_on_status=False),
                 pool_maxsize=self._pool_size,

@@ -1,12 +1,22 @@
-"""An in-process fake of the Cloud Run Admin API v1 (services, jobs, executions) on 127.0.0.1;
-``python -m polyinfra.emulator`` runs it as a standalone local emulator."""
+"""An in-process fake of the Cloud Run Admin API v1 (services, revisions, jobs, executions) on
+127.0.0.1; ``python -m polyinfra.emulator`` runs it as a standalone local emulator.
+
+It answers the way Google's front ends do where a client can tell the difference: bodies are
+gzip-compressed when the request accepts it, every error has Google's body (``{"error": {"code",
+"message", "status", "details"}}``) with a canonical status name, a bearer token can be required
+and individual tokens rejected, and objects come back with the fields the server owns (uid,
+generation, an opaque ``resourceVersion``, ``selfLink``, ``metadata.namespace`` as the project
+number, the defaults the server fills in, annotations, status with URLs) and their revisions.
+"""
 
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
 import copy
-import itertools
+import gzip
+import hashlib
 import json
 import random
 import re
@@ -16,33 +26,62 @@ import string
 import sys
 import threading
 import time
+import traceback
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import parse_qs, urlsplit
+
+from polyinfra.cloudrun import discovery
+from polyinfra.cloudrun.discovery import FieldType
 
 JsonObject = dict[str, Any]
 
 SERVICES_API = "serving.knative.dev/v1"
 JOBS_API = "run.googleapis.com/v1"
+LOCATION_LABEL = "cloud.googleapis.com/location"
+_JOB_LABEL = "run.googleapis.com/job"
+DEFAULT_REGION = "europe-west1"
+DEFAULT_PRINCIPAL = "deployer@example.com"
 
 _PATH = re.compile(
     r"^/apis/(?P<group>serving\.knative\.dev|run\.googleapis\.com)/v1/namespaces/"
-    r"(?P<namespace>[^/]+)/(?P<collection>services|jobs|executions)"
+    r"(?P<namespace>[^/]+)/(?P<collection>services|revisions|jobs|executions)"
     r"(?:/(?P<name>[^/:]+)(?P<verb>:run)?)?$"
 )
 _COLLECTIONS = {
     "services": ("serving.knative.dev", SERVICES_API, "Service"),
+    "revisions": ("serving.knative.dev", SERVICES_API, "Revision"),
     "jobs": ("run.googleapis.com", JOBS_API, "Job"),
     "executions": ("run.googleapis.com", JOBS_API, "Execution"),
 }
+# (collection, HTTP method, names one object, verb) -> the method's id in the discovery document.
+_METHODS = {
+    ("services", "POST", False, ""): "run.namespaces.services.create",
+    ("services", "GET", True, ""): "run.namespaces.services.get",
+    ("services", "PUT", True, ""): "run.namespaces.services.replaceService",
+    ("services", "DELETE", True, ""): "run.namespaces.services.delete",
+    ("revisions", "GET", False, ""): "run.namespaces.revisions.list",
+    ("revisions", "GET", True, ""): "run.namespaces.revisions.get",
+    ("jobs", "POST", False, ""): "run.namespaces.jobs.create",
+    ("jobs", "GET", True, ""): "run.namespaces.jobs.get",
+    ("jobs", "PUT", True, ""): "run.namespaces.jobs.replaceJob",
+    ("jobs", "DELETE", True, ""): "run.namespaces.jobs.delete",
+    ("jobs", "POST", True, ":run"): "run.namespaces.jobs.run",
+    ("executions", "GET", False, ""): "run.namespaces.executions.list",
+    ("executions", "GET", True, ""): "run.namespaces.executions.get",
+}
 # Fields a client may not set; the server owns them.
 _SERVER_METADATA = ("generation", "resourceVersion", "uid", "creationTimestamp", "selfLink")
+# The canonical status name (google.rpc.Code) an error body carries for each HTTP status. Where
+# several codes share a status the answer names its own (a create of an existing object is
+# ALREADY_EXISTS, a job that cannot run yet FAILED_PRECONDITION); these are the rest. No code
+# maps to 502: a scripted 502 borrows UNAVAILABLE.
 _STATUS_NAMES = {
     400: "INVALID_ARGUMENT",
     401: "UNAUTHENTICATED",
@@ -50,10 +89,29 @@ _STATUS_NAMES = {
     404: "NOT_FOUND",
     409: "ABORTED",
     429: "RESOURCE_EXHAUSTED",
+    499: "CANCELLED",
     500: "INTERNAL",
+    501: "UNIMPLEMENTED",
     502: "UNAVAILABLE",
     503: "UNAVAILABLE",
     504: "DEADLINE_EXCEEDED",
+}
+_SEE_DEVCONSOLE = (
+    "Expected OAuth 2 access token, login cookie or other valid authentication credential. "
+    "See https://developers.google.com/identity/sign-in/web/devconsole-project."
+)
+CREDENTIALS_MISSING_MESSAGE = (
+    f"Request is missing required authentication credential. {_SEE_DEVCONSOLE}"
+)
+INVALID_CREDENTIALS_MESSAGE = f"Request had invalid authentication credentials. {_SEE_DEVCONSOLE}"
+_REALM = 'Bearer realm="https://accounts.google.com/"'
+_INT64 = ("int64", "uint64")
+_DECIMAL = re.compile(r"^-?\d+$")
+_ERROR_INFO = "type.googleapis.com/google.rpc.ErrorInfo"
+_BAD_REQUEST = "type.googleapis.com/google.rpc.BadRequest"
+_JSON_HEADERS = {
+    "Content-Type": "application/json; charset=UTF-8",
+    "Vary": "Origin, X-Origin, Referer",
 }
 
 
@@ -63,6 +121,8 @@ class Fault:
 
     ``status`` 0 drops the connection without an answer. ``apply_first`` carries the request out
     before failing, which is how a lost response to a successful create looks to a client.
+    The answer has Google's error body: ``message`` (default: the HTTP reason phrase),
+    ``status_name`` (default: the canonical name for ``status``) and ``details``.
     """
 
     status: int
@@ -72,6 +132,8 @@ class Fault:
     apply_first: bool = False
     message: str = ""
     retry_after: float | None = None
+    details: list[JsonObject] = field(default_factory=list)
+    status_name: str = ""
 
     def matches(self, method: str, path: str) -> bool:
         return (self.method is None or self.method == method) and self.path in path
@@ -90,7 +152,14 @@ class Outcome:
 
 @dataclass(frozen=True)
 class RecordedRequest:
-    """One request the fake received, for assertions in tests."""
+    """One request the fake received and what it answered, for assertions in tests.
+
+    ``headers`` are the request's, with lower-case names. ``response`` is the decoded JSON answer
+    (before compression) and ``response_headers`` the headers sent with it. When the connection
+    was dropped, ``status`` is 0 and there is no response; when the request was carried out and
+    its answer then lost (:meth:`FakeCloudRun.lose_response`), ``status`` and ``response`` are
+    the answer that was lost and ``response_headers`` is empty.
+    """
 
     method: str
     path: str
@@ -98,6 +167,8 @@ class RecordedRequest:
     body: JsonObject | None
     headers: dict[str, str]
     status: int
+    response: JsonObject | None = None
+    response_headers: dict[str, str] = field(default_factory=dict)
 
     @property
     def dry_run(self) -> bool:
@@ -110,20 +181,68 @@ class RecordedRequest:
 
 @dataclass
 class _Entry:
-    """A stored object and where its rollout stands."""
+    """A stored object and where its rollout stands.
+
+    ``obj`` is the object as the client sent it plus the server's bookkeeping (generation,
+    resourceVersion, uid, creationTimestamp, location label, status); what a GET answers is
+    derived from it (see ``FakeCloudRun._served``).
+    """
 
     obj: JsonObject
     polls_left: int = 0
     ready_at: float = 0.0
     outcome: Outcome = field(default_factory=lambda: Outcome(polls=0))
     settled: bool = True
+    collection: str = "services"
+    project: str = ""
+    creator: str = ""
+    modifier: str = ""
+    operation: str = ""
+
+
+@dataclass
+class _Revision:
+    """One revision of a service: the template it was cut from, and how its rollout ended."""
+
+    name: str
+    service: str
+    project: str
+    region: str
+    configuration_generation: int
+    template: JsonObject
+    uid: str
+    created: str
+    resource_version: str
+    status: JsonObject
+
+
+class _Route(NamedTuple):
+    collection: str
+    namespace: str
+    name: str | None
+    verb: str
+    method_id: str
 
 
 class _ApiError(Exception):
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        status_name: str = "",
+        details: Iterable[JsonObject] = (),
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.status_name = status_name
+        self.details = list(details)
+        self.headers = dict(headers or {})
+
+    def body(self) -> JsonObject:
+        return _error(self.status, self.message, self.status_name, self.details)
 
 
 class _Drop(Exception):
@@ -138,12 +257,42 @@ def _suffix(length: int) -> str:
     return "".join(random.choices(string.ascii_lowercase + string.digits, k=length))
 
 
+def derived_project_number(project: str) -> str:
+    """A stable 12-digit project number for ``project`` (a project id); a number stays itself."""
+    if project.isdigit():
+        return project
+    digest = int.from_bytes(hashlib.sha256(project.encode()).digest()[:8], "big")
+    return str(10**11 + digest % (9 * 10**11))
+
+
+def _bad_request(*violations: tuple[str, str]) -> JsonObject:
+    return {
+        "@type": _BAD_REQUEST,
+        "fieldViolations": [
+            {"field": where, "description": what} if where else {"description": what}
+            for where, what in violations
+        ],
+    }
+
+
+def _invalid(*violations: tuple[str, str]) -> _ApiError:
+    message = " ".join(f"{where}: {what}" if where else what for where, what in violations)
+    return _ApiError(400, message, details=[_bad_request(*violations)])
+
+
 class FakeCloudRun:
-    """Fake Cloud Run Admin API v1 server with scriptable rollouts, latency and faults.
+    """Fake Cloud Run Admin API v1 server with scriptable rollouts, latency, faults and auth.
 
     ``ready_after`` is how many GETs an object needs after a change before it settles;
     ``ready_latency`` is the minimum seconds before it settles; ``latency`` delays every answer.
     Executions settle after ``ready_after`` GETs too.
+
+    ``require_auth`` answers 401 to requests without ``Authorization: Bearer <token>``; any token
+    is accepted unless :meth:`reject_token` named it. ``project_numbers`` maps project ids to
+    numbers (unlisted ids get a stable 12-digit number derived from the id); requests may name a
+    project by id or number, and answers name it by number. ``region`` is the location of
+    objects whose ``cloud.googleapis.com/location`` label is not set, and ``principal`` the
+    email the server records as creator and last modifier.
     """
 
     def __init__(
@@ -153,18 +302,27 @@ class FakeCloudRun:
         ready_after: int = 1,
         ready_latency: float = 0.0,
         latency: float = 0.0,
+        require_auth: bool = False,
+        project_numbers: Mapping[str, str] | None = None,
+        region: str = DEFAULT_REGION,
+        principal: str = DEFAULT_PRINCIPAL,
     ) -> None:
         self.ready_after = ready_after
         self.ready_latency = ready_latency
         self.latency = latency
+        self.require_auth = require_auth
+        self.project_numbers = dict(project_numbers or {})
+        self.region = region
+        self.principal = principal
         self._port = port
         self._lock = threading.RLock()
         self._objects: dict[tuple[str, str, str], _Entry] = {}
-        self._revisions: dict[tuple[str, str], list[str]] = {}
+        self._revisions: dict[tuple[str, str], list[_Revision]] = {}
         self._faults: list[Fault] = []
         self._outcomes: dict[str, list[Outcome]] = {}
         self._requests: list[RecordedRequest] = []
-        self._versions = itertools.count(1)
+        self._rejected_tokens: set[str] = set()
+        self._last_version = 0
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -210,6 +368,10 @@ class FakeCloudRun:
         """``http://127.0.0.1:<port>``, the value for ``--endpoint``."""
         return f"http://{self.host}"
 
+    def project_number(self, project: str) -> str:
+        """The number the fake answers for ``project`` (an id or already a number)."""
+        return self.project_numbers.get(project) or derived_project_number(project)
+
     # ---- scripting -------------------------------------------------------------------------
 
     def inject(self, fault: Fault) -> None:
@@ -226,9 +388,27 @@ class FakeCloudRun:
         times: int = 1,
         message: str = "",
         retry_after: float | None = None,
+        details: Iterable[JsonObject] = (),
+        status_name: str = "",
     ) -> None:
-        """Answer the next ``times`` matching requests with ``status``."""
-        self.inject(Fault(status, method, path, times, False, message, retry_after))
+        """Answer the next ``times`` matching requests with ``status`` and Google's error body.
+
+        ``details`` are added to the body as they are, e.g. a ``google.rpc.ErrorInfo`` naming
+        the missing permission or a ``google.rpc.BadRequest`` with field violations.
+        """
+        self.inject(
+            Fault(
+                status,
+                method,
+                path,
+                times,
+                False,
+                message,
+                retry_after,
+                [copy.deepcopy(d) for d in details],
+                status_name,
+            )
+        )
 
     def drop(self, *, method: str | None = None, path: str = "", times: int = 1) -> None:
         """Close the connection of the next ``times`` matching requests without answering."""
@@ -237,6 +417,12 @@ class FakeCloudRun:
     def lose_response(self, *, method: str = "POST", path: str = "", times: int = 1) -> None:
         """Carry out the next matching request, then drop the connection before answering."""
         self.inject(Fault(0, method, path, times, apply_first=True))
+
+    def reject_token(self, token: str) -> None:
+        """Answer 401 (``ACCESS_TOKEN_EXPIRED``) to every request bearing ``token``, as for an
+        expired or revoked access token, whether or not ``require_auth`` is set."""
+        with self._lock:
+            self._rejected_tokens.add(token)
 
     def script(
         self,
@@ -269,14 +455,15 @@ class FakeCloudRun:
         namespace = str(obj["metadata"]["namespace"])
         with self._lock:
             entry = self._store(collection, namespace, copy.deepcopy(obj), None)
-            self._settle(collection, entry, Outcome(polls=0))
+            self._settle(entry, Outcome(polls=0))
             return copy.deepcopy(entry.obj)
 
     def touch(self, collection: str, namespace: str, name: str) -> None:
         """Simulate someone else changing an object: its resourceVersion moves on."""
         with self._lock:
-            entry = self._objects[(collection, namespace, name)]
+            entry = self._objects[(collection, self.project_number(namespace), name)]
             entry.obj["metadata"]["resourceVersion"] = self._next_version()
+            entry.operation = str(uuid.uuid4())
 
     # ---- inspection ------------------------------------------------------------------------
 
@@ -290,11 +477,23 @@ class FakeCloudRun:
         return [r for r in self.requests if r.is_write]
 
     def get_object(self, collection: str, namespace: str, name: str) -> JsonObject | None:
+        """The stored object as the client sent it (``metadata.namespace`` as in the request
+        URL), with the server's bookkeeping (generation, resourceVersion, uid,
+        creationTimestamp, location label, status) but without the defaults, annotations and
+        ``selfLink`` a GET adds (:meth:`served_object`). ``namespace`` may be the project id or
+        number."""
         with self._lock:
-            entry = self._objects.get((collection, namespace, name))
+            entry = self._objects.get((collection, self.project_number(namespace), name))
             return copy.deepcopy(entry.obj) if entry else None
 
+    def served_object(self, collection: str, namespace: str, name: str) -> JsonObject | None:
+        """The object exactly as a GET answers it (without counting as a poll)."""
+        with self._lock:
+            entry = self._objects.get((collection, self.project_number(namespace), name))
+            return self._served(entry) if entry else None
+
     def objects(self, collection: str) -> list[JsonObject]:
+        """Every stored object of ``collection``, as :meth:`get_object` returns them."""
         with self._lock:
             return [
                 copy.deepcopy(e.obj) for (c, _, _), e in self._objects.items() if c == collection
@@ -303,46 +502,107 @@ class FakeCloudRun:
     def revisions(self, namespace: str, name: str) -> list[str]:
         """Revision names created for service ``name``, oldest first."""
         with self._lock:
-            return list(self._revisions.get((namespace, name), []))
+            found = self._revisions.get((self.project_number(namespace), name), [])
+            return [revision.name for revision in found]
 
     # ---- request handling (called from server threads) -------------------------------------
 
     def handle(
         self, method: str, raw_path: str, headers: dict[str, str], body: bytes
-    ) -> tuple[int, JsonObject, dict[str, str]]:
+    ) -> tuple[int, bytes, dict[str, str]]:
+        """Answer one request: status, the bytes of the body and the headers to send.
+
+        ``headers`` are the request's with lower-case names. Raises ``_Drop`` when the
+        connection is to be closed without an answer. Every request is recorded.
+        """
         split = urlsplit(raw_path)
-        query = {k: v[-1] for k, v in parse_qs(split.query).items()}
-        parsed: JsonObject | None = None
+        query = {k: v[-1] for k, v in parse_qs(split.query, keep_blank_values=True).items()}
+        parsed, bad_body = _parse_body(body)
         status = 0
+        answer: JsonObject | None = None
+        sent: dict[str, str] = {}
         try:
-            if body:
-                try:
-                    loaded = json.loads(body)
-                except ValueError as exc:
-                    raise _ApiError(400, f"Invalid JSON payload received. {exc}") from exc
-                if not isinstance(loaded, dict):
-                    raise _ApiError(400, "Invalid JSON payload: expected an object.")
-                parsed = loaded
-            fault = self._take_fault(method, split.path)
-            if fault is not None and not fault.apply_first:
-                if fault.status == 0:
+            extra: dict[str, str] = {}
+            try:
+                route = _route(method, split.path)
+                self._authenticate(headers, query, route)
+                fault = self._take_fault(method, split.path)
+                if fault is not None and not fault.apply_first:
+                    if fault.status == 0:
+                        raise _Drop
+                    raise _ApiError(
+                        fault.status,
+                        fault.message or _default_message(fault.status),
+                        status_name=fault.status_name,
+                        details=copy.deepcopy(fault.details),
+                        headers={"Retry-After": f"{fault.retry_after:g}"}
+                        if fault.retry_after
+                        else None,
+                    )
+                if route is None:
+                    raise _ApiError(
+                        404, f"The requested URL {split.path} was not found on this server."
+                    )
+                if bad_body is not None:
+                    raise bad_body
+                with self._lock:
+                    status, answer = self._dispatch(route, query, parsed)
+                if fault is not None:
                     raise _Drop
-                extra = {"Retry-After": str(fault.retry_after)} if fault.retry_after else {}
-                status = fault.status
-                return status, _error(status, fault.message or HTTPStatus(status).phrase), extra
-            with self._lock:
-                status, answer = self._dispatch(method, split.path, query, parsed)
-            if fault is not None:
-                raise _Drop
-            return status, answer, {}
-        except _ApiError as exc:
-            status = exc.status
-            return status, _error(exc.status, exc.message), {}
+            except _ApiError as exc:
+                status, answer, extra = exc.status, exc.body(), exc.headers
+            except _Drop:
+                raise
+            except Exception:
+                traceback.print_exc(file=sys.stderr)
+                status, answer = 500, _error(500, "Internal error encountered.")
+            payload, sent = _encode(
+                answer, extra, headers.get("accept-encoding", ""), query.get("prettyPrint")
+            )
+            return status, payload, sent
         finally:
             with self._lock:
                 self._requests.append(
-                    RecordedRequest(method, split.path, query, parsed, headers, status)
+                    RecordedRequest(
+                        method,
+                        split.path,
+                        query,
+                        parsed,
+                        headers,
+                        status,
+                        copy.deepcopy(answer),
+                        sent,
+                    )
                 )
+
+    def _authenticate(
+        self, headers: Mapping[str, str], query: Mapping[str, str], route: _Route | None
+    ) -> None:
+        scheme, _, value = headers.get("authorization", "").strip().partition(" ")
+        token = value.strip() if scheme.lower() == "bearer" and value.strip() else None
+        if token is None:
+            # The discovery document's global parameters carry a token in the query too.
+            token = query.get("access_token") or query.get("oauth_token") or None
+        metadata = {"service": "run.googleapis.com"}
+        if route is not None:
+            metadata["method"] = route.method_id
+        with self._lock:
+            rejected = token is not None and token in self._rejected_tokens
+        if rejected:
+            raise _ApiError(
+                401,
+                INVALID_CREDENTIALS_MESSAGE,
+                details=[_error_info("ACCESS_TOKEN_EXPIRED", metadata)],
+                # RFC 6750 section 3.1: an expired or revoked token is "invalid_token".
+                headers={"WWW-Authenticate": f'{_REALM}, error="invalid_token"'},
+            )
+        if token is None and self.require_auth:
+            raise _ApiError(
+                401,
+                CREDENTIALS_MISSING_MESSAGE,
+                details=[_error_info("CREDENTIALS_MISSING", metadata)],
+                headers={"WWW-Authenticate": _REALM},
+            )
 
     def _take_fault(self, method: str, path: str) -> Fault | None:
         with self._lock:
@@ -355,63 +615,83 @@ class FakeCloudRun:
         return None
 
     def _dispatch(
-        self, method: str, path: str, query: dict[str, str], body: JsonObject | None
+        self, route: _Route, query: dict[str, str], body: JsonObject | None
     ) -> tuple[int, JsonObject]:
-        match = _PATH.match(path)
-        if match is None:
-            raise _ApiError(404, f"The requested URL {path} was not found on this server.")
-        collection = match["collection"]
-        group, _, _ = _COLLECTIONS[collection]
-        if match["group"] != group:
-            raise _ApiError(404, f"The requested URL {path} was not found on this server.")
-        namespace, name, verb = match["namespace"], match["name"], match["verb"]
+        collection, namespace, name = route.collection, route.namespace, route.name
+        action = route.method_id.rsplit(".", 1)[-1]
         dry_run = query.get("dryRun") == "all"
-        if collection == "executions":
-            if method != "GET":
-                raise _ApiError(405, "method not allowed")
-            if name is None:
-                return 200, self._list_executions(namespace, query.get("labelSelector", ""))
-            return 200, self._poll(collection, namespace, name)
+        selector = query.get("labelSelector", "")
         if name is None:
-            if method != "POST":
-                raise _ApiError(405, "method not allowed")
+            if collection == "executions":
+                return 200, self._list_executions(namespace, selector)
+            if collection == "revisions":
+                return 200, self._list_revisions(namespace, selector)
             return 200, self._create(collection, namespace, body, dry_run)
-        if verb == ":run":
-            if method != "POST":
-                raise _ApiError(405, "method not allowed")
+        if collection == "revisions":
+            return 200, self._get_revision(namespace, name)
+        if action == "get":
+            return 200, self._served(self._poll(collection, namespace, name))
+        if action == "run":
             return 200, self._run_job(namespace, name)
-        if method == "GET":
-            return 200, self._poll(collection, namespace, name)
-        if method == "PUT":
-            return 200, self._replace(collection, namespace, name, body, dry_run)
-        if method == "DELETE":
+        if action == "delete":
             return 200, self._delete(collection, namespace, name, dry_run)
-        raise _ApiError(405, "method not allowed")
+        return 200, self._replace(collection, namespace, name, body, dry_run)
 
     # ---- objects ---------------------------------------------------------------------------
+
+    def _not_found(self, collection: str, namespace: str, name: str) -> _ApiError:
+        kind = _COLLECTIONS[collection][2].upper()
+        return _ApiError(
+            404,
+            f"Resource '{name}' of kind '{kind}' in region '{self.region}' in project "
+            f"'{namespace}' does not exist.",
+        )
 
     def _validate(self, collection: str, namespace: str, body: JsonObject | None) -> JsonObject:
         _, api_version, kind = _COLLECTIONS[collection]
         if body is None:
-            raise _ApiError(400, "Request body is required.")
-        if body.get("apiVersion") != api_version or body.get("kind") != kind:
-            raise _ApiError(
-                400,
-                f"Invalid {collection} object: expected apiVersion {api_version!r} and kind "
-                f"{kind!r}, got {body.get('apiVersion')!r} and {body.get('kind')!r}.",
-            )
+            raise _invalid((kind.lower(), "The request body is required."))
+        violations: list[tuple[str, str]] = []
+        for key, expected in (("apiVersion", api_version), ("kind", kind)):
+            if body.get(key) != expected:
+                violations.append(
+                    (key, f"Expected {expected!r} for a {kind}, got {body.get(key)!r}.")
+                )
         metadata = body.get("metadata")
         if not isinstance(metadata, dict) or not metadata.get("name"):
-            raise _ApiError(400, "metadata.name: field is required.")
-        if metadata.get("namespace", namespace) != namespace:
-            raise _ApiError(
-                400,
-                f"metadata.namespace: {metadata.get('namespace')!r} does not match the "
-                f"namespace {namespace!r} in the request URL.",
+            violations.append(("metadata.name", "Field is required."))
+        elif metadata.get("namespace") and self.project_number(
+            str(metadata["namespace"])
+        ) != self.project_number(namespace):
+            violations.append(
+                (
+                    "metadata.namespace",
+                    f"{metadata.get('namespace')!r} does not match the namespace "
+                    f"{namespace!r} in the request URL.",
+                )
             )
         spec = body.get("spec")
-        if not isinstance(spec, dict) or not isinstance(spec.get("template"), dict):
-            raise _ApiError(400, "spec.template: field is required.")
+        template = spec.get("template") if isinstance(spec, dict) else None
+        if not isinstance(template, dict):
+            violations.append(("spec.template", "Field is required."))
+        else:
+            where = "spec.template.spec"
+            pod = template.get("spec")
+            if collection == "jobs":
+                where += ".template.spec"
+                task = pod.get("template") if isinstance(pod, dict) else None
+                pod = task.get("spec") if isinstance(task, dict) else None
+            containers = pod.get("containers") if isinstance(pod, dict) else None
+            if not isinstance(containers, list) or not containers:
+                violations.append((f"{where}.containers", "At least one container is required."))
+            else:
+                for index, container in enumerate(containers):
+                    if not isinstance(container, dict) or not container.get("image"):
+                        violations.append(
+                            (f"{where}.containers[{index}].image", "Field is required.")
+                        )
+        if violations:
+            raise _invalid(*violations)
         return copy.deepcopy(body)
 
     def _create(
@@ -419,12 +699,10 @@ class FakeCloudRun:
     ) -> JsonObject:
         obj = self._validate(collection, namespace, body)
         name = obj["metadata"]["name"]
-        if (collection, namespace, name) in self._objects:
-            raise _ApiError(409, f"Resource '{name}' already exists.")
-        if dry_run:
-            return self._stamp(obj, namespace, generation=1)
-        entry = self._store(collection, namespace, obj, None)
-        return copy.deepcopy(entry.obj)
+        if (collection, self.project_number(namespace), name) in self._objects:
+            raise _ApiError(409, f"Resource '{name}' already exists.", status_name="ALREADY_EXISTS")
+        entry = self._store(collection, namespace, obj, None, dry_run=dry_run)
+        return self._served(entry)
 
     def _replace(
         self,
@@ -436,10 +714,15 @@ class FakeCloudRun:
     ) -> JsonObject:
         obj = self._validate(collection, namespace, body)
         if obj["metadata"]["name"] != name:
-            raise _ApiError(400, "metadata.name does not match the name in the request URL.")
-        entry = self._objects.get((collection, namespace, name))
+            raise _invalid(
+                (
+                    "metadata.name",
+                    f"{obj['metadata']['name']!r} does not match {name!r} in the URL.",
+                )
+            )
+        entry = self._objects.get((collection, self.project_number(namespace), name))
         if entry is None:
-            raise _ApiError(404, f"Resource '{name}' of kind '{collection}' does not exist.")
+            raise self._not_found(collection, namespace, name)
         sent_version = obj["metadata"].get("resourceVersion")
         current_version = entry.obj["metadata"]["resourceVersion"]
         if sent_version and sent_version != current_version:
@@ -448,60 +731,137 @@ class FakeCloudRun:
                 "The object has been modified; please apply your changes to the latest "
                 f"version and try again (sent resourceVersion {sent_version}, current "
                 f"{current_version}).",
+                status_name="ABORTED",
             )
-        if dry_run:
-            generation = entry.obj["metadata"]["generation"]
-            if obj["spec"] != entry.obj["spec"]:
-                generation += 1
-            return self._stamp(obj, namespace, generation=generation)
-        entry = self._store(collection, namespace, obj, entry)
-        return copy.deepcopy(entry.obj)
+        entry = self._store(collection, namespace, obj, entry, dry_run=dry_run)
+        return self._served(entry)
 
     def _delete(self, collection: str, namespace: str, name: str, dry_run: bool) -> JsonObject:
-        if (collection, namespace, name) not in self._objects:
-            raise _ApiError(404, f"Resource '{name}' of kind '{collection}' does not exist.")
+        number = self.project_number(namespace)
+        entry = self._objects.get((collection, number, name))
+        if entry is None:
+            raise self._not_found(collection, namespace, name)
         if not dry_run:
-            del self._objects[(collection, namespace, name)]
-        return {"kind": "Status", "apiVersion": "v1", "status": "Success"}
+            del self._objects[(collection, number, name)]
+            if collection == "services":
+                self._revisions.pop((number, name), None)
+            else:
+                for key, other in list(self._objects.items()):
+                    labels = other.obj["metadata"].get("labels") or {}
+                    if key[:2] == ("executions", number) and labels.get(_JOB_LABEL) == name:
+                        del self._objects[key]
+        return {
+            "status": "Success",
+            "details": {
+                "name": name,
+                "group": _COLLECTIONS[collection][0],
+                "kind": collection,
+                "uid": entry.obj["metadata"]["uid"],
+            },
+        }
 
     def _next_version(self) -> str:
-        return str(next(self._versions))
+        # Opaque to clients (the discovery document says so): 8 bytes of a strictly increasing
+        # microsecond clock, base64url-encoded.
+        micros = max(time.time_ns() // 1000, self._last_version + 1)
+        self._last_version = micros
+        return base64.urlsafe_b64encode(micros.to_bytes(8, "big")).decode().rstrip("=")
 
-    def _stamp(self, obj: JsonObject, namespace: str, *, generation: int) -> JsonObject:
-        metadata = obj["metadata"]
-        metadata["namespace"] = namespace
-        metadata["generation"] = generation
-        metadata.setdefault("uid", str(uuid.uuid4()))
-        metadata.setdefault("creationTimestamp", _now())
-        metadata["resourceVersion"] = self._next_version()
-        obj.pop("status", None)
-        return obj
+    def _defaults(self, collection: str, spec: Any, project: str) -> JsonObject:
+        """``spec`` with the values the server fills in when they are absent (the discovery
+        document names these defaults)."""
+        filled: JsonObject = copy.deepcopy(spec) if isinstance(spec, dict) else {}
+        account = f"{project}-compute@developer.gserviceaccount.com"
+        template = _child(filled, "template")
+        if collection == "services":
+            pod = _child(template, "spec")
+            pod.setdefault("containerConcurrency", 80)
+            pod.setdefault("timeoutSeconds", 300)
+            pod.setdefault("serviceAccountName", account)
+            containers = [c for c in pod.get("containers") or [] if isinstance(c, dict)]
+            for container in containers:
+                _container_defaults(container)
+            if len(containers) == 1 and not containers[0].get("ports"):
+                containers[0]["ports"] = [{"name": "http1", "containerPort": 8080}]
+            if not filled.get("traffic"):
+                filled["traffic"] = [{"percent": 100, "latestRevision": True}]
+        else:
+            execution = _child(template, "spec")
+            execution.setdefault("taskCount", 1)
+            task = _child(_child(execution, "template"), "spec")
+            task.setdefault("maxRetries", 3)
+            task.setdefault("timeoutSeconds", "600")
+            task.setdefault("serviceAccountName", account)
+            for container in task.get("containers") or []:
+                if isinstance(container, dict):
+                    _container_defaults(container)
+        canonical: JsonObject = _canonical(
+            filled, "ServiceSpec" if collection == "services" else "JobSpec"
+        )
+        return canonical
 
     def _store(
-        self, collection: str, namespace: str, obj: JsonObject, previous: _Entry | None
+        self,
+        collection: str,
+        namespace: str,
+        obj: JsonObject,
+        previous: _Entry | None,
+        *,
+        dry_run: bool = False,
     ) -> _Entry:
-        name = obj["metadata"]["name"]
+        number = self.project_number(namespace)
+        metadata = obj["metadata"]
+        name = metadata["name"]
         for key in _SERVER_METADATA:
-            obj["metadata"].pop(key, None)
+            metadata.pop(key, None)
+        labels = metadata.get("labels") or {}
+        region = previous.obj["metadata"]["labels"][LOCATION_LABEL] if previous else self.region
+        labels.setdefault(LOCATION_LABEL, region)
+        desired = self._defaults(collection, obj.get("spec"), number)
         if previous is None:
             generation = 1
-            spec_changed = True
+            spec_changed = template_changed = True
+            uid, created = str(uuid.uuid4()), _now()
         else:
-            spec_changed = obj["spec"] != previous.obj["spec"]
+            live = self._defaults(collection, previous.obj.get("spec"), number)
+            spec_changed = desired != live
+            template_changed = desired.get("template") != live.get("template")
             generation = previous.obj["metadata"]["generation"] + (1 if spec_changed else 0)
-            obj["metadata"]["uid"] = previous.obj["metadata"]["uid"]
-            obj["metadata"]["creationTimestamp"] = previous.obj["metadata"]["creationTimestamp"]
-        self._stamp(obj, namespace, generation=generation)
-        labels = obj["metadata"].setdefault("labels", {})
-        labels.setdefault("cloud.googleapis.com/location", "fake-region")
+            uid = previous.obj["metadata"]["uid"]
+            created = previous.obj["metadata"]["creationTimestamp"]
+        revision_name = ""
+        if collection == "services" and template_changed:
+            revision_name = self._revision_name(number, name, desired["template"])
+        metadata["namespace"] = namespace
+        metadata["generation"] = generation
+        metadata["uid"] = uid
+        metadata["creationTimestamp"] = created
+        metadata["resourceVersion"] = self._next_version()
+        metadata["labels"] = labels
+        entry = _Entry(
+            obj=obj,
+            collection=collection,
+            project=number,
+            creator=previous.creator if previous else self.principal,
+            modifier=self.principal,
+            operation=str(uuid.uuid4()),
+        )
+        obj.pop("status", None)
+        if dry_run:
+            return entry
         # The status keeps describing the previous generation until the rollout settles.
-        obj["status"] = copy.deepcopy(previous.obj.get("status", {})) if previous else {}
-        if previous is None:
-            obj["status"] = {
-                "observedGeneration": 0,
-                "conditions": [_condition("Ready", "Unknown", "Deploying", "")],
-            }
-        entry = _Entry(obj=obj)
+        if previous is not None:
+            obj["status"] = copy.deepcopy(previous.obj.get("status", {}))
+        else:
+            obj["status"] = {"observedGeneration": 0}
+            kinds = ("Ready", "ConfigurationsReady", "RoutesReady")
+            _set_conditions(
+                obj["status"],
+                [
+                    (kind, "Unknown", "Deploying", f"Deploying {collection[:-1]} {name}.")
+                    for kind in (kinds if collection == "services" else kinds[:1])
+                ],
+            )
         if previous is not None and not spec_changed:
             entry.settled = previous.settled
             entry.outcome = previous.outcome
@@ -512,15 +872,57 @@ class FakeCloudRun:
             entry.polls_left = entry.outcome.polls
             entry.ready_at = time.monotonic() + self.ready_latency
             entry.settled = False
-            if collection == "services":
-                revisions = self._revisions.setdefault((namespace, name), [])
-                revision = f"{name}-{len(revisions) + 1:05d}-{_suffix(3)}"
-                revisions.append(revision)
-                obj["status"]["latestCreatedRevisionName"] = revision
-        self._objects[(collection, namespace, name)] = entry
+            if revision_name:
+                self._cut_revision(entry, revision_name, desired["template"])
+        self._objects[(collection, number, name)] = entry
         if entry.settled is False and entry.polls_left <= 0 and self.ready_latency <= 0:
-            self._settle(collection, entry, entry.outcome)
+            self._settle(entry, entry.outcome)
         return entry
+
+    def _revision_name(self, project: str, service: str, template: JsonObject) -> str:
+        existing = {r.name for r in self._revisions.get((project, service), [])}
+        wanted = (template.get("metadata") or {}).get("name")
+        if wanted:
+            wanted = str(wanted)
+            if not wanted.startswith(f"{service}-"):
+                raise _invalid(
+                    (
+                        "spec.template.metadata.name",
+                        f"Revision name {wanted!r} must start with the service name and a "
+                        f"hyphen ({service}-).",
+                    )
+                )
+            if wanted in existing:
+                raise _ApiError(
+                    409,
+                    f"Revision named '{wanted}' with different configuration already exists.",
+                    status_name="ALREADY_EXISTS",
+                )
+            return wanted
+        while True:
+            candidate = f"{service}-{len(existing) + 1:05d}-{_suffix(3)}"
+            if candidate not in existing:
+                return candidate
+
+    def _cut_revision(self, entry: _Entry, name: str, template: JsonObject) -> None:
+        metadata = entry.obj["metadata"]
+        revision = _Revision(
+            name=name,
+            service=metadata["name"],
+            project=entry.project,
+            region=metadata["labels"][LOCATION_LABEL],
+            configuration_generation=metadata["generation"],
+            template=copy.deepcopy(template),
+            uid=str(uuid.uuid4()),
+            created=_now(),
+            resource_version=self._next_version(),
+            status={"observedGeneration": 1},
+        )
+        _set_conditions(
+            revision.status, [("Ready", "Unknown", "Deploying", f"Deploying revision {name}.")]
+        )
+        self._revisions.setdefault((entry.project, revision.service), []).append(revision)
+        entry.obj["status"]["latestCreatedRevisionName"] = name
 
     def _next_outcome(self, name: str) -> Outcome:
         queue = self._outcomes.get(name)
@@ -528,92 +930,211 @@ class FakeCloudRun:
             return queue.pop(0)
         return Outcome(polls=self.ready_after)
 
-    def _poll(self, collection: str, namespace: str, name: str) -> JsonObject:
-        entry = self._objects.get((collection, namespace, name))
+    def _poll(self, collection: str, namespace: str, name: str) -> _Entry:
+        entry = self._objects.get((collection, self.project_number(namespace), name))
         if entry is None:
-            kind = _COLLECTIONS[collection][2].lower()
-            raise _ApiError(404, f"Resource '{name}' of kind '{kind}' does not exist.")
+            raise self._not_found(collection, namespace, name)
         if not entry.settled:
             entry.polls_left -= 1
             if entry.polls_left <= 0 and time.monotonic() >= entry.ready_at:
-                self._settle(collection, entry, entry.outcome)
-        return copy.deepcopy(entry.obj)
+                self._settle(entry, entry.outcome)
+        return entry
 
-    def _settle(self, collection: str, entry: _Entry, outcome: Outcome) -> None:
+    def _served(self, entry: _Entry) -> JsonObject:
+        """What a GET answers: the stored object with the server's fields and defaults."""
+        obj = copy.deepcopy(entry.obj)
+        if entry.collection == "executions":
+            return obj
+        metadata = obj["metadata"]
+        name = metadata["name"]
+        metadata["namespace"] = entry.project
+        metadata["selfLink"] = _self_link(entry.collection, entry.project, name)
+        annotations = dict(metadata.get("annotations") or {})
+        prefix = "serving.knative.dev" if entry.collection == "services" else "run.googleapis.com"
+        annotations[f"{prefix}/creator"] = entry.creator
+        annotations[f"{prefix}/lastModifier"] = entry.modifier
+        annotations["run.googleapis.com/operation-id"] = entry.operation
+        if entry.collection == "services":
+            annotations["run.googleapis.com/ingress-status"] = annotations.get(
+                "run.googleapis.com/ingress", "all"
+            )
+        metadata["annotations"] = annotations
+        obj["spec"] = self._defaults(entry.collection, obj.get("spec"), entry.project)
+        return obj
+
+    def _settle(self, entry: _Entry, outcome: Outcome) -> None:
         entry.settled = True
         obj = entry.obj
-        if collection == "executions":
-            self._settle_execution(obj, outcome)
+        if entry.collection == "executions":
+            self._settle_execution(entry, outcome)
             return
         status = obj.setdefault("status", {})
         status["observedGeneration"] = obj["metadata"]["generation"]
-        if outcome.ready:
-            ready = _condition("Ready", "True", "", "")
-        else:
-            ready = _condition(
-                "Ready", "False", outcome.reason or "RevisionFailed", outcome.message
-            )
-        if collection == "services":
-            name = obj["metadata"]["name"]
-            namespace = obj["metadata"]["namespace"]
-            latest = (
-                status.get("latestCreatedRevisionName")
-                or (
-                    self._revisions.setdefault((namespace, name), [f"{name}-00001-{_suffix(3)}"])[
-                        -1
-                    ]
-                )
-            )
-            status["latestCreatedRevisionName"] = latest
+        name = obj["metadata"]["name"]
+        if entry.collection == "jobs":
             if outcome.ready:
-                status["latestReadyRevisionName"] = latest
-                status["traffic"] = [
-                    {"revisionName": latest, "percent": 100, "latestRevision": True}
-                ]
-                status["url"] = f"https://{name}-fake.a.run.app"
-            status["conditions"] = [
-                ready,
-                _condition(
-                    "ConfigurationsReady",
-                    ready["status"],
-                    ready.get("reason", ""),
-                    ready.get("message", ""),
-                ),
-                _condition("RoutesReady", "True" if outcome.ready else "False", "", ""),
-            ]
-        else:
-            status["conditions"] = [ready]
+                _set_conditions(status, [("Ready", "True", "", "")])
+            else:
+                message = outcome.message or f"Job {name} is not ready."
+                _set_conditions(
+                    status, [("Ready", "False", outcome.reason or "ContainerMissing", message)]
+                )
             status.setdefault("executionCount", 0)
+            return
+        latest = str(status.get("latestCreatedRevisionName", ""))
+        revision = self._find_revision(entry.project, latest)
+        if outcome.ready:
+            ready = ("Ready", "True", "", "")
+            status["latestReadyRevisionName"] = latest
+            if revision is not None:
+                _set_conditions(revision.status, [ready])
+                revision.status["imageDigest"] = _image_digest(revision.template)
+            spec = self._defaults("services", obj.get("spec"), entry.project)
+            status["traffic"] = _traffic(spec.get("traffic") or [], latest)
+            region = obj["metadata"]["labels"][LOCATION_LABEL]
+            url = f"https://{name}-{entry.project}.{region}.run.app"
+            status["url"] = url
+            status["address"] = {"url": url}
+        else:
+            message = outcome.message or (
+                f"Revision '{latest}' is not ready and cannot serve traffic."
+            )
+            ready = ("Ready", "False", outcome.reason or "RevisionFailed", message)
+            if revision is not None:
+                _set_conditions(revision.status, [ready])
+        serving = status.get("latestReadyRevisionName")
+        routes = (
+            ("RoutesReady", "True", "", "")
+            if serving
+            else (
+                "RoutesReady",
+                "False",
+                "RevisionMissing",
+                f"Configuration '{name}' does not have any ready Revision.",
+            )
+        )
+        _set_conditions(status, [ready, ("ConfigurationsReady", *ready[1:]), routes])
+
+    # ---- revisions -------------------------------------------------------------------------
+
+    def _find_revision(self, project: str, name: str) -> _Revision | None:
+        for (number, _), found in self._revisions.items():
+            if number != project:
+                continue
+            for revision in found:
+                if revision.name == name:
+                    return revision
+        return None
+
+    def _revision_object(self, revision: _Revision) -> JsonObject:
+        template_meta = revision.template.get("metadata") or {}
+        labels = dict(template_meta.get("labels") or {})
+        labels.update(
+            {
+                "serving.knative.dev/service": revision.service,
+                "serving.knative.dev/configuration": revision.service,
+                "serving.knative.dev/configurationGeneration": str(
+                    revision.configuration_generation
+                ),
+                LOCATION_LABEL: revision.region,
+            }
+        )
+        metadata: JsonObject = {
+            "name": revision.name,
+            "namespace": revision.project,
+            "selfLink": _self_link("revisions", revision.project, revision.name),
+            "uid": revision.uid,
+            "resourceVersion": revision.resource_version,
+            "generation": 1,
+            "creationTimestamp": revision.created,
+            "labels": labels,
+        }
+        annotations = dict(template_meta.get("annotations") or {})
+        if annotations:
+            metadata["annotations"] = annotations
+        return {
+            "apiVersion": SERVICES_API,
+            "kind": "Revision",
+            "metadata": metadata,
+            "spec": copy.deepcopy(revision.template.get("spec") or {}),
+            "status": copy.deepcopy(revision.status),
+        }
+
+    def _get_revision(self, namespace: str, name: str) -> JsonObject:
+        revision = self._find_revision(self.project_number(namespace), name)
+        if revision is None:
+            raise self._not_found("revisions", namespace, name)
+        return self._revision_object(revision)
+
+    def _list_revisions(self, namespace: str, selector: str) -> JsonObject:
+        number = self.project_number(namespace)
+        wanted = _selector(selector)
+        items = []
+        for (project, _), found in self._revisions.items():
+            if project != number:
+                continue
+            for revision in found:
+                item = self._revision_object(revision)
+                if _selected(item, wanted):
+                    items.append(item)
+        items.sort(key=lambda item: str(item["metadata"]["name"]))
+        return {
+            "apiVersion": SERVICES_API,
+            "kind": "RevisionList",
+            "metadata": {"selfLink": _self_link("revisions", number, None)},
+            "items": items,
+        }
 
     # ---- executions ------------------------------------------------------------------------
 
     def _run_job(self, namespace: str, name: str) -> JsonObject:
-        entry = self._objects.get(("jobs", namespace, name))
+        number = self.project_number(namespace)
+        entry = self._objects.get(("jobs", number, name))
         if entry is None:
-            raise _ApiError(404, f"Resource '{name}' of kind 'job' does not exist.")
+            raise self._not_found("jobs", namespace, name)
         if not entry.settled or _ready_status(entry.obj) != "True":
-            raise _ApiError(400, f"Job '{name}' is not ready to be executed.")
+            raise _ApiError(
+                400, f"Job '{name}' is not ready to be executed.", status_name="FAILED_PRECONDITION"
+            )
         job = entry.obj
         execution_name = f"{name}-{_suffix(5)}"
-        template = copy.deepcopy(job["spec"]["template"])
+        template = self._defaults("jobs", job.get("spec"), number)["template"]
+        template_meta = template.get("metadata") or {}
+        created = _now()
+        labels = dict(template_meta.get("labels") or {})
+        labels.update({_JOB_LABEL: name, LOCATION_LABEL: job["metadata"]["labels"][LOCATION_LABEL]})
+        metadata: JsonObject = {
+            "name": execution_name,
+            "namespace": number,
+            "selfLink": _self_link("executions", number, execution_name),
+            "uid": str(uuid.uuid4()),
+            "resourceVersion": self._next_version(),
+            "generation": 1,
+            "creationTimestamp": created,
+            "labels": labels,
+            "ownerReferences": [
+                {
+                    "kind": "Job",
+                    "name": name,
+                    "uid": job["metadata"]["uid"],
+                    "apiVersion": JOBS_API,
+                    "controller": True,
+                    "blockOwnerDeletion": True,
+                }
+            ],
+        }
+        if template_meta.get("annotations"):
+            metadata["annotations"] = dict(template_meta["annotations"])
+        status: JsonObject = {"observedGeneration": 1, "startTime": created}
+        _set_conditions(
+            status, [("Completed", "Unknown", "Running", f"Execution {execution_name} is running.")]
+        )
         execution = {
             "apiVersion": JOBS_API,
             "kind": "Execution",
-            "metadata": {
-                "name": execution_name,
-                "namespace": namespace,
-                "labels": {"run.googleapis.com/job": name},
-                "generation": 1,
-                "uid": str(uuid.uuid4()),
-                "creationTimestamp": _now(),
-                "resourceVersion": self._next_version(),
-            },
+            "metadata": metadata,
             "spec": template.get("spec", {}),
-            "status": {
-                "observedGeneration": 1,
-                "startTime": _now(),
-                "conditions": [_condition("Completed", "Unknown", "Running", "")],
-            },
+            "status": status,
         }
         outcome = self._next_outcome(name)
         exec_entry = _Entry(
@@ -622,17 +1143,21 @@ class FakeCloudRun:
             ready_at=time.monotonic() + self.ready_latency,
             outcome=outcome,
             settled=False,
+            collection="executions",
+            project=number,
         )
-        self._objects[("executions", namespace, execution_name)] = exec_entry
+        self._objects[("executions", number, execution_name)] = exec_entry
         job_status = job.setdefault("status", {})
         job_status["executionCount"] = int(job_status.get("executionCount", 0)) + 1
         job_status["latestCreatedExecution"] = {
             "name": execution_name,
-            "createTime": execution["metadata"]["creationTimestamp"],
+            "creationTimestamp": created,
+            "completionStatus": "EXECUTION_RUNNING",
         }
         return copy.deepcopy(execution)
 
-    def _settle_execution(self, execution: JsonObject, outcome: Outcome) -> None:
+    def _settle_execution(self, entry: _Entry, outcome: Outcome) -> None:
+        execution = entry.obj
         task_count = int(execution["spec"].get("taskCount", 1))
         failed = min(outcome.failed_tasks, task_count) if not outcome.ready else 0
         if not outcome.ready and failed == 0:
@@ -643,29 +1168,228 @@ class FakeCloudRun:
         if failed:
             status["failedCount"] = failed
             message = outcome.message or f"Task {execution['metadata']['name']}-task0 failed."
-            status["conditions"] = [
-                _condition("Completed", "False", outcome.reason or "NonZeroExitCode", message)
-            ]
+            completed = ("Completed", "False", outcome.reason or "NonZeroExitCode", message)
         else:
-            status["conditions"] = [_condition("Completed", "True", "", "")]
+            completed = ("Completed", "True", "", "")
+        _set_conditions(status, [completed])
+        job_name = execution["metadata"]["labels"].get(_JOB_LABEL, "")
+        job = self._objects.get(("jobs", entry.project, job_name))
+        latest = job.obj.get("status", {}).get("latestCreatedExecution") if job else None
+        if isinstance(latest, dict) and latest.get("name") == execution["metadata"]["name"]:
+            latest["completionTimestamp"] = status["completionTime"]
+            latest["completionStatus"] = "EXECUTION_FAILED" if failed else "EXECUTION_SUCCEEDED"
 
     def _list_executions(self, namespace: str, selector: str) -> JsonObject:
-        wanted = dict(part.split("=", 1) for part in selector.split(",") if "=" in part)
+        number = self.project_number(namespace)
+        wanted = _selector(selector)
         items = []
-        for (collection, ns, _), entry in self._objects.items():
-            if collection != "executions" or ns != namespace:
+        for (collection, project, _), entry in self._objects.items():
+            if collection != "executions" or project != number:
                 continue
-            labels = entry.obj["metadata"].get("labels", {})
-            if all(labels.get(k) == v for k, v in wanted.items()):
+            if _selected(entry.obj, wanted):
                 items.append(copy.deepcopy(entry.obj))
-        return {"apiVersion": JOBS_API, "kind": "ExecutionsList", "items": items}
+        return {
+            "apiVersion": JOBS_API,
+            "kind": "ExecutionsList",
+            "metadata": {"selfLink": _self_link("executions", number, None)},
+            "items": items,
+        }
 
 
-def _condition(kind: str, status: str, reason: str, message: str) -> JsonObject:
+def _route(method: str, path: str) -> _Route | None:
+    match = _PATH.match(path)
+    if match is None:
+        return None
+    collection = match["collection"]
+    if match["group"] != _COLLECTIONS[collection][0]:
+        return None
+    verb = match["verb"] or ""
+    method_id = _METHODS.get((collection, method, match["name"] is not None, verb))
+    if method_id is None:
+        return None
+    return _Route(collection, match["namespace"], match["name"], verb, method_id)
+
+
+def _parse_body(body: bytes) -> tuple[JsonObject | None, _ApiError | None]:
+    if not body:
+        return None, None
+    try:
+        loaded = json.loads(body)
+    except ValueError as exc:
+        return None, _invalid(("", f"Invalid JSON payload received. {exc}."))
+    if not isinstance(loaded, dict):
+        return None, _invalid(("", "Invalid JSON payload received. Expected an object."))
+    return loaded, None
+
+
+def _accepts_gzip(accept_encoding: str) -> bool:
+    """Whether an ``Accept-Encoding`` header allows gzip (RFC 9110 section 12.5.3)."""
+    weights: dict[str, float] = {}
+    for part in accept_encoding.split(","):
+        coding, *params = (p.strip() for p in part.split(";"))
+        if not coding:
+            continue
+        weight = 1.0
+        for param in params:
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "q":
+                with contextlib.suppress(ValueError):
+                    weight = float(value)
+        weights[coding.lower()] = weight
+    if "gzip" in weights:
+        return weights["gzip"] > 0
+    if "x-gzip" in weights:
+        return weights["x-gzip"] > 0
+    return weights.get("*", 0.0) > 0
+
+
+def _encode(
+    answer: JsonObject | None, extra: Mapping[str, str], accept_encoding: str, pretty: str | None
+) -> tuple[bytes, dict[str, str]]:
+    headers = dict(_JSON_HEADERS)
+    headers.update(extra)
+    # prettyPrint defaults to true (a global parameter of the discovery document).
+    indent = None if (pretty or "").lower() == "false" else 2
+    payload = json.dumps(answer, indent=indent).encode()
+    if _accepts_gzip(accept_encoding):
+        payload = gzip.compress(payload)
+        headers["Content-Encoding"] = "gzip"
+    headers["Content-Length"] = str(len(payload))
+    return payload, headers
+
+
+def _default_message(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return f"HTTP {status}"
+
+
+def _error_info(reason: str, metadata: Mapping[str, str]) -> JsonObject:
+    return {
+        "@type": _ERROR_INFO,
+        "reason": reason,
+        "domain": "googleapis.com",
+        "metadata": dict(metadata),
+    }
+
+
+def _self_link(collection: str, project: str, name: str | None) -> str:
+    group_version = _COLLECTIONS[collection][1]
+    link = f"/apis/{group_version}/namespaces/{project}/{collection}"
+    return f"{link}/{name}" if name else link
+
+
+def _canonical(value: Any, schema: str) -> Any:
+    """``value`` with its integers in the JSON form of their discovery type: an int32 as a
+    number, an int64 as a string (the proto3 JSON mapping, which accepts either on input)."""
+    return _canonical_field(value, FieldType(type=None, ref=schema))
+
+
+def _canonical_field(value: Any, spec: FieldType) -> Any:
+    if spec.ref is not None:
+        if not isinstance(value, dict):
+            return value
+        properties = discovery.load().properties(spec.ref)
+        return {
+            key: _canonical_field(item, properties[key]) if key in properties else item
+            for key, item in value.items()
+        }
+    if spec.type == "array" and spec.items is not None and isinstance(value, list):
+        return [_canonical_field(item, spec.items) for item in value]
+    if spec.type == "object" and spec.values is not None and isinstance(value, dict):
+        values = spec.values
+        return {key: _canonical_field(item, values) for key, item in value.items()}
+    if isinstance(value, bool):
+        return value
+    if spec.type == "string" and spec.format in _INT64 and isinstance(value, int):
+        return str(value)
+    if spec.type == "integer" and isinstance(value, str) and _DECIMAL.match(value):
+        return int(value)
+    return value
+
+
+def _child(parent: JsonObject, key: str) -> JsonObject:
+    value = parent.get(key)
+    if not isinstance(value, dict):
+        value = {}
+        parent[key] = value
+    return value
+
+
+def _container_defaults(container: JsonObject) -> None:
+    resources = _child(container, "resources")
+    limits = _child(resources, "limits")
+    limits.setdefault("cpu", "1000m")
+    limits.setdefault("memory", "512Mi")
+
+
+def _traffic(targets: list[Any], latest_ready: str) -> list[JsonObject]:
+    """``status.traffic``: the spec's targets, each naming the revision it resolves to."""
+    resolved = []
+    for target in targets:
+        if not isinstance(target, dict):
+            continue
+        entry: JsonObject = {}
+        if target.get("latestRevision"):
+            entry["revisionName"] = latest_ready
+            entry["latestRevision"] = True
+        elif target.get("revisionName"):
+            entry["revisionName"] = target["revisionName"]
+        entry["percent"] = int(target.get("percent") or 0)
+        if target.get("tag"):
+            entry["tag"] = target["tag"]
+        resolved.append(entry)
+    return resolved
+
+
+def _image_digest(template: JsonObject) -> str:
+    """The image of the first container pinned to a digest (a stable stand-in digest when it
+    was given by tag; the fake resolves nothing)."""
+    containers = (template.get("spec") or {}).get("containers") or [{}]
+    image = str(containers[0].get("image", ""))
+    if "@sha256:" in image:
+        return image
+    repository = image.rsplit(":", 1)[0] if ":" in image.rsplit("/", 1)[-1] else image
+    return f"{repository}@sha256:{hashlib.sha256(image.encode()).hexdigest()}"
+
+
+def _selector(selector: str) -> dict[str, str]:
+    wanted = {}
+    for part in selector.split(","):
+        key, sep, value = part.partition("=")
+        if sep:
+            wanted[key.strip()] = value.lstrip("=").strip()
+    return wanted
+
+
+def _selected(obj: JsonObject, wanted: Mapping[str, str]) -> bool:
+    labels = obj["metadata"].get("labels") or {}
+    return all(labels.get(k) == v for k, v in wanted.items())
+
+
+def _set_conditions(status: JsonObject, wanted: list[tuple[str, str, str, str]]) -> None:
+    """Set ``status.conditions``; a condition that keeps its status keeps its transition time."""
+    before = {c.get("type"): c for c in status.get("conditions") or [] if isinstance(c, dict)}
+    conditions = []
+    for kind, state, reason, message in wanted:
+        old = before.get(kind)
+        when = (
+            old["lastTransitionTime"]
+            if old and old.get("status") == state and old.get("lastTransitionTime")
+            else _now()
+        )
+        conditions.append(_condition(kind, state, reason, message, when))
+    status["conditions"] = conditions
+
+
+def _condition(
+    kind: str, status: str, reason: str, message: str, when: str | None = None
+) -> JsonObject:
     condition: JsonObject = {
         "type": kind,
         "status": status,
-        "lastTransitionTime": _now(),
+        "lastTransitionTime": when or _now(),
     }
     if reason:
         condition["reason"] = reason
@@ -681,14 +1405,18 @@ def _ready_status(obj: JsonObject) -> str:
     return "Unknown"
 
 
-def _error(status: int, message: str) -> JsonObject:
-    return {
-        "error": {
-            "code": status,
-            "message": message,
-            "status": _STATUS_NAMES.get(status, "UNKNOWN"),
-        }
+def _error(
+    status: int, message: str, status_name: str = "", details: Iterable[JsonObject] = ()
+) -> JsonObject:
+    error: JsonObject = {
+        "code": status,
+        "message": message,
+        "status": status_name or _STATUS_NAMES.get(status, "UNKNOWN"),
     }
+    listed = list(details)
+    if listed:
+        error["details"] = listed
+    return {"error": error}
 
 
 def _make_handler(fake: FakeCloudRun) -> type[BaseHTTPRequestHandler]:
@@ -703,17 +1431,14 @@ def _make_handler(fake: FakeCloudRun) -> type[BaseHTTPRequestHandler]:
             if fake.latency:
                 time.sleep(fake.latency)
             try:
-                status, answer, extra = fake.handle(self.command, self.path, headers, body)
+                status, payload, sent = fake.handle(self.command, self.path, headers, body)
             except _Drop:
                 self.close_connection = True
                 with contextlib.suppress(OSError):
                     self.connection.shutdown(socket.SHUT_RDWR)
                 return
-            payload = json.dumps(answer).encode()
             self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=UTF-8")
-            self.send_header("Content-Length", str(len(payload)))
-            for key, value in extra.items():
+            for key, value in sent.items():
                 self.send_header(key, value)
             self.end_headers()
             self.wfile.write(payload)
@@ -721,12 +1446,20 @@ def _make_handler(fake: FakeCloudRun) -> type[BaseHTTPRequestHandler]:
         do_GET = _serve
         do_POST = _serve
         do_PUT = _serve
+        do_PATCH = _serve
         do_DELETE = _serve
 
         def log_message(self, format: str, *args: Any) -> None:
             """Quiet: the fake keeps its own request log."""
 
     return Handler
+
+
+def _project_number_option(value: str) -> tuple[str, str]:
+    project, sep, number = value.partition("=")
+    if not sep or not project or not number.isdigit():
+        raise argparse.ArgumentTypeError(f"expected PROJECT_ID=NUMBER, got {value!r}")
+    return project, number
 
 
 def main(argv: list[str] | None = None, *, wait: Callable[[], None] | None = None) -> int:
@@ -743,12 +1476,31 @@ def main(argv: list[str] | None = None, *, wait: Callable[[], None] | None = Non
         "--ready-latency", type=float, default=0.0, help="seconds before a change becomes Ready"
     )
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to answers")
+    parser.add_argument(
+        "--region", default=DEFAULT_REGION, help=f"region of the objects (default {DEFAULT_REGION})"
+    )
+    parser.add_argument(
+        "--require-auth",
+        action="store_true",
+        help="answer 401 to requests without an Authorization: Bearer token",
+    )
+    parser.add_argument(
+        "--project-number",
+        action="append",
+        type=_project_number_option,
+        default=[],
+        metavar="PROJECT_ID=NUMBER",
+        help="the number answered for a project id (default: a stable number derived from it)",
+    )
     args = parser.parse_args(argv)
     fake = FakeCloudRun(
         port=args.port,
         ready_after=args.ready_after,
         ready_latency=args.ready_latency,
         latency=args.latency,
+        require_auth=args.require_auth,
+        project_numbers=dict(args.project_number),
+        region=args.region,
     )
     with fake:
         # stderr: what it is and how to use it; stdout: just host:port, for scripts (last, so
