@@ -91,12 +91,13 @@ def test_deploys_every_app_and_stored_objects_equal_the_rendered_manifests(
         assert template["annotations"][VERSION_ANNOTATION] == "v1"
         assert template["labels"][VERSION_LABEL] == "v1"
     lines = output.out.splitlines()
-    assert lines[0].split() == ["app", "env", "kind", "revision", "/", "job", "result", "seconds"]
-    rows = {line.split()[0]: line.split() for line in lines[1:]}
-    assert rows["inventory-api"][:3] == ["inventory-api", "sandbox", "service"]
-    assert rows["inventory-api"][3] == emulator.revisions(PROJECT, "inventory-api")[0]
-    assert rows["inventory-api"][4:6] == ["ready", "(created)"]
-    assert rows[JOB][3:6] == [JOB, "ready", "(created)"]
+    assert lines[0].split() == ["app", "kind", "revision", "/", "execution", "result", "seconds"]
+    rows = {line.split()[0]: line.split() for line in lines[1:] if " is at " not in line}
+    assert rows["inventory-api"][:2] == ["inventory-api", "service"]
+    assert rows["inventory-api"][2] == emulator.revisions(PROJECT, "inventory-api")[0]
+    assert rows["inventory-api"][3] == "created"
+    assert rows[JOB][1:4] == ["job", JOB, "created"]
+    assert max(len(line) for line in lines) <= 80
 
 
 def test_second_deploy_with_only_a_new_version_rolls_new_revisions(
@@ -109,7 +110,14 @@ def test_second_deploy_with_only_a_new_version_rolls_new_revisions(
         assert len(emulator.revisions(PROJECT, service)) == 2
     job = stored(emulator, "Job", JOB)
     assert job["metadata"]["generation"] == 2
-    assert "ready (replaced)" in capsys.readouterr().out
+    out = capsys.readouterr().out.splitlines()
+    rows = [line.split() for line in out if " is at " not in line]
+    assert [row[3] for row in rows if row[0] in ("inventory-api", JOB)] == [
+        "created",
+        "created",
+        "replaced",
+        "replaced",
+    ]
     puts = [r for r in emulator.writes() if r.method == "PUT"]
     assert len(puts) == 3
     assert all(r.body and r.body["metadata"]["resourceVersion"] for r in puts)
@@ -125,8 +133,8 @@ def test_same_version_and_spec_again_is_unchanged_and_writes_nothing(
     assert deploy("--all", "--version", "v1", *images) == 0
     out = capsys.readouterr().out
     assert len(emulator.writes()) == writes
-    rows = {line.split()[0]: line.split() for line in out.splitlines()[1:] if line[:1] != "u"}
-    assert {app: rows[app][4:6] for app in APPS} == {app: ["ready", "(unchanged)"] for app in APPS}
+    rows = {line.split()[0]: line.split() for line in out.splitlines()[1:] if " is at " not in line}
+    assert {app: rows[app][3] for app in APPS} == dict.fromkeys(APPS, "unchanged")
     for service in ("inventory-api", "stock-webhook"):
         assert len(emulator.revisions(PROJECT, service)) == 1
 
@@ -136,14 +144,14 @@ def test_a_deployed_service_prints_its_url(
 ) -> None:
     assert deploy("--all", "--version", "v1") == 0
     out = capsys.readouterr().out.splitlines()
-    urls = [line for line in out if line.startswith("url: ")]
+    urls = [line for line in out if " is at " in line]
     live = {
         name: stored(emulator, "Service", name)["status"]["url"]
         for name in ("inventory-api", "stock-webhook")
     }
     assert urls == [
-        f"url: inventory-api (sandbox): {live['inventory-api']}",
-        f"url: stock-webhook (sandbox): {live['stock-webhook']}",
+        f"inventory-api is at {live['inventory-api']}",
+        f"stock-webhook is at {live['stock-webhook']}",
     ]
     assert re.fullmatch(
         r"https://inventory-api-\d{12}\.[a-z0-9-]+\.run\.app", live["inventory-api"]
@@ -190,8 +198,8 @@ def test_fail_fast_starts_no_further_app(
     assert emulator.objects("services") == []
     rows = [line.split() for line in capsys.readouterr().out.splitlines()[1:]]
     assert [row[0] for row in rows] == APPS
-    assert rows[0][3:5] == [JOB, "failed"]
-    assert [row[4:6] for row in rows[1:]] == [["not", "started"], ["not", "started"]]
+    assert rows[0][2:4] == [JOB, "failed"]
+    assert [row[3:5] for row in rows[1:]] == [["not", "started"], ["not", "started"]]
 
 
 def test_without_fail_fast_the_other_apps_still_deploy(emulator: FakeCloudRun) -> None:
@@ -239,7 +247,10 @@ def test_job_execute_reports_failed_tasks(
 
 def test_job_execute_success(emulator: FakeCloudRun, capsys: pytest.CaptureFixture[str]) -> None:
     assert deploy(JOB, "--version", "v1", "--execute") == 0
-    assert "(execution dmd-inv-mov-api2bq-" in capsys.readouterr().out
+    row = capsys.readouterr().out.splitlines()[1].split()
+    assert row[:2] == [JOB, "job"]
+    assert re.fullmatch(r"dmd-inv-mov-api2bq-[a-z0-9]{5}", row[2])
+    assert row[3] == "created"
 
 
 def test_bad_arguments_are_usage_errors(
@@ -296,10 +307,8 @@ def test_ctrl_c_mid_wait_reports_what_was_and_was_not_applied() -> None:
     assert "Traceback" not in err
     assert len(fake.writes()) == 1
     rows = [line.split() for line in out.splitlines()[1:]]
-    assert [row[:3] for row in rows] == [[JOB, "sandbox", "job"]] + [
-        [app, "sandbox", "service"] for app in APPS[1:]
-    ]
-    assert rows[0][4:] == ["applied,", "not", "confirmed", rows[0][-1]]
+    assert [row[:2] for row in rows] == [[JOB, "job"]] + [[app, "service"] for app in APPS[1:]]
+    assert rows[0][3:] == ["applied,", "not", "confirmed", rows[0][-1]]
 
 
 def test_emulator_option_deploys_the_example_to_a_local_fake(
@@ -315,12 +324,10 @@ def test_emulator_option_deploys_the_example_to_a_local_fake(
     ) in captured.err
     lines = captured.out.splitlines()
     rows = [line.split() for line in lines[1 : 1 + len(APPS)]]
-    assert [(row[0], row[-3], row[-2]) for row in rows] == [
-        (app, "ready", "(created)") for app in APPS
-    ]
-    assert [line.split()[1] for line in lines[1 + len(APPS) :]] == [
-        "inventory-api",
-        "stock-webhook",
+    assert [(row[0], row[-2]) for row in rows] == [(app, "created") for app in APPS]
+    assert [line.split()[:3] for line in lines[1 + len(APPS) :]] == [
+        ["inventory-api", "is", "at"],
+        ["stock-webhook", "is", "at"],
     ]
 
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
-import logging
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
@@ -18,23 +16,11 @@ from polyinfra.cli.options import (
 from polyinfra.cli.state import state
 from polyinfra.errors import EXIT_FINDINGS, UserError
 
-if TYPE_CHECKING:
-    from polyinfra.emulator import FakeCloudRun
-
-
-def _debug_http_logging() -> None:
-    logger = logging.getLogger("polyinfra.deploy.http")
-    logger.setLevel(logging.DEBUG)
-    if not logger.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("debug: %(message)s"))
-        logger.addHandler(handler)
-
 
 def deploy(
     apps: Annotated[
         list[str] | None,
-        typer.Argument(help="Apps to deploy (or --all).", show_default=False),
+        typer.Argument(help="Apps to deploy (or --all).", show_default=False, metavar="APP"),
     ] = None,
     all_apps: Annotated[
         bool, typer.Option("--all", help="Every app with an overlay for --env.")
@@ -65,6 +51,7 @@ def deploy(
             help="Send Cloud Run calls to this URL over plain HTTP without credentials (an "
             "emulator); same as CLOUD_RUN_EMULATOR_HOST=host:port.",
             show_default=False,
+            metavar="URL",
         ),
     ] = None,
     emulator: Annotated[
@@ -76,14 +63,20 @@ def deploy(
         ),
     ] = False,
     concurrency: Annotated[
-        int, typer.Option("--concurrency", min=1, help="Apps deployed at the same time.")
+        int,
+        typer.Option("--concurrency", min=1, help="Apps deployed at the same time.", metavar="N"),
     ] = 4,
     fail_fast: Annotated[
         bool, typer.Option("--fail-fast", help="Start no further app after a failure.")
     ] = False,
     timeout: Annotated[
         float,
-        typer.Option("--timeout", min=1, help="Seconds to wait for each app to become ready."),
+        typer.Option(
+            "--timeout",
+            min=1,
+            help="Seconds to wait for each app to become ready.",
+            metavar="SECONDS",
+        ),
     ] = 600.0,
     execute: Annotated[
         bool,
@@ -118,16 +111,8 @@ def deploy(
     130 interrupted.
     """
     from polyinfra.deploy.apps import DeployRequest, ValidationFailed, deploy_apps
-    from polyinfra.deploy.client import emulator_endpoint
-    from polyinfra.deploy.display import (
-        dry_run_lines,
-        failure_lines,
-        interrupted_lines,
-        progress_for,
-        results_table,
-        results_text,
-        url_lines,
-    )
+    from polyinfra.deploy.client import log_http_calls
+    from polyinfra.deploy.display import print_report, progress_for
     from polyinfra.deploy.rollout import DeployOptions
     from polyinfra.manifests import parse_image_options
     from polyinfra.workspace import Workspace
@@ -139,7 +124,7 @@ def deploy(
     if emulator and endpoint:
         raise UserError("--emulator and --endpoint both choose the endpoint: pass one")
     if state.debug:
-        _debug_http_logging()
+        log_http_calls()
     ws = Workspace.discover(workspace)
     if skip_checks:
         err.print(
@@ -157,24 +142,13 @@ def deploy(
         execute=execute,
         dry_run=dry_run,
     )
-    local: FakeCloudRun | None = None
-    with contextlib.ExitStack() as stack:
-        if emulator:
-            from polyinfra.emulator.local import local_emulator
+    from polyinfra.checks.report import render_text
+    from polyinfra.emulator.local import deploy_endpoint
 
-            local = stack.enter_context(local_emulator())
-            endpoint = local.endpoint
-            err.print(
-                f"Local Cloud Run emulator at {endpoint}: a fake Admin API in this process. "
-                "Nothing is deployed to Google Cloud.",
-                markup=False,
-            )
-        else:
-            target = emulator_endpoint(endpoint)
-            if target is not None:
-                err.print(
-                    f"Cloud Run emulator at {target} (plain HTTP, no credentials).", markup=False
-                )
+    def say(line: str) -> None:
+        err.print(line, markup=False, highlight=False)
+
+    with deploy_endpoint(endpoint, local=emulator, say=say) as target:
         request = DeployRequest(
             apps=tuple(apps or ()),
             env=env,
@@ -182,11 +156,9 @@ def deploy(
             images=images,
             registry=registry,
             region=region,
-            endpoint=endpoint,
+            endpoint=target,
             skip_checks=skip_checks,
         )
-        from polyinfra.checks.report import render_text
-
         try:
             with progress_for(err) as display:
                 report = deploy_apps(
@@ -194,34 +166,14 @@ def deploy(
                     request,
                     options,
                     observer=display,
-                    on_problems=lambda found: err.print(
-                        render_text(found, root=ws.root), markup=False
-                    ),
+                    on_problems=lambda found: say(render_text(found, root=ws.root)),
                 )
         except ValidationFailed as exc:
-            err.print(render_text(exc.problems, root=ws.root), markup=False)
-            err.print(f"deploy stopped: {exc.summary}; nothing was deployed", markup=False)
+            say(render_text(exc.problems, root=ws.root))
+            say(f"deploy stopped: {exc.summary}; nothing was deployed")
             raise typer.Exit(EXIT_FINDINGS) from None
-        if local is not None:
-            from polyinfra.emulator.local import contents_line
-
-            err.print(contents_line(local), markup=False)
-    if dry_run:
-        for line in dry_run_lines(report):
-            out.print(line, markup=False)
-        out.print("dry run: nothing was written", markup=False)
-    else:
-        if out.is_terminal:
-            out.print(results_table(report))
-        else:
-            out.print(results_text(report), markup=False)
-        for line in url_lines(report):
-            out.print(f"url: {line}", markup=False, highlight=False)
-    for line in failure_lines(report):
-        err.print(f"error: {line}", markup=False)
+    print_report(report, out, err, dry_run=dry_run)
     if report.interrupted:
-        for line in interrupted_lines(report):
-            err.print(line, markup=False)
         raise typer.Exit(130)
     if not report.ok:
         raise typer.Exit(EXIT_FINDINGS)

@@ -150,6 +150,15 @@ def regional_endpoint(region: str) -> str:
     return f"https://{region}-run.googleapis.com"
 
 
+def log_http_calls() -> None:
+    """``--debug``: log every Cloud Run call on stderr, credentials redacted."""
+    log.setLevel(logging.DEBUG)
+    if not log.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("debug: %(message)s"))
+        log.addHandler(handler)
+
+
 def redact_headers(headers: Mapping[str, str | bytes]) -> dict[str, str]:
     """Headers safe to log: credentials replaced by ``<redacted>``."""
     return {

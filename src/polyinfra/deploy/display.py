@@ -141,27 +141,36 @@ def _summary(result: AppResult) -> str:
     return result.outcome
 
 
-RESULT_COLUMNS = ("app", "env", "kind", "revision / job", "result", "seconds")
+RESULT_COLUMNS = ("app", "kind", "revision / execution", "result", "seconds")
+
+
+def _result(r: AppResult) -> str:
+    if r.outcome == "ready":
+        return r.action or "ready"
+    if r.outcome == "cancelled":
+        return "applied, not confirmed" if r.applied else "not applied"
+    return r.outcome
 
 
 def result_rows(report: DeployReport) -> list[tuple[str, ...]]:
-    """One row per app: app, env, kind, revision or job, result, seconds."""
+    """One row per app: app, kind, the revision (or the job, or its execution), result,
+    seconds. The environment is the same for every row: it goes in the title."""
     rows: list[tuple[str, ...]] = []
     for r in report.results:
         target = r.target
-        what = r.revision or target.ref.name
-        if r.execution:
-            what += f" (execution {r.execution})"
-        result = r.outcome if not r.action or r.outcome != "ready" else f"ready ({r.action})"
-        if r.outcome == "cancelled":
-            result = "applied, not confirmed" if r.applied else "not applied"
-        rows.append((target.app, target.env, target.kind.lower(), what, result, f"{r.seconds:.1f}"))
+        what = r.execution or r.revision or target.ref.name
+        rows.append((target.app, target.kind.lower(), what, _result(r), f"{r.seconds:.1f}"))
     return rows
+
+
+def results_title(report: DeployReport) -> str:
+    envs = sorted({r.target.env for r in report.results})
+    return f"Deploy results ({', '.join(envs)})" if envs else "Deploy results"
 
 
 def results_table(report: DeployReport) -> Table:
     """The results as a Rich table, for terminals."""
-    table = Table(title="Deploy results", title_justify="left")
+    table = Table(title=results_title(report), title_justify="left")
     for column in RESULT_COLUMNS:
         table.add_column(column, justify="right" if column == "seconds" else "left")
     for row in result_rows(report):
@@ -182,9 +191,7 @@ def results_text(report: DeployReport) -> str:
 def url_lines(report: DeployReport) -> list[str]:
     """Where each deployed service answers."""
     return [
-        f"{r.target.app} ({r.target.env}): {r.url}"
-        for r in report.results
-        if r.outcome == "ready" and r.url
+        f"{r.target.app} is at {r.url}" for r in report.results if r.outcome == "ready" and r.url
     ]
 
 
@@ -223,3 +230,25 @@ def dry_run_lines(report: DeployReport) -> list[str]:
         if r.action == "replace":
             lines.extend(f"    {change.render()}" for change in r.changes)
     return lines
+
+
+def print_report(report: DeployReport, out: Console, err: Console, *, dry_run: bool) -> None:
+    """What a deploy prints when it is over: the dry-run differences, or the results (a table
+    on a terminal, aligned text elsewhere) and the service URLs on ``out``; failures and what
+    an interruption left behind on ``err``."""
+    if dry_run:
+        for line in dry_run_lines(report):
+            out.print(line, markup=False, highlight=False)
+        out.print("dry run: nothing was written", markup=False, highlight=False)
+    else:
+        if out.is_terminal:
+            out.print(results_table(report))
+        else:
+            out.print(results_text(report), markup=False, highlight=False)
+        for line in url_lines(report):
+            out.print(line, markup=False, highlight=False)
+    for line in failure_lines(report):
+        err.print(f"error: {line}", markup=False, highlight=False)
+    if report.interrupted:
+        for line in interrupted_lines(report):
+            err.print(line, markup=False, highlight=False)

@@ -1,9 +1,10 @@
-"""``deploy --emulator``: an emulator that lives for one command, and what it held at the end."""
+"""``deploy --emulator``: an emulator that lives for one command, and what it held at the end;
+which endpoint a deploy talks to, said once."""
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from polyinfra.emulator.server import FakeCloudRun
 
@@ -23,3 +24,27 @@ def contents_line(fake: FakeCloudRun) -> str:
         if names:
             parts.append(f"{collection} {', '.join(names)}")
     return "Local emulator now holds: " + ("; ".join(parts) or "nothing")
+
+
+@contextlib.contextmanager
+def deploy_endpoint(
+    endpoint: str | None, *, local: bool, say: Callable[[str], None]
+) -> Iterator[str | None]:
+    """The endpoint a deploy sends its calls to, said on ``say``: a local emulator that lives
+    for the block (``local``), an emulator named by ``endpoint`` or the environment, or None
+    for Google's regional endpoints. A local emulator's contents are said at the end."""
+    from polyinfra.deploy.client import emulator_endpoint
+
+    if local:
+        with local_emulator() as fake:
+            say(
+                f"Local Cloud Run emulator at {fake.endpoint}: a fake Admin API in this process. "
+                "Nothing is deployed to Google Cloud."
+            )
+            yield fake.endpoint
+            say(contents_line(fake))
+        return
+    target = emulator_endpoint(endpoint)
+    if target is not None:
+        say(f"Cloud Run emulator at {target} (plain HTTP, no credentials).")
+    yield endpoint
