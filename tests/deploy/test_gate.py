@@ -306,3 +306,21 @@ def test_the_foundation_program_runs_only_when_a_rule_needs_its_plan(
         "roles/secretmanager.secretAccessor [crossstack/secret-readable]"
     ) in err
     assert len(cloud_run.writes()) == writes
+
+
+def test_an_overlay_without_namespace_is_refused_at_the_overlay_with_the_stack_project(
+    root: Path, cloud_run: FakeCloudRun, capsys: pytest.CaptureFixture[str]
+) -> None:
+    edit(root, SANDBOX, "namespace: data-platform-sandbox\n", "")
+    assert deploy(root, cloud_run, "inventory-api") == 2
+    err = capsys.readouterr().err
+    assert (
+        f"error: {root / SANDBOX}:1:1: app inventory-api: Service 'inventory-api' has no "
+        "metadata.namespace; Cloud Run would take the project from gcloud's --project, but "
+        "polyinfra deploy needs the project in the manifest"
+    ) in err.splitlines()
+    assert (
+        "  hint: add `namespace: data-platform-sandbox` (gcp:project of Pulumi.sandbox.yaml) "
+        f"to {SANDBOX}"
+    ) in err.splitlines()
+    assert cloud_run.writes() == []

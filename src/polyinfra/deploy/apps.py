@@ -18,11 +18,13 @@ from polyinfra.deploy.rollout import (
     deploy_manifests,
 )
 from polyinfra.errors import UserError, UserErrors
+from polyinfra.positions import Position
 
 if TYPE_CHECKING:
     from polyinfra.checks import Problem
     from polyinfra.manifests import RenderedApp, RenderResult
     from polyinfra.workspace import Workspace
+    from polyinfra.yamlio import YamlDocument
 
 LOCATION_LABEL = "cloud.googleapis.com/location"
 _DEPLOYABLE = {("serving.knative.dev/v1", "Service"), ("run.googleapis.com/v1", "Job")}
@@ -76,9 +78,8 @@ class ValidationFailed(Exception):
         return f"{len(self.errors)} error(s) in {where}"
 
 
-def stack_region(ws: Workspace, env: str) -> str | None:
-    """``gcp:region`` of the environment's Pulumi stack file, if there is one."""
-    from polyinfra.foundation.stackview import gcp_region
+def stack_document(ws: Workspace, env: str) -> YamlDocument | None:
+    """The environment's ``Pulumi.<stack>.yaml``, if there is one."""
     from polyinfra.yamlio import load_file
 
     try:
@@ -86,9 +87,23 @@ def stack_region(ws: Workspace, env: str) -> str | None:
     except UserError:
         return None
     stack_file = program.stacks.get(ws.stack_for_env(env))
-    if stack_file is None:
-        return None
-    return gcp_region(load_file(stack_file))
+    return None if stack_file is None else load_file(stack_file)
+
+
+def stack_region(ws: Workspace, env: str) -> str | None:
+    """``gcp:region`` of the environment's Pulumi stack file, if there is one."""
+    from polyinfra.foundation.stackview import gcp_region
+
+    return gcp_region(stack_document(ws, env))
+
+
+def _namespace_hint(ws: Workspace, app: RenderedApp) -> str:
+    from polyinfra.foundation.stackview import gcp_project
+
+    project = gcp_project(stack_document(ws, app.env))
+    stack = f"Pulumi.{ws.stack_for_env(app.env)}.yaml"
+    value = f"{project}` (gcp:project of {stack})" if project else "<project id>`"
+    return f"add `namespace: {value} to {_overlay_file(app, ws.root)}"
 
 
 def targets_from_render(
@@ -116,10 +131,11 @@ def targets_from_render(
             if not obj.namespace:
                 errors.append(
                     UserError(
-                        f"app {app.app}: {obj.kind} {obj.name!r} has no metadata.namespace, "
-                        "which must be the Google Cloud project to deploy to",
-                        position=obj.position(("metadata",)),
-                        hint=f"add `namespace: <project id>` to {_overlay_file(app, ws.root)}",
+                        f"app {app.app}: {obj.kind} {obj.name!r} has no metadata.namespace; "
+                        "Cloud Run would take the project from gcloud's --project, but "
+                        "polyinfra deploy needs the project in the manifest",
+                        position=Position(app.overlay / "kustomization.yaml", 1, 1),
+                        hint=_namespace_hint(ws, app),
                     )
                 )
                 continue
