@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from polyinfra.errors import UserError, UserErrors
-from polyinfra.foundation.config import StackConfig, load_stack_config
+from polyinfra.foundation.config import StackConfig, load_stack_config, misspelt_key
 
 from .conftest import DMD, WriteStack
 
@@ -189,17 +189,85 @@ def test_namespaces_and_input_keys(write_stack: WriteStack) -> None:
           environment: sandbox
           input:shared: &shared
             keep_count: 10
+          a:b:c: 1
         """
     )
+    # the fixture's Pulumi.yaml names the project data-integration
+    own = "your program's own settings go under `data-integration:<name>`"
     assert errors_of(path) == [
         f"{path}:3:3: gcp:regoin: unknown pulumi-gcp provider setting\n"
         "  hint: did you mean 'gcp:region'?",
-        f"{path}:4:3: config key 'inptu:environment': unknown namespace 'inptu'\n"
-        "  hint: did you mean 'input:environment'?",
         f"{path}:5:3: unknown key 'input:projcts'\n  hint: did you mean 'input:projects'?",
-        f"{path}:6:3: config key 'environment' has no namespace\n"
-        "  hint: the foundation program reads `input:environment`, `gcp:...` and `label:...`",
+        f"{path}:6:3: config key 'environment' has no namespace: Pulumi reads only "
+        "`<namespace>:<name>` keys\n"
+        f"  hint: polyinfra reads `input:...`, `gcp:...` and `label:...`; {own}, as "
+        "`pulumi config set` writes them",
+        f"{path}:9:3: config key 'a:b:c' has too many ':': Pulumi reads only "
+        "`<namespace>:<name>` keys\n"
+        f"  hint: polyinfra reads `input:...`, `gcp:...` and `label:...`; {own}, as "
+        "`pulumi config set` writes them",
     ]
+
+
+def test_other_namespaces_belong_to_the_program(write_stack: WriteStack) -> None:
+    """The project's own namespace and other providers' are passed over, never validated; a
+    namespace close to one of ours, holding a key that namespace reads, is a warning."""
+    path = write_stack(
+        """
+        config:
+          gcp:project: p
+          data-integration:db_tier: small
+          data-integration:replicas: 3
+          google-native:project: p
+          random:seed: {nested: [1, 2]}
+          pulumi:tags: {team: data}
+          inptu:environment: sandbox
+          lable:team: data
+          gpc:region: europe-west1
+          gcs:bucket: not-a-gcp-setting
+          inputs:anything: x
+          input:environment: sandbox
+          gcp:config:region: asia-southeast1
+        """
+    )
+    config = load_stack_config(path)
+    assert config.environment == "sandbox"
+    assert config.gcp.region == "asia-southeast1"  # Pulumi's older <ns>:config:<name> form
+    assert [str(warning) for warning in config.warnings] == [
+        f"{path}:8:3: warning: config key 'inptu:environment' goes to the program untouched: "
+        "polyinfra reads only gcp:, input: and label: keys; did you mean 'input:environment'?",
+        f"{path}:9:3: warning: config key 'lable:team' goes to the program untouched: "
+        "polyinfra reads only gcp:, input: and label: keys; did you mean 'label:team'?",
+        f"{path}:10:3: warning: config key 'gpc:region' goes to the program untouched: "
+        "polyinfra reads only gcp:, input: and label: keys; did you mean 'gcp:region'?",
+    ]
+
+
+def test_one_key_in_two_spellings(write_stack: WriteStack) -> None:
+    path = write_stack(
+        """
+        config:
+          gcp:project: p
+          gcp:config:project: q
+        """
+    )
+    assert errors_of(path) == [
+        f"{path}:3:3: config key 'gcp:config:project' is 'gcp:project' written again: Pulumi "
+        "would keep only one of the two values\n  hint: keep one of them, spelt 'gcp:project'"
+    ]
+
+
+def test_the_projects_own_namespace_is_never_a_typo(tmp_path: Path) -> None:
+    folder = tmp_path / "pulumi"
+    folder.mkdir()
+    (folder / "Pulumi.yaml").write_text("name: inputs\nruntime: python\n")
+    stack = folder / "Pulumi.dev.yaml"
+    stack.write_text("config:\n  gcp:project: p\n  inputs:environment: x\n")
+    assert load_stack_config(stack).warnings == ()
+    assert misspelt_key("inputs:environment", "inputs") is None
+    assert misspelt_key("inputs:environment", "other") == "input:environment"
+    assert misspelt_key("input:environment") is None
+    assert misspelt_key("no-namespace") is None
 
 
 def test_service_account_id_rules(write_stack: WriteStack) -> None:
@@ -463,4 +531,61 @@ def test_dashboard_file_must_be_a_json_object_inside_the_folder(write_stack: Wri
     assert errors_of(path) == [
         f"{path}:15:28: input:monitoring.dashboard.dashboard_json_file: the file must be inside "
         "the Pulumi program folder"
+    ]
+
+
+ALERTS = """
+config:
+  gcp:project: p
+  input:monitoring:
+    alert_policies:
+      - name: job-failed
+        display_name: Job failed
+        combiner: OR
+        documentation: |
+          Markdown documentation shown in alert notifications.
+        conditions:
+          - display_name: Failed
+            condition_absent: {duration: 600s}
+      - name: job-slow
+        display_name: Job slow
+        combiner: OR
+        documentation: {content: "Slow", mime_type: text/markdown, subject: Slow job}
+        conditions:
+          - display_name: Slow
+            condition_absent: {duration: 600s}
+"""
+
+
+def test_alert_documentation_as_markdown_text(write_stack: WriteStack) -> None:
+    """The spec writes ``documentation: |`` (markdown text): the provider's
+    ``{content, mime_type: text/markdown}``; the mapping form is taken as it is."""
+    config = load_stack_config(write_stack(ALERTS))
+    assert config.input.monitoring is not None
+    text, mapping = config.input.monitoring.alert_policies
+    assert text.args["documentation"] == {
+        "content": "Markdown documentation shown in alert notifications.\n",
+        "mime_type": "text/markdown",
+    }
+    assert mapping.args["documentation"] == {
+        "content": "Slow",
+        "mime_type": "text/markdown",
+        "subject": "Slow job",
+    }
+
+
+def test_alert_documentation_of_another_type_is_an_error(write_stack: WriteStack) -> None:
+    path = write_stack(
+        ALERTS.replace(
+            "        documentation: |\n          Markdown documentation shown in alert "
+            "notifications.\n",
+            "        documentation: [not, markdown]\n",
+        ).replace("mime_type: text/markdown,", "mime_typ: text/markdown,")
+    )
+    assert errors_of(path) == [
+        f"{path}:8:24: input:monitoring.alert_policies[0].documentation: expected a string "
+        "or a mapping, got a list\n  hint: Markdown text shown in notifications: the same as "
+        "{content: <text>, mime_type: text/markdown}.",
+        f"{path}:15:42: input:monitoring.alert_policies[1].documentation.mime_typ: unknown key "
+        "'mime_typ'\n  hint: did you mean 'mime_type'?",
     ]

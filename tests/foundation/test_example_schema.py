@@ -29,3 +29,47 @@ def test_schema_rejects_an_unknown_key() -> None:
     data["config"]["input:projects"]["inventory-api"]["service_acount"] = {}
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.Draft202012Validator(schema).validate(data)
+
+
+def test_shipped_schema_is_the_generated_one() -> None:
+    from polyinfra.foundation.schema import stack_config_schema
+
+    assert json.loads((PULUMI / "stack-config.schema.json").read_text()) == (
+        stack_config_schema()
+    ), "regenerate it: polyinfra schema stack-config --output <that file>"
+
+
+def test_schema_takes_markdown_documentation_and_the_programs_namespaces() -> None:
+    schema = json.loads((PULUMI / "stack-config.schema.json").read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+    policy = {
+        "name": "job-failed",
+        "display_name": "Job failed",
+        "combiner": "OR",
+        "conditions": [{"display_name": "x", "condition_absent": {"duration": "600s"}}],
+    }
+    data = {
+        "config": {
+            "gcp:project": "p",
+            "data-platform:db_tier": "small",
+            "google-native:project": "p",
+            "random:config:seed": 4,
+            "input:monitoring": {
+                "alert_policies": [
+                    {**policy, "documentation": "Markdown text\n"},
+                    {**policy, "documentation": {"content": "x", "mime_type": "text/markdown"}},
+                ]
+            },
+        }
+    }
+    assert list(validator.iter_errors(data)) == []
+    data["config"]["input:monitoring"]["alert_policies"][0]["documentation"] = ["a list"]
+    data["config"]["gcp:projet"] = "p"
+    data["config"]["a:b:c"] = "p"
+    errors = {str(list(e.absolute_path)): e.message for e in validator.iter_errors(data)}
+    assert sorted(errors) == [
+        "['config', 'input:monitoring', 'alert_policies', 0, 'documentation']",
+        "['config']",
+    ]
+    assert "'a:b:c'" in errors["['config']"]
+    assert "'gcp:projet'" in errors["['config']"]

@@ -16,13 +16,24 @@ from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from polyinfra.errors import UserError, UserErrors
 from polyinfra.foundation import argspec
 from polyinfra.positions import Position
 from polyinfra.yamlio import KeyPath, YamlDocument, format_path, load_file, load_text
 
+#: The config namespaces polyinfra reads and validates. Every other namespace (the Pulumi
+#: project's own, where ``pulumi config set key`` writes, and other providers') belongs to the
+#: user's program: passed to it untouched, never validated.
 NAMESPACES = ("gcp", "input", "label")
 #: Top-level keys Pulumi itself writes into a stack file next to ``config``.
 PULUMI_STACK_KEYS = ("config", "secretsprovider", "encryptedkey", "encryptionsalt", "environment")
@@ -48,6 +59,20 @@ class PassThrough(BaseModel):
     EXCLUDED: ClassVar[frozenset[str]] = frozenset()
     #: Keys of ours that are not provider arguments.
     OWN: ClassVar[frozenset[str]] = frozenset()
+    #: Provider arguments that also take a plain string, written out by :meth:`expand`
+    #: (argument -> what the string stands for, for the JSON Schema).
+    SHORTHANDS: ClassVar[dict[str, str]] = {}
+
+    @classmethod
+    def expand(cls, value: dict[str, Any]) -> dict[str, Any]:
+        """``value`` with its shorthand forms (``SHORTHANDS``) written out as the provider takes
+        them; other values as they are."""
+        return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _expand_shorthands(cls, value: Any) -> Any:
+        return cls.expand(value) if isinstance(value, dict) else value
 
     @property
     def args(self) -> dict[str, Any]:
@@ -173,12 +198,27 @@ class LogMetric(PassThrough):
 
 
 class AlertPolicy(PassThrough):
-    """``input:monitoring.alert_policies[]``: a ``monitoring.AlertPolicy``; ``name`` is ours."""
+    """``input:monitoring.alert_policies[]``: a ``monitoring.AlertPolicy``; ``name`` is ours.
+
+    ``documentation`` may be markdown text (``documentation: |``, as the spec writes it): it is
+    the provider's ``{content: <text>, mime_type: text/markdown}``.
+    """
 
     ARGS = "monitoring.AlertPolicyArgs"
     SUPPLIED = frozenset({"project", "notification_channels"})
     OWN = frozenset({"name"})
+    SHORTHANDS = {
+        "documentation": "Markdown text shown in notifications: the same as "
+        "{content: <text>, mime_type: text/markdown}."
+    }
     name: str
+
+    @classmethod
+    def expand(cls, value: dict[str, Any]) -> dict[str, Any]:
+        text = value.get("documentation")
+        if isinstance(text, str):
+            return {**value, "documentation": {"content": text, "mime_type": "text/markdown"}}
+        return value
 
 
 class Dashboard(PassThrough):
@@ -391,7 +431,8 @@ def load_stack_config(path: Path, *, program_dir: Path | None = None) -> StackCo
     """
     doc = load_file(path)
     lines = path.read_text(encoding="utf-8").splitlines()
-    return _from_document(doc, stack_name_of(path), program_dir or path.parent, lines)
+    folder = program_dir or path.parent
+    return _from_document(doc, stack_name_of(path), folder, lines, pulumi_project(folder))
 
 
 def load_stack_text(
@@ -400,11 +441,27 @@ def load_stack_text(
     """Like :func:`load_stack_config` for stack-file text (e.g. read from a git revision)."""
     doc = load_text(text, path)
     stack = stack or stack_name_of(path)
-    return _from_document(doc, stack, program_dir or path.parent, text.splitlines())
+    folder = program_dir or path.parent
+    return _from_document(doc, stack, folder, text.splitlines(), pulumi_project(folder))
+
+
+def pulumi_project(program_dir: Path) -> str | None:
+    """``name`` in the program's ``Pulumi.yaml`` (None when there is no readable one): the
+    namespace ``pulumi config set key`` writes to."""
+    for candidate in ("Pulumi.yaml", "Pulumi.yml"):
+        path = program_dir / candidate
+        if path.is_file():
+            try:
+                data = load_file(path).data
+            except UserError:
+                return None
+            name = data.get("name") if isinstance(data, dict) else None
+            return name if isinstance(name, str) else None
+    return None
 
 
 def _from_document(
-    doc: YamlDocument, stack: str, program_dir: Path, lines: list[str]
+    doc: YamlDocument, stack: str, program_dir: Path, lines: list[str], project: str | None
 ) -> StackConfig:
     errors = Findings(doc, doc.path)
     data = doc.data
@@ -433,7 +490,7 @@ def _from_document(
             position=doc.position(("config",), value=True),
         )
     anchored = {key for key in config if _holds_anchor(doc, ("config", key), lines)}
-    raw = _split_namespaces(_mask_secrets(config), anchored, errors)
+    raw = _split_namespaces(mask_secrets(config), anchored, errors, project)
     return _validate(raw, stack, program_dir, errors, doc)
 
 
@@ -442,14 +499,27 @@ def _from_document(
 SECRET_PLACEHOLDER = "[secret]"
 
 
-def _mask_secrets(value: Any) -> Any:
+def mask_secrets(value: Any) -> Any:
+    """``value`` with every encrypted value (``{secure: ...}``, nested ones too) replaced by
+    :data:`SECRET_PLACEHOLDER`."""
     if argspec.is_secret(value):
         return SECRET_PLACEHOLDER
     if isinstance(value, dict):
-        return {key: _mask_secrets(item) for key, item in value.items()}
+        return {key: mask_secrets(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [_mask_secrets(item) for item in value]
+        return [mask_secrets(item) for item in value]
     return value
+
+
+def has_secret(value: Any) -> bool:
+    """Whether ``value`` is or holds an encrypted value."""
+    if argspec.is_secret(value):
+        return True
+    if isinstance(value, dict):
+        return any(has_secret(item) for item in value.values())
+    if isinstance(value, list):
+        return any(has_secret(item) for item in value)
+    return False
 
 
 def _holds_anchor(doc: YamlDocument, path: KeyPath, lines: list[str]) -> bool:
@@ -461,35 +531,87 @@ def _holds_anchor(doc: YamlDocument, path: KeyPath, lines: list[str]) -> bool:
     return re.match(r"[^:]*:[^:]*:\s*&[^\s]+", line[position.col - 1 :]) is not None
 
 
+def parse_config_key(key: str) -> tuple[str, str] | None:
+    """``<namespace>:<name>`` -> ``(namespace, name)`` the way Pulumi reads a stack-file key,
+    its older ``<namespace>:config:<name>`` form too; None for a key Pulumi rejects."""
+    parts = key.split(":")
+    if len(parts) == 2:
+        return parts[0], parts[1]
+    if len(parts) == 3 and parts[1] == "config":
+        return parts[0], parts[2]
+    return None
+
+
+def misspelt_key(key: str, project: str | None = None) -> str | None:
+    """The key polyinfra reads that ``key`` was probably meant to be (``inptu:environment`` ->
+    ``input:environment``), or None.
+
+    A key of another namespace goes to the program untouched; it is reported only when its
+    namespace is close to one of ours, is not the Pulumi project's own and its name is one
+    that namespace reads.
+    """
+    parsed = parse_config_key(key)
+    if parsed is None:
+        return None
+    namespace, name = parsed
+    if namespace in NAMESPACES or namespace == project:
+        return None
+    close = argspec.suggest(namespace, NAMESPACES)
+    if close == "input" and name in InputConfig.model_fields:
+        return f"input:{name}"
+    if close == "gcp" and name in provider_config_keys():
+        return f"gcp:{name}"
+    if close == "label" and re.fullmatch(r"[a-z][a-z0-9_-]{0,62}", name):
+        return f"label:{name}"
+    return None
+
+
 def _split_namespaces(
-    config: dict[str, Any], anchored: set[str], errors: Findings
+    config: dict[str, Any], anchored: set[str], errors: Findings, project: str | None
 ) -> dict[str, Any]:
     raw: dict[str, Any] = {"gcp": {}, "input": {}, "labels": {}, "shared_keys": []}
     input_fields = set(InputConfig.model_fields)
+    own = f"`{project}:<name>`" if project else "`<project>:<name>` (the name in Pulumi.yaml)"
+    written: dict[str, str] = {}  # <namespace>:<name> -> the key as written
     for full_key, value in config.items():
         key = str(full_key)
-        namespace, sep, name = key.partition(":")
         doc_path: KeyPath = ("config", full_key)
-        if not sep:
+        position = errors.doc.position(doc_path) if errors.doc else None
+        parsed = parse_config_key(key)
+        if parsed is None:
+            what = "has no namespace" if ":" not in key else "has too many ':'"
             errors.items.append(
                 UserError(
-                    f"config key '{key}' has no namespace",
-                    position=errors.doc.position(doc_path) if errors.doc else None,
-                    hint=f"the foundation program reads `input:{key}`, `gcp:...` and `label:...`",
+                    f"config key '{key}' {what}: Pulumi reads only `<namespace>:<name>` keys",
+                    position=position,
+                    hint=f"polyinfra reads `input:...`, `gcp:...` and `label:...`; your "
+                    f"program's own settings go under {own}, as `pulumi config set` writes them",
                 )
             )
             continue
-        if namespace not in NAMESPACES:
-            close = argspec.suggest(namespace, NAMESPACES)
+        namespace, name = parsed
+        canonical = f"{namespace}:{name}"
+        if canonical in written:
             errors.items.append(
                 UserError(
-                    f"config key '{key}': unknown namespace '{namespace}'",
-                    position=errors.doc.position(doc_path) if errors.doc else None,
-                    hint=f"did you mean '{close}:{name}'?"
-                    if close
-                    else "use gcp: (provider), input: (program) or label: (labels)",
+                    f"config key '{key}' is '{written[canonical]}' written again: Pulumi "
+                    "would keep only one of the two values",
+                    position=position,
+                    hint=f"keep one of them, spelt '{canonical}'",
                 )
             )
+            continue
+        written[canonical] = key
+        if namespace not in NAMESPACES:
+            meant = misspelt_key(key, project)
+            if meant is not None:
+                errors.warnings.append(
+                    ConfigWarning(
+                        position or Position(errors.file),
+                        f"config key '{key}' goes to the program untouched: polyinfra reads "
+                        f"only gcp:, input: and label: keys; did you mean '{meant}'?",
+                    )
+                )
             continue
         if namespace == "gcp":
             raw["gcp"][name] = value
@@ -504,12 +626,13 @@ def _split_namespaces(
             errors.items.append(
                 UserError(
                     f"unknown key '{key}'",
-                    position=errors.doc.position(doc_path) if errors.doc else None,
+                    position=position,
                     hint=f"did you mean 'input:{close}'?"
                     if close
                     else "keys under input: are "
                     + ", ".join(sorted(input_fields))
-                    + " (or a key that only holds a YAML anchor for reuse)",
+                    + " (or a key that only holds a YAML anchor for reuse); your program's "
+                    f"own settings go under {own}",
                 )
             )
     return raw
@@ -623,6 +746,7 @@ def _check_section(value: Any, model: type[PassThrough], base: KeyPath, errors: 
 def _check_one(
     value: dict[str, Any], model: type[PassThrough], base: KeyPath, errors: Findings
 ) -> None:
+    value = model.expand(value)
     own = {key: value[key] for key in value if key in model.OWN}
     provider = {key: value[key] for key in value if key not in model.OWN}
     # Our required fields that are also provider arguments are reported by pydantic.
@@ -636,6 +760,14 @@ def _check_one(
         excluded=model.EXCLUDED,
     ):
         issue = _with_own(issue, model)
+        if len(issue.path) == 1 and issue.path[0] in model.SHORTHANDS:
+            # the key also takes a string: say so
+            issue = argspec.ArgIssue(
+                issue.path,
+                issue.message.replace("expected a mapping", "expected a string or a mapping"),
+                issue.hint or model.SHORTHANDS[str(issue.path[0])],
+                issue.at_key,
+            )
         errors.add((*base, *issue.path), issue.message, issue.hint, value=not issue.at_key)
     if model is Topic and isinstance(own.get("subscriptions"), list):
         for index, item in enumerate(own["subscriptions"]):
@@ -753,7 +885,7 @@ def from_pulumi_config(program_dir: Path | None = None) -> StackConfig:
         # Without the file there is no telling anchors from typos: accept extra input: keys.
         anchored = set(config)
     errors = Findings(doc, file)
-    raw = _split_namespaces(config, anchored, errors)
+    raw = _split_namespaces(config, anchored, errors, pulumi.get_project())
     return _validate(raw, stack, folder, errors, doc)
 
 

@@ -20,12 +20,16 @@ from polyinfra.errors import PolyinfraError, ToolError, UserError
 from polyinfra.foundation.config import (
     ConfigWarning,
     StackConfig,
+    has_secret,
     load_stack_config,
     load_stack_text,
+    mask_secrets,
+    parse_config_key,
+    pulumi_project,
     stack_file,
 )
 from polyinfra.positions import Position
-from polyinfra.yamlio import load_file, load_text
+from polyinfra.yamlio import load_text
 
 
 @dataclass(frozen=True)
@@ -187,11 +191,18 @@ def run_under_mocks(
     recorder = _Recorder(gcp_project)
     mocks, monitor = _mocks_and_monitor(recorder)
     settings.ROOT.set(None)
-    set_all_config(dict(config or {}), secret_keys or [])
-    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=True, monitor=monitor)
-    settings.SETTINGS.rpc_manager.clear()
-    settings.SETTINGS.outputs.clear()
+    # The SDK falls back to PULUMI_CONFIG* variables for keys it was not given: the plan shows
+    # what the stack file says, not what this shell happens to hold.
+    hidden = {
+        name: os.environ.pop(name)
+        for name in list(os.environ)
+        if name.startswith("PULUMI_CONFIG") and not name.startswith("PULUMI_CONFIG_PASSPHRASE")
+    }
     try:
+        set_all_config(dict(config or {}), secret_keys or [])
+        pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=True, monitor=monitor)
+        settings.SETTINGS.rpc_manager.clear()
+        settings.SETTINGS.outputs.clear()
         _sync_await(run_pulumi_func(program))
         root = settings.get_root_resource()
         exported = dict(getattr(root, "outputs", {}) or {})
@@ -202,6 +213,7 @@ def run_under_mocks(
     finally:
         settings.ROOT.set(None)
         set_all_config({}, [])
+        os.environ.update(hidden)
     # Registration order depends on when dependencies resolve: sort for stable plans and diffs.
     return sorted(recorder.resources, key=lambda r: (r.type, r.name)), outputs
 
@@ -211,19 +223,15 @@ def run_under_mocks(
 
 def pulumi_project_name(program_dir: Path) -> str:
     """``name`` from ``Pulumi.yaml`` (the folder name when there is none)."""
-    for candidate in ("Pulumi.yaml", "Pulumi.yml"):
-        path = program_dir / candidate
-        if path.is_file():
-            data = load_file(path).data
-            if isinstance(data, dict) and isinstance(data.get("name"), str):
-                return str(data["name"])
-    return program_dir.resolve().name
+    return pulumi_project(program_dir) or program_dir.resolve().name
 
 
 def runtime_config_values(config: StackConfig) -> tuple[dict[str, str], list[str]]:
-    """The stack file's config as the Pulumi engine hands it to a program (JSON for objects).
+    """The stack file's config as the Pulumi engine hands it to a program: every namespace
+    (polyinfra's and the program's own), keys as ``<namespace>:<name>``, objects as JSON.
 
-    Encrypted values cannot be decrypted offline: the program sees a placeholder.
+    Encrypted values cannot be decrypted offline: the program sees ``[secret]`` in their place
+    (inside objects too), under a key marked secret, and the ciphertext goes nowhere.
     """
     doc_config: dict[str, Any] = {}
     data = config.document.data if config.document is not None else None
@@ -232,13 +240,14 @@ def runtime_config_values(config: StackConfig) -> tuple[dict[str, str], list[str
     values: dict[str, str] = {}
     secret_keys: list[str] = []
     for key, value in doc_config.items():
-        if isinstance(value, dict) and set(value) == {"secure"}:
-            values[str(key)] = "[secret]"
-            secret_keys.append(str(key))
-        elif isinstance(value, str):
-            values[str(key)] = value
-        else:
-            values[str(key)] = json.dumps(value)
+        parsed = parse_config_key(str(key))
+        if parsed is None:
+            continue
+        name = ":".join(parsed)
+        if has_secret(value):
+            secret_keys.append(name)
+        masked = mask_secrets(value)
+        values[name] = masked if isinstance(masked, str) else json.dumps(masked)
     return values, secret_keys
 
 
@@ -302,10 +311,16 @@ def _run_main(main: Path) -> None:
         raise
     except Exception as exc:
         # The user's program failed: say where in their code, not with our traceback.
+        hint = "fix the program (it runs exactly like this under `pulumi up`)"
+        if isinstance(exc, ModuleNotFoundError):
+            hint = (
+                "the plan runs the program in polyinfra's own Python environment: install the "
+                "program's dependencies there (its requirements.txt or pyproject.toml)"
+            )
         raise UserError(
             f"the Pulumi program failed: {type(exc).__name__}: {exc}",
             position=_innermost_frame(exc, main.parent) or Position(main),
-            hint="fix the program (it runs exactly like this under `pulumi up`)",
+            hint=hint,
         ) from exc
     finally:
         os.chdir(previous_cwd)

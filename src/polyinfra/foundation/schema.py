@@ -40,13 +40,16 @@ def stack_config_schema() -> dict[str, Any]:
     config = {
         "type": "object",
         "description": "Stack configuration: gcp: provider settings, input: what the foundation "
-        "program reads, label: labels applied to every labelable resource.",
+        "program reads, label: labels applied to every labelable resource. Keys of any other "
+        "namespace (the Pulumi project's own, other providers') go to the program untouched.",
         "properties": properties,
         "required": ["gcp:project"],
         "patternProperties": {
             # Keys that only hold a YAML anchor for reuse elsewhere in the file.
             "^input:": {},
             "^label:[a-z][a-z0-9_-]{0,62}$": {"type": "string", "pattern": "^[a-z0-9_-]{0,63}$"},
+            # The user's namespaces: `<namespace>:<name>` or Pulumi's `<namespace>:config:<name>`.
+            "^(?!(gcp|input|label):)[^:]*:(config:)?[^:]*$": {},
         },
         "additionalProperties": False,
     }
@@ -100,6 +103,10 @@ def _model_ref(model: type[BaseModel], defs: dict[str, Any]) -> dict[str, Any]:
             )
             required = {n for n, f in model.model_fields.items() if f.is_required()}
             schema["required"] = sorted(set(schema.get("required", [])) | required)
+            for key, meaning in model.SHORTHANDS.items():
+                full = schema["properties"][key]
+                text = {"type": "string", "description": meaning}
+                schema["properties"][key] = {"anyOf": [text, full]}
         else:
             schema = {"type": "object", "properties": own, "additionalProperties": False}
             required_fields = [n for n, f in model.model_fields.items() if f.is_required()]

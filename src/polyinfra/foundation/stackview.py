@@ -36,8 +36,15 @@ class Registry:
 
 
 def config_value(document: YamlDocument | None, key: str) -> Any:
-    """``config.<key>`` of a stack file (``gcp:project``, ``gcp:region``...), or None."""
-    return document.get(("config", key)) if document is not None else None
+    """``config.<key>`` of a stack file (``gcp:project``, ``gcp:region``...), or None; Pulumi's
+    older ``<namespace>:config:<name>`` spelling counts too."""
+    if document is None:
+        return None
+    value = document.get(("config", key))
+    if value is None and key.count(":") == 1:
+        namespace, name = key.split(":")
+        value = document.get(("config", f"{namespace}:config:{name}"))
+    return value
 
 
 def gcp_project(document: YamlDocument | None) -> str | None:
