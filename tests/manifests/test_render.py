@@ -211,6 +211,11 @@ def test_image_not_replaced_is_an_error(tmp_path: Path) -> None:
         "still holds placeholder IMAGE_URL"
     )
     assert caught.value.position == Position(tmp_path / "api/base/service.yaml", 15, 16)
+    # an image asked for goes where the base says IMAGE_URL, whatever the overlay names
+    request = RenderRequest("api", "production", overlay, ref("api"), explicit=True)
+    result = render([request], RenderOptions(version="7"))
+    assert f"image: {ref('api')}\n" in result.apps[0].text
+    assert (result.apps[0].image_name, result.kustomize_runs) == ("IMAGE_URL", 1)
 
 
 def test_kustomize_failure_shows_its_message_and_the_overlay(tmp_path: Path) -> None:

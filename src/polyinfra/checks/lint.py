@@ -15,12 +15,21 @@ from polyinfra.checks.rule import Rule
 from polyinfra.checks.settings import RulesSettings
 from polyinfra.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UserError
 from polyinfra.positions import Position
-from polyinfra.workspace import App, Workspace, kustomization_file
+from polyinfra.workspace import App, Workspace
+from polyinfra.workspace.model import KUSTOMIZATION_NAMES
 
-YAML_SUFFIXES = (".yaml", ".yml")
 #: The version rendered apps carry while linted (any valid version does).
 LINT_VERSION = "0.0.0-lint"
-_SKIPPED_DIRS = frozenset({".git", ".venv", "venv", "node_modules", "__pycache__", ".tox"})
+
+
+@dataclass(frozen=True)
+class LintOverlay:
+    """A kustomization to render: a workspace app's overlay, or a kustomization that no other
+    of a linted folder includes."""
+
+    app: str
+    env: str
+    path: Path
 
 
 @dataclass(frozen=True)
@@ -28,7 +37,7 @@ class LintTarget:
     """What one command-line path stands for: plain manifest files and kustomize overlays."""
 
     files: tuple[Path, ...] = ()
-    overlays: tuple[tuple[str, str, Path], ...] = ()  # (app, env, overlay folder)
+    overlays: tuple[LintOverlay, ...] = ()
     walked: bool = False  # files found by walking a folder: non-manifests are skipped
 
 
@@ -138,78 +147,103 @@ def _app_owning(workspace: Workspace | None, folder: Path) -> App | None:
     return None
 
 
-def _overlays_of(app: App, env: str | None) -> tuple[tuple[str, str, Path], ...]:
+def _overlays_of(app: App, env: str | None) -> tuple[LintOverlay, ...]:
     if env is not None:
         if env not in app.overlays:
             raise UserError(
                 f"app {app.name!r} has no overlay for environment {env!r} "
                 f"(it has: {', '.join(app.environments) or 'none'})",
-                position=Position(app.path / "overlays"),
+                position=Position(app.overlay_root),
             )
-        return ((app.name, env, app.overlays[env].path),)
-    return tuple((app.name, e, o.path) for e, o in sorted(app.overlays.items()))
+        return (LintOverlay(app.name, env, app.overlays[env].path),)
+    return tuple(LintOverlay(app.name, e, o.path) for e, o in sorted(app.overlays.items()))
+
+
+def _app_overlay(workspace: Workspace | None, folder: Path) -> LintOverlay | None:
+    """The workspace app overlay that ``folder`` is."""
+    for app in workspace.apps.values() if workspace else ():
+        for env, overlay in app.overlays.items():
+            if folder.resolve() == overlay.path.resolve():
+                return LintOverlay(app.name, env, overlay.path)
+    return None
 
 
 def resolve_target(path: Path, workspace: Workspace | None, env: str | None) -> LintTarget:
     """What ``path`` stands for (see :func:`lint_paths`)."""
     if not path.is_dir():  # a file, or a pipe such as /dev/stdin
-        if path.name in ("kustomization.yaml", "kustomization.yml", "Kustomization"):
+        if path.name in KUSTOMIZATION_NAMES:
             return resolve_target(path.parent, workspace, env)
         return LintTarget(files=(path,))
     app = _app_owning(workspace, path)
     if app is not None and app.overlays:
         return LintTarget(overlays=_overlays_of(app, env))
-    if workspace is not None:
-        for candidate in workspace.apps.values():
-            for overlay_env, overlay in candidate.overlays.items():
-                if path.resolve() == overlay.path.resolve():
-                    return LintTarget(overlays=((candidate.name, overlay_env, overlay.path),))
-    if kustomization_file(path) is not None and app is None:
-        return LintTarget(overlays=((path.resolve().name, env or path.resolve().name, path),))
-    # a folder: its apps are rendered, every other YAML file is read as it is
+    overlay = _app_overlay(workspace, path)
+    if overlay is not None:
+        return LintTarget(overlays=(overlay,))
+    return _folder_target(path, workspace, env)
+
+
+def _folder_target(folder: Path, workspace: Workspace | None, env: str | None) -> LintTarget:
+    """A folder as its author builds it: every workspace app inside is rendered, and so is
+    every other kustomization that no kustomization of the folder includes; YAML files that
+    no kustomization reads (as a resource, patch or input) are linted as they are."""
+    from polyinfra.manifests.layout import folder_layout
+
+    layout = folder_layout(folder)
     apps = [
         a
         for a in (workspace.apps.values() if workspace else ())
-        if a.path.resolve().is_relative_to(path.resolve())
+        if a.path.resolve().is_relative_to(folder.resolve())
     ]
-    overlays = tuple(o for a in apps for o in _overlays_of_lenient(a, env))
-    app_dirs = [a.path.resolve() for a in apps]
-    files = tuple(
-        f
-        for f in _walk(path)
-        if not any(f.resolve().is_relative_to(d) for d in app_dirs)
-        and kustomization_file(f.parent) != f
-    )
-    return LintTarget(files=files, overlays=overlays, walked=True)
+    overlays = [o for a in apps for o in _overlays_of_lenient(a, env)]
+    # an app with no overlay yet: its base, as it is
+    overlays += [LintOverlay(a.name, "base", a.base) for a in apps if not a.overlays and not env]
+    taken = {o.path.resolve() for a in apps for o in a.overlays.values()}
+    taken |= {a.base.resolve() for a in apps}
+    for leaf in layout.leaves:
+        if leaf.resolve() in taken or layout.reaches(leaf) & taken:
+            continue  # an app of the workspace: rendered as such, above
+        owned = _app_overlay(workspace, leaf)  # of an app around the folder
+        if owned is not None:
+            if env is None or owned.env == env:
+                overlays.append(owned)
+            continue
+        app_name, leaf_env = _names(leaf)
+        if leaf.resolve() == folder.resolve():
+            leaf_env = env or leaf_env  # the folder asked for is rendered whatever its name
+        elif env is not None and leaf_env != env:
+            continue
+        overlays.append(LintOverlay(app_name, leaf_env, leaf))
+    return LintTarget(files=layout.plain_files(), overlays=tuple(overlays), walked=True)
 
 
-def _overlays_of_lenient(app: App, env: str | None) -> tuple[tuple[str, str, Path], ...]:
+def _names(leaf: Path) -> tuple[str, str]:
+    """(app, environment) of a kustomization outside the workspace's apps, from its folder:
+    ``<app>/overlays/<env>``, ``<app>/<env>`` beside ``<app>/base``, else the folder's name
+    for both."""
+    leaf = leaf.resolve()
+    if leaf.parent.name == "overlays":
+        return leaf.parent.parent.name, leaf.name
+    if leaf.name != "base" and (leaf.parent / "base").is_dir():
+        return leaf.parent.name, leaf.name
+    return leaf.name, leaf.name
+
+
+def _overlays_of_lenient(app: App, env: str | None) -> tuple[LintOverlay, ...]:
     if env is not None and env not in app.overlays:
         return ()
     return _overlays_of(app, env)
 
 
-def _walk(folder: Path) -> list[Path]:
-    found = []
-    for item in sorted(folder.iterdir()):
-        if item.is_dir():
-            if item.name not in _SKIPPED_DIRS and not item.name.startswith("."):
-                found.extend(_walk(item))
-        elif item.suffix in YAML_SUFFIXES:
-            found.append(item)
-    return found
-
-
 def render_overlays(
-    overlays: Sequence[tuple[str, str, Path]], workspace: Workspace | None
+    overlays: Sequence[LintOverlay], workspace: Workspace | None
 ) -> tuple[list[Manifest], list[UnreadableInput]]:
     """Render the overlays (see :func:`polyinfra.checks.rendering.render_for_rules`); a failed
     render becomes an UnreadableInput at the file and line that does not load."""
     from polyinfra.manifests import RenderRequest
 
     requests = [
-        RenderRequest(app, env, overlay, _image_for(workspace, app, env))
-        for app, env, overlay in overlays
+        RenderRequest(o.app, o.env, o.path, _image_for(workspace, o.app, o.env)) for o in overlays
     ]
     return render_for_rules(requests, LINT_VERSION, workspace)
 

@@ -5,13 +5,14 @@ Public API::
 
     render_apps(ws, names, env, version, *, images=None, registry=None, batch=True,
                 check_leftovers=True) -> RenderResult
+        # every app is rendered; PartialRender(.result, .failed, .errors) when some fail
     render(requests: Sequence[RenderRequest], options: RenderOptions, *, kustomize=None)
         -> RenderResult
-    RenderRequest(app, env, overlay: Path, image: str)
+    RenderRequest(app, env, overlay: Path, image: str, explicit=False)
     RenderOptions(version, placeholders={}, allow_remote_resources=False, batch=True,
                   check_leftovers=True)
     RenderResult(apps: tuple[RenderedApp, ...], kustomize_runs, batched, single)
-    RenderedApp(app, env, overlay, image, text)   # .objects .primary .kind .name .tree
+    RenderedApp(app, env, overlay, image, text, image_name)  # .objects .primary .kind .tree
         .source(index, path, *, value=False) -> Position
     RenderedObject(index, document, app)          # .data .kind .name .namespace .api_version
         .position(path=(), *, value=False) -> Position
@@ -25,6 +26,7 @@ positioned sources are read on first use.
 """
 
 from polyinfra.manifests.apps import (
+    PartialRender,
     default_image,
     overlay_for,
     parse_image_options,
@@ -58,6 +60,7 @@ __all__ = [
     "Kustomization",
     "Kustomize",
     "KustomizeTree",
+    "PartialRender",
     "Patch",
     "PatchOp",
     "PatchTarget",

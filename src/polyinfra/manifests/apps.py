@@ -9,8 +9,15 @@ from pathlib import Path
 
 from polyinfra.errors import UserError, UserErrors
 from polyinfra.foundation import stackview
-from polyinfra.manifests.placeholders import check_version
-from polyinfra.manifests.render import RenderOptions, RenderRequest, RenderResult, render
+from polyinfra.manifests.kustomize import find_kustomize
+from polyinfra.manifests.placeholders import check_placeholders, check_version
+from polyinfra.manifests.render import (
+    RenderedApp,
+    RenderOptions,
+    RenderRequest,
+    RenderResult,
+    render,
+)
 from polyinfra.positions import Position
 from polyinfra.workspace import App, Overlay, Workspace, normalize_name
 from polyinfra.yamlio import YamlDocument, load_file
@@ -24,9 +31,8 @@ def overlay_for(app: App, env: str) -> Overlay:
         known = ", ".join(app.environments) or "none"
         raise UserError(
             f"app {app.name!r} has no overlay for environment {env!r} (it has: {known})",
-            position=Position(app.path / "overlays"),
-            hint=f"create {app.path / 'overlays' / env / 'kustomization.yaml'} or pick another "
-            "--env",
+            position=Position(app.overlay_root),
+            hint=f"create {app.overlay_root / env / 'kustomization.yaml'} or pick another --env",
         ) from None
 
 
@@ -45,69 +51,135 @@ def parse_image_options(values: Sequence[str], ws: Workspace) -> dict[str, str]:
     return images
 
 
-def _stack_registries(stack_file: Path) -> tuple[dict[str, str], YamlDocument]:
+def _stack_document(stack_file: Path) -> YamlDocument:
     """Cached per file version: every app of an environment reads the same stack file."""
     stat = stack_file.stat()
-    return _read_registries(stack_file, stat.st_mtime_ns, stat.st_size)
+    return _read_stack(stack_file, stat.st_mtime_ns, stat.st_size)
 
 
 @functools.lru_cache(maxsize=16)
-def _read_registries(
-    stack_file: Path, mtime_ns: int, size: int
-) -> tuple[dict[str, str], YamlDocument]:
-    """Image prefix of each ``input:projects.<key>.artifact_registry``, keyed by normalized
-    project name.
-
-    Reads only the entries an image needs (not the whole foundation model), so a render is not
-    blocked by an unrelated problem elsewhere in the stack file; ``polyinfra check`` reports
-    those.
-    """
-    doc = load_file(stack_file)
-    found: dict[str, str] = {}
-    for registry in stackview.registries(doc):
-        where = ("config", "input:projects", registry.project, "artifact_registry")
-        if not registry.location:
-            raise UserError(
-                f"artifact_registry of project {registry.project!r} has no location and "
-                "gcp:region is unset",
-                position=doc.position(where),
-                hint="add `location: <region>` to the artifact_registry entry",
-            )
-        project = stackview.gcp_project(doc)
-        if project is None:
-            raise UserError(
-                "gcp:project is not set",
-                position=doc.position(("config",)),
-                hint="add `gcp:project: <project id>` under config:",
-            )
-        found[normalize_name(registry.project)] = registry.url(project)
-    return found, doc
+def _read_stack(stack_file: Path, mtime_ns: int, size: int) -> YamlDocument:
+    return load_file(stack_file)
 
 
 def default_image(ws: Workspace, app: App, env: str, version: str) -> str:
     """``<location>-docker.pkg.dev/<gcp:project>/<repository_id>/<app>:<version>`` from the
-    Artifact Registry repository of the app's project in the environment's stack file."""
+    Artifact Registry repository of the app's project in the environment's stack file.
+
+    Reads only the entries an image needs (not the whole foundation model), so a render is not
+    blocked by an unrelated problem elsewhere in the stack file; ``polyinfra check`` reports
+    those. A UserError says what is missing for this app, at its place in the stack file.
+    """
+    who = f"{app.name} ({env})"
     program = ws.program
     stack = ws.stack_for_env(env)
     stack_file = program.stacks.get(stack)
     if stack_file is None:
         raise UserError(
-            f"no stack file Pulumi.{stack}.yaml for environment {env!r} to take {app.name}'s "
-            "image repository from",
+            f"{who}: no stack file Pulumi.{stack}.yaml to take the image repository from",
             position=Position(program.path),
             hint="pass --image APP=REF or --registry URL, or add the stack file",
         )
-    registries, doc = _stack_registries(stack_file)
-    for name in (app.project, app.name):
-        if name and normalize_name(name) in registries:
-            return f"{registries[normalize_name(name)]}/{app.name}:{version}"
-    project_name = app.project or app.name
-    raise UserError(
-        f"{stack_file.name} has no artifact_registry under input:projects.{project_name} to "
-        f"take {app.name}'s image repository from",
-        position=doc.position(("config", "input:projects")),
-        hint="add an artifact_registry to that project, or pass --image APP=REF or --registry URL",
-    )
+    return f"{_registry_prefix(_stack_document(stack_file), app, who)}/{app.name}:{version}"
+
+
+_IMAGE_OPTIONS = "or pass --image APP=REF or --registry URL"
+
+
+def _registry_prefix(doc: YamlDocument, app: App, who: str) -> str:
+    """The image prefix of the app's project registry (the app's project first, then an entry
+    named after the app); UserError naming the missing piece: the ``config:`` mapping, the
+    ``input:projects`` mapping, the project's entry, its ``artifact_registry``, its
+    ``repository_id`` or location, or ``gcp:project``."""
+    name = doc.path.name
+    projects = ("config", "input:projects")
+    if not isinstance(doc.data, dict) or not isinstance(doc.data.get("config"), dict):
+        raise UserError(
+            f"{who}: {name} has no `config:` mapping to take the image repository from",
+            position=doc.position(("config",)),
+            hint="write the stack settings under `config:`",
+        )
+    wanted = [n for n in (app.project, app.name) if n]
+    entries = stackview.config_value(doc, "input:projects")
+    if not isinstance(entries, dict):
+        raise UserError(
+            f"{who}: {name} has no input:projects, so project {wanted[0]!r} has no "
+            "artifact_registry to take the image repository from",
+            position=doc.position(projects),
+            hint="add the project under input:projects with an artifact_registry, "
+            + _IMAGE_OPTIONS,
+        )
+    keys = {normalize_name(str(key)): str(key) for key in entries}
+    found = [keys[normalize_name(n)] for n in wanted if normalize_name(n) in keys]
+    if not found:
+        known = ", ".join(sorted(str(key) for key in entries)) or "none"
+        mapping = (
+            f"map the app to its project with [tool.polyinfra.apps.{app.name}] project = "
+            '"<project>" in infrastructure/pyproject.toml'
+        )
+        raise UserError(
+            f"{who}: {name} has no project {wanted[0]!r} under input:projects (it has: "
+            f"{known}) to take the image repository from",
+            position=doc.position(projects),
+            hint=f"add the project with an artifact_registry, {mapping}, {_IMAGE_OPTIONS}",
+        )
+    registries = {r.project: r for r in stackview.registries(doc)}
+    key = next((k for k in found if k in registries), found[0])
+    registry = registries.get(key)
+    if registry is None:
+        section = entries.get(key)
+        written = isinstance(section, dict) and isinstance(section.get("artifact_registry"), dict)
+        what = "an artifact_registry without repository_id" if written else "no artifact_registry"
+        where = (*projects, key, "artifact_registry") if written else (*projects, key)
+        raise UserError(
+            f"{who}: project {key!r} under input:projects in {name} has {what} to take the "
+            "image repository from",
+            position=doc.position(where),
+            hint="add `artifact_registry: {repository_id: <id>, format: DOCKER, location: "
+            f"<region>}}` to the project, {_IMAGE_OPTIONS}",
+        )
+    if not registry.location:
+        raise UserError(
+            f"{who}: artifact_registry of project {key!r} in {name} has no location and "
+            "gcp:region is unset",
+            position=doc.position((*projects, key, "artifact_registry")),
+            hint="add `location: <region>` to the artifact_registry entry",
+        )
+    gcp_project = stackview.gcp_project(doc)
+    if gcp_project is None:
+        raise UserError(
+            f"{who}: gcp:project is not set in {name}, so the image repository has no project",
+            position=doc.position(("config",)),
+            hint="add `gcp:project: <project id>` under config:",
+        )
+    return registry.url(gcp_project)
+
+
+def _requests(
+    ws: Workspace,
+    apps: Sequence[App],
+    env: str,
+    version: str,
+    images: Mapping[str, str],
+    registry: str | None,
+) -> tuple[list[RenderRequest], list[tuple[str, UserError]]]:
+    requests: list[RenderRequest] = []
+    errors: list[tuple[str, UserError]] = []
+    for app in apps:
+        try:
+            overlay = overlay_for(app, env)
+            if app.name in images:
+                image = images[app.name]
+            elif registry:
+                image = f"{registry.rstrip('/')}/{app.name}:{version}"
+            else:
+                image = default_image(ws, app, env, version)
+        except UserError as exc:
+            errors.append((app.name, exc))
+            continue
+        explicit = app.name in images or bool(registry)
+        requests.append(RenderRequest(app.name, env, overlay.path, image, explicit=explicit))
+    return requests, errors
 
 
 def render_requests(
@@ -120,27 +192,30 @@ def render_requests(
     registry: str | None = None,
 ) -> list[RenderRequest]:
     """One request per app: ``images`` wins, then ``registry/<app>:<version>``, then the
-    foundation stack's repository."""
+    foundation stack's repository. UserError(s) for every app that has none."""
     check_version(version)
-    images = images or {}
-    requests: list[RenderRequest] = []
-    errors: list[UserError] = []
-    for app in apps:
-        try:
-            overlay = overlay_for(app, env)
-            if app.name in images:
-                image = images[app.name]
-            elif registry:
-                image = f"{registry.rstrip('/')}/{app.name}:{version}"
-            else:
-                image = default_image(ws, app, env, version)
-        except UserError as exc:
-            errors.append(exc)
-            continue
-        requests.append(RenderRequest(app=app.name, env=env, overlay=overlay.path, image=image))
+    requests, errors = _requests(ws, apps, env, version, images or {}, registry)
     if errors:
-        raise errors[0] if len(errors) == 1 else UserErrors(errors)
+        raise errors[0][1] if len(errors) == 1 else UserErrors([e for _, e in errors])
     return requests
+
+
+class PartialRender(UserErrors):
+    """Some apps did not render. ``result`` holds those that did, in request order;
+    ``failed`` names the others, and ``errors`` says why, each at its own position."""
+
+    def __init__(
+        self, errors: list[UserError], result: RenderResult, failed: tuple[str, ...]
+    ) -> None:
+        self.result = result
+        self.failed = failed
+        super().__init__(errors)
+        if len(errors) == 1:  # reads as that error
+            self.message, self.position, self.hint = (
+                errors[0].message,
+                errors[0].position,
+                errors[0].hint,
+            )
 
 
 def render_apps(
@@ -154,7 +229,12 @@ def render_apps(
     batch: bool = True,
     check_leftovers: bool = True,
 ) -> RenderResult:
-    """Render the named apps (every app with an overlay for ``env`` when ``names`` is empty)."""
+    """Render the named apps (every app with an overlay for ``env`` when ``names`` is empty).
+
+    Every app is rendered even when another fails; if any fails, PartialRender carries the
+    ones that rendered and an error for each of the others.
+    """
+    check_version(version)
     if names:
         apps = ws.select_apps(names)
     else:
@@ -165,7 +245,6 @@ def render_apps(
                 f"no app has an overlay for environment {env!r} (environments: {known})",
                 position=Position(ws.infrastructure),
             )
-    requests = render_requests(ws, apps, env, version, images=images, registry=registry)
     options = RenderOptions(
         version=version,
         placeholders=ws.settings.placeholders.get(env, {}),
@@ -173,7 +252,49 @@ def render_apps(
         batch=batch,
         check_leftovers=check_leftovers,
     )
-    return render(requests, options)
+    check_placeholders(options.placeholders, f"[tool.polyinfra.placeholders.{env}]")
+    requests, failures = _requests(ws, apps, env, version, images or {}, registry)
+    result, render_failures = _render_each(requests, options) if requests else (_EMPTY, [])
+    failures += render_failures
+    if not failures:
+        return result
+    failed = {app for app, _ in failures}
+    order = [app.name for app in apps]
+    errors: list[UserError] = []
+    for _, failure in sorted(failures, key=lambda f: order.index(f[0])):
+        for error in failure.errors if isinstance(failure, UserErrors) else [failure]:
+            if all(error.render() != e.render() for e in errors):
+                errors.append(error)
+    raise PartialRender(errors, result, tuple(a for a in order if a in failed))
+
+
+_EMPTY = RenderResult((), 0, (), {})
+
+
+def _render_each(
+    requests: list[RenderRequest], options: RenderOptions
+) -> tuple[RenderResult, list[tuple[str, UserError]]]:
+    """All requests in one render; when that fails, each on its own, so that one app's
+    failure does not hide the others' output or their own errors."""
+    kustomize = find_kustomize()
+    try:
+        return render(requests, options, kustomize=kustomize), []
+    except UserError as exc:
+        if len(requests) == 1:
+            return _EMPTY, [(requests[0].app, exc)]
+    apps: list[RenderedApp] = []
+    runs = 0
+    failures: list[tuple[str, UserError]] = []
+    for request in requests:
+        try:
+            one = render([request], options, kustomize=kustomize)
+        except UserError as exc:
+            failures.append((request.app, exc))
+            continue
+        apps.extend(one.apps)
+        runs += one.kustomize_runs
+    single = {app.app: "another app of the batch failed" for app in apps}
+    return RenderResult(tuple(apps), runs, (), single), failures
 
 
 def write_rendered(result: RenderResult, out: Path) -> list[Path]:

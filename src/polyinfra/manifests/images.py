@@ -205,3 +205,113 @@ def _set_image_round_trip(kustomization: Path, text: str, setting: ImageSetting)
     out = StringIO()
     yaml_rt.dump(data, out)
     kustomization.write_text(out.getvalue(), encoding="utf-8")
+
+
+def image_name(ref: str) -> str:
+    """The name an ``images:`` entry matches: ``ref`` without its tag and digest.
+
+    >>> image_name("localhost:5000/team/api:1.2@sha256:abc")
+    'localhost:5000/team/api'
+    >>> image_name("kustomize-example")
+    'kustomize-example'
+    """
+    name = ref.split("@", 1)[0]
+    last = name.rsplit("/", 1)[-1]
+    if ":" in last:
+        name = name[: len(name) - len(last)] + last.split(":", 1)[0]
+    return name
+
+
+def short_name(ref: str) -> str:
+    """The last path segment of an image's name, as apps and artifacts are named.
+
+    >>> short_name("europe-docker.pkg.dev/acme/apps/inventory-api:1.2.3")
+    'inventory-api'
+    """
+    return image_name(ref).rsplit("/", 1)[-1]
+
+
+#: Where a kind keeps its containers: a Job has one template level more than a Service.
+_CONTAINERS: dict[str, tuple[str, ...]] = {
+    "Service": ("spec", "template", "spec", "containers"),
+    "Job": ("spec", "template", "spec", "template", "spec", "containers"),
+}
+
+
+@dataclass(frozen=True)
+class ContainerImage:
+    """A container of a rendered Cloud Run Service or Job and the image it runs."""
+
+    kind: str
+    object_name: str
+    name: str
+    image: str
+
+    def describe(self) -> str:
+        return f"{self.kind}/{self.object_name} container {self.name or '(unnamed)'}: " + (
+            self.image or "(no image)"
+        )
+
+
+def containers_of(text: str) -> list[ContainerImage]:
+    """Every container of the Cloud Run Services and Jobs in a kustomize output stream."""
+    found: list[ContainerImage] = []
+    for data in yaml.load_all(text, Loader=_BaseLoader):
+        if not isinstance(data, dict) or data.get("kind") not in _CONTAINERS:
+            continue
+        meta = data.get("metadata")
+        object_name = str(meta.get("name", "")) if isinstance(meta, dict) else ""
+        items: Any = data
+        for key in _CONTAINERS[str(data["kind"])]:
+            items = items.get(key) if isinstance(items, dict) else None
+        for item in items if isinstance(items, list) else ():
+            if isinstance(item, dict):
+                found.append(
+                    ContainerImage(
+                        kind=str(data["kind"]),
+                        object_name=object_name,
+                        name=str(item.get("name") or ""),
+                        image=str(item.get("image") or ""),
+                    )
+                )
+    return found
+
+
+def holds_image(text: str, ref: str) -> bool:
+    """Whether a container of the output runs ``ref``."""
+    if f"image: {ref}\n" in text:  # kustomize writes an image as a plain scalar
+        return True
+    return any(c.image == ref for c in containers_of(text))
+
+
+def named_after(container: ContainerImage, app: str, ref: str) -> bool:
+    """Whether the container's image is named after ``app`` or after the image ``ref``
+    (the last segment of the name; ``-`` and ``_`` alike, case ignored)."""
+    if not container.image:
+        return False
+    return _normal(short_name(container.image)) in {_normal(app), _normal(short_name(ref))}
+
+
+def app_container(containers: list[ContainerImage], app: str, ref: str) -> ContainerImage | None:
+    """The container an image for ``app`` belongs to: the only one, else the only one whose
+    image is named after the app or after the image ``ref``; None when that is not clear."""
+    if len(containers) == 1:
+        return containers[0]
+    named = [c for c in containers if named_after(c, app, ref)]
+    return named[0] if len(named) == 1 else None
+
+
+def _normal(name: str) -> str:
+    return name.lower().replace("_", "-")
+
+
+def entry_for(entries: list[dict[str, str]], image: str) -> str:
+    """The name ``edit set image`` must target so that the container now running ``image``
+    runs another one: the ``images:`` entry that produced ``image`` (the last applied, since
+    kustomize applies the entries in order, each to the result of the one before), else the
+    image's own name."""
+    name = image_name(image)
+    for entry in reversed(entries):
+        if (entry.get("newName") or entry["name"]) == name:
+            return entry["name"]
+    return name

@@ -3,10 +3,13 @@ base manifest node with the same path, else the overlay's kustomization file."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from polyinfra.manifests.images import image_name
 from polyinfra.manifests.kustomization import (
     Kustomization,
     KustomizeTree,
@@ -101,11 +104,24 @@ class SourceMap:
         return self.tree.overlay.start
 
     def _chain(self, source: SourceObject) -> Iterator[Kustomization]:
-        """Kustomizations that transform ``source``, outermost (the overlay) first."""
+        """Kustomizations that transform ``source``, outermost (the overlay) first, each
+        followed by its components, last listed first (a kustomization's components apply
+        after what it includes and before its own patches, in the order listed)."""
         wanted = set(source.via)
+        by_dir = {k.directory: k for k in self.tree.kustomizations}
+
+        def with_components(k: Kustomization, seen: frozenset[Path]) -> Iterator[Kustomization]:
+            yield k
+            for ref in reversed(k.references):
+                if ref.field != "components" or ref.remote:
+                    continue
+                component = by_dir.get(Path(os.path.normpath(k.directory / ref.value)))
+                if component is not None and component.directory not in seen:
+                    yield from with_components(component, seen | {component.directory})
+
         for k in self.tree.kustomizations:
             if k.directory in wanted:
-                yield k
+                yield from with_components(k, frozenset({k.directory}))
 
     def _applied_to(self, source: SourceObject) -> list[_AppliedOp | _AppliedMerge]:
         key = id(source)
@@ -155,7 +171,12 @@ class SourceMap:
                 merge_path = translate(rendered, applied.document.data, path)
                 if merge_path is not None and merge_path:
                     doc = applied.document
-                    hit = doc.key_positions.get(merge_path) or doc.value_positions.get(merge_path)
+                    first, second = (
+                        (doc.value_positions, doc.key_positions)
+                        if value
+                        else (doc.key_positions, doc.value_positions)
+                    )
+                    hit = first.get(merge_path) or second.get(merge_path)
                     if hit is not None and merge_path not in (
                         ("apiVersion",),
                         ("kind",),
@@ -184,10 +205,10 @@ class SourceMap:
         if path and path[-1] == "image":
             written = source.document.get(path)
             if isinstance(written, str):
-                image_name = _image_name(written)
+                name = image_name(written)
                 for k in chain:
                     for entry in k.images:
-                        if entry.name == image_name:
+                        if entry.name == name:
                             return entry.position
         return None
 
@@ -205,14 +226,6 @@ def _common_metadata(k: Kustomization, kind: str, key: str) -> Position | None:
             if isinstance(pairs, dict) and key in pairs:
                 return k.position(("labels", index, "pairs", key))
     return None
-
-
-def _image_name(ref: str) -> str:
-    name = ref.split("@", 1)[0]
-    last = name.rsplit("/", 1)[-1]
-    if ":" in last:
-        name = name[: len(name) - len(last)] + last.split(":", 1)[0]
-    return name
 
 
 def _merge_targets(patch: Patch, doc: YamlDocument, source: SourceObject) -> bool:

@@ -14,8 +14,20 @@ from pathlib import Path
 from typing import Any
 
 from polyinfra.errors import ToolError, UserError, UserErrors
-from polyinfra.manifests.images import DEFAULT_IMAGE_NAME, ImageSetting, parse_set_image, set_image
-from polyinfra.manifests.kustomization import KustomizeTree, load_tree
+from polyinfra.manifests.images import (
+    DEFAULT_IMAGE_NAME,
+    ContainerImage,
+    ImageSetting,
+    app_container,
+    containers_of,
+    entry_for,
+    holds_image,
+    named_after,
+    parse_set_image,
+    set_image,
+    short_name,
+)
+from polyinfra.manifests.kustomization import KustomizeTree, load_kustomization, load_tree
 from polyinfra.manifests.kustomize import Kustomize, find_kustomize
 from polyinfra.manifests.placeholders import (
     VERSION_PLACEHOLDER,
@@ -33,12 +45,20 @@ from polyinfra.yamlio import KeyPath, YamlDocument, format_path, load_all_text
 
 @dataclass(frozen=True)
 class RenderRequest:
-    """One app in one environment: its overlay folder and the image reference to set."""
+    """One app in one environment: its overlay folder and the image reference to set.
+
+    The image replaces ``IMAGE_URL``, as the spec's ``kustomize edit set image
+    IMAGE_URL=<image>`` does. An ``explicit`` image (one the user asked for: ``--image``,
+    ``--registry``) is never dropped: when no container runs ``IMAGE_URL`` it goes into the
+    app's container (the only one, else the only one whose image is named after the app or
+    the image), and the render fails when no container clearly is the app's.
+    """
 
     app: str
     env: str
     overlay: Path
     image: str
+    explicit: bool = False
 
 
 @dataclass(frozen=True)
@@ -106,6 +126,8 @@ class RenderedApp:
     overlay: Path
     image: str
     text: str
+    #: the image name ``edit set image`` targeted: ``IMAGE_URL``, or the app container's own
+    image_name: str = DEFAULT_IMAGE_NAME
 
     @functools.cached_property
     def tree(self) -> KustomizeTree:
@@ -154,27 +176,15 @@ class RenderResult:
     single: dict[str, str]  # app -> why it was built on its own
 
 
-def image_name_for(tree: KustomizeTree) -> str:
-    """The image ``edit set image`` targets in this overlay: ``IMAGE_URL`` when the overlay
-    names it (or names no image), else the overlay's one ``images:`` entry."""
+def first_image_name(request: RenderRequest, tree: KustomizeTree) -> str:
+    """The image ``edit set image`` targets first: ``IMAGE_URL``, or the overlay's one
+    ``images:`` entry when it names one other image and the image was not asked for (an
+    explicit image is placed by container instead, which also finds that entry when it is the
+    app's and never lands in a sidecar's)."""
     names = [entry.name for entry in tree.overlay.images]
-    if not names or DEFAULT_IMAGE_NAME in names:
+    if request.explicit or DEFAULT_IMAGE_NAME in names or len(names) != 1:
         return DEFAULT_IMAGE_NAME
-    if len(names) == 1:
-        return names[0]
-    raise UserError(
-        f"the overlay names {len(names)} images ({', '.join(names)}) and none is "
-        f"{DEFAULT_IMAGE_NAME}: cannot tell which one the app's image replaces",
-        position=tree.overlay.position(("images",)),
-        hint=f"name the app's image {DEFAULT_IMAGE_NAME} in the base and in `images:`",
-    )
-
-
-def _image_name(tree: KustomizeTree) -> str:
-    try:
-        return image_name_for(tree)
-    except UserError:
-        return image_name_for(load_tree(tree.overlay.directory))  # raises, with positions
+    return names[0]
 
 
 def render(
@@ -185,17 +195,18 @@ def render(
 ) -> RenderResult:
     """Render every request; UserError/ToolError on bad input or a kustomize failure.
 
-    The user's files are only read: everything is copied to a temporary folder first.
+    The user's files are only read: everything is copied to a temporary folder first. The
+    image goes where ``kustomize edit set image IMAGE_URL=<image>`` puts it; an explicit image
+    that no container takes that way goes into the app's container (see
+    :func:`_placements`), with a second kustomize run for those apps.
     """
     check_version(options.version)
     check_placeholders(options.placeholders, "placeholders")
     _real.cache_clear()  # resolved paths are kept for one render only
     trees = [load_tree(r.overlay, fast=True, objects=False) for r in requests]
     _refuse_remote(requests, trees, options)
-    settings = [
-        parse_set_image(f"{_image_name(tree)}={r.image}")
-        for r, tree in zip(requests, trees, strict=True)
-    ]
+    names = [first_image_name(r, tree) for r, tree in zip(requests, trees, strict=True)]
+    settings = [parse_set_image(f"{n}={r.image}") for r, n in zip(requests, names, strict=True)]
     kustomize = kustomize or find_kustomize()
     replacements = {VERSION_PLACEHOLDER: options.version, **options.placeholders}
     with tempfile.TemporaryDirectory(prefix="polyinfra-render-", dir=_scratch()) as tmp:
@@ -203,6 +214,27 @@ def render(
         for tree, setting in zip(trees, settings, strict=True):
             _apply_image(copy.of(tree.overlay.directory), setting)
         outputs, runs, batched, single = _build(requests, trees, copy, kustomize, options.batch)
+        placements = _placements(requests, trees, outputs)
+        if placements:
+            again = sorted(placements)
+            for i in again:
+                setting = parse_set_image(f"{placements[i]}={requests[i].image}")
+                _apply_image(copy.of(trees[i].overlay.directory), setting)
+            texts, more, batched_again, single_again = _build(
+                [requests[i] for i in again],
+                [trees[i] for i in again],
+                copy,
+                kustomize,
+                options.batch,
+            )
+            runs += more
+            moved = {requests[i].app for i in again}
+            batched = [a for a in batched if a not in moved] + batched_again
+            single = {a: why for a, why in single.items() if a not in moved} | single_again
+            for i, text in zip(again, texts, strict=True):
+                outputs[i] = text
+                names[i] = placements[i]
+            _refuse_unplaced(requests, trees, outputs, placements)
     apps = tuple(
         RenderedApp(
             app=r.app,
@@ -210,12 +242,100 @@ def render(
             overlay=r.overlay,
             image=r.image,
             text=substitute(text, replacements),
+            image_name=name,
         )
-        for r, text in zip(requests, outputs, strict=True)
+        for r, text, name in zip(requests, outputs, names, strict=True)
     )
     if options.check_leftovers:
         _refuse_leftovers(apps)
     return RenderResult(apps, runs, tuple(batched), single)
+
+
+def _placements(
+    requests: Sequence[RenderRequest], trees: Sequence[KustomizeTree], outputs: Sequence[str]
+) -> dict[int, str]:
+    """For each explicit image that did not land through ``IMAGE_URL``: the image name to set
+    instead, that of the app's container (the only one, else the only one whose image is named
+    after the app or the image), or of the ``images:`` entry of the overlay that produced it.
+
+    UserErrors for the apps with no clear container.
+    """
+    found: dict[int, str] = {}
+    errors: list[UserError] = []
+    for i, (request, tree, text) in enumerate(zip(requests, trees, outputs, strict=True)):
+        if not request.explicit or holds_image(text, request.image):
+            continue
+        containers = containers_of(text)
+        chosen = app_container(containers, request.app, request.image)
+        if chosen is None or not chosen.image:
+            errors.append(_unplaceable(request, tree, containers, chosen))
+            continue
+        entries = [
+            ImageSetting(e.name, e.new_name or "", e.new_tag or "", e.digest or "").as_entry()
+            for e in sorted(tree.overlay.images, key=lambda e: e.name)
+            if e.name != DEFAULT_IMAGE_NAME
+        ]
+        found[i] = entry_for(entries, chosen.image)
+    if errors:
+        raise errors[0] if len(errors) == 1 else UserErrors(errors)
+    return found
+
+
+def _overlay_position(tree: KustomizeTree) -> Position:
+    """The overlay's ``images:`` key, else its start (read again: the tree has no positions)."""
+    overlay = load_kustomization(tree.overlay.directory)
+    return overlay.position(("images",)) if overlay.images else overlay.start
+
+
+_PLACE_HINT = (
+    "write `image: IMAGE_URL` for the app's container in the base (the image that --image, "
+    "--registry and the stack's registry replace), or name the container's image after the app"
+)
+
+
+def _unplaceable(
+    request: RenderRequest,
+    tree: KustomizeTree,
+    containers: Sequence[ContainerImage],
+    chosen: ContainerImage | None,
+) -> UserError:
+    head = f"{request.app} ({request.env}): cannot set the image {request.image}"
+    if chosen is not None:
+        why = f"its container {chosen.name or '(unnamed)'} has no image to replace"
+    elif not containers:
+        why = "the overlay renders no Cloud Run Service or Job with a container"
+    else:
+        listed = "; ".join(c.describe() for c in containers)
+        named = sum(1 for c in containers if named_after(c, request.app, request.image))
+        after = sorted({request.app, short_name(request.image)})
+        why = (
+            f"no container runs {DEFAULT_IMAGE_NAME}, and of the {len(containers)} containers "
+            f"the overlay renders ({listed}), {'none is' if named == 0 else f'{named} are'} "
+            f"named after the app or the image ({' or '.join(repr(n) for n in after)})"
+        )
+    return UserError(f"{head}: {why}", position=_overlay_position(tree), hint=_PLACE_HINT)
+
+
+def _refuse_unplaced(
+    requests: Sequence[RenderRequest],
+    trees: Sequence[KustomizeTree],
+    outputs: Sequence[str],
+    placements: Mapping[int, str],
+) -> None:
+    """An image set for a container's own name must have reached it (an ``images:`` chain the
+    overlay writes can turn it into another)."""
+    errors = [
+        UserError(
+            f"{requests[i].app} ({requests[i].env}): `kustomize edit set image {name}="
+            f"{requests[i].image}` did not reach the app's container",
+            position=_overlay_position(trees[i]),
+            hint=_PLACE_HINT,
+        )
+        for i, name in placements.items()
+        if not holds_image(outputs[i], requests[i].image)
+    ]
+    if errors:
+        raise errors[0] if len(errors) == 1 else UserErrors(errors)
 
 
 def _scratch() -> str | None:
