@@ -61,7 +61,7 @@ def test_secret_of_another_project(root: Path) -> None:
     ]
 
 
-def test_app_without_service_account(root: Path) -> None:
+def test_app_without_service_account_is_one_warning_at_the_overlay(root: Path) -> None:
     edit(
         root,
         JOB_PROD,
@@ -70,13 +70,25 @@ def test_app_without_service_account(root: Path) -> None:
         "      - op: add\n        path: /spec/template/spec/template/spec/timeoutSeconds\n"
         "        value: 600\n",
     )
-    found = crossstack(root)
-    assert len(found) == 1
-    assert found[0].startswith("infrastructure/cloudrun_job/dmd-inv-mov-api2bq/")
-    assert found[0].endswith(
-        "crossstack/service-account-exists: dmd-inv-mov-api2bq (production) sets no "
-        "serviceAccountName: it would run as the project's default compute service account"
-    )
+    # Cloud Run accepts it (the job runs as the default compute account): no cross-stack error
+    assert crossstack(root) == []
+    result = check_workspace(root, environments=["production"], plan=False)
+    assert [
+        (str(p.position.relative_to(root)), p.level.label, p.rule, p.message, p.hint)
+        for p in result.problems
+    ] == [
+        (
+            f"{JOB_PROD}:1:1",
+            "warning",
+            "cloudrun/service-account",
+            "dmd-inv-mov-api2bq (production) sets no serviceAccountName: it runs as the Compute "
+            "Engine default service account",
+            "add a patch to this overlay: `op: add`, "
+            "`path: /spec/template/spec/template/spec/serviceAccountName`, "
+            "`value: dmd-ingest@data-platform-prod.iam.gserviceaccount.com` (the account "
+            f"{PROD_STACK} creates for dmd-ingest)",
+        )
+    ]
 
 
 def test_image_in_a_registry_of_another_location(root: Path) -> None:

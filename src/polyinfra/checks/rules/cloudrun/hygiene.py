@@ -18,7 +18,9 @@ from polyinfra.checks.rules.cloudrun.shape import (
     mapping,
     pod_path,
 )
+from polyinfra.checks.rules.crossstack.workload import project_key
 from polyinfra.checks.rules.manifest.templates import is_templated
+from polyinfra.positions import Position
 from polyinfra.yamlio import KeyPath
 
 
@@ -275,6 +277,11 @@ class ServiceAccount(CloudRunRule):
     revision spec of a Service and the task spec of a Job). Without one it runs as the Compute
     Engine default service account, which usually holds the project Editor role.
 
+    Cloud Run accepts that, hence a warning. An app of the workspace is reported at the overlay
+    of each environment that leaves it unset (the account is per environment, and the hint
+    names the one the environment's foundation stack creates for the app); a plain manifest at
+    its pod spec.
+
     Bad::
 
         spec:
@@ -305,6 +312,16 @@ class ServiceAccount(CloudRunRule):
                 hint="create a service account for this app with only the roles it needs",
             )
         elif not account and manifest.get(pod) is not None:
+            overlay = _overlay_of(manifest, ctx)
+            if overlay is not None:
+                yield Problem(
+                    overlay,
+                    self.ID,
+                    f"{manifest.app} ({manifest.env}) sets no serviceAccountName: it runs as "
+                    "the Compute Engine default service account",
+                    hint=_overlay_hint(manifest, ctx, pod),
+                )
+                return
             where = "spec.template.spec.template.spec" if pod == JOB_POD else "spec.template.spec"
             yield self.problem(
                 manifest,
@@ -314,6 +331,34 @@ class ServiceAccount(CloudRunRule):
                 hint="set serviceAccountName to a service account made for this app",
                 value=False,
             )
+
+
+def _overlay_of(manifest: Manifest, ctx: CheckContext) -> Position | None:
+    """The start of the overlay ``manifest`` was rendered from, for a workspace app."""
+    ws = ctx.workspace
+    if ws is None or not manifest.rendered or manifest.app is None or manifest.env is None:
+        return None
+    app = ws.apps.get(manifest.app)
+    overlay = app.overlays.get(manifest.env) if app is not None else None
+    return Position(overlay.kustomization, 1, 1) if overlay is not None else None
+
+
+def _overlay_hint(manifest: Manifest, ctx: CheckContext, pod: KeyPath) -> str:
+    """A patch to add to the overlay, with the account the environment's stack creates for
+    the app when there is one."""
+    pointer = "/" + "/".join(str(key) for key in (*pod, "serviceAccountName"))
+    ws = ctx.workspace
+    stack = ctx.stack_for_env(manifest.env) if manifest.env is not None else None
+    app = ws.apps.get(manifest.app) if ws is not None and manifest.app is not None else None
+    if ws is not None and app is not None and stack is not None and stack.valid:
+        key = project_key(stack, app)
+        for email, declared in stack.service_accounts().items():
+            if key is not None and declared.project == key:
+                return (
+                    f"add a patch to this overlay: `op: add`, `path: {pointer}`, "
+                    f"`value: {email}` (the account {ws.rel(stack.path)} creates for {key})"
+                )
+    return f"add a patch to this overlay setting {pointer} to a service account made for this app"
 
 
 _LABEL_KEY = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")

@@ -22,8 +22,9 @@ class ServiceAccountExists:
     ``[tool.polyinfra] external_service_accounts``.
 
     The foundation stack is deployed apart from the apps; an app that runs as an account the
-    stack never created fails at deploy time, and one left unset runs as the project's default
-    compute account with far more access than it needs.
+    stack never created fails at deploy time. An app that sets no account is reported by
+    ``cloudrun/service-account`` (Cloud Run accepts it and runs the app as the project's
+    default compute account).
 
     Bad::
 
@@ -50,16 +51,7 @@ class ServiceAccountExists:
             email = item.service_account
             accounts = item.stack.service_accounts()
             stack_file = ws.rel(item.stack.path) if ws else str(item.stack.path)
-            if email is None:
-                yield Problem(
-                    item.manifest.position(item.service_account_path),
-                    self.ID,
-                    f"{item.app.name} ({item.env}) sets no serviceAccountName: it would run as "
-                    "the project's default compute service account",
-                    hint=f"add a patch setting serviceAccountName to an account of {stack_file}",
-                )
-                continue
-            if email in accounts or is_external(email, external):
+            if email is None or email in accounts or is_external(email, external):
                 continue
             yield Problem(
                 item.at(item.service_account_path),
