@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
 from polyinfra.workspace import Workspace
-from tests.conftest import EXAMPLE
+from tests.conftest import EXAMPLE, REPO
 from tests.workspace.test_discover import spec_layout
 
 polylith = pytest.importorskip("polylith_cli.polylith", reason="polylith-cli not installed")
@@ -48,3 +49,23 @@ def test_example_agrees_with_poly() -> None:
     ours = our_view(EXAMPLE)
     assert ours == poly_view(EXAMPLE)
     assert set(ours) == {"dmd_ingest", "inventory_api", "stock_webhook"}
+
+
+REALREPOS = REPO.parent / "shared" / "realrepos"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "python-polylith-example-uv",  # uv + hatch [tool.polylith.bricks]
+        "python-polylith-microservices-example",  # Poetry packages = [{include, from}]
+        "spec-literal-workspace",
+    ],
+)
+def test_real_workspaces_agree_with_poly(tmp_path: Path, name: str) -> None:
+    if not (REALREPOS / name).is_dir():
+        pytest.skip(f"{REALREPOS / name} is not present (CI places shared/ beside the clone)")
+    root = Path(shutil.copytree(REALREPOS / name, tmp_path / name))
+    ours = our_view(root)
+    assert ours == poly_view(root)
+    assert all(bases or components for bases, components in ours.values())

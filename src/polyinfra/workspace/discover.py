@@ -4,30 +4,26 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from pathlib import Path
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from pydantic import ValidationError
 
 from polyinfra.errors import UserError, UserErrors
 from polyinfra.positions import Position
-from polyinfra.suggest import did_you_mean
+from polyinfra.suggest import closest, did_you_mean
 from polyinfra.workspace.model import (
-    APP_KIND_DIRS,
-    App,
     Brick,
     BrickKind,
-    Overlay,
     Project,
     PulumiProgram,
-    kustomization_file,
-    normalize_name,
 )
 from polyinfra.workspace.settings import Settings
-from polyinfra.workspace.tomlfile import key_position, load_toml
+from polyinfra.workspace.tomlfile import key_position, line_of, load_toml
 
 # Folders never searched for Pulumi programs or apps.
-_SKIP_DIRS = {".venv", "venv", "node_modules", "__pycache__", ".git", ".pytest_cache"}
+SKIP_DIRS = {".venv", "venv", "node_modules", "__pycache__", ".git", ".pytest_cache"}
 
 
 def find_root(start: Path) -> Path:
@@ -86,9 +82,9 @@ def discover_bricks(root: Path, namespace: str, theme: str) -> dict[str, Brick]:
         if not top.is_dir():
             continue
         if theme == "loose":
-            candidates = _subdirs(top / namespace)
+            candidates = subdirs(top / namespace)
         else:
-            candidates = [d / "src" / namespace / d.name for d in _subdirs(top)]
+            candidates = [d / "src" / namespace / d.name for d in subdirs(top)]
         for path in candidates:
             if path.is_dir():
                 rel = path.relative_to(root).as_posix()
@@ -96,35 +92,54 @@ def discover_bricks(root: Path, namespace: str, theme: str) -> dict[str, Brick]:
     return dict(sorted(bricks.items()))
 
 
-def discover_projects(root: Path, bricks: dict[str, Brick]) -> dict[str, Project]:
-    """Every ``projects/<name>/pyproject.toml`` and the bricks it includes."""
+def discover_projects(root: Path, namespace: str, bricks: dict[str, Brick]) -> dict[str, Project]:
+    """Every ``projects/<name>/pyproject.toml`` and the bricks it includes.
+
+    Every brick line that names no brick is reported, all of them in one :class:`UserErrors`.
+    """
+    projects, errors = read_projects(root, namespace, bricks)
+    if errors:
+        raise errors[0] if len(errors) == 1 else UserErrors(errors)
+    return projects
+
+
+def read_projects(
+    root: Path, namespace: str, bricks: dict[str, Brick]
+) -> tuple[dict[str, Project], list[UserError]]:
+    """Every project with the bricks it includes, and an error for each brick line that names
+    no brick (the project is kept with the bricks that were found)."""
     projects: dict[str, Project] = {}
+    errors: list[UserError] = []
     resolved_root = root.resolve()  # once, not once per brick include: large workspaces
-    for folder in _subdirs(root / "projects"):
+    by_name: dict[str, list[str]] = {}
+    for rel, brick in bricks.items():
+        by_name.setdefault(brick.name, []).append(rel)
+    for folder in subdirs(root / "projects"):
         pyproject = folder / "pyproject.toml"
         if not pyproject.is_file():
             continue
-        data = load_toml(pyproject)
-        includes = _brick_includes(data, pyproject)
+        try:
+            data = load_toml(pyproject)
+        except UserError as exc:
+            errors.append(exc)
+            data = {}
+        try:
+            includes = _brick_includes(data, pyproject)
+        except UserError as exc:
+            errors.append(exc)
+            includes = []
         resolved: list[str] = []
         # Resolve the project folder once, then each include lexically: brick keys are built
         # without resolving symlinks too, and a full resolve per include cost seconds on
         # large workspaces.
         real_folder = folder.resolve()
-        for key, table in includes:
-            target = Path(os.path.normpath(real_folder / key))
-            try:
-                rel = target.relative_to(resolved_root).as_posix()
-            except ValueError:
-                rel = key
-            if rel not in bricks:
-                raise UserError(
-                    f"project {folder.name!r} includes brick {key!r}, which does not exist "
-                    f"(resolved to {rel}){did_you_mean(rel, bricks)}",
-                    position=key_position(pyproject, table, key),
-                    hint="fix the path in [tool.polylith.bricks] or create the brick",
+        for include in includes:
+            found = _bricks_of(include.key, real_folder, resolved_root, namespace, bricks, by_name)
+            if not found:
+                errors.append(
+                    _missing_brick(folder, real_folder, resolved_root, namespace, include, bricks)
                 )
-            resolved.append(rel)
+            resolved.extend(found)
         package_name = data.get("project", {}).get("name") or data.get("tool", {}).get(
             "poetry", {}
         ).get("name")
@@ -137,25 +152,140 @@ def discover_projects(root: Path, bricks: dict[str, Brick]) -> dict[str, Project
             bricks=tuple(sorted(set(resolved))),
             dockerfile=dockerfile if dockerfile.is_file() else None,
         )
-    return projects
+    return projects, errors
 
 
-def _brick_includes(data: dict[str, Any], pyproject: Path) -> list[tuple[str, tuple[str, ...]]]:
-    """(relative brick path, table it is written in) for hatch/pdm/uv style
-    ``[tool.polylith.bricks]`` and Poetry ``packages``."""
+def _bricks_of(
+    key: str,
+    project: Path,
+    root: Path,
+    namespace: str,
+    bricks: dict[str, Brick],
+    by_name: dict[str, list[str]],
+) -> list[str]:
+    """The bricks (root-relative paths) a brick include names, read as polylith-cli reads it.
+
+    The path is tried from the project folder (``../../bases/ns/x``, what the build hooks
+    copy), then from the workspace root (``bases/ns/x``). Otherwise, as polylith-cli's
+    ``poly info`` and ``poly check`` do, the include names the brick that follows its
+    ``/<namespace>/`` part, whatever the folders before it: every base and component of that
+    name.
+    """
+    for start in (project, root):
+        target = Path(os.path.normpath(start / key))
+        if target.is_relative_to(root):
+            rel = target.relative_to(root).as_posix()
+            if rel in bricks:
+                return [rel]
+    name = polylith_brick_name(key, namespace)
+    return list(by_name.get(name, ())) if name else []
+
+
+def polylith_brick_name(key: str, namespace: str) -> str | None:
+    """The brick name polylith-cli reads from a brick include, or None when it reads none.
+
+    polylith-cli splits the include at its first ``/<namespace>/``, rebuilds
+    ``<before>/<namespace>/<after>`` and takes the last folder when its parent is the
+    namespace.
+
+    >>> polylith_brick_name("../../components/acme/log", "acme")
+    'log'
+    >>> polylith_brick_name("bases/acme/api", "acme")
+    'api'
+    >>> polylith_brick_name("../../components/log/src/acme/log", "acme")
+    'log'
+    >>> polylith_brick_name("acme/log", "acme") is None
+    True
+    """
+    before, _, after = key.partition(f"/{namespace}/")
+    include = f"{namespace}/{after}"
+    path = PurePosixPath(f"{before}/{include}" if before else include)
+    if path.parent.name != namespace or not path.name:
+        return None
+    return path.name
+
+
+def _missing_brick(
+    folder: Path,
+    real_folder: Path,
+    root: Path,
+    namespace: str,
+    include: _BrickInclude,
+    bricks: dict[str, Brick],
+) -> UserError:
+    """The error for an include that names no brick. The suggestion is the brick whose name
+    is closest to the include's last folder, written the way the include is written (from the
+    project folder or from the root), and never the include itself."""
+    parts = include.key.rstrip("/").split("/")
+    kinds = [i for i, part in enumerate(parts) if part in ("bases", "components")]
+    lead = (
+        "/".join(parts[: kinds[0]])
+        if kinds
+        else Path(os.path.relpath(root, real_folder)).as_posix()
+    )
+    closest_name = closest(parts[-1], {brick.name for brick in bricks.values()})
+    # of the bricks with that name, the one in the kind folder the include names first
+    candidates = sorted(
+        (rel for rel, brick in bricks.items() if brick.name == closest_name),
+        key=lambda rel: rel.split("/")[0] not in parts,
+    )
+    written = [f"{lead}/{rel}" if lead else rel for rel in candidates]
+    written = [text for text in written if text != include.key]
+    suggestion = f" (did you mean {written[0]!r}?)" if written else ""
+    name = polylith_brick_name(include.key, namespace)
+    why = (
+        f"and no base or component is named {name!r}"
+        if name
+        else f"and it has no /{namespace}/<brick> part to read a brick name from"
+    )
+    return UserError(
+        f"project {folder.name!r} includes brick {include.key!r}, which does not exist: "
+        f"nothing at that path from the project folder or the workspace root, {why}"
+        f"{suggestion}",
+        position=include.position,
+        hint="fix the path in [tool.polylith.bricks] or create the brick",
+    )
+
+
+@dataclass(frozen=True)
+class _BrickInclude:
+    """A brick path a project includes, and where it is written: the key of
+    ``[tool.polylith.bricks]``, or the ``include`` of a Poetry ``packages`` entry."""
+
+    key: str
+    pyproject: Path
+    poetry_include: str | None = None
+
+    @property
+    def position(self) -> Position:
+        """Found on demand: only a wrong include needs it."""
+        if self.poetry_include is None:
+            return key_position(self.pyproject, ("tool", "polylith", "bricks"), self.key)
+        at = key_position(self.pyproject, ("tool", "poetry"), "packages")
+        quoted = (f'"{self.poetry_include}"', f"'{self.poetry_include}'")
+        return line_of(self.pyproject, quoted, at)
+
+
+def _brick_includes(data: dict[str, Any], pyproject: Path) -> list[_BrickInclude]:
+    """Brick paths of hatch/pdm/uv style ``[tool.polylith.bricks]`` and Poetry ``packages``
+    (``from``/``include``)."""
     tool = data.get("tool", {})
-    found: list[tuple[str, tuple[str, ...]]] = []
-    table = tool.get("polylith", {}).get("bricks", {})
+    polylith = tool.get("polylith", {})
+    table = polylith.get("bricks", {}) if isinstance(polylith, dict) else {}
     if not isinstance(table, dict):
         raise UserError(
             "[tool.polylith.bricks] must be a table of brick path = package path",
-            position=key_position(pyproject, ("tool", "polylith", "bricks")),
+            position=key_position(pyproject, ("tool", "polylith"), "bricks"),
+            hint='write it as `"../../bases/<namespace>/<brick>" = "<namespace>/<brick>"` lines',
         )
-    found.extend((str(key), ("tool", "polylith", "bricks")) for key in table)
-    for package in tool.get("poetry", {}).get("packages", []) or []:
+    found = [_BrickInclude(str(key), pyproject) for key in table]
+    poetry = tool.get("poetry", {})
+    packages = poetry.get("packages", []) if isinstance(poetry, dict) else []
+    for package in packages if isinstance(packages, list) else []:
         if isinstance(package, dict) and "include" in package:
-            base = package.get("from", ".")
-            found.append((f"{base}/{package['include']}", ("tool", "poetry")))
+            include = str(package["include"])
+            base = str(package.get("from", "."))
+            found.append(_BrickInclude(f"{base}/{include}", pyproject, include))
     return found
 
 
@@ -179,11 +309,14 @@ def read_settings(infra_pyproject: Path | None) -> Settings:
         errors = []
         for error in exc.errors():
             loc = tuple(str(part) for part in error["loc"])
-            table, key = ("tool", "polyinfra", *loc[:-1]), loc[-1] if loc else None
+            # an entry of an array (app_paths): point at the array's key
+            first_index = next((i for i, p in enumerate(error["loc"]) if isinstance(p, int)), None)
+            at = loc if first_index is None else loc[:first_index]
+            table, key = ("tool", "polyinfra", *at[:-1]), at[-1] if at else None
             message = error["msg"]
-            if error["type"] == "extra_forbidden" and key is not None:
+            if error["type"] == "extra_forbidden" and loc:
                 known = _settings_keys(loc[:-1])
-                message = f"unknown setting {key!r}{did_you_mean(key, known)}"
+                message = f"unknown setting {loc[-1]!r}{did_you_mean(loc[-1], known)}"
             errors.append(
                 UserError(
                     f"[tool.polyinfra] {'.'.join(loc)}: {message}",
@@ -197,6 +330,8 @@ def read_settings(infra_pyproject: Path | None) -> Settings:
 def _settings_keys(loc: tuple[str, ...]) -> list[str]:
     model: Any = Settings
     for part in loc:
+        if part.isdigit():  # an entry of an array of tables: the model is already its item's
+            continue
         field = getattr(model, "model_fields", {}).get(part)
         if field is None:
             return []
@@ -233,114 +368,7 @@ def discover_programs(infrastructure: Path) -> tuple[PulumiProgram, ...]:
     return tuple(programs)
 
 
-def discover_apps(
-    infrastructure: Path,
-    projects: dict[str, Project],
-    settings: Settings,
-    infra_pyproject: Path | None,
-) -> dict[str, App]:
-    """Kustomize apps in every kind folder, in single-app or multi-app form."""
-    apps: dict[str, App] = {}
-    for kind_dir in sorted(APP_KIND_DIRS):
-        folder = infrastructure / kind_dir
-        if not folder.is_dir():
-            continue
-        kind = APP_KIND_DIRS[kind_dir]
-        if (folder / "base").is_dir() or (folder / "overlays").is_dir():
-            app_dirs = [(folder, _single_app_name(folder))]
-        else:
-            app_dirs = [
-                (d, d.name)
-                for d in _subdirs(folder)
-                if (d / "base").is_dir() or (d / "overlays").is_dir()
-            ]
-        for app_dir, name in app_dirs:
-            base = app_dir / "base"
-            if not base.is_dir():
-                raise UserError(
-                    f"app {name!r} has overlays but no base folder",
-                    position=Position(app_dir / "overlays"),
-                    hint=f"create {base.relative_to(infrastructure.parent)}/ with the "
-                    "manifest and a kustomization.yaml",
-                )
-            if kustomization_file(base) is None:
-                raise UserError(
-                    f"app {name!r}: {base} has no kustomization.yaml",
-                    position=Position(base),
-                    hint="add a kustomization.yaml listing the manifest under `resources:`",
-                )
-            overlays: dict[str, Overlay] = {}
-            for env_dir in _subdirs(app_dir / "overlays"):
-                if kustomization_file(env_dir) is None:
-                    raise UserError(
-                        f"overlay {env_dir.name!r} of app {name!r} has no kustomization.yaml",
-                        position=Position(env_dir),
-                        hint="add a kustomization.yaml with `resources: [../../base]`",
-                    )
-                overlays[env_dir.name] = Overlay(env=env_dir.name, path=env_dir)
-            if name in apps:
-                other = apps[name]
-                raise UserError(
-                    f"two apps are named {name!r}: {other.path} and {app_dir}",
-                    position=Position(app_dir),
-                    hint="app names must be unique across services, jobs and functions",
-                )
-            apps[name] = App(
-                name=name,
-                kind=kind,
-                path=app_dir,
-                base=base,
-                overlays=overlays,
-                project=_project_for(name, projects, settings, infra_pyproject),
-                kind_dir=kind_dir,
-            )
-    return dict(sorted(apps.items()))
-
-
-def _project_for(
-    app: str, projects: dict[str, Project], settings: Settings, infra_pyproject: Path | None
-) -> str | None:
-    explicit = settings.apps.get(app)
-    if explicit is not None and explicit.project is not None:
-        if explicit.project not in projects:
-            raise UserError(
-                f"app {app!r} is mapped to project {explicit.project!r}, which does not exist "
-                f"under projects/{did_you_mean(explicit.project, projects)}",
-                position=key_position(
-                    infra_pyproject or Path("pyproject.toml"),
-                    ("tool", "polyinfra", "apps", app),
-                    "project",
-                ),
-                hint="set `project` to a folder name under projects/",
-            )
-        return explicit.project
-    wanted = normalize_name(app)
-    for name in projects:
-        if normalize_name(name) == wanted:
-            return name
-    return None
-
-
-def _single_app_name(folder: Path) -> str:
-    """The single-app form names the app after the ``metadata.name`` in its base manifest."""
-    from polyinfra.yamlio import load_all_file, load_file
-
-    kustomization = kustomization_file(folder / "base")
-    if kustomization is None:
-        return folder.name
-    resources = load_file(kustomization).get(("resources",)) or []
-    for resource in resources if isinstance(resources, list) else []:
-        path = folder / "base" / str(resource)
-        if not path.is_file():
-            continue
-        for doc in load_all_file(path):
-            name = doc.get(("metadata", "name"))
-            if isinstance(name, str) and name:
-                return name
-    return folder.name
-
-
-def _subdirs(folder: Path) -> list[Path]:
+def subdirs(folder: Path) -> list[Path]:
     if not folder.is_dir():
         return []
     return sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith((".", "__")))
@@ -350,6 +378,6 @@ def _walk_files(top: Path, names: Iterable[str]) -> list[Path]:
     wanted = set(names)
     found: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(top):
-        dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS and not d.startswith("."))
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
         found.extend(Path(dirpath) / f for f in filenames if f in wanted)
     return found

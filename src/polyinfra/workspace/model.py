@@ -67,7 +67,13 @@ class Overlay:
 
 @dataclass(frozen=True)
 class App:
-    """A Cloud Run service, job or function defined by a Kustomize base and overlays."""
+    """A Cloud Run service, job or function defined by a Kustomize base and overlays.
+
+    ``kind_dir`` is the kind folder under ``infrastructure/`` the app was found in, empty for
+    an app declared by ``[tool.polyinfra]`` settings (``apps.<app>.path``, ``app_paths``).
+    ``overlays_dir`` is the folder holding the overlays (``path/overlays`` unless the settings
+    say otherwise; ``path`` itself when the environment folders sit beside ``base/``).
+    """
 
     name: str
     kind: AppKind
@@ -76,10 +82,23 @@ class App:
     overlays: dict[str, Overlay]
     project: str | None
     kind_dir: str
+    overlays_dir: Path | None = None
 
     @property
     def environments(self) -> tuple[str, ...]:
         return tuple(sorted(self.overlays))
+
+    @property
+    def overlay_root(self) -> Path:
+        """The folder that holds (or would hold) the app's overlay folders."""
+        return self.overlays_dir if self.overlays_dir is not None else self.path / "overlays"
+
+    def overlay_containing(self, path: Path) -> Overlay | None:
+        """The overlay whose folder holds ``path`` (compared as written, not resolved)."""
+        for overlay in self.overlays.values():
+            if path == overlay.path or path.is_relative_to(overlay.path):
+                return overlay
+        return None
 
 
 @dataclass(frozen=True)

@@ -5,13 +5,36 @@ Each field has a default, so an absent or empty table is valid. Unknown keys are
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from polyinfra.checks.settings import RulesSettings
+from polyinfra.workspace.model import AppKind
+
+_OVERLAYS = (
+    "Folder holding the app's overlays, one folder per environment, relative to the app "
+    "folder; '.' when the environment folders sit beside base/ (every sibling folder of base/ "
+    "that holds a kustomization is an overlay)."
+)
+_KIND_FROM_BASE = (
+    "read from the base's manifests (a Job is a job; a Service labelled workload-type: "
+    "cloud-function or annotated run.googleapis.com/client-name: cloudfunctions is a function, "
+    "any other Service a service)."
+)
+_OVERLAY_ENVIRONMENTS = (
+    "Overlay folder name -> environment name, for overlays named otherwise than the "
+    'workspace\'s environments, e.g. {dev = "sandbox", prod = "production"}.'
+)
 
 
 class AppSettings(BaseModel):
-    """``[tool.polyinfra.apps.<app>]``: per-app overrides."""
+    """``[tool.polyinfra.apps.<app>]``: per-app settings.
+
+    Apps are found under ``infrastructure/cloudrun*/``; ``path`` declares one anywhere else.
+    ``overlays``, ``kind`` and ``overlay_environments`` apply to the app of this name wherever
+    it is found, and take precedence over those of an ``app_paths`` entry.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -19,6 +42,47 @@ class AppSettings(BaseModel):
         default=None,
         description="Polylith project (folder under projects/) that the app deploys. "
         "Default: the project with the app's name, '-' and '_' treated alike.",
+    )
+    path: str | None = Field(
+        default=None,
+        description="The app's folder (the one holding base/), relative to the workspace "
+        'root, e.g. "deploy/billing/manifests": declares an app outside '
+        "infrastructure/cloudrun*/.",
+    )
+    overlays: str | None = Field(
+        default=None, description=_OVERLAYS + " Default: the app_paths entry's, else 'overlays'."
+    )
+    kind: AppKind | None = Field(
+        default=None,
+        description="service, job or function. Default: the kind folder under infrastructure/ "
+        "the app is in, else the app_paths entry's, else " + _KIND_FROM_BASE,
+    )
+    overlay_environments: dict[str, str] = Field(
+        default_factory=dict, description=_OVERLAY_ENVIRONMENTS
+    )
+
+
+class AppPathSettings(BaseModel):
+    """``[[tool.polyinfra.app_paths]]``: many apps found by one glob.
+
+    Each folder the glob matches (relative to the workspace root) that holds a base/ is one
+    app, named after the folder the pattern's last wildcard matches: ``deploy/*/manifests``
+    finds ``deploy/billing/manifests`` as the app ``billing``. A plain string in the list is
+    the glob with the defaults below: ``app_paths = ["deploy/*/manifests"]``.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    glob: str = Field(
+        description="Glob of app folders relative to the workspace root ('*' within a folder "
+        "name, '**' across folders)."
+    )
+    overlays: str = Field(default="overlays", description=_OVERLAYS)
+    kind: AppKind | None = Field(
+        default=None, description="service, job or function. Default: " + _KIND_FROM_BASE
+    )
+    overlay_environments: dict[str, str] = Field(
+        default_factory=dict, description=_OVERLAY_ENVIRONMENTS
     )
 
 
@@ -154,9 +218,15 @@ class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     apps: dict[str, AppSettings] = Field(default_factory=dict)
+    app_paths: list[AppPathSettings] = Field(
+        default_factory=list,
+        description="Globs of app folders outside infrastructure/cloudrun*/, relative to the "
+        'workspace root, e.g. ["deploy/*/manifests"]; see [[tool.polyinfra.app_paths]].',
+    )
     environments: dict[str, str] = Field(
         default_factory=dict,
-        description="Overlay (environment) name -> Pulumi stack name, where they differ.",
+        description="Environment (overlay) name -> Pulumi stack name, where they differ, e.g. "
+        '{dev = "sandbox"}.',
     )
     affected: AffectedSettings = Field(default_factory=AffectedSettings)
     ci: CiSettings = Field(default_factory=CiSettings)
@@ -185,3 +255,11 @@ class Settings(BaseModel):
         default_factory=RulesSettings,
         description="[tool.polyinfra.rules]: rules switched off, rule levels, rule limits.",
     )
+
+    @field_validator("app_paths", mode="before")
+    @classmethod
+    def _glob_strings(cls, value: Any) -> Any:
+        """A plain string in ``app_paths`` is an entry with that glob and the defaults."""
+        if isinstance(value, list):
+            return [{"glob": item} if isinstance(item, str) else item for item in value]
+        return value

@@ -29,16 +29,17 @@ This page is generated from the code: `python -m polyinfra.workspace.settings_do
 def settings_markdown() -> str:
     """The whole reference page."""
     sections: list[str] = [_INTRO]
-    for table, model in _tables(("tool", "polyinfra"), Settings):
-        sections.append(_section(table, model))
+    for table, model, array in _tables(("tool", "polyinfra"), Settings):
+        sections.append(_section(table, model, array))
     return "\n".join(sections)
 
 
 def _tables(
-    table: tuple[str, ...], model: type[BaseModel]
-) -> list[tuple[tuple[str, ...], type[BaseModel]]]:
-    """``model`` and every nested settings table under it, depth first."""
-    found = [(table, model)]
+    table: tuple[str, ...], model: type[BaseModel], array: bool = False
+) -> list[tuple[tuple[str, ...], type[BaseModel], bool]]:
+    """``model`` and every nested settings table under it, depth first; ``array`` marks an
+    array of tables (``[[...]]``)."""
+    found = [(table, model, array)]
     for name, field in model.model_fields.items():
         nested = _nested_model(field.annotation)
         if nested is None:
@@ -46,17 +47,17 @@ def _tables(
         key = (*table, name)
         if _is_mapping(field.annotation):
             key = (*key, f"<{_KEY_NAMES.get(name, 'name')}>")
-        found.extend(_tables(key, nested))
+        found.extend(_tables(key, nested, typing.get_origin(field.annotation) is list))
     return found
 
 
 _KEY_NAMES = {"apps": "app"}
 
 
-def _section(table: tuple[str, ...], model: type[BaseModel]) -> str:
+def _section(table: tuple[str, ...], model: type[BaseModel], array: bool = False) -> str:
     header = ".".join(table)
     doc = (model.__doc__ or "").strip()
-    lines = [f"## `[{header}]`", ""]
+    lines = [f"## `[[{header}]]`" if array else f"## `[{header}]`", ""]
     summary = doc.split("\n\n", 1)[1].strip() if "\n\n" in doc else ""
     if summary:
         lines += [" ".join(summary.replace("``", "`").split()), ""]
@@ -80,8 +81,8 @@ def _section(table: tuple[str, ...], model: type[BaseModel]) -> str:
 def _nested_model(annotation: Any) -> type[BaseModel] | None:
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
-    if _is_mapping(annotation):
-        value = typing.get_args(annotation)[1]
+    if _is_mapping(annotation) or typing.get_origin(annotation) is list:
+        value = typing.get_args(annotation)[-1]
         if isinstance(value, type) and issubclass(value, BaseModel):
             return value
     return None
@@ -110,6 +111,8 @@ def _type_name(annotation: Any) -> str:
 
 
 def _default(field: FieldInfo) -> str:
+    if field.is_required():
+        return "required"
     value = field.get_default(call_default_factory=True)
     if value is None:
         return "unset"

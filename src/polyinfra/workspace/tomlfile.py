@@ -15,10 +15,9 @@ _AT = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 def load_toml(path: Path) -> dict[str, Any]:
     """Parse ``path``; a syntax error becomes a :class:`UserError` at its line and column."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise UserError(f"cannot read {path}: {exc.strerror}") from exc
+    from polyinfra.yamlio.text import read_text
+
+    text = read_text(path)  # not UTF-8, or a NUL byte: an error at the first bad byte
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -44,8 +43,8 @@ def key_position(path: Path, table: tuple[str, ...], key: str | None = None) -> 
     header_pos: Position | None = None
     for number, raw in enumerate(lines, start=1):
         line = raw.strip()
-        if line.startswith("[") and not line.startswith("[["):
-            current = _split_dotted(line.strip("[] "))
+        if line.startswith("["):  # a table, or an array of tables ([[a.b]])
+            current = _split_dotted(line.split("#", 1)[0].strip().strip("[] "))
             if key is not None and current[: len(table) + 1] == (*table, key):
                 return Position(path, number, raw.index("[") + 1)
             if current == table and header_pos is None:
@@ -60,6 +59,20 @@ def key_position(path: Path, table: tuple[str, ...], key: str | None = None) -> 
         if full[: len(table) + 1] == (*table, key):
             return Position(path, number, raw.index(raw.lstrip()[0]) + 1)
     return header_pos or Position(path, 1, 1)
+
+
+def line_of(path: Path, needles: tuple[str, ...], after: Position) -> Position:
+    """Position of the first of ``needles`` at or after ``after`` (an array item of a key)."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return after
+    for number in range(max(after.line, 1), len(lines) + 1):
+        for needle in needles:
+            col = lines[number - 1].find(needle)
+            if col >= 0:
+                return Position(path, number, col + 1)
+    return after
 
 
 def _split_dotted(text: str) -> tuple[str, ...]:

@@ -6,10 +6,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from polyinfra.errors import UserError
+from polyinfra.errors import UserError, UserErrors
 from polyinfra.positions import Position
 from polyinfra.suggest import did_you_mean
 from polyinfra.workspace import discover
+from polyinfra.workspace.apps import discover_apps
 from polyinfra.workspace.model import App, Brick, Project, PulumiProgram
 from polyinfra.workspace.settings import Settings
 
@@ -40,19 +41,29 @@ class Workspace:
         structure = config.get("structure", {})
         theme = str(structure.get("theme", "tdd")) if isinstance(structure, dict) else "tdd"
         bricks = discover.discover_bricks(root, namespace, theme)
-        projects = discover.discover_projects(root, bricks)
+        # the projects, the settings and the apps are read even when one of them is wrong, so
+        # that every mistake is reported at once
+        projects, errors = discover.read_projects(root, namespace, bricks)
         members, excludes = discover.read_uv_workspace(root)
         infrastructure = root / "infrastructure"
         infra_pyproject = infrastructure / "pyproject.toml"
         pyproject = infra_pyproject if infra_pyproject.is_file() else None
-        settings = discover.read_settings(pyproject)
+        try:
+            settings = discover.read_settings(pyproject)
+        except UserError as exc:
+            errors.extend(exc.errors if isinstance(exc, UserErrors) else [exc])
+            settings = None
         has_infra = infrastructure.is_dir()
         programs = discover.discover_programs(infrastructure) if has_infra else ()
-        apps = (
-            discover.discover_apps(infrastructure, projects, settings, pyproject)
-            if has_infra
-            else {}
-        )
+        apps: dict[str, App] = {}
+        if settings is not None:  # without them, apps would be read in the wrong places
+            try:
+                apps = discover_apps(root, infrastructure, projects, settings, pyproject)
+            except UserError as exc:
+                errors.extend(exc.errors if isinstance(exc, UserErrors) else [exc])
+        if errors:
+            raise errors[0] if len(errors) == 1 else UserErrors(errors)
+        assert settings is not None
         return cls(
             root=root,
             namespace=namespace,
@@ -109,7 +120,8 @@ class Workspace:
             known = ", ".join(self.apps) or "none"
             raise UserError(
                 f"no app named {name!r}{did_you_mean(name, self.apps)}; apps: {known}",
-                hint="app names are the folder names under infrastructure/cloudrun*/",
+                hint="app names are the folder names under infrastructure/cloudrun*/, and "
+                "those [tool.polyinfra] apps and app_paths give",
             ) from None
 
     def select_apps(self, names: Iterable[str]) -> list[App]:

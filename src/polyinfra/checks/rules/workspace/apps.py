@@ -96,8 +96,8 @@ class AppHasOverlay:
                     Position(base, 1, 1),
                     self.ID,
                     f"app {app.name!r} has a base but no overlay",
-                    hint=f"add {ws.rel(app.path)}/overlays/<environment>/kustomization.yaml "
-                    "with `resources: [../../base]`",
+                    hint=f"add {ws.rel(app.overlay_root)}/<environment>/kustomization.yaml "
+                    "that lists the base under `resources:`",
                 )
 
 
@@ -149,8 +149,9 @@ class OverlayReachesBase:
 class OverlayNamespace:
     """Each overlay sets ``namespace``: the Google Cloud project the app deploys to.
 
-    Cloud Run reads the project from the manifest's namespace; without it the deploy goes to
-    whatever project the caller's credentials default to.
+    Cloud Run accepts a manifest without one (``gcloud run services replace`` takes the
+    project from ``--project``), so this is a warning; but then the overlay alone does not say
+    where the app runs, and ``polyinfra deploy`` refuses it: it deploys to the namespace.
 
     Bad::
 
@@ -169,7 +170,7 @@ class OverlayNamespace:
     """
 
     ID = "workspace/overlay-namespace"
-    LEVEL = Level.ERROR
+    LEVEL = Level.WARNING
     AREA = "workspace"
 
     def check(self, ctx: CheckContext) -> Iterator[Problem]:
@@ -184,13 +185,19 @@ class OverlayNamespace:
                 namespace = doc.get(("namespace",))
                 if isinstance(namespace, str) and namespace:
                     continue
+                stack = ctx.stack_for_env(overlay.env)
+                project = stack.gcp_project if stack is not None and stack.valid else None
                 yield Problem(
                     doc.position(("namespace",), value=True)
                     if "namespace" in (doc.data or {})
                     else Position(doc.path, 1, 1),
                     self.ID,
-                    f"overlay {overlay.env!r} of app {app.name!r} sets no namespace",
-                    hint="add `namespace: <gcp project id>` (the stack's gcp:project)",
+                    f"overlay {overlay.env!r} of app {app.name!r} sets no namespace: Cloud Run "
+                    "accepts that (gcloud takes the project from --project), but "
+                    "`polyinfra deploy` needs it",
+                    hint=f"add `namespace: {project}` (gcp:project of {ws.rel(stack.path)})"
+                    if project is not None and stack is not None
+                    else "add `namespace: <gcp project id>` (the stack's gcp:project)",
                 )
 
 
@@ -198,7 +205,9 @@ class OverlayRenders:
     """Each overlay builds with kustomize.
 
     Nothing else about an app can be checked until its overlay renders; the message is
-    kustomize's own.
+    kustomize's own, except when kustomize fails on a patch path that splits an annotation or
+    label key: then it points at that path and refers to
+    ``patches/unescaped-annotation-key``.
 
     Bad::
 
@@ -222,5 +231,10 @@ class OverlayRenders:
     AREA = "workspace"
 
     def check(self, ctx: CheckContext) -> Iterator[Problem]:
+        from polyinfra.checks.rules.patches.paths import explain_render_failure
+
         for failure in ctx.render_failures:
-            yield Problem(failure.position, self.ID, failure.message, hint=failure.hint)
+            explained = explain_render_failure(ctx, failure, self.ID)
+            yield explained or Problem(
+                failure.position, self.ID, failure.message, hint=failure.hint
+            )

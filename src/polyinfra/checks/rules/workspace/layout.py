@@ -11,24 +11,10 @@ from pathlib import Path
 from polyinfra.checks.context import CheckContext
 from polyinfra.checks.problem import Level, Problem
 from polyinfra.positions import Position
-from polyinfra.workspace import Workspace
-from polyinfra.workspace.tomlfile import key_position
+from polyinfra.workspace import Workspace, kustomization_file
+from polyinfra.workspace.tomlfile import key_position, line_of
 
 _SKIP = {".venv", "venv", "node_modules", "__pycache__", ".git"}
-
-
-def line_of(path: Path, needles: tuple[str, ...], after: Position) -> Position:
-    """Position of the first of ``needles`` at or after ``after`` (an array item of a key)."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError:
-        return after
-    for number in range(max(after.line, 1), len(lines) + 1):
-        for needle in needles:
-            col = lines[number - 1].find(needle)
-            if col >= 0:
-                return Position(path, number, col + 1)
-    return after
 
 
 class InfrastructureFolder:
@@ -136,11 +122,15 @@ _INFRA_SUFFIXES = (".tf",)
 
 
 class NoInfraInProjects:
-    """Infrastructure definitions live only under ``infrastructure/``, never in ``projects/``.
+    """Infrastructure definitions live under ``infrastructure/``, not in ``projects/``.
 
-    A project folder holds what builds the application (pyproject.toml, Dockerfile, entry
-    point); a Pulumi program, a kustomization or Terraform files there would be redeployed with
-    every application change.
+    The spec keeps infrastructure in ``infrastructure/``, apart from the application code: a
+    project folder holds what builds the application (pyproject.toml, Dockerfile, entry
+    point), and a Pulumi program, a kustomization or Terraform files there change and ship
+    with every application change. An app declared in ``projects/`` on purpose
+    (``[tool.polyinfra.apps.<app>] path``) is reported once, at its base. Where the layout is
+    deliberate, switch the rule off under ``[tool.polyinfra.rules]`` in
+    ``infrastructure/pyproject.toml``: ``disable = ["workspace/no-infra-in-projects"]``.
 
     Bad::
 
@@ -154,8 +144,17 @@ class NoInfraInProjects:
     """
 
     ID = "workspace/no-infra-in-projects"
-    LEVEL = Level.ERROR
+    LEVEL = Level.WARNING
     AREA = "workspace"
+
+    _WHY = (
+        "the spec keeps infrastructure in infrastructure/, apart from the application code, "
+        "so each is changed and delivered at its own pace"
+    )
+    _OFF = (
+        f'if the layout is deliberate, add "{ID}" to [tool.polyinfra.rules] disable in '
+        "infrastructure/pyproject.toml"
+    )
 
     def check(self, ctx: CheckContext) -> Iterator[Problem]:
         ws = ctx.workspace
@@ -164,15 +163,32 @@ class NoInfraInProjects:
         projects = ws.root / "projects"
         if not projects.is_dir():
             return
+        apps = [app for app in ws.apps.values() if app.path.is_relative_to(projects)]
+        for app in sorted(apps, key=lambda a: a.name):
+            yield Problem(
+                Position(kustomization_file(app.base) or app.base, 1, 1),
+                self.ID,
+                f"app {app.name!r} keeps its Kustomize base and overlays inside projects/ "
+                f"({ws.rel(app.path)}): {self._WHY}",
+                hint=f"move {ws.rel(app.path)}/ to infrastructure/cloudrun_{app.kind}/"
+                f"{app.name}/; {self._OFF}",
+            )
         for dirpath, dirnames, filenames in os.walk(projects):
-            dirnames[:] = sorted(d for d in dirnames if d not in _SKIP and not d.startswith("."))
+            folder = Path(dirpath)
+            dirnames[:] = sorted(
+                d
+                for d in dirnames
+                if d not in _SKIP
+                and not d.startswith(".")
+                and not any(folder / d == app.path for app in apps)
+            )
             for name in sorted(filenames):
                 if name in _INFRA_NAMES or name.endswith(_INFRA_SUFFIXES):
-                    path = Path(dirpath) / name
+                    path = folder / name
                     yield Problem(
                         Position(path, 1, 1),
                         self.ID,
-                        f"{ws.rel(path)} defines infrastructure inside projects/",
+                        f"{ws.rel(path)} defines infrastructure inside projects/: {self._WHY}",
                         hint="move it under infrastructure/ (Pulumi under infrastructure/pulumi/, "
-                        "Cloud Run manifests under infrastructure/cloudrun_*/<app>/)",
+                        f"Cloud Run manifests under infrastructure/cloudrun_*/<app>/); {self._OFF}",
                     )
