@@ -259,12 +259,72 @@ def test_text_format_names_every_reason(small_repo: Repo, cli: Runner) -> None:
     code, out, _ = cli("affected", "-w", str(small_repo.root), "--base", base)
     assert code == 0
     assert out.splitlines()[1:] == [
+        "reasons:",
+        "  [1] infrastructure/cloudrun_service/svc/base/service.yaml: Kustomize base changed",
         "foundation: unchanged",
         "bricks: 0",
         "projects: 0",
         "apps: 1",
-        "  svc (service): redeploy in sandbox",
-        "    infrastructure/cloudrun_service/svc/base/service.yaml: Kustomize base changed",
+        "  svc (service): redeploy in sandbox [1]",
+    ]
+
+
+def test_text_format_for_a_brick_no_project_includes(small_repo: Repo, cli: Runner) -> None:
+    small_repo.append("components/acme/cache/__init__.py", "# x\n")
+    small_repo.commit("cache")
+    code, out, _ = cli("affected", "-w", str(small_repo.root), "--base", "HEAD~1")
+    assert code == 0
+    assert out.splitlines()[1:] == [
+        "bricks: 1",
+        "  components/acme/cache",
+        "nothing else affected: no project includes these bricks",
+    ]
+
+
+def test_text_format_cites_only_what_is_not_everywhere(small_repo: Repo, cli: Runner) -> None:
+    """Reasons that make everything affected are cited once; entries cite only their own."""
+    small_repo.write(".github/workflows/deploy.yaml", "name: Deploy\n")
+    small_repo.append("components/acme/db/__init__.py", "# x\n")
+    small_repo.append("projects/svc/Dockerfile", "# x\n")
+    small_repo.commit("pipeline and code")
+    code, out, _ = cli("affected", "-w", str(small_repo.root), "--base", "HEAD~1")
+    assert code == 0
+    assert out.splitlines()[1:] == [
+        "reasons:",
+        "  [1] .github/workflows/deploy.yaml: a CI workflow changed, so everything is delivered "
+        "through the new pipeline (add '.github/**' to [tool.polyinfra.affected] ignore to skip "
+        "this)",
+        "  [2] components/acme/db/__init__.py: brick components/acme/db changed; the project "
+        "includes it",
+        "  [3] projects/svc/Dockerfile: inside the project folder",
+        "everything is affected [1]",
+        "foundation: changed",
+        "  stack sandbox",
+        "bricks: 2",
+        "  bases/acme/api (imports a changed brick)",
+        "  components/acme/db",
+        "projects: 1",
+        "  svc [2, 3]",
+        "apps: 1",
+        "  svc (service): rebuild in sandbox [2, 3]",
+    ]
+
+
+def test_text_format_for_a_removed_project(small_repo: Repo, cli: Runner) -> None:
+    small_repo.remove("projects/svc")
+    small_repo.commit("retire svc")
+    code, out, _ = cli("affected", "-w", str(small_repo.root), "--base", "HEAD~1")
+    assert code == 0
+    assert out.splitlines()[1:] == [
+        "reasons:",
+        "  [1] projects/svc/Dockerfile: deleted with the project folder",
+        "  [2] projects/svc/pyproject.toml: deleted with the project folder",
+        "foundation: unchanged",
+        "bricks: 0",
+        "projects: 0",
+        "apps: 0",
+        "removed (tear down by hand if they were deployed):",
+        "  project svc [1, 2]",
     ]
 
 
@@ -297,10 +357,18 @@ def test_workflow_change_delivers_everything(small_repo: Repo, cli: Runner) -> N
 def test_all_in_text_warns_about_nothing(small_repo: Repo, cli: Runner) -> None:
     code, out, err = cli("affected", "-w", str(small_repo.root), "--all", "--fallback", "all")
     assert code == 0
-    assert out.splitlines()[:3] == [
+    assert out.splitlines() == [
         "No git comparison:",
-        "  everything is affected:",
-        "    everything was requested (--all)",
+        "reasons:",
+        "  [1] everything was requested (--all)",
+        "everything is affected [1]",
+        "foundation: changed",
+        "  stack sandbox",
+        "bricks: 0",
+        "projects: 1",
+        "  svc",
+        "apps: 1",
+        "  svc (service): rebuild in sandbox",
     ]
     assert err == ""  # the git-failure warning is only for a real git failure
 

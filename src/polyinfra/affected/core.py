@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import fnmatch
 import posixpath
+import re
 import tomllib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from polyinfra.affected import git
@@ -28,6 +31,8 @@ from polyinfra.workspace import APP_KIND_DIRS, App, Workspace
 from polyinfra.workspace.imports import brick_imports
 
 LOCK_FILE = "uv.lock"
+POETRY_LOCK = "poetry.lock"
+_MODELINE = re.compile(r"^[ \t]*#[ \t]*yaml-language-server:[ \t]*\$schema=(\S+)", re.M)
 BlobReader = Callable[[Iterable[str]], Mapping[str, bytes | None]]
 
 
@@ -126,8 +131,9 @@ def _classify(
     ignore = PathPatterns(tuple(settings.ignore))
     global_files = PathPatterns(tuple(settings.global_files), anchored=True)
     c = _Collected()
+    schemas = _editor_schemas(ws) if any(_outside_bricks(ch.path) for ch in changes) else {}
     for change in changes:
-        _classify_path(ws, change, ignore, global_files, c)
+        _classify_path(ws, change, ignore, global_files, schemas, c)
 
     if c.bricks:
         c.chains = brick_imports(ws.bricks, ws.namespace).dependents(c.bricks)
@@ -157,11 +163,51 @@ def _classify(
     return _for_env(ws, answer, env)
 
 
+def _outside_bricks(path: str) -> bool:
+    return path.split("/", 1)[0] not in ("bases", "components", "projects")
+
+
+def _editor_schemas(ws: Workspace) -> dict[str, str]:
+    """Editor schemas of the stack files, each with the reason it is not a program input: the
+    file `polyinfra init` writes next to the stack files, and any local file a stack file's
+    ``# yaml-language-server: $schema=`` modeline names (resolved from the stack file's
+    folder, as the editor resolves it)."""
+    from polyinfra.scaffold.init import SCHEMA_FILE
+
+    schemas: dict[str, str] = {}
+    for program in ws.programs:
+        schemas[f"{ws.rel(program.path)}/{SCHEMA_FILE}"] = (
+            "JSON Schema of the stack files for editors (written by `polyinfra init` and "
+            "`polyinfra schema`): the Pulumi program does not read it"
+        )
+        for stack_file in program.stacks.values():
+            try:
+                text = stack_file.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue  # gone since discovery: it names no schema
+            folder = posixpath.dirname(ws.rel(stack_file))
+            for match in _MODELINE.finditer(text):
+                target = match.group(1)
+                if "://" in target or target.startswith("/"):
+                    continue
+                rel = posixpath.normpath(posixpath.join(folder, target))
+                # a file inside a brick or project may be in an image: it stays theirs
+                if not rel.startswith("../") and _outside_bricks(rel):
+                    schemas.setdefault(
+                        rel,
+                        "JSON Schema that the yaml-language-server modeline of "
+                        f"{ws.rel(stack_file)} names, for editors: the Pulumi program does not "
+                        "read it",
+                    )
+    return schemas
+
+
 def _classify_path(
     ws: Workspace,
     change: Change,
     ignore: PathPatterns,
     global_files: PathPatterns,
+    schemas: dict[str, str],
     c: _Collected,
 ) -> None:
     path = change.path
@@ -179,6 +225,17 @@ def _classify_path(
                 Reason(path, f"global file (pattern {pattern!r}): every project is built with it")
             )
         return
+    if path == POETRY_LOCK:
+        _classify_poetry_lock(ws, c)
+        return
+    if path in schemas:
+        c.ignored.append(Reason(path, schemas[path]))
+        return
+    for app in ws.apps.values():  # wherever the app lives: infrastructure/, projects/, deploy/
+        app_rel = _folder_rel(ws, app.path)
+        if path.startswith(app_rel + "/"):
+            _classify_app_path(ws, app, change, path[len(app_rel) + 1 :], c)
+            return
     if parts[0] in ("bases", "components"):
         brick = _brick_of(ws, parts)
         if brick is None:
@@ -210,6 +267,15 @@ def _classify_path(
     )
 
 
+def _folder_rel(ws: Workspace, folder: Path) -> str:
+    """``folder`` relative to the root, without a file-system call when it is written under
+    the root (it is asked for once per changed path and app)."""
+    try:
+        return folder.relative_to(ws.root).as_posix()
+    except ValueError:
+        return ws.rel(folder)
+
+
 def _brick_of(ws: Workspace, parts: list[str]) -> str | None:
     """The brick (root-relative path) that owns a path under ``bases/`` or ``components/``,
     by folder structure so deleted bricks are found too."""
@@ -238,6 +304,67 @@ def _classify_project_path(ws: Workspace, change: Change, name: str, c: _Collect
         c.ignored.append(Reason(path, f"projects/{name} has no pyproject.toml: not a project"))
 
 
+def _classify_poetry_lock(ws: Workspace, c: _Collected) -> None:
+    """The root ``poetry.lock`` locks the root pyproject.toml: in a Poetry Polylith workspace
+    that is the development environment, since Poetry has no workspace lock. Each project's
+    image is built from the project's own pyproject.toml (`poetry build-project`), whose wheel
+    carries its dependencies, so no package-level narrowing applies: an image installs from
+    the root lock only when its Dockerfile copies it (the build context is the workspace
+    root)."""
+    line = _copies_from_context(ws.root / "Dockerfile", POETRY_LOCK)
+    if line is not None:
+        c.all_projects.append(
+            Reason(
+                POETRY_LOCK,
+                f"Dockerfile:{line} copies it into the image, and every project is built "
+                "with that Dockerfile",
+            )
+        )
+        return
+    copied = False
+    for project in ws.projects.values():
+        if project.dockerfile is None:
+            continue
+        line = _copies_from_context(project.dockerfile, POETRY_LOCK)
+        if line is not None:
+            copied = True
+            c.project_paths.setdefault(project.name, []).append(
+                Reason(
+                    POETRY_LOCK,
+                    f"{ws.rel(project.dockerfile)}:{line} copies it into the project's image",
+                )
+            )
+    if not copied:
+        c.ignored.append(
+            Reason(
+                POETRY_LOCK,
+                "Poetry lock of the development environment at the workspace root: projects "
+                "are built from their own pyproject.toml (poetry build-project) and no "
+                "Dockerfile copies it",
+            )
+        )
+
+
+def _copies_from_context(dockerfile: Path, rel: str) -> int | None:
+    """The line of the first ``COPY``/``ADD`` (or ``RUN --mount`` bind) that takes ``rel``
+    from the build context into the image: a source that names it, matches it as a pattern,
+    holds it, or is the whole context."""
+    from polyinfra.checks.rules.workspace.dockerfile_reading import parse
+
+    try:
+        text = dockerfile.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None  # no Dockerfile there: it copies nothing
+    for copy in parse(text, dockerfile).copies:
+        if not copy.from_context:
+            continue
+        for source in copy.sources:
+            clean = source.lstrip("/") or "."
+            if clean == "." or fnmatch.fnmatchcase(rel, clean) or rel.startswith(clean + "/"):
+                return copy.position.line
+    return None
+
+
 def _classify_infrastructure_path(
     ws: Workspace, change: Change, parts: list[str], c: _Collected
 ) -> bool:
@@ -251,11 +378,6 @@ def _classify_infrastructure_path(
         program_rel = ws.rel(program.path)
         if path.startswith(program_rel + "/"):
             _classify_program_path(ws, change, path[len(program_rel) + 1 :], c)
-            return True
-    for app in ws.apps.values():
-        app_rel = ws.rel(app.path)
-        if path.startswith(app_rel + "/"):
-            _classify_app_path(ws, app, change, path[len(app_rel) + 1 :], c)
             return True
     # A Pulumi stack file in a program folder deleted at head.
     name = parts[-1]
@@ -299,8 +421,13 @@ def _classify_app_path(ws: Workspace, app: App, change: Change, rel: str, c: _Co
     path = change.path
     envs = c.app_envs.setdefault(app.name, {})
     parts = rel.split("/")
-    if parts[0] == "overlays" and len(parts) >= 3:
-        env = parts[1]
+    target = app.path / rel
+    overlay = app.overlay_containing(target)
+    env = overlay.env if overlay is not None else None
+    if env is None and parts[0] != "base" and target.is_relative_to(app.overlay_root):
+        inner = target.relative_to(app.overlay_root).parts
+        env = inner[0] if len(inner) >= 2 and app.overlay_root != app.path else None
+    if env is not None:
         envs.setdefault(env, []).append(Reason(path, f"Kustomize overlay {env} changed"))
         return
     why = "Kustomize base changed" if parts[0] == "base" else "app folder changed"

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from polyinfra.affected.model import Affected
+from polyinfra.affected.model import Affected, Reason, Removed
 from polyinfra.workspace import Workspace
 
 
@@ -70,33 +70,62 @@ def write_github_output(outputs: dict[str, str], path: Path) -> None:
 
 
 def to_text(answer: Affected) -> str:
-    lines: list[str] = []
+    """The answer for people and CI logs. Each reason is printed once, numbered, and every
+    entry cites the numbers of its reasons, so a change that reaches every project and app
+    reads as one line per reason, not one per entry."""
+    notes = _Notes(answer.everything_reasons if answer.everything else ())
+    body: list[str] = []
+    if answer.everything:
+        body.append(f"everything is affected {notes.cite(answer.everything_reasons)}")
+    delivered = answer.everything or any(
+        (answer.stacks, answer.projects, answer.apps, _removed(answer))
+    )
+    bricks = [
+        f"bricks: {len(answer.bricks)}",
+        *(
+            f"  {b.name}" + ("" if b.changed else " (imports a changed brick)")
+            for b in answer.bricks
+        ),
+    ]
+    if delivered:
+        changed = "changed" if answer.foundation_changed else "unchanged"
+        body.append(f"foundation: {changed}")
+        body.extend(f"  stack {s.name}{notes.refs(s.reasons)}" for s in answer.stacks)
+        body.extend(bricks)
+        body.append(f"projects: {len(answer.projects)}")
+        body.extend(f"  {p.name}{notes.refs(p.reasons)}" for p in answer.projects)
+        body.append(f"apps: {len(answer.apps)}")
+        for app in answer.apps:
+            envs = ", ".join(app.environments) or "no environment"
+            refs = notes.refs(app.reasons)
+            body.append(f"  {app.name} ({app.kind}): {app.action} in {envs}{refs}")
+        removed = _removed(answer)
+        if removed:
+            body.append("removed (tear down by hand if they were deployed):")
+            body.extend(f"  {kind} {item.name}{notes.refs(item.reasons)}" for kind, item in removed)
+    elif answer.bricks:
+        body.extend(bricks)
+        body.append("nothing else affected: no project includes these bricks")
+    else:
+        body.append("nothing affected")
+    if answer.ignored:
+        body.append(f"ignored: {len(answer.ignored)} path(s)")
+        body.extend(f"  {_reason(r)}" for r in answer.ignored)
+
     if answer.merge_base and answer.head_commit:
         span = f"Changes {answer.merge_base[:12]}..{answer.head_commit[:12]}"
     else:
         span = "No git comparison"
     scope = f" for environment {answer.env}" if answer.env else ""
-    lines.append(f"{span}{scope}:")
-    if answer.everything:
-        lines.append("  everything is affected:")
-        lines.extend(f"    {_reason(r.path, r.why)}" for r in answer.everything_reasons)
-    lines.append("foundation: " + ("changed" if answer.foundation_changed else "unchanged"))
-    for stack in answer.stacks:
-        lines.append(f"  stack {stack.name}")
-        lines.extend(f"    {_reason(r.path, r.why)}" for r in stack.reasons)
-    lines.append(f"bricks: {len(answer.bricks)}")
-    for brick in answer.bricks:
-        lines.append(f"  {brick.name}" + ("" if brick.changed else " (imports a changed brick)"))
-    lines.append(f"projects: {len(answer.projects)}")
-    for project in answer.projects:
-        lines.append(f"  {project.name}")
-        lines.extend(f"    {_reason(r.path, r.why)}" for r in project.reasons)
-    lines.append(f"apps: {len(answer.apps)}")
-    for app in answer.apps:
-        envs = ", ".join(app.environments) or "no environment"
-        lines.append(f"  {app.name} ({app.kind}): {app.action} in {envs}")
-        lines.extend(f"    {_reason(r.path, r.why)}" for r in app.reasons)
-    removed = [
+    lines = [f"{span}{scope}:"]
+    if notes.numbered:
+        lines.append("reasons:")
+        lines.extend(f"  [{n}] {_reason(r)}" for r, n in notes.numbered.items())
+    return "\n".join([*lines, *body]) + "\n"
+
+
+def _removed(answer: Affected) -> list[tuple[str, Removed]]:
+    return [
         (kind, item)
         for kind, items in (
             ("project", answer.removed_projects),
@@ -105,16 +134,46 @@ def to_text(answer: Affected) -> str:
         )
         for item in items
     ]
-    if removed:
-        lines.append("removed (tear down by hand if they were deployed):")
-        for kind, item in removed:
-            lines.append(f"  {kind} {item.name}")
-            lines.extend(f"    {_reason(r.path, r.why)}" for r in item.reasons)
-    if answer.ignored:
-        lines.append(f"ignored: {len(answer.ignored)} path(s)")
-        lines.extend(f"  {_reason(r.path, r.why)}" for r in answer.ignored)
-    return "\n".join(lines) + "\n"
 
 
-def _reason(path: str, why: str) -> str:
-    return f"{path}: {why}" if path else why
+class _Notes:
+    """Reasons numbered in the order entries first cite them. Reasons that make everything
+    affected are cited once, on the line that says so, and left out of each entry."""
+
+    def __init__(self, everywhere: tuple[Reason, ...]) -> None:
+        self.everywhere = frozenset(everywhere)
+        self.numbered: dict[Reason, int] = {}
+
+    def cite(self, reasons: tuple[Reason, ...]) -> str:
+        numbers = [self.numbered.setdefault(r, len(self.numbered) + 1) for r in reasons]
+        return "[" + _spans(sorted(set(numbers))) + "]"
+
+    def refs(self, reasons: tuple[Reason, ...]) -> str:
+        """`` [1, 3]`` for an entry's own reasons; empty when it has none beyond everything's."""
+        own = tuple(r for r in reasons if r not in self.everywhere)
+        return f" {self.cite(own)}" if own else ""
+
+
+def _spans(numbers: list[int]) -> str:
+    """``1, 2`` and ``1-4, 7``: runs of three or more numbers as ranges.
+
+    >>> _spans([1, 2, 4, 5, 6, 9])
+    '1, 2, 4-6, 9'
+    """
+    runs: list[list[int]] = []
+    for number in numbers:
+        if runs and number == runs[-1][-1] + 1:
+            runs[-1].append(number)
+        else:
+            runs.append([number])
+    parts: list[str] = []
+    for run in runs:
+        if len(run) >= 3:
+            parts.append(f"{run[0]}-{run[-1]}")
+        else:
+            parts.extend(str(n) for n in run)
+    return ", ".join(parts)
+
+
+def _reason(reason: Reason) -> str:
+    return f"{reason.path}: {reason.why}" if reason.path else reason.why

@@ -31,15 +31,19 @@ def affected(
             "--base",
             help="Compare from the merge base of this ref and --head (a branch, tag or SHA).",
             show_default=False,
+            metavar="REF",
         ),
     ] = None,
-    head: Annotated[str, typer.Option("--head", help="The revision being delivered.")] = "HEAD",
+    head: Annotated[
+        str, typer.Option("--head", help="The revision being delivered.", metavar="REF")
+    ] = "HEAD",
     output_format: Annotated[
         Format,
         typer.Option(
             "--format",
             "-f",
             help="text, json, or github (key=value lines appended to $GITHUB_OUTPUT when set).",
+            metavar="FORMAT",
         ),
     ] = Format.text,
     fallback: Annotated[
@@ -48,6 +52,7 @@ def affected(
             "--fallback",
             help="On any git failure (missing base, shallow clone): 'none' fails, 'all' "
             "reports everything as affected.",
+            metavar="MODE",
         ),
     ] = Fallback.none,
     env: Annotated[
