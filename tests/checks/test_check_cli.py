@@ -174,13 +174,29 @@ def test_bad_format_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert "--format 'xml'" in capsys.readouterr().err
 
 
-def test_list_rules_names_every_check_rule(capsys: pytest.CaptureFixture[str]) -> None:
-    from polyinfra.checks.registry import CHECK_RULES
+def test_list_rules_lists_exactly_the_rules_check_runs(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from polyinfra.checks.check import check_workspace
+    from polyinfra.checks.registry import ALL_RULES
 
     assert main(["check", "--list-rules"]) == 0
-    out = capsys.readouterr().out
-    for rule in CHECK_RULES:
-        assert rule.ID in out
+    listed = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
+    ran = [rule.ID for rule in check_workspace(EXAMPLE).rules]
+    assert listed == ran
+    # check runs every rule polyinfra has: the manifest rules on the rendered overlays too
+    assert sorted(listed) == sorted(rule.ID for rule in ALL_RULES)
+    assert "cloudrun/timeout-limits" in listed
+
+
+def test_list_rules_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "-w", str(EXAMPLE), "--list-rules"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    width = max(len(line.split()[0]) for line in lines)
+    assert (
+        f"{'patches/unescaped-annotation-key':<{width}}  error    An annotation or label key in "
+        "a JSON-pointer path must escape its `/` as `~1`." in lines
+    )
 
 
 def test_pre_commit_hook() -> None:
@@ -204,3 +220,71 @@ def test_pre_commit_hook() -> None:
         assert files.search(path), path
     for path in ("components/ns/log/core.py", "projects/a/main.py", "README.md"):
         assert not files.search(path), path
+
+
+SERVICE_SANDBOX = "infrastructure/cloudrun_service/inventory-api/overlays/sandbox"
+SPLIT_PATH = "/spec/template/metadata/annotations/run.googleapis.com/ingress"
+INGRESS_PATCH = f"""  # Ingress
+  - patch: |-
+      - op: add
+        path: {SPLIT_PATH}
+        value: internal
+    target:
+      kind: Service
+      name: inventory-api
+
+  # Scaling
+"""
+
+
+def test_split_annotation_key_is_diagnosed_first_without_kustomize_s_log(
+    workspace: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    edit(workspace, f"{SERVICE_SANDBOX}/kustomization.yaml", "  # Scaling\n", INGRESS_PATCH)
+    monkeypatch.chdir(workspace)
+
+    assert main(["check", "-w", "."]) == 1
+
+    escaped = SPLIT_PATH.replace("run.googleapis.com/ingress", "run.googleapis.com~1ingress")
+    where = f"{SERVICE_SANDBOX}/kustomization.yaml:42:15"
+    source = [f"          path: {SPLIT_PATH}", "                ^"]
+    assert capsys.readouterr().out.splitlines() == [
+        f"{where}: error: path splits the annotation key 'run.googleapis.com/ingress' on '/': "
+        "JSON pointer reads it as a key 'run.googleapis.com' holding a key 'ingress' "
+        "[patches/unescaped-annotation-key]",
+        *source,
+        f"  hint: escape the slash as ~1: path: {escaped}",
+        f"{where}: error: inventory-api (sandbox): kustomize cannot build the overlay: this path "
+        "splits the annotation key 'run.googleapis.com/ingress' on '/' "
+        "(patches/unescaped-annotation-key) [workspace/overlay-renders]",
+        *source,
+        f"  hint: escape the slash as ~1: path: {escaped}; `kubectl kustomize {SERVICE_SANDBOX}` "
+        "shows kustomize's own message",
+        "Found 2 problems (2 errors).",
+    ]
+    # lint does not run the patch rules: the render failure alone says what is wrong
+    assert main(["lint", SERVICE_SANDBOX]) == 2
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith(f"{where}: error: inventory-api (sandbox): kustomize cannot build")
+    assert out[-1] == "Found 1 problem (1 error)."
+
+
+def test_other_render_failures_keep_kustomize_s_message(
+    workspace: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(workspace)
+    edit(
+        workspace,
+        f"{SERVICE_SANDBOX}/kustomization.yaml",
+        "path: /spec/template/spec/containers/0/env/-\n        value:\n          name: ENVIRONMENT",
+        "path: /spec/template/spec/containers/3/env/-\n        value:\n          name: ENVIRONMENT",
+    )
+    assert main(["check", "-w", ".", "-f", "json"]) == 1
+    (problem,) = json.loads(capsys.readouterr().out)
+    assert (problem["file"], problem["line"], problem["rule"]) == (
+        f"{SERVICE_SANDBOX}/kustomization.yaml",
+        1,
+        "workspace/overlay-renders",
+    )
+    assert problem["message"].startswith("inventory-api (sandbox): kustomize failed for ")
+    assert "/spec/template/spec/containers/3/env/-" in problem["message"]

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from polyinfra.checks import engine
 from polyinfra.checks.context import CheckContext, Manifest, UnreadableInput
 from polyinfra.checks.problem import Level, Problem
-from polyinfra.checks.registry import ALL_RULES, LINK_RULES, MANIFEST_RULES
+from polyinfra.checks.registry import CHECK_RULES, LINK_RULES, MANIFEST_RULES
 from polyinfra.checks.rendering import manifests_of, render_for_rules
 from polyinfra.checks.rule import Rule
 from polyinfra.checks.rules.workspace.apps import (
@@ -108,7 +108,7 @@ def check_workspace(
     with timings.phase("workspace"):
         ws = Workspace.discover(path)
         settings = rules_settings(ws)
-        rules = engine.select_rules(ALL_RULES, select=select, ignore=ignore, settings=settings)
+        rules = engine.select_rules(CHECK_RULES, select=select, ignore=ignore, settings=settings)
         envs = choose_environments(ws, environments)
     with timings.phase("stacks"):
         stacks = tuple(read_stack(ws, env) for env in envs)
@@ -141,7 +141,7 @@ def check_before_deploy(
     for exactly these apps, reported as ``check`` reports them and after the workspace's rule
     settings. The foundation program runs under mocks only if a rule needs a plan."""
     settings = rules_settings(ws)
-    chosen = {rule.ID for rule in engine.select_rules(ALL_RULES, settings=settings)}
+    chosen = {rule.ID for rule in engine.select_rules(CHECK_RULES, settings=settings)}
     wanted = (*MANIFEST_RULES, *(LINK_RULES if links else ()))
     stacks = (read_stack(ws, env),) if links else ()
     ctx = workspace_context(

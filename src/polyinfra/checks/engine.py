@@ -38,14 +38,20 @@ def check_patterns(patterns: Iterable[str], rules: Sequence[Rule], where: str) -
     ids = [rule.ID for rule in rules]
     bad = [p for p in patterns if not any(matches(i, p) for i in ids)]
     if bad:
+        hint = f"run 'polyinfra {_command_of(ids)} --list-rules' to see every rule id"
         errors = [
-            UserError(
-                f"{where}: {p!r} names no rule{did_you_mean(p, ids)}",
-                hint="run 'polyinfra lint --list-rules' to see every rule id",
-            )
-            for p in bad
+            UserError(f"{where}: {p!r} names no rule{did_you_mean(p, ids)}", hint=hint) for p in bad
         ]
         raise errors[0] if len(errors) == 1 else UserError("\n".join(e.render() for e in errors))
+
+
+def _command_of(ids: Sequence[str]) -> str:
+    """The command whose ``--list-rules`` lists ``ids``: ``lint`` for lint's rules, else
+    ``check`` (which runs every rule)."""
+    from polyinfra.checks.registry import LINT_RULES
+
+    lint_ids = {rule.ID for rule in LINT_RULES}
+    return "lint" if all(i in lint_ids for i in ids) else "check"
 
 
 def select_rules(
@@ -55,12 +61,19 @@ def select_rules(
     ignore: Sequence[str] = (),
     settings: RulesSettings | None = None,
 ) -> list[Rule]:
-    """The rules that run: all (or those ``select`` names) minus ``ignore`` and disabled ones."""
+    """The rules that run: all (or those ``select`` names) minus ``ignore`` and disabled ones.
+
+    The settings serve every command, so their patterns may name any rule polyinfra has
+    (``lint`` runs with a project's settings that disable a ``check`` rule).
+    """
+    from polyinfra.checks.registry import ALL_RULES
+
     settings = settings or RulesSettings()
     check_patterns(select, rules, "--select")
     check_patterns(ignore, rules, "--ignore")
-    check_patterns(settings.disable, rules, "[tool.polyinfra.rules] disable")
-    check_patterns(settings.levels, rules, "[tool.polyinfra.rules] levels")
+    known = (*rules, *(rule for rule in ALL_RULES if rule not in rules))
+    check_patterns(settings.disable, known, "[tool.polyinfra.rules] disable")
+    check_patterns(settings.levels, known, "[tool.polyinfra.rules] levels")
     return _filter(rules, select, ignore, settings)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from polyinfra.checks.rule import Rule
 from polyinfra.checks.rules.cloudrun import contract, hygiene, limits, mistakes, schema
+from polyinfra.checks.rules.config.namespaces import NamespaceTypo
 from polyinfra.checks.rules.config.stack_file import StackPlans, StackValid
 from polyinfra.checks.rules.crossstack import identity, projects, registry, scheduler, secrets
 from polyinfra.checks.rules.manifest.invalid_yaml import InvalidYaml
@@ -72,9 +73,9 @@ _CROSSSTACK_LINKS: tuple[Rule, ...] = (
 #: stack's project and region.
 LINK_RULES: tuple[Rule, ...] = (_STACK_VALID, *_CROSSSTACK_LINKS)
 
-#: Rules ``polyinfra check`` runs on a whole workspace: its layout, the foundation stack files,
-#: the seam between the two stacks, and policy, in documentation order.
-CHECK_RULES: tuple[Rule, ...] = (
+#: Rules on a whole workspace: its layout, the foundation stack files, the seam between the
+#: two stacks, and policy, in documentation order.
+WORKSPACE_RULES: tuple[Rule, ...] = (
     # workspace conventions
     layout.InfrastructureFolder(),
     layout.InfraNotUvMember(),
@@ -88,6 +89,7 @@ CHECK_RULES: tuple[Rule, ...] = (
     apps.OverlayNamespace(),
     apps.OverlayRenders(),
     dockerfile.DockerfileBricks(),
+    dockerfile.DockerfileUnverified(),
     # kustomize patches, on the source overlays
     patch_paths.UnescapedAnnotationKey(),
     patch_paths.MissingPath(),
@@ -96,6 +98,7 @@ CHECK_RULES: tuple[Rule, ...] = (
     # foundation stack files
     _STACK_VALID,
     StackPlans(),
+    NamespaceTypo(),
     # cross-stack consistency
     *_CROSSSTACK_LINKS,
     scheduler.SchedulerTarget(),
@@ -113,14 +116,18 @@ CHECK_RULES: tuple[Rule, ...] = (
     plain_secrets.NoPlainSecrets(),
 )
 
-#: Every rule polyinfra has.
-ALL_RULES: tuple[Rule, ...] = MANIFEST_RULES + CHECK_RULES
+#: What ``polyinfra check`` runs (and ``check --list-rules`` lists): the manifest rules on every
+#: rendered overlay, and the workspace rules.
+CHECK_RULES: tuple[Rule, ...] = MANIFEST_RULES + WORKSPACE_RULES
+
+#: Every rule polyinfra has (``check`` runs them all).
+ALL_RULES: tuple[Rule, ...] = CHECK_RULES
 
 #: What ``polyinfra lint`` runs: the manifest rules, and the report of overlays that fail to
 #: render (the same rule object ``check`` uses).
 LINT_RULES: tuple[Rule, ...] = (
     *MANIFEST_RULES,
-    *(rule for rule in CHECK_RULES if rule.ID == "workspace/overlay-renders"),
+    *(rule for rule in WORKSPACE_RULES if rule.ID == "workspace/overlay-renders"),
 )
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from polyinfra.cli.console import err
+from polyinfra.cli.options import FormatOption, OptionalWorkspaceOption, workspace_of
 
 if TYPE_CHECKING:
     from polyinfra.checks.check import CheckResult
@@ -19,11 +20,13 @@ def check(
     path: Annotated[
         Path | None,
         typer.Argument(
-            help="The workspace (or any folder inside it). Default: the current folder.",
+            help="The workspace (or any folder inside it), as --workspace. Default: the "
+            "current folder.",
             show_default=False,
             metavar="PATH",
         ),
     ] = None,
+    workspace: OptionalWorkspaceOption = None,
     envs: Annotated[
         list[str] | None,
         typer.Option(
@@ -35,12 +38,7 @@ def check(
             metavar="ENV",
         ),
     ] = None,
-    output_format: Annotated[
-        str,
-        typer.Option(
-            "--format", "-f", help="Output: text, json, sarif or github.", metavar="FORMAT"
-        ),
-    ] = "text",
+    output_format: FormatOption = "text",
     select: Annotated[
         list[str] | None,
         typer.Option(
@@ -89,13 +87,14 @@ def check(
 
     if output_format not in FORMATS:
         raise UserError(f"--format {output_format!r}: expected one of {', '.join(FORMATS)}")
+    folder = workspace_of(path, workspace)
     if list_rules:
         from polyinfra.checks.docs import rules_table
 
         typer.echo(rules_table(CHECK_RULES))
         return
     result = check_workspace(
-        path or Path("."), environments=envs or (), select=select or (), ignore=ignore or ()
+        folder, environments=envs or (), select=select or (), ignore=ignore or ()
     )
     report = render(result.problems, result.rules, output_format)
     if report:

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from polyinfra.cli.console import err
-from polyinfra.cli.options import FormatOption
+from polyinfra.cli.options import FormatOption, OptionalWorkspaceOption, paths_in_workspace
 
 FORMATS = ("text", "json", "sarif", "github")
 
@@ -18,21 +18,28 @@ def lint(
         list[Path] | None,
         typer.Argument(
             help="Manifest files, folders of them, or app / overlay folders (rendered with "
-            "kustomize). Default: the current folder.",
+            "kustomize). Default: the workspace given by --workspace, else the current folder.",
             show_default=False,
+            metavar="PATH",
         ),
     ] = None,
     output_format: FormatOption = "text",
     select: Annotated[
         list[str] | None,
         typer.Option(
-            "--select", help="Only these rules (id or namespace; repeatable).", show_default=False
+            "--select",
+            help="Only these rules (id or namespace; repeatable).",
+            show_default=False,
+            metavar="RULE",
         ),
     ] = None,
     ignore: Annotated[
         list[str] | None,
         typer.Option(
-            "--ignore", help="Skip these rules (id or namespace; repeatable).", show_default=False
+            "--ignore",
+            help="Skip these rules (id or namespace; repeatable).",
+            show_default=False,
+            metavar="RULE",
         ),
     ] = None,
     env: Annotated[
@@ -44,6 +51,7 @@ def lint(
     list_rules: Annotated[
         bool, typer.Option("--list-rules", help="List every rule and exit.")
     ] = False,
+    workspace: OptionalWorkspaceOption = None,
 ) -> None:
     """Check Cloud Run Service and Job manifests: schema (Admin API v1), platform limits, the
     container contract, common startup-probe mistakes and hygiene.
@@ -63,7 +71,8 @@ def lint(
     if list_rules:
         typer.echo(rules_table(LINT_RULES))
         return
-    result = lint_paths(paths or [Path(".")], select=select or (), ignore=ignore or (), env=env)
+    targets = paths_in_workspace(paths or [], workspace)
+    result = lint_paths(targets, select=select or (), ignore=ignore or (), env=env)
     report = render(result.problems, result.rules, output_format)
     if report:
         typer.echo(report)

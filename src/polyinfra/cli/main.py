@@ -23,6 +23,7 @@ from polyinfra.cli import (
     render,
     schema,
 )
+from polyinfra.cli.command import use_everywhere
 from polyinfra.cli.console import err
 from polyinfra.cli.state import state
 from polyinfra.errors import EXIT_INTERNAL, EXIT_USAGE, PolyinfraError
@@ -66,6 +67,7 @@ def _global_options(
 
 for _module in COMMAND_MODULES:
     _module.register(app)
+use_everywhere(app)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -7,33 +7,92 @@ from typing import Annotated
 
 import typer
 
+from polyinfra.errors import UserError
+
+_WORKSPACE_HELP = "Workspace folder (or any folder inside it)."
+
 WorkspaceOption = Annotated[
     Path,
     typer.Option(
         "--workspace",
         "-w",
-        help="Workspace folder (or any folder inside it).",
+        help=_WORKSPACE_HELP,
         file_okay=False,
         show_default=False,
+        metavar="DIR",
     ),
 ]
 DEFAULT_WORKSPACE = Path(".")
 
+#: ``--workspace`` for a command that also takes the workspace some other way (``check PATH``,
+#: ``lint PATH...``): None when not given.
+OptionalWorkspaceOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--workspace",
+        "-w",
+        help=_WORKSPACE_HELP,
+        file_okay=False,
+        show_default=False,
+        metavar="DIR",
+    ),
+]
+
 FormatOption = Annotated[
     str,
-    typer.Option("--format", "-f", help="Output format: text, json, sarif or github."),
+    typer.Option(
+        "--format", "-f", help="Output format: text, json, sarif or github.", metavar="FORMAT"
+    ),
 ]
 
 ImageOption = Annotated[
     list[str] | None,
     typer.Option(
-        "--image", help="APP=IMAGE_REFERENCE for one app (repeatable).", show_default=False
+        "--image",
+        help="APP=IMAGE_REFERENCE for one app (repeatable).",
+        show_default=False,
+        metavar="APP=IMAGE",
     ),
 ]
 
 RegistryOption = Annotated[
     str | None,
     typer.Option(
-        "--registry", help="Image prefix: images are <URL>/<app>:<version>.", show_default=False
+        "--registry",
+        help="Image prefix: images are <URL>/<app>:<version>.",
+        show_default=False,
+        metavar="URL",
     ),
 ]
+
+
+def workspace_of(path: Path | None, workspace: Path | None) -> Path:
+    """The folder a command that takes ``PATH`` or ``--workspace`` works on: whichever was
+    given (the current folder when neither was); both at once is a usage error."""
+    if path is not None and workspace is not None and path.resolve() != workspace.resolve():
+        raise UserError(
+            f"the workspace is given twice: {str(path)!r} as PATH and {str(workspace)!r} as "
+            "--workspace",
+            hint="pass one of them",
+        )
+    return path or workspace or DEFAULT_WORKSPACE
+
+
+def paths_in_workspace(paths: list[Path], workspace: Path | None) -> list[Path]:
+    """The paths a command that takes ``PATH...`` and ``--workspace`` works on: the paths (the
+    workspace when none is given; else the current folder). With ``--workspace`` every path
+    must be inside that workspace, so the option is never silently overridden by the paths."""
+    if workspace is None:
+        return paths or [DEFAULT_WORKSPACE]
+    if not paths:
+        return [workspace]
+    from polyinfra.workspace.discover import find_root
+
+    root = find_root(workspace)
+    outside = [path for path in paths if path.exists() and not path.resolve().is_relative_to(root)]
+    if outside:
+        raise UserError(
+            f"{outside[0]}: not inside the workspace {root} given by --workspace",
+            hint="pass paths inside the workspace, or drop --workspace",
+        )
+    return paths

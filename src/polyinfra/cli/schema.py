@@ -25,6 +25,7 @@ def stack_config(
             help="Write the schema to FILE instead of printing it.",
             dir_okay=False,
             show_default=False,
+            metavar="FILE",
         ),
     ] = None,
 ) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from polyinfra.checks.context import CheckContext
+from polyinfra.checks.context import CheckContext, UnreadableInput
 from polyinfra.checks.problem import Problem
 from polyinfra.checks.rules.patches.paths import (
     MissingPath,
@@ -12,6 +12,7 @@ from polyinfra.checks.rules.patches.paths import (
     WrongKindPath,
 )
 from polyinfra.checks.rules.patches.targets import TargetMatchesNothing
+from polyinfra.checks.rules.workspace.apps import OverlayRenders
 from polyinfra.positions import Position
 from polyinfra.workspace import App, Overlay, Settings, Workspace
 from tests.conftest import write_tree
@@ -262,15 +263,68 @@ patches:
     ctx = CheckContext(workspace=ws)
     found = [p for rule in RULES for p in rule.check(ctx)]
     kustomization = tmp_path / "infrastructure/cloudrun/api/overlays/production/kustomization.yaml"
+    # the split key is the diagnosis: missing-path judges the path once it is escaped
     assert [(p.rule, p.position, p.hint) for p in sorted(found)] == [
-        (
-            "patches/missing-path",
-            Position(kustomization, 9, 15),
-            "define the field in the base (a default the overlay replaces), or use `op: add`",
-        ),
         (
             "patches/unescaped-annotation-key",
             Position(kustomization, 9, 15),
             "escape the slash as ~1: path: /metadata/annotations/run.googleapis.com~1ingress",
         ),
+    ]
+    escaped = overlay.replace("run.googleapis.com/ingress", "run.googleapis.com~1ingress")
+    write_tree(kustomization.parent, {"kustomization.yaml": escaped})
+    found = [p for rule in RULES for p in rule.check(CheckContext(workspace=ws))]
+    assert [(p.rule, p.position) for p in found] == [
+        ("patches/missing-path", Position(kustomization, 9, 15))
+    ]
+
+
+def test_render_failure_on_a_split_key_points_at_the_path(tmp_path: Path) -> None:
+    ws = workspace(tmp_path, {"api": ("service.yaml", SERVICE, BAD_SERVICE_OVERLAY)})
+    overlay = tmp_path / "infrastructure/cloudrun/api/overlays/production/kustomization.yaml"
+    split = "/spec/template/metadata/annotations/run.googleapis.com/secrets"
+    log = (
+        'E0101 00:00:00.000000 1 run.go:72] "command failed" err="add operation does not apply: '
+        f'doc is missing path: \\"{split}\\": missing value"'
+    )
+    failure = UnreadableInput(
+        Position(overlay, 1, 1), f"api (production): kustomize failed:\n{log}"
+    )
+    ctx = CheckContext(workspace=ws, render_failures=(failure,))
+    (problem,) = OverlayRenders().check(ctx)
+    assert problem == Problem(
+        Position(overlay, 9, 15),
+        "workspace/overlay-renders",
+        "api (production): kustomize cannot build the overlay: this path splits the annotation "
+        "key 'run.googleapis.com/secrets' on '/' (patches/unescaped-annotation-key)",
+        hint="escape the slash as ~1: path: /spec/template/metadata/annotations/"
+        "run.googleapis.com~1secrets; `kubectl kustomize "
+        "infrastructure/cloudrun/api/overlays/production` shows kustomize's own message",
+    )
+
+
+def test_render_failure_not_about_a_split_key_is_kustomize_s(tmp_path: Path) -> None:
+    ws = workspace(
+        tmp_path,
+        {
+            "api": ("service.yaml", SERVICE, BAD_SERVICE_OVERLAY),
+            "web": (
+                "service.yaml",
+                SERVICE.replace("name: api", "name: web"),
+                "resources:\n  - ../../base\n",
+            ),
+        },
+    )
+    overlay = tmp_path / "infrastructure/cloudrun/api/overlays/production/kustomization.yaml"
+    other = tmp_path / "infrastructure/cloudrun/web/overlays/production/kustomization.yaml"
+    split = "/spec/template/metadata/annotations/run.googleapis.com/secrets"
+    failures = (
+        # kustomize stopped at another op of the overlay with the split key
+        UnreadableInput(Position(overlay, 1, 1), "api (production): missing path: /spec/x", "h"),
+        # the path is named, but by the failure of an overlay that does not have that patch
+        UnreadableInput(Position(other, 1, 1), f"web (production): {split}", "h"),
+    )
+    ctx = CheckContext(workspace=ws, render_failures=failures)
+    assert [(p.position, p.message) for p in OverlayRenders().check(ctx)] == [
+        (f.position, f.message) for f in failures
     ]

@@ -5,15 +5,104 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
-from polyinfra.checks.context import CheckContext
+from polyinfra.checks.context import CheckContext, UnreadableInput
 from polyinfra.checks.problem import Level, Problem
-from polyinfra.checks.rules.patches.analysis import analyse, object_label
+from polyinfra.checks.rules.patches.analysis import OpView, analyse, object_label, overlay_trees
 
 #: Keys whose children are annotation or label keys, which usually contain a ``/``.
 _KEYED_MAPS = ("annotations", "labels")
 #: Fields of a Job's execution template spec (``/spec/template/spec/<field>``).
 _EXECUTION_FIELDS = frozenset({"template", "taskCount", "parallelism"})
+
+
+@dataclass(frozen=True)
+class SplitKey:
+    """A JSON6902 op whose path splits an annotation or label key on its ``/``."""
+
+    view: OpView
+    #: ``annotations`` or ``labels``
+    keyed_map: str
+    #: the key as meant (``run.googleapis.com/ingress``), and the two keys JSON pointer reads
+    key: str
+    domain: str
+    leaf: str
+    #: the path with the key's slash escaped as ``~1``
+    escaped: str
+
+    @property
+    def what(self) -> str:
+        """``annotation`` or ``label``."""
+        return self.keyed_map[:-1]
+
+
+def split_keys(ctx: CheckContext) -> tuple[SplitKey, ...]:
+    """Every op, in every kustomization an app overlay reaches, whose path splits an
+    annotation or label key (a key with a dotted domain before its ``/``)."""
+    found = []
+    for view in ctx.shared(analyse).ops:
+        tokens = view.op.tokens
+        if tokens is None:
+            continue
+        for i, token in enumerate(tokens[:-2]):
+            domain = tokens[i + 1]
+            if token in _KEYED_MAPS and "." in domain and "/" not in domain:
+                key = "/".join(tokens[i + 1 : i + 3])
+                escaped = (
+                    "/".join(view.op.path.split("/")[: i + 2]) + "/" + key.replace("/", "~1", 1)
+                )
+                rest = tokens[i + 3 :]
+                if rest:
+                    escaped += "/" + "/".join(rest)
+                found.append(SplitKey(view, token, key, domain, tokens[i + 2], escaped))
+                break
+    return tuple(found)
+
+
+def explain_render_failure(
+    ctx: CheckContext, failure: UnreadableInput, rule: str
+) -> Problem | None:
+    """The render failure of an overlay, reported as ``rule``, as a short reference to the
+    split key that makes kustomize fail, at that patch path: kustomize's own log line only
+    repeats what ``patches/unescaped-annotation-key`` says there. None when no split key
+    explains it (the failure names no such path, or the path is outside the failing overlay's
+    tree)."""
+    overlay = _overlay_of(ctx, failure)
+    if ctx.workspace is None or overlay is None:
+        return None
+    app, env, tree_files = overlay
+    for split in ctx.shared(split_keys):
+        op = split.view.op
+        if split.view.kustomization.path not in tree_files or op.path not in failure.message:
+            continue
+        return Problem(
+            op.path_position,
+            rule,
+            f"{app} ({env}): kustomize cannot build the overlay: this path splits the "
+            f"{split.what} key {split.key!r} on '/' (patches/unescaped-annotation-key)",
+            hint=f"escape the slash as ~1: path: {split.escaped}; `kubectl kustomize "
+            f"{ctx.workspace.rel(failure.position.file.parent)}` shows kustomize's own message",
+        )
+    return None
+
+
+def _overlay_of(
+    ctx: CheckContext, failure: UnreadableInput
+) -> tuple[str, str, frozenset[Path]] | None:
+    """The app, environment and kustomization files of the overlay whose kustomization the
+    render failure points at."""
+    if ctx.workspace is None:
+        return None
+    for app in ctx.workspace.apps.values():
+        for overlay in app.overlays.values():
+            if overlay.kustomization != failure.position.file:
+                continue
+            for tree in ctx.shared(overlay_trees):
+                if tree.overlay.path == overlay.kustomization:
+                    return app.name, overlay.env, frozenset(k.path for k in tree.kustomizations)
+    return None
 
 
 class UnescapedAnnotationKey:
@@ -41,28 +130,14 @@ class UnescapedAnnotationKey:
     AREA = "patches"
 
     def check(self, ctx: CheckContext) -> Iterator[Problem]:
-        for view in ctx.shared(analyse).ops:
-            tokens = view.op.tokens
-            if tokens is None:
-                continue
-            for i, token in enumerate(tokens[:-2]):
-                domain = tokens[i + 1]
-                if token in _KEYED_MAPS and "." in domain and "/" not in domain:
-                    key = "/".join(tokens[i + 1 : i + 3])
-                    escaped = (
-                        "/".join(view.op.path.split("/")[: i + 2]) + "/" + key.replace("/", "~1", 1)
-                    )
-                    rest = tokens[i + 3 :]
-                    if rest:
-                        escaped += "/" + "/".join(rest)
-                    yield Problem(
-                        view.op.path_position,
-                        self.ID,
-                        f"path splits the {token[:-1]} key {key!r} on '/': JSON pointer reads "
-                        f"it as a key {domain!r} holding a key {tokens[i + 2]!r}",
-                        hint=f"escape the slash as ~1: path: {escaped}",
-                    )
-                    break
+        for split in ctx.shared(split_keys):
+            yield Problem(
+                split.view.op.path_position,
+                self.ID,
+                f"path splits the {split.what} key {split.key!r} on '/': JSON pointer reads "
+                f"it as a key {split.domain!r} holding a key {split.leaf!r}",
+                hint=f"escape the slash as ~1: path: {split.escaped}",
+            )
 
 
 class MissingPath:
@@ -70,7 +145,8 @@ class MissingPath:
 
     kustomize fails the build (``replace operation does not apply: doc is missing path``)
     when the object the target selects lacks the field. Define a default in the base, as the
-    spec recommends, or use ``op: add``.
+    spec recommends, or use ``op: add``. A path that splits an annotation or label key is
+    reported by ``patches/unescaped-annotation-key`` instead, and judged here once escaped.
 
     Bad::
 
@@ -94,8 +170,13 @@ class MissingPath:
     AREA = "patches"
 
     def check(self, ctx: CheckContext) -> Iterator[Problem]:
+        # a path that splits a key is missing because of the split: that rule says so first,
+        # and this one judges the path once it is escaped
+        split = {id(s.view) for s in ctx.shared(split_keys)}
         for view in ctx.shared(analyse).ops:
             if view.op.op not in ("replace", "remove", "test") or not view.missing:
+                continue
+            if id(view) in split:
                 continue
             obj = view.missing[0]
             yield Problem(
