@@ -12,6 +12,8 @@ os.environ.setdefault("NO_GCE_CHECK", "true")
 os.environ.setdefault("GCE_METADATA_HOST", "127.0.0.1:9")
 os.environ.setdefault("GCE_METADATA_IP", "127.0.0.1:9")
 
+import shutil
+
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
@@ -31,3 +33,23 @@ def write_tree(root: Path, files: dict[str, str]) -> Path:
 def example_path() -> Path:
     """The bundled example workspace (read-only: copy it before changing anything)."""
     return EXAMPLE
+
+
+def copy_example(destination: Path) -> Path:
+    """A copy of the bundled example at ``destination``, to change freely."""
+    shutil.copytree(EXAMPLE, destination, ignore=shutil.ignore_patterns(".venv", "__pycache__"))
+    return destination
+
+
+def edit(root: Path, rel: str, old: str, new: str) -> None:
+    """Replace the one occurrence of ``old`` in ``root/rel`` with ``new``."""
+    path = root / rel
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, old
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    """A copy of the bundled example workspace in ``tmp_path``."""
+    return copy_example(tmp_path / "data-platform")

@@ -3,7 +3,6 @@ tag in an environment marked production, and which environments are marked produ
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,7 @@ from polyinfra.checks.rules.cloudrun.hygiene import registry_host
 from polyinfra.manifests import render_apps
 from polyinfra.workspace import Workspace
 from tests.checks.conftest import LintText, variant
-from tests.conftest import EXAMPLE
+from tests.conftest import edit
 
 SERVICE = "infrastructure/cloudrun_service/inventory-api"
 BASE = f"{SERVICE}/base/service.yaml"
@@ -27,20 +26,6 @@ SANDBOX_STACK = "infrastructure/pulumi/Pulumi.sandbox.yaml"
 INFRA_PYPROJECT = "infrastructure/pyproject.toml"
 SIDECAR = "      - name: cache\n        image: {image}\n"
 IMAGE_RULES = ("cloudrun/image-host", "cloudrun/image-tag", "cloudrun/production-image-tag")
-
-
-@pytest.fixture
-def root(tmp_path: Path) -> Path:
-    copy = tmp_path / "data-platform"
-    shutil.copytree(EXAMPLE, copy, ignore=shutil.ignore_patterns(".venv", "__pycache__"))
-    return copy
-
-
-def edit(root: Path, rel: str, old: str, new: str) -> None:
-    path = root / rel
-    text = path.read_text(encoding="utf-8")
-    assert text.count(old) == 1, old
-    path.write_text(text.replace(old, new), encoding="utf-8")
 
 
 def add_sidecar(root: Path, image: str) -> None:

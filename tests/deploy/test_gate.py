@@ -4,7 +4,6 @@ the example workspace deployed to the fake Cloud Run API."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,7 @@ import pytest
 from polyinfra.checks import check as check_module
 from polyinfra.cli.main import main
 from polyinfra.emulator import FakeCloudRun
-from tests.conftest import EXAMPLE
+from tests.conftest import edit
 
 pytestmark = pytest.mark.slow
 
@@ -43,24 +42,10 @@ UNKNOWN_ACCOUNT = (
 
 
 @pytest.fixture
-def root(tmp_path: Path) -> Path:
-    copy = tmp_path / "data-platform"
-    shutil.copytree(EXAMPLE, copy, ignore=shutil.ignore_patterns(".venv", "__pycache__"))
-    return copy
-
-
-@pytest.fixture
 def cloud_run(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeCloudRun]:
     monkeypatch.delenv("CLOUD_RUN_EMULATOR_HOST", raising=False)
     with FakeCloudRun(ready_after=1) as fake:
         yield fake
-
-
-def edit(root: Path, rel: str, old: str, new: str) -> None:
-    path = root / rel
-    text = path.read_text(encoding="utf-8")
-    assert text.count(old) == 1, old
-    path.write_text(text.replace(old, new), encoding="utf-8")
 
 
 def deploy(root: Path, fake: FakeCloudRun, *args: str, env: str = "sandbox") -> int:

@@ -4,13 +4,10 @@ declared ones, and what is allowed outside production."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
-import pytest
-
 from polyinfra.checks.check import check_workspace
-from tests.conftest import EXAMPLE
+from tests.conftest import edit
 
 MAIN = "infrastructure/pulumi/__main__.py"
 SERVICE_PROD = (
@@ -29,20 +26,6 @@ gcp.cloudrunv2.ServiceIamMember(
     member="allUsers",
 )
 """
-
-
-@pytest.fixture
-def root(tmp_path: Path) -> Path:
-    copy = tmp_path / "data-platform"
-    shutil.copytree(EXAMPLE, copy, ignore=shutil.ignore_patterns(".venv", "__pycache__"))
-    return copy
-
-
-def edit(root: Path, rel: str, old: str, new: str) -> None:
-    path = root / rel
-    text = path.read_text(encoding="utf-8")
-    assert text.count(old) == 1, old
-    path.write_text(text.replace(old, new), encoding="utf-8")
 
 
 def append(root: Path, rel: str, text: str) -> None:
