@@ -483,7 +483,16 @@ def test_spec_literal_overlay_change_redeploys_one_environment(tmp_path: Path, c
     ]
     assert cli.json(repo, "--base", "HEAD~1") == expected(
         repo,
-        apps=[app("my-job-api2bq", "job", None, "redeploy", ["sandbox"], [reason(overlay, why)])],
+        apps=[
+            app(
+                "my-job-api2bq",
+                "job",
+                "my-project",
+                "redeploy",
+                ["sandbox"],
+                [reason(overlay, why)],
+            )
+        ],
     )
 
 
@@ -553,25 +562,42 @@ def test_schema_named_by_a_modeline_anywhere_is_not_a_program_change(
     ]
 
 
-def test_spec_literal_brick_change_and_the_unmapped_app(tmp_path: Path, cli: Runner) -> None:
+def test_spec_literal_brick_change_rebuilds_the_job_its_stack_links_to_the_project(
+    tmp_path: Path, cli: Runner, no_github_output: None
+) -> None:
     """The app is named after the job (my-job-api2bq), not the project (my-project), and no
-    setting maps it, so no app is rebuilt: `check` reports that at the app's base."""
+    setting maps it: the stack file does (the scheduler under input:projects.my-project runs
+    the job, whose overlay runs as that entry's account), so the job is rebuilt from
+    my-project's image."""
     repo = published(tmp_path, SPEC_LITERAL)
     path = "components/acme/logging/core.py"
     repo.append(path, "\n# tuning\n")
     repo.commit("logging")
+    includes = "brick components/acme/logging changed; the project includes it"
 
     assert text(cli, repo) == [
         span(repo),
         "reasons:",
-        f"  [1] {path}: brick components/acme/logging changed; the project includes it",
+        f"  [1] {path}: {includes}",
         "foundation: unchanged",
         "bricks: 2",
         "  bases/acme/my_job (imports a changed brick)",
         "  components/acme/logging",
         "projects: 1",
         "  my-project [1]",
-        "apps: 0",
+        "apps: 1",
+        "  my-job-api2bq (job): rebuild in sandbox [1]",
+    ]
+    assert cli.json(repo, "--base", "HEAD~1")["apps"] == [
+        app("my-job-api2bq", "job", "my-project", "rebuild", ["sandbox"], [reason(path, includes)])
+    ]
+    outputs = text(cli, repo, "--env", "sandbox", "--format", "github")
+    assert [
+        line for line in outputs if line.startswith(("rebuild=", "build_matrix=", "images="))
+    ] == [
+        'rebuild=["my-job-api2bq"]',
+        'build_matrix=[{"dockerfile":"projects/my-project/Dockerfile","project":"my-project"}]',
+        'images=[{"action":"rebuild","app":"my-job-api2bq","project":"my-project"}]',
     ]
     assert poly_diff(repo, "HEAD~1") == (0, "my-project")
 
@@ -601,10 +627,22 @@ def test_spec_literal_lock_without_the_project_cannot_be_narrowed(
         "bricks: 0",
         "projects: 1",
         "  my-project [1]",
-        "apps: 0",
+        "apps: 1",
+        "  my-job-api2bq (job): rebuild in sandbox [1]",
     ]
     assert cli.json(repo, "--base", "HEAD~1") == expected(
-        repo, projects=[{"name": "my-project", "reasons": [reason("uv.lock", why)]}]
+        repo,
+        projects=[{"name": "my-project", "reasons": [reason("uv.lock", why)]}],
+        apps=[
+            app(
+                "my-job-api2bq",
+                "job",
+                "my-project",
+                "rebuild",
+                ["sandbox"],
+                [reason("uv.lock", why)],
+            )
+        ],
     )
 
 

@@ -321,16 +321,9 @@ VARIANTS: list[tuple[str, Edit, set[tuple[str, str]]]] = [
         {("crossstack/job-trigger", f"{JOB}/base/job.yaml:4")},
     ),
     (
-        "app mapped to no project",
-        Edit(
-            "infrastructure/pyproject.toml",
-            '[tool.polyinfra.apps."dmd-inv-mov-api2bq"]\nproject = "dmd_ingest"\n',
-            "",
-        ),
-        {
-            ("crossstack/app-project-exists", f"{JOB}/base/kustomization.yaml:1"),
-            ("crossstack/project-without-app", "projects/dmd_ingest/Dockerfile:1"),
-        },
+        "project of an app deleted",
+        Edit("projects/inventory_api", "", None),
+        {("crossstack/app-project-exists", f"{SERVICE}/base/kustomization.yaml:1")},
     ),
     (
         "project built but never deployed",

@@ -86,6 +86,15 @@ class ServiceAccount(PassThrough):
     ARGS = "serviceaccount.AccountArgs"
     account_id: str
 
+    def email(self, gcp_project: str) -> str:
+        """The account's email in ``gcp_project``: what a Cloud Run ``serviceAccountName``
+        names to run as it.
+
+        >>> ServiceAccount(account_id="dmd-ingest").email("acme-prod")
+        'dmd-ingest@acme-prod.iam.gserviceaccount.com'
+        """
+        return f"{self.account_id}@{gcp_project}.iam.gserviceaccount.com"
+
 
 class ServiceAccountIam(_Model):
     """``service_account_iam``: project roles granted to the project's service account."""

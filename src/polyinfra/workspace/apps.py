@@ -21,7 +21,7 @@ from polyinfra.workspace.model import (
     Overlay,
     Project,
     kustomization_file,
-    normalize_name,
+    project_named,
 )
 from polyinfra.workspace.settings import AppPathSettings, AppSettings, Settings
 from polyinfra.workspace.tomlfile import key_position, line_of
@@ -554,11 +554,9 @@ def _project_for(
                 hint="set `project` to a folder name under projects/",
             )
         return explicit.project
-    wanted = normalize_name(app)
-    for name in projects:
-        if normalize_name(name) == wanted:
-            return name
-    return None
+    # the foundation stack files are the last resort, for the apps this leaves unmapped:
+    # polyinfra.workspace.stack_links, once every app and Pulumi program is known
+    return project_named(app, projects)
 
 
 def _single_app_name(folder: Path) -> str:

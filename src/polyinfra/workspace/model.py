@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from polyinfra.positions import Position
+
 BrickKind = Literal["base", "component"]
 AppKind = Literal["service", "job", "function"]
 
@@ -28,6 +30,12 @@ def normalize_name(name: str) -> str:
     True
     """
     return name.lower().replace("-", "_")
+
+
+def project_named(name: str, projects: dict[str, Project]) -> str | None:
+    """The project folder called ``name``, with ``-`` and ``_`` alike and in any case."""
+    wanted = normalize_name(name)
+    return next((folder for folder in projects if normalize_name(folder) == wanted), None)
 
 
 @dataclass(frozen=True)
@@ -65,6 +73,18 @@ class Overlay:
         return kustomization_file(self.path) or self.path / "kustomization.yaml"
 
 
+@dataclass(frozen=True, order=True)
+class ProjectEvidence:
+    """What a foundation stack file says about the project an app deploys: the entry
+    ``input:projects.<key>`` has a scheduler that runs the app, or creates the service account
+    the app's overlay runs as. ``position`` is where the stack file says so (the scheduler's
+    ``target_job``, the account's ``account_id``)."""
+
+    position: Position
+    key: str
+    reason: str
+
+
 @dataclass(frozen=True)
 class App:
     """A Cloud Run service, job or function defined by a Kustomize base and overlays.
@@ -73,6 +93,12 @@ class App:
     an app declared by ``[tool.polyinfra]`` settings (``apps.<app>.path``, ``app_paths``).
     ``overlays_dir`` is the folder holding the overlays (``path/overlays`` unless the settings
     say otherwise; ``path`` itself when the environment folders sit beside ``base/``).
+
+    ``project`` is the Polylith project (folder under ``projects/``) the app deploys, decided
+    once, at discovery, for every command: ``[tool.polyinfra.apps.<app>] project``, else the
+    project with the app's name, else the one the foundation stack files link it to
+    (:mod:`polyinfra.workspace.stack_links`). ``project_evidence`` is what the stack files
+    said, when they were asked: the reason for an inferred project, or why none was inferred.
     """
 
     name: str
@@ -83,6 +109,7 @@ class App:
     project: str | None
     kind_dir: str
     overlays_dir: Path | None = None
+    project_evidence: tuple[ProjectEvidence, ...] = ()
 
     @property
     def environments(self) -> tuple[str, ...]:

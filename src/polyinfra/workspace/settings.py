@@ -41,7 +41,9 @@ class AppSettings(BaseModel):
     project: str | None = Field(
         default=None,
         description="Polylith project (folder under projects/) that the app deploys. "
-        "Default: the project with the app's name, '-' and '_' treated alike.",
+        "Default: the project with the app's name, '-' and '_' treated alike; else the "
+        "input:projects entry of the stack files that creates the service account the app "
+        "runs as or schedules it, when every stack file agrees.",
     )
     path: str | None = Field(
         default=None,

@@ -13,6 +13,7 @@ from polyinfra.workspace import discover
 from polyinfra.workspace.apps import discover_apps
 from polyinfra.workspace.model import App, Brick, Project, PulumiProgram
 from polyinfra.workspace.settings import Settings
+from polyinfra.workspace.stack_links import link_apps
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,8 @@ class Workspace:
         if errors:
             raise errors[0] if len(errors) == 1 else UserErrors(errors)
         assert settings is not None
+        # after the settings and the names: what the foundation stack files say
+        apps = link_apps(apps, projects, programs, settings)
         return cls(
             root=root,
             namespace=namespace,

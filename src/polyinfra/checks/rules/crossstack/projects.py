@@ -9,28 +9,50 @@ from polyinfra.checks.context import CheckContext
 from polyinfra.checks.problem import Level, Problem
 from polyinfra.positions import Position
 from polyinfra.suggest import did_you_mean
-from polyinfra.workspace import kustomization_file
+from polyinfra.workspace import App, Workspace, kustomization_file
 
 
 class AppProjectExists:
-    """Every app deploys a Polylith project under ``projects/``: the folder with the app's
-    name (``-`` and ``_`` alike), or the one ``[tool.polyinfra.apps.<app>] project`` names.
+    """Every app deploys a Polylith project under ``projects/``: the one
+    ``[tool.polyinfra.apps.<app>] project`` names, else the folder with the app's name (``-``
+    and ``_`` alike), else the one the foundation stack files link it to.
 
-    The image an app runs is built from its project's Dockerfile; an app with no project has
-    nothing to build.
+    The stack files link an app to project ``P`` (the spec's ``input:projects`` keys are the
+    project names) when ``input:projects.P`` creates the service account the app's overlay
+    runs as, or has a ``cloud_scheduler`` entry whose ``target_job`` is the app; only when
+    every such entry, in every stack file, is the same ``P`` and ``projects/P`` exists. When
+    they name several entries, the message lists each, with the stack file line.
+
+    A warning, not an error: Cloud Run and Pulumi accept such an app, and ``render`` and
+    ``deploy`` work when its manifests name the image it runs or ``--image`` gives one. What is
+    lost is the build: the generated CI builds one image per project, so no workflow builds or
+    rebuilds this app's image, and a deploy that expects one (``<registry>/<app>:<version>``)
+    finds none unless something else pushes it. An image set at deploy time that no stack
+    registry can supply fails every render: ``crossstack/image-registry`` reports that as an
+    error.
 
     Bad::
 
-        infrastructure/cloudrun_job/dmd-inv-mov-api2bq/   # no projects/dmd_inv_mov_api2bq
+        infrastructure/cloudrun_job/dmd-inv-mov-api2bq/   # no projects/dmd_inv_mov_api2bq,
+                                                          # no stack entry runs it
 
     Good::
 
         [tool.polyinfra.apps."dmd-inv-mov-api2bq"]
         project = "dmd_ingest"
+
+    Good::
+
+        # projects/dmd_ingest exists, and the stack files link the job to it
+        input:projects:
+          dmd-ingest:
+            cloud_scheduler:
+              - name: dmd-inv-mov
+                target_job: dmd-inv-mov-api2bq
     """
 
     ID = "crossstack/app-project-exists"
-    LEVEL = Level.ERROR
+    LEVEL = Level.WARNING
     AREA = "crossstack"
 
     def check(self, ctx: CheckContext) -> Iterator[Problem]:
@@ -41,15 +63,55 @@ class AppProjectExists:
             if app.project is not None:
                 continue
             base = kustomization_file(app.base) or app.base
+            folder = app.name.replace("-", "_")
             yield Problem(
                 Position(base, 1, 1),
                 self.ID,
                 f"app {app.name!r} has no project under projects/"
-                f"{did_you_mean(app.name.replace('-', '_'), ws.projects)}",
-                hint=f"create projects/{app.name.replace('-', '_')}/, or set "
+                + (
+                    _evidence(ws, app)
+                    if app.project_evidence
+                    else did_you_mean(folder, ws.projects) + _unread(ctx, app)
+                ),
+                hint=f"create projects/{folder}/, or set "
                 f'[tool.polyinfra.apps."{app.name}"] project = "<folder>" in '
                 "infrastructure/pyproject.toml",
             )
+
+
+def _unread(ctx: CheckContext, app: App) -> str:
+    """The stack files of the app's environments that could not say which project it deploys:
+    they do not validate (the config rules report why)."""
+    invalid = sorted(
+        {
+            stack.path.name
+            for stack in ctx.stacks
+            if stack.env in app.overlays
+            and stack.document is not None
+            and stack.config_model is None
+        }
+    )
+    if not invalid:
+        return ""
+    return (
+        f" ({', '.join(invalid)}, which may link it to one, does not validate)"
+        if len(invalid) == 1
+        else f" ({', '.join(invalid)}, which may link it to one, do not validate)"
+    )
+
+
+def _evidence(ws: Workspace, app: App) -> str:
+    """Why the stack files' evidence links the app to no project."""
+    keys = sorted({item.key for item in app.project_evidence})
+    if len(keys) == 1:
+        return (
+            f": the stack files link it to input:projects.{keys[0]}, but there is no project "
+            f"{keys[0]!r}{did_you_mean(keys[0], ws.projects)}"
+        )
+    said = "; ".join(
+        f"{item.position.relative_to(ws.root)}: {item.reason}" for item in app.project_evidence
+    )
+    return f", and the stack files disagree on which: {said}"
 
 
 class ProjectWithoutApp:

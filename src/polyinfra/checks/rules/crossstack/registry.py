@@ -26,7 +26,9 @@ def is_placeholder(image: str) -> bool:
 class ImageRegistry:
     """The image an app deploys is in an Artifact Registry repository the environment's stack
     creates: same location and project. An image left as a placeholder is set at deploy time
-    from the app's project registry, so that project must have one in the stack.
+    from the app's project registry, so that project must have one in the stack (an app that
+    deploys no project takes it from the entry named after the app; with none, it cannot
+    render).
 
     The repository must also be local to the region the app deploys to (the same region, or
     the multi-region containing it). A registry of another project or location needs
@@ -60,22 +62,32 @@ class ImageRegistry:
                 if not isinstance(image, str):
                     continue
                 if is_placeholder(image):
-                    if item.app.project is None:
-                        continue  # crossstack/app-project-exists reports the missing project
                     key = project_key(stack, item.app)
                     if key is not None and any(r.project == key for r in stack.registries()):
                         continue
                     where = (
                         ("config", "input:projects", key) if key else ("config", "input:projects")
                     )
+                    unmapped = item.app.project is None
                     yield Problem(
                         stack.position(where),
                         self.ID,
                         f"{item.app.name} ({item.env}) deploys an image set at deploy time, but "
-                        f"{stack.path.name} has no Artifact Registry repository for project "
-                        f"{item.app.project or item.app.name!r}",
-                        hint="add `artifact_registry: {repository_id: ..., format: DOCKER, "
-                        "location: ...}` to the project's entry",
+                        + (
+                            "it deploys no project, and "
+                            f"{stack.path.name} has no Artifact Registry repository under an "
+                            f"entry named after the app"
+                            if unmapped
+                            else f"{stack.path.name} has no Artifact Registry repository for "
+                            f"project {item.app.project!r}"
+                        ),
+                        hint=(
+                            f'map the app to its project ([tool.polyinfra.apps."{item.app.name}"]'
+                            ' project = "<folder>"), or name its image in the overlay'
+                            if unmapped
+                            else "add `artifact_registry: {repository_id: ..., format: DOCKER, "
+                            "location: ...}` to the project's entry"
+                        ),
                     )
                     continue
                 repository = _repository_of(image)
