@@ -197,9 +197,7 @@ def test_add_dry_run_writes_nothing(initialised: Path, capsys: pytest.CaptureFix
             ["job", "ingest", "--schedule", "0 4 * * *", "--time-zone", "Asia/Kuala_Lumpor"],
             "'Asia/Kuala_Lumpor' is not a known IANA time zone (did you mean 'Asia/Kuala_Lumpur'?)",
         ),
-        (["service", "api", "--schedule", "0 4 * * *"], "--schedule applies to jobs only"),
         (["job", "ingest", "--time-zone", "Etc/UTC"], "--time-zone needs --schedule"),
-        (["service", "api", "--target", "main"], "--target applies to functions only"),
         (["function", "hook", "--target", "not-python"], "'not-python' is not a Python function"),
     ],
 )

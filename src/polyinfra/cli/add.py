@@ -1,81 +1,168 @@
-"""`polyinfra add`."""
+"""`polyinfra add service|job|function`: one command per kind, each with its own options."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from polyinfra.cli.console import out
 from polyinfra.cli.options import DEFAULT_WORKSPACE, WorkspaceOption
-from polyinfra.errors import UserError
 
-_KINDS: tuple[Literal["service", "job", "function"], ...] = ("service", "job", "function")
+if TYPE_CHECKING:
+    from polyinfra.scaffold import AddRequest
+
+add_app = typer.Typer(
+    name="add",
+    help="Add a Cloud Run service, job or function: its Kustomize base and overlays, and its "
+    "service account, IAM roles and Artifact Registry repository in each stack.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+
+NameArgument = Annotated[
+    str,
+    typer.Argument(help="Cloud Run name of the app.", show_default=False, metavar="NAME"),
+]
+ProjectOption = Annotated[
+    str | None,
+    typer.Option(
+        "--project", "-p", help="Polylith project it deploys. Default: NAME.", metavar="PROJECT"
+    ),
+]
+EnvOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--env",
+        "-e",
+        help="Environment to add; repeat. Default: every stack.",
+        show_default=False,
+        metavar="ENV",
+    ),
+]
+RegionOption = Annotated[
+    str | None,
+    typer.Option("--region", help="GCP region. Default: the stack's gcp:region.", metavar="REGION"),
+]
+ForceOption = Annotated[
+    bool, typer.Option("--force", help="Rewrite the manifests of an existing app.")
+]
+DryRunOption = Annotated[bool, typer.Option("--dry-run", help="Only list what would be written.")]
 
 
-def register(app: typer.Typer) -> None:
-    """Add the command to ``app``."""
-    app.command("add")(add)
-
-
-def add(
-    kind: Annotated[str, typer.Argument(help="service, job or function.", show_default=False)],
-    name: Annotated[str, typer.Argument(help="Cloud Run name of the app.", show_default=False)],
+@add_app.command("service")
+def service(
+    name: NameArgument,
     workspace: WorkspaceOption = DEFAULT_WORKSPACE,
-    project: Annotated[
-        str | None,
-        typer.Option("--project", "-p", help="Polylith project it deploys. Default: NAME."),
-    ] = None,
-    env: Annotated[
-        list[str] | None,
-        typer.Option("--env", "-e", help="Environment to add; repeat. Default: every stack."),
-    ] = None,
+    project: ProjectOption = None,
+    env: EnvOption = None,
+    region: RegionOption = None,
+    force: ForceOption = False,
+    dry_run: DryRunOption = False,
+) -> None:
+    """Add a Cloud Run service: its Kustomize base and overlays, and its service account,
+    IAM roles and Artifact Registry repository in each stack."""
+    from polyinfra.scaffold import AddRequest
+
+    request = AddRequest(
+        kind="service",
+        name=name,
+        project=project,
+        environments=tuple(env or ()),
+        region=region,
+        force=force,
+    )
+    _add(workspace, request, dry_run=dry_run)
+
+
+@add_app.command("job")
+def job(
+    name: NameArgument,
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+    project: ProjectOption = None,
+    env: EnvOption = None,
     schedule: Annotated[
         str | None,
-        typer.Option("--schedule", help='Job only: Cloud Scheduler cron, e.g. "0 4 * * *".'),
+        typer.Option(
+            "--schedule",
+            help='Cloud Scheduler cron that triggers the job, e.g. "0 4 * * *".',
+            metavar="CRON",
+        ),
     ] = None,
     time_zone: Annotated[
         str | None,
-        typer.Option("--time-zone", help="Time zone of --schedule (IANA). Default: Etc/UTC."),
+        typer.Option(
+            "--time-zone", help="Time zone of --schedule (IANA). Default: Etc/UTC.", metavar="TZ"
+        ),
     ] = None,
-    region: Annotated[
-        str | None,
-        typer.Option("--region", help="GCP region. Default: the stack's gcp:region."),
-    ] = None,
-    target: Annotated[
-        str | None,
-        typer.Option("--target", help="Function only: Python function to serve."),
-    ] = None,
-    force: Annotated[
-        bool, typer.Option("--force", help="Rewrite the manifests of an existing app.")
-    ] = False,
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Only list what would be written.")
-    ] = False,
+    region: RegionOption = None,
+    force: ForceOption = False,
+    dry_run: DryRunOption = False,
 ) -> None:
-    """Add a Cloud Run service, job or function: its Kustomize base and overlays, and its
-    service account, IAM roles, Artifact Registry repository (and scheduler) in each stack."""
-    from polyinfra.scaffold import AddRequest, apply, plan_add
+    """Add a Cloud Run job: its Kustomize base and overlays, and its service account, IAM
+    roles, Artifact Registry repository (and, with --schedule, its Cloud Scheduler trigger)
+    in each stack."""
+    from polyinfra.scaffold import AddRequest
 
-    app_kind = next((k for k in _KINDS if k == kind), None)
-    if app_kind is None:
-        raise UserError(
-            f"unknown kind {kind!r}: expected service, job or function",
-            hint="for example `polyinfra add job my-job`",
-        )
     request = AddRequest(
-        kind=app_kind,
+        kind="job",
         name=name,
         project=project,
         environments=tuple(env or ()),
         schedule=schedule,
         time_zone=time_zone,
         region=region,
+        force=force,
+    )
+    _add(workspace, request, dry_run=dry_run)
+
+
+@add_app.command("function")
+def function(
+    name: NameArgument,
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+    project: ProjectOption = None,
+    env: EnvOption = None,
+    target: Annotated[
+        str | None,
+        typer.Option(
+            "--target",
+            help="Python function to serve. Default: NAME with '-' as '_'.",
+            metavar="FUNCTION",
+        ),
+    ] = None,
+    region: RegionOption = None,
+    force: ForceOption = False,
+    dry_run: DryRunOption = False,
+) -> None:
+    """Add a Cloud Run function (a service running the Functions Framework): its
+    Kustomize base and overlays, and its service account, IAM roles and Artifact Registry
+    repository in each stack."""
+    from polyinfra.scaffold import AddRequest
+
+    request = AddRequest(
+        kind="function",
+        name=name,
+        project=project,
+        environments=tuple(env or ()),
+        region=region,
         target=target,
         force=force,
     )
+    _add(workspace, request, dry_run=dry_run)
+
+
+def _add(workspace: Path, request: AddRequest, *, dry_run: bool) -> None:
+    from polyinfra.scaffold import apply, plan_add
+
     result = plan_add(workspace, request)
-    for line in result.plan.lines(result.root):
-        out.print(f"would {line}" if dry_run else line, markup=False)
+    for line in result.plan.lines(result.root, dry_run=dry_run):
+        out.print(line, markup=False)
     if not dry_run:
         apply(result.plan)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the commands to ``app``."""
+    app.add_typer(add_app, name="add")

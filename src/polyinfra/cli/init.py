@@ -32,6 +32,7 @@ def init(
             "--gcp-project",
             help="GCP project id of an environment, as ENV=PROJECT_ID; repeat. "
             "Default: <workspace>-sandbox, <workspace>-prod.",
+            metavar="ENV=PROJECT_ID",
         ),
     ] = None,
     region: Annotated[str, typer.Option("--region", help="Default GCP region.")] = (
@@ -64,7 +65,7 @@ def init(
         region=region,
         force=force,
     )
-    for line in result.plan.lines(result.root):
-        out.print(f"would {line}" if dry_run else line, markup=False)
+    for line in result.plan.lines(result.root, dry_run=dry_run):
+        out.print(line, markup=False)
     if not dry_run:
         apply(result.plan)

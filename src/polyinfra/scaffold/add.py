@@ -17,6 +17,7 @@ from polyinfra.scaffold.stackfile import Schedule, StackFacts, add_app, read_fac
 from polyinfra.scaffold.templates import render
 from polyinfra.suggest import did_you_mean
 from polyinfra.workspace import App, AppKind, Project, Workspace, normalize_name
+from polyinfra.yamlio import read_text
 
 #: The folder each kind goes in, unless the workspace already keeps that kind elsewhere.
 KIND_DIRS: dict[AppKind, str] = {
@@ -240,7 +241,7 @@ def _project_mapping(ws: Workspace, name: str, project: Project) -> FileOperatio
             position=Position(ws.infrastructure),
             hint="run `polyinfra init` first",
         )
-    before = pyproject.read_text(encoding="utf-8")
+    before = read_text(pyproject)
     doc = _parse_toml(pyproject)
     tool = doc.setdefault("tool", tomlkit.table())
     polyinfra = tool.setdefault("polyinfra", tomlkit.table())

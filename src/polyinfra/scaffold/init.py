@@ -18,6 +18,7 @@ from polyinfra.scaffold.names import kebab
 from polyinfra.scaffold.plan import FileOperation, Plan, combine, decide, edit
 from polyinfra.scaffold.templates import render
 from polyinfra.workspace import Workspace
+from polyinfra.yamlio import load_stack_file, read_text
 
 DEFAULT_ENVIRONMENTS = ("sandbox", "production")
 #: Next to the stack files; `polyinfra schema stack-config -o` refreshes it after an upgrade.
@@ -75,6 +76,10 @@ def plan_init(
     ]
     for env in envs:
         stack = ws.stack_for_env(env)
+        stack_file = program / f"Pulumi.{stack}.yaml"
+        if stack_file.exists() and not force:
+            # kept as it is, so it must be a stack file `plan` and `add` can read
+            load_stack_file(stack_file)
         files.append(
             (
                 program / f"Pulumi.{stack}.yaml",
@@ -109,8 +114,9 @@ def _root_project_table(pyproject: Path) -> dict[str, object]:
 
 
 def _parse_toml(path: Path) -> tomlkit.TOMLDocument:
+    text = read_text(path)
     try:
-        return tomlkit.parse(path.read_text(encoding="utf-8"))
+        return tomlkit.parse(text)
     except TOMLKitError as exc:
         line, col = getattr(exc, "line", 0), getattr(exc, "col", 0)
         raise UserError(
@@ -160,7 +166,7 @@ def _exclude_infrastructure(pyproject: Path) -> FileOperation | None:
     would otherwise make it a workspace member (the rest of the file is kept as it is)."""
     if not pyproject.is_file():
         return None
-    before = pyproject.read_text(encoding="utf-8")
+    before = read_text(pyproject)
     doc = _parse_toml(pyproject)
     workspace = doc.get("tool", {}).get("uv", {}).get("workspace")
     if not isinstance(workspace, dict):

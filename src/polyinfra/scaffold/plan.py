@@ -36,7 +36,7 @@ def decide(path: Path, content: str, *, force: bool) -> FileOperation:
     """Create a new file; an existing one is kept unless ``force`` (then replaced)."""
     if not path.exists():
         return FileOperation(path, Action.CREATE, content)
-    if path.is_file() and path.read_text(encoding="utf-8") == content:
+    if path.is_file() and path.read_bytes() == content.encode("utf-8"):
         return FileOperation(path, Action.UNCHANGED, content)
     if force:
         return FileOperation(path, Action.REPLACE, content)
@@ -60,8 +60,10 @@ class Plan:
     def writes(self) -> tuple[FileOperation, ...]:
         return tuple(op for op in self.operations if op.action.writes)
 
-    def lines(self, root: Path) -> list[str]:
-        """One line per operation, paths relative to ``root``: ``create  infrastructure/...``."""
+    def lines(self, root: Path, *, dry_run: bool = False) -> list[str]:
+        """One line per operation, paths relative to ``root``: ``create  infrastructure/...``;
+        for a dry run, ``would create  infrastructure/...`` (an operation that writes nothing
+        keeps its plain word: ``unchanged``, ``skip``)."""
         result = []
         for op in self.operations:
             try:
@@ -69,7 +71,11 @@ class Plan:
             except ValueError:
                 shown = str(op.path)
             note = f"  ({op.note})" if op.note else ""
-            result.append(f"{op.action.value:<9} {shown}{note}")
+            if dry_run:
+                label = f"would {op.action.value}" if op.action.writes else op.action.value
+                result.append(f"{label:<15} {shown}{note}")
+            else:
+                result.append(f"{op.action.value:<9} {shown}{note}")
         return result
 
 

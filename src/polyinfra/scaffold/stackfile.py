@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from polyinfra.errors import UserError
-from polyinfra.positions import Position
 from polyinfra.workspace import AppKind
-from polyinfra.yamlio import YamlDocument, load_text
-from polyinfra.yamlio.roundtrip import Alias, add_mapping_entry, add_sequence_item, anchor_of, parse
+from polyinfra.yamlio import KeyPath, YamlDocument, format_path, read_stack_file
+from polyinfra.yamlio.loader import describe
+from polyinfra.yamlio.roundtrip import Alias, Editor
 
 PROJECTS = "input:projects"
 CLEANUP_POLICIES = "input:artifact_registry_cleanup_policies"
@@ -45,11 +45,11 @@ class StackFacts:
     gcp_project: str
     region: str | None
     service_account_id: str | None  # of the project's existing entry, if any
+    document: YamlDocument | None = field(default=None, compare=False, repr=False)
 
 
 def read_facts(path: Path, key: str) -> StackFacts:
-    text = path.read_text(encoding="utf-8")
-    doc = load_text(text, path)
+    text, doc = read_stack_file(path)
     config = _config(doc)
     project = config.get("gcp:project")
     if not isinstance(project, str) or not project:
@@ -66,20 +66,14 @@ def read_facts(path: Path, key: str) -> StackFacts:
         service_account = existing.get("service_account")
         if isinstance(service_account, dict) and isinstance(service_account.get("account_id"), str):
             account = service_account["account_id"]
-    return StackFacts(path, text, project, region if isinstance(region, str) else None, account)
+    region = region if isinstance(region, str) else None
+    return StackFacts(path, text, project, region, account, doc)
 
 
 def _config(doc: YamlDocument) -> dict[str, Any]:
+    """The ``config`` mapping of a document :func:`read_stack_file` accepted."""
     config = doc.get(("config",)) if isinstance(doc.data, dict) else None
-    if not isinstance(config, dict):
-        raise UserError(
-            f"{doc.path.name} has no `config:` mapping",
-            position=doc.position(("config",))
-            if isinstance(doc.data, dict)
-            else Position(doc.path),
-            hint="a Pulumi stack file holds its settings under a top-level `config:` mapping",
-        )
-    return config
+    return config if isinstance(config, dict) else {}
 
 
 def add_app(
@@ -95,8 +89,8 @@ def add_app(
     """The stack file's text with the entries app ``app`` needs under ``input:projects.<key>``:
     service account, IAM roles and Artifact Registry repository (added only where missing),
     ``roles/run.invoker`` and a ``cloud_scheduler`` entry for a scheduled job."""
-    path, text = facts.path, facts.text
-    config = _config(load_text(text, path))
+    editor = Editor(facts.text, facts.path, facts.document)
+    config = _config(editor.document)
     roles = ["roles/logging.logWriter"] + (["roles/run.invoker"] if schedule else [])
     sections: dict[str, Any] = {
         "service_account": {
@@ -110,7 +104,7 @@ def add_app(
             "format": "DOCKER",
             "location": region,
             "description": f"Container images of {key}",
-            "cleanup_policies": _cleanup_policies(text, path, config),
+            "cleanup_policies": _cleanup_policies(editor, config),
         },
     }
     scheduler = None
@@ -127,43 +121,51 @@ def add_app(
 
     projects_path = ("config", PROJECTS)
     if PROJECTS not in config:
-        return add_mapping_entry(text, path, ("config",), PROJECTS, {key: sections})
+        return editor.add_mapping_entry(("config",), PROJECTS, {key: sections}).text
     existing = config[PROJECTS]
     if not isinstance(existing, dict) or key not in existing:
-        return add_mapping_entry(text, path, projects_path, key, sections)
+        return editor.add_mapping_entry(projects_path, key, sections).text
 
     # The project already has entries (another app of the same project): add what is missing.
     entry_path = (*projects_path, key)
-    entry = existing[key]
-    if not isinstance(entry, dict):
-        raise UserError(
-            f"{PROJECTS}.{key} must be a mapping",
-            position=load_text(text, path).position(entry_path, value=True),
-        )
+    entry = _mapping(editor, entry_path)
     for section in ("service_account", "service_account_iam", "artifact_registry"):
         if section not in entry:
-            text = add_mapping_entry(text, path, entry_path, section, sections[section])
-    iam = load_text(text, path).get((*entry_path, "service_account_iam"))
-    if isinstance(iam, dict):
-        if "roles" not in iam:
-            text = add_mapping_entry(text, path, (*entry_path, "service_account_iam"), "roles", [])
-            iam = {"roles": []}
-        for role in roles:
-            if role not in (iam.get("roles") or []):
-                roles_path = (*entry_path, "service_account_iam", "roles")
-                text = add_sequence_item(text, path, roles_path, role)
+            editor = editor.add_mapping_entry(entry_path, section, sections[section])
+    iam_path = (*entry_path, "service_account_iam")
+    if "roles" not in _mapping(editor, iam_path):
+        editor = editor.add_mapping_entry(iam_path, "roles", [])
+    for role in roles:
+        present = editor.document.get((*iam_path, "roles"))
+        if not isinstance(present, list) or role not in present:
+            # a value that is not a list is reported where it is written
+            editor = editor.add_sequence_item((*iam_path, "roles"), role)
     if scheduler is not None:
         jobs = entry.get("cloud_scheduler")
         if jobs is None:
-            text = add_mapping_entry(text, path, entry_path, "cloud_scheduler", [scheduler])
-        elif not any(isinstance(j, dict) and j.get("target_job") == app for j in jobs):
-            text = add_sequence_item(text, path, (*entry_path, "cloud_scheduler"), scheduler)
-    return text
+            editor = editor.add_mapping_entry(entry_path, "cloud_scheduler", [scheduler])
+        elif not isinstance(jobs, list) or not any(
+            isinstance(j, dict) and j.get("target_job") == app for j in jobs
+        ):
+            editor = editor.add_sequence_item((*entry_path, "cloud_scheduler"), scheduler)
+    return editor.text
 
 
-def _cleanup_policies(text: str, path: Path, config: dict[str, Any]) -> Any:
+def _mapping(editor: Editor, path: KeyPath) -> dict[str, Any]:
+    """The mapping at ``path``; anything else is an error where it is written."""
+    value = editor.document.get(path)
+    if not isinstance(value, dict):
+        raise UserError(
+            f"{format_path(path)} must be a mapping, found {describe(value)}",
+            position=editor.document.position(path, value=True),
+            hint=f"write {format_path(path)} as a mapping, one entry per line",
+        )
+    return value
+
+
+def _cleanup_policies(editor: Editor, config: dict[str, Any]) -> Any:
     """An alias to the file's anchored cleanup policies, else a copy of them, else the spec's."""
     if CLEANUP_POLICIES in config:
-        anchor = anchor_of(parse(text, path)["config"][CLEANUP_POLICIES])
+        anchor = editor.anchor(("config", CLEANUP_POLICIES))
         return Alias(anchor) if anchor else config[CLEANUP_POLICIES]
     return DEFAULT_CLEANUP_POLICIES

@@ -3,6 +3,8 @@
 ``load_file`` / ``load_text`` / ``load_all_file`` / ``load_all_text`` give :class:`YamlDocument`
 objects: plain Python data (anchors, aliases and merge keys resolved, with a bound on how much
 aliases may expand) plus a side table from key path to :class:`~polyinfra.positions.Position`.
+``read_text`` reads any input file as UTF-8 and ``load_stack_file`` a Pulumi stack file, with
+bad bytes and a wrong shape reported at file:line:col.
 """
 
 from polyinfra.yamlio.loader import (
@@ -15,6 +17,8 @@ from polyinfra.yamlio.loader import (
     load_file,
     load_text,
 )
+from polyinfra.yamlio.stack import load_stack_file, read_stack_file, stack_document
+from polyinfra.yamlio.text import read_text
 
 __all__ = [
     "MAX_NODES",
@@ -24,5 +28,9 @@ __all__ = [
     "load_all_file",
     "load_all_text",
     "load_file",
+    "load_stack_file",
     "load_text",
+    "read_stack_file",
+    "read_text",
+    "stack_document",
 ]

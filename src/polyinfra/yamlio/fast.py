@@ -14,7 +14,7 @@ from typing import Any
 
 from polyinfra.errors import UserError
 from polyinfra.positions import Position
-from polyinfra.yamlio.loader import MAX_NODES, KeyPath, YamlDocument
+from polyinfra.yamlio.loader import MAX_DEPTH, KeyPath, YamlDocument, value_limit
 
 _STR_TAG = "tag:yaml.org,2002:str"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
@@ -34,11 +34,12 @@ def fast_documents(text: str, path: Path) -> list[YamlDocument] | None:
     if loader_class is None:
         return None
     documents: list[YamlDocument] = []
+    limit = value_limit(text)
     try:
         for index, node in enumerate(yaml.compose_all(text, Loader=loader_class)):
             if node is None or _is_empty(node):
                 continue
-            documents.append(_Converter(path).document(node, index))
+            documents.append(_Converter(path, limit).document(node, index))
     except (_Fallback, yaml.YAMLError, RecursionError):
         return None
     return documents
@@ -51,8 +52,9 @@ def _is_empty(node: Any) -> bool:
 
 
 class _Converter:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, limit: int) -> None:
         self.path = path
+        self.limit = limit
         self.count = 0
         self.key_positions: dict[KeyPath, Position] = {}
         self.value_positions: dict[KeyPath, Position] = {}
@@ -75,16 +77,16 @@ class _Converter:
 
     def convert(self, node: Any, where: KeyPath, depth: int) -> Any:
         self.count += 1
-        if self.count > MAX_NODES:
+        if self.count > self.limit:
             # the reference loader's message, at the same place, without its minutes of work
             raise UserError(
-                f"YAML expands to more than {MAX_NODES:,} values once aliases are resolved "
+                f"YAML expands to more than {self.limit:,} values once aliases are resolved "
                 "(an alias bomb?)",
                 position=self.value_positions.get(where) or Position(self.path),
                 hint="reduce how many times anchors are repeated through aliases",
             )
-        if depth > 200:
-            raise _Fallback
+        if depth > MAX_DEPTH:
+            raise _Fallback  # the reference loader decides (a recursive alias reads as null)
         kind = node.id
         if kind == "mapping":
             return self.mapping(node, where, depth)
@@ -208,3 +210,11 @@ def _scalar(node: Any) -> Any:
     if not _SCALARS:
         _SCALARS.append(_Scalars())
     return _SCALARS[0].value(node)
+
+
+def plain_scalar_tag(value: str) -> str | None:
+    """The YAML 1.2 tag an untagged plain scalar resolves to, as the loaders read it; None for a
+    string."""
+    if not _SCALARS:
+        _SCALARS.append(_Scalars())
+    return _SCALARS[0].resolve(value)

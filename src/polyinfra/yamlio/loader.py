@@ -12,6 +12,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.reader import ReaderError
+from ruamel.yaml.scanner import RoundTripScanner
 
 from polyinfra.errors import UserError
 from polyinfra.positions import Position
@@ -21,6 +23,15 @@ KeyPath = tuple[str | int, ...]
 #: How many values one document may expand to once aliases are resolved. A legitimate stack
 #: file or manifest has a few thousand; an alias bomb has billions.
 MAX_NODES = 200_000
+#: How deeply values may nest (a legitimate file nests a dozen levels at most).
+MAX_DEPTH = 200
+
+
+def value_limit(text: str) -> int:
+    """How many values a document of ``text`` may expand to: :data:`MAX_NODES`, or one per
+    character of a larger text. A legitimate file holds about one value per 20 characters, so
+    a large one is not taken for an alias bomb, and the work stays linear in the input."""
+    return max(MAX_NODES, len(text))
 
 
 @dataclass(frozen=True)
@@ -80,9 +91,39 @@ def format_path(path: KeyPath) -> str:
     return text
 
 
+class _CommentlessScanner(RoundTripScanner):
+    """The round-trip scanner without comments, which the loaded data never holds.
+
+    ruamel.yaml joins each comment line that follows a value onto the ones before it with a
+    fresh string each time, so a long run of comment lines takes time quadratic in its length
+    (minutes for a few megabytes of commented-out YAML). Positions do not depend on comments.
+    """
+
+    def fetch_comment(self, comment: Any) -> None:
+        return None
+
+
+def describe(value: Any) -> str:
+    """What a loaded YAML value is, in words (not the value itself: it may be a secret)."""
+    if value is None:
+        return "an empty value"
+    for kind, words in (
+        (bool, "a boolean"),
+        (int, "an integer"),
+        (float, "a number"),
+        (str, "a string"),
+        (list, "a list"),
+        (dict, "a mapping"),
+    ):
+        if isinstance(value, kind):
+            return words
+    return type(value).__name__
+
+
 def _yaml() -> YAML:
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
+    yaml.Scanner = _CommentlessScanner
     return yaml
 
 
@@ -112,15 +153,9 @@ def load_text(text: str, path: Path) -> YamlDocument:
 
 def load_all_file(path: Path) -> list[YamlDocument]:
     """Load every document of a YAML file (``---`` separated); empty documents are dropped."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise UserError(f"{path}: file not found") from exc
-    except UnicodeDecodeError as exc:
-        raise UserError(f"{path}: not UTF-8 text ({exc.reason})") from exc
-    except OSError as exc:
-        raise UserError(f"{path}: cannot read: {exc.strerror}") from exc
-    return load_all_text(text, path)
+    from polyinfra.yamlio.text import read_text
+
+    return load_all_text(read_text(path), path)
 
 
 def load_all_text(text: str, path: Path) -> list[YamlDocument]:
@@ -146,7 +181,9 @@ def ruamel_documents(text: str, path: Path) -> list[YamlDocument]:
         for index, raw in enumerate(yaml.load_all(text)):
             if raw is None:
                 continue
-            documents.append(_convert(raw, path, index))
+            documents.append(_convert(raw, path, index, value_limit(text)))
+    except ReaderError as exc:
+        raise _reader_error(text, path) from exc
     except DuplicateKeyError as exc:
         raise _marked_error(exc, path, "duplicate key", "remove or rename one of them") from exc
     except MarkedYAMLError as exc:
@@ -154,12 +191,55 @@ def ruamel_documents(text: str, path: Path) -> list[YamlDocument]:
     except YAMLError as exc:
         raise UserError(f"invalid YAML: {exc}", position=Position(path)) from exc
     except RecursionError as exc:
-        raise UserError(
-            "YAML nests too deeply (recursive alias?)",
-            position=Position(path),
-            hint="an alias may not refer to a node that contains it",
-        ) from exc
+        raise too_deep(_deep_position(text, path)) from exc
     return documents
+
+
+def too_deep(position: Position) -> UserError:
+    """The error for a value nested more than :data:`MAX_DEPTH` levels deep, at ``position``."""
+    return UserError(
+        f"YAML nests more than {MAX_DEPTH} levels deep",
+        position=position,
+        hint="flatten the structure; an alias may not refer to a node that contains it",
+    )
+
+
+def _deep_position(text: str, path: Path) -> Position:
+    """Where the first value nested more than :data:`MAX_DEPTH` levels deep starts, found from
+    the parser's events (the parser keeps a stack where the composer recurses)."""
+    open_mappings: list[bool] = []  # per open collection: a mapping waiting for a key?
+    is_mapping: list[bool] = []
+    try:
+        for event in YAML(typ="safe", pure=True).parse(text):
+            name = type(event).__name__
+            if name in ("MappingEndEvent", "SequenceEndEvent"):
+                open_mappings.pop()
+                is_mapping.pop()
+                continue
+            if name not in ("MappingStartEvent", "SequenceStartEvent", "ScalarEvent", "AliasEvent"):
+                continue
+            is_key = bool(is_mapping and is_mapping[-1] and open_mappings[-1])
+            if is_mapping and is_mapping[-1]:
+                open_mappings[-1] = not open_mappings[-1]
+            if not is_key and len(is_mapping) > MAX_DEPTH:
+                mark = event.start_mark
+                return Position(path, mark.line + 1, mark.column + 1)
+            if name in ("MappingStartEvent", "SequenceStartEvent"):
+                is_mapping.append(name == "MappingStartEvent")
+                open_mappings.append(True)
+    except YAMLError:
+        pass
+    return Position(path)
+
+
+def _reader_error(text: str, path: Path) -> UserError:
+    """A character YAML does not allow, at its line and column."""
+    from polyinfra.yamlio.text import NOT_TEXT, not_text
+
+    found = NOT_TEXT.search(text)
+    if found is None:  # not expected: the reader refuses exactly these characters
+        return UserError("invalid YAML: a character YAML does not allow", position=Position(path))
+    return not_text(text, found.start(), path)
 
 
 def _marked_error(exc: MarkedYAMLError, path: Path, what: str, hint: str) -> UserError:
@@ -174,8 +254,9 @@ def _marked_error(exc: MarkedYAMLError, path: Path, what: str, hint: str) -> Use
 
 
 class _Converter:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, limit: int) -> None:
         self.path = path
+        self.limit = limit
         self.count = 0
         self.key_positions: dict[KeyPath, Position] = {}
         self.value_positions: dict[KeyPath, Position] = {}
@@ -188,9 +269,9 @@ class _Converter:
 
     def tick(self, where: KeyPath) -> None:
         self.count += 1
-        if self.count > MAX_NODES:
+        if self.count > self.limit:
             raise UserError(
-                f"YAML expands to more than {MAX_NODES:,} values once aliases are resolved "
+                f"YAML expands to more than {self.limit:,} values once aliases are resolved "
                 "(an alias bomb?)",
                 position=self.value_positions.get(where) or Position(self.path),
                 hint="reduce how many times anchors are repeated through aliases",
@@ -198,8 +279,8 @@ class _Converter:
 
     def convert(self, node: Any, where: KeyPath, depth: int = 0) -> Any:
         self.tick(where)
-        if depth > 200:
-            raise UserError("YAML nests more than 200 levels deep", position=Position(self.path))
+        if depth > MAX_DEPTH:
+            raise too_deep(self.value_positions.get(where) or Position(self.path))
         if isinstance(node, CommentedMap):
             return self.convert_map(node, where, depth)
         if isinstance(node, CommentedSeq):
@@ -286,8 +367,8 @@ def _scalar(node: Any) -> Any:
     return node
 
 
-def _convert(raw: Any, path: Path, index: int) -> YamlDocument:
-    converter = _Converter(path)
+def _convert(raw: Any, path: Path, index: int, limit: int = MAX_NODES) -> YamlDocument:
+    converter = _Converter(path, limit)
     start: Position | None = None
     lc = getattr(raw, "lc", None)
     if lc is not None and getattr(lc, "line", None) is not None:

@@ -1,10 +1,13 @@
 """Round-trip YAML edits: add entries to a mapping or a sequence and leave every other byte alone.
 
-ruamel.yaml (round-trip mode) parses the file and says where each node starts; the new entry is
-rendered by ruamel.yaml too and spliced into the original text after the node's last line. Only
-lines are inserted, so comments, key order, quoting, blank lines and anchors survive exactly;
-aliases to existing anchors are written as ``*name``. The result is re-parsed before it is
-returned, and must hold the old data plus the new entry.
+The new entry is rendered by ruamel.yaml and spliced into the original text after the last line
+of the node it goes in; where that node stands comes from the document's outline
+(:mod:`polyinfra.yamlio.outline`). Only lines are inserted, so comments, key order, quoting,
+blank lines and anchors survive exactly; aliases to existing anchors are written as ``*name``.
+The result is loaded again before it is returned, and must hold the old data plus the new entry.
+
+Every step is linear in the size of the text: one event pass for the outline, one scan of the
+lines after the node's last entry, one load of the result to check it.
 """
 
 from __future__ import annotations
@@ -19,11 +22,11 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError
 
 from polyinfra.errors import PolyinfraError, UserError
 from polyinfra.positions import Position
-from polyinfra.yamlio.loader import KeyPath, YamlDocument, _convert, format_path, load_text
+from polyinfra.yamlio.loader import KeyPath, YamlDocument, describe, format_path, load_text
+from polyinfra.yamlio.outline import Collection, Outline, outline
 
 _ALIAS_PREFIX = "__polyinfra_alias__"
 
@@ -35,150 +38,187 @@ class Alias:
     anchor: str
 
 
-def parse(text: str, path: Path) -> Any:
-    """The round-trip document (CommentedMap/CommentedSeq tree) of ``text``."""
-    try:
-        return _yaml().load(text)
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        position = Position(path, mark.line + 1, mark.column + 1) if mark else Position(path)
-        raise UserError(
-            f"invalid YAML: {exc.problem or exc.context}",
-            position=position,
-            hint="fix the syntax, then run the command again",
-        ) from exc
+class Editor:
+    """One YAML text to edit. Each edit returns a new :class:`Editor` for the edited text, whose
+    document is the one the edit was checked against (so a chain of edits loads each text once).
+
+    Loading ``text`` raises :class:`UserError` at the position of invalid YAML.
+    """
+
+    def __init__(self, text: str, path: Path, document: YamlDocument | None = None) -> None:
+        self.text = text
+        self.path = path
+        self.document = document if document is not None else load_text(text, path)
+        self._outline: Outline | None = None
+
+    @property
+    def outline(self) -> Outline:
+        if self._outline is None:
+            self._outline = outline(self.text)
+        return self._outline
+
+    def anchor(self, node_path: KeyPath) -> str | None:
+        """The anchor defined on the node at ``node_path`` (``key: &name ...``), if any."""
+        found = self.outline.collections.get(tuple(node_path))
+        if found is not None and found.kind != "alias":
+            return found.anchor
+        for anchor in self.outline.anchors:  # an anchored scalar
+            if anchor.path == tuple(node_path):
+                return anchor.name
+        return None
+
+    def add_mapping_entry(self, mapping_path: KeyPath, key: str, value: Any) -> Editor:
+        """``key: value`` appended as the last entry of the block mapping at ``mapping_path``
+        (an empty flow mapping ``{}`` becomes a block mapping)."""
+        mapping = self._require(mapping_path, "mapping", "a mapping")
+        existing = self.document.get(mapping_path)
+        if isinstance(existing, dict) and key in existing:
+            raise UserError(
+                f"{format_path((*mapping_path, key))} already exists",
+                position=self.document.position((*mapping_path, key)),
+            )
+        lines = self.text.splitlines(keepends=True)
+        if mapping.size and mapping.last is not None:
+            start, indent = mapping.last
+            separated = mapping.size > 1 and start > 0 and not lines[start - 1].strip()
+        else:
+            owner_line, owner_col = _owner(mapping)
+            lines = _drop_empty_flow(lines, owner_line, "{}", self.path, mapping_path)
+            start, indent, separated = owner_line, owner_col + 2, False
+        end = _node_end(lines, start, indent)
+        written, expected = self._bind({key: value}, end)
+        newline = _newline(lines)
+        block = _render(written, indent, newline)
+        new_lines = [*lines[:end], *([newline] if separated else []), *block, *lines[end:]]
+        return self._checked(_joined(new_lines, end, newline), (*mapping_path, key), expected[key])
+
+    def add_sequence_item(self, sequence_path: KeyPath, item: Any) -> Editor:
+        """``item`` appended to the block sequence at ``sequence_path`` (an empty flow sequence
+        ``[]`` becomes a block sequence)."""
+        sequence = self._require(sequence_path, "sequence", "a list")
+        lines = self.text.splitlines(keepends=True)
+        if sequence.size and sequence.last is not None:
+            line, col = sequence.last
+            # the item's position is its value's; the dash sits left of it in block style
+            start, indent = line, _dash_column(lines[line], col)
+        else:
+            owner_line, owner_col = _owner(sequence)
+            lines = _drop_empty_flow(lines, owner_line, "[]", self.path, sequence_path)
+            start, indent = owner_line, owner_col + 2
+        end = _node_end(lines, start, indent)
+        written, expected = self._bind([item], end)
+        newline = _newline(lines)
+        block = _render(written, indent, newline)
+        new_lines = [*lines[:end], *block, *lines[end:]]
+        new_path = (*sequence_path, sequence.size)
+        return self._checked(_joined(new_lines, end, newline), new_path, expected[0])
+
+    def _require(self, node_path: KeyPath, kind: str, what: str) -> Collection:
+        node_path = tuple(node_path)
+        found = self.outline.collections.get(node_path)
+        value = self.document.get(node_path, _MISSING)
+        if value is _MISSING:
+            raise PolyinfraError(f"{self.path}: {format_path(node_path)} is missing")
+        position = self.document.position(node_path, value=True)
+        if found is not None and found.kind == "alias":
+            raise UserError(
+                f"{format_path(node_path)} is an alias (*{found.anchor}) of a node written "
+                "elsewhere; entries can only be added where a node is written",
+                position=Position(self.path, found.line + 1, found.col + 1),
+                hint=f"write the node out here instead of *{found.anchor}, or add the entry "
+                f"under &{found.anchor}",
+            )
+        if found is None or found.kind != kind:
+            if found is None and isinstance(value, dict | list):
+                # reached through an alias or a merge key (<<): not written at this path
+                raise UserError(
+                    f"{format_path(node_path)} is not written at this path (it comes from an "
+                    "alias or a merge key); entries can only be added where a node is written",
+                    position=position,
+                    hint=f"write {format_path(node_path)} out in this file, then run again",
+                )
+            raise UserError(
+                f"{format_path(node_path)} must be {what}, found {describe(value)}",
+                position=position,
+                hint=f"make {format_path(node_path)} {what}",
+            )
+        if found.size and found.flow:
+            brackets = "{...}" if kind == "mapping" else "[...]"
+            raise UserError(
+                f"{format_path(node_path)} is written in flow style ({brackets}); entries can "
+                "only be added to block style",
+                position=position,
+                hint="write it in block style, one entry per line",
+            )
+        return found
+
+    def _bind(self, value: Any, line: int) -> tuple[Any, Any]:
+        """What to write for ``value`` at 0-based ``line`` and the data it must load as. An
+        :class:`Alias` stays an alias when its anchor is defined before ``line``; otherwise (an
+        anchor defined further down) its data is written out."""
+        if isinstance(value, Alias):
+            before = self.outline.anchor_before(value.anchor, line)
+            if before is not None:
+                return value, self.document.get(before.path)
+            anywhere = [a for a in self.outline.anchors if a.name == value.anchor]
+            if not anywhere:
+                raise PolyinfraError(f"{self.path}: no anchor &{value.anchor} to refer to")
+            data = self.document.get(anywhere[0].path)
+            return data, data
+        if isinstance(value, Mapping):
+            pairs = {key: self._bind(item, line) for key, item in value.items()}
+            return {k: w for k, (w, _) in pairs.items()}, {k: e for k, (_, e) in pairs.items()}
+        if isinstance(value, Sequence) and not isinstance(value, str):
+            bound = [self._bind(item, line) for item in value]
+            return [w for w, _ in bound], [e for _, e in bound]
+        return value, value
+
+    def _checked(self, after: str, new_path: KeyPath, expected: Any) -> Editor:
+        """The edited text must load, hold ``expected`` at ``new_path`` and otherwise equal the
+        original data."""
+        try:
+            new_doc = load_text(after, self.path)
+        except UserError as exc:
+            raise PolyinfraError(
+                f"editing {format_path(new_path)} gave invalid YAML: {exc}"
+            ) from exc
+        if new_doc.get(new_path, _MISSING) != expected:
+            raise PolyinfraError(
+                f"{self.path}: editing {format_path(new_path)} did not give the value"
+            )
+        if _without(new_doc.data, new_path) != self.document.data:
+            raise PolyinfraError(
+                f"{self.path}: editing {format_path(new_path)} changed other values"
+            )
+        return Editor(after, self.path, new_doc)
 
 
-def anchor_of(node: Any) -> str | None:
-    """The anchor name defined on ``node`` (``&name``), if any."""
-    anchor = getattr(node, "anchor", None)
-    value = getattr(anchor, "value", None)
-    return value if isinstance(value, str) and value else None
-
-
-def node_at(doc: Any, path: KeyPath) -> Any:
-    node = doc
-    for part in path:
-        node = node[part]
-    return node
+_MISSING: Any = object()
 
 
 def add_mapping_entry(text: str, path: Path, mapping_path: KeyPath, key: str, value: Any) -> str:
-    """``text`` with ``key: value`` appended as the last entry of the block mapping at
-    ``mapping_path`` (an empty flow mapping ``{}`` becomes a block mapping)."""
-    doc = parse(text, path)
-    mapping = _require(doc, mapping_path, CommentedMap, "a mapping", path, text)
-    if key in mapping:
-        raise UserError(
-            f"{format_path((*mapping_path, key))} already exists",
-            position=_key_position(doc, (*mapping_path, key), path),
-        )
-    lines = text.splitlines(keepends=True)
-    if len(mapping):
-        last_key = list(mapping)[-1]
-        line, col = mapping.lc.key(last_key)
-        indent = col
-        separated = _blank_separated(lines, mapping)
-        start = line
-    else:
-        owner_line, owner_col = _owner_position(doc, mapping_path)
-        lines = _drop_empty_flow(lines, owner_line, "{}", path, mapping_path)
-        indent = owner_col + 2
-        separated = False
-        start = owner_line
-    end = _node_end(lines, start, indent)
-    block = _render({key: value}, indent)
-    new_lines = [*lines[:end], *(["\n"] if separated else []), *block, *lines[end:]]
-    result = _ensure_newline_before(new_lines, end)
-    _verify(doc, result, path, (*mapping_path, key), value)
-    return result
+    """``text`` with ``key: value`` appended to the block mapping at ``mapping_path`` (see
+    :meth:`Editor.add_mapping_entry`)."""
+    return Editor(text, path).add_mapping_entry(mapping_path, key, value).text
 
 
 def add_sequence_item(text: str, path: Path, sequence_path: KeyPath, item: Any) -> str:
-    """``text`` with ``item`` appended to the block sequence at ``sequence_path`` (an empty flow
-    sequence ``[]`` becomes a block sequence)."""
-    doc = parse(text, path)
-    sequence = _require(doc, sequence_path, CommentedSeq, "a list", path, text)
-    lines = text.splitlines(keepends=True)
-    if len(sequence):
-        line, col = sequence.lc.item(len(sequence) - 1)
-        # lc.item gives the position of the item's value; the dash sits two columns left of it
-        # in block style (``- value``).
-        dash_col = _dash_column(lines[line], col)
-        start, indent = line, dash_col
-    else:
-        owner_line, owner_col = _owner_position(doc, sequence_path)
-        lines = _drop_empty_flow(lines, owner_line, "[]", path, sequence_path)
-        start, indent = owner_line, owner_col + 2
-    end = _node_end(lines, start, indent)
-    block = _render([item], indent)
-    new_lines = [*lines[:end], *block, *lines[end:]]
-    result = _ensure_newline_before(new_lines, end)
-    _verify(doc, result, path, (*sequence_path, len(sequence)), item)
-    return result
+    """``text`` with ``item`` appended to the block sequence at ``sequence_path`` (see
+    :meth:`Editor.add_sequence_item`)."""
+    return Editor(text, path).add_sequence_item(sequence_path, item).text
 
 
 def _yaml() -> YAML:
     yaml = YAML(typ="rt")
-    yaml.allow_duplicate_keys = False
     yaml.preserve_quotes = True
     yaml.width = 4096
     return yaml
 
 
-def _require(doc: Any, node_path: KeyPath, kind: type, what: str, path: Path, text: str) -> Any:
-    node = doc
-    for depth, part in enumerate(node_path):
-        container_ok = isinstance(node, CommentedMap) and part in node
-        container_ok = container_ok or (
-            isinstance(node, CommentedSeq) and isinstance(part, int) and part < len(node)
-        )
-        if not container_ok:
-            raise PolyinfraError(f"{path}: {format_path(node_path[: depth + 1])} is missing")
-        node = node[part]
-    if not isinstance(node, kind):
-        raise UserError(
-            f"{format_path(node_path)} must be {what}, found {_yaml_type(node)}",
-            position=load_text(text, path).position(node_path, value=True),
-            hint=f"make {format_path(node_path)} {what}",
-        )
-    found: Any = node
-    if len(found) and found.fa.flow_style():
-        brackets = "{...}" if kind is CommentedMap else "[...]"
-        raise UserError(
-            f"{format_path(node_path)} is written in flow style ({brackets}); entries can only "
-            "be added to block style",
-            position=load_text(text, path).position(node_path, value=True),
-            hint="write it in block style, one entry per line",
-        )
-    return node
-
-
-def _yaml_type(node: Any) -> str:
-    if node is None:
-        return "an empty value"
-    if isinstance(node, CommentedMap):
-        return "a mapping"
-    if isinstance(node, CommentedSeq):
-        return "a list"
-    return f"the scalar {node!r}"
-
-
-def _key_position(doc: Any, key_path: KeyPath, path: Path) -> Position:
-    parent = node_at(doc, key_path[:-1])
-    line, col = parent.lc.key(key_path[-1])
-    return Position(path, line + 1, col + 1)
-
-
-def _owner_position(doc: Any, node_path: KeyPath) -> tuple[int, int]:
-    """0-based line and column of the key (or dash) that holds the node at ``node_path``."""
-    parent = node_at(doc, node_path[:-1])
-    last = node_path[-1]
-    if isinstance(parent, CommentedSeq) and isinstance(last, int):
-        line, col = parent.lc.item(last)
-        return line, max(col - 2, 0)
-    line, col = parent.lc.key(last)
-    return int(line), int(col)
+def _owner(node: Collection) -> tuple[int, int]:
+    """0-based line and column of the key (or dash) that holds ``node``."""
+    line, col = node.owner
+    return (line, max(col - 2, 0)) if node.owner_is_item else (line, col)
 
 
 def _drop_empty_flow(
@@ -234,24 +274,21 @@ def _node_end(lines: list[str], start: int, column: int) -> int:
     return end
 
 
-def _blank_separated(lines: list[str], mapping: CommentedMap) -> bool:
-    """Whether the mapping's entries are separated by blank lines (then the new one is too)."""
-    keys = list(mapping)
-    if len(keys) < 2:
-        return False
-    line = mapping.lc.key(keys[-1])[0]
-    return line > 0 and not lines[line - 1].strip()
+def _newline(lines: list[str]) -> str:
+    """The line break the text uses (that of its first line): ``\r\n`` or ``\n``."""
+    return "\r\n" if lines and lines[0].endswith("\r\n") else "\n"
 
 
-def _ensure_newline_before(lines: list[str], index: int) -> str:
+def _joined(lines: list[str], index: int, newline: str) -> str:
+    """``lines`` as one text, with a line break ending the line before ``index``."""
     if index > 0 and not lines[index - 1].endswith("\n"):
-        lines[index - 1] += "\n"
+        lines[index - 1] += newline
     return "".join(lines)
 
 
-def _render(value: Any, indent: int) -> list[str]:
+def _render(value: Any, indent: int, newline: str) -> list[str]:
     """``value`` as block YAML (mapping indent 2, list dashes indented 2), shifted right by
-    ``indent`` columns."""
+    ``indent`` columns, each line ending in ``newline``."""
     yaml = _yaml()
     yaml.indent(mapping=2, sequence=4, offset=2)
     stream = io.StringIO()
@@ -260,7 +297,7 @@ def _render(value: Any, indent: int) -> list[str]:
     # ruamel indents a top-level sequence by its dash offset; the caller decides the indent.
     text = textwrap.dedent(text)
     pad = " " * indent
-    return [f"{pad}{line}\n" if line.strip() else "\n" for line in text.splitlines()]
+    return [f"{pad}{line}{newline}" if line.strip() else newline for line in text.splitlines()]
 
 
 def _plain(value: Any) -> Any:
@@ -274,60 +311,6 @@ def _plain(value: Any) -> Any:
     if isinstance(value, Sequence) and not isinstance(value, str):
         return CommentedSeq(_plain(item) for item in value)
     return value
-
-
-def _resolved(value: Any, anchors: Mapping[str, Any]) -> Any:
-    if isinstance(value, Alias):
-        return anchors[value.anchor]
-    if isinstance(value, Mapping):
-        return {key: _resolved(item, anchors) for key, item in value.items()}
-    if isinstance(value, Sequence) and not isinstance(value, str):
-        return [_resolved(item, anchors) for item in value]
-    return value
-
-
-def _anchors(doc: Any, plain: YamlDocument) -> dict[str, Any]:
-    """Anchor name -> plain (resolved) value, for every anchored node of the document."""
-    found: dict[str, KeyPath] = {}
-
-    def walk(node: Any, at: KeyPath) -> None:
-        name = anchor_of(node)
-        if name is not None and name not in found:
-            found[name] = at
-        if isinstance(node, CommentedMap):
-            for key, item in node.items():
-                walk(item, (*at, key))
-        elif isinstance(node, CommentedSeq):
-            for index, item in enumerate(node):
-                walk(item, (*at, index))
-
-    walk(doc, ())
-    return {name: plain.get(at) for name, at in found.items()}
-
-
-def _has_alias(value: Any) -> bool:
-    if isinstance(value, Alias):
-        return True
-    if isinstance(value, Mapping):
-        return any(_has_alias(item) for item in value.values())
-    if isinstance(value, Sequence) and not isinstance(value, str):
-        return any(_has_alias(item) for item in value)
-    return False
-
-
-def _verify(doc: Any, after: str, path: Path, new_path: KeyPath, value: Any) -> None:
-    """The edited text must parse, hold the new value at ``new_path`` and otherwise equal the
-    original data (``doc`` is the round-trip document of ``before``)."""
-    old = _convert(doc, path, 0)
-    try:
-        new_doc = load_text(after, path)
-    except UserError as exc:
-        raise PolyinfraError(f"editing {format_path(new_path)} gave invalid YAML: {exc}") from exc
-    anchors = _anchors(doc, old) if _has_alias(value) else {}
-    if new_doc.get(new_path) != _resolved(value, anchors):
-        raise PolyinfraError(f"{path}: editing {format_path(new_path)} did not give the value")
-    if _without(new_doc.data, new_path) != old.data:
-        raise PolyinfraError(f"{path}: editing {format_path(new_path)} changed other values")
 
 
 def _without(data: Any, node_path: KeyPath) -> Any:

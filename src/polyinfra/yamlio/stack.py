@@ -1,0 +1,48 @@
+"""Loading a Pulumi stack file (``Pulumi.<stack>.yaml``): the one loader every command uses.
+
+The file must be UTF-8 text without control characters, one YAML document, and a mapping at
+the top whose ``config`` (when present) is a mapping too. Anything else is a :class:`UserError`
+at its file:line:col, with what is wrong and how to fix it. Validating what ``config`` holds
+is the foundation's job (:mod:`polyinfra.foundation.config`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from polyinfra.errors import UserError
+from polyinfra.yamlio.loader import YamlDocument, describe, load_text
+from polyinfra.yamlio.text import read_text
+
+
+def read_stack_file(path: Path) -> tuple[str, YamlDocument]:
+    """The text of the stack file ``path`` and its document, checked as the module says."""
+    text = read_text(path)
+    return text, stack_document(text, path)
+
+
+def load_stack_file(path: Path) -> YamlDocument:
+    """The document of the stack file ``path``, checked as the module says."""
+    return read_stack_file(path)[1]
+
+
+def stack_document(text: str, path: Path) -> YamlDocument:
+    """The document of stack-file text that claims to come from ``path`` (e.g. read from a git
+    revision), checked as the module says. An empty file has ``data=None``."""
+    doc = load_text(text, path)
+    if doc.data is None:
+        return doc
+    if not isinstance(doc.data, dict):
+        raise UserError(
+            f"a stack file must be a mapping, got {describe(doc.data)}",
+            position=doc.position(()),
+            hint="start the file with `config:`",
+        )
+    config = doc.data.get("config")
+    if config is not None and not isinstance(config, dict):
+        raise UserError(
+            f"`config` must be a mapping, got {describe(config)}",
+            position=doc.position(("config",), value=True),
+            hint="write each setting under `config:` as `namespace:key: value`, one per line",
+        )
+    return doc
