@@ -29,7 +29,14 @@ from pydantic import (
 from polyinfra.errors import UserError, UserErrors
 from polyinfra.foundation import argspec
 from polyinfra.positions import Position
-from polyinfra.yamlio import KeyPath, YamlDocument, format_path, load_file, load_text
+from polyinfra.yamlio import (
+    KeyPath,
+    YamlDocument,
+    format_path,
+    load_file,
+    read_stack_file,
+    stack_document,
+)
 
 #: The config namespaces polyinfra reads and validates. Every other namespace (the Pulumi
 #: project's own, where ``pulumi config set key`` writes, and other providers') belongs to the
@@ -438,9 +445,9 @@ def load_stack_config(path: Path, *, program_dir: Path | None = None) -> StackCo
     path and a hint. ``program_dir`` (default: the file's folder) is where ``schema_file`` and
     dashboard files are resolved.
     """
-    doc = load_file(path)
-    lines = path.read_text(encoding="utf-8").splitlines()
+    text, doc = read_stack_file(path)  # the loader every command reads stack files with
     folder = program_dir or path.parent
+    lines = text.splitlines()
     return _from_document(doc, stack_name_of(path), folder, lines, pulumi_project(folder))
 
 
@@ -448,7 +455,7 @@ def load_stack_text(
     text: str, path: Path, *, stack: str | None = None, program_dir: Path | None = None
 ) -> StackConfig:
     """Like :func:`load_stack_config` for stack-file text (e.g. read from a git revision)."""
-    doc = load_text(text, path)
+    doc = stack_document(text, path)
     stack = stack or stack_name_of(path)
     folder = program_dir or path.parent
     return _from_document(doc, stack, folder, text.splitlines(), pulumi_project(folder))

@@ -151,6 +151,10 @@ def _merge_pairs(node: Any) -> list[tuple[Any, Any]]:
     raise _Fallback
 
 
+_UNCACHED: Any = object()
+_CACHE_SIZE = 65_536
+
+
 class _Scalars:
     """Plain scalars resolved and built by ruamel.yaml itself (YAML 1.2), so values match."""
 
@@ -165,17 +169,30 @@ class _Scalars:
         )
         self.resolver_11 = yaml.resolver.Resolver()
         self.scalar_node_11 = yaml.ScalarNode
+        self.cache: dict[tuple[str, str], Any] = {}
 
     def value(self, node: Any) -> Any:
-        from ruamel.yaml.nodes import ScalarNode
-
-        from polyinfra.yamlio.loader import _scalar as plain
-
         value: str = node.value
         if node.style:  # quoted, literal or folded: a string unless tagged otherwise
             if node.tag not in (_STR_TAG, "!"):
                 raise _Fallback
             return value
+        # A plain scalar's value depends only on its text and tag; a file repeats many of them.
+        cache_key = (value, node.tag)
+        cached = self.cache.get(cache_key, _UNCACHED)
+        if cached is not _UNCACHED:
+            return cached
+        result = self.plain_value(node, value)
+        if len(self.cache) >= _CACHE_SIZE:
+            self.cache.clear()
+        self.cache[cache_key] = result
+        return result
+
+    def plain_value(self, node: Any, value: str) -> Any:
+        from ruamel.yaml.nodes import ScalarNode
+
+        from polyinfra.yamlio.loader import _scalar as plain
+
         tag = self.resolve(value)
         if tag is None and node.tag == _STR_TAG:
             return value  # a string, tagged or not
