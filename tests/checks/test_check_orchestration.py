@@ -78,8 +78,8 @@ def test_workspace_without_a_pulumi_program(tmp_path: Path) -> None:
         (
             "config/stack-valid",
             "infrastructure/pyproject.toml:1:1",
-            "environment 'production' has no foundation stack: no Pulumi.yaml under "
-            "infrastructure/",
+            "the workspace has no foundation stack: no Pulumi.yaml under infrastructure/ "
+            "(environments: production)",
         )
     ]
 

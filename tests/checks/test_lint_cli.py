@@ -108,6 +108,37 @@ def test_bad_input_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert "--format 'xml': expected one of text, json, sarif, github" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("raw", "message", "excerpt"),
+    [
+        (
+            b"  name: a\xff\n",
+            "not UTF-8 text: byte 0xFF cannot start a character",
+            "    name: a\ufffd",
+        ),
+        (
+            b"  name: a\x00b\n",
+            "a NUL byte (0x00) is not allowed in YAML or TOML text",
+            "    name: a\u2400b",  # the control picture: printable, one column wide
+        ),
+    ],
+    ids=["latin-1", "nul"],
+)
+def test_bad_bytes_at_their_position_and_shown_printable(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], raw: bytes, message: str, excerpt: str
+) -> None:
+    bad = tmp_path / "service.yaml"
+    bad.write_bytes(b"apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata:\n" + raw)
+
+    assert main(["lint", str(bad)]) == 2
+
+    assert capsys.readouterr().out.splitlines()[:3] == [
+        f"{bad}:4:10: error: {message} [manifest/invalid-yaml]",
+        excerpt,
+        "           ^",
+    ]
+
+
 def test_disable_comments(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "svc.yaml"
     path.write_text(

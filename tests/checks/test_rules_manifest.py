@@ -25,8 +25,8 @@ def test_not_utf8(tmp_path: Path) -> None:
     assert manifests == ()
     assert unreadable is not None
     assert (str(unreadable.position), unreadable.message) == (
-        str(path),
-        "not UTF-8 text (invalid continuation byte)",
+        f"{path}:1:10",
+        "not UTF-8 text: byte 0xE9 starts a character that the bytes after it do not complete",
     )
 
 

@@ -70,3 +70,24 @@ def test_file_and_text_loaders_agree(tmp_path: Path, text: str, expected: str) -
 
     assert str(from_file.value).splitlines()[0] == f"{path}{expected}"
     assert str(from_text.value) == str(from_file.value)
+
+
+def test_plan_diff_reports_bad_bytes_at_the_revision(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The stack file as committed at the ``--diff`` revision is read like a file on disk."""
+    from tests.affected.conftest import Repo
+
+    repo = Repo(copy_example(tmp_path / "ws")).init()
+    stack = repo.root / STACK
+    good = stack.read_bytes()
+    stack.write_bytes(good.replace(b"owner: data-engineering", b"owner: data-engin\xe9ering"))
+    repo.commit("latin-1 owner")
+    stack.write_bytes(good)
+
+    assert main(["plan", "-w", str(repo.root), "--stack", "sandbox", "--diff", "HEAD"]) == 2
+
+    assert capsys.readouterr().err.splitlines()[0] == (
+        f"error: HEAD:{STACK}:9:26: not UTF-8 text: byte 0xE9 starts a character that the "
+        "bytes after it do not complete"
+    )

@@ -393,5 +393,7 @@ def test_binary_resource_file_is_a_user_error(tmp_path: Path) -> None:
     (tmp_path / "api/base/service.yaml").write_bytes(b"\xff\xfe kind: Service\n")
     with pytest.raises(UserError) as caught:
         render(requests_for(overlays), RenderOptions(version="1"))
-    assert caught.value.position == Position(tmp_path / "api/base/service.yaml")
-    assert caught.value.message.startswith("not UTF-8 text")
+    assert caught.value.position == Position(tmp_path / "api/base/service.yaml", 1, 1)
+    assert caught.value.message == (
+        "the file is UTF-16 text (it starts with a UTF-16 byte order mark), not UTF-8"
+    )

@@ -134,18 +134,24 @@ def check_workspace(
 
 
 def check_before_deploy(
-    ws: Workspace, env: str, apps: Sequence[RenderedApp], *, links: bool = True
+    ws: Workspace,
+    env: str,
+    apps: Sequence[RenderedApp],
+    *,
+    links: bool = True,
+    version: str | None = None,
 ) -> list[Problem]:
     """What ``deploy`` checks before it applies anything: the manifest rules on the rendered
     ``apps`` and, with ``links``, their links to ``env``'s foundation stack (:data:`LINK_RULES`),
     for exactly these apps, reported as ``check`` reports them and after the workspace's rule
-    settings. The foundation program runs under mocks only if a rule needs a plan."""
+    settings. The foundation program runs under mocks only if a rule needs a plan. ``version``
+    is what the apps were rendered with."""
     settings = rules_settings(ws)
     chosen = {rule.ID for rule in engine.select_rules(CHECK_RULES, settings=settings)}
     wanted = (*MANIFEST_RULES, *(LINK_RULES if links else ()))
     stacks = (read_stack(ws, env),) if links else ()
     ctx = workspace_context(
-        ws, stacks, manifests_of(apps), only_apps=frozenset(app.app for app in apps)
+        ws, stacks, manifests_of(apps, version), only_apps=frozenset(app.app for app in apps)
     )
     return engine.run(ctx, [rule for rule in wanted if rule.ID in chosen], settings=settings)
 
@@ -213,7 +219,8 @@ def read_stack(ws: Workspace, env: str) -> StackFile:
             Position(ws.infra_pyproject, 1, 1)
             if ws.infra_pyproject
             else Position(ws.infrastructure),
-            f"environment {env!r} has no foundation stack: no Pulumi.yaml under infrastructure/",
+            "the workspace has no foundation stack: no Pulumi.yaml under infrastructure/ "
+            f"(environments: {', '.join(ws.environments) or env})",
             hint="run `polyinfra init` to create infrastructure/pulumi/",
         )
         return StackFile(env, stack, path, None, errors=(missing,))

@@ -35,7 +35,8 @@ class Manifest:
     """One Kubernetes-style object: a YAML document of a plain file or of a rendered app.
 
     ``source`` maps a key path to the file the user edits; without it positions are those of
-    ``document`` itself. ``rendered`` is True for kustomize output with placeholders replaced.
+    ``document`` itself. ``rendered`` is True for kustomize output with placeholders replaced;
+    ``version`` is then what replaced VERSION_PLACEHOLDER.
     """
 
     document: YamlDocument
@@ -43,6 +44,7 @@ class Manifest:
     app: str | None = None
     env: str | None = None
     rendered: bool = False
+    version: str | None = None
 
     @property
     def data(self) -> Any:
@@ -164,11 +166,12 @@ def manifests_from_file(path: Path) -> tuple[tuple[Manifest, ...], UnreadableInp
     from polyinfra.checks.rules.manifest.templates import TEMPLATE_SUFFIXES, placeholder_near
     from polyinfra.errors import UserError
     from polyinfra.yamlio import load_all_text
+    from polyinfra.yamlio.text import decode
 
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        return (), UnreadableInput(Position(path), f"not UTF-8 text ({exc.reason})")
+        text = decode(path.read_bytes(), path)
+    except UserError as exc:  # not UTF-8, or a NUL byte: at the first bad byte
+        return (), UnreadableInput(exc.position or Position(path), exc.message, exc.hint)
     try:
         documents = load_all_text(text, path)
     except UserError as exc:

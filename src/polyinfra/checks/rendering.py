@@ -52,15 +52,21 @@ def render_for_rules(
                     rendered.extend(render([request], options).apps)
                 except UserError as exc:
                     failures.append(render_failure(exc, request.overlay))
-        manifests.extend(manifests_of(rendered))
+        manifests.extend(manifests_of(rendered, version))
     return manifests, failures
 
 
-def manifests_of(apps: Iterable[RenderedApp]) -> list[Manifest]:
-    """The rendered objects of ``apps`` as manifests for the rules."""
+def manifests_of(apps: Iterable[RenderedApp], version: str | None = None) -> list[Manifest]:
+    """The rendered objects of ``apps`` (``version`` in place of VERSION_PLACEHOLDER) as
+    manifests for the rules."""
     return [
         Manifest(
-            document=obj.document, source=obj.position, app=app.app, env=app.env, rendered=True
+            document=obj.document,
+            source=obj.position,
+            app=app.app,
+            env=app.env,
+            rendered=True,
+            version=version,
         )
         for app in apps
         for obj in app.objects

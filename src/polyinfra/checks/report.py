@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 from polyinfra import __version__
 from polyinfra.checks.problem import Level, Problem
 from polyinfra.checks.rule import Rule
+from polyinfra.yamlio.text import NOT_TEXT
 
 FORMATS = ("text", "json", "sarif", "github")
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -30,11 +32,21 @@ def display_path(path: Path, root: Path | None = None) -> str:
 def _line(path: Path, number: int, cache: dict[Path, list[str]]) -> str | None:
     if path not in cache:
         try:
-            cache[path] = path.read_text(encoding="utf-8").splitlines()
-        except (OSError, UnicodeDecodeError):
-            cache[path] = []
+            text = path.read_bytes().decode("utf-8", errors="replace")
+        except OSError:
+            text = ""
+        cache[path] = NOT_TEXT.sub(_visible, text).splitlines()
     lines = cache[path]
     return lines[number - 1] if 1 <= number <= len(lines) else None
+
+
+def _visible(match: re.Match[str]) -> str:
+    """A control character as one printable character (its Unicode control picture, like
+    U+2400 for NUL), so the terminal shows it and the caret stays in its column."""
+    code = ord(match.group())
+    if code < 0x20:
+        return chr(0x2400 + code)
+    return "\u2421" if code == 0x7F else "\ufffd"
 
 
 def _location(problem: Problem, root: Path | None) -> str:

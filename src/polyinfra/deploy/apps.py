@@ -200,7 +200,9 @@ def deploy_apps(
         images=request.images,
         registry=request.registry,
     )
-    problems = check_before_deploy(ws, request.env, result.apps, links=not request.skip_checks)
+    problems = check_before_deploy(
+        ws, request.env, result.apps, links=not request.skip_checks, version=request.version
+    )
     if any(p.level >= Level.ERROR for p in problems):
         raise ValidationFailed(problems)
     if problems and on_problems is not None:

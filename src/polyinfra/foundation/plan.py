@@ -30,6 +30,7 @@ from polyinfra.foundation.config import (
 )
 from polyinfra.positions import Position
 from polyinfra.yamlio import load_text
+from polyinfra.yamlio.text import decode
 
 
 @dataclass(frozen=True)
@@ -467,11 +468,8 @@ def plan_diff(program_dir: Path, stack: str, ref: str) -> PlanDiff:
         return diff_plans(empty, new_plan, ref)
     with tempfile.TemporaryDirectory(prefix="polyinfra-plan-") as tmp:
         old_dir = Path(tmp)
-        try:
-            text = old_text.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise UserError(f"{stack_rel} at {ref} is not UTF-8 text") from exc
         display = Path(f"{ref}:{stack_rel}")
+        text = decode(old_text, display)  # not UTF-8, or a NUL byte: at the first bad byte
         for relative in referenced_files(load_text(text, display).data):
             content = _git_show(repo, ref, (rel_dir / relative).as_posix())
             if content is not None:

@@ -71,7 +71,15 @@ def default_image(ws: Workspace, app: App, env: str, version: str) -> str:
     those. A UserError says what is missing for this app, at its place in the stack file.
     """
     who = f"{app.name} ({env})"
-    program = ws.program
+    try:
+        program = ws.program
+    except UserError as exc:
+        raise UserError(
+            f"{who}: no foundation stack to take the image repository from: {exc.message}",
+            position=exc.position,
+            hint=f"pass --image {app.name}=REF or --registry URL, or create the foundation "
+            "program with `polyinfra init`",
+        ) from exc
     stack = ws.stack_for_env(env)
     stack_file = program.stacks.get(stack)
     if stack_file is None:
@@ -244,6 +252,9 @@ def render_apps(
             raise UserError(
                 f"no app has an overlay for environment {env!r} (environments: {known})",
                 position=Position(ws.infrastructure),
+                hint="add an app with `polyinfra add service|job|function NAME --project PROJECT`"
+                if not ws.apps
+                else f"add overlays/{env}/ to an app, or render one of: {known}",
             )
     options = RenderOptions(
         version=version,

@@ -256,12 +256,13 @@ def load_kustomization(directory: Path, *, fast: bool = False) -> Kustomization:
 
 
 def _read(path: Path) -> str:
+    from polyinfra.yamlio.text import decode
+
     try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise UserError(f"not UTF-8 text ({exc.reason})", position=Position(path)) from exc
+        data = path.read_bytes()
     except OSError as exc:
         raise UserError(f"cannot read {path}: {exc.strerror}", position=Position(path)) from exc
+    return decode(data, path)  # not UTF-8, or a NUL byte: at the first bad byte
 
 
 def _str_or_none(value: Any) -> str | None:

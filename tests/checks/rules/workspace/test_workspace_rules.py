@@ -119,7 +119,8 @@ def test_no_infrastructure_folder(tmp_path: Path) -> None:
         path.rmdir() if path.is_dir() else path.unlink()
     (root / "infrastructure").rmdir()
     assert problems(root, layout.InfrastructureFolder()) == [
-        "pyproject.toml:1:1: the workspace has no infrastructure/ folder at ."
+        "pyproject.toml:1:1: the workspace has no infrastructure/ folder: the foundation and "
+        "application stacks live there"
     ]
 
 

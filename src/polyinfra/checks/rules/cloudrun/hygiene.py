@@ -406,6 +406,17 @@ class LabelValues(CloudRunRule):
                 if not isinstance(value, str) or is_templated(value):
                     continue
                 if not _LABEL_VALUE.match(value):
+                    if manifest.version and manifest.version in value:
+                        yield self.problem(
+                            manifest,
+                            path,
+                            f"label {key} gets the release version (VERSION_PLACEHOLDER, here "
+                            f"{value!r}): a label value allows only lowercase letters, digits, "
+                            "_ and -, so Cloud Run rejects every version with a '.'",
+                            hint="carry the version in an env variable or an annotation "
+                            "instead of a label",
+                        )
+                        continue
                     version = " (a version?)" if _VERSIONISH.search(value) else ""
                     yield self.problem(
                         manifest,

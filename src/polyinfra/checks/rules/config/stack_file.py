@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from polyinfra.checks.context import CheckContext
 from polyinfra.checks.problem import Level, Problem
+from polyinfra.positions import Position
 
 
 class StackValid:
@@ -42,9 +43,12 @@ class StackValid:
     AREA = "config"
 
     def check(self, ctx: CheckContext) -> Iterator[Problem]:
+        said: set[tuple[Position, str]] = set()  # one missing program, not one per stack
         for stack in ctx.stacks:
             for error in stack.errors:
-                yield Problem(error.position, self.ID, error.message, hint=error.hint)
+                if (error.position, error.message) not in said:
+                    said.add((error.position, error.message))
+                    yield Problem(error.position, self.ID, error.message, hint=error.hint)
 
 
 class StackPlans:

@@ -119,7 +119,8 @@ class ProjectWithoutApp:
 
     A Dockerfile means an image is built for the project; with no Cloud Run app under
     ``infrastructure/`` it is built and pushed for nothing, or its app was renamed without
-    updating the mapping.
+    updating the mapping. A workspace with no app at all is not checked: it has not adopted
+    the application stack yet.
 
     Bad::
 
@@ -139,15 +140,18 @@ class ProjectWithoutApp:
         ws = ctx.workspace
         if ws is None:
             return
+        if not ws.apps:
+            return  # nothing deployed yet: adoption starts with `polyinfra add`, not per project
         deployed = {app.project for app in ws.apps.values()}
         for project in ws.projects.values():
             if project.dockerfile is None or project.name in deployed:
                 continue
+            name = project.name.replace("_", "-")
             yield Problem(
                 Position(project.dockerfile, 1, 1),
                 self.ID,
                 f"project {project.name!r} has a Dockerfile but no app deploys it",
-                hint=f"add an app under infrastructure/cloudrun_*/{project.name.replace('_', '-')}/"
-                ", map an app to it with [tool.polyinfra.apps.<app>] project, or delete the "
-                "Dockerfile",
+                hint=f"add one with `polyinfra add service {name} --project {project.name}` "
+                "(or job, function), or map an app to it with [tool.polyinfra.apps.<app>] "
+                f'project = "{project.name}" in infrastructure/pyproject.toml',
             )

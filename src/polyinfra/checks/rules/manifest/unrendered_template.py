@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from polyinfra.checks.context import CheckContext
+from polyinfra.checks.context import CheckContext, Manifest
 from polyinfra.checks.problem import Level, Problem
 from polyinfra.checks.rules.manifest.templates import templated_values
 
@@ -67,5 +67,21 @@ class UnrenderedTemplate:
                 self.ID,
                 f"unrendered template: placeholder{'s' if len(tokens) > 1 else ''} "
                 f"{shown}{more} must be substituted before deploy",
-                hint="lint the app folder (polyinfra renders it) or the rendered output",
+                hint=_hint(manifest, tokens),
             )
+
+
+def _hint(manifest: Manifest, tokens: list[str]) -> str:
+    """What to do: a rendered app's ``*_PLACEHOLDER`` gets a value per environment from the
+    workspace settings (render replaces it); anything else is rendered first."""
+    if not manifest.rendered:
+        return "lint the app folder (polyinfra renders it) or the rendered output"
+    named = [t for t in tokens if t.endswith("_PLACEHOLDER")]
+    if not named:
+        return "write the value in the overlay (kustomize patches or images:)"
+    env = manifest.env or "<env>"
+    return (
+        f"declare {'each' if len(named) > 1 else 'it'} under [tool.polyinfra.placeholders.{env}] "
+        f'in infrastructure/pyproject.toml ({named[0]} = "..."; render replaces it) '
+        "or replace it in the overlay"
+    )

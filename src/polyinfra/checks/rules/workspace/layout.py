@@ -48,7 +48,8 @@ class InfrastructureFolder:
         yield Problem(
             Position(ws.root / "pyproject.toml", 1, 1),
             self.ID,
-            f"the workspace has no infrastructure/ folder at {ws.rel(ws.root) or '.'}",
+            "the workspace has no infrastructure/ folder: the foundation and application "
+            "stacks live there",
             hint="run `polyinfra init` to create infrastructure/ with its pyproject.toml",
         )
 
