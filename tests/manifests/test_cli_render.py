@@ -9,7 +9,7 @@ import pytest
 
 from polyinfra.cli.main import main
 from polyinfra.errors import UserError
-from polyinfra.manifests import default_image, render_apps
+from polyinfra.manifests import image_ref, render_apps
 from polyinfra.workspace import Workspace
 from tests.manifests.pipeline import tree_digest
 
@@ -17,7 +17,7 @@ from tests.manifests.pipeline import tree_digest
 def test_default_image_comes_from_the_stack(example_path: Path) -> None:
     ws = Workspace.discover(example_path)
     app = ws.app("dmd-inv-mov-api2bq")
-    assert default_image(ws, app, "production", "1.2.3") == (
+    assert image_ref(ws, app, "production", "1.2.3") == (
         "asia-southeast1-docker.pkg.dev/data-platform-prod/dmd-ingest/dmd-inv-mov-api2bq:1.2.3"
     )
 

@@ -252,10 +252,10 @@ def _image_for(workspace: Workspace | None, app: str, env: str) -> str:
     """The image a deploy would set (from the stack's Artifact Registry), else a stand-in:
     lint checks the manifest, the image is chosen at deploy time."""
     if workspace is not None and app in workspace.apps:
-        from polyinfra.manifests import default_image
+        from polyinfra.manifests import image_ref
 
         try:
-            return default_image(workspace, workspace.apps[app], env, LINT_VERSION)
+            return image_ref(workspace, workspace.apps[app], env, LINT_VERSION)
         except UserError:
             pass
     from polyinfra.manifests.stand_in import stand_in_image

@@ -27,7 +27,8 @@ positioned sources are read on first use.
 
 from polyinfra.manifests.apps import (
     PartialRender,
-    default_image,
+    app_image_name,
+    image_ref,
     overlay_for,
     parse_image_options,
     render_apps,
@@ -70,8 +71,9 @@ __all__ = [
     "RenderedApp",
     "RenderedObject",
     "SourceObject",
-    "default_image",
+    "app_image_name",
     "find_kustomize",
+    "image_ref",
     "load_kustomization",
     "load_tree",
     "overlay_for",

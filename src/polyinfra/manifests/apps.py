@@ -62,9 +62,12 @@ def _read_stack(stack_file: Path, mtime_ns: int, size: int) -> YamlDocument:
     return load_file(stack_file)
 
 
-def default_image(ws: Workspace, app: App, env: str, version: str) -> str:
-    """``<location>-docker.pkg.dev/<gcp:project>/<repository_id>/<app>:<version>`` from the
-    Artifact Registry repository of the app's project in the environment's stack file.
+def image_ref(ws: Workspace, app: App, env: str, version: str) -> str:
+    """The image app ``app`` runs in ``env`` at ``version``, the one reference every command
+    uses (render, deploy, build, the workflows, ``polyinfra image-ref``):
+    ``<location>-docker.pkg.dev/<gcp:project>/<repository_id>/<image name>:<version>``, from
+    the Artifact Registry repository the environment's stack creates for the app's project;
+    the image name is the app's, unless ``[tool.polyinfra.apps.<app>] image`` says otherwise.
 
     Reads only the entries an image needs (not the whole foundation model), so a render is not
     blocked by an unrelated problem elsewhere in the stack file; ``polyinfra check`` reports
@@ -88,7 +91,15 @@ def default_image(ws: Workspace, app: App, env: str, version: str) -> str:
             position=Position(program.path),
             hint="pass --image APP=REF or --registry URL, or add the stack file",
         )
-    return f"{_registry_prefix(_stack_document(stack_file), app, who)}/{app.name}:{version}"
+    name = app_image_name(ws, app)
+    return f"{_registry_prefix(_stack_document(stack_file), app, who)}/{name}:{version}"
+
+
+def app_image_name(ws: Workspace, app: App) -> str:
+    """The image's name inside its repository: ``[tool.polyinfra.apps.<app>] image``, else the
+    app's name."""
+    settings = ws.settings.apps.get(app.name)
+    return settings.image if settings is not None and settings.image else app.name
 
 
 _IMAGE_OPTIONS = "or pass --image APP=REF or --registry URL"
@@ -181,7 +192,7 @@ def _requests(
             elif registry:
                 image = f"{registry.rstrip('/')}/{app.name}:{version}"
             else:
-                image = default_image(ws, app, env, version)
+                image = image_ref(ws, app, env, version)
         except UserError as exc:
             errors.append((app.name, exc))
             continue

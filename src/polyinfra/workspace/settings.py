@@ -45,6 +45,13 @@ class AppSettings(BaseModel):
         "input:projects entry of the stack files that creates the service account the app "
         "runs as or schedules it, when every stack file agrees.",
     )
+    image: str | None = Field(
+        default=None,
+        description="Name of the app's image inside its project's Artifact Registry "
+        "repository. Default: the app's name. Images are "
+        "<location>-docker.pkg.dev/<gcp:project>/<repository_id>/<image>:<version>.",
+        pattern=r"^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$",
+    )
     path: str | None = Field(
         default=None,
         description="The app's folder (the one holding base/), relative to the workspace "
