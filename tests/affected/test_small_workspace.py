@@ -397,3 +397,39 @@ def test_workspace_in_a_subfolder_of_the_repository(tmp_path: Path, cli: Runner)
             ],
         }
     ]
+
+
+def test_an_app_whose_project_has_no_dockerfile_is_an_error(
+    small_repo: Repo, cli: Runner, no_github_output: None
+) -> None:
+    base = small_repo.sha()
+    small_repo.remove("projects/svc/Dockerfile")
+    small_repo.append("components/acme/db/__init__.py", "# x\n")
+    small_repo.commit("db, and no Dockerfile")
+    for args in ([], ["-f", "github"], ["-f", "json"]):
+        code, out, err = cli("affected", "-w", str(small_repo.root), "--base", base, *args)
+        assert (code, out) == (2, "")
+        assert err.splitlines() == [
+            f"error: {small_repo.root / 'projects' / 'svc'}: app 'svc' deploys project 'svc', "
+            "which has no Dockerfile: its image cannot be built, so CI would deploy a tag "
+            "nobody built",
+            "  hint: create projects/svc/Dockerfile (`polyinfra add service svc --project svc "
+            "--force` writes one), or map the app to the project that builds its image: "
+            "[tool.polyinfra.apps.svc] project",
+        ]
+
+
+def test_version_needs_an_environment(small_repo: Repo, cli: Runner) -> None:
+    code, _, err = cli("affected", "-w", str(small_repo.root), "--all", "--version", "v1")
+    assert code == 2
+    assert "--version needs --env: image references are per environment" in err
+    code, _, err = cli(
+        "affected", "-w", str(small_repo.root), "--all", "--env", "sandbox", "--released-tag", "m"
+    )
+    assert code == 2
+    assert "--released-tag needs --version" in err
+    code, _, err = cli(
+        "affected", "-w", str(small_repo.root), "--all", "--env", "sandbox", "--version", "a b"
+    )
+    assert code == 2
+    assert "invalid version 'a b'" in err

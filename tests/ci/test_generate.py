@@ -110,8 +110,10 @@ def test_deploy_builds_only_rebuilt_images_and_guards_empty_matrices(
     assert "workflow_dispatch" in doc["on"]
     plan, build, deploy = doc["jobs"]["plan"], doc["jobs"]["build"], doc["jobs"]["deploy"]
     find = next(s for s in steps(plan) if s.get("id") == "find-affected")
-    assert "--env production --fallback all --format github" in find["run"]
+    assert 'images=(--version "$VERSION" --released-tag main)' in find["run"]
+    assert '--env production --fallback all "${images[@]}"' in find["run"]
     assert find["env"]["BEFORE"] == "${{ github.event.before }}"  # never interpolated in run
+    assert find["env"]["VERSION"] == "${{ steps.determine-version.outputs.version }}"
     assert "${{" not in find["run"]
     assert plan["outputs"]["build_matrix"] == "${{ steps.find-affected.outputs.build_matrix }}"
     assert (
@@ -124,8 +126,12 @@ def test_deploy_builds_only_rebuilt_images_and_guards_empty_matrices(
     # Docker login needs only a token; no credentials file lands in the build context.
     assert auth["with"]["token_format"] == "access_token"
     assert auth["with"]["create_credentials_file"] is False
+    login = next(s for s in steps(build) if s.get("name") == "Log in to the registry")
+    assert login["with"]["registry"] == "${{ matrix.registry }}"
     push = next(s for s in steps(build) if s.get("id") == "build-push-image")
     assert push["with"]["file"] == "${{ matrix.dockerfile }}"
+    assert push["with"]["tags"] == "${{ matrix.tags }}"
+    assert "registry" not in plan["outputs"]  # no shared registry variable
     assert "cache-from" not in push["with"]  # production images are built without cache
     assert deploy["if"] == (
         "!cancelled() && needs.plan.result == 'success' && needs.plan.outputs.apps != '[]' && "
@@ -146,7 +152,9 @@ def test_sandbox_deploy_runs_on_label_for_same_repository_prs(workspace: Path, c
     checkout = steps(plan)[0]
     assert checkout["with"]["ref"] == "${{ github.event.pull_request.head.sha }}"
     find = next(s for s in steps(plan) if s.get("id") == "find-affected")
-    assert find["run"] == 'polyinfra affected --base "$BASE_SHA" --env sandbox --format github'
+    assert find["run"] == (
+        'polyinfra affected --base "$BASE_SHA" --env sandbox --version "$VERSION" --format github'
+    )
     push = next(s for s in steps(doc["jobs"]["build"]) if s.get("id") == "build-push-image")
     assert push["with"]["cache-from"] == "type=gha"
     assert doc["jobs"]["deploy"]["environment"] == "sandbox"

@@ -37,7 +37,7 @@ def test_run_scripts_pass_shellcheck(tmp_path: Path) -> None:
     root = copy_example(tmp_path / "ws")
     assert main(["ci", "generate", "-w", str(root)]) == 0
     scripts = run_scripts(root)
-    assert len(scripts) >= 20  # every workflow has several
+    assert len(scripts) >= 18  # every workflow has several
     assert SHELLCHECK is not None
     for where, script in scripts:
         # No expression is interpolated into a script: values arrive through env.

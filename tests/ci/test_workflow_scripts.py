@@ -4,6 +4,7 @@ by a stub `polyinfra` on PATH."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import stat
@@ -19,7 +20,7 @@ from tests.affected.conftest import REPO_ROOT, Repo
 BASH = shutil.which("bash")
 JQ = shutil.which("jq")
 VENV_BIN = REPO_ROOT / ".venv" / "bin"
-REGISTRY = "asia-southeast1-docker.pkg.dev/acme/apps"
+PROD = "asia-southeast1-docker.pkg.dev/data-platform-prod"
 
 pytestmark = pytest.mark.skipif(
     BASH is None or JQ is None, reason="bash and jq run the workflow steps (as on GitHub runners)"
@@ -103,6 +104,7 @@ def test_push_builds_changed_projects_and_deploys_with_the_right_images(
             "EVENT_NAME": "push",
             "BEFORE": before,
             "BASE_INPUT": "",
+            "VERSION": sha,
             "GITHUB_OUTPUT": str(outputs_file),
         },
         repo.root,
@@ -110,24 +112,33 @@ def test_push_builds_changed_projects_and_deploys_with_the_right_images(
     )
     assert found.returncode == 0, found.stderr
     outputs = read_outputs(outputs_file)
-    assert outputs["build_matrix"] == (
-        '[{"dockerfile":"projects/inventory_api/Dockerfile","project":"inventory_api"},'
-        '{"dockerfile":"projects/stock_webhook/Dockerfile","project":"stock_webhook"}]'
-    )
+    # One build per project, tagged with its app's reference at the version and at main.
+    assert json.loads(outputs["build_matrix"]) == [
+        {
+            "dockerfile": "projects/inventory_api/Dockerfile",
+            "project": "inventory_api",
+            "registry": "asia-southeast1-docker.pkg.dev",
+            "tags": f"{PROD}/inventory-api/inventory-api:{sha}\n"
+            f"{PROD}/inventory-api/inventory-api:main",
+        },
+        {
+            "dockerfile": "projects/stock_webhook/Dockerfile",
+            "project": "stock_webhook",
+            "registry": "asia-southeast1-docker.pkg.dev",
+            "tags": f"{PROD}/stock-webhook/stock-webhook:{sha}\n"
+            f"{PROD}/stock-webhook/stock-webhook:main",
+        },
+    ]
     assert outputs["apps"] == '["dmd-inv-mov-api2bq","inventory-api","stock-webhook"]'
 
     stub, record = stub_polyinfra
     deploy = step(workflow, "deploy", "deploy-apps")
-    released = deploy["env"]["RELEASED_TAG"]
-    assert released == "main"
     done = run_step(
         deploy,
         {
             "APPS": outputs["apps"],
             "IMAGES": outputs["images"],
             "VERSION": sha,
-            "REGISTRY": REGISTRY,
-            "RELEASED_TAG": released,
             "REGION": "",
         },
         repo.root,
@@ -144,9 +155,9 @@ def test_push_builds_changed_projects_and_deploys_with_the_right_images(
         "--version",
         sha,
         # Only the overlay changed: the job keeps the image main last released.
-        f"--image=dmd-inv-mov-api2bq={REGISTRY}/dmd_ingest:main",
-        f"--image=inventory-api={REGISTRY}/inventory_api:{sha}",
-        f"--image=stock-webhook={REGISTRY}/stock_webhook:{sha}",
+        f"--image=dmd-inv-mov-api2bq={PROD}/dmd-ingest/dmd-inv-mov-api2bq:main",
+        f"--image=inventory-api={PROD}/inventory-api/inventory-api:{sha}",
+        f"--image=stock-webhook={PROD}/stock-webhook/stock-webhook:{sha}",
     ]
 
 
@@ -162,6 +173,7 @@ def test_first_push_deploys_everything_not_nothing(
             "EVENT_NAME": "push",
             "BEFORE": "0" * 40,
             "BASE_INPUT": "",
+            "VERSION": repo.sha(),
             "GITHUB_OUTPUT": str(outputs_file),
         },
         repo.root,
@@ -188,6 +200,7 @@ def test_dispatch_without_base_deploys_every_app_with_a_region(
             "EVENT_NAME": "workflow_dispatch",
             "BEFORE": "",
             "BASE_INPUT": "",
+            "VERSION": "v1",
             "GITHUB_OUTPUT": str(outputs_file),
         },
         repo.root,
@@ -204,8 +217,6 @@ def test_dispatch_without_base_deploys_every_app_with_a_region(
             "APPS": outputs["apps"],
             "IMAGES": outputs["images"],
             "VERSION": "v1",
-            "REGISTRY": REGISTRY,
-            "RELEASED_TAG": "main",
             "REGION": "asia-southeast1",
         },
         repo.root,
@@ -227,6 +238,7 @@ def test_bad_base_on_dispatch_fails_the_step(
             "EVENT_NAME": "workflow_dispatch",
             "BEFORE": "",
             "BASE_INPUT": "no-such-tag",
+            "VERSION": "v1",
             "GITHUB_OUTPUT": str(outputs_file),
         },
         repo.root,

@@ -56,7 +56,7 @@ def test_every_command_is_walked() -> None:
         ("ci", "generate"),
         ("schema", "stack-config"),
     }
-    assert len(COMMAND_PATHS) == 17
+    assert len(COMMAND_PATHS) == 18
 
 
 def sections(text: str) -> dict[str, list[str]]:
@@ -139,6 +139,8 @@ def test_help_shows_metavars_not_python_types(
                 "--fallback MODE",
                 "--env ENV",
                 "--all",
+                "--version VERSION",
+                "--released-tag TAG",
                 "-w, --workspace DIR",
                 "-h, --help",
             ],

@@ -17,6 +17,7 @@ COMMANDS = (
     "schema",
     "plan",
     "render",
+    "image-ref",
     "lint",
     "check",
     "affected",

@@ -11,6 +11,7 @@ from polyinfra.affected.model import (
     Removed,
 )
 from polyinfra.affected.report import (
+    check_buildable,
     github_lines,
     github_outputs,
     to_json_text,
@@ -26,6 +27,7 @@ __all__ = [
     "AffectedStack",
     "Reason",
     "Removed",
+    "check_buildable",
     "find_affected",
     "github_lines",
     "github_outputs",

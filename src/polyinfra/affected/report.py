@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from polyinfra.affected.model import Affected, Reason, Removed
+from polyinfra.errors import UserError, UserErrors
+from polyinfra.positions import Position
 from polyinfra.workspace import Workspace
 
 
@@ -15,23 +17,70 @@ def to_json_text(answer: Affected) -> str:
     return json.dumps(answer.to_json(), indent=2, sort_keys=False) + "\n"
 
 
-def github_outputs(answer: Affected, ws: Workspace) -> dict[str, str]:
+def github_outputs(
+    answer: Affected,
+    ws: Workspace,
+    *,
+    version: str | None = None,
+    released_tag: str | None = None,
+) -> dict[str, str]:
     """The step outputs the generated workflows read. Lists are JSON arrays (``[]`` when
     empty, never an empty string); flags are ``true``/``false``.
 
-    ``build_matrix`` has one entry per project to build (projects of ``rebuild`` apps that
-    have a Dockerfile, given as ``project name -> Dockerfile path``). ``images`` names, for
-    every app to deploy whose project has a Dockerfile, the project image it runs and whether
-    that image is built now (``rebuild``) or already exists (``redeploy``: the manifests
-    changed, the image did not), so the deploy step can pass ``--image APP=REF``.
+    ``build_matrix`` has one entry per project to build: the projects of the ``rebuild`` apps
+    (one image per project, shared by all its apps), each with its Dockerfile. ``images``
+    lists every app to deploy that deploys a project, with the project and its action.
+
+    With ``version`` (and the environment of the answer), the references come from
+    :func:`~polyinfra.manifests.image_ref`, the one every command uses: each build entry
+    gets ``tags`` (one reference per app of the project, newline-separated) and ``registry``
+    (the host to log in to), and each ``images`` entry its ``image``. ``released_tag`` is the
+    tag of the image the last release built: builds push it too, and ``redeploy`` apps run
+    it. Without it nothing built before is reused: every app to deploy is built at
+    ``version``.
     """
+    from polyinfra.manifests import image_ref
+
+    if version is not None and answer.env is None:
+        raise UserError(
+            "--version needs --env: image references are per environment",
+            hint="add --env ENV",
+        )
     dockerfiles = {
         name: ws.rel(project.dockerfile)
         for name, project in ws.projects.items()
         if project.dockerfile is not None
     }
+    deployed = [a for a in answer.apps if a.project is not None]
     rebuild = [a for a in answer.apps if a.action == "rebuild"]
-    build_projects = sorted({a.project for a in rebuild if a.project and a.project in dockerfiles})
+    built = [
+        a
+        for a in deployed
+        if a.action == "rebuild" or (version is not None and released_tag is None)
+    ]
+    build_projects = sorted({a.project for a in built if a.project in dockerfiles})
+    tags_of = [version, released_tag] if released_tag else [version]
+
+    def ref(name: str, tag: str | None) -> str:
+        assert answer.env is not None and tag is not None
+        return image_ref(ws, ws.apps[name], answer.env, tag)
+
+    matrix: list[dict[str, str]] = []
+    for project in build_projects:
+        entry = {"project": project, "dockerfile": dockerfiles[project]}
+        if version is not None:
+            apps = [a.name for a in built if a.project == project]
+            tags = [ref(app, tag) for app in apps for tag in tags_of]
+            entry["registry"] = tags[0].split("/", 1)[0]
+            entry["tags"] = "\n".join(tags)
+        matrix.append(entry)
+    images: list[dict[str, Any]] = []
+    for app in deployed:
+        item: dict[str, Any] = {"app": app.name, "project": app.project, "action": app.action}
+        if version is not None:
+            reuse = app.action == "redeploy" and released_tag is not None
+            item["image"] = ref(app.name, released_tag if reuse else version)
+        images.append(item)
     values: dict[str, Any] = {
         "everything": answer.everything,
         "foundation": answer.foundation_changed,
@@ -41,16 +90,35 @@ def github_outputs(answer: Affected, ws: Workspace) -> dict[str, str]:
         "apps": [a.name for a in answer.apps],
         "rebuild": [a.name for a in rebuild],
         "redeploy": [a.name for a in answer.apps if a.action == "redeploy"],
-        "build_matrix": [{"project": p, "dockerfile": dockerfiles[p]} for p in build_projects],
-        "images": [
-            {"app": a.name, "project": a.project, "action": a.action}
-            for a in answer.apps
-            if a.project in dockerfiles
-        ],
+        "build_matrix": matrix,
+        "images": images,
         "removed_projects": [p.name for p in answer.removed_projects],
         "removed_apps": [a.name for a in answer.removed_apps],
     }
     return {key: _value(value) for key, value in values.items()}
+
+
+def check_buildable(answer: Affected, ws: Workspace) -> None:
+    """Every app to deploy that deploys a project can have its image built: the project has
+    a Dockerfile. UserErrors name each app, its project and the fix."""
+    errors: list[UserError] = []
+    for app in answer.apps:
+        project = ws.projects.get(app.project) if app.project else None
+        if project is None or project.dockerfile is not None:
+            continue
+        errors.append(
+            UserError(
+                f"app {app.name!r} deploys project {project.name!r}, which has no Dockerfile: "
+                "its image cannot be built, so CI would deploy a tag nobody built",
+                position=Position(project.path),
+                hint=f"create {ws.rel(project.path)}/Dockerfile (`polyinfra add {app.kind} "
+                f"{app.name} --project {project.name} --force` writes one), or map the app "
+                f"to the project that builds its image: [tool.polyinfra.apps.{app.name}] "
+                "project",
+            )
+        )
+    if errors:
+        raise errors[0] if len(errors) == 1 else UserErrors(errors)
 
 
 def _value(value: Any) -> str:

@@ -78,7 +78,6 @@ def _validate(ws: Workspace, ci: CiSettings) -> None:
         "project_id_variable",
         "workload_identity_provider_variable",
         "service_account_variable",
-        "image_registry_variable",
         "pulumi_backend_variable",
         "pulumi_passphrase_secret",
     ):
@@ -405,6 +404,7 @@ def _deploy(ctx: _Context, *, production: bool) -> CommentedMap:
     ci = ctx.ci
     env = ci.production_environment if production else ci.sandbox_environment
     q_env = shlex.quote(env)
+    q_released = shlex.quote(ctx.released_tag)
     if production:
         on = _map(
             push=_map(branches=_flow(ci.main_branch)),
@@ -423,19 +423,23 @@ def _deploy(ctx: _Context, *, production: bool) -> CommentedMap:
         head_ref = None
         version = 'version="$GITHUB_SHA"'
         find = f"""
+# Image references come from the stack: builds push them, the deploy runs them.
+images=(--version "$VERSION" --released-tag {q_released})
 if [ "$EVENT_NAME" = "workflow_dispatch" ] && [ -z "$BASE_INPUT" ]; then
-  polyinfra affected --all --env {q_env} --format github
+  polyinfra affected --all --env {q_env} "${{images[@]}}" --format github
 elif [ "$EVENT_NAME" = "workflow_dispatch" ]; then
-  polyinfra affected --base "$BASE_INPUT" --env {q_env} --format github
+  polyinfra affected --base "$BASE_INPUT" --env {q_env} "${{images[@]}}" --format github
 else
   # A first push or a rewritten history has no usable base: deploy everything, never nothing.
-  polyinfra affected --base "$BEFORE" --env {q_env} --fallback all --format github
+  polyinfra affected --base "$BEFORE" --env {q_env} --fallback all "${{images[@]}}" \\
+    --format github
 fi
 """
         find_env = {
             "EVENT_NAME": "${{ github.event_name }}",
             "BEFORE": "${{ github.event.before }}",
             "BASE_INPUT": "${{ inputs.base }}",
+            "VERSION": "${{ steps.determine-version.outputs.version }}",
         }
         guard = None
         run_name = f"Deploy to {env} at ${{{{ github.sha }}}}"
@@ -448,8 +452,15 @@ fi
             "branch=\"$(printf '%s' \"$HEAD_REF\" | tr -c 'A-Za-z0-9_.' '_' | cut -c1-60)\"\n"
             'version="${branch}-$(date -u +%Y%m%d-%H%M%S)"'
         )
-        find = f'polyinfra affected --base "$BASE_SHA" --env {q_env} --format github\n'
-        find_env = {"BASE_SHA": "${{ github.event.pull_request.base.sha }}"}
+        # No released image to reuse here: every app to deploy is built at this version.
+        find = (
+            f'polyinfra affected --base "$BASE_SHA" --env {q_env} --version "$VERSION" '
+            "--format github\n"
+        )
+        find_env = {
+            "BASE_SHA": "${{ github.event.pull_request.base.sha }}",
+            "VERSION": "${{ steps.determine-version.outputs.version }}",
+        }
         # Pull requests from forks get no OIDC token or secrets: never run for them.
         guard = (
             "github.event.pull_request.head.repo.full_name == github.repository && ("
@@ -483,8 +494,6 @@ echo "version=$version" >> "$GITHUB_OUTPUT"
         for name in ("apps", "build_matrix", "images")
     }
     outputs["version"] = "${{ steps.determine-version.outputs.version }}"
-    # Read once here (no environment) so builds and the deploy agree on where images are.
-    outputs["registry"] = ctx.var(ci.image_registry_variable)
     plan = _job(
         ctx,
         "Find affected apps",
@@ -495,18 +504,13 @@ echo "version=$version" >> "$GITHUB_OUTPUT"
         timeout=15,
     )
 
-    registry = "${{ needs.plan.outputs.registry }}"
-    image = f"{registry}/${{{{ matrix.project }}}}"
-    tags = f"{image}:${{{{ needs.plan.outputs.version }}}}"
-    if production:
-        # The released tag marks the image main last built for each project: apps whose
-        # manifests changed but whose image did not are redeployed with it.
-        tags = LiteralScalarString(f"{tags}\n{image}:{ctx.released_tag}\n")
+    # One image per project, tagged with the reference of each of its apps (`polyinfra
+    # image-ref`): the repository the environment's stack creates for the project.
     build_push: dict[str, Any] = {
         "context": ".",
         "file": "${{ matrix.dockerfile }}",
         "push": True,
-        "tags": tags,
+        "tags": "${{ matrix.tags }}",
     }
     if not production:
         # Sandbox builds reuse layers; production images are always built from scratch.
@@ -515,20 +519,10 @@ echo "version=$version" >> "$GITHUB_OUTPUT"
     build_steps = [
         _checkout(ref=head_ref),
         _auth(ctx, access_token=True),
-        _run(
-            "Determine registry host",
-            "determine-registry-host",
-            """
-host="${REGISTRY%%/*}"
-echo "host=$host"
-echo "host=$host" >> "$GITHUB_OUTPUT"
-""",
-            env={"REGISTRY": registry},
-        ),
         _uses(
             "Log in to the registry",
             actions.DOCKER_LOGIN,
-            registry="${{ steps.determine-registry-host.outputs.host }}",
+            registry="${{ matrix.registry }}",
             username="oauth2accesstoken",
             password="${{ steps.authenticate-gcp.outputs.access_token }}",
         ),
@@ -561,10 +555,9 @@ echo "host=$host" >> "$GITHUB_OUTPUT"
             "deploy-apps",
             f"""
 mapfile -t app_args < <(jq -r '.[]' <<<"$APPS")
-# Rebuilt apps run the image built above; redeployed ones the image main last released.
-mapfile -t image_args < <(jq -r --arg registry "$REGISTRY" --arg version "$VERSION" \\
-  --arg released "$RELEASED_TAG" '.[] | "--image=\\(.app)=\\($registry)/\\(.project):" +
-  (if .action == "rebuild" then $version else $released end)' <<<"$IMAGES")
+# Each app runs the reference `polyinfra affected` gave it: the image built above, or for
+# an app whose image did not change, the one the last release built.
+mapfile -t image_args < <(jq -r '.[] | "--image=\\(.app)=\\(.image)"' <<<"$IMAGES")
 region_args=()
 if [ -n "$REGION" ]; then region_args=(--region "$REGION"); fi
 polyinfra deploy "${{app_args[@]}}" --env {q_env} --version "$VERSION" \\
@@ -574,8 +567,6 @@ polyinfra deploy "${{app_args[@]}}" --env {q_env} --version "$VERSION" \\
                 "APPS": "${{ needs.plan.outputs.apps }}",
                 "IMAGES": "${{ needs.plan.outputs.images }}",
                 "VERSION": "${{ needs.plan.outputs.version }}",
-                "REGISTRY": registry,
-                "RELEASED_TAG": ctx.released_tag,
                 "REGION": ctx.var(ci.region_variable),
             },
         ),

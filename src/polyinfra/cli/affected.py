@@ -64,6 +64,26 @@ def affected(
     everything: Annotated[
         bool, typer.Option("--all", help="Report everything as affected (no git needed).")
     ] = False,
+    version: Annotated[
+        str | None,
+        typer.Option(
+            "--version",
+            help="Release version (needs --env): the github format gives every build its "
+            "image tags and every app its image reference, as `polyinfra image-ref` does.",
+            show_default=False,
+            metavar="VERSION",
+        ),
+    ] = None,
+    released_tag: Annotated[
+        str | None,
+        typer.Option(
+            "--released-tag",
+            help="Tag of the image the last release built (with --version): builds push it "
+            "too, and apps to redeploy run it. Without it every app to deploy is built.",
+            show_default=False,
+            metavar="TAG",
+        ),
+    ] = None,
     workspace: WorkspaceOption = DEFAULT_WORKSPACE,
 ) -> None:
     """Show the foundation stacks, Polylith projects and Cloud Run apps a change affects.
@@ -72,6 +92,7 @@ def affected(
     inputs changed) or `redeploy` (only Kustomize manifests changed).
     """
     from polyinfra.affected import (
+        check_buildable,
         find_affected,
         github_lines,
         github_outputs,
@@ -81,14 +102,28 @@ def affected(
     )
     from polyinfra.workspace import Workspace
 
+    from polyinfra.errors import UserError
+    from polyinfra.manifests.placeholders import check_version
+
+    if released_tag is not None and version is None:
+        raise UserError("--released-tag needs --version", hint="add --version VERSION")
+    if version is not None and env is None:
+        raise UserError(
+            "--version needs --env: image references are per environment",
+            hint="add --env ENV",
+        )
+    for tag in (version, released_tag):
+        if tag is not None:
+            check_version(tag)
     ws = Workspace.discover(workspace)
     answer = find_affected(
         ws, base, head, fallback_all=fallback is Fallback.all, env=env, everything=everything
     )
+    check_buildable(answer, ws)
     if output_format is Format.json:
         out.file.write(to_json_text(answer))
     elif output_format is Format.github:
-        outputs = github_outputs(answer, ws)
+        outputs = github_outputs(answer, ws, version=version, released_tag=released_tag)
         target = os.environ.get("GITHUB_OUTPUT")
         if target:
             write_github_output(outputs, Path(target))

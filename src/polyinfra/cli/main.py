@@ -16,6 +16,7 @@ from polyinfra.cli import (
     check,
     ci,
     deploy,
+    image_ref,
     init,
     lint,
     plan,
@@ -29,7 +30,20 @@ from polyinfra.cli.state import state
 from polyinfra.errors import EXIT_INTERNAL, EXIT_USAGE, PolyinfraError
 
 # The order commands appear in ``polyinfra --help``: the order data flows.
-COMMAND_MODULES = (init, add, schema, plan, render, lint, check, affected, ci, deploy, provision)
+COMMAND_MODULES = (
+    init,
+    add,
+    schema,
+    plan,
+    render,
+    image_ref,
+    lint,
+    check,
+    affected,
+    ci,
+    deploy,
+    provision,
+)
 
 app = typer.Typer(
     name="polyinfra",

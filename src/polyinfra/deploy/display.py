@@ -13,6 +13,7 @@ from rich.spinner import Spinner
 from rich.table import Table
 from rich.text import Text
 
+from polyinfra.deploy.client import JsonObject
 from polyinfra.deploy.rollout import AppResult, DeployReport, DeployTarget
 
 _MARKS = {
@@ -226,10 +227,23 @@ def dry_run_lines(report: DeployReport) -> list[str]:
         if r.outcome != "dry-run":
             lines.append(f"{head}: {r.outcome}: {r.message}")
             continue
-        lines.append(f"{head}: {r.action}")
+        # a create shows what it would run; a replace shows its differences below
+        images = ", ".join(_images(r.target.manifest)) if r.action == "create" else ""
+        lines.append(f"{head}: {r.action}" + (f" (image {images})" if images else ""))
         if r.action == "replace":
             lines.extend(f"    {change.render()}" for change in r.changes)
     return lines
+
+
+def _images(manifest: JsonObject) -> list[str]:
+    """The images of a manifest's containers, in order (a job's are one template deeper)."""
+    spec = manifest.get("spec", {}).get("template", {}).get("spec", {})
+    if manifest.get("kind") == "Job":
+        spec = spec.get("template", {}).get("spec", {})
+    containers = spec.get("containers") if isinstance(spec, dict) else None
+    return [
+        str(c["image"]) for c in containers or () if isinstance(c, dict) and c.get("image")
+    ]
 
 
 def print_report(report: DeployReport, out: Console, err: Console, *, dry_run: bool) -> None:

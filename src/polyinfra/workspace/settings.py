@@ -206,11 +206,6 @@ class CiSettings(BaseModel):
         default="WIF_SERVICE_ACCOUNT",
         description="GitHub variable holding the service account the workflows impersonate.",
     )
-    image_registry_variable: str = Field(
-        default="IMAGE_REGISTRY",
-        description="Variable holding the image repository prefix, e.g. "
-        "asia-southeast1-docker.pkg.dev/my-project/apps; images are <prefix>/<project>:<version>.",
-    )
     pulumi_backend_variable: str = Field(
         default="PULUMI_BACKEND_URL",
         description="GitHub variable holding the Pulumi state backend (gs://bucket).",

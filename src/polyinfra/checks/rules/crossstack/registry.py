@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from polyinfra.checks.context import CheckContext
 from polyinfra.checks.problem import Level, Problem
 from polyinfra.checks.rules.crossstack.workload import containers, project_key, workloads
+from polyinfra.workspace import App
 
 _AR_HOST = re.compile(r"^(?P<location>[a-z0-9-]+)-docker\.pkg\.dev$")
 
@@ -95,8 +96,8 @@ class ImageRegistry:
                     registry = registries[repository]
                     if item.region is None or same_location(registry.location, item.region):
                         continue
-                    # an image taken from the stack's own repository is fixed in the stack
-                    from_stack = image.split(":")[0].endswith(f"/{item.app.name}")
+                    # the image `polyinfra image-ref` gives is fixed in the stack
+                    from_stack = _is_image_ref(ctx, item.app, item.env, image)
                     yield Problem(
                         stack.position(registry.location_path, value=True)
                         if from_stack and registry.location_path
@@ -121,6 +122,21 @@ class ImageRegistry:
                     ),
                     hint="push the image to the repository the stack creates for the app's project",
                 )
+
+
+def _is_image_ref(ctx: CheckContext, app: App, env: str, image: str) -> bool:
+    """Whether ``image`` is the app's reference from :func:`~polyinfra.manifests.image_ref`
+    (any tag): the one render and deploy set from the stack."""
+    from polyinfra.errors import UserError
+    from polyinfra.manifests import image_ref
+
+    if ctx.workspace is None:
+        return False
+    try:
+        expected = image_ref(ctx.workspace, app, env, "0").rsplit(":", 1)[0]
+    except UserError:
+        return False
+    return image.split("@", 1)[0].rsplit(":", 1)[0] == expected
 
 
 #: Artifact Registry multi-regions and the regions they contain (by prefix).
