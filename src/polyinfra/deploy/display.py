@@ -241,9 +241,7 @@ def _images(manifest: JsonObject) -> list[str]:
     if manifest.get("kind") == "Job":
         spec = spec.get("template", {}).get("spec", {})
     containers = spec.get("containers") if isinstance(spec, dict) else None
-    return [
-        str(c["image"]) for c in containers or () if isinstance(c, dict) and c.get("image")
-    ]
+    return [str(c["image"]) for c in containers or () if isinstance(c, dict) and c.get("image")]
 
 
 def print_report(report: DeployReport, out: Console, err: Console, *, dry_run: bool) -> None:
