@@ -3,6 +3,7 @@ and record every resource it declares; compare two plans (the working tree and a
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import runpy
@@ -11,6 +12,7 @@ import tempfile
 import traceback
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -199,6 +201,22 @@ def run_under_mocks(
         for name in list(os.environ)
         if name.startswith("PULUMI_CONFIG") and not name.startswith("PULUMI_CONFIG_PASSPHRASE")
     }
+    # The SDK runs on the thread's current event loop and would otherwise leave one open until
+    # the interpreter's teardown, whose garbage collection then fails to close it ("Exception
+    # ignored in BaseEventLoop.__del__"): each run gets its own loop and closes it.
+    # The mock monitor answers on the loop's executor threads, where the SDK makes one more
+    # loop per thread: those are made here, and closed with the rest.
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    thread_loops: list[asyncio.AbstractEventLoop] = []
+
+    def thread_loop() -> None:
+        made = asyncio.new_event_loop()
+        asyncio.set_event_loop(made)
+        thread_loops.append(made)
+
+    executor = ThreadPoolExecutor(thread_name_prefix="pulumi-mocks", initializer=thread_loop)
+    loop.set_default_executor(executor)
     try:
         set_all_config(dict(config or {}), secret_keys or [])
         pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=True, monitor=monitor)
@@ -215,8 +233,26 @@ def run_under_mocks(
         settings.ROOT.set(None)
         set_all_config({}, [])
         os.environ.update(hidden)
+        _close_loop(loop)
+        executor.shutdown(wait=True)
+        for made in thread_loops:
+            made.close()
     # Registration order depends on when dependencies resolve: sort for stable plans and diffs.
     return sorted(recorder.resources, key=lambda r: (r.type, r.name)), outputs
+
+
+def _close_loop(loop: asyncio.AbstractEventLoop) -> None:
+    """Cancel what the program left running on ``loop``, then close it and unset it."""
+    try:
+        pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+        for task in pending:
+            task.cancel()
+        if pending:
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        loop.run_until_complete(loop.shutdown_asyncgens())
+    finally:
+        loop.close()
+        asyncio.set_event_loop(None)
 
 
 # --- plan ------------------------------------------------------------------------------------
