@@ -40,6 +40,23 @@ def _line(path: Path, number: int, cache: dict[Path, list[str]]) -> str | None:
     return lines[number - 1] if 1 <= number <= len(lines) else None
 
 
+#: The widest excerpt printed: a longer line (minified JSON, a generated manifest) is cut to a
+#: window around the column, with "…" where text was left out.
+EXCERPT_WIDTH = 160
+
+
+def _window(source: str, col: int) -> tuple[str, int]:
+    """``source`` cut to :data:`EXCERPT_WIDTH` characters around ``col`` (1-based; 0 for no
+    column), and the column within what is kept."""
+    if len(source) <= EXCERPT_WIDTH:
+        return source, col
+    start = max(0, min(col - 1 - EXCERPT_WIDTH // 2, len(source) - EXCERPT_WIDTH))
+    kept = source[start : start + EXCERPT_WIDTH]
+    prefix = "…" if start else ""
+    suffix = "…" if start + EXCERPT_WIDTH < len(source) else ""
+    return f"{prefix}{kept}{suffix}", (col - start + len(prefix)) if col else 0
+
+
 def _visible(match: re.Match[str]) -> str:
     """A control character as one printable character (its Unicode control picture, like
     U+2400 for NUL), so the terminal shows it and the caret stays in its column."""
@@ -73,10 +90,11 @@ def render_text(problems: Sequence[Problem], *, root: Path | None = None) -> str
             # the value may be a secret: show the line up to it only
             source = source[: max(pos.col - 1, 0)] + "<redacted>"
         if source is not None:
+            source, col = _window(source, pos.col)
             out.append(f"  {source}")
-            if pos.col:
+            if col:
                 # keep tabs so the caret lines up under the column in a terminal
-                pad = "".join(c if c == "\t" else " " for c in source[: pos.col - 1])
+                pad = "".join(c if c == "\t" else " " for c in source[: col - 1])
                 out.append(f"  {pad}^")
         if problem.hint:
             out.append(f"  hint: {problem.hint}")

@@ -3,7 +3,6 @@ referenced files, BigQuery schemas, cross-references and duplicate resource name
 
 from __future__ import annotations
 
-import json
 import re
 import zoneinfo
 from dataclasses import dataclass
@@ -16,6 +15,8 @@ from polyinfra.foundation.config import Findings, StackConfig, display_path
 from polyinfra.foundation.naming import make_resource_name
 from polyinfra.positions import Position
 from polyinfra.yamlio import KeyPath, YamlDocument, format_path, load_text
+from polyinfra.yamlio.jsontext import load_json_text
+from polyinfra.yamlio.text import read_text
 
 SERVICE_ACCOUNT_ID = re.compile(r"[a-z][a-z0-9-]{4,28}[a-z0-9]")
 #: Cloud Run job names: lowercase letters, digits and hyphens, a letter first, at most 63.
@@ -330,16 +331,11 @@ def _read_json_file(
             value=True,
         )
         return None
-    text = target.read_text(encoding="utf-8")
     try:
-        data = json.loads(text)
-    except ValueError as exc:
-        line = getattr(exc, "lineno", 0)
-        col = getattr(exc, "colno", 0)
-        reason = getattr(exc, "msg", str(exc))
-        errors.items.append(
-            UserError(f"invalid JSON: {reason}", position=Position(target, line, col))
-        )
+        text = read_text(target)
+        data = load_json_text(text, target)
+    except UserError as exc:  # not UTF-8, invalid JSON, nested too deep: at its position
+        errors.items.append(exc)
         return None
     return JsonFile(target, text, data)
 

@@ -6,6 +6,7 @@ import json
 
 from polyinfra.foundation.naming import make_resource_name
 from polyinfra.foundation.resources import BuildContext
+from polyinfra.yamlio.jsontext import load_json_file
 
 NAME = "bigquery_tables"
 API = "bigquery.googleapis.com"
@@ -31,7 +32,7 @@ def build(ctx: BuildContext) -> None:
             if table.schema_file is not None:
                 path = (ctx.config.program_dir / table.schema_file).resolve()
                 # Normalised JSON: whitespace edits to the file must not diff the table.
-                args["schema"] = json.dumps(json.loads(path.read_text(encoding="utf-8")))
+                args["schema"] = json.dumps(load_json_file(path))
             args = ctx.with_protection(ARGS, ctx.with_labels(ARGS, args))
             opts = ctx.options(api=API, stateful=True)
             own_dataset = project.bigquery_dataset

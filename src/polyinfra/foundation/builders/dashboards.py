@@ -6,6 +6,7 @@ import json
 
 from polyinfra.foundation.naming import make_resource_name
 from polyinfra.foundation.resources import BuildContext
+from polyinfra.yamlio.jsontext import load_json_file
 
 NAME = "dashboards"
 API = "monitoring.googleapis.com"
@@ -20,7 +21,7 @@ def build(ctx: BuildContext) -> None:
         return
     dashboard = monitoring.dashboard
     path = (ctx.config.program_dir / dashboard.dashboard_json_file).resolve()
-    data = json.loads(path.read_text(encoding="utf-8"))
+    data = load_json_file(path)  # validated by the stack checks; errors at their line
     if dashboard.display_name:
         data["displayName"] = dashboard.display_name
     key = dashboard.display_name or str(data.get("displayName") or "dashboard")
