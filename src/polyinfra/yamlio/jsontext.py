@@ -32,7 +32,6 @@ def load_json_text(text: str, path: Path) -> Any:
         raise UserError(
             f"invalid JSON: {exc.msg}",
             position=Position(path, exc.lineno, exc.colno),
-            hint="fix the JSON at this position (a JSON linter or `python -m json.tool` shows it)",
         ) from exc
 
 
