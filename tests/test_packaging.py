@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+import zipfile
 from importlib.metadata import PackageNotFoundError, distribution
+from pathlib import Path
 
+import pytest
 from packaging.requirements import Requirement
+
+from polyinfra import __version__
+from tests.conftest import REPO
 
 
 def closure(name: str) -> set[str]:
@@ -34,3 +42,60 @@ def test_the_google_api_discovery_client_is_not_a_dependency() -> None:
     assert {"google-auth", "requests", "urllib3"} <= installed
     assert "google-api-python-client" not in installed
     assert "httplib2" not in installed
+
+
+@pytest.fixture(scope="session")
+def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A wheel and an sdist built from this checkout with `python -m build`."""
+    out = tmp_path_factory.mktemp("dist")
+    done = subprocess.run(
+        [sys.executable, "-m", "build", "--outdir", str(out), str(REPO)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return out
+
+
+@pytest.mark.slow
+def test_the_wheel_carries_the_package_data_and_metadata(dist: Path) -> None:
+    (wheel,) = dist.glob("polyinfra-*.whl")
+    (sdist,) = dist.glob("polyinfra-*.tar.gz")
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        metadata = archive.read(f"polyinfra-{__version__}.dist-info/METADATA").decode()
+    assert {
+        "polyinfra/cloudrun/run.v1.json",
+        "polyinfra/scaffold/templates/stack.yaml.tmpl",
+        "polyinfra/py.typed",
+    } <= names
+    assert "License-Expression: MIT" in metadata
+    assert "Requires-Python: >=3.11" in metadata
+    assert sdist.name == f"polyinfra-{__version__}.tar.gz"
+
+
+@pytest.mark.slow
+def test_the_wheel_installs_and_runs(dist: Path, tmp_path: Path) -> None:
+    """Installed into a fresh virtual environment (its dependencies from the package index),
+    the wheel's `polyinfra` runs."""
+    (wheel,) = dist.glob("polyinfra-*.whl")
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    installed = subprocess.run(
+        [str(venv / "bin" / "pip"), "install", "--quiet", str(wheel)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=900,
+    )
+    assert installed.returncode == 0, installed.stderr[-2000:]
+    ran = subprocess.run(
+        [str(venv / "bin" / "polyinfra"), "--version"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert (ran.returncode, ran.stdout) == (0, f"polyinfra {__version__}\n")
