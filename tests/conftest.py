@@ -53,3 +53,12 @@ def edit(root: Path, rel: str, old: str, new: str) -> None:
 def root(tmp_path: Path) -> Path:
     """A copy of the bundled example workspace in ``tmp_path``."""
     return copy_example(tmp_path / "data-platform")
+
+
+@pytest.fixture(autouse=True)
+def _no_uv_on_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`polyinfra init` runs `uv lock` when uv is on PATH (network, time): tests see no uv
+    unless they put one there (a stub, or the real one for an end-to-end run)."""
+    entries = os.environ.get("PATH", "").split(os.pathsep)
+    kept = [entry for entry in entries if not (Path(entry) / "uv").exists()]
+    monkeypatch.setenv("PATH", os.pathsep.join(kept))

@@ -62,7 +62,8 @@ def github_outputs(
     tags_of = [version, released_tag] if released_tag else [version]
 
     def ref(name: str, tag: str | None) -> str:
-        assert answer.env is not None and tag is not None
+        assert answer.env is not None  # checked above
+        assert tag is not None
         return image_ref(ws, ws.apps[name], answer.env, tag)
 
     matrix: list[dict[str, str]] = []

@@ -107,6 +107,7 @@ WORKSPACE_RULES: tuple[Rule, ...] = (
     scheduler.JobTrigger(),
     projects.AppProjectExists(),
     projects.ProjectWithoutApp(),
+    projects.ProjectDockerfile(),
     # policy
     foundation.NoPrimitiveRoles(),
     foundation.NoPublicMembers(),

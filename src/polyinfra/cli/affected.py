@@ -100,10 +100,9 @@ def affected(
         to_text,
         write_github_output,
     )
-    from polyinfra.workspace import Workspace
-
     from polyinfra.errors import UserError
     from polyinfra.manifests.placeholders import check_version
+    from polyinfra.workspace import Workspace
 
     if released_tag is not None and version is None:
         raise UserError("--released-tag needs --version", hint="add --version VERSION")

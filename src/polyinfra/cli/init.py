@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -44,6 +45,35 @@ def init(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Only list what would be written.")
     ] = False,
+    polyinfra_source: Annotated[
+        str | None,
+        typer.Option(
+            "--polyinfra-source",
+            help="Where infrastructure/ installs polyinfra from: a version specifier (>=0.2), "
+            "a path to a wheel, sdist or source folder, or a git URL (git+https://...@REV). "
+            "Default: >= the running polyinfra's version.",
+            show_default=False,
+            metavar="SOURCE",
+        ),
+    ] = None,
+    python: Annotated[
+        str | None,
+        typer.Option(
+            "--python",
+            help="Python of the infrastructure project, as X.Y (requires-python ~=X.Y.0). "
+            "Default: 3.13.",
+            show_default=False,
+            metavar="VERSION",
+        ),
+    ] = None,
+    no_lock: Annotated[
+        bool,
+        typer.Option(
+            "--no-lock",
+            help="Do not run `uv lock` in infrastructure/ afterwards (by default it runs when "
+            "uv is on PATH, so the workflows' `uv sync --frozen` finds its lock file).",
+        ),
+    ] = False,
 ) -> None:
     """Create infrastructure/ in an existing Polylith workspace: the Pulumi foundation program,
     sandbox and production stack files, bigquery/ and monitoring/. Existing files are kept."""
@@ -64,8 +94,42 @@ def init(
         gcp_projects=projects,
         region=region,
         force=force,
+        polyinfra_source=polyinfra_source,
+        python=python,
     )
     for line in result.plan.lines(result.root, dry_run=dry_run):
         out.print(line, markup=False)
     if not dry_run:
         apply(result.plan)
+    pyproject = result.root / "infrastructure" / "pyproject.toml"
+    changed = any(op.path == pyproject and op.action.writes for op in result.plan.operations)
+    if not no_lock and (changed or not pyproject.with_name("uv.lock").exists()):
+        _lock(result.root, dry_run=dry_run)
+
+
+def _lock(root: Path, *, dry_run: bool) -> None:
+    """``uv lock`` in infrastructure/: run it when uv is on PATH, else say how."""
+    import shutil
+
+    from polyinfra import proc
+    from polyinfra.errors import ToolError
+
+    command = "uv lock --directory infrastructure"
+    uv = shutil.which("uv")
+    if dry_run:
+        out.print(f"{'would lock':<15} infrastructure/uv.lock  ({command})", markup=False)
+        return
+    if uv is None:
+        out.print(
+            f"next: run `{command}` (uv is not on PATH): the workflows install polyinfra with "
+            "`uv sync --frozen`, which needs infrastructure/uv.lock",
+            markup=False,
+        )
+        return
+    done = proc.run([uv, "lock"], cwd=root / "infrastructure", check=False)
+    if done.returncode != 0:
+        raise ToolError(
+            proc.describe_failure(["uv", "lock"], done, "infrastructure/"),
+            hint=f"the files above are written; fix what uv says, then run `{command}`",
+        )
+    out.print(f"{'lock':<9} infrastructure/uv.lock  (uv lock)", markup=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -32,6 +33,70 @@ _ENVIRONMENT = re.compile(r"^[a-z][a-z0-9-]*$")
 _NOT_MEMBERS = {"infrastructure": "infrastructure", "infrastructure/pulumi": "infrastructure/*"}
 
 
+_PYTHON = re.compile(r"^3\.(\d{1,2})$")
+_SPECIFIER = re.compile(
+    r"^\s*(===|==|!=|~=|<=|>=|<|>)\s*[0-9][0-9A-Za-z.*+!_-]*"
+    r"(\s*,\s*(===|==|!=|~=|<=|>=|<|>)\s*[0-9][0-9A-Za-z.*+!_-]*)*\s*$"
+)
+_VCS = re.compile(r"^git\+(?P<url>(https|ssh|file)://[^\s@#]+?(?:\.git)?)(?:@(?P<rev>[^\s#]+))?$")
+_SOURCE_HINT = (
+    "pass a version specifier (>=0.2, ==0.2.1), a path to a wheel, sdist or source folder, "
+    "or a git URL (git+https://host/org/repo@REV)"
+)
+
+
+def requires_python_for(python: str) -> str:
+    """``~=X.Y.0`` for ``X.Y`` (Python 3.11 or newer); UserError otherwise."""
+    match = _PYTHON.match(python)
+    if match is None or int(match.group(1)) < 11:
+        raise UserError(
+            f"--python {python!r}: expected a Python version as X.Y, 3.11 or newer",
+            hint="for example --python 3.13",
+        )
+    return f"~={python}.0"
+
+
+def polyinfra_dependency(source: str, infrastructure: Path) -> tuple[str, str]:
+    """The ``polyinfra`` entry of the infrastructure project's dependencies and, for a path or a
+    git URL, its ``[tool.uv.sources]`` table (TOML text; empty for a version specifier).
+
+    A path is written relative to ``infrastructure/`` (a folder as an editable install); a
+    ``git+URL@REV`` as uv's ``git``/``rev`` source."""
+    source = source.strip()
+    if _SPECIFIER.match(source):
+        return f"polyinfra{source.replace(' ', '')}", ""
+    vcs = _VCS.match(source)
+    if vcs is not None:
+        fields = f'git = "{vcs.group("url")}"'
+        if vcs.group("rev"):
+            fields += f', rev = "{vcs.group("rev")}"'
+        return "polyinfra", f"polyinfra = {{ {fields} }}"
+    if source.startswith(("git+", "http://", "https://")):
+        raise UserError(
+            f"--polyinfra-source {source!r}: not a git URL uv can read", hint=_SOURCE_HINT
+        )
+    target = Path(source).expanduser().resolve()
+    if not target.exists():
+        raise UserError(
+            f"--polyinfra-source {source!r}: no such file or folder, and not a version specifier",
+            hint=_SOURCE_HINT,
+        )
+    is_archive = target.name.endswith((".whl", ".tar.gz", ".zip"))
+    if target.is_file() and not is_archive:
+        raise UserError(
+            f"--polyinfra-source {source!r}: a file must be a wheel (.whl) or an sdist (.tar.gz)",
+            hint=_SOURCE_HINT,
+        )
+    if target.is_dir() and not (target / "pyproject.toml").is_file():
+        raise UserError(
+            f"--polyinfra-source {source!r}: the folder has no pyproject.toml",
+            hint="pass the folder of a polyinfra checkout (the one with its pyproject.toml)",
+        )
+    relative = Path(os.path.relpath(target, infrastructure.resolve())).as_posix()
+    editable = ", editable = true" if target.is_dir() else ""
+    return "polyinfra", f'polyinfra = {{ path = "{relative}"{editable} }}'
+
+
 @dataclass(frozen=True)
 class InitResult:
     root: Path
@@ -45,13 +110,21 @@ def plan_init(
     gcp_projects: Mapping[str, str] | None = None,
     region: str = DEFAULT_REGION,
     force: bool = False,
+    polyinfra_source: str | None = None,
+    python: str | None = None,
 ) -> InitResult:
-    """Every file `init` would write in the workspace containing ``path``; nothing is written."""
+    """Every file `init` would write in the workspace containing ``path``; nothing is written.
+
+    ``polyinfra_source`` is where the infrastructure project installs polyinfra from (see
+    :func:`polyinfra_dependency`); ``python`` its Python as ``X.Y`` (default 3.13)."""
     ws = Workspace.discover(path)
     root_pyproject = ws.root / "pyproject.toml"
     project_table = _root_project_table(root_pyproject)
     name = kebab(str(project_table.get("name") or ws.namespace))
-    requires_python = str(project_table.get("requires-python") or DEFAULT_REQUIRES_PYTHON)
+    requires_python = requires_python_for(python) if python else DEFAULT_REQUIRES_PYTHON
+    requirement, sources = polyinfra_dependency(
+        polyinfra_source or f">={__version__}", ws.infrastructure
+    )
     envs = _check_environments(environments)
     projects = _gcp_projects(name, envs, gcp_projects or {})
 
@@ -68,7 +141,8 @@ def plan_init(
                 "infra-pyproject.toml",
                 name=name,
                 requires_python=requires_python,
-                polyinfra_version=__version__,
+                polyinfra_requirement=requirement,
+                uv_sources=f"[tool.uv.sources]\n{sources}\n\n" if sources else "",
             ),
         ),
         (program / "Pulumi.yaml", render("Pulumi.yaml", name=name)),
@@ -150,7 +224,9 @@ def _gcp_projects(name: str, envs: list[str], given: Mapping[str, str]) -> dict[
     projects: dict[str, str] = {}
     for env in envs:
         suffix = "prod" if env == "production" else env
-        project = given.get(env, f"{name}-{suffix}")
+        # a default id fits Google's 30 characters: the workspace name is shortened to fit
+        stem = name[: max(0, 29 - len(suffix))].rstrip("-")
+        project = given.get(env, f"{stem}-{suffix}")
         if not _GCP_PROJECT_ID.match(project):
             raise UserError(
                 f"{project!r} is not a valid GCP project id for environment {env!r}: 6-30 "

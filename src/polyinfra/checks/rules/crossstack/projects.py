@@ -155,3 +155,47 @@ class ProjectWithoutApp:
                 "(or job, function), or map an app to it with [tool.polyinfra.apps.<app>] "
                 f'project = "{project.name}" in infrastructure/pyproject.toml',
             )
+
+
+class ProjectDockerfile:
+    """The project an app deploys has a Dockerfile: CI builds the app's image from it.
+
+    Without one no workflow builds the image, and a deploy runs a tag that was never pushed:
+    Cloud Run accepts the manifest and the revision fails to start, "image not found". An
+    error, at the app's base, naming the project. `polyinfra add` writes the spec's
+    Dockerfile for a project that has none; an app with no project (its manifests name the
+    image) is another rule's business.
+
+    Bad::
+
+        infrastructure/cloudrun_service/stock-api/...   # deploys projects/stock_api/
+        projects/stock_api/pyproject.toml                # and no Dockerfile
+
+    Good::
+
+        projects/stock_api/Dockerfile
+    """
+
+    ID = "crossstack/project-dockerfile"
+    LEVEL = Level.ERROR
+    AREA = "crossstack"
+
+    def check(self, ctx: CheckContext) -> Iterator[Problem]:
+        ws = ctx.workspace
+        if ws is None:
+            return
+        for app in sorted(ws.apps.values(), key=lambda a: a.name):
+            if ctx.only_apps is not None and app.name not in ctx.only_apps:
+                continue
+            project = ws.projects.get(app.project) if app.project else None
+            if project is None or project.dockerfile is not None:
+                continue
+            base = kustomization_file(app.base) or app.base / "kustomization.yaml"
+            yield Problem(
+                Position(base, 1, 1),
+                self.ID,
+                f"app {app.name!r} deploys project {project.name!r}, which has no Dockerfile: "
+                "no workflow can build its image",
+                hint=f"create {ws.rel(project.path)}/Dockerfile (`polyinfra add {app.kind} "
+                f"{app.name} --project {project.name} --force` writes the spec's one)",
+            )
