@@ -62,3 +62,21 @@ def _no_uv_on_path(monkeypatch: pytest.MonkeyPatch) -> None:
     entries = os.environ.get("PATH", "").split(os.pathsep)
     kept = [entry for entry in entries if not (Path(entry) / "uv").exists()]
     monkeypatch.setenv("PATH", os.pathsep.join(kept))
+
+
+@pytest.fixture(scope="session")
+def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A wheel and an sdist of this checkout, built once per run with `python -m build`."""
+    import subprocess
+    import sys
+
+    out = tmp_path_factory.mktemp("dist")
+    done = subprocess.run(
+        [sys.executable, "-m", "build", "--outdir", str(out), str(REPO)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return out

@@ -13,7 +13,6 @@ import pytest
 from packaging.requirements import Requirement
 
 from polyinfra import __version__
-from tests.conftest import REPO
 
 
 def closure(name: str) -> set[str]:
@@ -42,21 +41,6 @@ def test_the_google_api_discovery_client_is_not_a_dependency() -> None:
     assert {"google-auth", "requests", "urllib3"} <= installed
     assert "google-api-python-client" not in installed
     assert "httplib2" not in installed
-
-
-@pytest.fixture(scope="session")
-def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A wheel and an sdist built from this checkout with `python -m build`."""
-    out = tmp_path_factory.mktemp("dist")
-    done = subprocess.run(
-        [sys.executable, "-m", "build", "--outdir", str(out), str(REPO)],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=600,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    return out
 
 
 @pytest.mark.slow

@@ -1,0 +1,110 @@
+"""The generated CI works on its first run: python-polylith-example-uv is adopted the way the
+README's "Adopting polyinfra" steps say (init with polyinfra from a wheel built here and this
+machine's Python, add a service, a job and a function, ci generate), and the generated check
+workflow's install and check steps are run with bash exactly as written: the real uv, the
+lock `init` made, the built wheel, the package index this machine reaches."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from polyinfra.cli.main import main
+from tests.affected.conftest import Repo
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.slow
+
+SOURCE = REPO.parent / "shared" / "realrepos" / "python-polylith-example-uv"
+VENV_BIN = Path(sys.executable).parent
+PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
+
+
+def steps(workflow: Path, job: str) -> dict[str, dict[str, Any]]:
+    data = yaml.safe_load(workflow.read_text(encoding="utf-8"))
+    return {step["name"]: step for step in data["jobs"][job]["steps"]}
+
+
+def run_step(step: dict[str, Any], cwd: Path, path: list[str], github: Path) -> str:
+    """The step's `run:` with bash -e, as GitHub runs it; returns stdout. $GITHUB_PATH lines
+    are appended to ``path`` for the steps after it, as the runner does."""
+    github_path = github / "path"
+    github_path.touch()
+    done = subprocess.run(
+        ["bash", "-e", "-c", step["run"]],
+        cwd=cwd,
+        env={
+            "PATH": os.pathsep.join(path),
+            "HOME": os.environ.get("HOME", "/tmp"),
+            "GITHUB_PATH": str(github_path),
+            "GITHUB_OUTPUT": str(github / "output"),
+            "UV_PYTHON_DOWNLOADS": "never",  # this machine's Python, not one from the network
+            **step.get("env", {}),
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=1200,
+    )
+    assert done.returncode == 0, f"{step['name']} failed:\n{done.stdout}\n{done.stderr}"
+    path[:0] = reversed(github_path.read_text().splitlines())
+    github_path.write_text("")
+    return done.stdout
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="the workflow steps are bash")
+def test_the_generated_check_workflow_passes_on_its_first_run(
+    tmp_path: Path, dist: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not SOURCE.is_dir():
+        pytest.skip(f"{SOURCE} is absent (CI places a copy of shared/ beside the clone)")
+    (wheel,) = dist.glob("polyinfra-*.whl")
+    repo = Repo(tmp_path / "workspace")
+    shutil.copytree(SOURCE, repo.root)
+    for folder, _, files in os.walk(repo.root):  # the shared copy may be read-only
+        os.chmod(folder, 0o755)
+        for name in files:
+            os.chmod(os.path.join(folder, name), 0o644)
+    repo.init().commit("as published")
+
+    # The README's steps, with the real uv on PATH so that init locks.
+    monkeypatch.setenv("PATH", f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("UV_PYTHON_DOWNLOADS", "never")
+    root = str(repo.root)
+    for args in (
+        ["init", "--polyinfra-source", str(wheel), "--python", PYTHON,
+         "--gcp-project", "sandbox=greet-sandbox", "--gcp-project", "production=greet-prod"],
+        ["add", "service", "greet-api", "--project", "my_fastapi_project"],
+        ["add", "job", "greet-batch", "--project", "consumer_project",
+         "--schedule", "0 4 * * *"],
+        ["add", "function", "greet-function", "--project", "my_gcp_function_project"],
+        ["ci", "generate"],
+    ):  # fmt: skip
+        assert main([*args, "-w", root]) == 0, args
+    assert (repo.root / "infrastructure" / "uv.lock").is_file()
+    repo.commit("adopt polyinfra")
+
+    # A clean runner: no polyinfra, only uv (setup-uv) and Python (setup-python).
+    runner_bin = tmp_path / "runner-bin"
+    runner_bin.mkdir()
+    (runner_bin / "uv").symlink_to(VENV_BIN / "uv")
+    (runner_bin / "python3").symlink_to(sys.executable)
+    path = [str(runner_bin), "/usr/bin", "/bin"]
+    github = tmp_path / "github"
+    github.mkdir()
+    check = steps(repo.root / ".github" / "workflows" / "check.yaml", "check")
+
+    run_step(check["Install polyinfra"], repo.root, path, github)
+    installed = repo.root / "infrastructure" / ".venv" / "bin" / "polyinfra"
+    assert path[0] == str(installed.parent)
+    assert installed.is_file()
+
+    out = run_step(check["Check workspace"], repo.root, path, github)
+    assert "::error" not in out
