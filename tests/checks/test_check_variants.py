@@ -94,7 +94,11 @@ VARIANTS: list[tuple[str, Edit, set[tuple[str, str]]]] = [
     (
         "pulumi-gcp missing from the infrastructure dependencies",
         Edit("infrastructure/pyproject.toml", '    "pulumi-gcp>=9.6.0",\n', ""),
-        {("workspace/infra-dependencies", "infrastructure/pyproject.toml:6")},
+        # and the lock, made with it, no longer matches
+        {
+            ("workspace/infra-dependencies", "infrastructure/pyproject.toml:6"),
+            ("workspace/uv-lock", "infrastructure/pyproject.toml:6"),
+        },
     ),
     (
         "README.md inside infrastructure/",

@@ -13,7 +13,7 @@ from polyinfra.checks.rules.manifest.unrendered_template import UnrenderedTempla
 from polyinfra.checks.rules.patches import paths as patch_paths
 from polyinfra.checks.rules.patches import targets as patch_targets
 from polyinfra.checks.rules.policy import foundation, plain_secrets
-from polyinfra.checks.rules.workspace import apps, dockerfile, infra_project, layout
+from polyinfra.checks.rules.workspace import apps, dockerfile, infra_project, layout, uv_lock
 
 #: Rules ``polyinfra lint`` runs on manifests, in documentation order.
 MANIFEST_RULES: tuple[Rule, ...] = (
@@ -84,6 +84,7 @@ WORKSPACE_RULES: tuple[Rule, ...] = (
     infra_project.InfraNoReadmeField(),
     infra_project.InfraNoReadmeFile(),
     infra_project.PulumiPythonRuntime(),
+    uv_lock.UvLock(),
     apps.AppHasOverlay(),
     apps.OverlayReachesBase(),
     apps.OverlayNamespace(),
