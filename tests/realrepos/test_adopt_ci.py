@@ -7,6 +7,7 @@ lock `init` made, the built wheel, the package index this machine reaches."""
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -25,6 +26,22 @@ pytestmark = pytest.mark.slow
 SOURCE = REPO.parent / "shared" / "realrepos" / "python-polylith-example-uv"
 VENV_BIN = Path(sys.executable).parent
 PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
+
+
+README_WHEEL = "dist/polyinfra-0.1.0-py3-none-any.whl"
+
+
+def readme_commands() -> list[list[str]]:
+    """The commands of the README's first "Adopting polyinfra" step, as arguments after
+    `polyinfra`."""
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("## Adopting polyinfra") :]
+    block = section[section.index("```bash\n") + len("```bash\n") : section.index("```\n", 10)]
+    lines = block.replace("\\\n", " ").splitlines()
+    commands = [shlex.split(line) for line in lines if line.strip()]
+    assert all(command[0] == "polyinfra" for command in commands)
+    assert [c[1] for c in commands] == ["init", "add", "add", "add", "ci"]
+    return [command[1:] for command in commands]
 
 
 def steps(workflow: Path, job: str) -> dict[str, dict[str, Any]]:
@@ -74,20 +91,15 @@ def test_the_generated_check_workflow_passes_on_its_first_run(
             os.chmod(os.path.join(folder, name), 0o644)
     repo.init().commit("as published")
 
-    # The README's steps, with the real uv on PATH so that init locks.
+    # The README's steps, with the real uv on PATH so that init locks: the built wheel and
+    # this machine's Python in place of the README's.
     monkeypatch.setenv("PATH", f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.setenv("UV_PYTHON_DOWNLOADS", "never")
-    root = str(repo.root)
-    for args in (
-        ["init", "--polyinfra-source", str(wheel), "--python", PYTHON,
-         "--gcp-project", "sandbox=greet-sandbox", "--gcp-project", "production=greet-prod"],
-        ["add", "service", "greet-api", "--project", "my_fastapi_project"],
-        ["add", "job", "greet-batch", "--project", "consumer_project",
-         "--schedule", "0 4 * * *"],
-        ["add", "function", "greet-function", "--project", "my_gcp_function_project"],
-        ["ci", "generate"],
-    ):  # fmt: skip
-        assert main([*args, "-w", root]) == 0, args
+    for command in readme_commands():
+        args = [str(wheel) if arg == README_WHEEL else arg for arg in command]
+        if "--python" in args:
+            args[args.index("--python") + 1] = PYTHON
+        assert main([*args, "-w", str(repo.root)]) == 0, args
     assert (repo.root / "infrastructure" / "uv.lock").is_file()
     repo.commit("adopt polyinfra")
 
