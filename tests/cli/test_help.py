@@ -55,8 +55,9 @@ def test_every_command_is_walked() -> None:
         ("add", "service"),
         ("ci", "generate"),
         ("schema", "stack-config"),
+        ("sync", "dockerfile"),
     }
-    assert len(COMMAND_PATHS) == 18
+    assert len(COMMAND_PATHS) == 21
 
 
 def sections(text: str) -> dict[str, list[str]]:

@@ -14,10 +14,12 @@ from polyinfra.cli.main import COMMAND_MODULES, main
 COMMANDS = (
     "init",
     "add",
+    "sync",
     "schema",
     "plan",
     "render",
     "image-ref",
+    "build",
     "lint",
     "check",
     "affected",

@@ -13,6 +13,7 @@ from polyinfra import __version__
 from polyinfra.cli import (
     add,
     affected,
+    build,
     check,
     ci,
     deploy,
@@ -23,6 +24,7 @@ from polyinfra.cli import (
     provision,
     render,
     schema,
+    sync,
 )
 from polyinfra.cli.command import use_everywhere
 from polyinfra.cli.console import err
@@ -33,10 +35,12 @@ from polyinfra.errors import EXIT_INTERNAL, EXIT_USAGE, PolyinfraError
 COMMAND_MODULES = (
     init,
     add,
+    sync,
     schema,
     plan,
     render,
     image_ref,
+    build,
     lint,
     check,
     affected,
