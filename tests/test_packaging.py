@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -65,10 +66,13 @@ def test_the_wheel_installs_and_runs(dist: Path, tmp_path: Path) -> None:
     """Installed into a fresh virtual environment (its dependencies from the package index),
     the wheel's `polyinfra` runs."""
     (wheel,) = dist.glob("polyinfra-*.whl")
+    # nothing of this checkout may be visible to the new environment
+    clean = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     installed = subprocess.run(
         [str(venv / "bin" / "pip"), "install", "--quiet", str(wheel)],
+        env=clean,
         capture_output=True,
         text=True,
         check=False,
@@ -77,6 +81,7 @@ def test_the_wheel_installs_and_runs(dist: Path, tmp_path: Path) -> None:
     assert installed.returncode == 0, installed.stderr[-2000:]
     ran = subprocess.run(
         [str(venv / "bin" / "polyinfra"), "--version"],
+        env=clean,
         capture_output=True,
         text=True,
         check=False,

@@ -203,7 +203,7 @@ def test_pre_commit_hook() -> None:
     from pre_commit.clientlib import load_manifest
 
     # pre-commit's own schema check (raises on an invalid manifest)
-    (hook,) = load_manifest(str(REPO / ".pre-commit-hooks.yaml"))
+    hook, sync = load_manifest(str(REPO / ".pre-commit-hooks.yaml"))
     assert hook["id"] == "polyinfra-check"
     assert hook["language"] == "python"
     assert hook["pass_filenames"] is False
@@ -220,6 +220,12 @@ def test_pre_commit_hook() -> None:
         assert files.search(path), path
     for path in ("components/ns/log/core.py", "projects/a/main.py", "README.md"):
         assert not files.search(path), path
+    assert sync["id"] == "polyinfra-sync-dockerfile"
+    assert sync["entry"] == "polyinfra sync dockerfile --check"
+    dockerfiles = re.compile(sync["files"])
+    assert dockerfiles.search("projects/a/Dockerfile")
+    assert dockerfiles.search("projects/a/pyproject.toml")
+    assert not dockerfiles.search("infrastructure/pyproject.toml")
 
 
 SERVICE_SANDBOX = "infrastructure/cloudrun_service/inventory-api/overlays/sandbox"
