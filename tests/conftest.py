@@ -29,6 +29,33 @@ def write_tree(root: Path, files: dict[str, str]) -> Path:
     return root
 
 
+#: Workspaces other people wrote, beside the clone (CI places a copy of shared/ there).
+REALREPOS = REPO.parent / "shared" / "realrepos"
+
+
+def copy_real(name: str, destination: Path) -> Path:
+    """A writable copy of the real workspace ``name`` at ``destination`` (skips the test when
+    shared/ is absent)."""
+    source = REALREPOS / name
+    if not source.is_dir():
+        pytest.skip(f"{source} is absent (CI places a copy of shared/ beside the clone)")
+    shutil.copytree(source, destination)
+    for folder, _, files in os.walk(destination):  # the shared copy may be read-only
+        os.chmod(folder, 0o755)
+        for file in files:
+            os.chmod(os.path.join(folder, file), 0o644)
+    return destination
+
+
+def stub_executable(folder: Path, name: str, script: str) -> Path:
+    """An executable shell script ``folder/name`` (a stand-in for docker, uv, polyinfra)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(f"#!/bin/sh\n{script}")
+    path.chmod(0o755)
+    return path
+
+
 @pytest.fixture
 def example_path() -> Path:
     """The bundled example workspace (read-only: copy it before changing anything)."""

@@ -4,12 +4,12 @@ one tag per app (the `image-ref` reference); a stub `docker` on PATH records the
 from __future__ import annotations
 
 import os
-import stat
 from pathlib import Path
 
 import pytest
 
 from polyinfra.cli.main import main
+from tests.conftest import stub_executable
 
 PROD = "asia-southeast1-docker.pkg.dev/data-platform-prod"
 
@@ -17,15 +17,14 @@ PROD = "asia-southeast1-docker.pkg.dev/data-platform-prod"
 @pytest.fixture
 def docker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "bin"
-    folder.mkdir()
     record = tmp_path / "docker-calls.txt"
-    script = folder / "docker"
-    script.write_text(
-        f'#!/bin/sh\necho "$PWD" > "{record}"\nprintf "%s\\n" "$@" >> "{record}"\n'
+    stub_executable(
+        folder,
+        "docker",
+        f'echo "$PWD" > "{record}"\nprintf "%s\\n" "$@" >> "{record}"\n'
         'if [ "$DOCKER_STUB_FAIL" = 1 ]; then echo "ERROR: failed to solve: uv.lock not found" >&2;'
-        " exit 1; fi\n"
+        " exit 1; fi\n",
     )
-    script.chmod(script.stat().st_mode | stat.S_IEXEC)
     monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ['PATH']}")
     return record
 

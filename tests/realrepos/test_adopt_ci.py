@@ -19,11 +19,10 @@ import yaml
 
 from polyinfra.cli.main import main
 from tests.affected.conftest import Repo
-from tests.conftest import REPO
+from tests.conftest import REPO, copy_real
 
 pytestmark = pytest.mark.slow
 
-SOURCE = REPO.parent / "shared" / "realrepos" / "python-polylith-example-uv"
 VENV_BIN = Path(sys.executable).parent
 PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 
@@ -80,15 +79,8 @@ def run_step(step: dict[str, Any], cwd: Path, path: list[str], github: Path) -> 
 def test_the_generated_check_workflow_passes_on_its_first_run(
     tmp_path: Path, dist: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if not SOURCE.is_dir():
-        pytest.skip(f"{SOURCE} is absent (CI places a copy of shared/ beside the clone)")
     (wheel,) = dist.glob("polyinfra-*.whl")
-    repo = Repo(tmp_path / "workspace")
-    shutil.copytree(SOURCE, repo.root)
-    for folder, _, files in os.walk(repo.root):  # the shared copy may be read-only
-        os.chmod(folder, 0o755)
-        for name in files:
-            os.chmod(os.path.join(folder, name), 0o644)
+    repo = Repo(copy_real("python-polylith-example-uv", tmp_path / "workspace"))
     repo.init().commit("as published")
 
     # The README's steps, with the real uv on PATH so that init locks: the built wheel and

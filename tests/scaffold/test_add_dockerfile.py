@@ -3,17 +3,13 @@ polyinfra's own Dockerfile rules accept; `check` reports an app whose project ha
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
 
 from polyinfra.checks.check import check_workspace
 from polyinfra.cli.main import main
-from tests.conftest import REPO
-
-UV_EXAMPLE = REPO.parent / "shared" / "realrepos" / "python-polylith-example-uv"
+from tests.conftest import copy_real
 
 FUNCTION_DOCKERFILE = """\
 FROM python:3.12-slim
@@ -46,14 +42,7 @@ CMD exec functions-framework --source=example/greet_gcp_function/core.py \
 
 @pytest.fixture
 def uv_workspace(tmp_path: Path) -> Path:
-    if not UV_EXAMPLE.is_dir():
-        pytest.skip(f"{UV_EXAMPLE} is absent (CI places a copy of shared/ beside the clone)")
-    root = tmp_path / "uv"
-    shutil.copytree(UV_EXAMPLE, root)
-    for folder, _, files in os.walk(root):  # the shared copy may be read-only
-        os.chmod(folder, 0o755)
-        for name in files:
-            os.chmod(os.path.join(folder, name), 0o644)
+    root = copy_real("python-polylith-example-uv", tmp_path / "uv")
     assert main(["init", "--no-lock", "-w", str(root)]) == 0
     return root
 

@@ -4,7 +4,6 @@ project's Python, and the `uv lock` it runs afterwards (a stub `uv` on PATH reco
 from __future__ import annotations
 
 import os
-import stat
 import tomllib
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import pytest
 
 from polyinfra import __version__
 from polyinfra.cli.main import main
+from tests.conftest import stub_executable
 
 
 def infra(acme: Path) -> dict[str, object]:
@@ -22,15 +22,14 @@ def infra(acme: Path) -> dict[str, object]:
 def stub_uv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A `uv` that records its arguments and folder, and writes uv.lock like `uv lock`."""
     folder = tmp_path / "bin"
-    folder.mkdir()
     record = tmp_path / "uv-calls.txt"
-    script = folder / "uv"
-    script.write_text(
-        f'#!/bin/sh\necho "$PWD $*" >> "{record}"\n'
+    stub_executable(
+        folder,
+        "uv",
+        f'echo "$PWD $*" >> "{record}"\n'
         'if [ "$UV_STUB_FAIL" = 1 ]; then echo "no solution for pulumi>=99" >&2; exit 1; fi\n'
-        "echo 'version = 1' > uv.lock\n"
+        "echo 'version = 1' > uv.lock\n",
     )
-    script.chmod(script.stat().st_mode | stat.S_IEXEC)
     monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ['PATH']}")
     return record
 
