@@ -31,6 +31,7 @@ COPY components/example/log/ ./example/log/
 
 ENV PATH="/app/.venv/bin:$PATH"
 
+ENV PYTHONPATH=/app
 ENV PORT=8080
 EXPOSE 8080
 
