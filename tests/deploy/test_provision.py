@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import stat
+import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -148,15 +151,95 @@ def test_missing_pulumi_says_how_to_install(
     assert "https://get.pulumi.com" in err
 
 
-def test_failed_pulumi_shows_its_output(
-    stub: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(("option", "command"), [("--yes", "up"), ("--preview", "preview")])
+def test_failed_pulumi_is_a_failure_that_shows_its_output(
+    stub: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    option: str,
+    command: str,
 ) -> None:
     monkeypatch.setenv("PULUMI_STUB_EXIT", "255")
-    assert main(["provision", "--stack", "sandbox", "--yes", "-w", str(EXAMPLE)]) == 2
+    # 1: the stack ran and failed; 2 would say the command line or the files were wrong.
+    assert main(["provision", "--stack", "sandbox", option, "-w", str(EXAMPLE)]) == 1
     err = capsys.readouterr().err
-    assert "pulumi up of stack sandbox:" in err
+    assert err.startswith(
+        f"error: pulumi {command} of stack sandbox: `{shutil.which('pulumi')} {command} --stack "
+        "sandbox --non-interactive"
+    )
     assert "failed with exit code 255" in err
     assert "error: stub failure: quota exceeded" in err
+    assert "hint:" not in err
+
+
+# A `pulumi up` that, like Pulumi, cancels cleanly on the first SIGINT: it says so, finishes
+# what it was doing, and exits. Each signal it gets is logged.
+CANCELLING_STUB = """#!{python}
+import json, os, signal, sys, time
+log = open(os.environ["PULUMI_STUB_LOG"], "a")
+def on_interrupt(number, frame):
+    log.write(json.dumps({{"signal": "SIGINT"}}) + "\\n")
+    log.flush()
+    print("^C received; cancelling the update (press ^C again to stop at once)", flush=True)
+    time.sleep(0.3)
+    for line in range(2000):  # more than a pipe holds: it must be read for pulumi to finish
+        print(f"  ~ gcp:storage:Bucket bucket_{{line}} cancelled", flush=True)
+    print("error: update canceled", flush=True)
+    log.write(json.dumps({{"exited": 255}}) + "\\n")
+    log.close()
+    os._exit(255)
+signal.signal(signal.SIGINT, on_interrupt)
+print("Updating (" + sys.argv[sys.argv.index("--stack") + 1] + "):", flush=True)
+time.sleep(30)
+print("not interrupted", flush=True)
+"""
+
+
+def test_ctrl_c_is_passed_to_pulumi_and_its_output_read_until_it_has_stopped(
+    stub: Path, tmp_path: Path
+) -> None:
+    script = tmp_path / "bin" / "pulumi"
+    script.write_text(CANCELLING_STUB.format(python=sys.executable))
+    process = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "polyinfra", "provision", "--stack", "sandbox", "--yes"),
+            *("-w", str(EXAMPLE)),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        # A test runner started in the background ignores SIGINT, and children inherit that;
+        # a user's terminal does not.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    try:
+        assert process.stdout is not None
+        first = [process.stdout.readline() for _ in range(2)]
+        assert first[1] == "Updating (sandbox):\n", first
+        # Only polyinfra gets the signal, as from `kill -INT`: it must pass it on.
+        process.send_signal(signal.SIGINT)
+        signalled = time.monotonic()
+        out, err = process.communicate(timeout=20)
+        exited = time.monotonic()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 130, err
+    lines = out.splitlines()
+    assert lines[0] == "^C received; cancelling the update (press ^C again to stop at once)"
+    assert len(lines) == 2002
+    assert lines[-1] == "error: update canceled"
+    assert "not interrupted" not in out
+    assert err.splitlines() == [
+        "Interrupted: pulumi up of stack sandbox has stopped; its output above says what it "
+        "changed and what it did not."
+    ]
+    assert [call for call in calls(stub) if "args" not in call] == [
+        {"signal": "SIGINT"},
+        {"exited": 255},
+    ]
+    assert exited - signalled < 5
 
 
 def test_unknown_stack(stub: Path, capsys: pytest.CaptureFixture[str]) -> None:

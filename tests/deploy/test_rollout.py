@@ -80,21 +80,43 @@ def test_diff_ignores_server_fields_and_reports_dropped_labels(make_service: Any
     assert [c.render() for c in diff_objects(None, desired)] == ["+ (whole object): 'create'"]
 
 
-def test_diff_compares_server_annotations_the_manifest_sets_itself(make_service: Any) -> None:
-    # A Cloud Run function's manifest sets run.googleapis.com/client-name itself.
+def test_diff_ignores_annotations_the_server_owns_even_where_the_manifest_sets_them(
+    make_service: Any,
+) -> None:
+    # A Cloud Run function's manifest sets run.googleapis.com/client-name; what comes back names
+    # the tool that wrote last.
     desired = make_service()
-    desired["spec"]["template"]["metadata"]["annotations"]["run.googleapis.com/client-name"] = (
-        "cloudfunctions"
-    )
+    template = desired["spec"]["template"]["metadata"]
+    template["annotations"]["run.googleapis.com/client-name"] = "cloudfunctions"
     live = make_service()
-    live["spec"]["template"]["metadata"]["annotations"]["run.googleapis.com/client-name"] = (
-        "cloudfunctions"
-    )
+    live_template = live["spec"]["template"]["metadata"]
+    live_template["annotations"]["run.googleapis.com/client-name"] = "gcloud"
+    live_template["annotations"]["run.googleapis.com/client-version"] = "457.0.0"
+    live_template["labels"] = {"run.googleapis.com/startupProbeType": "Default"}
+    live["metadata"]["annotations"] = {
+        "run.googleapis.com/operation-id": "0b5b4c5e",
+        "serving.knative.dev/lastModifier": "ci@example.com",
+    }
     assert diff_objects(live, desired) == []
-    live["spec"]["template"]["metadata"]["annotations"]["run.googleapis.com/client-name"] = "gcloud"
-    assert [c.render() for c in diff_objects(live, desired)] == [
-        "~ spec.template.metadata.annotations[run.googleapis.com/client-name]: 'gcloud' -> "
-        "'cloudfunctions'"
+    del live_template["annotations"]["run.googleapis.com/client-name"]
+    assert diff_objects(live, desired) == []
+
+
+def test_diff_ignores_a_default_the_server_fills_in_unless_the_manifest_sets_it(
+    make_service: Any,
+) -> None:
+    desired = make_service()
+    del desired["spec"]["template"]["metadata"]["annotations"]["autoscaling.knative.dev/maxScale"]
+    live = make_service()
+    live["spec"]["template"]["metadata"]["annotations"]["autoscaling.knative.dev/maxScale"] = "100"
+    assert diff_objects(live, desired) == []
+    assert [c.render() for c in diff_objects(live, make_service())] == [
+        "~ spec.template.metadata.annotations[autoscaling.knative.dev/maxScale]: '100' -> '2'"
     ]
-    del live["spec"]["template"]["metadata"]["annotations"]["run.googleapis.com/client-name"]
-    assert [c.kind for c in diff_objects(live, desired)] == ["add"]
+    labelled = make_service()
+    labelled["metadata"]["labels"]["cloud.googleapis.com/location"] = "us-central1"
+    live["metadata"]["labels"]["cloud.googleapis.com/location"] = "europe-west1"
+    assert [c.render() for c in diff_objects(live, labelled)] == [
+        "~ metadata.labels[cloud.googleapis.com/location]: 'europe-west1' -> 'us-central1'",
+        "~ spec.template.metadata.annotations[autoscaling.knative.dev/maxScale]: '100' -> '2'",
+    ]

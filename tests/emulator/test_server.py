@@ -562,6 +562,7 @@ def test_revision_names_and_the_revisions_list() -> None:
     assert one["kind"] == "Revision"
     assert one["metadata"]["namespace"] == number
     assert one["metadata"]["labels"] == {
+        "run.googleapis.com/startupProbeType": "Default",
         "serving.knative.dev/service": "api",
         "serving.knative.dev/configuration": "api",
         "serving.knative.dev/configurationGeneration": "2",

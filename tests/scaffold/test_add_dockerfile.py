@@ -31,7 +31,6 @@ COPY components/example/log/ ./example/log/
 
 ENV PATH="/app/.venv/bin:$PATH"
 
-ENV PYTHONPATH=/app
 ENV PORT=8080
 EXPOSE 8080
 

@@ -74,10 +74,21 @@ def deploy(
         typer.Option(
             "--timeout",
             min=1,
-            help="Seconds to wait for each app to become ready.",
+            help="Seconds each app's whole deploy may take: reading, writing, retries and "
+            "waiting until it is ready (a job run with --execute gets as long again).",
             metavar="SECONDS",
         ),
     ] = 600.0,
+    http_timeout: Annotated[
+        float | None,
+        typer.Option(
+            "--http-timeout",
+            help="Seconds to wait for the answer to one Cloud Run call before it counts as "
+            "failed and is retried (default 30, or POLYINFRA_HTTP_TIMEOUT).",
+            show_default=False,
+            metavar="SECONDS",
+        ),
+    ] = None,
     execute: Annotated[
         bool,
         typer.Option(
@@ -111,6 +122,7 @@ def deploy(
     130 interrupted.
     """
     from polyinfra.deploy.apps import DeployRequest, ValidationFailed, deploy_apps
+    from polyinfra.deploy.client import http_timeout as resolve_http_timeout
     from polyinfra.deploy.client import log_http_calls
     from polyinfra.deploy.display import print_report, progress_for
     from polyinfra.deploy.rollout import DeployOptions
@@ -141,6 +153,7 @@ def deploy(
         timeout=timeout,
         execute=execute,
         dry_run=dry_run,
+        http_timeout=resolve_http_timeout(http_timeout),
     )
     from polyinfra.checks.report import render_text
     from polyinfra.emulator.local import deploy_endpoint

@@ -12,6 +12,7 @@ from polyinfra.deploy.client import (
     CloudRunClient,
     CloudRunError,
     ConflictError,
+    DeadlineExceeded,
     JsonObject,
     ObjectRef,
     TransientError,
@@ -86,6 +87,46 @@ def matches(live: JsonObject, desired: JsonObject) -> bool:
     return not diff_objects(live, desired)
 
 
+def stamped_version(obj: JsonObject) -> str | None:
+    """The version stamped on ``obj``'s revision template (:func:`stamp_version`), if any."""
+    template = (obj.get("spec") or {}).get("template") or {}
+    annotations = (template.get("metadata") or {}).get("annotations") or {}
+    value = annotations.get(VERSION_ANNOTATION)
+    return None if value is None else str(value)
+
+
+def _generation(obj: JsonObject) -> int:
+    return int((obj.get("metadata") or {}).get("generation") or 0)
+
+
+def _resource_version(obj: JsonObject) -> str:
+    return str((obj.get("metadata") or {}).get("resourceVersion") or "")
+
+
+def written_by_us(live: JsonObject, desired: JsonObject, before: JsonObject | None) -> bool:
+    """Whether ``live`` is what our write of ``desired`` made (of ``before``; None for a
+    create), read after the answer to that write was lost.
+
+    Told by what polyinfra stamps and by what a write does to the generation, not by comparing
+    whole objects: Cloud Run rewrites annotations it owns and fills in defaults, so the object
+    read back never equals the one sent. Ours when the revision template carries the version
+    this deploy stamped and the generation is the one the write gave: 1 for a create, one more
+    than before for a replace that brought a new version (a new stamp is a new template, so a
+    new spec). When the stamp cannot tell (the manifest has none, or this version was already
+    live), the generation (the same or one more) and the fields sent, outside what the server
+    owns, decide.
+    """
+    version = stamped_version(desired)
+    if version is not None and stamped_version(live) != version:
+        return False
+    generation = _generation(live)
+    if before is None:
+        return generation == 1 and (version is not None or matches(live, desired))
+    if version is not None and stamped_version(before) != version:
+        return generation == _generation(before) + 1
+    return generation in (_generation(before), _generation(before) + 1) and matches(live, desired)
+
+
 def apply_object(
     client: CloudRunClient, ref: ObjectRef, desired: JsonObject, *, dry_run: bool = False
 ) -> Applied:
@@ -93,42 +134,52 @@ def apply_object(
 
     A replace carries the live ``resourceVersion``, so a concurrent change answers 409 and is
     reported, never overwritten. When a write's outcome is unknown (connection lost, 5xx, 429)
-    the object is read again before anything is re-sent: a create is never repeated blindly.
+    the object is read again before anything is re-sent: a create is never repeated blindly,
+    and the object read back is recognised as our write by :func:`written_by_us`.
     A live object that already holds everything ``desired`` says is left alone (``unchanged``).
     """
     attempt = 0
-    sent_version: str | None = None
+    lost = False
+    # The object the write whose answer was lost was sent against (None: it was a create).
+    before: JsonObject | None = None
     while True:
         live = client.get(ref)
-        if not attempt and live is not None and not dry_run and matches(live, desired):
-            return Applied("unchanged", live)
-        if attempt and live is not None:
-            # The previous write may have landed before its answer was lost.
-            if matches(live, desired):
-                return Applied("created" if sent_version is None else "replaced", live)
-            if sent_version is None or live["metadata"].get("resourceVersion") != sent_version:
+        if lost and live is not None:
+            if before is not None and _resource_version(live) == _resource_version(before):
+                pass  # the replace did not land: send it again
+            elif written_by_us(live, desired, before):
+                client.unconfirmed_write = ""
+                return Applied("created" if before is None else "replaced", live)
+            else:
+                found = stamped_version(live)
+                stamp = f"version {found}" if found is not None else "no polyinfra version"
                 raise ConflictError(
-                    f"{ref} was changed by someone else while this deploy was writing it; "
-                    "nothing was overwritten. Check who else deploys it, then run the deploy "
-                    "again",
+                    f"{ref} was changed by someone else while this deploy was writing it (it "
+                    f"now has {stamp}, generation {_generation(live)}); nothing was "
+                    "overwritten. Check who else deploys it, then run the deploy again",
                     status=409,
                 )
+        elif not attempt and live is not None and not dry_run and matches(live, desired):
+            return Applied("unchanged", live)
+        if lost:
+            client.unconfirmed_write = ""  # read back: it did not land
         body = copy.deepcopy(desired)
         body.pop("status", None)
         try:
             if live is None:
-                sent_version = None
+                before = None
                 return Applied("created", client.create(ref, body, dry_run=dry_run))
-            sent_version = str(live["metadata"].get("resourceVersion", ""))
-            body.setdefault("metadata", {})["resourceVersion"] = sent_version
+            before = live
+            body.setdefault("metadata", {})["resourceVersion"] = _resource_version(live)
             return Applied("replaced", client.replace(ref, body, dry_run=dry_run))
         except TransientError as exc:
             attempt += 1
+            lost = True
             if dry_run or attempt >= client.retry.attempts:
                 raise TransientError(
                     f"{exc} (gave up after {attempt} attempts)", status=exc.status
                 ) from exc
-            client.pacer.sleep(client.retry.delay(attempt, exc.retry_after))
+            client.pause(client.retry.delay(attempt, exc.retry_after), exc)
         except ConflictError as exc:
             what = "created" if live is None else "changed"
             raise ConflictError(
@@ -178,13 +229,27 @@ def wait_ready(
     poll: float = 1.0,
     first_poll: float = 0.2,
     progress: Progress | None = None,
+    budget: float | None = None,
 ) -> Readiness:
-    """Poll until ``ref`` settles at ``generation``; raise DeployFailed or WaitTimeout."""
+    """Poll until ``ref`` settles at ``generation`` within ``timeout`` seconds; raise
+    DeployFailed or WaitTimeout (which names ``budget``, the seconds the whole deploy of the
+    app was given, when the wait is its remainder)."""
     pacer = client.pacer
     deadline = pacer.clock() + timeout
     delay = first_poll
+    last = f"waiting for generation {generation}"
+
+    def timed_out() -> WaitTimeout:
+        return WaitTimeout(
+            f"not ready after {budget or timeout:g}s (last state: {last}); it may still "
+            "finish — check the Cloud Run console, or raise --timeout"
+        )
+
     while True:
-        live = client.get(ref)
+        try:
+            live = client.get(ref)
+        except DeadlineExceeded as exc:
+            raise timed_out() from exc
         if live is None:
             raise DeployFailed(f"{ref} disappeared while waiting for it to become ready")
         state = readiness(live, ref, generation)
@@ -193,14 +258,12 @@ def wait_ready(
                 reason = f" (reason: {state.reason})" if state.reason else ""
                 raise DeployFailed(f"Ready=False: {state.message}{reason}")
             return state
+        last = state.message
         if progress is not None:
             progress(state.message)
         remaining = deadline - pacer.clock()
         if remaining <= 0:
-            raise WaitTimeout(
-                f"not ready after {timeout:g}s (last state: {state.message}); it may still "
-                "finish — check the Cloud Run console, or raise --timeout"
-            )
+            raise timed_out()
         pacer.sleep(min(delay, remaining))
         delay = min(delay * 2, poll)
 
@@ -241,7 +304,7 @@ def start_execution(client: CloudRunClient, ref: ObjectRef) -> JsonObject:
                 raise TransientError(
                     f"{exc} (gave up after {attempt} attempts)", status=exc.status
                 ) from exc
-            client.pacer.sleep(client.retry.delay(attempt, exc.retry_after))
+            client.pause(client.retry.delay(attempt, exc.retry_after), exc)
 
 
 def execute_job(
@@ -281,7 +344,10 @@ def execute_job(
             raise WaitTimeout(f"execution {name} still running after {timeout:g}s")
         pacer.sleep(min(delay, remaining))
         delay = min(delay * 2, poll)
-        execution = client.get_execution(ref.namespace, name)
+        try:
+            execution = client.get_execution(ref.namespace, name)
+        except DeadlineExceeded as exc:
+            raise WaitTimeout(f"execution {name} still running after {timeout:g}s") from exc
 
 
 def describe_error(exc: Exception) -> str:

@@ -211,6 +211,7 @@ def deploy_apps(
     return deploy_manifests(
         targets,
         options,
-        client_factory=client_factory or default_client_factory(request.endpoint),
+        client_factory=client_factory
+        or default_client_factory(request.endpoint, http_timeout=options.http_timeout),
         observer=observer,
     )

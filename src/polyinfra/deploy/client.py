@@ -3,6 +3,7 @@ regional endpoints, our own retry policy, and Google's error bodies turned into 
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import os
@@ -12,7 +13,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 if TYPE_CHECKING:
     import requests
@@ -23,7 +24,16 @@ Kind = Literal["Service", "Job"]
 T = TypeVar("T")
 
 EMULATOR_ENV = "CLOUD_RUN_EMULATOR_HOST"
+HTTP_TIMEOUT_ENV = "POLYINFRA_HTTP_TIMEOUT"
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+# Seconds to wait for an answer to one call (and at most CONNECT_TIMEOUT for the connection):
+# the Admin API answers in a second or two, a rollout is waited for by polling.
+DEFAULT_HTTP_TIMEOUT = 30.0
+CONNECT_TIMEOUT = 5.0
+# A Cloud Run object is a few KiB; an answer larger than this is not one (and one that never
+# ends must not be read until memory runs out).
+MAX_ANSWER_BYTES = 4 * 1024 * 1024
+_WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 SCOPES = ("https://www.googleapis.com/auth/cloud-platform",)
 
 SERVICES_API = "serving.knative.dev/v1"
@@ -37,7 +47,7 @@ _REDACTED_HEADERS = frozenset(
 
 
 class Cancelled(Exception):
-    """The deploy was interrupted (Ctrl-C) while waiting."""
+    """The deploy was interrupted (Ctrl-C): nothing more is sent."""
 
 
 class CloudRunError(Exception):
@@ -60,6 +70,11 @@ class TransientError(CloudRunError):
 
 class ConflictError(CloudRunError):
     """409: the object changed (or was created) concurrently."""
+
+
+class DeadlineExceeded(CloudRunError):
+    """The time allowed for an app (``deploy --timeout``) ran out during a call or before the
+    next attempt."""
 
 
 @dataclass(frozen=True)
@@ -134,15 +149,71 @@ class RetryPolicy:
 
 
 def emulator_endpoint(endpoint: str | None, environ: Mapping[str, str] | None = None) -> str | None:
-    """The plain-HTTP endpoint from ``--endpoint`` or ``CLOUD_RUN_EMULATOR_HOST``, if any."""
+    """The plain-HTTP endpoint from ``--endpoint`` or ``CLOUD_RUN_EMULATOR_HOST``, if any.
+
+    A value that is no HTTP endpoint (``ftp://…``, ``host:notaport``) is bad input: a
+    UserError naming where it came from, never a connection error retried.
+    """
     if endpoint:
-        return endpoint.rstrip("/")
+        return _checked_endpoint(endpoint.strip(), "--endpoint")
     host = (environ if environ is not None else os.environ).get(EMULATOR_ENV, "").strip()
     if not host:
         return None
-    if "://" in host:
-        return host.rstrip("/")
-    return f"http://{host}"
+    return _checked_endpoint(host if "://" in host else f"http://{host}", EMULATOR_ENV, host)
+
+
+def _checked_endpoint(url: str, source: str, given: str | None = None) -> str:
+    from polyinfra.errors import UserError
+
+    def bad(what: str) -> UserError:
+        return UserError(
+            f"{source}: {given or url!r} is not an HTTP endpoint: {what}",
+            hint="pass http://HOST:PORT to --endpoint, or set "
+            f"{EMULATOR_ENV}=HOST:PORT (for example 127.0.0.1:8123)",
+        )
+
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise bad(f"the port is not a number from 0 to 65535 ({exc})") from None
+    if parts.scheme not in ("http", "https"):
+        raise bad(f"the scheme is {parts.scheme or 'missing'!r}, not http or https")
+    if not parts.hostname:
+        raise bad("there is no host")
+    if port == 0:
+        raise bad("port 0 cannot be connected to")
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise bad("it has a query, a fragment or credentials, which an endpoint cannot have")
+    return url.rstrip("/")
+
+
+def http_timeout(value: float | None = None, environ: Mapping[str, str] | None = None) -> float:
+    """Seconds to wait for one answer: ``value`` (``--http-timeout``), else
+    ``POLYINFRA_HTTP_TIMEOUT``, else :data:`DEFAULT_HTTP_TIMEOUT`; UserError when not a
+    positive number."""
+    from polyinfra.errors import UserError
+
+    if value is None:
+        text = (environ if environ is not None else os.environ).get(HTTP_TIMEOUT_ENV, "").strip()
+        if not text:
+            return DEFAULT_HTTP_TIMEOUT
+        try:
+            value = float(text)
+        except ValueError:
+            raise UserError(
+                f"{HTTP_TIMEOUT_ENV}={text!r} is not a number of seconds",
+                hint=f"set {HTTP_TIMEOUT_ENV} to a positive number, e.g. 30, or unset it",
+            ) from None
+        source = HTTP_TIMEOUT_ENV
+    else:
+        source = "--http-timeout"
+    if not value > 0 or value != value or value == float("inf"):
+        raise UserError(
+            f"{source}: {value:g} is not a positive number of seconds",
+            hint="give the seconds to wait for one answer, e.g. 30",
+        )
+    return value
 
 
 def regional_endpoint(region: str) -> str:
@@ -257,6 +328,11 @@ class CloudRunClient:
     redirect, so a write whose answer was lost is re-read by the caller, never re-sent blindly.
     The only automatic repeat is google-auth's: one retry with a refreshed token after a 401,
     which Google answers before acting on the request.
+
+    Every call is bounded: ``timeout`` seconds for its answer (``CONNECT_TIMEOUT`` at most to
+    connect), an answer of at most ``MAX_ANSWER_BYTES``, and, in a view made by
+    :meth:`bounded`, the deadline of the app it deploys, which retries respect too. Once the
+    pacer is cancelled (Ctrl-C) no request is sent and none is retried.
     """
 
     def __init__(
@@ -266,8 +342,9 @@ class CloudRunClient:
         credentials: Credentials | None,
         retry: RetryPolicy | None = None,
         pacer: Pacer | None = None,
-        timeout: float = 60.0,
+        timeout: float = DEFAULT_HTTP_TIMEOUT,
         pool_size: int = 10,
+        max_answer_bytes: int = MAX_ANSWER_BYTES,
     ) -> None:
         from google.auth.credentials import AnonymousCredentials
 
@@ -275,8 +352,14 @@ class CloudRunClient:
         self.authenticated = credentials is not None
         self.retry = retry or RetryPolicy()
         self.pacer = pacer or Pacer()
+        self.timeout = timeout
+        self.max_answer_bytes = max_answer_bytes
+        #: when the app this view deploys must be done (``pacer.clock()`` time), if bounded
+        self.deadline: float | None = None
+        self.budget = 0.0
+        #: what a write whose outcome is not known yet was (sent, no answer so far)
+        self.unconfirmed_write = ""
         self._credentials: Credentials = credentials or AnonymousCredentials()  # type: ignore[no-untyped-call]
-        self._timeout = (min(10.0, timeout), timeout)
         self._pool_size = pool_size
         self._local = threading.local()
         self._sessions: list[requests.Session] = []
@@ -292,6 +375,7 @@ class CloudRunClient:
         retry: RetryPolicy | None = None,
         pacer: Pacer | None = None,
         credentials: Credentials | None = None,
+        timeout: float = DEFAULT_HTTP_TIMEOUT,
     ) -> CloudRunClient:
         """Client for ``region``, or for the emulator named by ``endpoint``/the environment.
 
@@ -300,12 +384,52 @@ class CloudRunClient:
         """
         emulator = emulator_endpoint(endpoint)
         if emulator is not None:
-            return cls(endpoint=emulator, credentials=credentials, retry=retry, pacer=pacer)
+            return cls(
+                endpoint=emulator,
+                credentials=credentials,
+                retry=retry,
+                pacer=pacer,
+                timeout=timeout,
+            )
         if credentials is None:
             credentials = default_credentials()
         return cls(
-            endpoint=regional_endpoint(region), credentials=credentials, retry=retry, pacer=pacer
+            endpoint=regional_endpoint(region),
+            credentials=credentials,
+            retry=retry,
+            pacer=pacer,
+            timeout=timeout,
         )
+
+    def bounded(self, deadline: float, budget: float) -> CloudRunClient:
+        """A view of this client (same connections) for one app that must be done by
+        ``deadline`` (``pacer.clock()`` time; ``budget`` is the seconds it was given, for
+        messages). Its calls and retries end with :class:`DeadlineExceeded` when time runs
+        out; :attr:`unconfirmed_write` is its own."""
+        view = copy.copy(self)
+        view.deadline = deadline
+        view.budget = budget
+        view.unconfirmed_write = ""
+        return view
+
+    def remaining(self) -> float | None:
+        """Seconds left before the deadline (None when unbounded)."""
+        return None if self.deadline is None else self.deadline - self.pacer.clock()
+
+    def _out_of_time(self, what: str) -> DeadlineExceeded:
+        return DeadlineExceeded(
+            f"{what}: no answer from {self.endpoint} within the {self.budget:g}s allowed"
+        )
+
+    def pause(self, seconds: float, after: BaseException) -> None:
+        """Wait ``seconds`` before another attempt after ``after``; DeadlineExceeded instead
+        when the deadline would pass first, Cancelled on Ctrl-C."""
+        remaining = self.remaining()
+        if remaining is not None and seconds >= remaining:
+            raise DeadlineExceeded(
+                f"{after} (the {self.budget:g}s allowed would run out before another attempt)"
+            )
+        self.pacer.sleep(seconds)
 
     # ---- HTTP ------------------------------------------------------------------------------
 
@@ -341,12 +465,28 @@ class CloudRunClient:
         body: JsonObject | None = None,
         params: Mapping[str, str] | None = None,
     ) -> JsonObject:
-        """Send one request; map every failure to a :class:`CloudRunError` with its meaning."""
+        """Send one request; map every failure to a :class:`CloudRunError` with its meaning.
+
+        Nothing is sent once the pacer is cancelled (Cancelled) or the deadline has passed
+        (DeadlineExceeded). A write stays in :attr:`unconfirmed_write` until an answer says
+        what became of it.
+        """
         import google.auth.exceptions
         import requests
 
+        if self.pacer.cancel.is_set():
+            raise Cancelled
+        read_timeout = self.timeout
+        remaining = self.remaining()
+        if remaining is not None:
+            if remaining <= 0:
+                raise DeadlineExceeded(f"{what}: not sent, the {self.budget:g}s allowed ran out")
+            read_timeout = min(read_timeout, remaining)
         url = f"{self.endpoint}{path}"
         headers = {"Content-Type": "application/json"} if body is not None else {}
+        writing = method in _WRITES and not (params or {}).get("dryRun")
+        if writing:
+            self.unconfirmed_write = what
         try:
             response = self._session().request(
                 method,
@@ -354,15 +494,27 @@ class CloudRunClient:
                 data=json.dumps(body).encode() if body is not None else None,
                 headers=headers,
                 params=dict(params or {}),
-                timeout=self._timeout,
+                timeout=(min(CONNECT_TIMEOUT, read_timeout), read_timeout),
                 allow_redirects=False,
+                stream=True,
             )
         except google.auth.exceptions.GoogleAuthError as exc:
+            self._not_sent(writing)
             raise CloudRunError(
                 f"{what}: cannot get an access token ({_one_line(exc)}); run `gcloud auth "
                 "application-default login` or check GOOGLE_APPLICATION_CREDENTIALS"
             ) from exc
+        except requests.exceptions.ConnectTimeout as exc:
+            self._not_sent(writing)
+            if self._past_deadline():
+                raise self._out_of_time(what) from exc
+            raise TransientError(
+                f"{what}: could not connect to {self.endpoint} within "
+                f"{min(CONNECT_TIMEOUT, read_timeout):g}s"
+            ) from exc
         except requests.exceptions.ConnectionError as exc:
+            if _never_connected(exc):
+                self._not_sent(writing)
             if _name_resolution_failed(exc):
                 raise CloudRunError(
                     f"{what}: cannot resolve the host of {self.endpoint}; check the region "
@@ -373,11 +525,20 @@ class CloudRunClient:
                 f"{what}: connection to {self.endpoint} failed ({_cause(exc)})"
             ) from exc
         except requests.exceptions.Timeout as exc:
+            if self._past_deadline():
+                raise self._out_of_time(what) from exc
             raise TransientError(
-                f"{what}: no answer from {self.endpoint} within {self._timeout[1]:g}s"
+                f"{what}: no answer from {self.endpoint} within {read_timeout:g}s"
             ) from exc
         except requests.exceptions.RequestException as exc:
             raise TransientError(f"{what}: {type(exc).__name__}: {_one_line(exc)}") from exc
+        try:
+            content = self._read_answer(response, what)
+        finally:
+            response.close()
+        if writing:
+            # Google answered: a success was applied, an error was not.
+            self.unconfirmed_write = ""
         if log.isEnabledFor(logging.DEBUG):
             sent = response.request
             log.debug("→ %s %s headers=%s", method, sent.url, redact_headers(sent.headers))
@@ -389,10 +550,10 @@ class CloudRunClient:
                 response.headers.get("content-encoding", "identity"),
             )
         if response.status_code >= 300:
-            error = GoogleError.parse(response.status_code, response.content)
+            error = GoogleError.parse(response.status_code, content)
             raise self._classify(response.status_code, error, what, response.headers)
         try:
-            result = response.json()
+            result = json.loads(content)
         except ValueError as exc:
             raise CloudRunError(
                 f"{what}: {self.endpoint} answered HTTP {response.status_code} with a body that "
@@ -401,6 +562,45 @@ class CloudRunClient:
         if not isinstance(result, dict):
             raise CloudRunError(f"{what}: unexpected answer from {self.endpoint}")
         return result
+
+    def _read_answer(self, response: requests.Response, what: str) -> bytes:
+        """The whole (decoded) body, at most ``max_answer_bytes`` of it, read within the
+        deadline; an interrupted deploy stops reading."""
+        import requests
+
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            for chunk in response.iter_content(chunk_size=64 * 1024):
+                size += len(chunk)
+                if size > self.max_answer_bytes:
+                    raise CloudRunError(
+                        f"{what}: the answer from {self.endpoint} is larger than "
+                        f"{self.max_answer_bytes // (1024 * 1024)} MiB and was not read further; "
+                        "a Cloud Run object is a few KiB. Check that the endpoint is the Cloud Run "
+                        "Admin API",
+                        status=response.status_code,
+                    )
+                if self.pacer.cancel.is_set():
+                    raise Cancelled
+                if self._past_deadline():
+                    raise self._out_of_time(what)
+                chunks.append(chunk)
+        except requests.exceptions.RequestException as exc:
+            if self._past_deadline():
+                raise self._out_of_time(what) from exc
+            raise TransientError(
+                f"{what}: the answer from {self.endpoint} broke off ({type(exc).__name__})"
+            ) from exc
+        return b"".join(chunks)
+
+    def _past_deadline(self) -> bool:
+        remaining = self.remaining()
+        return remaining is not None and remaining <= 0
+
+    def _not_sent(self, writing: bool) -> None:
+        if writing:
+            self.unconfirmed_write = ""
 
     def _classify(
         self, status: int, error: GoogleError, what: str, headers: Mapping[str, str]
@@ -458,7 +658,7 @@ class CloudRunClient:
                     raise TransientError(
                         f"{exc} (gave up after {attempt} attempts)", status=exc.status
                     ) from exc
-                self.pacer.sleep(self.retry.delay(attempt, exc.retry_after))
+                self.pause(self.retry.delay(attempt, exc.retry_after), exc)
 
     def _read(self, path: str, what: str, params: Mapping[str, str] | None = None) -> JsonObject:
         return self._with_retries(lambda: self.request("GET", path, what, params=params))
@@ -579,6 +779,13 @@ def _cause(exc: BaseException) -> str:
     """The innermost reason of a requests/urllib3 connection error, in a few words."""
     inner = list(_chain(exc))[-1]
     return f"{type(inner).__name__}: {_one_line(inner)}" if str(inner) else type(inner).__name__
+
+
+def _never_connected(exc: BaseException) -> bool:
+    """Whether a connection error happened before anything was sent (refused, unreachable)."""
+    from urllib3.exceptions import NewConnectionError
+
+    return any(isinstance(e, NewConnectionError | ConnectionRefusedError) for e in _chain(exc))
 
 
 def _name_resolution_failed(exc: BaseException) -> bool:

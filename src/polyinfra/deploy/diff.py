@@ -10,6 +10,10 @@ from typing import Any
 SERVER_METADATA = frozenset(
     {"generation", "resourceVersion", "uid", "creationTimestamp", "selfLink", "namespace"}
 )
+# Annotations Cloud Run owns: it adds them, or rewrites them on every write (the operation id,
+# creator and last modifier, the client that wrote last). Never a difference, not even where a
+# manifest sets one: a Cloud Run function's manifest sets run.googleapis.com/client-name, and
+# what comes back names whichever tool wrote last.
 SERVER_ANNOTATIONS = frozenset(
     {
         "serving.knative.dev/creator",
@@ -24,7 +28,19 @@ SERVER_ANNOTATIONS = frozenset(
         "run.googleapis.com/client-version",
     }
 )
-SERVER_LABELS = frozenset({"cloud.googleapis.com/location", "run.googleapis.com/satisfiesPzs"})
+# Annotations Cloud Run fills in with a default when a manifest has none (a revision template's
+# maximum instances): a difference only where the manifest sets one.
+DEFAULTED_ANNOTATIONS = frozenset({"autoscaling.knative.dev/maxScale"})
+# Labels Cloud Run adds. The location label is filled in from the region when a manifest has
+# none, and is compared where the manifest sets it; the others are never a difference.
+SERVER_LABELS = frozenset(
+    {
+        "cloud.googleapis.com/location",
+        "run.googleapis.com/satisfiesPzs",
+        "run.googleapis.com/startupProbeType",
+    }
+)
+DEFAULTED_LABELS = frozenset({"cloud.googleapis.com/location"})
 # Lists whose items are matched by this key rather than by position.
 _KEYED_LISTS = ("name", "containerPort", "mountPath")
 
@@ -84,8 +100,8 @@ def diff_objects(live: dict[str, Any] | None, desired: dict[str, Any]) -> list[C
     """Changes that applying ``desired`` makes to ``live`` (everything is new when absent).
 
     Fields the server fills in (status, server metadata, defaults under ``spec`` that the
-    manifest does not mention) are not differences; labels and annotations the manifest drops
-    are, since a replace removes them.
+    manifest does not mention, the labels and annotations it owns or defaults) are not
+    differences; labels and annotations the manifest drops are, since a replace removes them.
     """
     if live is None:
         return [Change("(whole object)", _MISSING, "create")]
@@ -105,13 +121,15 @@ def _compare_metadata(
             continue
         here = f"{path}.{key}"
         if key in ("labels", "annotations"):
-            ignored = SERVER_LABELS if key == "labels" else SERVER_ANNOTATIONS
-            desired_map = desired.get(key) or {}
-            # The server's own entries are no difference, unless the manifest sets them too.
+            if key == "labels":
+                owned, defaulted = SERVER_LABELS - DEFAULTED_LABELS, DEFAULTED_LABELS
+            else:
+                owned, defaulted = SERVER_ANNOTATIONS, DEFAULTED_ANNOTATIONS
+            desired_map = {k: v for k, v in (desired.get(key) or {}).items() if k not in owned}
             live_map = {
                 k: v
                 for k, v in (live.get(key) or {}).items()
-                if k not in ignored or k in desired_map
+                if k not in owned and (k not in defaulted or k in desired_map)
             }
             for name in sorted(set(live_map) | set(desired_map)):
                 _compare(

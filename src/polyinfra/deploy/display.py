@@ -149,7 +149,9 @@ def _result(r: AppResult) -> str:
     if r.outcome == "ready":
         return r.action or "ready"
     if r.outcome == "cancelled":
-        return "applied, not confirmed" if r.applied else "not applied"
+        if r.applied:
+            return "applied, not confirmed"
+        return "unknown" if r.unconfirmed else "not applied"
     return r.outcome
 
 
@@ -211,10 +213,16 @@ def interrupted_lines(report: DeployReport) -> list[str]:
     applied = [r.target.app for r in report.results if r.applied]
     confirmed = [r.target.app for r in report.results if r.outcome == "ready"]
     unconfirmed = [a for a in applied if a not in confirmed]
-    not_applied = [r.target.app for r in report.results if not r.applied]
+    unknown = [r for r in report.results if not r.applied and r.unconfirmed]
+    not_applied = [r.target.app for r in report.results if not r.applied and not r.unconfirmed]
     lines = ["Interrupted."]
     lines.append(f"  applied and ready: {', '.join(confirmed) or 'none'}")
     lines.append(f"  applied, readiness not confirmed: {', '.join(unconfirmed) or 'none'}")
+    if unknown:
+        lines.append(
+            "  sent, not known whether applied (its answer did not come): "
+            + ", ".join(r.target.app for r in unknown)
+        )
     lines.append(f"  not applied: {', '.join(not_applied) or 'none'}")
     return lines
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from polyinfra import proc
-from polyinfra.errors import UserError
+from polyinfra.errors import FailedError, UserError
 from polyinfra.positions import Position
 
 if TYPE_CHECKING:
@@ -49,6 +49,15 @@ def stack_file_for(ws: Workspace, stack: str) -> Path:
             position=Position(program.path / f"Pulumi.{stack}.yaml"),
             hint=f"create Pulumi.{stack}.yaml or pick one of: {known}",
         ) from None
+
+
+class PulumiFailed(FailedError):
+    """`pulumi` ran and failed (exit code 1, not bad input); the message carries its output."""
+
+
+class PulumiInterrupted(KeyboardInterrupt):
+    """Ctrl-C stopped a `pulumi` run: it was passed the interrupt and has exited; ``str()``
+    names the run."""
 
 
 class CheckFailed(Exception):
@@ -133,7 +142,9 @@ def provision(
     streamed to ``on_line``.
 
     In ``preview-then-up`` mode ``confirm()`` is asked between the preview and the update;
-    returns False when it declined. A failed `pulumi` run raises ToolError with its output.
+    returns False when it declined. A failed `pulumi` run raises PulumiFailed with its output.
+    On Ctrl-C, `pulumi` gets the interrupt and its output is shown until it has stopped; then
+    PulumiInterrupted is raised.
     """
     plan = plan_provision(ws, stack, mode, environ=environ, home=home)
     check_stack(ws, stack)
@@ -147,11 +158,16 @@ def provision(
     for index, command in enumerate(plan.commands):
         if index > 0 and not confirm():
             return False
-        proc.stream(
-            [executable, *command[1:]],
-            cwd=plan.program_dir,
-            env=env,
-            on_line=on_line,
-            what=f"pulumi {command[1]} of stack {stack}",
-        )
+        what = f"pulumi {command[1]} of stack {stack}"
+        try:
+            proc.stream(
+                [executable, *command[1:]],
+                cwd=plan.program_dir,
+                env=env,
+                on_line=on_line,
+                what=what,
+                failed=PulumiFailed,
+            )
+        except KeyboardInterrupt:
+            raise PulumiInterrupted(what) from None
     return True

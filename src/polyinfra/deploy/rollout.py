@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -18,9 +18,11 @@ from polyinfra.deploy.apply import (
     wait_ready,
 )
 from polyinfra.deploy.client import (
+    DEFAULT_HTTP_TIMEOUT,
     Cancelled,
     CloudRunClient,
     CloudRunError,
+    DeadlineExceeded,
     JsonObject,
     Kind,
     ObjectRef,
@@ -53,6 +55,12 @@ class DeployTarget:
 
 @dataclass(frozen=True)
 class DeployOptions:
+    """How to deploy. ``timeout`` bounds each app's whole apply and wait (reads, writes,
+    retries, polling) from the moment it starts, and, with ``execute``, its job's execution
+    afresh; ``http_timeout`` bounds each call's answer. After Ctrl-C, answers to the calls
+    already on the wire are awaited ``interrupt_grace`` seconds at most (they say what was
+    applied); nothing more is sent."""
+
     version: str
     concurrency: int = 4
     fail_fast: bool = False
@@ -61,11 +69,15 @@ class DeployOptions:
     dry_run: bool = False
     poll: float = 1.0
     first_poll: float = 0.2
+    http_timeout: float = DEFAULT_HTTP_TIMEOUT
+    interrupt_grace: float = 0.5
 
 
 @dataclass(frozen=True)
 class AppResult:
-    """What happened to one app. ``applied`` is True once a write was acknowledged."""
+    """What happened to one app. ``applied`` is True once a write was acknowledged;
+    ``unconfirmed`` names a write that was sent but whose outcome is not known (the deploy was
+    interrupted before its answer came)."""
 
     target: DeployTarget
     outcome: Outcome
@@ -77,6 +89,7 @@ class AppResult:
     message: str = ""
     url: str = ""
     changes: tuple[Change, ...] = ()
+    unconfirmed: str = ""
 
     @property
     def ok(self) -> bool:
@@ -117,11 +130,13 @@ class _Silent:
 ClientFactory = Callable[[str, Pacer], CloudRunClient]
 
 
-def default_client_factory(endpoint: str | None) -> ClientFactory:
+def default_client_factory(
+    endpoint: str | None, *, http_timeout: float = DEFAULT_HTTP_TIMEOUT
+) -> ClientFactory:
     """Clients for Google's regional endpoints, or for the emulator at ``endpoint``."""
 
     def factory(region: str, pacer: Pacer) -> CloudRunClient:
-        return CloudRunClient.connect(region, endpoint=endpoint, pacer=pacer)
+        return CloudRunClient.connect(region, endpoint=endpoint, pacer=pacer, timeout=http_timeout)
 
     return factory
 
@@ -146,6 +161,46 @@ class _Clients:
             client.close()
 
 
+@dataclass
+class _Slot:
+    """One app's place in the rollout, shared by its worker and the thread that reports."""
+
+    target: DeployTarget
+    started: float | None = None
+    client: CloudRunClient | None = None
+    applied: bool = False
+    action: str = ""
+    result: AppResult | None = None
+    #: an error that is no deploy outcome (bad input, a bug), raised again by the caller
+    error: Exception | None = None
+
+
+class _Gate:
+    """Passes a worker's events on to the observer until the report is taken; after an
+    interruption, late answers change neither the display nor the report."""
+
+    def __init__(self, observer: Observer) -> None:
+        self.observer = observer
+        self.lock = threading.Lock()
+        self.closed = False
+
+    def started(self, target: DeployTarget) -> None:
+        with self.lock:
+            if not self.closed:
+                self.observer.started(target)
+
+    def progress(self, target: DeployTarget, message: str) -> None:
+        with self.lock:
+            if not self.closed:
+                self.observer.progress(target, message)
+
+    def finish(self, slot: _Slot, result: AppResult) -> None:
+        with self.lock:
+            if not self.closed:
+                slot.result = result
+                self.observer.finished(result)
+
+
 def deploy_manifests(
     targets: Sequence[DeployTarget],
     options: DeployOptions,
@@ -156,71 +211,129 @@ def deploy_manifests(
 ) -> DeployReport:
     """Deploy ``targets`` with at most ``options.concurrency`` in flight.
 
-    Ctrl-C (KeyboardInterrupt in the calling thread) cancels the waits; the report then says
-    which apps were applied and which were not. With ``fail_fast`` no app starts after a failure.
+    Ctrl-C (KeyboardInterrupt in the calling thread) stops at once: no request is sent after
+    it and none is retried. The answers to calls already on the wire are awaited
+    ``options.interrupt_grace`` seconds at most, then the report says which apps were applied,
+    which had a write whose outcome is unknown, and which were not applied. The workers are
+    daemon threads: one still waiting for an answer does not hold the process. With
+    ``fail_fast`` no app starts after a failure.
     """
     pacer = pacer or Pacer()
-    observer = observer or _Silent()
+    gate = _Gate(observer or _Silent())
     clients = _Clients(client_factory, pacer)
     stop_starting = threading.Event()
+    slots = [_Slot(target) for target in targets]
+    queue = deque(slots)
+    queue_lock = threading.Lock()
+    finished = threading.Semaphore(0)
+
+    def work() -> None:
+        while True:
+            with queue_lock:
+                if not queue:
+                    return
+                slot = queue.popleft()
+            try:
+                if stop_starting.is_set() or pacer.cancel.is_set():
+                    reason = "interrupted" if pacer.cancel.is_set() else "stopped after a failure"
+                    gate.finish(slot, AppResult(slot.target, "not started", 0.0, message=reason))
+                    continue
+                slot.started = pacer.clock()
+                gate.started(slot.target)
+                result = _deploy_one(slot, options, clients, pacer, gate)
+                if not result.ok and options.fail_fast:
+                    stop_starting.set()
+                gate.finish(slot, result)
+            except Exception as exc:
+                slot.error = exc
+                stop_starting.set()
+            finally:
+                finished.release()
+
+    workers = [
+        threading.Thread(target=work, name=f"deploy-{index}", daemon=True)
+        for index in range(min(max(1, options.concurrency), max(1, len(slots))))
+    ]
+    for worker in workers:
+        worker.start()
     report = DeployReport()
-
-    def one(target: DeployTarget) -> AppResult:
-        start = pacer.clock()
-        if stop_starting.is_set() or pacer.cancel.is_set():
-            reason = "interrupted" if pacer.cancel.is_set() else "stopped after a failure"
-            return AppResult(target, "not started", 0.0, message=reason)
-        observer.started(target)
-        result = _deploy_one(target, options, clients, pacer, observer, start)
-        if not result.ok and options.fail_fast:
-            stop_starting.set()
-        observer.finished(result)
-        return result
-
-    executor = ThreadPoolExecutor(max_workers=max(1, options.concurrency))
-    futures: dict[Future[AppResult], DeployTarget] = {
-        executor.submit(one, target): target for target in targets
-    }
-    pending = set(futures)
     try:
-        while pending:
-            _, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
+        for _ in slots:
+            while not finished.acquire(timeout=0.1):
+                pass
     except KeyboardInterrupt:
         report.interrupted = True
         pacer.cancel.set()
-        executor.shutdown(wait=True, cancel_futures=True)
-    finally:
-        executor.shutdown(wait=True)
+        stop_starting.set()
+        _await_answers(workers, options.interrupt_grace, pacer)
+    with gate.lock:
+        gate.closed = True
+        report.results = [slot.result or _interrupted(slot, pacer) for slot in slots]
+    if not any(worker.is_alive() for worker in workers):
         clients.close()
-    for future, target in futures.items():
-        if future.cancelled():
-            report.results.append(AppResult(target, "not started", 0.0, message="interrupted"))
-        else:
-            report.results.append(future.result())
+    errors = [slot.error for slot in slots if slot.error is not None]
+    if errors and not report.interrupted:
+        raise errors[0]
     return report
 
 
+def _await_answers(workers: Sequence[threading.Thread], grace: float, pacer: Pacer) -> None:
+    """Give the calls on the wire ``grace`` seconds to answer; a second Ctrl-C stops at once."""
+    deadline = pacer.clock() + grace
+    try:
+        for worker in workers:
+            worker.join(max(0.0, deadline - pacer.clock()))
+    except KeyboardInterrupt:
+        pass
+
+
+def _interrupted(slot: _Slot, pacer: Pacer) -> AppResult:
+    """What an app that was still deploying when Ctrl-C came got done."""
+    if slot.started is None:
+        return AppResult(slot.target, "not started", 0.0, message="interrupted")
+    seconds = round(pacer.clock() - slot.started, 1)
+    unconfirmed = slot.client.unconfirmed_write if slot.client is not None else ""
+    if slot.applied:
+        message = "applied; readiness not confirmed"
+    elif unconfirmed:
+        message = f"{unconfirmed} was sent; whether it was applied is not known"
+    else:
+        message = "not applied"
+    return AppResult(
+        slot.target,
+        "cancelled",
+        seconds,
+        slot.applied,
+        slot.action,
+        message=message,
+        unconfirmed="" if slot.applied else unconfirmed,
+    )
+
+
 def _deploy_one(
-    target: DeployTarget,
+    slot: _Slot,
     options: DeployOptions,
     clients: _Clients,
     pacer: Pacer,
-    observer: Observer,
-    start: float,
+    gate: _Gate,
 ) -> AppResult:
+    target = slot.target
+    start = slot.started if slot.started is not None else pacer.clock()
     ref = target.ref
     desired = stamp_version(target.manifest, options.version)
-    applied = False
-    action = ""
 
     def elapsed() -> float:
         return round(pacer.clock() - start, 1)
 
     def progress(message: str) -> None:
-        observer.progress(target, message)
+        gate.progress(target, message)
+
+    def result(outcome: Outcome, message: str) -> AppResult:
+        return AppResult(target, outcome, elapsed(), slot.applied, slot.action, message=message)
 
     try:
-        client = clients.get(target.region)
+        client = clients.get(target.region).bounded(start + options.timeout, options.timeout)
+        slot.client = client
         if options.dry_run:
             live = client.get(ref)
             changes = tuple(diff_objects(live, desired))
@@ -236,23 +349,26 @@ def _deploy_one(
                 changes=changes,
             )
         progress("applying")
-        result = apply_object(client, ref, desired)
-        applied, action = True, result.action
-        progress(f"{result.action}; waiting for Ready")
+        applied = apply_object(client, ref, desired)
+        slot.applied, slot.action = True, applied.action
+        progress(f"{applied.action}; waiting for Ready")
         state = wait_ready(
             client,
             ref,
-            result.generation,
-            timeout=options.timeout,
+            applied.generation,
+            timeout=max(0.0, start + options.timeout - pacer.clock()),
             poll=options.poll,
             first_poll=options.first_poll,
             progress=progress,
+            budget=options.timeout,
         )
         execution = ""
         if options.execute and target.kind == "Job":
             progress("executing")
+            run_client = client.bounded(pacer.clock() + options.timeout, options.timeout)
+            slot.client = run_client
             run = execute_job(
-                client,
+                run_client,
                 ref,
                 timeout=options.timeout,
                 poll=options.poll,
@@ -265,15 +381,18 @@ def _deploy_one(
             "ready",
             elapsed(),
             applied=True,
-            action=action,
+            action=slot.action,
             revision=state.revision,
             execution=execution,
             url=state.url,
         )
     except Cancelled:
-        message = "applied; readiness not confirmed" if applied else "not applied"
-        return AppResult(target, "cancelled", elapsed(), applied, action, message=message)
+        if slot.applied:
+            return result("cancelled", "applied; readiness not confirmed")
+        return _interrupted(slot, pacer)
     except WaitTimeout as exc:
-        return AppResult(target, "timeout", elapsed(), applied, action, message=str(exc))
+        return result("timeout", str(exc))
+    except DeadlineExceeded as exc:
+        return result("timeout", f"{exc}; raise --timeout if Cloud Run is only slow")
     except (CloudRunError, DeployFailed) as exc:
-        return AppResult(target, "failed", elapsed(), applied, action, message=describe_error(exc))
+        return result("failed", describe_error(exc))

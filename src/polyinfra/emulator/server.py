@@ -109,6 +109,11 @@ _INT64 = ("int64", "uint64")
 _DECIMAL = re.compile(r"^-?\d+$")
 _ERROR_INFO = "type.googleapis.com/google.rpc.ErrorInfo"
 _BAD_REQUEST = "type.googleapis.com/google.rpc.BadRequest"
+_CLIENT_NAME = "run.googleapis.com/client-name"
+_CLIENT_VERSION = "run.googleapis.com/client-version"
+_MAX_SCALE = "autoscaling.knative.dev/maxScale"
+_DEFAULT_MAX_SCALE = "100"
+_STARTUP_PROBE_TYPE = "run.googleapis.com/startupProbeType"
 _JSON_HEADERS = {
     "Content-Type": "application/json; charset=UTF-8",
     "Vary": "Origin, X-Origin, Referer",
@@ -123,6 +128,11 @@ class Fault:
     before failing, which is how a lost response to a successful create looks to a client.
     The answer has Google's error body: ``message`` (default: the HTTP reason phrase),
     ``status_name`` (default: the canonical name for ``status``) and ``details``.
+
+    The stalls a client must bound are faults too: ``delay`` holds the answer back that many
+    seconds and then answers normally; ``hang`` accepts the request and never answers (the
+    connection stays open until the fake stops); ``endless`` answers 200 with a body that never
+    ends.
     """
 
     status: int
@@ -134,6 +144,9 @@ class Fault:
     retry_after: float | None = None
     details: list[JsonObject] = field(default_factory=list)
     status_name: str = ""
+    delay: float = 0.0
+    hang: bool = False
+    endless: bool = False
 
     def matches(self, method: str, path: str) -> bool:
         return (self.method is None or self.method == method) and self.path in path
@@ -158,7 +171,8 @@ class RecordedRequest:
     (before compression) and ``response_headers`` the headers sent with it. When the connection
     was dropped, ``status`` is 0 and there is no response; when the request was carried out and
     its answer then lost (:meth:`FakeCloudRun.lose_response`), ``status`` and ``response`` are
-    the answer that was lost and ``response_headers`` is empty.
+    the answer that was lost and ``response_headers`` is empty. ``received`` is when the
+    request arrived (``time.monotonic()``, before any latency or delay).
     """
 
     method: str
@@ -169,6 +183,7 @@ class RecordedRequest:
     status: int
     response: JsonObject | None = None
     response_headers: dict[str, str] = field(default_factory=dict)
+    received: float = 0.0
 
     @property
     def dry_run(self) -> bool:
@@ -177,6 +192,14 @@ class RecordedRequest:
     @property
     def is_write(self) -> bool:
         return self.method in {"POST", "PUT", "DELETE"} and not self.dry_run
+
+
+class Arrival(NamedTuple):
+    """A request as it arrived, before it was answered (or while it never is)."""
+
+    method: str
+    path: str
+    received: float
 
 
 @dataclass
@@ -198,6 +221,22 @@ class _Entry:
     creator: str = ""
     modifier: str = ""
     operation: str = ""
+    client: Client | None = None
+
+
+class Client(NamedTuple):
+    """The tool that made a write, as Cloud Run records it in ``run.googleapis.com/client-name``
+    and ``client-version``."""
+
+    name: str
+    version: str
+
+    @classmethod
+    def from_user_agent(cls, user_agent: str) -> Client | None:
+        """The first product of a ``User-Agent`` (``polyinfra/1.2 python-requests/2.32``)."""
+        product = user_agent.split()[0] if user_agent.split() else ""
+        name, _, version = product.partition("/")
+        return cls(name, version) if name else None
 
 
 @dataclass
@@ -247,6 +286,14 @@ class _ApiError(Exception):
 
 class _Drop(Exception):
     """Close the connection without answering."""
+
+
+class _Hang(Exception):
+    """Keep the connection open and never answer."""
+
+
+class _Endless(Exception):
+    """Answer 200 with a body that never ends."""
 
 
 def _now() -> str:
@@ -321,17 +368,20 @@ class FakeCloudRun:
         self._faults: list[Fault] = []
         self._outcomes: dict[str, list[Outcome]] = {}
         self._requests: list[RecordedRequest] = []
+        self._arrivals: list[Arrival] = []
         self._rejected_tokens: set[str] = set()
         self._last_version = 0
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
 
     # ---- lifecycle -------------------------------------------------------------------------
 
     def start(self) -> FakeCloudRun:
         """Start serving on 127.0.0.1 in a background thread."""
         handler = _make_handler(self)
-        self._server = ThreadingHTTPServer(("127.0.0.1", self._port), handler)
+        self._stopping.clear()
+        self._server = _Server(("127.0.0.1", self._port), handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, args=(0.05,), name="fake-cloud-run", daemon=True
@@ -340,6 +390,8 @@ class FakeCloudRun:
         return self
 
     def stop(self) -> None:
+        # Wakes the requests held by ``hang`` and ends the bodies of ``endless``.
+        self._stopping.set()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -390,8 +442,10 @@ class FakeCloudRun:
         retry_after: float | None = None,
         details: Iterable[JsonObject] = (),
         status_name: str = "",
+        delay: float = 0.0,
     ) -> None:
-        """Answer the next ``times`` matching requests with ``status`` and Google's error body.
+        """Answer the next ``times`` matching requests with ``status`` and Google's error body,
+        ``delay`` seconds after they arrive.
 
         ``details`` are added to the body as they are, e.g. a ``google.rpc.ErrorInfo`` naming
         the missing permission or a ``google.rpc.BadRequest`` with field violations.
@@ -407,6 +461,7 @@ class FakeCloudRun:
                 retry_after,
                 [copy.deepcopy(d) for d in details],
                 status_name,
+                delay,
             )
         )
 
@@ -417,6 +472,23 @@ class FakeCloudRun:
     def lose_response(self, *, method: str = "POST", path: str = "", times: int = 1) -> None:
         """Carry out the next matching request, then drop the connection before answering."""
         self.inject(Fault(0, method, path, times, apply_first=True))
+
+    def delay(
+        self, seconds: float, *, method: str | None = None, path: str = "", times: int = 1
+    ) -> None:
+        """Hold back the answer to the next ``times`` matching requests by ``seconds``, then
+        carry them out and answer as usual (unlike ``latency``, only for these requests)."""
+        self.inject(Fault(200, method, path, times, delay=seconds))
+
+    def hang(self, *, method: str | None = None, path: str = "", times: int = 1) -> None:
+        """Accept the next ``times`` matching requests and never answer them: the connection
+        stays open, silent, until the fake stops (a front end that accepted and stalled)."""
+        self.inject(Fault(0, method, path, times, hang=True))
+
+    def endless(self, *, method: str | None = None, path: str = "", times: int = 1) -> None:
+        """Answer the next ``times`` matching requests with 200 and a JSON body that never
+        ends: bytes keep coming until the client hangs up or the fake stops."""
+        self.inject(Fault(200, method, path, times, endless=True))
 
     def reject_token(self, token: str) -> None:
         """Answer 401 (``ACCESS_TOKEN_EXPIRED``) to every request bearing ``token``, as for an
@@ -469,8 +541,20 @@ class FakeCloudRun:
 
     @property
     def requests(self) -> list[RecordedRequest]:
+        """Every request answered (or dropped), in the order the answers were made."""
         with self._lock:
             return list(self._requests)
+
+    def arrivals(self) -> list[Arrival]:
+        """Every request received so far, in order of arrival, including the ones still being
+        answered (delayed, hanging, endless) that :attr:`requests` does not list yet."""
+        with self._lock:
+            return list(self._arrivals)
+
+    def _arrive(self, method: str, path: str, received: float) -> None:
+        """Record that a request arrived (called by the HTTP handler)."""
+        with self._lock:
+            self._arrivals.append(Arrival(method, path, received))
 
     def writes(self) -> list[RecordedRequest]:
         """Requests that changed (or tried to change) state: POST, PUT, DELETE without dryRun."""
@@ -508,12 +592,20 @@ class FakeCloudRun:
     # ---- request handling (called from server threads) -------------------------------------
 
     def handle(
-        self, method: str, raw_path: str, headers: dict[str, str], body: bytes
+        self,
+        method: str,
+        raw_path: str,
+        headers: dict[str, str],
+        body: bytes,
+        *,
+        received: float = 0.0,
     ) -> tuple[int, bytes, dict[str, str]]:
         """Answer one request: status, the bytes of the body and the headers to send.
 
-        ``headers`` are the request's with lower-case names. Raises ``_Drop`` when the
-        connection is to be closed without an answer. Every request is recorded.
+        ``headers`` are the request's with lower-case names; ``received`` is when it arrived.
+        Raises ``_Drop`` when the connection is to be closed without an answer, ``_Hang`` when
+        it is to stay open and silent, ``_Endless`` when the answer is a body that never ends.
+        Every request is recorded.
         """
         split = urlsplit(raw_path)
         query = {k: v[-1] for k, v in parse_qs(split.query, keep_blank_values=True).items()}
@@ -527,6 +619,16 @@ class FakeCloudRun:
                 route = _route(method, split.path)
                 self._authenticate(headers, query, route)
                 fault = self._take_fault(method, split.path)
+                if fault is not None and fault.delay:
+                    if self._stopping.wait(fault.delay):
+                        raise _Drop
+                    if fault.status == 200:
+                        fault = None  # only a delay: carry the request out as usual
+                if fault is not None and fault.hang:
+                    raise _Hang
+                if fault is not None and fault.endless:
+                    status = 200
+                    raise _Endless
                 if fault is not None and not fault.apply_first:
                     if fault.status == 0:
                         raise _Drop
@@ -545,13 +647,14 @@ class FakeCloudRun:
                     )
                 if bad_body is not None:
                     raise bad_body
+                client = Client.from_user_agent(headers.get("user-agent", ""))
                 with self._lock:
-                    status, answer = self._dispatch(route, query, parsed)
+                    status, answer = self._dispatch(route, query, parsed, client)
                 if fault is not None:
                     raise _Drop
             except _ApiError as exc:
                 status, answer, extra = exc.status, exc.body(), exc.headers
-            except _Drop:
+            except (_Drop, _Hang, _Endless):
                 raise
             except Exception:
                 traceback.print_exc(file=sys.stderr)
@@ -572,6 +675,7 @@ class FakeCloudRun:
                         status,
                         copy.deepcopy(answer),
                         sent,
+                        received,
                     )
                 )
 
@@ -615,7 +719,11 @@ class FakeCloudRun:
         return None
 
     def _dispatch(
-        self, route: _Route, query: dict[str, str], body: JsonObject | None
+        self,
+        route: _Route,
+        query: dict[str, str],
+        body: JsonObject | None,
+        client: Client | None = None,
     ) -> tuple[int, JsonObject]:
         collection, namespace, name = route.collection, route.namespace, route.name
         action = route.method_id.rsplit(".", 1)[-1]
@@ -626,7 +734,7 @@ class FakeCloudRun:
                 return 200, self._list_executions(namespace, selector)
             if collection == "revisions":
                 return 200, self._list_revisions(namespace, selector)
-            return 200, self._create(collection, namespace, body, dry_run)
+            return 200, self._create(collection, namespace, body, dry_run, client)
         if collection == "revisions":
             return 200, self._get_revision(namespace, name)
         if action == "get":
@@ -635,7 +743,7 @@ class FakeCloudRun:
             return 200, self._run_job(namespace, name)
         if action == "delete":
             return 200, self._delete(collection, namespace, name, dry_run)
-        return 200, self._replace(collection, namespace, name, body, dry_run)
+        return 200, self._replace(collection, namespace, name, body, dry_run, client)
 
     # ---- objects ---------------------------------------------------------------------------
 
@@ -695,13 +803,18 @@ class FakeCloudRun:
         return copy.deepcopy(body)
 
     def _create(
-        self, collection: str, namespace: str, body: JsonObject | None, dry_run: bool
+        self,
+        collection: str,
+        namespace: str,
+        body: JsonObject | None,
+        dry_run: bool,
+        client: Client | None = None,
     ) -> JsonObject:
         obj = self._validate(collection, namespace, body)
         name = obj["metadata"]["name"]
         if (collection, self.project_number(namespace), name) in self._objects:
             raise _ApiError(409, f"Resource '{name}' already exists.", status_name="ALREADY_EXISTS")
-        entry = self._store(collection, namespace, obj, None, dry_run=dry_run)
+        entry = self._store(collection, namespace, obj, None, dry_run=dry_run, client=client)
         return self._served(entry)
 
     def _replace(
@@ -711,6 +824,7 @@ class FakeCloudRun:
         name: str,
         body: JsonObject | None,
         dry_run: bool,
+        client: Client | None = None,
     ) -> JsonObject:
         obj = self._validate(collection, namespace, body)
         if obj["metadata"]["name"] != name:
@@ -733,7 +847,7 @@ class FakeCloudRun:
                 f"{current_version}).",
                 status_name="ABORTED",
             )
-        entry = self._store(collection, namespace, obj, entry, dry_run=dry_run)
+        entry = self._store(collection, namespace, obj, entry, dry_run=dry_run, client=client)
         return self._served(entry)
 
     def _delete(self, collection: str, namespace: str, name: str, dry_run: bool) -> JsonObject:
@@ -769,12 +883,20 @@ class FakeCloudRun:
 
     def _defaults(self, collection: str, spec: Any, project: str) -> JsonObject:
         """``spec`` with the values the server fills in when they are absent (the discovery
-        document names these defaults)."""
+        document names these defaults; the revision template's annotation and label are the
+        ones Terraform's Google provider has to ignore as provided by the API, see
+        ``_record_client``)."""
         filled: JsonObject = copy.deepcopy(spec) if isinstance(spec, dict) else {}
         account = f"{project}-compute@developer.gserviceaccount.com"
         template = _child(filled, "template")
         if collection == "services":
+            template_meta = _child(template, "metadata")
+            _child(template_meta, "annotations").setdefault(_MAX_SCALE, _DEFAULT_MAX_SCALE)
             pod = _child(template, "spec")
+            if not any(
+                isinstance(c, dict) and c.get("startupProbe") for c in pod.get("containers") or []
+            ):
+                _child(template_meta, "labels").setdefault(_STARTUP_PROBE_TYPE, "Default")
             pod.setdefault("containerConcurrency", 80)
             pod.setdefault("timeoutSeconds", 300)
             pod.setdefault("serviceAccountName", account)
@@ -808,6 +930,7 @@ class FakeCloudRun:
         previous: _Entry | None,
         *,
         dry_run: bool = False,
+        client: Client | None = None,
     ) -> _Entry:
         number = self.project_number(namespace)
         metadata = obj["metadata"]
@@ -845,6 +968,7 @@ class FakeCloudRun:
             creator=previous.creator if previous else self.principal,
             modifier=self.principal,
             operation=str(uuid.uuid4()),
+            client=client,
         )
         obj.pop("status", None)
         if dry_run:
@@ -906,6 +1030,8 @@ class FakeCloudRun:
 
     def _cut_revision(self, entry: _Entry, name: str, template: JsonObject) -> None:
         metadata = entry.obj["metadata"]
+        template = copy.deepcopy(template)
+        _record_client(_child(template, "metadata"), entry.client)
         revision = _Revision(
             name=name,
             service=metadata["name"],
@@ -960,6 +1086,8 @@ class FakeCloudRun:
             )
         metadata["annotations"] = annotations
         obj["spec"] = self._defaults(entry.collection, obj.get("spec"), entry.project)
+        _record_client(metadata, entry.client)
+        _record_client(_child(obj["spec"]["template"], "metadata"), entry.client)
         return obj
 
     def _settle(self, entry: _Entry, outcome: Outcome) -> None:
@@ -1309,6 +1437,34 @@ def _canonical_field(value: Any, spec: FieldType) -> Any:
     return value
 
 
+def _record_client(metadata: JsonObject, client: Client | None) -> None:
+    """Cloud Run's record of the tool behind the last write, in place of what was sent.
+
+    What a client reads back is not all it wrote: the server owns annotations and fills in
+    defaults. Terraform's Google provider has to ignore, as "provided by the API", the
+    ``serving.knative.dev/creator`` and ``lastModifier`` and ``run.googleapis.com/ingress-status``
+    annotations, the template's ``autoscaling.knative.dev/maxScale`` when the configuration has
+    none, and the template label ``run.googleapis.com/startupProbeType``
+    (GoogleCloudPlatform/magic-modules, mmv1/templates/terraform/constants/cloud_run_service);
+    ``run.googleapis.com/operation-id`` changes on every write
+    (GoogleCloudPlatform/cloud-foundation-fabric#1436). ``run.googleapis.com/client-name`` and
+    ``client-version`` record which tool made the object or cut the revision, so that one can
+    tell afterwards (hashicorp/terraform-provider-google#5385, #8814: gcloud records ``gcloud``,
+    the console ``cloud-console``, Terraform ``hashicorp-terraform``): they name the last writer,
+    not what a manifest once said. The fake records the writer from its ``User-Agent``, which
+    makes that visible to a client that sent its own value (a Cloud Run function's manifest
+    sends ``cloudfunctions``); a request without a ``User-Agent`` keeps what it sent.
+    """
+    if client is None:
+        return
+    annotations = _child(metadata, "annotations")
+    annotations[_CLIENT_NAME] = client.name
+    if client.version:
+        annotations[_CLIENT_VERSION] = client.version
+    else:
+        annotations.pop(_CLIENT_VERSION, None)
+
+
 def _child(parent: JsonObject, key: str) -> JsonObject:
     value = parent.get(key)
     if not isinstance(value, dict):
@@ -1419,29 +1575,77 @@ def _error(
     return {"error": error}
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Quiet about clients that hung up before their answer (a deploy interrupted or timed
+        out mid-request); anything else is a bug in the fake and is printed."""
+        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+            return
+        super().handle_error(request, client_address)
+
+
+# What an endless answer repeats: valid JSON so far, so a client only notices by its size.
+_ENDLESS_CHUNK = b'"' + b"x" * 65_534 + b'",'
+
+
 def _make_handler(fake: FakeCloudRun) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         server_version = "FakeCloudRun/1"
 
         def _serve(self) -> None:
+            received = time.monotonic()
+            fake._arrive(self.command, self.path, received)
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
             headers = {k.lower(): v for k, v in self.headers.items()}
             if fake.latency:
                 time.sleep(fake.latency)
             try:
-                status, payload, sent = fake.handle(self.command, self.path, headers, body)
+                status, payload, sent = fake.handle(
+                    self.command, self.path, headers, body, received=received
+                )
             except _Drop:
-                self.close_connection = True
-                with contextlib.suppress(OSError):
-                    self.connection.shutdown(socket.SHUT_RDWR)
+                self._hang_up()
+                return
+            except _Hang:
+                fake._stopping.wait()
+                self._hang_up()
+                return
+            except _Endless:
+                self._answer_forever()
                 return
             self.send_response(status)
             for key, value in sent.items():
                 self.send_header(key, value)
             self.end_headers()
             self.wfile.write(payload)
+
+        def _hang_up(self) -> None:
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+
+        def _answer_forever(self) -> None:
+            self.send_response(200)
+            for key, value in _JSON_HEADERS.items():
+                self.send_header(key, value)
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            self.close_connection = True
+            # A client that stops reading must not hold this thread past the fake's stop.
+            self.connection.settimeout(0.2)
+            with contextlib.suppress(ConnectionError):
+                self._chunk(b'{"items": [')
+                while not fake._stopping.is_set():
+                    with contextlib.suppress(TimeoutError):
+                        self._chunk(_ENDLESS_CHUNK)
+            self._hang_up()
+
+        def _chunk(self, data: bytes) -> None:
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
 
         do_GET = _serve
         do_POST = _serve

@@ -158,9 +158,7 @@ def dockerfile(ws: Workspace, project: Project, kind: AppKind) -> str:
     if kind == "function":
         source = f"{module.replace('.', '/')}/core.py"
         entry = (
-            # the Functions Framework loads --source by path: the bricks' packages must be
-            # importable from /app
-            "ENV PYTHONPATH=/app\nENV PORT=8080\nEXPOSE 8080\n\n"
+            "ENV PORT=8080\nEXPOSE 8080\n\n"
             "# FUNCTION_TARGET is set by the Cloud Run manifest\n"
             f"CMD exec functions-framework --source={source} --target=${{FUNCTION_TARGET}} "
             "--port=${PORT}\n"
