@@ -3,8 +3,9 @@
 ``load_file`` / ``load_text`` / ``load_all_file`` / ``load_all_text`` give :class:`YamlDocument`
 objects: plain Python data (anchors, aliases and merge keys resolved, with a bound on how much
 aliases may expand) plus a side table from key path to :class:`~polyinfra.positions.Position`.
-``read_text`` reads any input file as UTF-8 and ``load_stack_file`` a Pulumi stack file, with
-bad bytes and a wrong shape reported at file:line:col.
+``read_text`` reads any input file as UTF-8 (a regular file, size-limited, inside
+:class:`Bounds`) and ``load_stack_file`` a Pulumi stack file, with bad bytes and a wrong shape
+reported at file:line:col.
 """
 
 from polyinfra.yamlio.loader import (
@@ -18,10 +19,11 @@ from polyinfra.yamlio.loader import (
     load_text,
 )
 from polyinfra.yamlio.stack import load_stack_file, read_stack_file, stack_document
-from polyinfra.yamlio.text import read_text
+from polyinfra.yamlio.text import Bounds, read_text
 
 __all__ = [
     "MAX_NODES",
+    "Bounds",
     "KeyPath",
     "YamlDocument",
     "format_path",

@@ -14,12 +14,15 @@ from typing import Any
 from polyinfra.errors import UserError
 from polyinfra.positions import Position
 from polyinfra.yamlio.loader import MAX_DEPTH
-from polyinfra.yamlio.text import read_text
+from polyinfra.yamlio.text import Bounds, read_text
 
 
-def load_json_file(path: Path) -> Any:
-    """The data of the JSON file ``path``; :class:`UserError` at the offending position."""
-    return load_json_text(read_text(path), path)
+def load_json_file(
+    path: Path, *, bounds: Bounds | None = None, reference: Position | None = None
+) -> Any:
+    """The data of the JSON file ``path``; :class:`UserError` at the offending position
+    (``bounds`` and ``reference``: see :func:`~polyinfra.yamlio.text.read_bytes`)."""
+    return load_json_text(read_text(path, bounds=bounds, reference=reference), path)
 
 
 def load_json_text(text: str, path: Path) -> Any:

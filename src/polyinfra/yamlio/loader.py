@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.composer import Composer
 from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import AliasEvent
+from ruamel.yaml.nodes import MappingNode, SequenceNode
 from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.scanner import RoundTripScanner
 
 from polyinfra.errors import UserError
 from polyinfra.positions import Position
+
+if TYPE_CHECKING:
+    from polyinfra.yamlio.text import Bounds
 
 KeyPath = tuple[str | int, ...]
 
@@ -29,8 +35,9 @@ MAX_DEPTH = 200
 
 def value_limit(text: str) -> int:
     """How many values a document of ``text`` may expand to: :data:`MAX_NODES`, or one per
-    character of a larger text. A legitimate file holds about one value per 20 characters, so
-    a large one is not taken for an alias bomb, and the work stays linear in the input."""
+    character of a larger text. Without aliases a text holds at most one value per two
+    characters (a legitimate file about one per 20), so a large file is never taken for an
+    alias bomb, and the work stays linear in the input."""
     return max(MAX_NODES, len(text))
 
 
@@ -41,14 +48,15 @@ class YamlDocument:
     ``key_positions`` maps the path of a mapping entry to the position of its key;
     ``value_positions`` maps every path (mapping values and sequence items) to the position of
     the value. Values reached through an alias point at the anchored text, which is what the
-    user edits.
+    user edits. The libyaml loader finds positions on demand (see
+    :mod:`polyinfra.yamlio.index`): a document costs nothing for positions nobody asks for.
     """
 
     path: Path
     data: Any
     index: int = 0
-    key_positions: dict[KeyPath, Position] = field(default_factory=dict, repr=False)
-    value_positions: dict[KeyPath, Position] = field(default_factory=dict, repr=False)
+    key_positions: Mapping[KeyPath, Position] = field(default_factory=dict, repr=False)
+    value_positions: Mapping[KeyPath, Position] = field(default_factory=dict, repr=False)
     start: Position | None = None
 
     def position(self, path: KeyPath = (), *, value: bool = False) -> Position:
@@ -103,6 +111,38 @@ class _CommentlessScanner(RoundTripScanner):
         return None
 
 
+def recursive_alias(anchor: str, position: Position) -> UserError:
+    """The error for an alias inside the very value its anchor names (``a: &x {b: *x}``), at
+    the alias: a value that contains itself has no plain-data form (ruamel.yaml would read the
+    alias as null, which passes for a value the user left empty)."""
+    return UserError(
+        f"invalid YAML: recursive alias *{anchor}: it is inside the value its anchor &{anchor} "
+        "names",
+        position=position,
+        hint="an alias may not refer to a value that contains it: repeat the values instead, "
+        "or anchor a part that does not contain the alias",
+    )
+
+
+class _RecursiveAlias(YAMLError):
+    def __init__(self, anchor: str, line: int, column: int) -> None:
+        super().__init__(anchor)
+        self.anchor, self.line, self.column = anchor, line, column
+
+
+class _CheckedComposer(Composer):
+    """The composer, refusing an alias to a node that is still being composed."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.parser.check_event(AliasEvent):
+            event = self.parser.peek_event()
+            target = self.anchors.get(event.anchor)
+            if isinstance(target, MappingNode | SequenceNode) and target.end_mark is None:
+                mark = event.start_mark
+                raise _RecursiveAlias(event.anchor, mark.line, mark.column)
+        return super().compose_node(parent, index)
+
+
 def describe(value: Any) -> str:
     """What a loaded YAML value is, in words (not the value itself: it may be a secret)."""
     if value is None:
@@ -124,12 +164,16 @@ def _yaml() -> YAML:
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
     yaml.Scanner = _CommentlessScanner
+    yaml.Composer = _CheckedComposer
     return yaml
 
 
-def load_file(path: Path) -> YamlDocument:
-    """Load a single-document YAML file. Empty files give ``data=None``."""
-    docs = load_all_file(path)
+def load_file(
+    path: Path, *, bounds: Bounds | None = None, reference: Position | None = None
+) -> YamlDocument:
+    """Load a single-document YAML file. Empty files give ``data=None``. ``bounds`` and
+    ``reference``: see :func:`~polyinfra.yamlio.text.read_bytes`."""
+    docs = load_all_file(path, bounds=bounds, reference=reference)
     if len(docs) > 1:
         raise UserError(
             f"expected one YAML document, found {len(docs)}",
@@ -151,17 +195,20 @@ def load_text(text: str, path: Path) -> YamlDocument:
     return docs[0] if docs else YamlDocument(path=path, data=None)
 
 
-def load_all_file(path: Path) -> list[YamlDocument]:
+def load_all_file(
+    path: Path, *, bounds: Bounds | None = None, reference: Position | None = None
+) -> list[YamlDocument]:
     """Load every document of a YAML file (``---`` separated); empty documents are dropped."""
     from polyinfra.yamlio.text import read_text
 
-    return load_all_text(read_text(path), path)
+    return load_all_text(read_text(path, bounds=bounds, reference=reference), path)
 
 
 def load_all_text(text: str, path: Path) -> list[YamlDocument]:
     """Parse ``text`` as a YAML stream and convert each document.
 
-    libyaml (C) parses when it can, about twenty times faster; anything it does not handle the
+    libyaml (C) reads it when it can, in time and memory linear in the text (positions are
+    found when asked for, see :mod:`polyinfra.yamlio.fast`); anything it does not read the
     same way (errors, duplicate keys, unusual tags) goes to the ruamel.yaml parser, so the
     documents, positions and error messages are the same either way.
     """
@@ -186,6 +233,9 @@ def ruamel_documents(text: str, path: Path) -> list[YamlDocument]:
         raise _reader_error(text, path) from exc
     except DuplicateKeyError as exc:
         raise _marked_error(exc, path, "duplicate key", "remove or rename one of them") from exc
+    except _RecursiveAlias as exc:
+        position = Position(path, exc.line + 1, exc.column + 1)
+        raise recursive_alias(exc.anchor, position) from exc
     except MarkedYAMLError as exc:
         raise _marked_error(exc, path, "invalid YAML", "fix the YAML syntax") from exc
     except YAMLError as exc:
@@ -204,32 +254,58 @@ def too_deep(position: Position) -> UserError:
     )
 
 
+class MappedPositions(Mapping[KeyPath, Position]):
+    """``positions`` with ``move`` applied to each position as it is looked up."""
+
+    def __init__(self, positions: Mapping[KeyPath, Position], move: Callable[[Position], Position]):
+        self._positions = positions
+        self._move = move
+
+    def __getitem__(self, path: KeyPath) -> Position:
+        return self._move(self._positions[path])
+
+    def __iter__(self) -> Iterator[KeyPath]:
+        return iter(self._positions)
+
+    def __len__(self) -> int:
+        return len(self._positions)
+
+    def __contains__(self, path: object) -> bool:
+        return path in self._positions
+
+
 def _deep_position(text: str, path: Path) -> Position:
     """Where the first value nested more than :data:`MAX_DEPTH` levels deep starts, found from
     the parser's events (the parser keeps a stack where the composer recurses)."""
+    try:
+        return first_too_deep(YAML(typ="safe", pure=True).parse(text), path) or Position(path)
+    except YAMLError:
+        return Position(path)
+
+
+def first_too_deep(events: Iterable[Any], path: Path) -> Position | None:
+    """Where, in a parser's ``events``, the first value nested more than :data:`MAX_DEPTH`
+    levels deep starts (keys are not values); None when none is."""
     open_mappings: list[bool] = []  # per open collection: a mapping waiting for a key?
     is_mapping: list[bool] = []
-    try:
-        for event in YAML(typ="safe", pure=True).parse(text):
-            name = type(event).__name__
-            if name in ("MappingEndEvent", "SequenceEndEvent"):
-                open_mappings.pop()
-                is_mapping.pop()
-                continue
-            if name not in ("MappingStartEvent", "SequenceStartEvent", "ScalarEvent", "AliasEvent"):
-                continue
-            is_key = bool(is_mapping and is_mapping[-1] and open_mappings[-1])
-            if is_mapping and is_mapping[-1]:
-                open_mappings[-1] = not open_mappings[-1]
-            if not is_key and len(is_mapping) > MAX_DEPTH:
-                mark = event.start_mark
-                return Position(path, mark.line + 1, mark.column + 1)
-            if name in ("MappingStartEvent", "SequenceStartEvent"):
-                is_mapping.append(name == "MappingStartEvent")
-                open_mappings.append(True)
-    except YAMLError:
-        pass
-    return Position(path)
+    for event in events:
+        name = type(event).__name__
+        if name in ("MappingEndEvent", "SequenceEndEvent"):
+            open_mappings.pop()
+            is_mapping.pop()
+            continue
+        if name not in ("MappingStartEvent", "SequenceStartEvent", "ScalarEvent", "AliasEvent"):
+            continue
+        is_key = bool(is_mapping and is_mapping[-1] and open_mappings[-1])
+        if is_mapping and is_mapping[-1]:
+            open_mappings[-1] = not open_mappings[-1]
+        if not is_key and len(is_mapping) > MAX_DEPTH:
+            mark = event.start_mark
+            return Position(path, mark.line + 1, mark.column + 1)
+        if name in ("MappingStartEvent", "SequenceStartEvent"):
+            is_mapping.append(name == "MappingStartEvent")
+            open_mappings.append(True)
+    return None
 
 
 def _reader_error(text: str, path: Path) -> UserError:
@@ -311,7 +387,7 @@ class _Converter:
 
 def _owner_of(node: CommentedMap, key: Any) -> CommentedMap:
     """The mapping that literally holds ``key``: ``node`` or one of its merge (``<<``) sources."""
-    if key in getattr(node.lc, "data", {}) or not getattr(node, "merge", None):
+    if key in (getattr(node.lc, "data", None) or {}) or not getattr(node, "merge", None):
         return node
     for source in _merge_sources(node):
         if isinstance(source, CommentedMap) and key in source:

@@ -12,18 +12,18 @@ from pathlib import Path
 
 from polyinfra.errors import UserError
 from polyinfra.yamlio.loader import YamlDocument, describe, load_text
-from polyinfra.yamlio.text import read_text
+from polyinfra.yamlio.text import Bounds, read_text
 
 
-def read_stack_file(path: Path) -> tuple[str, YamlDocument]:
+def read_stack_file(path: Path, *, bounds: Bounds | None = None) -> tuple[str, YamlDocument]:
     """The text of the stack file ``path`` and its document, checked as the module says."""
-    text = read_text(path)
+    text = read_text(path, bounds=bounds)
     return text, stack_document(text, path)
 
 
-def load_stack_file(path: Path) -> YamlDocument:
+def load_stack_file(path: Path, *, bounds: Bounds | None = None) -> YamlDocument:
     """The document of the stack file ``path``, checked as the module says."""
-    return read_stack_file(path)[1]
+    return read_stack_file(path, bounds=bounds)[1]
 
 
 def stack_document(text: str, path: Path) -> YamlDocument:
