@@ -50,6 +50,32 @@ class UserErrors(UserError):
         return "\n".join(e.render() for e in getattr(self, "errors", []))
 
 
+class RefusedFile(PolyinfraError):
+    """A file polyinfra will not read: outside the workspace, not a regular file (a device, a
+    named pipe, a socket), or larger than the size limit.
+
+    Bad input like a :class:`UserError` (exit code 2, shown the same way), but not one: code
+    that turns a file's errors into findings or skips a file that does not load catches
+    ``UserError``, and a refused file must stop the command at the file (or at the line that
+    names it), never pass as a finding or silently."""
+
+    exit_code = EXIT_USAGE
+
+    def __init__(
+        self, message: str, *, position: Position | None = None, hint: str | None = None
+    ) -> None:
+        self.message = message
+        self.position = position
+        self.hint = hint
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        text = f"{self.position}: {self.message}" if self.position else self.message
+        if self.hint:
+            text += f"\n  hint: {self.hint}"
+        return text
+
+
 class ToolError(UserError):
     """An external tool (kustomize, git, pulumi) failed; the message carries its stderr."""
 

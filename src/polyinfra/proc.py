@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import shutil
+import signal
 import subprocess
+import threading
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 
 from polyinfra.errors import ToolError
+from polyinfra.redact import redact
 
 _MAX_STDERR = 4000
 
@@ -53,7 +58,8 @@ def run(
 def describe_failure(
     args: Sequence[str], completed: subprocess.CompletedProcess[bytes], what: str | None = None
 ) -> str:
-    """One message for a failed command: what it was for, the command, exit code and stderr."""
+    """One message for a failed command: what it was for, the command, exit code and stderr,
+    credentials redacted (a tool's error may quote a connection string or a key)."""
     stderr = completed.stderr.decode("utf-8", "replace").strip()
     if len(stderr) > _MAX_STDERR:
         stderr = stderr[:_MAX_STDERR] + "\n… (stderr truncated)"
@@ -61,7 +67,27 @@ def describe_failure(
     text = f"{head}`{' '.join(args)}` failed with exit code {completed.returncode}"
     if stderr:
         text += ":\n" + "\n".join("  " + line for line in stderr.splitlines())
-    return text
+    return redact(text)
+
+
+@contextmanager
+def _interrupts_passed_to(process: subprocess.Popen[bytes], seen: list[int]) -> Iterator[None]:
+    """While the block runs, each SIGINT this process gets goes to ``process`` (and is noted in
+    ``seen``) instead of raising KeyboardInterrupt here, so nothing is cut off mid-line."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signals are handled by the main thread only
+        return
+
+    def forward(number: int, frame: FrameType | None) -> None:
+        seen.append(number)
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+
+    previous = signal.signal(signal.SIGINT, forward)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def stream(
@@ -72,14 +98,22 @@ def stream(
     env: Mapping[str, str] | None = None,
     check: bool = True,
     what: str | None = None,
+    failed: Callable[[str], Exception] = ToolError,
 ) -> int:
     """Run ``args`` and hand each line of its output (stdout and stderr merged) to ``on_line``
     as it comes; return the exit code.
 
-    With ``check`` a non-zero exit raises :class:`ToolError` naming the command, its exit code
-    and the last lines of its output. On Ctrl-C the child (which got the signal too) is given
-    the chance to stop cleanly before the interrupt propagates.
+    With ``check`` a non-zero exit raises ``failed`` (default :class:`ToolError`) with a message
+    naming the command, its exit code and the last lines of its output.
+
+    Ctrl-C is the child's to handle, once: the child runs in its own process group, so a
+    terminal's Ctrl-C reaches this process only, and each one is passed on to the child as one
+    SIGINT (a tool like Pulumi cancels cleanly on the first and stops at once on the second).
+    Its output is read and handed on until it exits; then KeyboardInterrupt propagates.
+    (Off the main thread, where signals cannot be caught, the child stays in this process
+    group and gets a terminal's Ctrl-C itself.)
     """
+    in_main_thread = threading.current_thread() is threading.main_thread()
     try:
         process = subprocess.Popen(
             list(args),
@@ -88,26 +122,34 @@ def stream(
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
+            process_group=0 if in_main_thread else None,
         )
     except FileNotFoundError as exc:
         raise ToolError(
             f"{args[0]}: command not found", hint=f"install {args[0]} and retry"
         ) from exc
     tail: deque[str] = deque(maxlen=40)
-    assert process.stdout is not None
+    stdout = process.stdout
+    assert stdout is not None
+    interrupts: list[int] = []
     try:
-        for raw in process.stdout:
-            line = raw.decode("utf-8", "replace").rstrip("\r\n")
-            tail.append(line)
-            on_line(line)
-        code = process.wait()
-    except KeyboardInterrupt:
-        process.wait()
-        raise
+        with _interrupts_passed_to(process, interrupts):
+            for raw in stdout:
+                line = raw.decode("utf-8", "replace").rstrip("\r\n")
+                tail.append(line)
+                on_line(line)
+            code = process.wait()
     finally:
-        process.stdout.close()
+        stdout.close()
+        if process.poll() is None:
+            # Only an error in ``on_line`` leaves the loop early; the output can no longer be
+            # shown, so the child is not left running unseen.
+            process.kill()
+            process.wait()
+    if interrupts:
+        raise KeyboardInterrupt
     if check and code != 0:
         output = "\n".join(tail).encode()
         completed = subprocess.CompletedProcess(list(args), code, b"", output)
-        raise ToolError(describe_failure(args, completed, what))
+        raise failed(describe_failure(args, completed, what))
     return code

@@ -230,6 +230,26 @@ CASES = [
         ],
     ),
     (
+        "cloudrun/name",
+        variant("service", ("  name: my-service\n  labels", "  name: my-s\u00e9rvice\n  labels")),
+        [
+            "4:9 error 'my-s\u00e9rvice' is not a valid Cloud Run service name: use lowercase "
+            "letters, digits and hyphens, start with a letter and do not end with a hyphen"
+        ],
+    ),
+    (
+        "cloudrun/name",
+        variant("service", ("  name: my-service\n  labels", f"  name: {'s' * 50}\n  labels")),
+        [f"4:9 error '{'s' * 50}' is 50 characters long; Cloud Run service names have at most 49"],
+    ),
+    # a job name may be longer: 63 characters
+    ("cloudrun/name", variant("job", ("  name: my-job-api2bq\n", f"  name: {'j' * 63}\n")), []),
+    (
+        "cloudrun/name",
+        variant("job", ("  name: my-job-api2bq\n", f"  name: {'j' * 64}\n")),
+        [f"4:9 error '{'j' * 64}' is 64 characters long; Cloud Run job names have at most 63"],
+    ),
+    (
         "cloudrun/ports",
         variant(
             "service",

@@ -112,6 +112,7 @@ def test_help_shows_metavars_not_python_types(
                 "--concurrency N",
                 "--fail-fast",
                 "--timeout SECONDS",
+                "--http-timeout SECONDS",
                 "--execute",
                 "--dry-run",
                 "--skip-checks",

@@ -66,7 +66,7 @@ def test_invalid_stack_file_exits_2_with_position(
     assert code == 2
     err = capsys.readouterr().err
     assert f"Pulumi.sandbox.yaml:{index + 1}:{column}: input:projects.dmd-ingest." in err
-    assert "'Asia/KualaLumpur' is not an IANA time zone" in err
+    assert "'Asia/KualaLumpur' is not a known IANA time zone" in err
     assert "did you mean 'Asia/Kuala_Lumpur'?" in err
     assert "Traceback" not in err
 

@@ -320,8 +320,8 @@ def test_cron_expression(write_stack: WriteStack) -> None:
     path = write_stack(scheduler(schedule="0 4 * *"))
     assert errors_of(path) == [
         f"{path}:13:21: input:projects.app.cloud_scheduler[0].schedule: '0 4 * *' is not a valid "
-        "unix-cron expression\n  hint: use five fields: minute hour day-of-month month "
-        "day-of-week, e.g. '0 4 * * *'"
+        "cron expression: Cloud Scheduler takes five fields (minute hour day-of-month month "
+        "day-of-week)\n  hint: e.g. '0 4 * * *' (every day at 04:00)"
     ]
     path = write_stack(scheduler(schedule="61 4 * * *"))
     assert [e.split(": ", 2)[1] for e in errors_of(path)] == [
@@ -333,7 +333,7 @@ def test_time_zone(write_stack: WriteStack) -> None:
     path = write_stack(scheduler(tz="Asia/Kuala_Lumpr"))
     assert errors_of(path) == [
         f"{path}:14:22: input:projects.app.cloud_scheduler[0].time_zone: 'Asia/Kuala_Lumpr' is "
-        "not an IANA time zone\n  hint: did you mean 'Asia/Kuala_Lumpur'?"
+        "not a known IANA time zone\n  hint: did you mean 'Asia/Kuala_Lumpur'?"
     ]
 
 
@@ -341,8 +341,8 @@ def test_target_job_name(write_stack: WriteStack) -> None:
     path = write_stack(scheduler(target_job="App_Job"))
     assert errors_of(path) == [
         f"{path}:11:23: input:projects.app.cloud_scheduler[0].target_job: 'App_Job' is not a "
-        "valid Cloud Run job name\n  hint: use at most 63 lowercase letters, digits and "
-        "hyphens, starting with a letter"
+        "valid Cloud Run job name: use lowercase letters, digits and hyphens, start with a "
+        "letter and do not end with a hyphen\n  hint: for example 'app-job'"
     ]
 
 
@@ -381,9 +381,12 @@ def test_schema_file_missing(write_stack: WriteStack) -> None:
 def test_schema_file_outside_the_program_folder(write_stack: WriteStack) -> None:
     path = write_stack(TABLE.format(schema_file="../outside.json"))
     (path.parent.parent / "outside.json").write_text("[]")
+    program = path.parent.resolve()
     assert errors_of(path) == [
         f"{path}:9:24: input:projects.app.bigquery_tables[0].schema_file: the file must be "
-        "inside the Pulumi program folder"
+        f"inside the Pulumi program folder\n  hint: it resolves to {program.parent}/outside.json; "
+        f"move it into {program} and name it by a relative path (polyinfra reads no file a "
+        "stack names outside the program folder)"
     ]
 
 
@@ -530,7 +533,9 @@ def test_dashboard_file_must_be_a_json_object_inside_the_folder(write_stack: Wri
     path = write_stack(text.replace("monitoring/dashboard.json", "/etc/dashboard.json"))
     assert errors_of(path) == [
         f"{path}:15:28: input:monitoring.dashboard.dashboard_json_file: the file must be inside "
-        "the Pulumi program folder"
+        "the Pulumi program folder\n  hint: it resolves to /etc/dashboard.json; move it into "
+        f"{path.parent.resolve()} and name it by a relative path (polyinfra reads no file a "
+        "stack names outside the program folder)"
     ]
 
 

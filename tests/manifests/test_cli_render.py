@@ -13,6 +13,9 @@ from polyinfra.manifests import image_ref, render_apps
 from polyinfra.workspace import Workspace
 from tests.manifests.pipeline import tree_digest
 
+#: An image pinned by its digest.
+PINNED = "reg.example/inv@sha256:" + "0123" * 16
+
 
 def test_default_image_comes_from_the_stack(example_path: Path) -> None:
     ws = Workspace.discover(example_path)
@@ -44,7 +47,7 @@ def test_image_and_registry_options(example_path: Path, tmp_path: Path) -> None:
             "--version",
             "2.0.0",
             "--image",
-            "inventory-api=reg.example/inv@sha256:0123",
+            f"inventory-api={PINNED}",
             "--registry",
             "europe-docker.pkg.dev/p/apps",
             "--out",
@@ -59,7 +62,7 @@ def test_image_and_registry_options(example_path: Path, tmp_path: Path) -> None:
         "inventory-api.yaml",
     ]
     inventory = (out / "production/inventory-api.yaml").read_text()
-    assert "image: reg.example/inv@sha256:0123\n" in inventory
+    assert f"image: {PINNED}\n" in inventory
     job = (out / "production/dmd-inv-mov-api2bq.yaml").read_text()
     assert "image: europe-docker.pkg.dev/p/apps/dmd-inv-mov-api2bq:2.0.0\n" in job
     assert tree_digest(example_path) == before

@@ -18,6 +18,8 @@ from tests.conftest import write_tree
 from tests.manifests.pipeline import spec_pipeline, tree_digest
 
 REF = "europe-west1-docker.pkg.dev/acme/apps/api:2.0.1"
+#: An image pinned by its digest.
+PINNED = "reg.example/inv@sha256:" + "0123" * 16
 
 SERVICE = """apiVersion: serving.knative.dev/v1
 kind: Service
@@ -213,7 +215,7 @@ def workspace(example_path: Path, tmp_path: Path) -> Path:
 @pytest.mark.parametrize(
     ("option", "expected"),
     [
-        (["--image", "inventory-api=reg.example/inv@sha256:0123"], "reg.example/inv@sha256:0123"),
+        (["--image", f"inventory-api={PINNED}"], PINNED),
         (
             ["--registry", "europe-docker.pkg.dev/p/apps"],
             "europe-docker.pkg.dev/p/apps/inventory-api:3.1.0",

@@ -37,7 +37,8 @@ def poly(cwd: Path, *args: str) -> None:
 
 @pytest.fixture(scope="session")
 def acme_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """`poly create workspace --name acme --theme loose` plus bricks and three projects."""
+    """`poly create workspace --name acme --theme loose` plus bricks and three projects, each
+    listing its base and the log component."""
     root = tmp_path_factory.mktemp("acme-template") / "acme"
     root.mkdir()
     poly(root, "create", "workspace", "--name", "acme", "--theme", "loose")
@@ -47,6 +48,13 @@ def acme_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
         poly(root, "create", "base", "--name", base)
     for project in ("api", "ingest", "hook"):
         poly(root, "create", "project", "--name", project, "--quiet")
+        # each project runs its base and the log component, as a developer lists them
+        pyproject = root / "projects" / project / "pyproject.toml"
+        text = pyproject.read_text(encoding="utf-8")
+        assert text.rstrip().endswith("[tool.polylith.bricks]"), text
+        bricks = f'"../../bases/acme/{project}" = "acme/{project}"\n'
+        bricks += '"../../components/acme/log" = "acme/log"\n'
+        pyproject.write_text(text.rstrip() + "\n" + bricks, encoding="utf-8")
     return root
 
 

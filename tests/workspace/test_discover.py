@@ -8,7 +8,7 @@ import pytest
 
 from polyinfra.errors import UserError
 from polyinfra.workspace import Workspace
-from tests.conftest import write_tree
+from tests.conftest import edit, write_tree
 
 SERVICE = """apiVersion: serving.knative.dev/v1
 kind: Service
@@ -253,3 +253,28 @@ def test_example_workspace(example_path: Path) -> None:
     assert sorted(ws.program.stacks) == ["production", "sandbox"]
     assert ws.program.runtime == "python"
     assert "infrastructure" in ws.uv_excludes
+
+
+def test_listed_bricks_keep_the_order_of_the_pyproject(root: Path) -> None:
+    from polyinfra.workspace.discover import listed_bricks
+
+    settings = '"../../components/data_platform/settings" = "data_platform/settings"\n'
+    table = "[tool.polylith.bricks]\n"
+    edit(root, "projects/dmd_ingest/pyproject.toml", settings, "")
+    # settings first, written from the workspace root, and listed twice
+    edit(
+        root,
+        "projects/dmd_ingest/pyproject.toml",
+        table,
+        table + '"components/data_platform/settings" = "data_platform/settings"\n' + settings,
+    )
+    ws = Workspace.discover(root)
+    project = ws.projects["dmd_ingest"]
+    assert listed_bricks(project, ws.root, ws.namespace, ws.bricks) == [
+        "components/data_platform/settings",
+        "bases/data_platform/dmd_ingest",
+        "components/data_platform/bigquery_writer",
+        "components/data_platform/dmd_client",
+        "components/data_platform/http_client",
+        "components/data_platform/log",
+    ]

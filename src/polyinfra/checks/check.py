@@ -24,8 +24,9 @@ from polyinfra.checks.rules.workspace.apps import (
 )
 from polyinfra.checks.settings import RulesSettings
 from polyinfra.checks.stacks import StackFile
-from polyinfra.errors import UserError, UserErrors
+from polyinfra.errors import RefusedFile, UserError, UserErrors
 from polyinfra.positions import Position
+from polyinfra.redact import workspace_secrets
 from polyinfra.suggest import did_you_mean
 from polyinfra.workspace import App, Overlay, Workspace
 from polyinfra.yamlio import load_file
@@ -70,6 +71,8 @@ class CheckResult:
     environments: tuple[str, ...]
     timings: Timings
     rendered: int = 0
+    #: values the workspace marks secret, which no report may show
+    secrets: frozenset[str] = frozenset()
 
     def count(self, level: Level) -> int:
         return sum(1 for p in self.problems if p.level == level)
@@ -130,7 +133,10 @@ def check_workspace(
     with timings.phase("rules"):
         problems = engine.run(ctx, rules, settings=settings)
     rendered = len({(m.app, m.env) for m in manifests})
-    return CheckResult(ws, problems, tuple(rules), envs, timings, rendered)
+    secrets = workspace_secrets(
+        (m.data for m in manifests), (s.document.data for s in stacks if s.document is not None)
+    )
+    return CheckResult(ws, problems, tuple(rules), envs, timings, rendered, secrets)
 
 
 def check_before_deploy(
@@ -235,11 +241,11 @@ def read_stack(ws: Workspace, env: str) -> StackFile:
         )
         return StackFile(env, stack, path, None, errors=(missing,))
     try:
-        document = load_file(path)
+        document = load_file(path, bounds=ws.bounds)
     except UserError as exc:
         return StackFile(env, stack, path, None, errors=(_unreadable(exc, path),))
     try:
-        config = load_stack_config(path, program_dir=program.path)
+        config = load_stack_config(path, program_dir=program.path, bounds=ws.bounds)
     except UserError as exc:
         errors = exc.errors if isinstance(exc, UserErrors) else [exc]
         return StackFile(
@@ -273,6 +279,8 @@ def plan_stacks(
             plans[stack.stack] = plan_stack(program.path, stack.stack, config=stack.config_model)
         except UserError as exc:
             failures.append(_unreadable(exc, stack.path))
+        except RefusedFile:
+            raise
         except Exception as exc:  # the user's program failed: report where, not a traceback
             failures.append(
                 UnreadableInput(

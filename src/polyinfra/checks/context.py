@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from polyinfra.checks.settings import RulesSettings
 from polyinfra.positions import Position
-from polyinfra.yamlio import KeyPath, YamlDocument
+from polyinfra.yamlio import Bounds, KeyPath, YamlDocument
 
 if TYPE_CHECKING:
     from polyinfra.checks.stacks import StackFile
@@ -160,16 +160,20 @@ class CheckContext:
         return (m for m in self.manifests if m.is_service or m.is_job)
 
 
-def manifests_from_file(path: Path) -> tuple[tuple[Manifest, ...], UnreadableInput | None]:
-    """Load every document of a plain manifest file; a file that is not UTF-8 YAML becomes an
-    :class:`UnreadableInput`. A missing or unreadable file raises ``OSError``."""
+def manifests_from_file(
+    path: Path, *, bounds: Bounds | None = None, stream: bool = False
+) -> tuple[tuple[Manifest, ...], UnreadableInput | None]:
+    """Load every document of a plain manifest file; a file that is not UTF-8 YAML, or is
+    missing or unreadable, becomes an :class:`UnreadableInput`. ``bounds`` and ``stream`` (a
+    pipe named on the command line): see :func:`polyinfra.yamlio.text.read_bytes`; a file
+    they refuse raises :class:`~polyinfra.errors.RefusedFile`."""
     from polyinfra.checks.rules.manifest.templates import TEMPLATE_SUFFIXES, placeholder_near
     from polyinfra.errors import UserError
     from polyinfra.yamlio import load_all_text
-    from polyinfra.yamlio.text import decode
+    from polyinfra.yamlio.text import read_text
 
     try:
-        text = decode(path.read_bytes(), path)
+        text = read_text(path, bounds=bounds, stream=stream)
     except UserError as exc:  # not UTF-8, or a NUL byte: at the first bad byte
         return (), UnreadableInput(exc.position or Position(path), exc.message, exc.hint)
     try:

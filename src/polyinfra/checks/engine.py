@@ -13,6 +13,7 @@ from polyinfra.checks.rule import Rule
 from polyinfra.checks.settings import RulesSettings
 from polyinfra.errors import PolyinfraError, UserError
 from polyinfra.suggest import did_you_mean
+from polyinfra.yamlio.text import read_quietly
 
 # ids separated by commas; anything after them (a reason) is ignored
 _IDS = r"([\w./-]+(?:\s*,\s*[\w./-]+)*)"
@@ -110,9 +111,10 @@ class _Disables:
 
     def _load(self, path: Path) -> list[str]:
         if path not in self._lines:
+            data = read_quietly(path)
             try:
-                lines = path.read_text(encoding="utf-8").splitlines()
-            except (OSError, UnicodeDecodeError):
+                lines = data.decode("utf-8").splitlines() if data is not None else []
+            except UnicodeDecodeError:
                 lines = []
             self._lines[path] = lines
             wide: set[str] = set()

@@ -15,8 +15,10 @@ from polyinfra.checks.rule import Rule
 from polyinfra.checks.settings import RulesSettings
 from polyinfra.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UserError
 from polyinfra.positions import Position
+from polyinfra.redact import workspace_secrets
 from polyinfra.workspace import App, Workspace
 from polyinfra.workspace.model import KUSTOMIZATION_NAMES
+from polyinfra.yamlio import Bounds
 
 #: The version rendered apps carry while linted (any valid version does).
 LINT_VERSION = "0.0.0-lint"
@@ -39,6 +41,7 @@ class LintTarget:
     files: tuple[Path, ...] = ()
     overlays: tuple[LintOverlay, ...] = ()
     walked: bool = False  # files found by walking a folder: non-manifests are skipped
+    folder: Path | None = None  # the folder walked
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,8 @@ class LintResult:
     files: int
     rendered: int
     unreadable: tuple[UnreadableInput, ...] = field(default=())
+    #: values the linted manifests mark secret, which no report may show
+    secrets: frozenset[str] = frozenset()
 
     @property
     def exit_code(self) -> int:
@@ -85,13 +90,20 @@ def lint_paths(
     unreadable: list[UnreadableInput] = []
     files = 0
     seen: set[Path] = set()
+    bounds = workspace.bounds if workspace is not None else Bounds()
     for target in targets:
         for path in target.files:
             if path.resolve() in seen:
                 continue
             seen.add(path.resolve())
             files += 1
-            found, failure = _read(path)
+            if target.folder is not None:  # found in a folder: inside it, a regular file
+                inside = bounds.within(target.folder, "the folder")
+                found, failure = manifests_from_file(path, bounds=inside)
+            else:  # named on the command line: anywhere, and a pipe (/dev/stdin) too
+                found, failure = manifests_from_file(
+                    path, bounds=Bounds(max_size=bounds.max_size), stream=True
+                )
             if target.walked:
                 found = tuple(m for m in found if m.api_version and m.kind)
             manifests.extend(found)
@@ -109,7 +121,14 @@ def lint_paths(
         render_failures=tuple(failures),
     )
     problems = engine.run(ctx, rules, settings=settings)
-    return LintResult(tuple(problems), tuple(rules), files, len(overlays), (*unreadable, *failures))
+    return LintResult(
+        tuple(problems),
+        tuple(rules),
+        files,
+        len(overlays),
+        (*unreadable, *failures),
+        workspace_secrets(m.data for m in manifests),
+    )
 
 
 def _workspace(paths: Sequence[Path]) -> Workspace | None:
@@ -128,13 +147,6 @@ def _workspace(paths: Sequence[Path]) -> Workspace | None:
         return None  # plain manifests outside any workspace
     # inside a workspace: its errors (a bad [tool.polyinfra] table...) are the user's to fix
     return Workspace.discover(start)
-
-
-def _read(path: Path) -> tuple[tuple[Manifest, ...], UnreadableInput | None]:
-    try:
-        return manifests_from_file(path)
-    except OSError as exc:
-        raise UserError(f"{path}: cannot read: {exc.strerror}", position=Position(path)) from exc
 
 
 def _app_owning(workspace: Workspace | None, folder: Path) -> App | None:
@@ -214,7 +226,9 @@ def _folder_target(folder: Path, workspace: Workspace | None, env: str | None) -
         elif env is not None and leaf_env != env:
             continue
         overlays.append(LintOverlay(app_name, leaf_env, leaf))
-    return LintTarget(files=layout.plain_files(), overlays=tuple(overlays), walked=True)
+    return LintTarget(
+        files=layout.plain_files(), overlays=tuple(overlays), walked=True, folder=folder
+    )
 
 
 def _names(leaf: Path) -> tuple[str, str]:

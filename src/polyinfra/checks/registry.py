@@ -37,6 +37,7 @@ MANIFEST_RULES: tuple[Rule, ...] = (
     contract.JobAnnotations(),
     contract.AnnotationValues(),
     contract.Containers(),
+    contract.Name(),
     contract.Ports(),
     contract.JobShape(),
     contract.ReservedEnv(),

@@ -52,7 +52,15 @@ def render_for_rules(
                     rendered.extend(render([request], options).apps)
                 except UserError as exc:
                     failures.append(render_failure(exc, request.overlay))
-        manifests.extend(manifests_of(rendered, version))
+        for app in rendered:
+            try:
+                manifests.extend(manifests_of([app], version))
+            except UserError as exc:  # its output does not load: at the source line
+                failures.append(
+                    UnreadableInput(
+                        exc.position or Position(app.overlay), exc.message.strip(), exc.hint
+                    )
+                )
     return manifests, failures
 
 

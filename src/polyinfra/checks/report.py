@@ -1,17 +1,22 @@
-"""Problems as text (with the offending line), JSON, SARIF 2.1.0 or GitHub annotations."""
+"""Problems as text (with the offending line), JSON, SARIF 2.1.0 or GitHub annotations.
+
+Every format goes through one :class:`~polyinfra.redact.Redactor` here, at the boundary: no
+message, hint or source excerpt reaches the output with a credential-shaped value or a value
+the workspace marks secret in it, whichever rule built it."""
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from polyinfra import __version__
 from polyinfra.checks.problem import Level, Problem
 from polyinfra.checks.rule import Rule
-from polyinfra.yamlio.text import NOT_TEXT
+from polyinfra.redact import Redactor
+from polyinfra.yamlio.text import NOT_TEXT, read_quietly
 
 FORMATS = ("text", "json", "sarif", "github")
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -31,10 +36,8 @@ def display_path(path: Path, root: Path | None = None) -> str:
 
 def _line(path: Path, number: int, cache: dict[Path, list[str]]) -> str | None:
     if path not in cache:
-        try:
-            text = path.read_bytes().decode("utf-8", errors="replace")
-        except OSError:
-            text = ""
+        data = read_quietly(path)  # a regular file within the size limit, else no excerpt
+        text = data.decode("utf-8", errors="replace") if data is not None else ""
         cache[path] = NOT_TEXT.sub(_visible, text).splitlines()
     lines = cache[path]
     return lines[number - 1] if 1 <= number <= len(lines) else None
@@ -76,28 +79,34 @@ def _location(problem: Problem, root: Path | None) -> str:
     return text
 
 
-def render_text(problems: Sequence[Problem], *, root: Path | None = None) -> str:
+def render_text(
+    problems: Sequence[Problem], *, root: Path | None = None, secrets: Iterable[str] = ()
+) -> str:
     """``file:line:col: level: message [rule-id]``, then the source line and a caret."""
+    redact = Redactor(frozenset(secrets))
     cache: dict[Path, list[str]] = {}
     out: list[str] = []
     for problem in problems:
         pos = problem.position
         out.append(
-            f"{_location(problem, root)}: {problem.level.label}: {problem.message} [{problem.rule}]"
+            f"{_location(problem, root)}: {problem.level.label}: {redact(problem.message)} "
+            f"[{problem.rule}]"
         )
         source = _line(pos.file, pos.line, cache) if pos.line else None
+        col = pos.col
         if source is not None and problem.sensitive:
             # the value may be a secret: show the line up to it only
             source = source[: max(pos.col - 1, 0)] + "<redacted>"
         if source is not None:
-            source, col = _window(source, pos.col)
+            source, col = redact.with_column(source, col)
+            source, col = _window(source, col)
             out.append(f"  {source}")
             if col:
                 # keep tabs so the caret lines up under the column in a terminal
                 pad = "".join(c if c == "\t" else " " for c in source[: col - 1])
                 out.append(f"  {pad}^")
         if problem.hint:
-            out.append(f"  hint: {problem.hint}")
+            out.append(f"  hint: {redact(problem.hint)}")
     if problems:
         counts = {level: sum(1 for p in problems if p.level == level) for level in Level}
         parts = [
@@ -112,7 +121,7 @@ def render_text(problems: Sequence[Problem], *, root: Path | None = None) -> str
     return "\n".join(out)
 
 
-def _problem_dict(problem: Problem, root: Path | None) -> dict[str, Any]:
+def _problem_dict(problem: Problem, root: Path | None, redact: Redactor) -> dict[str, Any]:
     pos = problem.position
     return {
         "file": display_path(pos.file, root),
@@ -120,14 +129,17 @@ def _problem_dict(problem: Problem, root: Path | None) -> dict[str, Any]:
         "col": pos.col,
         "level": problem.level.label,
         "rule": problem.rule,
-        "message": problem.message,
-        "hint": problem.hint,
+        "message": redact(problem.message),
+        "hint": redact(problem.hint) if problem.hint is not None else None,
     }
 
 
-def render_json(problems: Sequence[Problem], *, root: Path | None = None) -> str:
+def render_json(
+    problems: Sequence[Problem], *, root: Path | None = None, secrets: Iterable[str] = ()
+) -> str:
     """A JSON list of ``{file, line, col, level, rule, message, hint}``."""
-    return json.dumps([_problem_dict(p, root) for p in problems], indent=2)
+    redact = Redactor(frozenset(secrets))
+    return json.dumps([_problem_dict(p, root, redact) for p in problems], indent=2)
 
 
 def _first_paragraph(doc: str | None) -> str:
@@ -136,9 +148,14 @@ def _first_paragraph(doc: str | None) -> str:
 
 
 def render_sarif(
-    problems: Sequence[Problem], rules: Sequence[Rule], *, root: Path | None = None
+    problems: Sequence[Problem],
+    rules: Sequence[Rule],
+    *,
+    root: Path | None = None,
+    secrets: Iterable[str] = (),
 ) -> str:
     """A SARIF 2.1.0 log with one run: the rules that ran and their results."""
+    redact = Redactor(frozenset(secrets))
     ids = [rule.ID for rule in rules]
     driver_rules = [
         {
@@ -165,7 +182,7 @@ def render_sarif(
         }
         if region:
             physical["region"] = region
-        text = problem.message + (f" ({problem.hint})" if problem.hint else "")
+        text = redact(problem.message + (f" ({problem.hint})" if problem.hint else ""))
         result: dict[str, Any] = {
             "ruleId": problem.rule,
             "level": _SARIF_LEVEL[problem.level],
@@ -207,8 +224,11 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def render_github(problems: Sequence[Problem], *, root: Path | None = None) -> str:
+def render_github(
+    problems: Sequence[Problem], *, root: Path | None = None, secrets: Iterable[str] = ()
+) -> str:
     """GitHub Actions workflow commands: ``::error file=…,line=…,col=…,title=…::message``."""
+    redact = Redactor(frozenset(secrets))
     out = []
     for problem in problems:
         pos = problem.position
@@ -218,7 +238,7 @@ def render_github(problems: Sequence[Problem], *, root: Path | None = None) -> s
             if pos.col:
                 props.append(f"col={pos.col}")
         props.append(f"title={_escape_property(problem.rule)}")
-        message = problem.message + (f" (hint: {problem.hint})" if problem.hint else "")
+        message = redact(problem.message + (f" (hint: {problem.hint})" if problem.hint else ""))
         out.append(f"::{_GITHUB_COMMAND[problem.level]} {','.join(props)}::{_escape_data(message)}")
     return "\n".join(out)
 
@@ -229,14 +249,17 @@ def render(
     output_format: str,
     *,
     root: Path | None = None,
+    secrets: Iterable[str] = (),
 ) -> str:
-    """Dispatch on ``output_format`` (one of :data:`FORMATS`)."""
+    """Dispatch on ``output_format`` (one of :data:`FORMATS`). ``secrets``: values the
+    workspace marks secret (see :func:`polyinfra.redact.workspace_secrets`), redacted with
+    every credential-shaped value in every format."""
     if output_format == "text":
-        return render_text(problems, root=root)
+        return render_text(problems, root=root, secrets=secrets)
     if output_format == "json":
-        return render_json(problems, root=root)
+        return render_json(problems, root=root, secrets=secrets)
     if output_format == "sarif":
-        return render_sarif(problems, rules, root=root)
+        return render_sarif(problems, rules, root=root, secrets=secrets)
     if output_format == "github":
-        return render_github(problems, root=root)
+        return render_github(problems, root=root, secrets=secrets)
     raise ValueError(f"unknown format {output_format!r}")

@@ -46,7 +46,11 @@ RegionOption = Annotated[
     typer.Option("--region", help="GCP region. Default: the stack's gcp:region.", metavar="REGION"),
 ]
 ForceOption = Annotated[
-    bool, typer.Option("--force", help="Rewrite the manifests of an existing app.")
+    bool,
+    typer.Option(
+        "--force",
+        help="Rewrite the manifests of an existing app, and the project's Dockerfile.",
+    ),
 ]
 DryRunOption = Annotated[bool, typer.Option("--dry-run", help="Only list what would be written.")]
 

@@ -96,7 +96,7 @@ def check(
     result = check_workspace(
         folder, environments=envs or (), select=select or (), ignore=ignore or ()
     )
-    report = render(result.problems, result.rules, output_format)
+    report = render(result.problems, result.rules, output_format, secrets=result.secrets)
     if report:
         typer.echo(report)
     err.print(summary(result), markup=False)

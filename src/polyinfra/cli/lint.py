@@ -73,7 +73,7 @@ def lint(
         return
     targets = paths_in_workspace(paths or [], workspace)
     result = lint_paths(targets, select=select or (), ignore=ignore or (), env=env)
-    report = render(result.problems, result.rules, output_format)
+    report = render(result.problems, result.rules, output_format, secrets=result.secrets)
     if report:
         typer.echo(report)
     if output_format == "text" and not result.problems:

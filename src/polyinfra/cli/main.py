@@ -30,6 +30,7 @@ from polyinfra.cli.command import use_everywhere
 from polyinfra.cli.console import err
 from polyinfra.cli.state import state
 from polyinfra.errors import EXIT_INTERNAL, EXIT_USAGE, PolyinfraError
+from polyinfra.redact import redact
 
 # The order commands appear in ``polyinfra --help``: the order data flows.
 COMMAND_MODULES = (
@@ -109,13 +110,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PolyinfraError as exc:
         if state.debug:
             traceback.print_exc()
-        err.print(f"error: {exc}", markup=False)
+        # a message may quote a value from a file or a tool's output: never a credential
+        err.print(f"error: {redact(str(exc))}", markup=False)
         return exc.exit_code
     except Exception as exc:  # anything else is a bug in polyinfra
         if state.debug:
             traceback.print_exc()
         err.print(
-            f"internal error: {type(exc).__name__}: {exc}\n"
+            f"internal error: {type(exc).__name__}: {redact(str(exc))}\n"
             "  Run again with --debug for the traceback and report it.",
             markup=False,
         )

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from polyinfra.errors import UserError
+from polyinfra.values import InvalidValue, registry_prefix
 
 _WORKSPACE_HELP = "Workspace folder (or any folder inside it)."
 
@@ -55,6 +56,17 @@ ImageOption = Annotated[
     ),
 ]
 
+
+def _registry(value: str | None) -> str | None:
+    """``--registry``: an image prefix (:func:`polyinfra.values.registry_prefix`), else exit 2."""
+    if value is not None:
+        try:
+            registry_prefix(value)
+        except InvalidValue as exc:
+            raise UserError(f"--registry: {exc.message}", hint=exc.hint) from None
+    return value
+
+
 RegistryOption = Annotated[
     str | None,
     typer.Option(
@@ -62,6 +74,7 @@ RegistryOption = Annotated[
         help="Image prefix: images are <URL>/<app>:<version>.",
         show_default=False,
         metavar="URL",
+        callback=_registry,
     ),
 ]
 

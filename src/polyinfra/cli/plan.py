@@ -40,10 +40,12 @@ def plan(
     """
     from polyinfra.foundation.plan import Plan, PlanDiff, plan_workspace
     from polyinfra.foundation.report import format_diff, format_plan
+    from polyinfra.redact import redact
 
     results = plan_workspace(workspace, stack=stack, diff_ref=diff)
     if as_json:
-        out.print_json(json.dumps({"stacks": [result.to_json() for result in results]}))
+        stacks = [result.to_json() for result in results]
+        out.print_json(json.dumps({"stacks": redact.data(stacks)}))
         return
     for index, result in enumerate(results):
         if index:
@@ -53,7 +55,7 @@ def plan(
         else:
             assert isinstance(result, Plan)
             text = format_plan(result)
-        out.print(text, markup=False)
+        out.print(redact(text), markup=False)
 
 
 def register(app: typer.Typer) -> None:

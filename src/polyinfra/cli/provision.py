@@ -27,9 +27,15 @@ def provision(
 
     Without --yes or --preview: preview, ask, then update. The state backend is the stack's
     `input:bucket` (gs://...) unless PULUMI_BACKEND_URL is set or you are logged in elsewhere.
+    Ctrl-C is passed on to pulumi, which cancels cleanly (a second Ctrl-C stops it at once);
+    its output is shown until it has stopped.
+
+    Exit status: 0 done, 1 a check error, pulumi failed or the update was declined, 2 bad
+    input, 130 interrupted.
     """
-    from polyinfra.deploy.pulumi import CheckFailed, Mode
+    from polyinfra.deploy.pulumi import CheckFailed, Mode, PulumiInterrupted
     from polyinfra.deploy.pulumi import provision as run_provision
+    from polyinfra.redact import redact
     from polyinfra.workspace import Workspace
 
     if yes and preview:
@@ -46,10 +52,22 @@ def provision(
         return typer.confirm(f"Apply these changes to stack {stack!r}?", default=False)
 
     def show(line: str) -> None:
-        out.print(line, markup=False, highlight=False)
+        # pulumi's own output: it masks what the stack marks secret, not what a program or
+        # provider prints (a connection string, a key in an error)
+        out.print(redact(line), markup=False, highlight=False)
 
     try:
         applied = run_provision(ws, stack, mode, on_line=show, confirm=confirm)
+    except PulumiInterrupted as exc:
+        err.print(
+            f"Interrupted: {exc} has stopped; its output above says what it changed and what "
+            "it did not.",
+            markup=False,
+        )
+        raise typer.Exit(130) from None
+    except KeyboardInterrupt:
+        err.print("Interrupted.", markup=False)
+        raise typer.Exit(130) from None
     except CheckFailed as exc:
         from polyinfra.checks.report import render_text
 

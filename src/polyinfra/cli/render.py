@@ -66,6 +66,7 @@ def render(
     printed or written (unless --keep-going) and the exit code is 2.
     """
     from polyinfra.manifests import PartialRender, parse_image_options, render_apps
+    from polyinfra.redact import redact
     from polyinfra.workspace import Workspace
 
     ws = Workspace.discover(workspace)
@@ -74,7 +75,7 @@ def render(
         result = render_apps(ws, apps or [], env, version, images=images, registry=registry)
     except PartialRender as partial:
         for error in partial.errors:
-            err.print(f"error: {error.render()}", markup=False)
+            err.print(f"error: {redact(error.render())}", markup=False)
         if keep_going:
             _emit(partial.result, out_dir)
         summary = _summary(partial, env, version, out_dir, keep_going)

@@ -31,77 +31,91 @@ def dockerfile(
         bool,
         typer.Option(
             "--check",
-            help="Write nothing; exit 1 and report each Dockerfile that is out of date (for "
-            "pre-commit and CI).",
+            help="Write nothing; exit 1 and report each Dockerfile that is out of date at its "
+            "line (for pre-commit and CI).",
         ),
     ] = False,
     workspace: WorkspaceOption = DEFAULT_WORKSPACE,
 ) -> None:
     """Rewrite only the brick COPY lines of each project's Dockerfile from the bricks its
     pyproject.toml lists: a dropped brick loses its line, a new one gets a line in the form
-    of its neighbours. Every other byte stays."""
-    from polyinfra.errors import EXIT_FINDINGS, UserError
-    from polyinfra.scaffold.dockerfile_sync import sync_dockerfile
+    of its neighbours. Every other byte stays. A Dockerfile that installs the project's wheel
+    is left as it is."""
+    from polyinfra.errors import EXIT_FINDINGS, UserError, UserErrors
+    from polyinfra.positions import Position
+    from polyinfra.scaffold.dockerfile_sync import DockerfileSync, Finding, sync_dockerfile
     from polyinfra.scaffold.plan import FileOperation, Plan, apply, edit
     from polyinfra.suggest import did_you_mean
-    from polyinfra.workspace import Workspace
+    from polyinfra.workspace import Project, Workspace
+    from polyinfra.workspace.model import project_named
 
     ws = Workspace.discover(workspace)
-    if projects:
-        unknown = [name for name in projects if name not in ws.projects]
-        if unknown:
-            raise UserError(
-                f"no project named {unknown[0]!r}{did_you_mean(unknown[0], sorted(ws.projects))}",
-                hint=f"projects: {', '.join(sorted(ws.projects)) or 'none'}",
+    chosen: list[Project] = []
+    errors: list[UserError] = []
+    for name in dict.fromkeys(projects or ()):
+        folder = project_named(name, ws.projects)
+        if folder is None:
+            errors.append(
+                UserError(
+                    f"no project named {name!r}{did_you_mean(name, sorted(ws.projects))}",
+                    position=Position(ws.root / "projects"),
+                    hint=f"projects: {', '.join(sorted(ws.projects)) or 'none'}",
+                )
             )
-        chosen = [ws.projects[name] for name in projects]
-        without = [p.name for p in chosen if p.dockerfile is None]
-        if without:
-            raise UserError(
-                f"project {without[0]!r} has no Dockerfile",
-                hint="`polyinfra add` writes one for a project that has none",
+        elif ws.projects[folder].dockerfile is None:
+            errors.append(
+                UserError(
+                    f"project {folder!r} has no Dockerfile to sync",
+                    position=Position(ws.projects[folder].path),
+                    hint=f"create {ws.rel(ws.projects[folder].path)}/Dockerfile: `polyinfra add` "
+                    "writes the spec's one for the project of a new app",
+                )
             )
-    else:
+        else:
+            chosen.append(ws.projects[folder])
+    if errors:
+        raise errors[0] if len(errors) == 1 else UserErrors(errors)
+    if not projects:
         chosen = [p for _, p in sorted(ws.projects.items()) if p.dockerfile is not None]
-    stale = 0
+
+    def report(level: str, finding: Finding) -> None:
+        where = finding.position
+        out.print(f"{ws.rel(where.file)}:{where.line}:{where.col}: {level}: {finding.message}")
+
+    results: list[DockerfileSync] = [sync_dockerfile(ws, project) for project in chosen]
     edits: list[FileOperation] = []
-    for project in chosen:
-        result = sync_dockerfile(ws, project)
+    shown: list[str] = []  # one line per Dockerfile, printed once every file is written
+    stale = 0
+    for result in results:
         rel = ws.rel(result.path)
-        if result.copies_no_brick:
-            err.print(f"{rel}: info: copies no brick (it installs a wheel?): left as it is",
-                      markup=False)  # fmt: skip
+        if result.left_alone is not None:
+            err.print(f"{rel}: info: {result.left_alone}")
             continue
-        if not result.changed:
-            if not check:
-                out.print(f"{'unchanged':<9} {rel}", markup=False)
-            continue
-        stale += 1
+        if result.changed:
+            stale += 1
         if check:
-            for brick, where in result.dropped:
-                out.print(
-                    f"{ws.rel(where.file)}:{where.line}:{where.col}: error: copies brick {brick}, "
-                    f"which {ws.rel(project.pyproject)} no longer lists",
-                    markup=False,
-                )
-            for brick, where in result.added:
-                out.print(
-                    f"{ws.rel(where.file)}:{where.line}:{where.col}: error: does not copy brick "
-                    f"{brick}, which {ws.rel(project.pyproject)} lists",
-                    markup=False,
-                )
-            continue
-        note = f"+{len(result.added)} -{len(result.dropped)} brick(s)"
-        edits.append(edit(result.path, result.text, result.new_text, note))
-        out.print(f"{'update':<9} {rel}  ({note})", markup=False)
+            for finding in result.differences:
+                report("error", finding)
+        elif result.changed:
+            changes = [f"adds {b}" for b in result.added] + [f"drops {b}" for b in result.dropped]
+            edits.append(edit(result.path, result.text, result.new_text, "; ".join(changes)))
+            shown += Plan((edits[-1],)).lines(ws.root)
+        else:
+            shown.append(f"{'unchanged':<9} {rel}")
+        for finding in result.manual:
+            report("error", finding)
     apply(Plan(tuple(edits)))  # every file or none, each replaced whole
+    for line in shown:
+        out.print(line)
+    manual = sum(1 for result in results if result.manual)
     if check and stale:
-        err.print(
-            f"{stale} Dockerfile(s) out of date: run `polyinfra sync dockerfile`", markup=False
-        )
+        err.print(f"{stale} Dockerfile(s) out of date: run `polyinfra sync dockerfile`")
+    if manual:
+        err.print(f"{manual} Dockerfile(s) need a change by hand (see above)")
+    if (check and stale) or manual:
         raise typer.Exit(EXIT_FINDINGS)
 
 
 def register(main: typer.Typer) -> None:
-    """Add the command group to ``main``."""
+    """Add the command to ``main`` as ``polyinfra sync dockerfile``."""
     main.add_typer(app, name="sync")

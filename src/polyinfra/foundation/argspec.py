@@ -1,5 +1,6 @@
-"""What the installed pulumi-gcp accepts: argument names, types and required keys, read from the
-``*Args`` classes' constructor signatures (nested args too), cached in memory and on disk.
+"""What the installed pulumi-gcp accepts: argument names, types, required keys and documented
+values, read from the ``*Args`` classes' constructor signatures and docstrings (nested args
+too), cached in memory and on disk.
 
 The disk cache is keyed by the pulumi-gcp version, so offline validation does not pay for
 importing pulumi-gcp yet never drifts from the provider that ``pulumi up`` will use.
@@ -13,7 +14,9 @@ import importlib
 import importlib.metadata
 import inspect
 import json
+import math
 import os
+import re
 import sys
 import types
 import typing
@@ -23,11 +26,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from polyinfra.values import Check, InvalidValue, each, one_of
+
 #: A type expression: ``"str" | "bool" | "int" | "float" | "any"`` or
 #: ``["list", T]`` / ``["map", T]`` / ``["obj", "<module>:<ArgsClass>"]`` / ``["union", [T, ...]]``.
 TypeExpr = Any
 
-_CACHE_FORMAT = 1
+_CACHE_FORMAT = 2
 _SCALARS: dict[Any, str] = {str: "str", bool: "bool", int: "int", float: "float", Any: "any"}
 _SEQUENCES = (collections.abc.Sequence, list, typing.Sequence)
 _MAPPINGS = (collections.abc.Mapping, dict, typing.Mapping)
@@ -35,21 +40,31 @@ _MAPPINGS = (collections.abc.Mapping, dict, typing.Mapping)
 
 @dataclass(frozen=True)
 class ArgsSpec:
-    """The arguments of one ``*Args`` class: name -> type, and which ones have no default."""
+    """The arguments of one ``*Args`` class: name -> type, which ones have no default, and the
+    values the provider documents for some (a string's, or each list item's)."""
 
     key: str
     fields: dict[str, TypeExpr]
     required: frozenset[str]
+    choices: dict[str, tuple[str, ...]]
+
+    @property
+    def name(self) -> str:
+        """The class name: ``BucketArgs``."""
+        return self.key.rsplit(":", 1)[-1]
 
 
 @dataclass(frozen=True)
 class ArgIssue:
-    """A value that the provider would reject; ``path`` is relative to the checked mapping."""
+    """A value that the provider would reject; ``path`` is relative to the checked mapping.
+    ``of_value``: the value has the right shape and type but is not of its kind (a format that
+    does not exist, a negative count), which leaves the rest of the config readable."""
 
     path: tuple[str | int, ...]
     message: str
     hint: str | None = None
     at_key: bool = False
+    of_value: bool = False
 
 
 # --- introspection ---------------------------------------------------------------------------
@@ -98,6 +113,23 @@ def _type_expr(annotation: Any, namespace: dict[str, Any], found: list[type]) ->
     return "any"
 
 
+#: How pulumi-gcp documents an argument's complete list of values (its generator writes the
+#: API's enum this way: "Possible values are: `DELETE`, `KEEP`."; for a list argument, "Each
+#: value may be one of: ..."). Other wordings ("Supported values include") are not exhaustive.
+_POSSIBLE_VALUES = re.compile(
+    r"(?:Possible values are|Each value may be one of):\s*((?:`[^`]+`(?:,\s*)?)+)"
+)
+
+
+def _documented_values(doc: str, name: str) -> list[str] | None:
+    """The values the ``:param ... name:`` entry of ``doc`` lists as possible, if it does."""
+    entry = re.search(rf":param [^\n]*? {re.escape(name)}: (.*?)(?=\n\s*:param |\Z)", doc, re.S)
+    if entry is None:
+        return None
+    found = _POSSIBLE_VALUES.search(entry.group(1))
+    return re.findall(r"`([^`]+)`", found.group(1)) if found else None
+
+
 def _introspect(cls: type, into: dict[str, dict[str, Any]]) -> None:
     key = f"{cls.__module__}:{cls.__qualname__}"
     if key in into:
@@ -105,14 +137,19 @@ def _introspect(cls: type, into: dict[str, dict[str, Any]]) -> None:
     namespace = vars(sys.modules[cls.__module__])
     fields: dict[str, TypeExpr] = {}
     required: list[str] = []
+    choices: dict[str, list[str]] = {}
     found: list[type] = []
-    into[key] = {"fields": fields, "required": required}
+    into[key] = {"fields": fields, "required": required, "choices": choices}
+    doc = inspect.getdoc(cls.__init__) or ""  # type: ignore[misc]
     for name, param in inspect.signature(cls).parameters.items():
         if name in ("self", "__self__") or param.kind is not inspect.Parameter.KEYWORD_ONLY:
             continue
         fields[name] = _type_expr(param.annotation, namespace, found) or "any"
         if param.default is inspect.Parameter.empty:
             required.append(name)
+        documented = _documented_values(doc, name)
+        if documented and fields[name] in ("str", ["list", "str"]):
+            choices[name] = documented
     for nested in found:
         _introspect(nested, into)
 
@@ -180,10 +217,19 @@ def spec(name: str) -> ArgsSpec:
     specs, roots = _table()
     key = roots.get(name, name)
     raw = specs[key]
-    return ArgsSpec(key=key, fields=raw["fields"], required=frozenset(raw["required"]))
+    return ArgsSpec(
+        key=key,
+        fields=raw["fields"],
+        required=frozenset(raw["required"]),
+        choices={name: tuple(items) for name, items in raw.get("choices", {}).items()},
+    )
 
 
 # --- validation ------------------------------------------------------------------------------
+
+
+#: What an encrypted (``secure:``) value reads as offline, where it cannot be decrypted.
+SECRET_PLACEHOLDER = "[secret]"
 
 
 def is_secret(value: Any) -> bool:
@@ -266,47 +312,96 @@ def _matches(value: Any, expr: TypeExpr) -> bool:
     return any(_matches(value, option) for option in list(expr[1]))
 
 
-def check_value(value: Any, expr: TypeExpr, path: tuple[str | int, ...]) -> Iterator[ArgIssue]:
-    """Issues of ``value`` against ``expr``, recursively."""
+#: The largest integer Pulumi carries exactly: it passes numbers to the provider as doubles.
+MAX_SAFE_INTEGER = 2**53 - 1
+
+#: What a value check says about an argument: ``<ArgsClass>.<argument>`` -> check.
+ValueChecks = collections.abc.Mapping[str, Check]
+
+
+def check_value(
+    value: Any,
+    expr: TypeExpr,
+    path: tuple[str | int, ...],
+    *,
+    values: ValueChecks | None = None,
+) -> Iterator[ArgIssue]:
+    """Issues of ``value`` against ``expr``, recursively (``values``: see :func:`check_args`)."""
     if isinstance(expr, list) and expr[0] == "union":
         for option in expr[1]:
             if _matches(value, option):
-                yield from check_value(value, option, path)
+                yield from check_value(value, option, path, values=values)
                 return
     if not _matches(value, expr):
         scalar = isinstance(value, int | float)  # bool is an int too
         hint = "quote it to make it a string" if expr == "str" and scalar else None
         yield ArgIssue(path, f"expected {expected(expr)}, got {describe(value)}", hint)
         return
+    if expr == "int" and abs(value) > MAX_SAFE_INTEGER:
+        yield ArgIssue(
+            path, f"the integer is out of range: Pulumi carries at most {MAX_SAFE_INTEGER:,}"
+        )
+        return
+    if expr == "float" and isinstance(value, float) and not math.isfinite(value):
+        yield ArgIssue(path, f"expected a finite number, got {value}")
+        return
     if isinstance(expr, str) or is_secret(value):
         return
     kind, inner = expr
     if kind == "list":
         for index, item in enumerate(value):
-            yield from check_value(item, inner, (*path, index))
+            yield from check_value(item, inner, (*path, index), values=values)
     elif kind == "map":
         for key, item in value.items():
-            yield from check_value(item, inner, (*path, str(key)))
+            yield from check_value(item, inner, (*path, str(key)), values=values)
     elif kind == "obj":
-        yield from check_args(value, inner, path)
+        yield from check_args(value, inner, path, values=values)
+
+
+def _value_issues(
+    args: ArgsSpec, key: str, value: Any, path: tuple[str | int, ...], values: ValueChecks
+) -> Iterator[ArgIssue]:
+    """Issues of a well-typed ``value`` of argument ``key``: the provider's documented values,
+    then the kind of value ``values`` gives it."""
+    if is_secret(value) or value == SECRET_PLACEHOLDER:
+        return  # an encrypted value cannot be read offline
+    checks: list[Check] = []
+    documented = args.choices.get(key)
+    if documented:
+        allowed = one_of(documented, f"a value of {key}")
+        checks.append(allowed if isinstance(value, str) else each(allowed))
+    own = values.get(f"{args.name}.{key}")
+    if own is not None:
+        checks.append(own)
+    for check in checks:
+        try:
+            check(value)
+        except InvalidValue as exc:
+            yield ArgIssue(
+                (*path, *exc.at), exc.message, exc.hint, at_key=exc.at_key, of_value=True
+            )
+            return
 
 
 def check_args(
-    values: dict[str, Any],
+    arguments: dict[str, Any],
     name: str,
     path: tuple[str | int, ...] = (),
     *,
     supplied: collections.abc.Set[str] = frozenset(),
     excluded: collections.abc.Set[str] = frozenset(),
+    values: ValueChecks | None = None,
 ) -> Iterator[ArgIssue]:
-    """Issues of ``values`` as the keyword arguments of ``name`` (an Args class).
+    """Issues of ``arguments`` as the keyword arguments of ``name`` (an Args class).
 
     ``supplied`` are arguments the program sets itself (not required from the user);
-    ``excluded`` are arguments the user may not set because the program owns them.
+    ``excluded`` are arguments the user may not set because the program owns them. A value of
+    the right type must also be one the provider documents as possible, and pass the check
+    ``values`` gives its ``<ArgsClass>.<argument>`` (at any depth).
     """
     args = spec(name)
     allowed = [field for field in args.fields if field not in excluded]
-    for key, value in values.items():
+    for key, value in arguments.items():
         if key not in args.fields or key in excluded:
             if key in excluded:
                 yield ArgIssue(
@@ -318,8 +413,11 @@ def check_args(
             else:
                 yield unknown_key_issue(path, str(key), allowed)
             continue
-        yield from check_value(value, args.fields[key], (*path, key))
-    for key in sorted(args.required - set(values) - set(supplied)):
+        issues = list(check_value(value, args.fields[key], (*path, key), values=values))
+        yield from issues
+        if not issues:
+            yield from _value_issues(args, key, value, (*path, key), values or {})
+    for key in sorted(args.required - set(arguments) - set(supplied)):
         yield ArgIssue(path, f"missing required key '{key}'", f"add '{key}'")
 
 
@@ -366,6 +464,14 @@ def json_schema(
             return ref_for(inner)
         return {"anyOf": [type_schema(option) for option in inner]}
 
+    def choice_schema(schema: dict[str, Any], choices: tuple[str, ...] | None) -> dict[str, Any]:
+        """``schema`` with the values the provider documents (of a string, or list items)."""
+        if not choices:
+            return schema
+        if schema.get("type") == "array":
+            return {**schema, "items": {**schema["items"], "enum": list(choices)}}
+        return {**schema, "enum": list(choices)}
+
     def object_schema(
         args: ArgsSpec,
         more: dict[str, Any] | None,
@@ -373,7 +479,9 @@ def json_schema(
         relaxed: collections.abc.Set[str],
     ) -> dict[str, Any]:
         properties = {
-            field: type_schema(expr) for field, expr in args.fields.items() if field not in dropped
+            field: choice_schema(type_schema(expr), args.choices.get(field))
+            for field, expr in args.fields.items()
+            if field not in dropped
         }
         if more:
             properties.update(more)

@@ -14,9 +14,10 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -26,15 +27,20 @@ from pydantic import (
     model_validator,
 )
 
+from polyinfra import values
 from polyinfra.errors import UserError, UserErrors
 from polyinfra.foundation import argspec
+from polyinfra.foundation.arguments import ARGUMENT_VALUES
 from polyinfra.positions import Position
 from polyinfra.yamlio import (
+    Bounds,
     KeyPath,
     YamlDocument,
     format_path,
     load_file,
+    load_text,
     read_stack_file,
+    read_text,
     stack_document,
 )
 
@@ -48,6 +54,31 @@ PULUMI_STACK_KEYS = ("config", "secretsprovider", "encryptedkey", "encryptionsal
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _kind(check: values.Check) -> AfterValidator:
+    """``check`` (the one :mod:`polyinfra.values` has for a kind of value) on what the file holds
+    in the clear: an encrypted value cannot be read offline."""
+
+    def validate(value: Any) -> Any:
+        if isinstance(value, dict):
+            check({k: v for k, v in value.items() if v != SECRET_PLACEHOLDER})
+        elif value != SECRET_PLACEHOLDER:
+            check(value)
+        return value
+
+    return AfterValidator(validate)
+
+
+# Keys of ours that are not pulumi-gcp arguments take these kinds of value (the arguments take
+# theirs from ARGUMENT_VALUES).
+Region = Annotated[str, _kind(values.region)]
+Zone = Annotated[str, _kind(values.zone)]
+Role = Annotated[str, _kind(values.role)]
+ApiName = Annotated[str, _kind(values.api_name)]
+CloudRunJobName = Annotated[str, _kind(values.cloud_run_job_name)]
+Labels = Annotated[dict[str, str], _kind(values.labels)]
+BucketName = Annotated[str, _kind(values.bucket_name)]
 
 
 class PassThrough(BaseModel):
@@ -107,7 +138,7 @@ class ServiceAccountIam(_Model):
     """``service_account_iam``: project roles granted to the project's service account."""
 
     account_id: str | None = None
-    roles: list[str] = Field(default_factory=list)
+    roles: list[Role] = Field(default_factory=list)
 
 
 class ArtifactRegistry(PassThrough):
@@ -154,7 +185,7 @@ class SchedulerJob(PassThrough):
     EXCLUDED = frozenset({"http_target", "pubsub_target", "app_engine_http_target"})
     OWN = frozenset({"target_job"})
     name: str
-    target_job: str
+    target_job: CloudRunJobName
     schedule: str
     region: str | None = None
     time_zone: str | None = None
@@ -197,7 +228,7 @@ class ProjectConfig(_Model):
     cloud_scheduler: list[SchedulerJob] = Field(default_factory=list)
     pubsub_topics: list[Topic] = Field(default_factory=list)
     secrets: list[Secret] = Field(default_factory=list)
-    apis: list[str] = Field(default_factory=list)
+    apis: list[ApiName] = Field(default_factory=list)
 
     @field_validator("cloud_storage", mode="before")
     @classmethod
@@ -261,15 +292,15 @@ class GcpConfig(_Model):
 
     model_config = ConfigDict(extra="allow", frozen=True)
     project: str
-    region: str | None = None
-    zone: str | None = None
+    region: Region | None = None
+    zone: Zone | None = None
 
 
 class InputConfig(_Model):
     """``input:``: what the foundation program reads."""
 
     environment: str | None = None
-    bucket: str | None = None
+    bucket: BucketName | None = None
     version: str | None = None
     protect: bool | None = Field(
         default=None,
@@ -297,13 +328,19 @@ class StackConfig(_Model):
     stack: str
     gcp: GcpConfig
     input: InputConfig
-    labels: dict[str, str] = Field(default_factory=dict)
+    labels: Labels = Field(default_factory=dict)
     #: Keys under ``input:`` that only hold YAML anchors for reuse.
     shared_keys: tuple[str, ...] = ()
     file: Path | None = None
     program_dir: Path
     warnings: tuple[ConfigWarning, ...] = ()
     _document: YamlDocument | None = PrivateAttr(default=None)
+    _bounds: Bounds | None = PrivateAttr(default=None)
+
+    @property
+    def bounds(self) -> Bounds:
+        """Where the files the stack names (schemas, the dashboard) may be and how large."""
+        return self._bounds or Bounds()
 
     @property
     def environment(self) -> str:
@@ -372,6 +409,8 @@ class Findings:
         self.file = file
         self.items: list[UserError] = []
         self.warnings: list[ConfigWarning] = []
+        #: A value of the wrong shape or type was found: the model is not safe to read further.
+        self.malformed = False
         #: File paths of values already reported, so a key checked both against the provider's
         #: Args and by our own model is reported once (the provider check says more).
         self.reported: set[KeyPath] = set()
@@ -438,17 +477,24 @@ def stack_name_of(path: Path) -> str:
     )
 
 
-def load_stack_config(path: Path, *, program_dir: Path | None = None) -> StackConfig:
+def load_stack_config(
+    path: Path, *, program_dir: Path | None = None, bounds: Bounds | None = None
+) -> StackConfig:
     """Load and validate the stack file ``path`` (``.../Pulumi.<stack>.yaml``).
 
     Every problem is reported at once as :class:`UserErrors`, each with file:line:col, the key
     path and a hint. ``program_dir`` (default: the file's folder) is where ``schema_file`` and
-    dashboard files are resolved.
+    dashboard files are resolved. ``bounds`` (default: those of the workspace around the
+    file) says where the files read may be and how large.
     """
-    text, doc = read_stack_file(path)  # the loader every command reads stack files with
     folder = program_dir or path.parent
+    bounds = bounds or _bounds_of(folder)
+    # the loader every command reads stack files with
+    text, doc = read_stack_file(path, bounds=bounds)
     lines = text.splitlines()
-    return _from_document(doc, stack_name_of(path), folder, lines, pulumi_project(folder))
+    return _from_document(
+        doc, stack_name_of(path), folder, lines, pulumi_project(folder, bounds), bounds
+    )
 
 
 def load_stack_text(
@@ -458,17 +504,25 @@ def load_stack_text(
     doc = stack_document(text, path)
     stack = stack or stack_name_of(path)
     folder = program_dir or path.parent
-    return _from_document(doc, stack, folder, text.splitlines(), pulumi_project(folder))
+    bounds = _bounds_of(folder)
+    project = pulumi_project(folder, bounds)
+    return _from_document(doc, stack, folder, text.splitlines(), project, bounds)
 
 
-def pulumi_project(program_dir: Path) -> str | None:
+def _bounds_of(folder: Path) -> Bounds:
+    from polyinfra.workspace.bounds import bounds_of
+
+    return bounds_of(folder)
+
+
+def pulumi_project(program_dir: Path, bounds: Bounds | None = None) -> str | None:
     """``name`` in the program's ``Pulumi.yaml`` (None when there is no readable one): the
     namespace ``pulumi config set key`` writes to."""
     for candidate in ("Pulumi.yaml", "Pulumi.yml"):
         path = program_dir / candidate
         if path.is_file():
             try:
-                data = load_file(path).data
+                data = load_file(path, bounds=bounds).data
             except UserError:
                 return None
             name = data.get("name") if isinstance(data, dict) else None
@@ -477,7 +531,12 @@ def pulumi_project(program_dir: Path) -> str | None:
 
 
 def _from_document(
-    doc: YamlDocument, stack: str, program_dir: Path, lines: list[str], project: str | None
+    doc: YamlDocument,
+    stack: str,
+    program_dir: Path,
+    lines: list[str],
+    project: str | None,
+    bounds: Bounds,
 ) -> StackConfig:
     errors = Findings(doc, doc.path)
     data = doc.data
@@ -507,12 +566,12 @@ def _from_document(
         )
     anchored = {key for key in config if _holds_anchor(doc, ("config", key), lines)}
     raw = _split_namespaces(mask_secrets(config), anchored, errors, project)
-    return _validate(raw, stack, program_dir, errors, doc)
+    return _validate(raw, stack, program_dir, errors, doc, bounds)
 
 
 #: What an encrypted (``secure:``) value reads as offline: it cannot be decrypted without the
 #: stack's secrets provider, and its ciphertext must not travel further.
-SECRET_PLACEHOLDER = "[secret]"
+SECRET_PLACEHOLDER = argspec.SECRET_PLACEHOLDER
 
 
 def mask_secrets(value: Any) -> Any:
@@ -679,6 +738,7 @@ def _validate(
     program_dir: Path,
     errors: Findings,
     doc: YamlDocument | None,
+    bounds: Bounds,
 ) -> StackConfig:
     _check_gcp_keys(raw["gcp"], errors)
     _check_pass_through(raw["input"], errors)
@@ -697,14 +757,17 @@ def _validate(
         )
     except ValidationError as exc:
         _add_pydantic_errors(exc, errors)
-    errors.raise_if_any()
-    assert model is not None
+    if model is None or errors.malformed:
+        errors.raise_if_any()
+    assert model is not None  # values of the wrong kind only: the cross-checks still run
+    model._bounds = bounds
     from polyinfra.foundation import validation
 
     validation.check(model, errors)
     errors.raise_if_any()
     model = model.model_copy(update={"warnings": tuple(sorted(errors.warnings))})
     model._document = doc
+    model._bounds = bounds
     return model
 
 
@@ -774,6 +837,7 @@ def _check_one(
         model.ARGS,
         supplied=model.SUPPLIED | ours_required | model.EXCLUDED,
         excluded=model.EXCLUDED,
+        values=ARGUMENT_VALUES,
     ):
         issue = _with_own(issue, model)
         if len(issue.path) == 1 and issue.path[0] in model.SHORTHANDS:
@@ -784,6 +848,7 @@ def _check_one(
                 issue.hint or model.SHORTHANDS[str(issue.path[0])],
                 issue.at_key,
             )
+        errors.malformed |= not issue.of_value
         errors.add((*base, *issue.path), issue.message, issue.hint, value=not issue.at_key)
     if model is Topic and isinstance(own.get("subscriptions"), list):
         for index, item in enumerate(own["subscriptions"]):
@@ -822,6 +887,10 @@ def _add_pydantic_errors(exc: ValidationError, errors: Findings) -> None:
         elif kind == "extra_forbidden":
             parent, key = loc[:-1], str(loc[-1])
             errors.add(loc, f"unknown key '{key}'", _did_you_mean(parent, key))
+        elif isinstance(invalid := error.get("ctx", {}).get("error"), values.InvalidValue):
+            path = (*loc, *invalid.at)
+            if _doc_path(errors.doc, path) not in errors.reported:
+                errors.add(path, invalid.message, invalid.hint, value=not invalid.at_key)
         elif _doc_path(errors.doc, loc) not in errors.reported:
             message = _PYDANTIC_MESSAGES.get(kind, error["msg"])
             errors.add(loc, message, value=True)
@@ -883,12 +952,14 @@ def from_pulumi_config(program_dir: Path | None = None) -> StackConfig:
     stack = pulumi.get_stack()
     folder = program_dir or Path.cwd()
     file = stack_file(folder, stack)
+    bounds = _bounds_of(folder)
     doc: YamlDocument | None = None
     lines: list[str] = []
     if file.exists():
         try:
-            doc = load_file(file)
-            lines = file.read_text(encoding="utf-8").splitlines()
+            text = read_text(file, bounds=bounds)
+            doc = load_text(text, file)
+            lines = text.splitlines()
         except UserError:
             doc = None
     config: dict[str, Any] = {}
@@ -902,7 +973,7 @@ def from_pulumi_config(program_dir: Path | None = None) -> StackConfig:
         anchored = set(config)
     errors = Findings(doc, file)
     raw = _split_namespaces(config, anchored, errors, pulumi.get_project())
-    return _validate(raw, stack, folder, errors, doc)
+    return _validate(raw, stack, folder, errors, doc, bounds)
 
 
 def _decode(text: Any) -> Any:

@@ -68,6 +68,8 @@ _SCALARS = {str: {"type": "string"}, bool: {"type": "boolean"}, int: {"type": "i
 
 
 def _annotation_schema(annotation: Any, defs: dict[str, Any]) -> dict[str, Any]:
+    if typing.get_origin(annotation) is typing.Annotated:  # a kind of value: its base type
+        return _annotation_schema(typing.get_args(annotation)[0], defs)
     if annotation in _SCALARS:
         return dict(_SCALARS[annotation])
     origin = typing.get_origin(annotation)

@@ -1,12 +1,11 @@
-"""Checks of a structurally valid stack config that need more than types: ids, cron, time zones,
-referenced files, BigQuery schemas, cross-references and duplicate resource names."""
+"""Checks of a valid stack config that need more than one value: referenced files, BigQuery
+schemas, cross-references and duplicate resource names. (Each value is checked for its kind by
+the model: :mod:`polyinfra.values`.)"""
 
 from __future__ import annotations
 
 import re
-import zoneinfo
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -18,14 +17,6 @@ from polyinfra.yamlio import KeyPath, YamlDocument, format_path, load_text
 from polyinfra.yamlio.jsontext import load_json_text
 from polyinfra.yamlio.text import read_text
 
-SERVICE_ACCOUNT_ID = re.compile(r"[a-z][a-z0-9-]{4,28}[a-z0-9]")
-#: Cloud Run job names: lowercase letters, digits and hyphens, a letter first, at most 63.
-JOB_NAME = re.compile(r"[a-z]([-a-z0-9]{0,61}[a-z0-9])?")
-BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]")
-ROLE = re.compile(r"(roles/[A-Za-z0-9_.]+|(projects|organizations)/[^/]+/roles/[A-Za-z0-9_.]+)")
-API = re.compile(r"[a-z0-9-]+(\.[a-z0-9-]+)*\.googleapis\.com")
-LABEL_KEY = re.compile(r"[a-z][a-z0-9_-]{0,62}")
-LABEL_VALUE = re.compile(r"[a-z0-9_-]{0,63}")
 BQ_FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,299}")
 BQ_TYPES = frozenset(
     {
@@ -43,24 +34,8 @@ BQ_FIELD_KEYS = (
 RUN_INVOKER = "roles/run.invoker"
 
 
-@cache
-def time_zones() -> frozenset[str]:
-    """IANA time zone names (from tzdata)."""
-    return frozenset(zoneinfo.available_timezones())
-
-
 def check(config: StackConfig, errors: Findings) -> None:
     """Add every semantic problem of ``config`` to ``errors`` (and warnings)."""
-    for key, value in config.labels.items():
-        if not LABEL_KEY.fullmatch(key):
-            errors.add(("labels", key), "invalid label key", "use lowercase letters, digits, _ -")
-        if not LABEL_VALUE.fullmatch(value):
-            errors.add(
-                ("labels", key),
-                "invalid label value",
-                "use at most 63 lowercase letters, digits, _ or -",
-                value=True,
-            )
     names: dict[str, KeyPath] = {}
     topics = {
         topic.name for project in config.input.projects.values() for topic in project.pubsub_topics
@@ -97,13 +72,6 @@ def _check_project(
     account = project.service_account
     if account is not None:
         path = (*base, "service_account", "account_id")
-        if not SERVICE_ACCOUNT_ID.fullmatch(account.account_id):
-            errors.add(
-                path,
-                "service account id must be 6-30 characters: lowercase letters, digits and "
-                "hyphens, starting with a letter and not ending with a hyphen",
-                value=True,
-            )
         _claim(names, make_resource_name("serviceaccount", account.account_id), path, errors)
     iam = project.service_account_iam
     if iam is not None:
@@ -118,14 +86,7 @@ def _check_project(
             )
         for index, role in enumerate(iam.roles):
             path = (*base, "service_account_iam", "roles", index)
-            if not ROLE.fullmatch(role):
-                errors.add(
-                    path,
-                    "not an IAM role",
-                    "use roles/<name> or projects/<p>/roles/<custom>",
-                    value=True,
-                )
-            elif account is not None:
+            if account is not None:
                 _claim(
                     names, make_resource_name("iammember", account.account_id, role), path, errors
                 )
@@ -161,13 +122,6 @@ def _check_project(
             _check_schema_file(config, table.schema_file, schema_path, errors, schemas)
     for index, bucket in enumerate(project.cloud_storage):
         path = (*base, "cloud_storage", index, "name")
-        if not BUCKET_NAME.fullmatch(bucket.name):
-            errors.add(
-                path,
-                "bucket names are 3-63 lowercase letters, digits, '.', '_' or '-', starting and "
-                "ending with a letter or digit",
-                value=True,
-            )
         _claim(names, make_resource_name("bucket", bucket.name), path, errors)
     invoker = bool(iam and RUN_INVOKER in iam.roles)
     for index, job in enumerate(project.cloud_scheduler):
@@ -209,44 +163,11 @@ def _check_project(
     for index, secret in enumerate(project.secrets):
         path = (*base, "secrets", index, "secret_id")
         _claim(names, make_resource_name("secret", secret.secret_id), path, errors)
-    for index, api in enumerate(project.apis):
-        if not API.fullmatch(api):
-            errors.add(
-                (*base, "apis", index),
-                "not a Google API service name",
-                "use the service name, e.g. bigquery.googleapis.com",
-                value=True,
-            )
 
 
 def _check_scheduler(
     config: StackConfig, job: Any, path: KeyPath, errors: Findings, has_account: bool
 ) -> None:
-    from croniter import croniter
-
-    if not JOB_NAME.fullmatch(job.target_job):
-        errors.add(
-            (*path, "target_job"),
-            f"'{job.target_job}' is not a valid Cloud Run job name",
-            "use at most 63 lowercase letters, digits and hyphens, starting with a letter",
-            value=True,
-        )
-    fields = job.schedule.split()
-    if len(fields) != 5 or not croniter.is_valid(job.schedule):
-        errors.add(
-            (*path, "schedule"),
-            f"'{job.schedule}' is not a valid unix-cron expression",
-            "use five fields: minute hour day-of-month month day-of-week, e.g. '0 4 * * *'",
-            value=True,
-        )
-    if job.time_zone is not None and job.time_zone not in time_zones():
-        close = _closest_zone(job.time_zone)
-        errors.add(
-            (*path, "time_zone"),
-            f"'{job.time_zone}' is not an IANA time zone",
-            f"did you mean '{close}'?" if close else "use a name such as Asia/Kuala_Lumpur",
-            value=True,
-        )
     if job.region is None and config.gcp.region is None:
         errors.add(path, "no region for the scheduler job", "set region here or gcp:region")
     if not has_account:
@@ -255,13 +176,6 @@ def _check_scheduler(
             "a scheduler job needs the project's service_account for its OAuth token",
             "declare service_account in this project",
         )
-
-
-def _closest_zone(name: str) -> str | None:
-    import difflib
-
-    matches = difflib.get_close_matches(name, sorted(time_zones()), n=1, cutoff=0.6)
-    return matches[0] if matches else None
 
 
 def _check_monitoring(config: StackConfig, errors: Findings, names: dict[str, KeyPath]) -> None:
@@ -321,7 +235,13 @@ def _read_json_file(
     folder = config.program_dir.resolve()
     target = resolve_file(config, relative)
     if Path(relative).is_absolute() or not target.is_relative_to(folder):
-        errors.add(path, "the file must be inside the Pulumi program folder", value=True)
+        errors.add(
+            path,
+            "the file must be inside the Pulumi program folder",
+            f"it resolves to {target}; move it into {folder} and name it by a relative path "
+            "(polyinfra reads no file a stack names outside the program folder)",
+            value=True,
+        )
         return None
     if not target.is_file():
         errors.add(
@@ -332,7 +252,7 @@ def _read_json_file(
         )
         return None
     try:
-        text = read_text(target)
+        text = read_text(target, bounds=config.bounds, reference=errors.at(path, value=True))
         data = load_json_text(text, target)
     except UserError as exc:  # not UTF-8, invalid JSON, nested too deep: at its position
         errors.items.append(exc)

@@ -19,8 +19,9 @@ from polyinfra.manifests.render import (
     render,
 )
 from polyinfra.positions import Position
+from polyinfra.values import InvalidValue, image_reference
 from polyinfra.workspace import App, Overlay, Workspace, normalize_name
-from polyinfra.yamlio import YamlDocument, load_file
+from polyinfra.yamlio import Bounds, YamlDocument, load_file
 
 
 def overlay_for(app: App, env: str) -> Overlay:
@@ -37,7 +38,8 @@ def overlay_for(app: App, env: str) -> Overlay:
 
 
 def parse_image_options(values: Sequence[str], ws: Workspace) -> dict[str, str]:
-    """``--image APP=REF`` values -> {app: ref}; UserError for a malformed or unknown app."""
+    """``--image APP=REF`` values -> {app: ref}; UserError for a malformed option, an unknown
+    app or a reference that is not one (:func:`polyinfra.values.image_reference`)."""
     images: dict[str, str] = {}
     for value in values:
         app, sep, ref = value.partition("=")
@@ -47,19 +49,23 @@ def parse_image_options(values: Sequence[str], ws: Workspace) -> dict[str, str]:
                 hint="e.g. --image inventory-api=europe-docker.pkg.dev/proj/apps/inventory-api:1.2",
             )
         ws.app(app)  # UserError for an unknown app
+        try:
+            image_reference(ref)
+        except InvalidValue as exc:
+            raise UserError(f"--image {app}: {exc.message}", hint=exc.hint) from None
         images[app] = ref
     return images
 
 
-def _stack_document(stack_file: Path) -> YamlDocument:
+def _stack_document(stack_file: Path, bounds: Bounds) -> YamlDocument:
     """Cached per file version: every app of an environment reads the same stack file."""
     stat = stack_file.stat()
-    return _read_stack(stack_file, stat.st_mtime_ns, stat.st_size)
+    return _read_stack(stack_file, stat.st_mtime_ns, stat.st_size, bounds)
 
 
 @functools.lru_cache(maxsize=16)
-def _read_stack(stack_file: Path, mtime_ns: int, size: int) -> YamlDocument:
-    return load_file(stack_file)
+def _read_stack(stack_file: Path, mtime_ns: int, size: int, bounds: Bounds) -> YamlDocument:
+    return load_file(stack_file, bounds=bounds)
 
 
 def image_ref(ws: Workspace, app: App, env: str, version: str) -> str:
@@ -92,7 +98,8 @@ def image_ref(ws: Workspace, app: App, env: str, version: str) -> str:
             hint="pass --image APP=REF or --registry URL, or add the stack file",
         )
     name = app_image_name(ws, app)
-    return f"{_registry_prefix(_stack_document(stack_file), app, who)}/{name}:{version}"
+    document = _stack_document(stack_file, ws.bounds)
+    return f"{_registry_prefix(document, app, who)}/{name}:{version}"
 
 
 def app_image_name(ws: Workspace, app: App) -> str:

@@ -11,16 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from polyinfra.errors import UserError
+from polyinfra.errors import RefusedFile, UserError
 from polyinfra.positions import Position
 from polyinfra.workspace.model import kustomization_file
-from polyinfra.yamlio import KeyPath, YamlDocument, load_all_text, load_file
-
-_FastLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-#: An alias (``*name``) in the text: such files go through the loader that bounds expansion.
-_ALIAS = re.compile(r"(?:^|[\s\[{,:-])\*[^\s,\]}]")
+from polyinfra.yamlio import Bounds, KeyPath, YamlDocument, load_all_text, load_text
+from polyinfra.yamlio.loader import MappedPositions
+from polyinfra.yamlio.text import examine, read_text
 
 #: Fields whose output kustomize may add or rename objects for in ways we cannot predict from
 #: the sources; an overlay using one is rendered on its own rather than in a batch.
@@ -46,6 +42,14 @@ UNPREDICTABLE_FIELDS = (
 _IDENTITY_POINTERS = ("/kind", "/apiVersion", "/metadata/name", "/metadata/namespace")
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+#: What a kustomization's files must be in outside a workspace (kustomize's own rule).
+_KUSTOMIZATION_FOLDER = "the kustomization's folder"
+#: Why a file a kustomization names must be inside the workspace.
+OUTSIDE_HINT = (
+    "polyinfra reads no file outside the workspace, and kustomize itself reads only files in "
+    "or below the kustomization's folder: move the file there and name it by a relative path"
+)
 
 
 def is_remote(ref: str, base: Path) -> bool:
@@ -183,24 +187,37 @@ class Kustomization:
 
 
 def read_documents(text: str, path: Path, *, fast: bool = False) -> list[YamlDocument]:
-    """The documents of ``text``. ``fast`` skips positions (libyaml; for rendering, which
-    only needs positions on an error path); text with aliases, or that does not parse, goes
-    through the positioned loader, which bounds alias expansion and reports where it fails."""
-    if fast and not _ALIAS.search(text):
-        try:
-            loaded = list(yaml.load_all(text, Loader=_FastLoader))
-        except yaml.YAMLError:
-            return load_all_text(text, path)
-        return [
-            YamlDocument(path=path, data=d, index=i) for i, d in enumerate(loaded) if d is not None
-        ]
+    """The documents of ``text``, read as everywhere else: libyaml builds the data and the
+    positions are found only when asked for, so ``fast`` (no positions needed) costs the same
+    and bounds nesting and alias expansion the same way."""
     return load_all_text(text, path)
 
 
-def load_kustomization(directory: Path, *, fast: bool = False) -> Kustomization:
+def load_kustomization(
+    directory: Path,
+    *,
+    fast: bool = False,
+    bounds: Bounds | None = None,
+    reference: Position | None = None,
+) -> Kustomization:
     """Read the kustomization in ``directory``; UserError when there is none or it is malformed.
 
-    ``fast``: without positions (see :func:`read_documents`)."""
+    ``fast``: without positions (see :func:`read_documents`). ``bounds`` (default: those of the
+    workspace around ``directory``): where the kustomization and the patch files it names may
+    be; outside a workspace, patch files must be in or below ``directory``, as kustomize has
+    it. ``reference``: where the folder is named (a ``resources`` entry), for a refusal."""
+    bounds = bounds or _bounds_of(directory)
+    try:
+        return _load_kustomization(directory, fast, bounds, reference)
+    except RefusedFile:
+        if fast:  # say where the file is named: read again, with positions
+            _load_kustomization(directory, False, bounds, reference)
+        raise
+
+
+def _load_kustomization(
+    directory: Path, fast: bool, bounds: Bounds, reference: Position | None
+) -> Kustomization:
     path = kustomization_file(directory)
     if path is None:
         raise UserError(
@@ -208,10 +225,13 @@ def load_kustomization(directory: Path, *, fast: bool = False) -> Kustomization:
             position=Position(directory),
             hint="every base and overlay folder needs a kustomization.yaml",
         )
-    text = _read(path)
+    examine(path, bounds=Bounds(max_size=bounds.max_size))  # a device: at the file
+    if bounds.root is not None:
+        bounds.inside(path, reference=reference, hint=OUTSIDE_HINT)
+    text = read_text(path, bounds=bounds)  # not UTF-8, or a NUL byte: at the first bad byte
     docs = read_documents(text, path, fast=fast)
     if len(docs) > 1:
-        load_file(path)  # raises the positioned "more than one document" error
+        load_text(text, path)  # raises the positioned "more than one document" error
     doc = docs[0] if docs else YamlDocument(path=path, data=None)
     data = doc.data if doc.data is not None else {}
     if not isinstance(data, dict):
@@ -221,7 +241,8 @@ def load_kustomization(directory: Path, *, fast: bool = False) -> Kustomization:
             hint="start the file with `apiVersion: kustomize.config.k8s.io/v1beta1`",
         )
     references = tuple(_references(doc, data, directory))
-    patches = tuple(_patches(doc, data, directory, text, fast))
+    local = bounds.within(directory, _KUSTOMIZATION_FOLDER)
+    patches = tuple(_patches(doc, data, directory, text, fast, local))
     images = tuple(_images(doc, data))
     unpredictable = [name for name in UNPREDICTABLE_FIELDS if data.get(name)]
     for patch in patches:
@@ -255,14 +276,10 @@ def load_kustomization(directory: Path, *, fast: bool = False) -> Kustomization:
     )
 
 
-def _read(path: Path) -> str:
-    from polyinfra.yamlio.text import decode
+def _bounds_of(folder: Path) -> Bounds:
+    from polyinfra.workspace.bounds import bounds_of
 
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise UserError(f"cannot read {path}: {exc.strerror}", position=Position(path)) from exc
-    return decode(data, path)  # not UTF-8, or a NUL byte: at the first bad byte
+    return bounds_of(folder)
 
 
 def _str_or_none(value: Any) -> str | None:
@@ -322,8 +339,8 @@ class _Shift:
             path=self.file,
             data=doc.data,
             index=doc.index,
-            key_positions={k: self(v) for k, v in doc.key_positions.items()},
-            value_positions={k: self(v) for k, v in doc.value_positions.items()},
+            key_positions=MappedPositions(doc.key_positions, self),
+            value_positions=MappedPositions(doc.value_positions, self),
             start=self(doc.start) if doc.start else self.anchor,
         )
 
@@ -392,7 +409,7 @@ def _build_patch(
 
 
 def _patches(
-    doc: YamlDocument, data: dict[str, Any], directory: Path, text: str, fast: bool
+    doc: YamlDocument, data: dict[str, Any], directory: Path, text: str, fast: bool, bounds: Bounds
 ) -> Iterator[Patch]:
     lines = text.splitlines()
     for field_name in ("patches", "patchesJson6902", "patchesStrategicMerge"):
@@ -405,8 +422,10 @@ def _patches(
             if isinstance(entry, str):  # patchesStrategicMerge: a file path or inline YAML
                 entry = {"patch": entry} if "\n" in entry or ":" in entry else {"path": entry}
                 inline_key: KeyPath = where
+                path_key: KeyPath = where
             else:
                 inline_key = (*where, "patch")
+                path_key = (*where, "path")
             if not isinstance(entry, dict):
                 continue
             target = _target(doc, (*where, "target"), entry.get("target"))
@@ -421,12 +440,64 @@ def _patches(
                     yield Patch(field_name, index, position, target, remote=True, reference=ref)
                     continue
                 file = directory / ref
+                named_at = doc.position(path_key, value=True)
+                _check_named(file, bounds, named_at, ref)
                 if not file.is_file():
                     # kustomize reports the missing file with its own message when it builds
                     yield Patch(field_name, index, position, target, file=file)
                     continue
-                docs = _patch_documents(_read(file), file, None, Position(file, 1, 1), fast)
+                content = read_text(file, bounds=bounds, reference=named_at)
+                docs = _patch_documents(content, file, None, Position(file, 1, 1), fast)
                 yield _build_patch(field_name, index, position, target, docs, file)
+
+
+#: Fields of a kustomization whose entries (or the ``path`` of each) are files it reads.
+_FILE_LISTS = ("configurations", "crds", "generators", "transformers", "validators")
+
+
+def named_inputs(kustomization: Kustomization) -> Iterator[tuple[Path, Position, str]]:
+    """Every local file or folder ``kustomization`` reads besides its resources and patches
+    (generator and transformer inputs, replacements, Helm values, the OpenAPI schema): its
+    normalized path, where it is named and how."""
+    directory = kustomization.directory
+    doc = kustomization.document
+    data = doc.data if isinstance(doc.data, dict) else {}
+    found: list[tuple[Any, KeyPath]] = []
+    for name in _FILE_LISTS:
+        for index, entry in enumerate(_items(data.get(name))):
+            if isinstance(entry, dict):
+                found.append((entry.get("path"), (name, index, "path")))
+            else:
+                found.append((entry, (name, index)))
+    for index, entry in enumerate(_items(data.get("replacements"))):
+        if isinstance(entry, dict):
+            found.append((entry.get("path"), ("replacements", index, "path")))
+    for name in ("configMapGenerator", "secretGenerator"):
+        for index, entry in enumerate(_items(data.get(name))):
+            if not isinstance(entry, dict):
+                continue
+            # `files` entries may be `key=path`
+            for at, item in enumerate(_items(entry.get("files"))):
+                found.append((str(item).split("=", 1)[-1], (name, index, "files", at)))
+            for at, item in enumerate(_items(entry.get("envs"))):
+                found.append((item, (name, index, "envs", at)))
+            found.append((entry.get("env"), (name, index, "env")))
+    for index, entry in enumerate(_items(data.get("helmCharts"))):
+        if isinstance(entry, dict):
+            found.append((entry.get("valuesFile"), ("helmCharts", index, "valuesFile")))
+            for at, item in enumerate(_items(entry.get("additionalValuesFiles"))):
+                found.append((item, ("helmCharts", index, "additionalValuesFiles", at)))
+    openapi = data.get("openapi")
+    if isinstance(openapi, dict):
+        found.append((openapi.get("path"), ("openapi", "path")))
+    for ref, where in found:
+        if not isinstance(ref, str) or not ref or "\n" in ref or is_remote(ref, directory):
+            continue
+        yield Path(os.path.normpath(directory / ref)), doc.position(where, value=True), ref
+
+
+def _items(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def _images(doc: YamlDocument, data: dict[str, Any]) -> Iterator[ImageEntry]:
@@ -493,13 +564,17 @@ class KustomizeTree:
     #: resource files and the kustomizations above each, for :meth:`with_objects`
     resource_files: tuple[tuple[Path, tuple[Kustomization, ...]], ...] = ()
     fast: bool = False
+    #: where the files of the tree may be and how large (checked as the tree is walked)
+    bounds: Bounds = field(default_factory=Bounds)
 
     def with_objects(self) -> KustomizeTree:
         """This tree with ``objects`` read (for a tree loaded with ``objects=False``)."""
         if self.objects or not self.resource_files:
             return self
         found = [
-            o for file, chain in self.resource_files for o in _objects_of(file, chain, self.fast)
+            o
+            for file, chain in self.resource_files
+            for o in _objects_of(file, chain, self.fast, self.bounds)
         ]
         return dataclasses.replace(self, objects=tuple(found))
 
@@ -519,17 +594,34 @@ class KustomizeTree:
         )
 
 
-def load_tree(overlay_dir: Path, *, fast: bool = False, objects: bool = True) -> KustomizeTree:
+def load_tree(
+    overlay_dir: Path, *, fast: bool = False, objects: bool = True, bounds: Bounds | None = None
+) -> KustomizeTree:
     """Walk ``overlay_dir`` and what it references; a kustomization is read once.
 
     ``fast``: without positions (see :func:`read_documents`). ``objects=False``: resource
-    files are listed but not read (see :meth:`KustomizeTree.with_objects`)."""
+    files are listed but not read (see :meth:`KustomizeTree.with_objects`). ``bounds``
+    (default: those of the workspace around ``overlay_dir``): every file and folder the tree
+    names must be inside the workspace (outside one, a file must be in or below the folder of
+    the kustomization naming it, as kustomize has it), and every file kustomize will read a
+    regular file within the size limit: :class:`~polyinfra.errors.RefusedFile` at the line
+    that names it otherwise, before anything reads it."""
+    bounds = bounds or _bounds_of(overlay_dir)
+    try:
+        return _load_tree(overlay_dir, fast, objects, bounds)
+    except RefusedFile:
+        if fast:  # say where the file is named: read again, with positions
+            _load_tree(overlay_dir, False, False, bounds)
+        raise
+
+
+def _load_tree(overlay_dir: Path, fast: bool, objects: bool, bounds: Bounds) -> KustomizeTree:
     seen: dict[Path, Kustomization] = {}
     order: list[Kustomization] = []
     remote: list[Reference] = []
     files: list[tuple[Path, tuple[Kustomization, ...]]] = []
 
-    def visit(directory: Path, chain: tuple[Kustomization, ...]) -> None:
+    def visit(directory: Path, chain: tuple[Kustomization, ...], named_at: Position | None) -> None:
         key = directory.resolve()
         if key in seen:
             if seen[key] in chain:
@@ -538,21 +630,27 @@ def load_tree(overlay_dir: Path, *, fast: bool = False, objects: bool = True) ->
                     position=seen[key].start,
                 )
             return
-        kustomization = load_kustomization(directory, fast=fast)
+        kustomization = load_kustomization(directory, fast=fast, bounds=bounds, reference=named_at)
         seen[key] = kustomization
         order.append(kustomization)
         here = (*chain, kustomization)
+        local = bounds.within(directory, _KUSTOMIZATION_FOLDER)
         for ref in kustomization.references:
             if ref.remote:
                 remote.append(ref)
                 continue
             target = Path(os.path.normpath(directory / ref.value))
             if target.is_dir():
-                visit(target, here)
-            elif target.is_file() and ref.field != "components":
+                if bounds.root is not None:
+                    bounds.inside(target, reference=ref.position, name=ref.value, hint=OUTSIDE_HINT)
+                visit(target, here, ref.position)
+            elif target.exists() and ref.field != "components":
+                _check_named(target, local, ref.position, ref.value)
                 files.append((target, here))
+        for target, named_at_input, written in named_inputs(kustomization):
+            _check_named(target, local, named_at_input, written)
 
-    visit(overlay_dir, ())
+    visit(overlay_dir, (), None)
     for k in order:
         remote.extend(
             Reference(p.field, p.reference or "", p.position, True) for p in k.patches if p.remote
@@ -565,12 +663,26 @@ def load_tree(overlay_dir: Path, *, fast: bool = False, objects: bool = True) ->
         directories=tuple(k.directory for k in order),
         resource_files=tuple(files),
         fast=fast,
+        bounds=bounds,
     )
     return tree.with_objects() if objects else tree
 
 
-def _objects_of(file: Path, chain: tuple[Kustomization, ...], fast: bool) -> Iterator[SourceObject]:
-    for doc in read_documents(_read(file), file, fast=fast):
+def _check_named(path: Path, bounds: Bounds, named_at: Position, written: str) -> None:
+    """:class:`RefusedFile` for a file a kustomization names at ``named_at`` (as ``written``)
+    that is not a regular file (at the file), is too large, or is outside ``bounds`` (at the
+    line naming it)."""
+    examine(path, bounds=Bounds(max_size=bounds.max_size))
+    bounds.inside(path, reference=named_at, name=written, hint=OUTSIDE_HINT)
+
+
+def _objects_of(
+    file: Path, chain: tuple[Kustomization, ...], fast: bool, bounds: Bounds
+) -> Iterator[SourceObject]:
+    # the file was checked against the bounds when the tree was walked (outside a workspace,
+    # against the folder of the kustomization naming it): here only its size counts
+    text = read_text(file, bounds=Bounds(max_size=bounds.max_size))
+    for doc in read_documents(text, file, fast=fast):
         data = doc.data
         if not isinstance(data, dict):
             continue

@@ -8,18 +8,14 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from polyinfra.errors import UserError
-from polyinfra.manifests.kustomization import Kustomization, is_remote, load_kustomization
+from polyinfra.manifests.kustomization import Kustomization, load_kustomization, named_inputs
 from polyinfra.workspace.model import KUSTOMIZATION_NAMES
 
 YAML_SUFFIXES = (".yaml", ".yml")
 #: Folders a walk never enters (besides hidden ones).
 SKIPPED_DIRS = frozenset({".git", ".venv", "venv", "node_modules", "__pycache__", ".tox"})
-
-#: Fields of a kustomization whose entries (or the ``path`` of each) are files it reads.
-_FILE_LISTS = ("configurations", "crds", "generators", "transformers", "validators")
 
 
 @dataclass(frozen=True)
@@ -68,14 +64,22 @@ class FolderLayout:
         return seen
 
 
-def walk(folder: Path) -> tuple[list[Path], list[Path]]:
+def walk(folder: Path, within: Path | None = None) -> tuple[list[Path], list[Path]]:
     """YAML files and kustomization folders under ``folder``, sorted, hidden and tool folders
-    skipped."""
+    skipped. A folder reached through a symbolic link is entered once, and only when it
+    resolves inside ``within`` (default: ``folder``): a link to ``/`` or to a parent folder
+    neither leaves the tree nor loops."""
     files: list[Path] = []
     kustomizations: list[Path] = []
+    bound = (within or folder).resolve()
+    entered: set[Path] = set()
 
     def visit(directory: Path) -> None:
-        if any((directory / name).is_file() for name in KUSTOMIZATION_NAMES):
+        real = directory.resolve()
+        if real in entered or not real.is_relative_to(bound):
+            return
+        entered.add(real)
+        if any((directory / name).exists() for name in KUSTOMIZATION_NAMES):
             kustomizations.append(directory)
         for item in sorted(directory.iterdir()):
             if item.is_dir():
@@ -90,7 +94,10 @@ def walk(folder: Path) -> tuple[list[Path], list[Path]]:
 
 def folder_layout(folder: Path) -> FolderLayout:
     """Read every kustomization under ``folder`` (see :class:`FolderLayout`)."""
-    files, folders = walk(folder)
+    from polyinfra.workspace.bounds import bounds_of
+
+    bounds = bounds_of(folder)
+    files, folders = walk(folder, bounds.root)
     known = {k.resolve() for k in folders}
     used: set[Path] = set()
     included: set[Path] = set()
@@ -99,7 +106,7 @@ def folder_layout(folder: Path) -> FolderLayout:
     includes: dict[Path, tuple[Path, ...]] = {}
     for directory in folders:
         try:
-            kustomization = load_kustomization(directory, fast=True)
+            kustomization = load_kustomization(directory, fast=True, bounds=bounds)
         except UserError:
             unloadable.append(directory)
             continue
@@ -134,45 +141,11 @@ def _kind(kustomization: Kustomization) -> str:
 def _reads(kustomization: Kustomization) -> Iterator[Path]:
     """Every local file or folder ``kustomization`` names, resolved."""
     directory = kustomization.directory
-
-    def local(ref: Any) -> Path | None:
-        if not isinstance(ref, str) or not ref or "\n" in ref or is_remote(ref, directory):
-            return None
-        return Path(os.path.normpath(directory / ref)).resolve()
-
     for reference in kustomization.references:
-        if not reference.remote and (found := local(reference.value)) is not None:
-            yield found
+        if not reference.remote and reference.value and "\n" not in reference.value:
+            yield Path(os.path.normpath(directory / reference.value)).resolve()
     for patch in kustomization.patches:
         if patch.file is not None:
             yield patch.file.resolve()
-    data = kustomization.document.data if isinstance(kustomization.document.data, dict) else {}
-    refs: list[Any] = []
-    for name in _FILE_LISTS:
-        for entry in _items(data.get(name)):
-            refs.append(entry.get("path") if isinstance(entry, dict) else entry)
-    for entry in _items(data.get("replacements")):
-        if isinstance(entry, dict):
-            refs.append(entry.get("path"))
-    for name in ("configMapGenerator", "secretGenerator"):
-        for entry in _items(data.get(name)):
-            if not isinstance(entry, dict):
-                continue
-            # `files` entries may be `key=path`
-            refs.extend(str(f).split("=", 1)[-1] for f in _items(entry.get("files")))
-            refs.extend(_items(entry.get("envs")))
-            refs.append(entry.get("env"))
-    for entry in _items(data.get("helmCharts")):
-        if isinstance(entry, dict):
-            refs.append(entry.get("valuesFile"))
-            refs.extend(_items(entry.get("additionalValuesFiles")))
-    openapi = data.get("openapi")
-    if isinstance(openapi, dict):
-        refs.append(openapi.get("path"))
-    for ref in refs:
-        if (found := local(ref)) is not None:
-            yield found
-
-
-def _items(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
+    for path, _, _ in named_inputs(kustomization):
+        yield path.resolve()

@@ -9,12 +9,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from polyinfra.errors import UserError
+from polyinfra.values import InvalidValue, image_tag
 from polyinfra.yamlio import KeyPath
 
 VERSION_PLACEHOLDER = "VERSION_PLACEHOLDER"
 
-#: A version is also an image tag: the characters a container registry accepts in one.
-_VERSION = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 _NAME = re.compile(r"^[A-Z][A-Z0-9_]*_PLACEHOLDER$")
 #: Characters sed's replacement would not copy literally (``&``, ``\``), the delimiter and a
 #: newline: refused so a replacement means exactly what it says.
@@ -25,12 +24,14 @@ LEFTOVER = re.compile(r"(?<![A-Za-z0-9_])(IMAGE_URL|[A-Z][A-Z0-9_]*_PLACEHOLDER)
 
 def check_version(version: str) -> None:
     """UserError unless ``version`` can be an image tag (letters, digits, ``_ . -``)."""
-    if not _VERSION.match(version):
+    try:
+        image_tag(version)
+    except InvalidValue:
         raise UserError(
             f"invalid version {version!r}",
             hint="a version is also the image tag: up to 128 letters, digits, '_', '.' and '-', "
             "not starting with '.' or '-' (e.g. 1.4.2 or 2026.11.26-3f2a9c1)",
-        )
+        ) from None
 
 
 def check_placeholders(placeholders: Mapping[str, str], where: str) -> None:

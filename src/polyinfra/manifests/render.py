@@ -6,8 +6,9 @@ from __future__ import annotations
 import functools
 import os
 import shutil
+import stat
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,7 +41,7 @@ from polyinfra.manifests.placeholders import (
 from polyinfra.manifests.provenance import Identity, SourceMap, group_of
 from polyinfra.positions import Position
 from polyinfra.workspace.model import kustomization_file
-from polyinfra.yamlio import KeyPath, YamlDocument, format_path, load_all_text
+from polyinfra.yamlio import Bounds, KeyPath, YamlDocument, format_path, load_all_text
 
 
 @dataclass(frozen=True)
@@ -128,12 +129,14 @@ class RenderedApp:
     text: str
     #: the image name ``edit set image`` targeted: ``IMAGE_URL``, or the app container's own
     image_name: str = DEFAULT_IMAGE_NAME
+    #: where the overlay's files may be (default: the workspace around the overlay)
+    bounds: Bounds | None = None
 
     @functools.cached_property
     def tree(self) -> KustomizeTree:
         """The overlay's sources with positions (read on first use: a plain render does not
         need them)."""
-        return load_tree(self.overlay)
+        return load_tree(self.overlay, bounds=self.bounds)
 
     @functools.cached_property
     def sources(self) -> SourceMap:
@@ -142,8 +145,24 @@ class RenderedApp:
     @functools.cached_property
     def objects(self) -> tuple[RenderedObject, ...]:
         path = self.overlay / f"<rendered {self.app} {self.env}>"
-        docs = load_all_text(self.text, path)
+        try:
+            docs = load_all_text(self.text, path)
+        except UserError as exc:
+            raise self._unloadable(exc) from exc
         return tuple(RenderedObject(i, doc, self) for i, doc in enumerate(docs))
+
+    def _unloadable(self, exc: UserError) -> UserError:
+        """Why kustomize's output does not load (a value nested too deep): the error of the
+        source file it comes from, at its line; else the error, at the overlay."""
+        try:
+            _ = self.tree  # every file of the overlay, read with positions
+        except UserError as precise:
+            return precise
+        return UserError(
+            f"{self.app} ({self.env}): the kustomize output does not load: {exc.message}",
+            position=self.tree.overlay.start,
+            hint=exc.hint,
+        )
 
     @property
     def primary(self) -> RenderedObject | None:
@@ -203,14 +222,18 @@ def render(
     check_version(options.version)
     check_placeholders(options.placeholders, "placeholders")
     _real.cache_clear()  # resolved paths are kept for one render only
-    trees = [load_tree(r.overlay, fast=True, objects=False) for r in requests]
+    bounds = _bounds(requests)
+    trees = [
+        load_tree(r.overlay, fast=True, objects=False, bounds=b)
+        for r, b in zip(requests, bounds, strict=True)
+    ]
     _refuse_remote(requests, trees, options)
     names = [first_image_name(r, tree) for r, tree in zip(requests, trees, strict=True)]
     settings = [parse_set_image(f"{n}={r.image}") for r, n in zip(requests, names, strict=True)]
     kustomize = kustomize or find_kustomize()
     replacements = {VERSION_PLACEHOLDER: options.version, **options.placeholders}
     with tempfile.TemporaryDirectory(prefix="polyinfra-render-", dir=_scratch()) as tmp:
-        copy = _Copy(Path(tmp), trees)
+        copy = _Copy(Path(tmp), trees, bounds=trees[0].bounds if trees else None)
         for tree, setting in zip(trees, settings, strict=True):
             _apply_image(copy.of(tree.overlay.directory), setting)
         outputs, runs, batched, single = _build(requests, trees, copy, kustomize, options.batch)
@@ -235,20 +258,42 @@ def render(
                 outputs[i] = text
                 names[i] = placements[i]
             _refuse_unplaced(requests, trees, outputs, placements)
-    apps = tuple(
-        RenderedApp(
-            app=r.app,
-            env=r.env,
-            overlay=r.overlay,
-            image=r.image,
-            text=substitute(text, replacements),
-            image_name=name,
+    rendered: list[RenderedApp] = []
+    for i, (r, name, tree) in enumerate(zip(requests, names, trees, strict=True)):
+        text, outputs[i] = outputs[i], ""  # one copy of each output is kept: the final text
+        rendered.append(
+            RenderedApp(
+                app=r.app,
+                env=r.env,
+                overlay=r.overlay,
+                image=r.image,
+                text=substitute(text, replacements),
+                image_name=name,
+                bounds=tree.bounds,
+            )
         )
-        for r, text, name in zip(requests, outputs, names, strict=True)
-    )
+        del text
+    apps = tuple(rendered)
     if options.check_leftovers:
         _refuse_leftovers(apps)
     return RenderResult(apps, runs, tuple(batched), single)
+
+
+def _bounds(requests: Sequence[RenderRequest]) -> list[Bounds]:
+    """The bounds of each request's workspace, looked up once per workspace (the requests of
+    one render are nearly always the apps of one workspace)."""
+    from polyinfra.workspace.bounds import bounds_of
+
+    known: list[Bounds] = []
+    found: list[Bounds] = []
+    for request in requests:
+        real = _real(request.overlay)
+        bounds = next((b for b in known if b.root and real.is_relative_to(b.root)), None)
+        if bounds is None:
+            bounds = bounds_of(request.overlay)
+            known.append(bounds)
+        found.append(bounds)
+    return found
 
 
 def _placements(
@@ -283,7 +328,7 @@ def _placements(
 
 def _overlay_position(tree: KustomizeTree) -> Position:
     """The overlay's ``images:`` key, else its start (read again: the tree has no positions)."""
-    overlay = load_kustomization(tree.overlay.directory)
+    overlay = load_kustomization(tree.overlay.directory, bounds=tree.bounds)
     return overlay.position(("images",)) if overlay.images else overlay.start
 
 
@@ -353,7 +398,8 @@ def _refuse_remote(
 ) -> None:
     if options.allow_remote_resources or not any(tree.remote for tree in trees):
         return
-    trees = [load_tree(r.overlay) for r in requests]  # again, with positions for the errors
+    # again, with positions for the errors
+    trees = [load_tree(r.overlay, bounds=t.bounds) for r, t in zip(requests, trees, strict=True)]
     errors = [
         UserError(
             f"{r.app} ({r.env}): remote {ref.field} entry {ref.value!r} is not allowed",
@@ -386,7 +432,9 @@ class _Copy:
     holding one are copied; other folders (bases, components) are only read by kustomize and
     are linked, not copied."""
 
-    def __init__(self, tmp: Path, trees: Sequence[KustomizeTree]) -> None:
+    def __init__(
+        self, tmp: Path, trees: Sequence[KustomizeTree], bounds: Bounds | None = None
+    ) -> None:
         folders = sorted(
             {_real(d) for t in trees for d in t.directories}, key=lambda p: len(p.parts)
         )
@@ -401,7 +449,9 @@ class _Copy:
                 continue
             target = self.root / folder.relative_to(self.origin)
             if folder in holding_overlay:
-                shutil.copytree(folder, target, dirs_exist_ok=True)
+                shutil.copytree(
+                    folder, target, dirs_exist_ok=True, ignore=_not_copied(bounds or Bounds())
+                )
             else:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.symlink_to(folder, target_is_directory=True)
@@ -413,6 +463,40 @@ class _Copy:
     def original_text(self, text: str) -> str:
         """Kustomize messages name the copy; show the user's paths instead."""
         return text.replace(str(self.root), str(self.origin))
+
+
+def _not_copied(bounds: Bounds) -> Callable[[str, list[str]], set[str]]:
+    """What a copy of an overlay's folder leaves out: entries that are not regular files or
+    folders once links are followed (a named pipe would fail the copy, a device fill it),
+    files larger than the size limit, and links that lead out of the workspace or to a folder
+    the copy is already inside. The tree was checked before: none of these is a file
+    kustomize reads."""
+
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        here = Path(folder).resolve()
+        left_out: set[str] = set()
+        for name in names:
+            path = Path(folder) / name
+            try:
+                info = path.stat()
+            except OSError:
+                left_out.add(name)  # a dangling link
+                continue
+            if path.is_symlink():
+                real = path.resolve()
+                if bounds.root is not None and not real.is_relative_to(bounds.root):
+                    left_out.add(name)
+                    continue
+                if stat.S_ISDIR(info.st_mode) and here.is_relative_to(real):
+                    left_out.add(name)
+                    continue
+            if stat.S_ISDIR(info.st_mode):
+                continue
+            if not stat.S_ISREG(info.st_mode) or info.st_size > bounds.max_size:
+                left_out.add(name)
+        return left_out
+
+    return ignore
 
 
 def _build(
@@ -502,11 +586,14 @@ def _build_each(
     copy: _Copy,
     kustomize: Kustomize,
 ) -> list[str]:
-    def one(pair: tuple[RenderRequest, KustomizeTree]) -> str | ToolError:
+    def one(pair: tuple[RenderRequest, KustomizeTree]) -> str | UserError:
         request, tree = pair
         try:
             return kustomize.build(copy.of(tree.overlay.directory))
         except ToolError as exc:
+            precise = _source_error(request, tree)
+            if precise is not None:
+                return precise
             return ToolError(
                 f"{request.app} ({request.env}): kustomize failed for {request.overlay}:\n"
                 + copy.original_text(exc.message),
@@ -517,10 +604,21 @@ def _build_each(
     workers = max(1, min(len(requests), os.cpu_count() or 1))
     with ThreadPoolExecutor(max_workers=workers) as pool:
         results = list(pool.map(one, zip(requests, trees, strict=True)))
-    errors = [r for r in results if isinstance(r, ToolError)]
+    errors = [r for r in results if isinstance(r, UserError)]
     if errors:
         raise errors[0] if len(errors) == 1 else ToolError("\n".join(e.render() for e in errors))
     return [r for r in results if isinstance(r, str)]
+
+
+def _source_error(request: RenderRequest, tree: KustomizeTree) -> UserError | None:
+    """The error of a file of the overlay that does not load (invalid YAML, nested too
+    deep), at its line: what made kustomize fail, said where it is."""
+    try:
+        load_tree(request.overlay, bounds=tree.bounds)
+    except UserError as precise:
+        if precise.position is not None and precise.position.line:
+            return precise
+    return None
 
 
 def _run_batch(trees: Sequence[KustomizeTree], copy: _Copy, kustomize: Kustomize) -> str | None:
@@ -564,13 +662,19 @@ def split_documents(output: str) -> list[str]:
     Kustomize separates documents with a ``---`` line; inside a document every line of a
     block scalar is indented, so a bare ``---`` line is always a separator.
     """
-    if not output:
-        return []
-    parts = ("\n" + output).split("\n---\n")
-    parts[0] = parts[0][1:]
-    docs = [part if part.endswith("\n") else part + "\n" for part in parts[:-1]]
-    docs.append(parts[-1])  # the last keeps the stream's own ending
-    return [d for d in docs if d.strip()]
+    docs: list[str] = []
+    at = 4 if output.startswith("---\n") else 0
+    while True:  # slices of the output, each copied once
+        cut = output.find("\n---\n", at)
+        if cut < 0:
+            doc = output[at:]  # the last keeps the stream's own ending
+        else:  # ends with the line break before the separator, or with one added
+            doc = output[at:cut] if cut > at and output[cut - 1] == "\n" else output[at : cut + 1]
+        if doc.strip():
+            docs.append(doc)
+        if cut < 0:
+            return docs
+        at = cut + 5
 
 
 def _plain(value: str) -> str | None:

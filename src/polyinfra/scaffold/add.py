@@ -1,10 +1,10 @@
-"""`polyinfra add`: a Cloud Run app's Kustomize base and overlays plus its foundation entries."""
+"""`polyinfra add`: a Cloud Run app's Kustomize base and overlays, its foundation entries, and
+its project's Dockerfile when the project has none."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import tomlkit
@@ -12,8 +12,9 @@ import tomlkit
 from polyinfra.errors import UserError
 from polyinfra.positions import Position
 from polyinfra.scaffold import names
+from polyinfra.scaffold.dockerfile import project_dockerfile
 from polyinfra.scaffold.init import DEFAULT_REGION, _parse_toml
-from polyinfra.scaffold.plan import FileOperation, Plan, combine, decide, edit
+from polyinfra.scaffold.plan import Action, FileOperation, Plan, combine, decide, edit
 from polyinfra.scaffold.stackfile import Schedule, StackFacts, add_app, read_facts
 from polyinfra.scaffold.templates import render
 from polyinfra.suggest import did_you_mean
@@ -124,80 +125,32 @@ def plan_add(path: Path, request: AddRequest) -> AddResult:
             schedule=schedule,
         )
         operations.append(edit(fact.path, fact.text, after, f"{name}: input:projects.{key}"))
-    if project.dockerfile is None:
-        operations.append(
-            decide(project.path / "Dockerfile", dockerfile(ws, project, kind), force=False)
-        )
+    operations.append(_dockerfile(ws, project, kind, target, request.force))
     mapping = _project_mapping(ws, name, project)
     if mapping is not None:
         operations.append(mapping)
     return AddResult(ws.root, app_dir, project.name, combine(operations))
 
 
-#: The uv image the generated Dockerfiles copy uv from (the version the workflows set up).
-UV_VERSION = "0.7.8"
-
-
-def dockerfile(ws: Workspace, project: Project, kind: AppKind) -> str:
-    """The spec's Dockerfile for ``project``, built from the workspace root: uv installs the
-    project's dependencies from the workspace lock, then exactly the bricks of its
-    ``[tool.polylith.bricks]`` are copied, in the order they are listed (none yet for a new
-    project: `polyinfra sync dockerfile` adds them once it has some). A function runs
-    under the Functions Framework (its target from ``FUNCTION_TARGET``, which the manifest
-    sets); a service or job runs the project's ``main.py`` when it has one, else its base."""
-    copies = [f"COPY {brick}/ ./{_package_path(brick)}/" for brick in project.bricks]
-    bases = [brick for brick in project.bricks if brick.startswith("bases/")]
-    first = bases[0] if bases else (project.bricks[0] if project.bricks else None)
-    module = (
-        _package_path(first).replace("/", ".")
-        if first
-        else f"{ws.namespace}.{project.name.replace('-', '_')}"
-    )
-    if not copies:
-        copies = ["# (none listed yet: `polyinfra sync dockerfile` adds them)"]
-    if kind == "function":
-        source = f"{module.replace('.', '/')}/core.py"
-        entry = (
-            "ENV PORT=8080\nEXPOSE 8080\n\n"
-            "# FUNCTION_TARGET is set by the Cloud Run manifest\n"
-            f"CMD exec functions-framework --source={source} --target=${{FUNCTION_TARGET}} "
-            "--port=${PORT}\n"
-        )
-    elif (project.path / "main.py").is_file():
-        copies.append(f"COPY projects/{project.name}/main.py ./main.py")
-        entry = 'CMD ["python", "main.py"]\n'
-    else:
-        entry = (
-            "# The project's base; a web app may start under its server instead (gunicorn,\n"
-            "# uvicorn), listening on $PORT\n"
-            f'CMD ["python", "-m", "{module}.core"]\n'
-        )
-    python = "3.13"
-    found = re.search(r"3\.(\d+)", _requires_python(project))
-    if found:
-        python = f"3.{found.group(1)}"
-    return render(
-        "Dockerfile",
-        python=python,
-        uv_version=UV_VERSION,
-        project=project.name,
-        copies="\n".join(copies) + "\n",
-        entry="\n" + entry.rstrip("\n"),
-    )
-
-
-def _package_path(brick: str) -> str:
-    """Where a brick's package sits in the image: ``bases/acme/api`` -> ``acme/api``."""
-    return brick.split("/", 1)[1]
-
-
-def _requires_python(project: Project) -> str:
-    try:
-        table = _parse_toml(project.pyproject)
-    except UserError:
-        return ""
-    value = table.get("project", {}).get("requires-python", "")
-    return value if isinstance(value, str) else ""
+def _dockerfile(
+    ws: Workspace, project: Project, kind: AppKind, target: str, force: bool
+) -> FileOperation:
+    """The project's Dockerfile: written when it has none, replaced only with ``force``."""
+    path = project.path / "Dockerfile"
+    if project.dockerfile is not None and not force:
+        try:
+            generated = project_dockerfile(ws, project, kind, target)
+        except UserError:  # nothing is generated for it: a project listing no brick, say
+            return FileOperation(path, Action.SKIP, "", "exists; --force replaces it")
+        return decide(path, generated.text, force=False)
+    generated = project_dockerfile(ws, project, kind, target)
+    operation = decide(path, generated.text, force=force)
+    notes = [generated.note] if generated.note else []
+    if not (ws.root / "uv.lock").is_file():
+        notes.append("it installs from the workspace's uv.lock, which is missing: run `uv lock`")
+    if notes and operation.action.writes:
+        return replace(operation, note="; ".join(notes))
+    return operation
 
 
 def _schedule(request: AddRequest, where: Position) -> Schedule | None:
@@ -317,6 +270,11 @@ def _project_mapping(ws: Workspace, name: str, project: Project) -> FileOperatio
     tool = doc.setdefault("tool", tomlkit.table())
     polyinfra = tool.setdefault("polyinfra", tomlkit.table())
     apps = polyinfra.setdefault("apps", tomlkit.table(is_super_table=True))
+    existing = apps.get(name)
+    if isinstance(existing, dict):  # `add --force` again: the app's table is there already
+        if existing.get("project") != project.name:
+            existing["project"] = project.name
+        return edit(pyproject, before, tomlkit.dumps(doc), f"[tool.polyinfra.apps.{name}] project")
     app = tomlkit.table()
     app.add("project", project.name)
     apps.add(name, app)

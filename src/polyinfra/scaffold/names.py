@@ -1,49 +1,38 @@
-"""Validation of the names and values a user passes to `polyinfra add`."""
+"""Validation of the names and values a user passes to `polyinfra add`: the shared checks of
+:mod:`polyinfra.values`, worded for the command line."""
 
 from __future__ import annotations
 
 import re
-import zoneinfo
-from functools import lru_cache
 
+from polyinfra import values
 from polyinfra.errors import UserError
 from polyinfra.positions import Position
 from polyinfra.suggest import did_you_mean
+from polyinfra.values import MAX_NAME_LENGTH, suggest_name
 from polyinfra.workspace import AppKind
 
-#: Longest Cloud Run name per kind: service names are limited to 49 characters (a revision
-#: name adds a suffix), job names to 63.
-MAX_NAME_LENGTH: dict[AppKind, int] = {"service": 49, "function": 49, "job": 63}
+__all__ = [
+    "MAX_NAME_LENGTH",
+    "check_app_name",
+    "check_function_target",
+    "check_schedule",
+    "check_time_zone",
+    "kebab",
+    "service_account_id",
+    "suggest_name",
+]
 
-_CLOUD_RUN_NAME = re.compile(r"^[a-z](?:[a-z0-9-]*[a-z0-9])?$")
-_SERVICE_ACCOUNT_ID = re.compile(r"^[a-z](?:[a-z0-9-]{4,28})[a-z0-9]$")
-_PYTHON_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_PYTHON_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*", re.ASCII)
 
 
 def check_app_name(name: str, kind: AppKind, where: Position | None = None) -> None:
     """Cloud Run names: lowercase letters, digits and hyphens, starting with a letter, not
     ending with a hyphen, at most 49 (service, function) or 63 (job) characters."""
-    limit = MAX_NAME_LENGTH[kind]
-    if not _CLOUD_RUN_NAME.match(name):
-        raise UserError(
-            f"{name!r} is not a valid Cloud Run {kind} name: use lowercase letters, digits and "
-            "hyphens, start with a letter and do not end with a hyphen",
-            position=where,
-            hint=f"for example {suggest_name(name)!r}",
-        )
-    if len(name) > limit:
-        raise UserError(
-            f"{name!r} is {len(name)} characters long; Cloud Run {kind} names have at most {limit}",
-            position=where,
-            hint="choose a shorter name",
-        )
-
-
-def suggest_name(name: str) -> str:
-    """A valid-looking Cloud Run name close to ``name``."""
-    cleaned = re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-")
-    cleaned = re.sub(r"^[^a-z]+", "", cleaned)
-    return cleaned or "my-app"
+    try:
+        values.cloud_run_name(name, kind)
+    except values.InvalidValue as exc:
+        raise UserError(exc.message, position=where, hint=exc.hint) from None
 
 
 def kebab(name: str) -> str:
@@ -55,47 +44,43 @@ def service_account_id(key: str) -> str:
     """A service account id (6-30 characters) for the project key ``key``."""
     candidate = key if len(key) >= 6 else f"{key}-runtime"
     candidate = candidate[:30].rstrip("-")
-    if not _SERVICE_ACCOUNT_ID.match(candidate):
+    try:
+        values.service_account_id(candidate)
+    except values.InvalidValue:
         raise UserError(
             f"cannot make a service account id from project {key!r}: ids are 6-30 lowercase "
             "letters, digits and hyphens, starting with a letter",
             hint="pass --project with a project whose name starts with a letter",
-        )
+        ) from None
     return candidate
 
 
 def check_schedule(schedule: str, where: Position | None = None) -> None:
     """A unix-cron expression of five fields, as Cloud Scheduler expects."""
-    from croniter import croniter
-
-    fields = schedule.split()
-    if len(fields) != 5 or not croniter.is_valid(schedule):
+    try:
+        values.cron(schedule)
+    except values.InvalidValue as exc:
         raise UserError(
-            f"--schedule {schedule!r} is not a valid cron expression: Cloud Scheduler takes "
-            "five fields (minute hour day-of-month month day-of-week)",
+            f"--schedule {exc.message}",
             position=where,
             hint='for example --schedule "0 4 * * *" (every day at 04:00)',
-        )
-
-
-@lru_cache(maxsize=1)
-def _time_zones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
+        ) from None
 
 
 def check_time_zone(time_zone: str, where: Position | None = None) -> None:
     """An IANA time zone name such as ``Asia/Kuala_Lumpur``."""
-    if time_zone not in _time_zones():
+    try:
+        values.time_zone(time_zone)
+    except values.InvalidValue as exc:
         raise UserError(
-            f"--time-zone {time_zone!r} is not a known IANA time zone"
-            f"{did_you_mean(time_zone, _time_zones())}",
+            f"--time-zone {exc.message}{did_you_mean(time_zone, values.time_zones())}",
             position=where,
             hint="use a name from the tz database, e.g. Asia/Kuala_Lumpur or Etc/UTC",
-        )
+        ) from None
 
 
 def check_function_target(target: str, where: Position | None = None) -> None:
-    if not _PYTHON_IDENTIFIER.match(target):
+    if not _PYTHON_IDENTIFIER.fullmatch(target):
         raise UserError(
             f"--target {target!r} is not a Python function name",
             position=where,

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, TypeVar
 from polyinfra.errors import UserError, UserErrors
 from polyinfra.positions import Position
 from polyinfra.suggest import did_you_mean
+from polyinfra.workspace.bounds import workspace_bounds
 from polyinfra.workspace.discover import SKIP_DIRS, subdirs
 from polyinfra.workspace.model import (
     APP_KIND_DIRS,
@@ -27,7 +28,7 @@ from polyinfra.workspace.settings import AppPathSettings, AppSettings, Settings
 from polyinfra.workspace.tomlfile import key_position, line_of
 
 if TYPE_CHECKING:
-    from polyinfra.yamlio import YamlDocument
+    from polyinfra.yamlio import Bounds, YamlDocument
 
 DEFAULT_OVERLAYS = "overlays"
 T = TypeVar("T")
@@ -60,6 +61,7 @@ def discover_apps(
     """Every app: declared by ``path``, matched by an ``app_paths`` glob, or in a kind folder
     (single-app or multi-app form). Every settings error is reported at once."""
     pyproject = infra_pyproject or infrastructure / "pyproject.toml"
+    bounds = workspace_bounds(root, settings.max_file_size)
     errors: list[UserError] = []
     found: list[_Found] = []
     claimed: set[Path] = set()
@@ -86,7 +88,7 @@ def discover_apps(
             if match.folder not in claimed:
                 found.append(match)
                 claimed.add(match.folder)
-    found.extend(_in_kind_folders(infrastructure, claimed))
+    found.extend(_in_kind_folders(infrastructure, claimed, bounds))
     apps: dict[str, App] = {}
     for item in found:
         if item.name in apps:
@@ -103,7 +105,7 @@ def discover_apps(
             )
             continue
         try:
-            apps[item.name] = _app(root, pyproject, item, projects, settings)
+            apps[item.name] = _app(root, pyproject, item, projects, settings, bounds)
         except UserError as exc:
             errors.extend(exc.errors if isinstance(exc, UserErrors) else [exc])
     errors.extend(_unused_options(pyproject, settings, {item.name for item in found}))
@@ -238,7 +240,7 @@ def _relative_path_problem(text: str) -> str | None:
     return None
 
 
-def _in_kind_folders(infrastructure: Path, claimed: set[Path]) -> list[_Found]:
+def _in_kind_folders(infrastructure: Path, claimed: set[Path], bounds: Bounds) -> list[_Found]:
     """Apps in the kind folders under ``infrastructure/``, in single-app or multi-app form."""
     found: list[_Found] = []
     for kind_dir in sorted(APP_KIND_DIRS):
@@ -246,7 +248,7 @@ def _in_kind_folders(infrastructure: Path, claimed: set[Path]) -> list[_Found]:
         if not folder.is_dir():
             continue
         if (folder / "base").is_dir() or (folder / "overlays").is_dir():
-            app_dirs = [(folder, _single_app_name(folder))]
+            app_dirs = [(folder, _single_app_name(folder, bounds))]
         else:
             app_dirs = [
                 (d, d.name)
@@ -272,7 +274,12 @@ def _in_kind_folders(infrastructure: Path, claimed: set[Path]) -> list[_Found]:
 
 
 def _app(
-    root: Path, pyproject: Path, item: _Found, projects: dict[str, Project], settings: Settings
+    root: Path,
+    pyproject: Path,
+    item: _Found,
+    projects: dict[str, Project],
+    settings: Settings,
+    bounds: Bounds,
 ) -> App:
     options = settings.apps.get(item.name)
     table = ("tool", "polyinfra", "apps", item.name)
@@ -313,13 +320,18 @@ def _app(
     environments = (
         attempt(
             lambda: _environments(
-                item.name, _overlay_folders(item.name, app_dir, overlays_dir), renames, renames_at
+                item.name,
+                _overlay_folders(item.name, app_dir, overlays_dir, bounds),
+                renames,
+                renames_at,
             )
         )
         if overlays_dir is not None
         else None
     )
-    kind = attempt(lambda: _kind(item, options, key_position(pyproject, table, "kind"), base))
+    kind = attempt(
+        lambda: _kind(item, options, key_position(pyproject, table, "kind"), base, bounds)
+    )
     project = attempt(lambda: _project_for(item.name, projects, settings, pyproject))
     if errors:
         raise errors[0] if len(errors) == 1 else UserErrors(errors)
@@ -354,7 +366,7 @@ def _overlays_dir(name: str, app_dir: Path, overlays: str, at: Position) -> Path
     return Path(os.path.normpath(app_dir / overlays))
 
 
-def _overlay_folders(name: str, app_dir: Path, overlays_dir: Path) -> list[Path]:
+def _overlay_folders(name: str, app_dir: Path, overlays_dir: Path, bounds: Bounds) -> list[Path]:
     """The environment folders: every folder of the overlays folder (each must hold a
     kustomization), or, when the overlays sit beside base/, every sibling of base/ that holds
     a kustomization which is not a Kustomize component."""
@@ -362,7 +374,9 @@ def _overlay_folders(name: str, app_dir: Path, overlays_dir: Path) -> list[Path]
         return [
             d
             for d in subdirs(app_dir)
-            if d.name != "base" and kustomization_file(d) is not None and not _is_component(d)
+            if d.name != "base"
+            and kustomization_file(d) is not None
+            and not _is_component(d, bounds)
         ]
     folders = subdirs(overlays_dir)
     for env_dir in folders:
@@ -375,11 +389,11 @@ def _overlay_folders(name: str, app_dir: Path, overlays_dir: Path) -> list[Path]
     return folders
 
 
-def _is_component(folder: Path) -> bool:
+def _is_component(folder: Path, bounds: Bounds) -> bool:
     from polyinfra.yamlio import load_file
 
     path = kustomization_file(folder)
-    return path is not None and load_file(path).get(("kind",)) == "Component"
+    return path is not None and load_file(path, bounds=bounds).get(("kind",)) == "Component"
 
 
 def _environments(
@@ -419,7 +433,9 @@ def _environments(
     return dict(sorted(overlays.items()))
 
 
-def _kind(item: _Found, options: AppSettings | None, at: Position, base: Path) -> AppKind:
+def _kind(
+    item: _Found, options: AppSettings | None, at: Position, base: Path, bounds: Bounds
+) -> AppKind:
     wanted = options.kind if options is not None else None
     if item.kind_dir:
         if wanted is not None and wanted != item.kind:
@@ -435,7 +451,7 @@ def _kind(item: _Found, options: AppSettings | None, at: Position, base: Path) -
         return wanted
     if item.kind is not None:
         return item.kind
-    inferred, problem = _kind_of_base(base)
+    inferred, problem = _kind_of_base(base, bounds)
     if inferred is not None:
         return inferred
     if problem is not None:
@@ -448,11 +464,11 @@ def _kind(item: _Found, options: AppSettings | None, at: Position, base: Path) -
     )
 
 
-def _kind_of_base(base: Path) -> tuple[AppKind | None, UserError | None]:
+def _kind_of_base(base: Path, bounds: Bounds) -> tuple[AppKind | None, UserError | None]:
     """The app kind read from the manifests the base's kustomization lists (through the
     folders it includes), and the first manifest that could not be read."""
     problem: UserError | None = None
-    for document in _base_documents(base):
+    for document in _base_documents(base, bounds):
         if isinstance(document, UserError):
             problem = problem or document
             continue
@@ -480,16 +496,16 @@ def _is_function(document: YamlDocument) -> bool:
     return False
 
 
-def _base_documents(base: Path, limit: int = 50) -> list[YamlDocument | UserError]:
+def _base_documents(base: Path, bounds: Bounds, limit: int = 50) -> list[YamlDocument | UserError]:
     """The documents of the files a base's kustomization lists under ``resources``/``bases``,
     following local folders (at most ``limit`` kustomizations)."""
     from polyinfra.yamlio import load_all_file, load_file
 
     documents: list[YamlDocument | UserError] = []
-    queue: list[Path] = [base]
+    queue: list[tuple[Path, Position | None]] = [(base, None)]
     seen: set[Path] = set()
     while queue and len(seen) < limit:
-        folder = queue.pop(0)
+        folder, reference = queue.pop(0)
         if folder in seen:
             continue
         seen.add(folder)
@@ -497,21 +513,22 @@ def _base_documents(base: Path, limit: int = 50) -> list[YamlDocument | UserErro
         if kustomization is None:
             continue
         try:
-            data = load_file(kustomization)
+            data = load_file(kustomization, bounds=bounds, reference=reference)
         except UserError as exc:
             documents.append(exc)
             continue
         for key in ("resources", "bases"):
             entries = data.get((key,)) or []
-            for entry in entries if isinstance(entries, list) else []:
+            for index, entry in enumerate(entries if isinstance(entries, list) else []):
                 if not isinstance(entry, str) or "://" in entry or entry.startswith("git@"):
                     continue
                 path = Path(os.path.normpath(folder / entry))
+                at = data.position((key, index), value=True)
                 if path.is_dir():
-                    queue.append(path)
+                    queue.append((path, at))
                 elif path.is_file():
                     try:
-                        documents.extend(load_all_file(path))
+                        documents.extend(load_all_file(path, bounds=bounds, reference=at))
                     except UserError as exc:
                         documents.append(exc)
     return documents
@@ -559,19 +576,21 @@ def _project_for(
     return project_named(app, projects)
 
 
-def _single_app_name(folder: Path) -> str:
+def _single_app_name(folder: Path, bounds: Bounds) -> str:
     """The single-app form is named after the ``metadata.name`` in its base manifest."""
     from polyinfra.yamlio import load_all_file, load_file
 
     kustomization = kustomization_file(folder / "base")
     if kustomization is None:
         return folder.name
-    resources = load_file(kustomization).get(("resources",)) or []
-    for resource in resources if isinstance(resources, list) else []:
+    document = load_file(kustomization, bounds=bounds)
+    resources = document.get(("resources",)) or []
+    for index, resource in enumerate(resources if isinstance(resources, list) else []):
         path = folder / "base" / str(resource)
         if not path.is_file():
             continue
-        for doc in load_all_file(path):
+        at = document.position(("resources", index), value=True)
+        for doc in load_all_file(path, bounds=bounds, reference=at):
             name = doc.get(("metadata", "name"))
             if isinstance(name, str) and name:
                 return name

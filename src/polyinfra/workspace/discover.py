@@ -21,6 +21,7 @@ from polyinfra.workspace.model import (
 )
 from polyinfra.workspace.settings import Settings
 from polyinfra.workspace.tomlfile import key_position, line_of, load_toml
+from polyinfra.yamlio.text import Bounds
 
 # Folders never searched for Pulumi programs or apps.
 SKIP_DIRS = {".venv", "venv", "node_modules", "__pycache__", ".git", ".pytest_cache"}
@@ -153,6 +154,24 @@ def read_projects(
             dockerfile=dockerfile if dockerfile.is_file() else None,
         )
     return projects, errors
+
+
+def listed_bricks(
+    project: Project, root: Path, namespace: str, bricks: dict[str, Brick]
+) -> list[str]:
+    """The bricks of ``project`` in the order its ``pyproject.toml`` lists them
+    (``Project.bricks`` is sorted), each once; read as :func:`read_projects` reads them."""
+    by_name: dict[str, list[str]] = {}
+    for rel, brick in bricks.items():
+        by_name.setdefault(brick.name, []).append(rel)
+    includes = _brick_includes(load_toml(project.pyproject), project.pyproject)
+    found: dict[str, None] = {}
+    for include in includes:
+        for rel in _bricks_of(
+            include.key, project.path.resolve(), root.resolve(), namespace, bricks, by_name
+        ):
+            found.setdefault(rel)
+    return [rel for rel in found if rel in project.bricks]
 
 
 def _bricks_of(
@@ -341,13 +360,15 @@ def _settings_keys(loc: tuple[str, ...]) -> list[str]:
     return list(getattr(model, "model_fields", {}))
 
 
-def discover_programs(infrastructure: Path) -> tuple[PulumiProgram, ...]:
+def discover_programs(
+    infrastructure: Path, bounds: Bounds | None = None
+) -> tuple[PulumiProgram, ...]:
     """Folders under ``infrastructure/`` that hold a ``Pulumi.yaml``."""
     from polyinfra.yamlio import load_file
 
     programs: list[PulumiProgram] = []
     for project_file in sorted(_walk_files(infrastructure, {"Pulumi.yaml", "Pulumi.yml"})):
-        doc = load_file(project_file)
+        doc = load_file(project_file, bounds=bounds)
         data = doc.data if isinstance(doc.data, dict) else {}
         runtime = data.get("runtime")
         runtime_name = runtime.get("name") if isinstance(runtime, dict) else runtime

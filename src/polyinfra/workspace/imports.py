@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from polyinfra.workspace.model import Brick
+from polyinfra.yamlio.text import read_quietly
 
 # Imports under these guards exist only for type checkers and are not runtime dependencies,
 # which is also how polylith's own import parser treats them.
@@ -92,9 +93,10 @@ def _python_files(folder: Path) -> list[Path]:
 
 
 def _imported_bricks(source: Path, namespace: str) -> set[str]:
+    data = read_quietly(source)  # a regular file within the size limit, else no imports
     try:
-        text = source.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        text = data.decode("utf-8") if data is not None else ""
+    except UnicodeDecodeError:
         return set()
     if namespace not in text:  # cheap pre-filter: no mention of the namespace, no brick import
         return set()

@@ -143,9 +143,10 @@ KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization
 
 
 def kustomization_file(folder: Path) -> Path | None:
-    """The kustomization file in ``folder`` under any of the names kustomize accepts."""
+    """The kustomization file in ``folder`` under any of the names kustomize accepts (also
+    one that is not a regular file: whatever reads it refuses it, at the file)."""
     for name in KUSTOMIZATION_NAMES:
         candidate = folder / name
-        if candidate.is_file():
+        if candidate.exists() and not candidate.is_dir():
             return candidate
     return None

@@ -5,12 +5,15 @@ Each field has a default, so an absent or empty table is valid. Unknown keys are
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ByteSize, ConfigDict, Field, field_validator
 
 from polyinfra.checks.settings import RulesSettings
 from polyinfra.workspace.model import AppKind
+
+#: A size in bytes: an integer, or a string with a unit ("64MiB", "500KB", "1GiB").
+FileSize = Annotated[ByteSize, Field(gt=0)]
 
 _OVERLAYS = (
     "Folder holding the app's overlays, one folder per environment, relative to the app "
@@ -254,6 +257,14 @@ class Settings(BaseModel):
         default=False,
         description="Let kustomizations load remote resources (URLs, git repositories). Off by "
         "default: a render must depend only on files in the workspace.",
+    )
+    max_file_size: FileSize = Field(
+        default="64MiB",  # polyinfra.yamlio.text.MAX_FILE_SIZE
+        validate_default=True,
+        description="The largest file polyinfra reads: stack files, manifests, kustomizations, "
+        "the JSON files a stack names. A larger file stops the command with an error at the "
+        "file, as does one that is not a regular file (a device, a named pipe) or that "
+        "resolves outside the workspace (symbolic links followed).",
     )
     rules: RulesSettings = Field(
         default_factory=RulesSettings,

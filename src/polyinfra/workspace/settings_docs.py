@@ -10,7 +10,7 @@ import types
 import typing
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ByteSize
 from pydantic.fields import FieldInfo
 
 from polyinfra.workspace.settings import Settings
@@ -105,9 +105,13 @@ def _type_name(annotation: Any) -> str:
         return " or ".join(_type_name(a) for a in args)
     if annotation is type(None):
         return "none"
-    return {str: "string", int: "integer", bool: "boolean", float: "number"}.get(
-        annotation, getattr(annotation, "__name__", str(annotation))
-    )
+    return {
+        str: "string",
+        int: "integer",
+        bool: "boolean",
+        float: "number",
+        ByteSize: 'size: integer (bytes) or string with a unit (`"64MiB"`)',
+    }.get(annotation, getattr(annotation, "__name__", str(annotation)))
 
 
 def _default(field: FieldInfo) -> str:

@@ -37,6 +37,7 @@ from polyinfra.workspace.settings import Settings
 if TYPE_CHECKING:
     from polyinfra.foundation.config import StackConfig
     from polyinfra.manifests.kustomization import Patch
+    from polyinfra.yamlio.text import Bounds
 
 SERVICE_ACCOUNT_FIELD = "serviceAccountName"
 
@@ -46,18 +47,20 @@ def link_apps(
     projects: dict[str, Project],
     programs: tuple[PulumiProgram, ...],
     settings: Settings,
+    bounds: Bounds | None = None,
 ) -> dict[str, App]:
     """``apps`` with the stack files' evidence added to every app that has no project, and the
-    project set where that evidence agrees on one (see the module docstring)."""
+    project set where that evidence agrees on one (see the module docstring). ``bounds``:
+    where the files read may be (see :class:`~polyinfra.yamlio.Bounds`)."""
     unmapped = [app for app in apps.values() if app.project is None]
     if not unmapped or len(programs) != 1:
         return apps  # several programs: which one deploys the apps is not known
-    stacks = _stack_configs(programs[0])
+    stacks = _stack_configs(programs[0], bounds)
     if not stacks:
         return apps
     linked = dict(apps)
     for app in unmapped:
-        evidence = evidence_for(app, stacks, settings)
+        evidence = evidence_for(app, stacks, settings, bounds)
         if evidence:
             linked[app.name] = dataclasses.replace(
                 app, project=agreed_project(evidence, projects), project_evidence=evidence
@@ -75,7 +78,7 @@ def agreed_project(
 
 
 def evidence_for(
-    app: App, stacks: list[StackConfig], settings: Settings
+    app: App, stacks: list[StackConfig], settings: Settings, bounds: Bounds | None = None
 ) -> tuple[ProjectEvidence, ...]:
     """Every ``input:projects`` entry of ``stacks`` that schedules ``app`` or creates the
     service account one of its overlays runs as, sorted by position."""
@@ -86,7 +89,7 @@ def evidence_for(
         for env, overlay in sorted(app.overlays.items()):
             if settings.environments.get(env, env) != config.stack:
                 continue
-            read = _read_overlay(overlay)
+            read = _read_overlay(overlay, bounds)
             if read is None:
                 continue
             runs_as[env], jobs = read
@@ -122,25 +125,27 @@ def evidence_for(
     return tuple(sorted(found))
 
 
-def _stack_configs(program: PulumiProgram) -> list[StackConfig]:
+def _stack_configs(program: PulumiProgram, bounds: Bounds | None) -> list[StackConfig]:
     from polyinfra.foundation.config import load_stack_config
 
     configs: list[StackConfig] = []
     for _, path in sorted(program.stacks.items()):
         try:
-            configs.append(load_stack_config(path, program_dir=program.path))
+            configs.append(load_stack_config(path, program_dir=program.path, bounds=bounds))
         except (UserError, OSError):
             continue  # `check` reports a stack file that does not validate
     return configs
 
 
-def _read_overlay(overlay: Overlay) -> tuple[frozenset[str], frozenset[str]] | None:
+def _read_overlay(
+    overlay: Overlay, bounds: Bounds | None
+) -> tuple[frozenset[str], frozenset[str]] | None:
     """The service accounts the overlay runs its objects as, and the names of the jobs it
     builds, read from the files as written; None when the overlay does not load."""
     from polyinfra.manifests.kustomization import load_tree
 
     try:
-        tree = load_tree(overlay.path, fast=True)
+        tree = load_tree(overlay.path, fast=True, bounds=bounds)
     except (UserError, OSError):
         return None  # `check` reports an overlay that does not load
     accounts: set[str] = set()

@@ -35,9 +35,8 @@ def key_position(path: Path, table: tuple[str, ...], key: str | None = None) -> 
     Handles ``[a.b]`` headers, quoted parts and dotted keys written inside a parent table
     (``[a]`` then ``b.key = ...``). Returns the file's first line when nothing matches.
     """
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError:
+    lines = _lines(path)
+    if lines is None:
         return Position(path)
     current: tuple[str, ...] = ()
     header_pos: Position | None = None
@@ -63,9 +62,8 @@ def key_position(path: Path, table: tuple[str, ...], key: str | None = None) -> 
 
 def line_of(path: Path, needles: tuple[str, ...], after: Position) -> Position:
     """Position of the first of ``needles`` at or after ``after`` (an array item of a key)."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError:
+    lines = _lines(path)
+    if lines is None:
         return after
     for number in range(max(after.line, 1), len(lines) + 1):
         for needle in needles:
@@ -73,6 +71,14 @@ def line_of(path: Path, needles: tuple[str, ...], after: Position) -> Position:
             if col >= 0:
                 return Position(path, number, col + 1)
     return after
+
+
+def _lines(path: Path) -> list[str] | None:
+    """The lines of ``path`` (read as every input is), None when it cannot be read."""
+    from polyinfra.yamlio.text import read_quietly
+
+    data = read_quietly(path)
+    return None if data is None else data.decode("utf-8", errors="replace").splitlines()
 
 
 def _split_dotted(text: str) -> tuple[str, ...]:

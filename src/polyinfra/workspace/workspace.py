@@ -11,9 +11,11 @@ from polyinfra.positions import Position
 from polyinfra.suggest import did_you_mean
 from polyinfra.workspace import discover
 from polyinfra.workspace.apps import discover_apps
+from polyinfra.workspace.bounds import workspace_bounds
 from polyinfra.workspace.model import App, Brick, Project, PulumiProgram
 from polyinfra.workspace.settings import Settings
 from polyinfra.workspace.stack_links import link_apps
+from polyinfra.yamlio.text import MAX_FILE_SIZE, Bounds
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,8 @@ class Workspace:
             errors.extend(exc.errors if isinstance(exc, UserErrors) else [exc])
             settings = None
         has_infra = infrastructure.is_dir()
-        programs = discover.discover_programs(infrastructure) if has_infra else ()
+        bounds = workspace_bounds(root, settings.max_file_size if settings else MAX_FILE_SIZE)
+        programs = discover.discover_programs(infrastructure, bounds) if has_infra else ()
         apps: dict[str, App] = {}
         if settings is not None:  # without them, apps would be read in the wrong places
             try:
@@ -66,7 +69,7 @@ class Workspace:
             raise errors[0] if len(errors) == 1 else UserErrors(errors)
         assert settings is not None
         # after the settings and the names: what the foundation stack files say
-        apps = link_apps(apps, projects, programs, settings)
+        apps = link_apps(apps, projects, programs, settings, bounds)
         return cls(
             root=root,
             namespace=namespace,
@@ -98,6 +101,12 @@ class Workspace:
                 hint="keep one Pulumi program per workspace, or pass its folder explicitly",
             )
         return self.programs[0]
+
+    @property
+    def bounds(self) -> Bounds:
+        """Where the files read on behalf of the workspace may be (inside its root) and how
+        large they may be (``max_file_size``)."""
+        return workspace_bounds(self.root, self.settings.max_file_size)
 
     def stack_for_env(self, env: str) -> str:
         """The Pulumi stack that backs environment (overlay) ``env``."""

@@ -32,7 +32,7 @@ def build(ctx: BuildContext) -> None:
             if table.schema_file is not None:
                 path = (ctx.config.program_dir / table.schema_file).resolve()
                 # Normalised JSON: whitespace edits to the file must not diff the table.
-                args["schema"] = json.dumps(load_json_file(path))
+                args["schema"] = json.dumps(load_json_file(path, bounds=ctx.config.bounds))
             args = ctx.with_protection(ARGS, ctx.with_labels(ARGS, args))
             opts = ctx.options(api=API, stateful=True)
             own_dataset = project.bigquery_dataset

@@ -21,7 +21,8 @@ def build(ctx: BuildContext) -> None:
         return
     dashboard = monitoring.dashboard
     path = (ctx.config.program_dir / dashboard.dashboard_json_file).resolve()
-    data = load_json_file(path)  # validated by the stack checks; errors at their line
+    # validated by the stack checks; errors at their line
+    data = load_json_file(path, bounds=ctx.config.bounds)
     if dashboard.display_name:
         data["displayName"] = dashboard.display_name
     key = dashboard.display_name or str(data.get("displayName") or "dashboard")

@@ -24,6 +24,7 @@ from polyinfra.checks.rules.cloudrun.shape import (
     sequence,
 )
 from polyinfra.checks.rules.manifest.templates import is_templated
+from polyinfra.values import InvalidValue, cloud_run_name
 from polyinfra.yamlio import KeyPath
 
 RUN = "run.googleapis.com/"
@@ -696,6 +697,39 @@ class Containers(CloudRunRule):
                     yield self.problem(
                         manifest, path, f"{key} names container {name!r}, which does not exist"
                     )
+
+
+class Name(CloudRunRule):
+    """``metadata.name`` is a name Cloud Run accepts: lowercase letters, digits and hyphens,
+    starting with a letter and not ending with a hyphen, at most 49 characters for a service
+    or function (a revision name adds a suffix to it) and 63 for a job; the same rule
+    ``polyinfra add`` applies to a new app's name.
+
+    Bad::
+
+        kind: Service
+        metadata:
+          name: Inventory_API
+
+    Good::
+
+        kind: Service
+        metadata:
+          name: inventory-api
+    """
+
+    ID = "cloudrun/name"
+    LEVEL = Level.ERROR
+
+    def check_manifest(self, manifest: Manifest, ctx: CheckContext) -> Iterator[Problem]:
+        path: KeyPath = ("metadata", "name")
+        name = manifest.get(path)
+        if not isinstance(name, str) or is_templated(name, path):
+            return  # a missing name is cloudrun/containers'; a placeholder is filled in later
+        try:
+            cloud_run_name(name, "job" if manifest.is_job else "service")
+        except InvalidValue as exc:
+            yield self.problem(manifest, path, exc.message, hint=exc.hint)
 
 
 _VARIABLE_REFERENCE = re.compile(r"\$\([A-Za-z_][A-Za-z0-9_]*\)")

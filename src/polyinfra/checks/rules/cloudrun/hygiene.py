@@ -21,6 +21,7 @@ from polyinfra.checks.rules.cloudrun.shape import (
 from polyinfra.checks.rules.crossstack.workload import project_key
 from polyinfra.checks.rules.manifest.templates import is_templated
 from polyinfra.positions import Position
+from polyinfra.redact import secret_name
 from polyinfra.yamlio import KeyPath
 
 
@@ -207,20 +208,14 @@ class ImageHost(CloudRunRule):
             )
 
 
-_SECRET_NAME = re.compile(
-    r"(^|_)(TOKEN|KEY|SECRET|PASSWORD|PASSWD|PASS|PWD|CREDENTIALS?|PRIVATE_KEY)$"
-    r"|PASSWORD|SECRET",
-    re.IGNORECASE,
-)
-
-
 def looks_like_secret_name(name: str) -> bool:
-    """Whether an env var name reads like a credential (``*_TOKEN``, ``*_KEY``, ``*PASSWORD*``).
+    """Whether an env var name reads like a credential (``*_TOKEN``, ``*_KEY``, ``*PASSWORD*``):
+    the one definition, :func:`polyinfra.redact.secret_name`, which output redaction uses too.
 
     >>> looks_like_secret_name("API_TOKEN"), looks_like_secret_name("GCP_PROJECT_ID")
     (True, False)
     """
-    return "PUBLIC" not in name.upper() and bool(_SECRET_NAME.search(name))
+    return secret_name(name)
 
 
 _NOT_SECRET_VALUE = re.compile(r"^(true|false|yes|no|on|off|\d{1,3})$|^[./~]|^projects/")

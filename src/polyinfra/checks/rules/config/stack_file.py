@@ -12,7 +12,8 @@ from polyinfra.positions import Position
 
 class StackValid:
     """Each environment's ``Pulumi.<stack>.yaml`` exists, is YAML, and passes the foundation's
-    validation: known sections, pulumi-gcp argument names and types, files it refers to.
+    validation: known sections, pulumi-gcp argument names and types, values of the right kind
+    (a repository format, a region, a duration, a count in range), files it refers to.
 
     Every error is reported at its own line; nothing else is checked against a stack file that
     does not validate.

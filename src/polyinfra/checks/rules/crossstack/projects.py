@@ -162,9 +162,11 @@ class ProjectDockerfile:
 
     Without one no workflow builds the image, and a deploy runs a tag that was never pushed:
     Cloud Run accepts the manifest and the revision fails to start, "image not found". An
-    error, at the app's base, naming the project. `polyinfra add` writes the spec's
-    Dockerfile for a project that has none; an app with no project (its manifests name the
-    image) is another rule's business.
+    error, at the app's base, naming the project. Functions are no exception: their image is
+    built from the project's Dockerfile too. `polyinfra add` writes the spec's Dockerfile for
+    a project that has none (`polyinfra sync dockerfile` only keeps an existing one's brick
+    lines current); an app with no project (its manifests name the image) is
+    ``crossstack/app-project-exists``'s business.
 
     Bad::
 
@@ -196,6 +198,7 @@ class ProjectDockerfile:
                 self.ID,
                 f"app {app.name!r} deploys project {project.name!r}, which has no Dockerfile: "
                 "no workflow can build its image",
-                hint=f"create {ws.rel(project.path)}/Dockerfile (`polyinfra add {app.kind} "
-                f"{app.name} --project {project.name} --force` writes the spec's one)",
+                hint=f"create {ws.rel(project.path)}/Dockerfile: `polyinfra add {app.kind} "
+                f"{app.name} --project {project.name} --force` writes the spec's one, and "
+                "rewrites the app's manifests too (see what it would write with --dry-run)",
             )

@@ -74,7 +74,7 @@ def overlay_trees(ctx: CheckContext) -> list[KustomizeTree]:
     for app in ctx.workspace.apps.values():
         for overlay in app.overlays.values():
             try:
-                trees.append(load_tree(overlay.path))
+                trees.append(load_tree(overlay.path, bounds=ctx.workspace.bounds))
             except UserError:
                 continue
     return trees

@@ -11,6 +11,7 @@ from polyinfra.checks.context import CheckContext
 from polyinfra.checks.stacks import StackFile
 from polyinfra.positions import Position
 from polyinfra.yamlio import KeyPath
+from polyinfra.yamlio.text import read_quietly
 
 #: Inputs (Pulumi wire names) that identify a resource, and the stack-file key they come from.
 IDENTIFIERS = {
@@ -84,9 +85,10 @@ def in_program(ctx: CheckContext, needle: str) -> Position | None:
 
 
 def _find_quoted(path: Path, needle: str) -> Position | None:
+    data = read_quietly(path)
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
+        lines = data.decode("utf-8").splitlines() if data is not None else []
+    except UnicodeDecodeError:
         return None
     for number, line in enumerate(lines, start=1):
         for quoted in (f'"{needle}"', f"'{needle}'"):

@@ -15,6 +15,7 @@ from polyinfra.errors import UserError
 from polyinfra.positions import Position
 from polyinfra.workspace.tomlfile import key_position, load_toml
 from polyinfra.yamlio import load_file
+from polyinfra.yamlio.text import examine
 
 _REQUIRED = ("pulumi", "pulumi-gcp")
 #: A PEP 508 requirement's name, at the start of its text.
@@ -95,6 +96,7 @@ def read_requirements(path: Path, found: Requirements | None = None) -> Requirem
     if path.resolve() in found.read:
         return found
     found.read.add(path.resolve())
+    examine(path)  # before anything opens it: a named pipe would hang the command
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
