@@ -325,10 +325,13 @@ def test_emulator_option_deploys_the_example_to_a_local_fake(
     lines = captured.out.splitlines()
     rows = [line.split() for line in lines[1 : 1 + len(APPS)]]
     assert [(row[0], row[-2]) for row in rows] == [(app, "created") for app in APPS]
-    assert [line.split()[:3] for line in lines[1 + len(APPS) :]] == [
+    urls = [line.split() for line in lines[1 + len(APPS) :]]
+    assert [url[:3] for url in urls] == [
         ["inventory-api", "is", "at"],
         ["stock-webhook", "is", "at"],
     ]
+    # the local emulator answers for the region the stack deploys to
+    assert all(url[3].endswith(".asia-southeast1.run.app") for url in urls), urls
 
 
 def test_manifest_errors_stop_the_deploy_before_any_call(

@@ -161,7 +161,11 @@ def deploy(
     def say(line: str) -> None:
         err.print(line, markup=False, highlight=False)
 
-    with deploy_endpoint(endpoint, local=emulator, say=say) as target:
+    from polyinfra.deploy.apps import stack_region
+
+    # a local emulator answers as the regional endpoint the apps would be deployed to
+    local_region = (region or stack_region(ws, env)) if emulator else None
+    with deploy_endpoint(endpoint, local=emulator, say=say, region=local_region) as target:
         request = DeployRequest(
             apps=tuple(apps or ()),
             env=env,
