@@ -19,8 +19,8 @@ class PolyinfraError(Exception):
     exit_code = EXIT_INTERNAL
 
 
-class UserError(PolyinfraError):
-    """Bad input: the message says where (file:line:col), what is wrong and how to fix it."""
+class PositionedError(PolyinfraError):
+    """An error at a place in the user's files: ``file:line:col: message`` and a hint."""
 
     exit_code = EXIT_USAGE
 
@@ -37,6 +37,10 @@ class UserError(PolyinfraError):
         if self.hint:
             text += f"\n  hint: {self.hint}"
         return text
+
+
+class UserError(PositionedError):
+    """Bad input: the message says where (file:line:col), what is wrong and how to fix it."""
 
 
 class UserErrors(UserError):
@@ -50,7 +54,7 @@ class UserErrors(UserError):
         return "\n".join(e.render() for e in getattr(self, "errors", []))
 
 
-class RefusedFile(PolyinfraError):
+class RefusedFile(PositionedError):
     """A file polyinfra will not read: outside the workspace, not a regular file (a device, a
     named pipe, a socket), or larger than the size limit.
 
@@ -58,22 +62,6 @@ class RefusedFile(PolyinfraError):
     that turns a file's errors into findings or skips a file that does not load catches
     ``UserError``, and a refused file must stop the command at the file (or at the line that
     names it), never pass as a finding or silently."""
-
-    exit_code = EXIT_USAGE
-
-    def __init__(
-        self, message: str, *, position: Position | None = None, hint: str | None = None
-    ) -> None:
-        self.message = message
-        self.position = position
-        self.hint = hint
-        super().__init__(self.render())
-
-    def render(self) -> str:
-        text = f"{self.position}: {self.message}" if self.position else self.message
-        if self.hint:
-            text += f"\n  hint: {self.hint}"
-        return text
 
 
 class ToolError(UserError):

@@ -259,9 +259,9 @@ class StreamIndex:
             return sources
         return []
 
-    def entry(self, node: int, key: Any) -> tuple[int, int] | None:
-        """(key node, value node) of ``key`` in the mapping ``node``: its own entry, else the
-        first merge source (depth first, in order) that has one."""
+    def _layers(self, node: int) -> Iterator[dict[Any, tuple[int, int]]]:
+        """The own entries of the mapping ``node``, then of each merge source (depth first,
+        in order), each mapping once."""
         pending = [node]
         seen: set[int] = set()
         while pending:
@@ -270,28 +270,21 @@ class StreamIndex:
                 continue
             seen.add(here)
             own, merges = self.entries(here)
-            found = own.get(key)
-            if found is not None:
-                return found
+            yield own
             for value in reversed(merges):
                 pending.extend(reversed(self.merge_sources(value)))
-        return None
+
+    def entry(self, node: int, key: Any) -> tuple[int, int] | None:
+        """(key node, value node) of ``key`` in the mapping ``node``: its own entry, else the
+        first merge source (depth first, in order) that has one."""
+        return next((own[key] for own in self._layers(node) if key in own), None)
 
     def visible(self, node: int) -> dict[Any, tuple[int, int]]:
         """Every entry of the mapping ``node`` once merge keys are applied."""
         result: dict[Any, tuple[int, int]] = {}
-        pending = [node]
-        seen: set[int] = set()
-        while pending:
-            here = pending.pop()
-            if here in seen:
-                continue
-            seen.add(here)
-            own, merges = self.entries(here)
+        for own in self._layers(node):
             for key, found in own.items():
                 result.setdefault(key, found)
-            for value in reversed(merges):
-                pending.extend(reversed(self.merge_sources(value)))
         return result
 
     def locate(self, document: int, path: KeyPath) -> tuple[int, int] | None:
