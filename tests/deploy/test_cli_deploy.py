@@ -386,3 +386,76 @@ def test_no_region_anywhere_is_a_usage_error(
     ) in err
     assert "pass --region, add the label cloud.googleapis.com/location" in err
     assert emulator.requests == []
+
+
+def with_env(tmp_path: Path, added: str) -> Path:
+    """A copy of the example whose inventory-api base has ``added`` env entries."""
+    copy = tmp_path / "ws"
+    shutil.copytree(EXAMPLE, copy, ignore=shutil.ignore_patterns(".venv", "__pycache__"))
+    base = copy / "infrastructure" / "cloudrun_service" / "inventory-api" / "base" / "service.yaml"
+    anchor = "          value: VERSION_PLACEHOLDER\n"
+    text = base.read_text()
+    assert anchor in text
+    base.write_text(text.replace(anchor, anchor + added))
+    return copy
+
+
+def test_dry_run_diff_never_shows_a_secret(
+    emulator: FakeCloudRun, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Credential-shaped values under names that say nothing (a URL with a password, an API
+    key) are replaced in the diff; the names and the rest of the difference are shown."""
+    argv = ["deploy", "inventory-api", "--env", "sandbox", "--version", "v1"]
+    assert main([*argv, "-w", str(EXAMPLE)]) == 0
+    dsn = "postgres://app:pa55-w0rd-here@db.internal:5432/inventory"
+    stripe = "sk_live_51HqLyjWDarjtT1zdp7dcXyZ"
+    copy = with_env(
+        tmp_path,
+        "        - name: DATABASE_URL\n"
+        f"          value: {dsn}\n"
+        "        - name: CONFIG_BLOB\n"
+        f"          value: {stripe}\n"
+        "        - name: GREETING\n"
+        "          value: hello\n",
+    )
+    capsys.readouterr()
+    assert main([*argv, "-w", str(copy), "--dry-run"]) == 0
+    captured = capsys.readouterr()
+    output = captured.out + captured.err
+    assert "pa55-w0rd-here" not in output
+    assert stripe not in output
+    env = "    + spec.template.spec.containers[inventory-api].env"
+    lines = captured.out.splitlines()
+    assert (
+        f"{env}[DATABASE_URL]: {{'name': 'DATABASE_URL', "
+        "'value': 'postgres://app:<redacted>@db.internal:5432/inventory'}"
+    ) in lines
+    assert f"{env}[CONFIG_BLOB]: {{'name': 'CONFIG_BLOB', 'value': '<redacted>'}}" in lines
+    assert f"{env}[GREETING]: {{'name': 'GREETING', 'value': 'hello'}}" in lines
+
+
+def test_checks_before_deploy_never_show_a_secret(
+    emulator: FakeCloudRun, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    password = "correct-horse-battery-staple"
+    copy = with_env(tmp_path, f"        - name: DB_PASSWORD\n          value: {password}\n")
+    code = main(["deploy", "inventory-api", "--env", "sandbox", "--version", "v1", "-w", str(copy)])
+    assert code == 1
+    captured = capsys.readouterr()
+    assert password not in captured.out + captured.err
+    assert (
+        "infrastructure/cloudrun_service/inventory-api/base/service.yaml:32:18: error: env "
+        "DB_PASSWORD looks like a secret but has a literal value [cloudrun/secret-literal]\n"
+        "            value: <redacted>\n"
+    ) in captured.err
+    assert emulator.requests == []
+
+
+def test_a_region_that_is_not_one_is_bad_input(
+    emulator: FakeCloudRun, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert deploy("inventory-api", "--version", "v1", "--region", "europe-west99") == 2
+    err = capsys.readouterr().err
+    assert "--region: 'europe-west99' is not a Google Cloud region" in err
+    assert "did you mean 'europe-west9'?" in err
+    assert emulator.requests == []

@@ -165,6 +165,11 @@ def test_init_with_chosen_environments_and_projects(acme: Path) -> None:
         (["--gcp-project", "qa=acme-qa"], "--gcp-project names environment 'qa'"),
         (["--gcp-project", "sandbox=Acme_Sandbox"], "'Acme_Sandbox' is not a valid GCP project"),
         (["--env", "Prod"], "--env 'Prod' is not a valid environment name"),
+        (
+            ["--region", "mars-north1; rm -rf /"],
+            "--region: 'mars-north1; rm -rf /' is not a Google Cloud region",
+        ),
+        (["--region", "europe-west99"], "hint: did you mean 'europe-west9'?"),
     ],
 )
 def test_init_rejects_bad_options_and_writes_nothing(

@@ -26,9 +26,10 @@ from polyinfra.affected.model import (
     Removed,
 )
 from polyinfra.affected.patterns import PathPatterns
-from polyinfra.errors import ToolError, UserError
+from polyinfra.errors import RefusedFile, ToolError, UserError
 from polyinfra.workspace import APP_KIND_DIRS, App, Workspace
 from polyinfra.workspace.imports import brick_imports
+from polyinfra.yamlio.text import Bounds, read_text
 
 LOCK_FILE = "uv.lock"
 POETRY_LOCK = "poetry.lock"
@@ -182,8 +183,8 @@ def _editor_schemas(ws: Workspace) -> dict[str, str]:
         )
         for stack_file in program.stacks.values():
             try:
-                text = stack_file.read_text(encoding="utf-8", errors="replace")
-            except OSError:
+                text = read_text(stack_file, bounds=ws.bounds)
+            except (UserError, RefusedFile):
                 continue  # gone since discovery: it names no schema
             folder = posixpath.dirname(ws.rel(stack_file))
             for match in _MODELINE.finditer(text):
@@ -311,7 +312,7 @@ def _classify_poetry_lock(ws: Workspace, c: _Collected) -> None:
     carries its dependencies, so no package-level narrowing applies: an image installs from
     the root lock only when its Dockerfile copies it (the build context is the workspace
     root)."""
-    line = _copies_from_context(ws.root / "Dockerfile", POETRY_LOCK)
+    line = _copies_from_context(ws.root / "Dockerfile", POETRY_LOCK, ws.bounds)
     if line is not None:
         c.all_projects.append(
             Reason(
@@ -325,7 +326,7 @@ def _classify_poetry_lock(ws: Workspace, c: _Collected) -> None:
     for project in ws.projects.values():
         if project.dockerfile is None:
             continue
-        line = _copies_from_context(project.dockerfile, POETRY_LOCK)
+        line = _copies_from_context(project.dockerfile, POETRY_LOCK, ws.bounds)
         if line is not None:
             copied = True
             c.project_paths.setdefault(project.name, []).append(
@@ -345,15 +346,15 @@ def _classify_poetry_lock(ws: Workspace, c: _Collected) -> None:
         )
 
 
-def _copies_from_context(dockerfile: Path, rel: str) -> int | None:
+def _copies_from_context(dockerfile: Path, rel: str, bounds: Bounds) -> int | None:
     """The line of the first ``COPY``/``ADD`` (or ``RUN --mount`` bind) that takes ``rel``
     from the build context into the image: a source that names it, matches it as a pattern,
     holds it, or is the whole context."""
     from polyinfra.checks.rules.workspace.dockerfile_reading import parse
 
     try:
-        text = dockerfile.read_text(encoding="utf-8", errors="replace")
-    except OSError:
+        text = read_text(dockerfile, bounds=bounds)
+    except (UserError, RefusedFile):
         return None  # no Dockerfile there: it copies nothing
     for copy in parse(text, dockerfile).copies:
         if not copy.from_context:

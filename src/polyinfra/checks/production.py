@@ -51,6 +51,6 @@ def _stack_document(ws: Workspace, env: str) -> YamlDocument | None:
 
     try:
         path = ws.program.stacks.get(ws.stack_for_env(env))
-        return load_file(path) if path is not None else None
+        return load_file(path, bounds=ws.bounds) if path is not None else None
     except UserError:
         return None

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Literal
 
 from polyinfra.ci.github import Workflow
+from polyinfra.workspace.bounds import bounds_of
+from polyinfra.yamlio.text import read_text
 
 FileAction = Literal["create", "update", "unchanged", "conflict"]
 _HASH_LINE = re.compile(r"^# polyinfra-hash: sha256:([0-9a-f]{64})\n", re.M)
@@ -62,7 +64,7 @@ def plan_files(root: Path, workflows: Iterable[Workflow]) -> tuple[PlannedFile, 
         if not path.exists():
             planned.append(PlannedFile(path, rel, "create", text, _diff(rel, "", text)))
             continue
-        current = path.read_text(encoding="utf-8")
+        current = read_text(path, bounds=bounds_of(root))
         if current == text:
             action: FileAction = "unchanged"
         elif edited_by_hand(current):

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from polyinfra.cli.console import out
-from polyinfra.cli.options import DEFAULT_WORKSPACE, WorkspaceOption
+from polyinfra.cli.options import DEFAULT_WORKSPACE, WorkspaceOption, region_option
 
 if TYPE_CHECKING:
     from polyinfra.scaffold import AddRequest
@@ -43,7 +43,12 @@ EnvOption = Annotated[
 ]
 RegionOption = Annotated[
     str | None,
-    typer.Option("--region", help="GCP region. Default: the stack's gcp:region.", metavar="REGION"),
+    typer.Option(
+        "--region",
+        help="GCP region. Default: the stack's gcp:region.",
+        metavar="REGION",
+        callback=region_option,
+    ),
 ]
 ForceOption = Annotated[
     bool,

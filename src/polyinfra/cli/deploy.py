@@ -12,6 +12,7 @@ from polyinfra.cli.options import (
     ImageOption,
     RegistryOption,
     WorkspaceOption,
+    region_option,
 )
 from polyinfra.cli.state import state
 from polyinfra.errors import EXIT_FINDINGS, UserError
@@ -42,6 +43,7 @@ def deploy(
             help="Cloud Run region (default: the cloud.googleapis.com/location label, else "
             "gcp:region of the environment's stack).",
             show_default=False,
+            callback=region_option,
         ),
     ] = None,
     endpoint: Annotated[
@@ -183,10 +185,12 @@ def deploy(
                     request,
                     options,
                     observer=display,
-                    on_problems=lambda found: say(render_text(found, root=ws.root)),
+                    on_problems=lambda found, secrets: say(
+                        render_text(found, root=ws.root, secrets=secrets)
+                    ),
                 )
         except ValidationFailed as exc:
-            say(render_text(exc.problems, root=ws.root))
+            say(render_text(exc.problems, root=ws.root, secrets=exc.secrets))
             say(f"deploy stopped: {exc.summary}; nothing was deployed")
             raise typer.Exit(EXIT_FINDINGS) from None
     print_report(report, out, err, dry_run=dry_run)

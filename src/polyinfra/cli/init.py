@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from polyinfra.cli.console import out
-from polyinfra.cli.options import DEFAULT_WORKSPACE, WorkspaceOption
+from polyinfra.cli.options import DEFAULT_WORKSPACE, WorkspaceOption, region_option
 from polyinfra.errors import UserError
 
 
@@ -36,9 +36,9 @@ def init(
             metavar="ENV=PROJECT_ID",
         ),
     ] = None,
-    region: Annotated[str, typer.Option("--region", help="Default GCP region.")] = (
-        "asia-southeast1"
-    ),
+    region: Annotated[
+        str, typer.Option("--region", help="Default GCP region.", callback=region_option)
+    ] = "asia-southeast1",
     force: Annotated[
         bool, typer.Option("--force", help="Replace files that already exist.")
     ] = False,

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from polyinfra.errors import UserError
-from polyinfra.values import InvalidValue, registry_prefix
+from polyinfra.values import InvalidValue, region, registry_prefix
 
 _WORKSPACE_HELP = "Workspace folder (or any folder inside it)."
 
@@ -64,6 +64,16 @@ def _registry(value: str | None) -> str | None:
             registry_prefix(value)
         except InvalidValue as exc:
             raise UserError(f"--registry: {exc.message}", hint=exc.hint) from None
+    return value
+
+
+def region_option(value: str | None) -> str | None:
+    """``--region``: a Google Cloud region (:func:`polyinfra.values.region`), else exit 2."""
+    if value is not None:
+        try:
+            region(value)
+        except InvalidValue as exc:
+            raise UserError(f"--region: {exc.message}", hint=exc.hint) from None
     return value
 
 

@@ -3,6 +3,7 @@ stack, resolve region and project, then roll out."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,8 +51,10 @@ class ValidationFailed(Exception):
     """The rendered manifests or their links to the foundation stack have errors; nothing was
     deployed. ``problems`` holds every problem found, warnings too."""
 
-    def __init__(self, problems: Sequence[Problem]) -> None:
+    def __init__(self, problems: Sequence[Problem], secrets: frozenset[str] = frozenset()) -> None:
         self.problems = tuple(problems)
+        #: values the rendered manifests mark secret, never to be shown
+        self.secrets = secrets
         super().__init__(self.summary)
 
     @property
@@ -87,7 +90,7 @@ def stack_document(ws: Workspace, env: str) -> YamlDocument | None:
     except UserError:
         return None
     stack_file = program.stacks.get(ws.stack_for_env(env))
-    return None if stack_file is None else load_file(stack_file)
+    return None if stack_file is None else load_file(stack_file, bounds=ws.bounds)
 
 
 def stack_region(ws: Workspace, env: str) -> str | None:
@@ -184,13 +187,15 @@ def deploy_apps(
     *,
     observer: Observer | None = None,
     client_factory: ClientFactory | None = None,
-    on_problems: Callable[[Sequence[Problem]], None] | None = None,
+    on_problems: Callable[[Sequence[Problem], frozenset[str]], None] | None = None,
 ) -> DeployReport:
     """Render and check the apps, then deploy them. An error stops before any call
-    (ValidationFailed); problems of lower levels go to ``on_problems`` and the deploy goes on."""
+    (ValidationFailed); problems of lower levels go to ``on_problems`` (with the values the
+    manifests mark secret) and the deploy goes on. The report's ``secrets`` are those values."""
     from polyinfra.checks import Level
     from polyinfra.checks.check import check_before_deploy
     from polyinfra.manifests import render_apps
+    from polyinfra.redact import workspace_secrets
 
     result = render_apps(
         ws,
@@ -203,15 +208,17 @@ def deploy_apps(
     problems = check_before_deploy(
         ws, request.env, result.apps, links=not request.skip_checks, version=request.version
     )
+    secrets = workspace_secrets(obj for app in result.apps for obj in app.objects)
     if any(p.level >= Level.ERROR for p in problems):
-        raise ValidationFailed(problems)
+        raise ValidationFailed(problems, secrets)
     if problems and on_problems is not None:
-        on_problems(problems)
+        on_problems(problems, secrets)
     targets = targets_from_render(ws, result, region=request.region)
-    return deploy_manifests(
+    report = deploy_manifests(
         targets,
         options,
         client_factory=client_factory
         or default_client_factory(request.endpoint, http_timeout=options.http_timeout),
         observer=observer,
     )
+    return dataclasses.replace(report, secrets=secrets)

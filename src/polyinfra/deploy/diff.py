@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from polyinfra.redact import REDACTED, Redactor, secret_name
+from polyinfra.redact import redact as _CREDENTIALS
 
 # Metadata the server owns; never part of a difference.
 SERVER_METADATA = frozenset(
@@ -61,9 +65,14 @@ class Change:
             return "remove"
         return "change"
 
-    def render(self) -> str:
-        """One line; values of env variables whose names look secret are not shown."""
-        show = _redacted if _looks_secret(self.path) else _show
+    def render(self, redact: Redactor = _CREDENTIALS) -> str:
+        """One line. The value of an env variable whose name reads like a credential is not
+        shown; in any other value, whatever ``redact`` finds (credential shapes and the
+        values the workspace marks secret) is replaced."""
+        if _looks_secret(self.path):
+            show: Callable[[Any], str] = _redacted
+        else:
+            show = lambda value: redact(_show(value))  # noqa: E731
         if self.kind == "add":
             return f"+ {self.path}: {show(self.desired)}"
         if self.kind == "remove":
@@ -80,15 +89,14 @@ _MISSING: Any = _Missing()
 
 
 _ENV_NAME = re.compile(r"\.env\[([^\]]+)\]")
-_SECRET_NAME = re.compile(r"SECRET|TOKEN|PASSW|PWD|KEY|CREDENTIAL|PRIVATE|AUTH", re.IGNORECASE)
 
 
 def _looks_secret(path: str) -> bool:
-    return any(_SECRET_NAME.search(name) for name in _ENV_NAME.findall(path))
+    return any(secret_name(name) for name in _ENV_NAME.findall(path))
 
 
 def _redacted(value: Any) -> str:
-    return "<redacted>"
+    return REDACTED
 
 
 def _show(value: Any) -> str:

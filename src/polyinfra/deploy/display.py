@@ -15,6 +15,7 @@ from rich.text import Text
 
 from polyinfra.deploy.client import JsonObject
 from polyinfra.deploy.rollout import AppResult, DeployReport, DeployTarget
+from polyinfra.redact import Redactor
 
 _MARKS = {
     "ready": "✓",
@@ -201,10 +202,11 @@ def url_lines(report: DeployReport) -> list[str]:
 def failure_lines(report: DeployReport) -> list[str]:
     """Why each app failed, with the overlay file to look at."""
     lines = []
+    redact = Redactor(report.secrets)
     for r in report.results:
         if r.outcome in ("failed", "timeout"):
             where = f", {r.target.source}" if r.target.source else ""
-            lines.append(f"{r.target.app} (env {r.target.env}{where}): {r.message}")
+            lines.append(f"{r.target.app} (env {r.target.env}{where}): {redact(r.message)}")
     return lines
 
 
@@ -230,16 +232,17 @@ def interrupted_lines(report: DeployReport) -> list[str]:
 def dry_run_lines(report: DeployReport) -> list[str]:
     """Per app: create, replace or no change, and the field-level differences."""
     lines = []
+    redact = Redactor(report.secrets)
     for r in report.results:
         head = f"{r.target.app} ({r.target.env}) {r.target.kind.lower()} {r.target.ref.name}"
         if r.outcome != "dry-run":
-            lines.append(f"{head}: {r.outcome}: {r.message}")
+            lines.append(f"{head}: {r.outcome}: {redact(r.message)}")
             continue
         # a create shows what it would run; a replace shows its differences below
         images = ", ".join(_images(r.target.manifest)) if r.action == "create" else ""
         lines.append(f"{head}: {r.action}" + (f" (image {images})" if images else ""))
         if r.action == "replace":
-            lines.extend(f"    {change.render()}" for change in r.changes)
+            lines.extend(f"    {change.render(redact)}" for change in r.changes)
     return lines
 
 

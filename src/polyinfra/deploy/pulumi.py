@@ -16,6 +16,7 @@ from polyinfra.positions import Position
 if TYPE_CHECKING:
     from polyinfra.checks.problem import Problem
     from polyinfra.workspace import Workspace
+    from polyinfra.yamlio.text import Bounds
 
 INSTALL_HINT = (
     "install the Pulumi CLI: `curl -fsSL https://get.pulumi.com | sh` (or `brew install "
@@ -91,11 +92,12 @@ def logged_in_elsewhere(environ: Mapping[str, str], home: Path) -> bool:
     return isinstance(data, dict) and bool(data.get("current"))
 
 
-def stack_backend(stack_file: Path) -> str | None:
-    """``gs://<input:bucket>`` when the stack names its state bucket."""
+def stack_backend(stack_file: Path, bounds: Bounds | None = None) -> str | None:
+    """``gs://<input:bucket>`` when the stack names its state bucket (the file read within
+    ``bounds``)."""
     from polyinfra.yamlio import load_file
 
-    bucket = load_file(stack_file).get(("config", "input:bucket"))
+    bucket = load_file(stack_file, bounds=bounds).get(("config", "input:bucket"))
     if not bucket:
         return None
     text = str(bucket)
@@ -114,7 +116,7 @@ def plan_provision(
     environ = os.environ if environ is None else environ
     home = Path.home() if home is None else home
     stack_file = stack_file_for(ws, stack)
-    backend = None if logged_in_elsewhere(environ, home) else stack_backend(stack_file)
+    backend = None if logged_in_elsewhere(environ, home) else stack_backend(stack_file, ws.bounds)
     base = ("--stack", stack, "--non-interactive")
     preview = ("pulumi", "preview", *base)
     up = ("pulumi", "up", *base, "--yes")

@@ -100,6 +100,8 @@ class AppResult:
 class DeployReport:
     results: list[AppResult] = field(default_factory=list)
     interrupted: bool = False
+    #: values the manifests mark secret: never shown in what the report prints
+    secrets: frozenset[str] = frozenset()
 
     @property
     def ok(self) -> bool:

@@ -265,7 +265,7 @@ def _project_mapping(ws: Workspace, name: str, project: Project) -> FileOperatio
             position=Position(ws.infrastructure),
             hint="run `polyinfra init` first",
         )
-    before = read_text(pyproject)
+    before = read_text(pyproject, bounds=ws.bounds)
     doc = _parse_toml(pyproject)
     tool = doc.setdefault("tool", tomlkit.table())
     polyinfra = tool.setdefault("polyinfra", tomlkit.table())

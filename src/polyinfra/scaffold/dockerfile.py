@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from polyinfra.errors import UserError
@@ -14,6 +15,7 @@ from polyinfra.scaffold.templates import render
 from polyinfra.workspace import AppKind, Brick, Project, Workspace
 from polyinfra.workspace.discover import listed_bricks
 from polyinfra.workspace.tomlfile import key_position, load_toml
+from polyinfra.yamlio.text import read_quietly
 
 #: The port Cloud Run sends requests to; the manifests `add` writes declare it.
 PORT = "8080"
@@ -103,7 +105,7 @@ def _entry(
     ``__main__.py`` or ``main()``; else its ``core`` module, run as the spec's images run it."""
     expose = f"EXPOSE {PORT}\n" if kind == "service" else ""
     core = base.path / "core.py"
-    core_text = core.read_text(encoding="utf-8", errors="replace") if core.is_file() else ""
+    core_text = _source(core, ws)
     command: list[str] | None = None
     if main_py:
         command = ["python", "main.py"]
@@ -157,9 +159,7 @@ def _server(ws: Workspace, data: dict[str, Any], base: Brick) -> list[str] | Non
     files = [base.path / "core.py", base.path / "__init__.py"]
     files += sorted(p for p in base.path.glob("*.py") if p not in files)
     for file in files:
-        if not file.is_file():
-            continue
-        for found in _APP.finditer(file.read_text(encoding="utf-8", errors="replace")):
+        for found in _APP.finditer(_source(file, ws)):
             app = f"{_module(ws, base, file.stem)}:{found.group('name')}"
             if found.group("cls") in _ASGI:
                 if "uvicorn" in dependencies:
@@ -182,11 +182,7 @@ def _function_entry(ws: Workspace, base: Brick, target: str, main_py: bool) -> s
         files = [base.path / "core.py"]
         files += sorted(p for p in base.path.glob("*.py") if p not in files)
         found = next(
-            (
-                p
-                for p in files
-                if p.is_file() and defines.search(p.read_text(encoding="utf-8", errors="replace"))
-            ),
+            (p for p in files if defines.search(_source(p, ws))),
             None,
         )
         file = found or files[0]
@@ -218,3 +214,10 @@ def _python_version(data: dict[str, Any]) -> str:
         wanted = data.get("tool", {}).get("poetry", {}).get("dependencies", {}).get("python")
     found = re.search(r"3\.(\d+)", wanted) if isinstance(wanted, str) else None
     return f"3.{found.group(1)}" if found else "3.13"
+
+
+def _source(path: Path, ws: Workspace) -> str:
+    """The text of a brick's Python file, for finding what an image runs: empty when there is
+    no such file or it may not be read (outside the workspace, not a regular file, too large)."""
+    data = read_quietly(path, bounds=ws.bounds)
+    return "" if data is None else data.decode("utf-8", errors="replace")

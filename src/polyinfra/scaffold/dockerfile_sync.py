@@ -74,7 +74,7 @@ def sync_dockerfile(ws: Workspace, project: Project) -> DockerfileSync:
     """The Dockerfile of ``project`` with its brick ``COPY`` lines made to match its bricks."""
     assert project.dockerfile is not None
     path = project.dockerfile
-    text = read_text(path)
+    text = read_text(path, bounds=ws.bounds)
     try:
         image = image_bricks(path, project, ws)
     except (OSError, UnicodeDecodeError) as exc:

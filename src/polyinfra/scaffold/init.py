@@ -19,6 +19,7 @@ from polyinfra.scaffold.names import kebab
 from polyinfra.scaffold.plan import FileOperation, Plan, combine, decide, edit
 from polyinfra.scaffold.templates import render
 from polyinfra.workspace import Workspace
+from polyinfra.workspace.bounds import bounds_of
 from polyinfra.yamlio import load_stack_file, read_text
 
 DEFAULT_ENVIRONMENTS = ("sandbox", "production")
@@ -153,7 +154,7 @@ def plan_init(
         stack_file = program / f"Pulumi.{stack}.yaml"
         if stack_file.exists() and not force:
             # kept as it is, so it must be a stack file `plan` and `add` can read
-            load_stack_file(stack_file)
+            load_stack_file(stack_file, bounds=ws.bounds)
         files.append(
             (
                 program / f"Pulumi.{stack}.yaml",
@@ -188,7 +189,7 @@ def _root_project_table(pyproject: Path) -> dict[str, object]:
 
 
 def _parse_toml(path: Path) -> tomlkit.TOMLDocument:
-    text = read_text(path)
+    text = read_text(path, bounds=bounds_of(path))
     try:
         return tomlkit.parse(text)
     except TOMLKitError as exc:
@@ -242,7 +243,7 @@ def _exclude_infrastructure(pyproject: Path) -> FileOperation | None:
     would otherwise make it a workspace member (the rest of the file is kept as it is)."""
     if not pyproject.is_file():
         return None
-    before = read_text(pyproject)
+    before = read_text(pyproject, bounds=bounds_of(pyproject))
     doc = _parse_toml(pyproject)
     workspace = doc.get("tool", {}).get("uv", {}).get("workspace")
     if not isinstance(workspace, dict):

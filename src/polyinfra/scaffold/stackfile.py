@@ -10,6 +10,7 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from polyinfra.errors import UserError
 from polyinfra.workspace import AppKind
+from polyinfra.workspace.bounds import bounds_of
 from polyinfra.yamlio import KeyPath, YamlDocument, format_path, read_stack_file
 from polyinfra.yamlio.loader import describe
 from polyinfra.yamlio.roundtrip import Alias, Editor
@@ -49,7 +50,7 @@ class StackFacts:
 
 
 def read_facts(path: Path, key: str) -> StackFacts:
-    text, doc = read_stack_file(path)
+    text, doc = read_stack_file(path, bounds=bounds_of(path))
     config = _config(doc)
     project = config.get("gcp:project")
     if not isinstance(project, str) or not project:

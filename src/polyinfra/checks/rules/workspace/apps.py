@@ -8,7 +8,7 @@ from pathlib import Path
 
 from polyinfra.checks.context import CheckContext
 from polyinfra.checks.problem import Level, Problem
-from polyinfra.errors import UserError
+from polyinfra.errors import RefusedFile, UserError
 from polyinfra.positions import Position
 from polyinfra.workspace import App, Overlay, kustomization_file
 from polyinfra.yamlio import YamlDocument, load_file
@@ -28,9 +28,11 @@ def load_kustomization_document(path: Path) -> YamlDocument | None:
 
 @functools.lru_cache(maxsize=4096)
 def _load_version(path: Path, mtime_ns: int, size: int) -> YamlDocument | None:
+    from polyinfra.workspace.bounds import bounds_of
+
     try:
-        return load_file(path)
-    except UserError:
+        return load_file(path, bounds=bounds_of(path))
+    except (UserError, RefusedFile):
         return None
 
 

@@ -54,7 +54,7 @@ class ImageBricks:
 
 def image_bricks(dockerfile: Path, project: Project, ws: Workspace) -> ImageBricks:
     """Read ``dockerfile`` (``OSError``/``UnicodeDecodeError`` propagate)."""
-    parsed = read_dockerfile(dockerfile)
+    parsed = read_dockerfile(dockerfile, ws.bounds)
     building = parsed.build_stages()
     own_pyproject = f"{ws.rel(project.path)}/pyproject.toml"
     copies: list[CopyLine] = []

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from polyinfra.positions import Position
-from polyinfra.yamlio.text import examine
+from polyinfra.yamlio.text import Bounds, examine
 
 _DIRECTIVE = re.compile(r"^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$")
 _HEREDOC = re.compile(r"<<(-?)([\"']?)([A-Za-z_][A-Za-z0-9_]*)\2")
@@ -123,10 +123,11 @@ class Dockerfile:
         return {build.stage for build in self.builds}
 
 
-def read_dockerfile(path: Path) -> Dockerfile:
-    """Read ``path`` (``OSError`` and ``UnicodeDecodeError`` propagate; a named pipe, a device
-    or a file over the size limit raises :class:`~polyinfra.errors.RefusedFile`)."""
-    examine(path)  # before anything opens it: a named pipe would hang the command
+def read_dockerfile(path: Path, bounds: Bounds | None = None) -> Dockerfile:
+    """Read ``path`` (``OSError`` and ``UnicodeDecodeError`` propagate; a named pipe, a device,
+    a file outside ``bounds`` or over their size limit raises
+    :class:`~polyinfra.errors.RefusedFile`)."""
+    examine(path, bounds=bounds)  # before anything opens it: a named pipe would hang the command
     return parse(path.read_text(encoding="utf-8"), path)
 
 

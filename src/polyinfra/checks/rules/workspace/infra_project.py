@@ -15,7 +15,7 @@ from polyinfra.errors import UserError
 from polyinfra.positions import Position
 from polyinfra.workspace.tomlfile import key_position, load_toml
 from polyinfra.yamlio import load_file
-from polyinfra.yamlio.text import examine
+from polyinfra.yamlio.text import Bounds, examine
 
 _REQUIRED = ("pulumi", "pulumi-gcp")
 #: A PEP 508 requirement's name, at the start of its text.
@@ -88,7 +88,9 @@ def _option(line: str) -> tuple[str, str]:
     return line[:2], line[2:].strip()
 
 
-def read_requirements(path: Path, found: Requirements | None = None) -> Requirements:
+def read_requirements(
+    path: Path, found: Requirements | None = None, *, bounds: Bounds | None = None
+) -> Requirements:
     """The package names ``path`` installs, as pip reads it: comments, line continuations,
     extras, version specifiers, markers, ``name @ url``, ``-e ...#egg=name`` and ``-r``
     includes (relative to the including file). Constraints (``-c``) install nothing."""
@@ -96,7 +98,7 @@ def read_requirements(path: Path, found: Requirements | None = None) -> Requirem
     if path.resolve() in found.read:
         return found
     found.read.add(path.resolve())
-    examine(path)  # before anything opens it: a named pipe would hang the command
+    examine(path, bounds=bounds)  # before anything opens it: a named pipe would hang the command
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
@@ -110,7 +112,7 @@ def read_requirements(path: Path, found: Requirements | None = None) -> Requirem
             if flag in _INCLUDE and value:
                 target = path.parent / value
                 if target.is_file():
-                    read_requirements(target, found)
+                    read_requirements(target, found, bounds=bounds)
                 else:
                     column = raw.find(value) + 1 or 1
                     found.missing.append((Position(path, number, column), value))
@@ -127,9 +129,9 @@ def read_requirements(path: Path, found: Requirements | None = None) -> Requirem
     return found
 
 
-def _runtime_options(project_file: Path) -> dict[str, object]:
+def _runtime_options(project_file: Path, bounds: Bounds) -> dict[str, object]:
     try:
-        data = load_file(project_file).data
+        data = load_file(project_file, bounds=bounds).data
     except UserError:
         return {}
     runtime = data.get("runtime") if isinstance(data, dict) else None
@@ -174,7 +176,7 @@ class InfraDependencies:
             program.path / "requirements.txt"
             for program in ws.programs
             if (program.path / "requirements.txt").is_file()
-            and _runtime_options(program.project_file).get("toolchain") in (None, "pip")
+            and _runtime_options(program.project_file, ws.bounds).get("toolchain") in (None, "pip")
         ]
         uses_pyproject = len(requirements) < len(ws.programs) or not ws.programs
         if ws.infra_pyproject is None and uses_pyproject:
@@ -187,7 +189,7 @@ class InfraDependencies:
                 "next to Pulumi.yaml",
             )
         for path in requirements:
-            found = read_requirements(path)
+            found = read_requirements(path, bounds=ws.bounds)
             for position, target in found.missing:
                 yield Problem(
                     position,
@@ -322,7 +324,7 @@ class PulumiPythonRuntime:
         for program in ws.programs:
             if program.runtime == "python":
                 continue
-            doc = load_file(program.project_file)
+            doc = load_file(program.project_file, bounds=ws.bounds)
             runtime = doc.get(("runtime",))
             path = ("runtime", "name") if isinstance(runtime, dict) else ("runtime",)
             yield Problem(
