@@ -22,8 +22,12 @@ def test_committed_rule_reference_is_up_to_date() -> None:
 def test_reference_turns_examples_into_yaml_blocks() -> None:
     text = rules_markdown([by_id()["cloudrun/reserved-env"]])
     assert "### cloudrun/reserved-env\n\nDefault level: **error**." in text
-    assert '**Bad**\n\n```yaml\nenv:\n  - name: PORT\n    value: "8080"\n```' in text
-    assert "**Good**\n\n```yaml\nports:\n  - containerPort: 8080\n```" in text
+    assert (
+        "**Bad**\n\n```yaml\nkind: Service\nspec:\n  template:\n    spec:\n      containers:\n"
+        "        - image: gcr.io/acme/api:v1\n          env:\n            - name: PORT\n"
+        '              value: "8080"\n```'
+    ) in text
+    assert "          ports:\n            - containerPort: 8080\n```" in text
 
 
 def test_summary_is_the_first_sentence() -> None:
@@ -33,8 +37,8 @@ def test_summary_is_the_first_sentence() -> None:
         "(sidecars are addressed by name, e.g. in `run.googleapis.com/container-dependencies`, "
         "whose names must exist)."
     )
-    assert summary(by_id()["cloudrun/annotation-placement"]) == (
-        "Cloud Run reads each annotation from one object only."
+    assert summary(by_id()["cloudrun/startup-probe"]) == (
+        "A Service's ingress container may declare a `startupProbe` on its health endpoint."
     )
 
 
@@ -44,5 +48,8 @@ def test_list_rules(capsys: pytest.CaptureFixture[str]) -> None:
     assert out.splitlines()[0].split()[:2] == ["manifest/invalid-yaml", "error"]
     assert "cloudrun/misplaced-field" in out
     assert rules_table([by_id()["cloudrun/job-max-retries"]]).startswith(
-        "cloudrun/job-max-retries  warning  Say how often"
+        "cloudrun/job-max-retries  info (off by default)  Say how often"
+    )
+    assert rules_table([by_id()["cloudrun/image-tag"]]).startswith(
+        "cloudrun/image-tag  warning  Deploy an image"
     )

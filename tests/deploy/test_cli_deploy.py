@@ -439,16 +439,16 @@ def test_checks_before_deploy_never_show_a_secret(
 ) -> None:
     password = "correct-horse-battery-staple"
     copy = with_env(tmp_path, f"        - name: DB_PASSWORD\n          value: {password}\n")
+    # a warning: the deploy goes on, and the finding never shows the value
     code = main(["deploy", "inventory-api", "--env", "sandbox", "--version", "v1", "-w", str(copy)])
-    assert code == 1
+    assert code == 0
     captured = capsys.readouterr()
     assert password not in captured.out + captured.err
     assert (
-        "infrastructure/cloudrun_service/inventory-api/base/service.yaml:32:18: error: env "
+        "infrastructure/cloudrun_service/inventory-api/base/service.yaml:32:18: warning: env "
         "DB_PASSWORD looks like a secret but has a literal value [cloudrun/secret-literal]\n"
         "            value: <redacted>\n"
     ) in captured.err
-    assert emulator.requests == []
 
 
 def test_a_region_that_is_not_one_is_bad_input(

@@ -32,24 +32,32 @@ def summary(rule: Rule) -> str:
 
 
 def rules_table(rules: Sequence[Rule]) -> str:
-    """One line per rule: id, default level, summary."""
+    """One line per rule: id, default level (``info (off by default)`` for a rule that runs
+    only when selected), summary."""
     width = max((len(rule.ID) for rule in rules), default=0)
-    return "\n".join(
-        f"{rule.ID:<{width}}  {rule.LEVEL.label:<7}  {summary(rule)}" for rule in rules
-    )
+    return "\n".join(f"{rule.ID:<{width}}  {_level(rule):<7}  {summary(rule)}" for rule in rules)
 
 
-def _body(rule: Rule) -> str:
-    """The docstring as Markdown: ``Bad::``/``Good::`` blocks become fenced YAML."""
-    doc = inspect.cleandoc(rule.__doc__ or "")
-    out: list[str] = []
-    lines = doc.splitlines()
+def _level(rule: Rule) -> str:
+    """The default level, and whether the rule is off until selected."""
+    from polyinfra.checks.engine import opt_in
+
+    return f"{rule.LEVEL.label} (off by default)" if opt_in(rule) else rule.LEVEL.label
+
+
+def examples(rule: Rule) -> list[tuple[str, str]]:
+    """The rule's ``Bad::`` and ``Good::`` examples, in order: ``("Bad", yaml)``..."""
+    return [(label, code) for label, code in _blocks(rule) if label]
+
+
+def _blocks(rule: Rule) -> list[tuple[str, str]]:
+    """The docstring in order: ``("", text line)`` and ``("Bad"|"Good", dedented block)``."""
+    lines = inspect.cleandoc(rule.__doc__ or "").splitlines()
+    out: list[tuple[str, str]] = []
     index = 0
     while index < len(lines):
         line = lines[index]
         if line.strip() in ("Bad::", "Good::"):
-            out.append(f"**{line.strip()[:-2]}**")
-            out.append("")
             index += 1
             block: list[str] = []
             while index < len(lines) and (not lines[index].strip() or lines[index][:1] == " "):
@@ -59,11 +67,21 @@ def _body(rule: Rule) -> str:
                 block.pop()
             while block and not block[0].strip():
                 block.pop(0)
-            code = textwrap.dedent("\n".join(block))
-            out.extend(["```yaml", code, "```", ""])
+            out.append((line.strip()[:-2], textwrap.dedent("\n".join(block))))
             continue
-        out.append(line.replace("``", "`"))
+        out.append(("", line))
         index += 1
+    return out
+
+
+def _body(rule: Rule) -> str:
+    """The docstring as Markdown: ``Bad::``/``Good::`` blocks become fenced YAML."""
+    out: list[str] = []
+    for label, text in _blocks(rule):
+        if label:
+            out.extend([f"**{label}**", "", "```yaml", text, "```", ""])
+        else:
+            out.append(text.replace("``", "`"))
     return "\n".join(out).strip() + "\n"
 
 
@@ -80,22 +98,29 @@ def rules_markdown(rules: Sequence[Rule]) -> str:
         "",
         "```toml",
         "[tool.polyinfra.rules]",
-        'disable = ["cloudrun/job-max-retries"]',
-        'levels = { "cloudrun/image-tag" = "error" }',
+        'disable = ["cloudrun/image-tag"]',
+        'levels = { "cloudrun/service-account" = "error" }',
         "```",
+        "",
+        "A rule off by default runs when `--select` or a `levels` entry names it by its id",
+        '(`levels = { "cloudrun/startup-probe" = "warning" }`).',
+        "",
+        "Each rule says what Cloud Run does with the input it reports: an error is what Cloud",
+        "Run or Pulumi rejects or what breaks at run time; a warning is accepted but worth",
+        "acting on; information is advice that is right for some workspaces only.",
         "",
         "| Rule | Level | Summary |",
         "|---|---|---|",
     ]
     for rule in rules:
         anchor = rule.ID.replace("/", "").lower()
-        out.append(f"| [`{rule.ID}`](#{anchor}) | {rule.LEVEL.label} | {summary(rule)} |")
+        out.append(f"| [`{rule.ID}`](#{anchor}) | {_level(rule)} | {summary(rule)} |")
     area = None
     for rule in rules:
         if area != rule.AREA:
             area = rule.AREA
             out += ["", f"## {_AREA_TITLES.get(area, area)}"]
-        out += ["", f"### {rule.ID}", "", f"Default level: **{rule.LEVEL.label}**.", ""]
+        out += ["", f"### {rule.ID}", "", f"Default level: **{_level(rule)}**.", ""]
         out.append(_body(rule).rstrip())
     return "\n".join(out) + "\n"
 

@@ -75,7 +75,8 @@ def select_rules(
     known = (*rules, *(rule for rule in ALL_RULES if rule not in rules))
     check_patterns(settings.disable, known, "[tool.polyinfra.rules] disable")
     check_patterns(settings.levels, known, "[tool.polyinfra.rules] levels")
-    return _filter(rules, select, ignore, settings)
+    chosen = _filter(rules, select, ignore, settings)
+    return [r for r in chosen if not opt_in(r) or r.ID in (*select, *settings.levels)]
 
 
 def _filter(
@@ -89,6 +90,13 @@ def _filter(
             continue
         chosen.append(rule)
     return chosen
+
+
+def opt_in(rule: Rule) -> bool:
+    """Whether ``rule`` is off by default: it runs only when ``--select`` or a
+    ``[tool.polyinfra.rules] levels`` entry names it by its id (advice that is right for some
+    workspaces only)."""
+    return bool(getattr(rule, "OPT_IN", False))
 
 
 def level_of(rule: Rule, settings: RulesSettings) -> Level:

@@ -32,8 +32,10 @@ MANIFEST_RULES: tuple[Rule, ...] = (
     limits.ProbeLimits(),
     limits.ContainerConcurrency(),
     limits.Resources(),
+    limits.Gpu(),
     limits.Scaling(),
     contract.AnnotationPlacement(),
+    contract.UnknownAnnotation(),
     contract.JobAnnotations(),
     contract.AnnotationValues(),
     contract.Containers(),
@@ -50,6 +52,7 @@ MANIFEST_RULES: tuple[Rule, ...] = (
     mistakes.StartupInitialDelay(),
     mistakes.StartupTimeout(),
     # hygiene
+    hygiene.ImageReference(),
     hygiene.ImageTag(),
     hygiene.ProductionImageTag(),
     hygiene.ImageHost(),

@@ -18,63 +18,20 @@ from polyinfra.checks.rules.cloudrun.shape import (
     as_int,
     containers,
     env_entries,
+    has_key,
     ingress_container,
     mapping,
     pod_path,
     sequence,
 )
 from polyinfra.checks.rules.manifest.templates import is_templated
+from polyinfra.cloudrun import annotations as table
+from polyinfra.cloudrun.annotations import KNATIVE, RUN
 from polyinfra.values import InvalidValue, cloud_run_name
 from polyinfra.yamlio import KeyPath
 
-RUN = "run.googleapis.com/"
-KNATIVE = "autoscaling.knative.dev/"
-
-#: Annotations of the Service object itself (metadata.annotations).
-SERVICE_LEVEL = frozenset(
-    RUN + name
-    for name in (
-        "ingress",
-        "ingress-status",
-        "invoker-iam-disabled",
-        "launch-stage",
-        "description",
-        "minScale",
-        "maxScale",
-        "scalingMode",
-        "manualInstanceCount",
-        "custom-audiences",
-        "binary-authorization",
-        "binary-authorization-breakglass",
-        "default-url-disabled",
-        "iap-enabled",
-    )
-)
-#: Annotations of a revision or execution template (spec.template.metadata.annotations).
-TEMPLATE_LEVEL = frozenset(
-    {
-        KNATIVE + "minScale",
-        KNATIVE + "maxScale",
-        *(
-            RUN + name
-            for name in (
-                "cpu-throttling",
-                "startup-cpu-boost",
-                "cloudsql-instances",
-                "execution-environment",
-                "vpc-access-connector",
-                "vpc-access-egress",
-                "network-interfaces",
-                "container-dependencies",
-                "secrets",
-                "sessionAffinity",
-                "encryption-key",
-                "gpu-zonal-redundancy-disabled",
-            )
-        ),
-    }
-)
-#: Annotations that only make sense for request-serving Services.
+#: Annotations that only make sense for request-serving Services: on a Job, Cloud Run
+#: accepts them without effect (``cloudrun/job-annotations``).
 SERVICE_ONLY = frozenset(
     {
         KNATIVE + "minScale",
@@ -95,26 +52,60 @@ SERVICE_ONLY = frozenset(
                 "custom-audiences",
                 "default-url-disabled",
                 "iap-enabled",
+                "scaling-cpu-target",
+                "scaling-concurrency-target",
             )
         ),
     }
 )
+#: Placements outside the API's list that Cloud Run accepts: gcloud exports carry
+#: ``execution-environment`` on the Service's (or Job's) own metadata as well as on its
+#: template.
+_TOLERATED = frozenset(
+    {
+        (RUN + "execution-environment", table.SERVICE),
+        (RUN + "execution-environment", table.JOB),
+        # the YAML reference has shown the service-level bounds on the template too
+        (RUN + "minScale", table.REVISION),
+        (RUN + "maxScale", table.REVISION),
+    }
+)
+
+
+def _objects(manifest: Manifest) -> tuple[tuple[KeyPath, str], ...]:
+    """The metadata an annotation of ``manifest`` can be on, with the kind of object each is."""
+    if manifest.is_job:
+        return ((TOP_META, table.JOB), (TEMPLATE_META, table.EXECUTION))
+    return ((TOP_META, table.SERVICE), (TEMPLATE_META, table.REVISION))
+
+
+_WHERE = {
+    table.SERVICE: "the Service's metadata.annotations",
+    table.REVISION: "the revision template (spec.template.metadata.annotations)",
+    table.JOB: "the Job's metadata.annotations",
+    table.EXECUTION: "the execution template (spec.template.metadata.annotations)",
+}
 
 
 class AnnotationPlacement(CloudRunRule):
-    """Cloud Run reads each annotation from one object only. On a Service, ``ingress``,
-    ``launch-stage``, ``invoker-iam-disabled``, ``run.googleapis.com/minScale|maxScale`` go in
-    ``metadata.annotations``; ``autoscaling.knative.dev/minScale|maxScale``, ``cpu-throttling``,
-    ``startup-cpu-boost``, ``cloudsql-instances``, ``execution-environment``, ``vpc-access-*``,
-    ``secrets`` in ``spec.template.metadata.annotations``. A Job takes the template ones on its
-    execution template (serving annotations on a Job: ``cloudrun/job-annotations``).
+    """Cloud Run accepts each of its annotations on some objects only, and rejects a
+    manifest that puts one elsewhere ("Annotation 'run.googleapis.com/secrets' is not
+    supported on resources of kind 'Service'. Supported kinds are: Revision, Execution").
+    The placements are the Admin API's own list (``ObjectMeta.annotations`` in its discovery
+    document): ``ingress``, ``description``, ``invoker-iam-disabled``,
+    ``run.googleapis.com/minScale|maxScale``, ``scalingMode`` on the Service itself;
+    ``autoscaling.knative.dev/minScale|maxScale``, ``cpu-throttling``, ``startup-cpu-boost``,
+    ``cloudsql-instances``, ``secrets``, ``vpc-access-*`` on its revision template; a Job's
+    ``cloudsql-instances``, ``secrets``, ``vpc-access-*`` on its execution template.
+    ``execution-environment`` on a Service's own metadata is accepted (gcloud exports put it
+    there) and not reported; serving annotations on a Job are ``cloudrun/job-annotations``.
 
     Bad::
 
         kind: Service
         metadata:
           annotations:
-            autoscaling.knative.dev/maxScale: "2"
+            run.googleapis.com/secrets: "api-key:projects/123/secrets/api-key"
 
     Good::
 
@@ -123,36 +114,86 @@ class AnnotationPlacement(CloudRunRule):
           template:
             metadata:
               annotations:
-                autoscaling.knative.dev/maxScale: "2"
+                run.googleapis.com/secrets: "api-key:projects/123/secrets/api-key"
     """
 
     ID = "cloudrun/annotation-placement"
     LEVEL = Level.ERROR
 
     def check_manifest(self, manifest: Manifest, ctx: CheckContext) -> Iterator[Problem]:
-        top = "metadata.annotations"
-        template = "spec.template.metadata.annotations"
-        for meta in (TOP_META, TEMPLATE_META):
+        placements = table.placements()
+        objects = _objects(manifest)
+        for meta, kind in objects:
             for key in annotations_at(manifest, meta):
-                path = (*meta, "annotations", key)
+                allowed = placements.get(key)
+                if allowed is None or kind in allowed or (key, kind) in _TOLERATED:
+                    continue  # not Cloud Run's, or unknown (cloudrun/unknown-annotation)
                 if manifest.is_job and key in SERVICE_ONLY:
-                    continue  # cloudrun/job-annotations
-                if meta == TOP_META and key in TEMPLATE_LEVEL:
-                    yield self.problem(
-                        manifest,
-                        path,
-                        f"{key} belongs in {template}, not {top}",
-                        hint="move it to the template",
-                        value=False,
-                    )
-                elif meta == TEMPLATE_META and key in SERVICE_LEVEL:
-                    yield self.problem(
-                        manifest,
-                        path,
-                        f"{key} belongs in {top}, not {template}",
-                        hint="move it to the top-level metadata",
-                        value=False,
-                    )
+                    continue  # accepted without effect: cloudrun/job-annotations
+                right = [_WHERE[k] for m, k in objects if k in allowed]
+                hint = f"move it to {right[0]}" if right else "remove it"
+                yield self.problem(
+                    manifest,
+                    (*meta, "annotations", key),
+                    f"{key} is not accepted on {_WHERE[kind]}; Cloud Run accepts it on "
+                    + ", ".join(sorted(allowed)),
+                    hint=hint,
+                    value=False,
+                )
+
+
+class UnknownAnnotation(CloudRunRule):
+    """An annotation in Cloud Run's own namespaces (``run.googleapis.com/``,
+    ``autoscaling.knative.dev/``) that Cloud Run does not have: a misspelt key, or a setting
+    written as an annotation (``run.googleapis.com/gpu-type``, ``run.googleapis.com/cpu``,
+    ``run.googleapis.com/max-instances``) that is really a node selector, a resource limit or
+    another annotation. The setting the user meant does not take effect, hence a warning. The
+    known keys are the Admin API's list, the YAML reference's and the ones Cloud Run sets
+    itself.
+
+    Cloud Run accepts the manifest with the key ignored, or rejects it; either way the setting
+    meant does not take effect.
+
+    Bad::
+
+        kind: Service
+        spec:
+          template:
+            metadata:
+              annotations:
+                run.googleapis.com/max-instances: "5"
+
+    Good::
+
+        kind: Service
+        spec:
+          template:
+            metadata:
+              annotations:
+                autoscaling.knative.dev/maxScale: "5"
+    """
+
+    ID = "cloudrun/unknown-annotation"
+    LEVEL = Level.WARNING
+
+    def check_manifest(self, manifest: Manifest, ctx: CheckContext) -> Iterator[Problem]:
+        for meta, _ in _objects(manifest):
+            for key in annotations_at(manifest, meta):
+                if not isinstance(key, str) or not table.restricted(key):
+                    continue
+                if table.known(key):
+                    continue
+                real = table.NOT_ANNOTATIONS.get(key)
+                if real is not None:
+                    message = f"{key} is not a Cloud Run annotation; the setting is {real}"
+                    hint = f"remove it and set {real.split(' (')[0]}"
+                else:
+                    close = table.closest_known(key)
+                    message = f"{key} is not an annotation Cloud Run knows"
+                    hint = f"did you mean {close}?" if close else "remove it"
+                yield self.problem(
+                    manifest, (*meta, "annotations", key), message, hint=hint, value=False
+                )
 
 
 _BOOLEAN = frozenset(
@@ -181,6 +222,8 @@ class JobAnnotations(CloudRunRule):
     ``startup-cpu-boost``, ``ingress``, ``invoker-iam-disabled``...) mean nothing on a Job:
     a task always has its CPU and serves no requests. They are dead configuration that reads
     as if it did something.
+
+    Cloud Run accepts them on a Job and ignores them, hence a warning.
 
     Bad::
 
@@ -225,6 +268,8 @@ class AnnotationValues(CloudRunRule):
     ``internal-and-cloud-load-balancing``; ``execution-environment`` ``gen1`` or ``gen2``;
     ``vpc-access-egress`` ``all-traffic`` or ``private-ranges-only``; ``launch-stage`` ``ALPHA``,
     ``BETA`` or ``GA``. (Values must be strings: ``cloudrun/schema-type``.)
+
+    Cloud Run rejects any other value.
 
     Bad::
 
@@ -272,6 +317,10 @@ class Ports(CloudRunRule):
     port (the others are sidecars); a container declares at most one port, named ``http1`` or
     ``h2c``, between 1 and 65535. The ingress container's probes check the port it serves
     (``containerPort``, default 8080).
+
+    Cloud Run rejects several ingress containers, several ports, a port out of range or another
+    port name; a probe on another port than the served one is accepted and fails every start, so
+    it is an error too. A port that is a placeholder is not compared.
 
     Bad::
 
@@ -329,7 +378,11 @@ class Ports(CloudRunRule):
                         f"containerPort {number} is not a TCP port (1-65535)",
                     )
                 name = entry.get("name")
-                if isinstance(name, str) and name not in ("http1", "h2c"):
+                if (
+                    isinstance(name, str)
+                    and name not in ("http1", "h2c")
+                    and not is_templated(name)
+                ):
                     yield self.problem(
                         manifest,
                         (*path, "name"),
@@ -338,8 +391,10 @@ class Ports(CloudRunRule):
         ingress = ingress_container(manifest)
         if ingress is None:
             return
-        served = as_int(mapping(ingress.ports[0]).get("containerPort")) if ingress.ports else None
-        served = served if served is not None else DEFAULT_PORT
+        written = mapping(ingress.ports[0]).get("containerPort") if ingress.ports else None
+        served = DEFAULT_PORT if written is None else as_int(written)
+        if served is None:
+            return  # a placeholder ("%APP_PORT%"): which port is served is not known yet
         for probe_name in PROBES:
             found = _probe_port(mapping(ingress.data.get(probe_name)))
             if found is None:
@@ -360,10 +415,16 @@ class JobShape(CloudRunRule):
     probes. (A ``startupProbe`` is allowed: it orders sidecars started through
     ``run.googleapis.com/container-dependencies``.)
 
+    Cloud Run rejects ports and liveness or readiness probes on a Job's containers.
+
     Bad::
 
         kind: Job
-        ...
+        spec:
+          template:
+            spec:
+              template:
+                spec:
                   containers:
                     - image: gcr.io/acme/etl:v1
                       ports: [{containerPort: 8080}]
@@ -371,7 +432,11 @@ class JobShape(CloudRunRule):
     Good::
 
         kind: Job
-        ...
+        spec:
+          template:
+            spec:
+              template:
+                spec:
                   containers:
                     - image: gcr.io/acme/etl:v1
     """
@@ -403,7 +468,11 @@ class JobShape(CloudRunRule):
                     )
 
 
-_RESERVED_SERVICE = ("PORT", "K_SERVICE", "K_REVISION", "K_CONFIGURATION")
+#: What Cloud Run sets in a Service's containers (the container runtime contract,
+#: https://cloud.google.com/run/docs/container-contract): ``PORT`` in the ingress container
+#: only; the ``K_*`` names in every container.
+_RESERVED_SERVICE = ("K_SERVICE", "K_REVISION", "K_CONFIGURATION")
+#: ... and in a Job's task containers (no ``PORT``: a task serves no requests).
 _RESERVED_JOB = (
     "CLOUD_RUN_JOB",
     "CLOUD_RUN_EXECUTION",
@@ -414,19 +483,34 @@ _RESERVED_JOB = (
 
 
 class ReservedEnv(CloudRunRule):
-    """Cloud Run sets ``PORT`` (from ``containerPort``), ``K_SERVICE``, ``K_REVISION``,
-    ``K_CONFIGURATION`` and, for jobs, ``CLOUD_RUN_JOB``, ``CLOUD_RUN_EXECUTION``,
-    ``CLOUD_RUN_TASK_INDEX``, ``CLOUD_RUN_TASK_ATTEMPT``, ``CLOUD_RUN_TASK_COUNT``; a manifest
-    that sets them is rejected.
+    """Cloud Run sets some environment variables itself and rejects a revision that sets
+    them ("The following reserved env names were provided: PORT. These values are
+    automatically set by the system."). In a Service: ``PORT`` in the ingress container (it is
+    the ``containerPort``), ``K_SERVICE``, ``K_REVISION`` and ``K_CONFIGURATION`` in every
+    container. A sidecar may set ``PORT`` for itself (Google's multi-container sample does).
+    In a Job: ``CLOUD_RUN_JOB``, ``CLOUD_RUN_EXECUTION``, ``CLOUD_RUN_TASK_INDEX``,
+    ``CLOUD_RUN_TASK_ATTEMPT`` and ``CLOUD_RUN_TASK_COUNT``; a Job has no ``PORT``.
 
     Bad::
 
+        kind: Service
+        spec:
+          template:
+            spec:
+              containers:
+                - image: gcr.io/acme/api:v1
                   env:
                     - name: PORT
                       value: "8080"
 
     Good::
 
+        kind: Service
+        spec:
+          template:
+            spec:
+              containers:
+                - image: gcr.io/acme/api:v1
                   ports:
                     - containerPort: 8080
     """
@@ -435,24 +519,39 @@ class ReservedEnv(CloudRunRule):
     LEVEL = Level.ERROR
 
     def check_manifest(self, manifest: Manifest, ctx: CheckContext) -> Iterator[Problem]:
-        reserved = (*_RESERVED_SERVICE, *_RESERVED_JOB)
+        if manifest.is_job:
+            reserved: tuple[str, ...] = _RESERVED_JOB
+            ingress = None
+        elif manifest.is_service:
+            reserved = _RESERVED_SERVICE
+            ingress = ingress_container(manifest)
+        else:
+            return
         for container in containers(manifest):
+            names = (
+                (*reserved, "PORT")
+                if ingress is not None and container.path == ingress.path
+                else reserved
+            )
             for path, entry in env_entries(container):
                 name = entry.get("name")
-                if name in reserved:
+                if name in names:
                     hint = "set containerPort instead" if name == "PORT" else "remove it"
                     yield self.problem(
                         manifest,
                         (*path, "name"),
-                        f"env {name} is reserved: Cloud Run sets it",
+                        f"env {name} is reserved: Cloud Run sets it in container {container.name}",
                         hint=hint,
                     )
 
 
 class StartupProbe(CloudRunRule):
-    """A Service's ingress container should declare a ``startupProbe`` on its health endpoint:
-    without one Cloud Run only waits for the TCP port to open, and sends traffic before the app
-    is ready.
+    """A Service's ingress container may declare a ``startupProbe`` on its health endpoint.
+    Cloud Run accepts a container without one and gives it a default TCP startup probe on its
+    port (240 s timeout and period, one try), so traffic arrives once the port is open: right
+    for most apps, early for an app that opens its port before it can answer. Information, off
+    by default: select it (``--select cloudrun/startup-probe``, or a
+    ``[tool.polyinfra.rules] levels`` entry naming it) where every service must have one.
 
     Bad::
 
@@ -474,7 +573,8 @@ class StartupProbe(CloudRunRule):
     """
 
     ID = "cloudrun/startup-probe"
-    LEVEL = Level.WARNING
+    LEVEL = Level.INFO
+    OPT_IN = True
 
     def check_manifest(self, manifest: Manifest, ctx: CheckContext) -> Iterator[Problem]:
         if not manifest.is_service:
@@ -516,6 +616,8 @@ def _secret_refs(manifest: Manifest) -> Iterator[tuple[KeyPath, str, object]]:
 class SecretKeyRef(CloudRunRule):
     """A Secret Manager reference names a version: ``key`` is a version number or ``latest``
     (in ``env[].valueFrom.secretKeyRef`` and in secret volume ``items``), and ``name`` is set.
+
+    Cloud Run rejects a reference without a name or with a key that is not a version.
 
     Bad::
 
@@ -566,16 +668,30 @@ class SecretsAnnotation(CloudRunRule):
     ``ALIAS:projects/PROJECT/secrets/NAME[,ALIAS2:...]`` on the template metadata. Every entry is
     well formed, every alias unique and used by a ``secretKeyRef.name`` or a secret volume.
 
+    Cloud Run rejects a malformed entry or a repeated alias. An alias nothing uses most often
+    means the secretKeyRef names the secret otherwise, a secret that does not exist in the
+    project, and the deploy fails.
+
     Bad::
 
+        spec:
+          template:
+            metadata:
               annotations:
                 run.googleapis.com/secrets: "API_TOKEN:MY_API_TOKEN"
 
     Good::
 
+        spec:
+          template:
+            metadata:
               annotations:
                 run.googleapis.com/secrets: "API_TOKEN:projects/my-project/secrets/MY_API_TOKEN"
-    ...
+            spec:
+              containers:
+                - image: gcr.io/acme/api:v1
+                  env:
+                    - name: API_TOKEN
                       valueFrom:
                         secretKeyRef: {name: API_TOKEN, key: latest}
     """
@@ -622,6 +738,9 @@ class Containers(CloudRunRule):
     (sidecars are addressed by name, e.g. in ``run.googleapis.com/container-dependencies``,
     whose names must exist).
 
+    Cloud Run rejects an object without a name, without containers or with more than 10, a
+    container without an image, and unnamed or duplicate names among several containers.
+
     Bad::
 
               containers:
@@ -646,6 +765,8 @@ class Containers(CloudRunRule):
         items = containers(manifest)
         pod = pod_path(manifest)
         if not items:
+            if manifest.get((*pod, "containers")) is None and has_key(manifest.data, "containers"):
+                return  # written at another level: cloudrun/misplaced-field says where it goes
             where = (*pod, "containers") if manifest.get((*pod, "containers")) is not None else pod
             yield self.problem(
                 manifest, where, "no containers: Cloud Run needs at least one", value=False
@@ -705,6 +826,8 @@ class Name(CloudRunRule):
     or function (a revision name adds a suffix to it) and 63 for a job; the same rule
     ``polyinfra add`` applies to a new app's name.
 
+    Cloud Run rejects any other name.
+
     Bad::
 
         kind: Service
@@ -739,6 +862,9 @@ class VariableReference(CloudRunRule):
     """Kubernetes expands ``$(VAR)`` in ``command``, ``args`` and env values; Cloud Run does
     not, so the container receives the text ``$(VAR)`` literally. Read the variable in the
     program, or run through a shell (``sh -c '... $VAR'``).
+
+    Cloud Run accepts it and the program breaks at run time on the literal text, hence a
+    warning.
 
     Bad::
 

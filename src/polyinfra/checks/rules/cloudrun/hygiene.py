@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 from polyinfra.checks.context import CheckContext, Manifest
 from polyinfra.checks.problem import Level, Problem
@@ -15,14 +16,18 @@ from polyinfra.checks.rules.cloudrun.shape import (
     TOP_META,
     containers,
     env_entries,
+    has_key,
     mapping,
     pod_path,
 )
 from polyinfra.checks.rules.crossstack.workload import project_key
 from polyinfra.checks.rules.manifest.templates import is_templated
+from polyinfra.errors import RefusedFile, UserError
 from polyinfra.positions import Position
 from polyinfra.redact import secret_name
-from polyinfra.yamlio import KeyPath
+from polyinfra.values import InvalidValue, image_reference
+from polyinfra.workspace.bounds import bounds_of
+from polyinfra.yamlio import KeyPath, load_all_file
 
 
 def image_tag(image: str) -> tuple[str, str | None, bool]:
@@ -42,25 +47,113 @@ def image_tag(image: str) -> tuple[str, str | None, bool]:
 
 def unpinned_images(manifest: Manifest) -> Iterator[tuple[KeyPath, str, str, str]]:
     """``(image path, image, container name, what)`` of every container image that is tagged
-    ``:latest`` or untagged; placeholders are left to ``manifest/unrendered-template``."""
+    ``:latest`` or untagged. A reference holding a placeholder is not final (it is
+    ``manifest/unrendered-template``'s), nor is the name of a Skaffold artifact, which Skaffold
+    and Cloud Deploy replace by the image they build (:func:`skaffold_artifacts`)."""
+    artifacts: frozenset[str] | None = None
     for container in containers(manifest):
+        path = (*container.path, "image")
         image = container.data.get("image")
-        if not isinstance(image, str) or not image:
+        if not isinstance(image, str) or not image or is_templated(image, path):
             continue
         _, tag, pinned = image_tag(image)
-        last = image.rsplit("/", 1)[-1]
-        if pinned or is_templated(tag or last, (*container.path, "image")):
+        if pinned or not (tag is None or tag == "latest"):
             continue
-        if tag is None or tag == "latest":
-            what = "untagged (that is :latest)" if tag is None else "tagged :latest"
-            yield (*container.path, "image"), image, container.name, what
+        try:
+            image_reference(image)
+        except InvalidValue:
+            continue  # not a reference at all: cloudrun/image-reference
+        if tag is None:
+            if artifacts is None:
+                artifacts = skaffold_artifacts(manifest.document.path)
+            if image in artifacts:
+                continue
+        what = "untagged (that is :latest)" if tag is None else "tagged :latest"
+        yield path, image, container.name, what
+
+
+#: How many folders up from a manifest a ``skaffold.yaml`` is looked for.
+_SKAFFOLD_LEVELS = 4
+
+
+def skaffold_artifacts(manifest_file: Path) -> frozenset[str]:
+    """The image names the nearest ``skaffold.yaml`` above ``manifest_file`` builds
+    (``build.artifacts[].image`` of each of its documents): Skaffold, and Cloud Deploy through
+    it, replaces them in the manifests by the reference of the image it built."""
+    folder = manifest_file.parent
+    for _ in range(_SKAFFOLD_LEVELS):
+        for name in ("skaffold.yaml", "skaffold.yml"):
+            candidate = folder / name
+            if candidate.is_file():
+                return _artifacts(candidate)
+        if (folder / ".git").exists() or folder.parent == folder:
+            break
+        folder = folder.parent
+    return frozenset()
+
+
+def _artifacts(skaffold: Path) -> frozenset[str]:
+    try:
+        documents = load_all_file(skaffold, bounds=bounds_of(skaffold))
+    except (UserError, RefusedFile):
+        return frozenset()
+    names: set[str] = set()
+    for document in documents:
+        build = mapping(mapping(document.data).get("build"))
+        for artifact in build.get("artifacts") or ():
+            image = mapping(artifact).get("image")
+            if isinstance(image, str):
+                names.add(image)
+    return frozenset(names)
+
+
+class ImageReference(CloudRunRule):
+    """Every container image is a valid reference, ``[HOST[:PORT]/]PATH[:TAG][@DIGEST]``
+    (the distribution reference grammar: lowercase path components, a tag of up to 128
+    letters, digits, ``_``, ``.`` and ``-``). Cloud Run rejects any other text as the image
+    (text in another script, spaces, upper case in the path). Placeholders are
+    ``manifest/unrendered-template``'s.
+
+    Bad::
+
+              containers:
+                - image: 【Nginxのイメージ】
+
+    Good::
+
+              containers:
+                - image: docker.io/library/nginx:1.27
+    """
+
+    ID = "cloudrun/image-reference"
+    LEVEL = Level.ERROR
+
+    def check_manifest(self, manifest: Manifest, ctx: CheckContext) -> Iterator[Problem]:
+        for container in containers(manifest):
+            path = (*container.path, "image")
+            image = container.data.get("image")
+            if not isinstance(image, str) or not image or is_templated(image, path):
+                continue  # no image is cloudrun/containers'
+            try:
+                image_reference(image)
+            except InvalidValue as exc:
+                yield self.problem(
+                    manifest,
+                    path,
+                    f"container {container.name}: {exc.message}",
+                    hint=exc.hint,
+                )
 
 
 class ImageTag(CloudRunRule):
     """Deploy an image by an explicit tag (the release version) or a digest, never ``:latest``
     or untagged (which means ``:latest``): a redeploy or rollback of the same manifest must run
-    the same code. Placeholders (``IMAGE_URL``) are left to ``manifest/unrendered-template``;
-    in an environment marked production ``cloudrun/production-image-tag`` reports it instead,
+    the same code. Cloud Run accepts the manifest and resolves the tag once, when it creates
+    the revision, so this is a warning. References holding placeholders (``IMAGE_URL``,
+    ``${REGION}-docker.pkg.dev/...``) are left to ``manifest/unrendered-template``, and the
+    names of Skaffold artifacts (``build.artifacts[].image`` of a ``skaffold.yaml`` up to four
+    folders above the manifest) are replaced by Skaffold or Cloud Deploy. In an environment
+    marked production ``cloudrun/production-image-tag`` reports it instead,
     as an error.
 
     Bad::
@@ -104,6 +197,9 @@ class ProductionImageTag(CloudRunRule):
     or when its foundation stack is the production one (``input:environment: production`` in
     its stack file, else the stack name ``production``: what makes the foundation protect its
     stateful resources). Plain manifest files belong to no environment.
+
+    Cloud Run accepts such an image; this is the workspace's production policy, an error so that
+    a production deploy stops, and set per project like any level.
 
     Bad::
 
@@ -167,6 +263,9 @@ class ImageHost(CloudRunRule):
     app's service account and secrets, or fail to pull one. Hence an error. Plain manifest
     files are not checked: there a short Docker Hub name is what the author wrote for Cloud Run.
 
+    Cloud Run looks an image without a host up on Docker Hub, and the deploy fails when it is
+    not there.
+
     Bad::
 
         containers:
@@ -227,6 +326,9 @@ class SecretLiteral(CloudRunRule):
     from Secret Manager with ``valueFrom.secretKeyRef``. Paths, flags and placeholders are not
     reported; the value is never printed.
 
+    Cloud Run accepts the value and the app runs, hence a warning: one worth acting on wherever
+    it is found.
+
     Bad::
 
                   env:
@@ -242,7 +344,7 @@ class SecretLiteral(CloudRunRule):
     """
 
     ID = "cloudrun/secret-literal"
-    LEVEL = Level.ERROR
+    LEVEL = Level.WARNING
 
     def check_manifest(self, manifest: Manifest, ctx: CheckContext) -> Iterator[Problem]:
         for container in containers(manifest):
@@ -272,10 +374,11 @@ class ServiceAccount(CloudRunRule):
     revision spec of a Service and the task spec of a Job). Without one it runs as the Compute
     Engine default service account, which usually holds the project Editor role.
 
-    Cloud Run accepts that, hence a warning. An app of the workspace is reported at the overlay
-    of each environment that leaves it unset (the account is per environment, and the hint
-    names the one the environment's foundation stack creates for the app); a plain manifest at
-    its pod spec.
+    Cloud Run accepts that, hence a warning. A ``serviceAccountName`` written at another level
+    is not reported here: Cloud Run rejects that manifest (``cloudrun/misplaced-field``). An
+    app of the workspace is reported at the overlay of each environment that leaves it unset
+    (the account is per environment, and the hint names the one the environment's foundation
+    stack creates for the app); a plain manifest at its pod spec.
 
     Bad::
 
@@ -307,6 +410,8 @@ class ServiceAccount(CloudRunRule):
                 hint="create a service account for this app with only the roles it needs",
             )
         elif not account and manifest.get(pod) is not None:
+            if has_key(manifest.data, "serviceAccountName"):
+                return  # at the wrong level: cloudrun/misplaced-field's error, Cloud Run's 400
             overlay = _overlay_of(manifest, ctx)
             if overlay is not None:
                 yield Problem(
@@ -367,6 +472,8 @@ class LabelValues(CloudRunRule):
     label value: put it in an env variable or an annotation. Labels with a domain prefix
     (``cloud.googleapis.com/location``) are Cloud Run's own and are not checked.
 
+    Cloud Run rejects any other label.
+
     Bad::
 
         metadata:
@@ -424,8 +531,11 @@ class LabelValues(CloudRunRule):
 
 
 class JobMaxRetries(CloudRunRule):
-    """Say how often a failed Job task is retried: without ``maxRetries`` Cloud Run retries
-    each task 3 times, which repeats side effects and costs money.
+    """Say how often a failed Job task is retried. Cloud Run accepts a Job without
+    ``maxRetries`` and retries each failed task 3 times, its documented default; that is
+    right for most jobs and wrong only for tasks with side effects that must not repeat, so
+    this is information, off by default: select it (``--select cloudrun/job-max-retries``, or
+    a ``[tool.polyinfra.rules] levels`` entry naming it) to have it reported.
 
     Bad::
 
@@ -450,7 +560,8 @@ class JobMaxRetries(CloudRunRule):
     """
 
     ID = "cloudrun/job-max-retries"
-    LEVEL = Level.WARNING
+    LEVEL = Level.INFO
+    OPT_IN = True
 
     def check_manifest(self, manifest: Manifest, ctx: CheckContext) -> Iterator[Problem]:
         task = manifest.get(JOB_POD)

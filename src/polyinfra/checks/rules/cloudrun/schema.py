@@ -239,6 +239,24 @@ class _Walker:
             )
             return
         candidates = self.locations.get(key, ())
+        parent = pattern[:-1]
+        # a level left out: the key belongs one level deeper than here (a Job's
+        # spec.template.template, written for spec.template.spec.template)
+        deeper = [
+            c
+            for c in candidates
+            if len(c) == len(parent) + 2 and c[: len(parent)] == parent and c[-2] != "[]"
+        ]
+        if deeper:
+            level = deeper[0][len(parent)]
+            self.add(
+                "cloudrun/misplaced-field",
+                path,
+                f"'{key}' is not a field of {schema} ({where}): a '{level}:' level is missing "
+                f"above it; it belongs at {format_pattern(deeper[0])}",
+                f"put '{key}' under a '{level}:' key in {where}",
+            )
+            return
         if candidates:
             best = max(candidates, key=lambda c: (_common(c, pattern[:-1]), -len(c)))
             self.add(
@@ -336,6 +354,8 @@ class MisplacedField(_SchemaRule):
     (``timeoutSeconds``, ``maxRetries``, ``containers``) put on the execution template
     ``spec.template.spec`` instead of the task template ``spec.template.spec.template.spec``.
 
+    Cloud Run rejects the manifest (the field is unknown where it stands).
+
     Bad::
 
         apiVersion: run.googleapis.com/v1
@@ -370,6 +390,8 @@ class KubernetesField(_SchemaRule):
     """Kubernetes Pod, Deployment and Job fields that Cloud Run does not have
     (``backoffLimit``, ``restartPolicy``, ``replicas``, ``initContainers``...). The message
     says what Cloud Run uses instead.
+
+    Cloud Run rejects the manifest: the field is not in its API.
 
     Bad::
 
@@ -406,31 +428,35 @@ class SchemaType(_SchemaRule):
     values, ``resources.limits`` quantities, env values), a quoted ``"true"`` for a boolean, a
     mapping for a list, an integer beyond 32 bits. ``gcloud`` and the API reject these.
 
+    Cloud Run rejects the manifest.
+
     Bad::
 
-        metadata:
-          annotations:
-            autoscaling.knative.dev/maxScale: 10
-        ...
+        spec:
+          template:
+            metadata:
+              annotations:
+                autoscaling.knative.dev/maxScale: 10
+            spec:
+              containers:
+                - image: gcr.io/acme/api:v1
                   env:
                     - name: WORKERS
                       value: 4
-                  resources:
-                    limits:
-                      cpu: 1
 
     Good::
 
-        metadata:
-          annotations:
-            autoscaling.knative.dev/maxScale: "10"
-        ...
+        spec:
+          template:
+            metadata:
+              annotations:
+                autoscaling.knative.dev/maxScale: "10"
+            spec:
+              containers:
+                - image: gcr.io/acme/api:v1
                   env:
                     - name: WORKERS
                       value: "4"
-                  resources:
-                    limits:
-                      cpu: "1"
     """
 
     ID = "cloudrun/schema-type"
@@ -443,6 +469,8 @@ class StringInteger(_SchemaRule):
     API's JSON mapping accepts it, but Knative tooling, ``kubectl`` schema checks and kustomize
     replacements treat it as a string: write the number. (Fields the API itself types as 64-bit
     strings, such as a Job task's ``timeoutSeconds``, accept both.)
+
+    Cloud Run accepts it, hence a warning.
 
     Bad::
 
@@ -469,6 +497,9 @@ class UnsupportedField(_SchemaRule):
     supported by Cloud Run": ``envFrom``, ``securityContext``, ``imagePullSecrets``,
     ``exec`` probes, ``configMap`` volumes and ``configMapKeyRef``, ``httpGet.host``/``scheme``,
     ``finalizers``, ``ownerReferences``...
+
+    Cloud Run accepts the field and does not act on it: the setting silently does nothing,
+    hence a warning.
 
     Bad::
 

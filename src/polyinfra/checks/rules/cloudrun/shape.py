@@ -159,3 +159,12 @@ def format_memory(amount: int) -> str:
     if amount % MI == 0:
         return f"{amount // MI}Mi"
     return f"{amount} bytes"
+
+
+def has_key(data: object, key: str) -> bool:
+    """Whether ``key`` is a key anywhere in ``data`` (a field written at another level)."""
+    if isinstance(data, dict):
+        return key in data or any(has_key(value, key) for value in data.values())
+    if isinstance(data, list):
+        return any(has_key(item, key) for item in data)
+    return False

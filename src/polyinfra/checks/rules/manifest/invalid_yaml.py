@@ -14,6 +14,8 @@ class InvalidYaml:
     Files that fail to parse because they are templates for another tool (``%VAR%``,
     ``{{ .Values.x }}``) are reported by ``manifest/unrendered-template`` instead.
 
+    Nothing is deployed from it: Cloud Run rejects text that is not a manifest.
+
     Bad::
 
         metadata:

@@ -13,6 +13,8 @@ class NotAManifest:
     is not a manifest, so no rule can check it. (Files found by walking a folder are skipped
     silently instead.)
 
+    Nothing is deployed from it, so nothing breaks: a warning that the file was not checked.
+
     Bad::
 
         name: api

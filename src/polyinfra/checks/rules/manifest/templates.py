@@ -18,10 +18,47 @@ _ANYWHERE = re.compile(
 )
 #: Shell-style variables: placeholders in YAML values, but real shell in command/args.
 _SHELL = re.compile(r"\$\{[^}\s]+\}|\$[A-Za-z_][A-Za-z0-9_]*\b")
-#: ALL_CAPS_TOKENS in fields that never hold upper case (image names, emails, namespaces).
-_CAPS = re.compile(r"\b[A-Z][A-Z0-9]*_[A-Z0-9_]*[A-Z0-9]\b")
+#: Upper-case words in fields that never hold upper case: ``PROJECT_ID``, and single words such
+#: as ``IMAGE``, ``REGION`` or ``PROJECT`` (``REGION-docker.pkg.dev/PROJECT/app:IMAGE_TAG``).
+_CAPS = re.compile(r"(?<![A-Za-z0-9_.])[A-Z][A-Z0-9_]*[A-Z0-9](?![A-Za-z0-9_])")
+#: In an image's tag, which may hold upper case (``v1.0-RC1``): words with an underscore, or
+#: of letters only (``TAG``, ``VERSION``, ``IMAGE_TAG``).
+_CAPS_TAG = re.compile(r"^(?:[A-Z]+|[A-Z][A-Z0-9]*_[A-Z0-9_]*[A-Z0-9])$")
+#: Fields whose values Cloud Run only accepts in lower case (image names, service accounts,
+#: namespaces, object names, label values: the location label among them).
 _LOWERCASE_FIELDS = frozenset({"image", "serviceAccountName", "namespace"})
 _SHELL_FIELDS = frozenset({"command", "args"})
+
+
+def _lowercase_field(keys: list[str]) -> bool:
+    """Whether the value at these keys is one Cloud Run only accepts in lower case."""
+    if not keys:
+        return False
+    return (
+        keys[-1] in _LOWERCASE_FIELDS
+        or keys in (["metadata", "name"], ["spec", "template", "metadata", "name"])
+        or (len(keys) >= 2 and keys[-2] == "labels")
+    )
+
+
+#: ``<PROJECT_ID>``, ``<your-project>``: what documentation writes for "put yours here".
+_ANGLE = re.compile(r"<[A-Za-z][A-Za-z0-9_. -]*>")
+#: A label value that is one upper-case word (``PROD``) is more likely a wrong value than a
+#: placeholder: there, only words with an underscore count, but for the location label.
+_LOCATION = "cloud.googleapis.com/location"
+
+
+def _caps(value: str, keys: list[str]) -> list[str]:
+    """Upper-case words in a lower-case-only value (an image's tag by :data:`_CAPS_TAG`)."""
+    found = [m.group(0) for m in _ANGLE.finditer(value)]
+    if len(keys) >= 2 and keys[-2] == "labels" and keys[-1] != _LOCATION:
+        return found + [m.group(0) for m in _CAPS.finditer(value) if "_" in m.group(0)]
+    if keys[-1] == "image":
+        name, colon, tag = value.rpartition(":")
+        if colon and "/" not in tag:
+            found += [m.group(0) for m in _CAPS.finditer(name) if m.group(0) not in found]
+            return found + ([tag] if _CAPS_TAG.fullmatch(tag) else [])
+    return found + [m.group(0) for m in _CAPS.finditer(value)]
 
 
 def placeholders_in(value: str, path: KeyPath = ()) -> list[str]:
@@ -33,15 +70,19 @@ def placeholders_in(value: str, path: KeyPath = ()) -> list[str]:
     []
     >>> placeholders_in("gcr.io/PROJECT_ID/app:v1", ("containers", 0, "image"))
     ['PROJECT_ID']
+    >>> placeholders_in("REGION-docker.pkg.dev/PROJECT/app:IMAGE_TAG", ("containers", 0, "image"))
+    ['REGION', 'PROJECT', 'IMAGE_TAG']
+    >>> placeholders_in("gcr.io/acme/app:v1.0-RC1", ("containers", 0, "image"))
+    []
+    >>> placeholders_in("gcr.io/<your-project>/app:v1", ("containers", 0, "image"))
+    ['<your-project>']
     """
     found = [m.group(0) for m in _ANYWHERE.finditer(value)]
     keys = [step for step in path if isinstance(step, str)]
     if not _SHELL_FIELDS.intersection(keys):
         found += [m.group(0) for m in _SHELL.finditer(value)]
-    if keys and keys[-1] in _LOWERCASE_FIELDS:
-        found += [
-            m.group(0) for m in _CAPS.finditer(value) if not any(m.group(0) in f for f in found)
-        ]
+    if _lowercase_field(keys):
+        found += [token for token in _caps(value, keys) if not any(token in f for f in found)]
     return found
 
 

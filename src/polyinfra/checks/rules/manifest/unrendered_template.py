@@ -20,6 +20,9 @@ class UnrenderedTemplate:
 
     Shell variables in ``command``/``args`` are not placeholders: they are the shell's.
 
+    Cloud Run rejects an image, name or label that still holds a placeholder, and runs any other
+    placeholder as the literal text, which breaks at run time.
+
     Bad::
 
         spec:
