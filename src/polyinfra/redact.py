@@ -26,6 +26,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from polyinfra.cloudrun.vocabulary import SECRETS_ANNOTATION
+
 REDACTED = "<redacted>"
 
 #: Key formats that are credentials wherever they appear.
@@ -181,7 +183,6 @@ _SECRET_NAME = re.compile(
     re.IGNORECASE,
 )
 _NOT_A_VALUE = re.compile(r"^[A-Z0-9_]*PLACEHOLDER[A-Z0-9_]*$|^\$[({]|^projects/")
-SECRETS_ANNOTATION = "run.googleapis.com/secrets"
 
 
 def secret_name(name: str) -> bool:

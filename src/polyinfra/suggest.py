@@ -13,9 +13,22 @@ def closest(word: str, candidates: Iterable[str], *, cutoff: float = 0.6) -> str
     'service_account'
     >>> closest("zzz", ["service_account"]) is None
     True
+    >>> closest("Production", ["production", "sandbox"])
+    'production'
     """
-    matches = difflib.get_close_matches(word, list(candidates), n=1, cutoff=cutoff)
-    return matches[0] if matches else None
+    options = list(candidates)
+    for option in options:  # the same letters in another case is the likeliest slip
+        if option.lower() == word.lower():
+            return option
+    best, best_score = None, cutoff
+    matcher = difflib.SequenceMatcher(b=word)
+    for option in options:  # the first of equally close ones, in the candidates' order
+        matcher.set_seq1(option)
+        if matcher.real_quick_ratio() > best_score and matcher.quick_ratio() > best_score:
+            score = matcher.ratio()
+            if score > best_score:
+                best, best_score = option, score
+    return best
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:

@@ -10,7 +10,6 @@ caller adds where the value stands (file:line:col, or the option that carried it
 from __future__ import annotations
 
 import datetime
-import difflib
 import functools
 import importlib.resources
 import re
@@ -56,21 +55,6 @@ def _text(value: Any, what: str) -> str:
     return value
 
 
-def _suggestion(value: str, choices: Iterable[str], cutoff: float = 0.6) -> str | None:
-    """The choice ``value`` was probably meant to be: the same letters in another case, else
-    the most similar one (the first of equally similar ones, in ``choices`` order)."""
-    options = list(choices)
-    for choice in options:
-        if choice.lower() == value.lower():
-            return choice
-    best, best_score = None, cutoff
-    for choice in options:
-        score = difflib.SequenceMatcher(None, value, choice).ratio()
-        if score > best_score:
-            best, best_score = choice, score
-    return best
-
-
 # --- enumerations and ranges -----------------------------------------------------------------
 
 
@@ -83,7 +67,7 @@ def one_of(allowed: Iterable[str], what: str, *, case_sensitive: bool = True) ->
         text = _text(value, what)
         if text in choices or (not case_sensitive and text.upper() in folded):
             return value
-        close = _suggestion(text, choices)
+        close = closest(text, choices)
         raise InvalidValue(
             f"{shown(text)} is not {what}: use one of {', '.join(choices)}",
             f"did you mean {close!r}?" if close else None,
@@ -285,7 +269,7 @@ def regions() -> frozenset[str]:
 def _unknown_location(text: str, what: str, choices: Iterable[str]) -> InvalidValue:
     options = sorted(choices)
     # names of places differ by a few letters: only a near one is a likely typo
-    close = _suggestion(text, options, cutoff=0.8)
+    close = closest(text, options, cutoff=0.8)
     hint = f"did you mean {close!r}?" if close else "use one of " + ", ".join(options)
     return InvalidValue(f"{shown(text)} is not {what}", hint)
 
@@ -307,7 +291,7 @@ def zone(value: Any) -> Any:
     if text in regions():
         hint: str | None = f"add the zone's letter: {text}-a, {text}-b..."
     else:
-        close = _suggestion(head, regions(), cutoff=0.8)
+        close = closest(head, regions(), cutoff=0.8)
         hint = f"did you mean '{close}-{letter}'?" if close else None
     raise InvalidValue(
         f"{shown(text)} is not a Google Cloud zone: a region and a zone letter, e.g. "
@@ -593,14 +577,34 @@ def _label_chars(text: str) -> bool:
     )
 
 
-def label_key(value: Any) -> Any:
-    """A label key."""
-    text = _text(value, "a label key")
-    if not (
+def is_label_key(text: str) -> bool:
+    """Whether Google Cloud takes ``text`` as a label key: 1-63 lowercase letters (any
+    script), digits, ``_`` and ``-``, starting with a letter.
+
+    >>> is_label_key("team"), is_label_key("Team"), is_label_key("1team")
+    (True, False, False)
+    """
+    return (
         1 <= len(text) <= 63
         and unicodedata.category(text[0]) in _LABEL_LETTERS
         and _label_chars(text)
-    ):
+    )
+
+
+def is_label_value(text: str) -> bool:
+    """Whether Google Cloud takes ``text`` as a label value: at most 63 lowercase letters (any
+    script), digits, ``_`` and ``-``.
+
+    >>> is_label_value("v1-2-3"), is_label_value("v1.2.3"), is_label_value("")
+    (True, False, True)
+    """
+    return len(text) <= 63 and _label_chars(text)
+
+
+def label_key(value: Any) -> Any:
+    """A label key."""
+    text = _text(value, "a label key")
+    if not is_label_key(text):
         raise InvalidValue(
             f"invalid label key {shown(text)}: 1-63 lowercase letters, digits, '_' and '-', "
             "starting with a lowercase letter"
@@ -611,7 +615,7 @@ def label_key(value: Any) -> Any:
 def label_value(value: Any) -> Any:
     """A label value."""
     text = _text(value, "a label value")
-    if not (len(text) <= 63 and _label_chars(text)):
+    if not is_label_value(text):
         raise InvalidValue(
             f"invalid label value {shown(text)}: at most 63 lowercase letters, digits, '_' and '-'"
         )

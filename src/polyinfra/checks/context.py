@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from polyinfra.checks.settings import RulesSettings
+from polyinfra.cloudrun.vocabulary import JOB_API, JOB_KIND, SERVICE_API, SERVICE_KIND
 from polyinfra.positions import Position
 from polyinfra.yamlio import Bounds, KeyPath, YamlDocument
 
@@ -16,9 +17,6 @@ if TYPE_CHECKING:
     from polyinfra.workspace import App, Workspace
 
 T = TypeVar("T")
-
-SERVICE_API = "serving.knative.dev/v1"
-JOB_API = "run.googleapis.com/v1"
 
 
 class SourceLookup(Protocol):
@@ -62,11 +60,11 @@ class Manifest:
 
     @property
     def is_service(self) -> bool:
-        return self.kind == "Service" and self.api_version == SERVICE_API
+        return self.kind == SERVICE_KIND and self.api_version == SERVICE_API
 
     @property
     def is_job(self) -> bool:
-        return self.kind == "Job" and self.api_version == JOB_API
+        return self.kind == JOB_KIND and self.api_version == JOB_API
 
     @property
     def name(self) -> str:

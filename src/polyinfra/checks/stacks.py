@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from polyinfra.checks.context import UnreadableInput
+from polyinfra.cloudrun.vocabulary import service_account_email
 from polyinfra.foundation import stackview
 from polyinfra.foundation.stackview import Registry
 from polyinfra.positions import Position
@@ -108,7 +109,7 @@ class StackFile:
                 if isinstance(account_id, str):
                     path: KeyPath = ("config", "input:projects", key, "service_account")
                     path = (*path, "account_id")
-                    email = f"{account_id}@{project_id}.iam.gserviceaccount.com"
+                    email = service_account_email(account_id, project_id)
                     found[email] = Declared(account_id, key, path, self.position(path, value=True))
             self._cache["accounts"] = found
         accounts: dict[str, Declared] = self._cache["accounts"]

@@ -17,10 +17,9 @@ from __future__ import annotations
 import functools
 import re
 
+from polyinfra.cloudrun.vocabulary import KNATIVE, RUN
 from polyinfra.suggest import closest
 
-RUN = "run.googleapis.com/"
-KNATIVE = "autoscaling.knative.dev/"
 #: Prefixes whose annotations Cloud Run restricts to the ones it knows.
 RESTRICTED = (RUN, KNATIVE)
 

@@ -10,12 +10,13 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from polyinfra.cloudrun.vocabulary import JOB_API, JOB_KIND, SERVICE_API, SERVICE_KIND
 from polyinfra.errors import PolyinfraError
 
 DOCUMENT = "run.v1.json"
 
 #: Root schema of each Cloud Run kind polyinfra checks.
-ROOTS = {("serving.knative.dev/v1", "Service"): "Service", ("run.googleapis.com/v1", "Job"): "Job"}
+ROOTS = {(SERVICE_API, SERVICE_KIND): "Service", (JOB_API, JOB_KIND): "Job"}
 
 
 @dataclass(frozen=True)

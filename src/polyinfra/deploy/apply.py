@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -18,10 +17,10 @@ from polyinfra.deploy.client import (
     TransientError,
 )
 from polyinfra.deploy.diff import diff_objects
+from polyinfra.values import is_label_value
 
 VERSION_ANNOTATION = "polyinfra.dev/version"
 VERSION_LABEL = "polyinfra-version"
-_LABEL_VALUE = re.compile(r"^[a-z0-9_-]{0,63}$")
 
 Progress = Callable[[str], None]
 
@@ -60,7 +59,7 @@ class Readiness:
 
 def label_safe(value: str) -> bool:
     """True when ``value`` is a valid Google Cloud label value as it is."""
-    return bool(_LABEL_VALUE.match(value))
+    return is_label_value(value)
 
 
 def stamp_version(manifest: JsonObject, version: str) -> JsonObject:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from polyinfra.cloudrun.vocabulary import DEPLOYABLE, JOB_API, LOCATION_LABEL, SERVICE_API
 from polyinfra.deploy.rollout import (
     ClientFactory,
     DeployOptions,
@@ -26,9 +27,6 @@ if TYPE_CHECKING:
     from polyinfra.manifests import RenderedApp, RenderResult
     from polyinfra.workspace import Workspace
     from polyinfra.yamlio import YamlDocument
-
-LOCATION_LABEL = "cloud.googleapis.com/location"
-_DEPLOYABLE = {("serving.knative.dev/v1", "Service"), ("run.googleapis.com/v1", "Job")}
 
 
 @dataclass(frozen=True)
@@ -120,14 +118,13 @@ def targets_from_render(
     for app in result.apps:
         for obj in app.objects:
             data: Any = obj.data
-            if (obj.api_version, obj.kind) not in _DEPLOYABLE:
+            if (obj.api_version, obj.kind) not in DEPLOYABLE:
                 errors.append(
                     UserError(
                         f"app {app.app}: {obj.api_version} {obj.kind} {obj.name!r} is not a "
                         "Cloud Run service or job and cannot be deployed",
                         position=obj.position(("kind",)),
-                        hint="deployable objects are serving.knative.dev/v1 Service and "
-                        "run.googleapis.com/v1 Job",
+                        hint=f"deployable objects are {SERVICE_API} Service and {JOB_API} Job",
                     )
                 )
                 continue

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from urllib.parse import quote, urlsplit
 
+from polyinfra.cloudrun.vocabulary import JOB_API, SERVICE_API, SERVICE_KIND
+
 if TYPE_CHECKING:
     import requests
     from google.auth.credentials import Credentials
@@ -36,8 +38,6 @@ MAX_ANSWER_BYTES = 4 * 1024 * 1024
 _WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 SCOPES = ("https://www.googleapis.com/auth/cloud-platform",)
 
-SERVICES_API = "serving.knative.dev/v1"
-JOBS_API = "run.googleapis.com/v1"
 
 log = logging.getLogger("polyinfra.deploy.http")
 
@@ -91,7 +91,7 @@ class ObjectRef:
 
     @property
     def api(self) -> str:
-        return SERVICES_API if self.kind == "Service" else JOBS_API
+        return SERVICE_API if self.kind == SERVICE_KIND else JOB_API
 
     @property
     def path(self) -> str:
@@ -703,13 +703,13 @@ class CloudRunClient:
         return self.request("POST", f"{ref.path}:run", f"execute {ref}", body={})
 
     def get_execution(self, namespace: str, name: str) -> JsonObject:
-        path = f"{collection_path(JOBS_API, namespace, 'executions')}/{_segment(name)}"
+        path = f"{collection_path(JOB_API, namespace, 'executions')}/{_segment(name)}"
         return self._read(path, f"get execution {name}")
 
     def list_executions(self, ref: ObjectRef) -> list[JsonObject]:
         """The job's executions."""
         answer = self._read(
-            collection_path(JOBS_API, ref.namespace, "executions"),
+            collection_path(JOB_API, ref.namespace, "executions"),
             f"list executions of {ref}",
             {"labelSelector": f"run.googleapis.com/job={ref.name}"},
         )
@@ -718,7 +718,7 @@ class CloudRunClient:
     def list_revisions(self, ref: ObjectRef) -> list[JsonObject]:
         """The service's revisions."""
         answer = self._read(
-            collection_path(SERVICES_API, ref.namespace, "revisions"),
+            collection_path(SERVICE_API, ref.namespace, "revisions"),
             f"list revisions of {ref}",
             {"labelSelector": f"serving.knative.dev/service={ref.name}"},
         )

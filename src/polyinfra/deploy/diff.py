@@ -7,44 +7,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from polyinfra.cloudrun.vocabulary import (
+    DEFAULTED_ANNOTATIONS,
+    DEFAULTED_LABELS,
+    SERVER_ANNOTATIONS,
+    SERVER_LABELS,
+    SERVER_METADATA,
+)
 from polyinfra.redact import REDACTED, Redactor, secret_name
 from polyinfra.redact import redact as _CREDENTIALS
 
-# Metadata the server owns; never part of a difference.
-SERVER_METADATA = frozenset(
-    {"generation", "resourceVersion", "uid", "creationTimestamp", "selfLink", "namespace"}
-)
-# Annotations Cloud Run owns: it adds them, or rewrites them on every write (the operation id,
-# creator and last modifier, the client that wrote last). Never a difference, not even where a
-# manifest sets one: a Cloud Run function's manifest sets run.googleapis.com/client-name, and
-# what comes back names whichever tool wrote last.
-SERVER_ANNOTATIONS = frozenset(
-    {
-        "serving.knative.dev/creator",
-        "serving.knative.dev/lastModifier",
-        "run.googleapis.com/creator",
-        "run.googleapis.com/lastModifier",
-        "run.googleapis.com/operation-id",
-        "run.googleapis.com/ingress-status",
-        "run.googleapis.com/urls",
-        "client.knative.dev/user-image",
-        "run.googleapis.com/client-name",
-        "run.googleapis.com/client-version",
-    }
-)
-# Annotations Cloud Run fills in with a default when a manifest has none (a revision template's
-# maximum instances): a difference only where the manifest sets one.
-DEFAULTED_ANNOTATIONS = frozenset({"autoscaling.knative.dev/maxScale"})
-# Labels Cloud Run adds. The location label is filled in from the region when a manifest has
-# none, and is compared where the manifest sets it; the others are never a difference.
-SERVER_LABELS = frozenset(
-    {
-        "cloud.googleapis.com/location",
-        "run.googleapis.com/satisfiesPzs",
-        "run.googleapis.com/startupProbeType",
-    }
-)
-DEFAULTED_LABELS = frozenset({"cloud.googleapis.com/location"})
+# Never part of a difference: what the server owns, and the namespace, which names the project
+# by number or by id (the URL the object is written to decides it).
+IGNORED_METADATA = frozenset({*SERVER_METADATA, "namespace"})
 # Lists whose items are matched by this key rather than by position.
 _KEYED_LISTS = ("name", "containerPort", "mountPath")
 
@@ -125,7 +100,7 @@ def _compare_metadata(
     live: dict[str, Any], desired: dict[str, Any], path: str, changes: list[Change]
 ) -> None:
     for key in sorted(set(live) | set(desired)):
-        if key in SERVER_METADATA:
+        if key in IGNORED_METADATA:
             continue
         here = f"{path}.{key}"
         if key in ("labels", "annotations"):

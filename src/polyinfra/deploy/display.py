@@ -13,6 +13,7 @@ from rich.spinner import Spinner
 from rich.table import Table
 from rich.text import Text
 
+from polyinfra.cloudrun.vocabulary import pod_spec
 from polyinfra.deploy.client import JsonObject
 from polyinfra.deploy.rollout import AppResult, DeployReport, DeployTarget
 from polyinfra.redact import Redactor
@@ -248,10 +249,7 @@ def dry_run_lines(report: DeployReport) -> list[str]:
 
 def _images(manifest: JsonObject) -> list[str]:
     """The images of a manifest's containers, in order (a job's are one template deeper)."""
-    spec = manifest.get("spec", {}).get("template", {}).get("spec", {})
-    if manifest.get("kind") == "Job":
-        spec = spec.get("template", {}).get("spec", {})
-    containers = spec.get("containers") if isinstance(spec, dict) else None
+    containers = pod_spec(manifest).get("containers")
     return [str(c["image"]) for c in containers or () if isinstance(c, dict) and c.get("image")]
 
 

@@ -39,13 +39,23 @@ from urllib.parse import parse_qs, urlsplit
 
 from polyinfra.cloudrun import discovery
 from polyinfra.cloudrun.discovery import FieldType
+from polyinfra.cloudrun.vocabulary import (
+    CLIENT_NAME_ANNOTATION,
+    CLIENT_VERSION_ANNOTATION,
+    INGRESS_ANNOTATION,
+    INGRESS_STATUS_ANNOTATION,
+    JOB_API,
+    JOB_LABEL,
+    LOCATION_LABEL,
+    MAX_SCALE_ANNOTATION,
+    OPERATION_ID_ANNOTATION,
+    SERVER_METADATA,
+    SERVICE_API,
+    STARTUP_PROBE_TYPE_LABEL,
+)
 
 JsonObject = dict[str, Any]
 
-SERVICES_API = "serving.knative.dev/v1"
-JOBS_API = "run.googleapis.com/v1"
-LOCATION_LABEL = "cloud.googleapis.com/location"
-_JOB_LABEL = "run.googleapis.com/job"
 DEFAULT_REGION = "europe-west1"
 DEFAULT_PRINCIPAL = "deployer@example.com"
 
@@ -55,10 +65,10 @@ _PATH = re.compile(
     r"(?:/(?P<name>[^/:]+)(?P<verb>:run)?)?$"
 )
 _COLLECTIONS = {
-    "services": ("serving.knative.dev", SERVICES_API, "Service"),
-    "revisions": ("serving.knative.dev", SERVICES_API, "Revision"),
-    "jobs": ("run.googleapis.com", JOBS_API, "Job"),
-    "executions": ("run.googleapis.com", JOBS_API, "Execution"),
+    "services": ("serving.knative.dev", SERVICE_API, "Service"),
+    "revisions": ("serving.knative.dev", SERVICE_API, "Revision"),
+    "jobs": ("run.googleapis.com", JOB_API, "Job"),
+    "executions": ("run.googleapis.com", JOB_API, "Execution"),
 }
 # (collection, HTTP method, names one object, verb) -> the method's id in the discovery document.
 _METHODS = {
@@ -77,7 +87,6 @@ _METHODS = {
     ("executions", "GET", True, ""): "run.namespaces.executions.get",
 }
 # Fields a client may not set; the server owns them.
-_SERVER_METADATA = ("generation", "resourceVersion", "uid", "creationTimestamp", "selfLink")
 # The canonical status name (google.rpc.Code) an error body carries for each HTTP status. Where
 # several codes share a status the answer names its own (a create of an existing object is
 # ALREADY_EXISTS, a job that cannot run yet FAILED_PRECONDITION); these are the rest. No code
@@ -109,11 +118,7 @@ _INT64 = ("int64", "uint64")
 _DECIMAL = re.compile(r"^-?\d+$")
 _ERROR_INFO = "type.googleapis.com/google.rpc.ErrorInfo"
 _BAD_REQUEST = "type.googleapis.com/google.rpc.BadRequest"
-_CLIENT_NAME = "run.googleapis.com/client-name"
-_CLIENT_VERSION = "run.googleapis.com/client-version"
-_MAX_SCALE = "autoscaling.knative.dev/maxScale"
 _DEFAULT_MAX_SCALE = "100"
-_STARTUP_PROBE_TYPE = "run.googleapis.com/startupProbeType"
 _JSON_HEADERS = {
     "Content-Type": "application/json; charset=UTF-8",
     "Vary": "Origin, X-Origin, Referer",
@@ -862,7 +867,7 @@ class FakeCloudRun:
             else:
                 for key, other in list(self._objects.items()):
                     labels = other.obj["metadata"].get("labels") or {}
-                    if key[:2] == ("executions", number) and labels.get(_JOB_LABEL) == name:
+                    if key[:2] == ("executions", number) and labels.get(JOB_LABEL) == name:
                         del self._objects[key]
         return {
             "status": "Success",
@@ -891,12 +896,14 @@ class FakeCloudRun:
         template = _child(filled, "template")
         if collection == "services":
             template_meta = _child(template, "metadata")
-            _child(template_meta, "annotations").setdefault(_MAX_SCALE, _DEFAULT_MAX_SCALE)
+            _child(template_meta, "annotations").setdefault(
+                MAX_SCALE_ANNOTATION, _DEFAULT_MAX_SCALE
+            )
             pod = _child(template, "spec")
             if not any(
                 isinstance(c, dict) and c.get("startupProbe") for c in pod.get("containers") or []
             ):
-                _child(template_meta, "labels").setdefault(_STARTUP_PROBE_TYPE, "Default")
+                _child(template_meta, "labels").setdefault(STARTUP_PROBE_TYPE_LABEL, "Default")
             pod.setdefault("containerConcurrency", 80)
             pod.setdefault("timeoutSeconds", 300)
             pod.setdefault("serviceAccountName", account)
@@ -935,7 +942,7 @@ class FakeCloudRun:
         number = self.project_number(namespace)
         metadata = obj["metadata"]
         name = metadata["name"]
-        for key in _SERVER_METADATA:
+        for key in SERVER_METADATA:
             metadata.pop(key, None)
         labels = metadata.get("labels") or {}
         region = previous.obj["metadata"]["labels"][LOCATION_LABEL] if previous else self.region
@@ -1079,11 +1086,9 @@ class FakeCloudRun:
         prefix = "serving.knative.dev" if entry.collection == "services" else "run.googleapis.com"
         annotations[f"{prefix}/creator"] = entry.creator
         annotations[f"{prefix}/lastModifier"] = entry.modifier
-        annotations["run.googleapis.com/operation-id"] = entry.operation
+        annotations[OPERATION_ID_ANNOTATION] = entry.operation
         if entry.collection == "services":
-            annotations["run.googleapis.com/ingress-status"] = annotations.get(
-                "run.googleapis.com/ingress", "all"
-            )
+            annotations[INGRESS_STATUS_ANNOTATION] = annotations.get(INGRESS_ANNOTATION, "all")
         metadata["annotations"] = annotations
         obj["spec"] = self._defaults(entry.collection, obj.get("spec"), entry.project)
         _record_client(metadata, entry.client)
@@ -1181,7 +1186,7 @@ class FakeCloudRun:
         if annotations:
             metadata["annotations"] = annotations
         return {
-            "apiVersion": SERVICES_API,
+            "apiVersion": SERVICE_API,
             "kind": "Revision",
             "metadata": metadata,
             "spec": copy.deepcopy(revision.template.get("spec") or {}),
@@ -1207,7 +1212,7 @@ class FakeCloudRun:
                     items.append(item)
         items.sort(key=lambda item: str(item["metadata"]["name"]))
         return {
-            "apiVersion": SERVICES_API,
+            "apiVersion": SERVICE_API,
             "kind": "RevisionList",
             "metadata": {"selfLink": _self_link("revisions", number, None)},
             "items": items,
@@ -1230,7 +1235,7 @@ class FakeCloudRun:
         template_meta = template.get("metadata") or {}
         created = _now()
         labels = dict(template_meta.get("labels") or {})
-        labels.update({_JOB_LABEL: name, LOCATION_LABEL: job["metadata"]["labels"][LOCATION_LABEL]})
+        labels.update({JOB_LABEL: name, LOCATION_LABEL: job["metadata"]["labels"][LOCATION_LABEL]})
         metadata: JsonObject = {
             "name": execution_name,
             "namespace": number,
@@ -1245,7 +1250,7 @@ class FakeCloudRun:
                     "kind": "Job",
                     "name": name,
                     "uid": job["metadata"]["uid"],
-                    "apiVersion": JOBS_API,
+                    "apiVersion": JOB_API,
                     "controller": True,
                     "blockOwnerDeletion": True,
                 }
@@ -1258,7 +1263,7 @@ class FakeCloudRun:
             status, [("Completed", "Unknown", "Running", f"Execution {execution_name} is running.")]
         )
         execution = {
-            "apiVersion": JOBS_API,
+            "apiVersion": JOB_API,
             "kind": "Execution",
             "metadata": metadata,
             "spec": template.get("spec", {}),
@@ -1300,7 +1305,7 @@ class FakeCloudRun:
         else:
             completed = ("Completed", "True", "", "")
         _set_conditions(status, [completed])
-        job_name = execution["metadata"]["labels"].get(_JOB_LABEL, "")
+        job_name = execution["metadata"]["labels"].get(JOB_LABEL, "")
         job = self._objects.get(("jobs", entry.project, job_name))
         latest = job.obj.get("status", {}).get("latestCreatedExecution") if job else None
         if isinstance(latest, dict) and latest.get("name") == execution["metadata"]["name"]:
@@ -1317,7 +1322,7 @@ class FakeCloudRun:
             if _selected(entry.obj, wanted):
                 items.append(copy.deepcopy(entry.obj))
         return {
-            "apiVersion": JOBS_API,
+            "apiVersion": JOB_API,
             "kind": "ExecutionsList",
             "metadata": {"selfLink": _self_link("executions", number, None)},
             "items": items,
@@ -1458,11 +1463,11 @@ def _record_client(metadata: JsonObject, client: Client | None) -> None:
     if client is None:
         return
     annotations = _child(metadata, "annotations")
-    annotations[_CLIENT_NAME] = client.name
+    annotations[CLIENT_NAME_ANNOTATION] = client.name
     if client.version:
-        annotations[_CLIENT_VERSION] = client.version
+        annotations[CLIENT_VERSION_ANNOTATION] = client.version
     else:
-        annotations.pop(_CLIENT_VERSION, None)
+        annotations.pop(CLIENT_VERSION_ANNOTATION, None)
 
 
 def _child(parent: JsonObject, key: str) -> JsonObject:

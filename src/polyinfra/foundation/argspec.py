@@ -9,7 +9,6 @@ importing pulumi-gcp yet never drifts from the provider that ``pulumi up`` will 
 from __future__ import annotations
 
 import collections.abc
-import difflib
 import importlib
 import importlib.metadata
 import inspect
@@ -26,6 +25,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from polyinfra.suggest import closest
 from polyinfra.values import Check, InvalidValue, each, one_of
 
 #: A type expression: ``"str" | "bool" | "int" | "float" | "any"`` or
@@ -278,15 +278,9 @@ def expected(expr: TypeExpr) -> str:
     return _KIND_NAMES[expr[0]]
 
 
-def suggest(word: str, choices: collections.abc.Iterable[str]) -> str | None:
-    """The closest of ``choices`` to ``word``, if any is close."""
-    matches = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return matches[0] if matches else None
-
-
 def unknown_key_issue(path: tuple[str | int, ...], key: str, allowed: list[str]) -> ArgIssue:
     """The error for a key the receiver does not accept, with a "did you mean"."""
-    close = suggest(key, allowed)
+    close = closest(key, allowed)
     hint = f"did you mean '{close}'?" if close else "accepted keys: " + ", ".join(sorted(allowed))
     return ArgIssue((*path, key), f"unknown key '{key}'", hint, at_key=True)
 

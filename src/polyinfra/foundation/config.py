@@ -28,10 +28,12 @@ from pydantic import (
 )
 
 from polyinfra import values
+from polyinfra.cloudrun.vocabulary import service_account_email
 from polyinfra.errors import UserError, UserErrors
 from polyinfra.foundation import argspec
 from polyinfra.foundation.arguments import ARGUMENT_VALUES
 from polyinfra.positions import Position
+from polyinfra.suggest import closest
 from polyinfra.yamlio import (
     Bounds,
     KeyPath,
@@ -131,7 +133,7 @@ class ServiceAccount(PassThrough):
         >>> ServiceAccount(account_id="dmd-ingest").email("acme-prod")
         'dmd-ingest@acme-prod.iam.gserviceaccount.com'
         """
-        return f"{self.account_id}@{gcp_project}.iam.gserviceaccount.com"
+        return service_account_email(self.account_id, gcp_project)
 
 
 class ServiceAccountIam(_Model):
@@ -550,7 +552,7 @@ def _from_document(
         )
     for key in data:
         if key not in PULUMI_STACK_KEYS:
-            close = argspec.suggest(str(key), PULUMI_STACK_KEYS)
+            close = closest(str(key), PULUMI_STACK_KEYS)
             errors.items.append(
                 UserError(
                     f"unknown top-level key '{key}'",
@@ -631,7 +633,7 @@ def misspelt_key(key: str, project: str | None = None) -> str | None:
     namespace, name = parsed
     if namespace in NAMESPACES or namespace == project:
         return None
-    close = argspec.suggest(namespace, NAMESPACES)
+    close = closest(namespace, NAMESPACES)
     if close == "input" and name in InputConfig.model_fields:
         return f"input:{name}"
     if close == "gcp" and name in provider_config_keys():
@@ -697,7 +699,7 @@ def _split_namespaces(
         elif key in anchored:
             raw["shared_keys"].append(name)
         else:
-            close = argspec.suggest(name, input_fields)
+            close = closest(name, input_fields)
             errors.items.append(
                 UserError(
                     f"unknown key '{key}'",
@@ -775,7 +777,7 @@ def _check_gcp_keys(gcp: dict[str, Any], errors: Findings) -> None:
     known = provider_config_keys()
     for key in gcp:
         if key not in known:
-            close = argspec.suggest(key, known)
+            close = closest(key, known)
             errors.add(
                 ("gcp", key),
                 "unknown pulumi-gcp provider setting",
@@ -903,7 +905,7 @@ def _did_you_mean(parent: KeyPath, key: str) -> str | None:
     choices = list(model.model_fields)
     if issubclass(model, PassThrough):
         choices += argspec.field_names(model.ARGS)
-    close = argspec.suggest(key, choices)
+    close = closest(key, choices)
     if close:
         return f"did you mean '{close}'?"
     return "accepted keys: " + ", ".join(sorted(choices))

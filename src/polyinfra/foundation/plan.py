@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from polyinfra import proc
+from polyinfra.cloudrun.vocabulary import service_account_email
 from polyinfra.errors import PolyinfraError, ToolError, UserError
 from polyinfra.foundation.config import (
     ConfigWarning,
@@ -31,6 +32,7 @@ from polyinfra.foundation.config import (
     stack_file,
 )
 from polyinfra.positions import Position
+from polyinfra.suggest import closest
 from polyinfra.yamlio import load_text
 from polyinfra.yamlio.text import decode
 
@@ -108,7 +110,7 @@ def computed_state(type_: str, inputs: Mapping[str, Any], project: str) -> dict[
     """The outputs Google Cloud would compute for a new resource, as far as the plan needs them."""
     state = dict(inputs)
     if type_ == "gcp:serviceaccount/account:Account":
-        email = f"{inputs.get('accountId')}@{project}.iam.gserviceaccount.com"
+        email = service_account_email(str(inputs.get("accountId")), str(project))
         state.update(
             email=email,
             member=f"serviceAccount:{email}",
@@ -548,7 +550,6 @@ def referenced_files(data: Any) -> list[str]:
 
 def select_stacks(stacks: Mapping[str, Path], stack: str | None, where: Path) -> list[str]:
     """``[stack]`` when given (checked), else every stack of the program, sorted."""
-    from polyinfra.foundation.argspec import suggest
 
     if not stacks:
         raise UserError(
@@ -557,7 +558,7 @@ def select_stacks(stacks: Mapping[str, Path], stack: str | None, where: Path) ->
     if stack is None:
         return sorted(stacks)
     if stack not in stacks:
-        close = suggest(stack, stacks)
+        close = closest(stack, stacks)
         raise UserError(
             f"{where}: no stack '{stack}' (stacks: {', '.join(sorted(stacks))})",
             hint=f"did you mean '{close}'?" if close else f"create Pulumi.{stack}.yaml",

@@ -13,6 +13,7 @@ from polyinfra.errors import UserError
 from polyinfra.foundation.config import Findings, StackConfig, display_path
 from polyinfra.foundation.naming import make_resource_name
 from polyinfra.positions import Position
+from polyinfra.suggest import closest
 from polyinfra.yamlio import KeyPath, YamlDocument, format_path, load_text
 from polyinfra.yamlio.jsontext import load_json_text
 from polyinfra.yamlio.text import read_text
@@ -303,7 +304,7 @@ def _check_fields(document: JsonFile, fields: list[Any], at: KeyPath, errors: Fi
             continue
         for key in field:
             if key not in BQ_FIELD_KEYS:
-                close = _close(str(key), BQ_FIELD_KEYS)
+                close = closest(str(key), BQ_FIELD_KEYS)
                 problem(
                     f"unknown field property '{key}'",
                     f"did you mean '{close}'?" if close else None,
@@ -318,7 +319,7 @@ def _check_fields(document: JsonFile, fields: list[Any], at: KeyPath, errors: Fi
             seen.add(name.lower())
         kind = field.get("type")
         if not isinstance(kind, str) or kind.upper() not in BQ_TYPES:
-            close = _close(str(kind).upper(), sorted(BQ_TYPES)) if isinstance(kind, str) else None
+            close = closest(str(kind).upper(), sorted(BQ_TYPES)) if isinstance(kind, str) else None
             problem(
                 "missing or unknown BigQuery type"
                 + (f" '{kind}'" if isinstance(kind, str) else ""),
@@ -340,10 +341,3 @@ def _check_fields(document: JsonFile, fields: list[Any], at: KeyPath, errors: Fi
                 _check_fields(document, nested, (*here, "fields"), errors)
         elif nested is not None:
             problem("only RECORD fields have 'fields'", where=(*here, "fields"))
-
-
-def _close(word: str, choices: Any) -> str | None:
-    import difflib
-
-    matches = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return matches[0] if matches else None

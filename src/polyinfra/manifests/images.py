@@ -18,6 +18,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.error import YAMLError
 
+from polyinfra.cloudrun.vocabulary import JOB_KIND, JOB_POD, SERVICE_KIND, SERVICE_POD
 from polyinfra.errors import UserError
 from polyinfra.positions import Position
 from polyinfra.yamlio import load_text
@@ -233,8 +234,8 @@ def short_name(ref: str) -> str:
 
 #: Where a kind keeps its containers: a Job has one template level more than a Service.
 _CONTAINERS: dict[str, tuple[str, ...]] = {
-    "Service": ("spec", "template", "spec", "containers"),
-    "Job": ("spec", "template", "spec", "template", "spec", "containers"),
+    SERVICE_KIND: (*SERVICE_POD, "containers"),
+    JOB_KIND: (*JOB_POD, "containers"),
 }
 
 

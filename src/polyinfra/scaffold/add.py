@@ -9,6 +9,7 @@ from pathlib import Path
 
 import tomlkit
 
+from polyinfra.cloudrun.vocabulary import service_account_email
 from polyinfra.errors import UserError
 from polyinfra.positions import Position
 from polyinfra.scaffold import names
@@ -104,7 +105,7 @@ def plan_add(path: Path, request: AddRequest) -> AddResult:
             name=name,
             gcp_project=fact.gcp_project,
             environment=env,
-            service_account=f"{account_id}@{fact.gcp_project}.iam.gserviceaccount.com",
+            service_account=service_account_email(account_id, fact.gcp_project),
             min_scale="1" if production else "0",
             max_scale={"service": "10", "function": "100"}.get(kind, "")
             if production

@@ -12,8 +12,6 @@ from polyinfra.checks.rules.cloudrun.base import CloudRunRule
 from polyinfra.checks.rules.cloudrun.shape import (
     DEFAULT_PORT,
     PROBES,
-    TEMPLATE_META,
-    TOP_META,
     annotations_at,
     as_int,
     containers,
@@ -26,7 +24,7 @@ from polyinfra.checks.rules.cloudrun.shape import (
 )
 from polyinfra.checks.rules.manifest.templates import is_templated
 from polyinfra.cloudrun import annotations as table
-from polyinfra.cloudrun.annotations import KNATIVE, RUN
+from polyinfra.cloudrun.vocabulary import KNATIVE, RUN, TEMPLATE_META, TOP_META
 from polyinfra.values import InvalidValue, cloud_run_name
 from polyinfra.yamlio import KeyPath
 

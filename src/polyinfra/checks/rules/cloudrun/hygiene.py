@@ -11,9 +11,6 @@ from polyinfra.checks.problem import Level, Problem
 from polyinfra.checks.production import production_environments
 from polyinfra.checks.rules.cloudrun.base import CloudRunRule
 from polyinfra.checks.rules.cloudrun.shape import (
-    JOB_POD,
-    TEMPLATE_META,
-    TOP_META,
     containers,
     env_entries,
     has_key,
@@ -22,10 +19,11 @@ from polyinfra.checks.rules.cloudrun.shape import (
 )
 from polyinfra.checks.rules.crossstack.workload import project_key
 from polyinfra.checks.rules.manifest.templates import is_templated
+from polyinfra.cloudrun.vocabulary import JOB_POD, TEMPLATE_META, TOP_META
 from polyinfra.errors import RefusedFile, UserError
 from polyinfra.positions import Position
 from polyinfra.redact import secret_name
-from polyinfra.values import InvalidValue, image_reference
+from polyinfra.values import InvalidValue, image_reference, is_label_key, is_label_value
 from polyinfra.workspace.bounds import bounds_of
 from polyinfra.yamlio import KeyPath, load_all_file
 
@@ -307,16 +305,6 @@ class ImageHost(CloudRunRule):
             )
 
 
-def looks_like_secret_name(name: str) -> bool:
-    """Whether an env var name reads like a credential (``*_TOKEN``, ``*_KEY``, ``*PASSWORD*``):
-    the one definition, :func:`polyinfra.redact.secret_name`, which output redaction uses too.
-
-    >>> looks_like_secret_name("API_TOKEN"), looks_like_secret_name("GCP_PROJECT_ID")
-    (True, False)
-    """
-    return secret_name(name)
-
-
 _NOT_SECRET_VALUE = re.compile(r"^(true|false|yes|no|on|off|\d{1,3})$|^[./~]|^projects/")
 
 
@@ -350,7 +338,7 @@ class SecretLiteral(CloudRunRule):
         for container in containers(manifest):
             for path, entry in env_entries(container):
                 name, value = entry.get("name"), entry.get("value")
-                if not isinstance(name, str) or not looks_like_secret_name(name):
+                if not isinstance(name, str) or not secret_name(name):
                     continue
                 if value in (None, ""):
                     continue
@@ -461,8 +449,6 @@ def _overlay_hint(manifest: Manifest, ctx: CheckContext, pod: KeyPath) -> str:
     return f"add a patch to this overlay setting {pointer} to a service account made for this app"
 
 
-_LABEL_KEY = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
-_LABEL_VALUE = re.compile(r"^[a-z0-9_-]{0,63}$")
 _VERSIONISH = re.compile(r"\d+\.\d+|^v\d|VERSION", re.IGNORECASE)
 
 
@@ -497,7 +483,7 @@ class LabelValues(CloudRunRule):
                 path = (*meta, "labels", key)
                 if not isinstance(key, str) or "/" in key or is_templated(key):
                     continue
-                if not _LABEL_KEY.match(key):
+                if not is_label_key(key):
                     yield self.problem(
                         manifest,
                         path,
@@ -507,7 +493,7 @@ class LabelValues(CloudRunRule):
                     )
                 if not isinstance(value, str) or is_templated(value):
                     continue
-                if not _LABEL_VALUE.match(value):
+                if not is_label_value(value):
                     if manifest.version and manifest.version in value:
                         yield self.problem(
                             manifest,

@@ -11,8 +11,6 @@ from polyinfra.checks.rules.cloudrun.shape import (
     GI,
     MI,
     PROBES,
-    TEMPLATE_META,
-    TOP_META,
     Container,
     annotations_at,
     as_int,
@@ -23,6 +21,7 @@ from polyinfra.checks.rules.cloudrun.shape import (
     pod_path,
 )
 from polyinfra.checks.rules.manifest.templates import is_templated
+from polyinfra.cloudrun.vocabulary import TEMPLATE_META, TOP_META
 
 SERVICE_TIMEOUT_MAX = 3600
 

@@ -8,12 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from polyinfra.checks.context import Manifest
+from polyinfra.cloudrun.vocabulary import JOB_POD, SERVICE_POD
 from polyinfra.yamlio import KeyPath
 
-SERVICE_POD: KeyPath = ("spec", "template", "spec")
-JOB_POD: KeyPath = ("spec", "template", "spec", "template", "spec")
-TEMPLATE_META: KeyPath = ("spec", "template", "metadata")  # revision / execution template
-TOP_META: KeyPath = ("metadata",)
 PROBES = ("startupProbe", "livenessProbe", "readinessProbe")
 DEFAULT_PORT = 8080
 

@@ -9,6 +9,7 @@ from polyinfra.checks.context import CheckContext
 from polyinfra.checks.problem import Level, Problem
 from polyinfra.checks.rules.crossstack.workload import Workload, granted_in_plan, workloads
 from polyinfra.checks.stacks import JOB_RUNNER_ROLES, Scheduler, StackFile
+from polyinfra.cloudrun.vocabulary import service_account_email
 from polyinfra.suggest import did_you_mean
 
 _JOB_GRANTS = frozenset(
@@ -182,7 +183,7 @@ class SchedulerInvoker:
             if JOB_RUNNER_ROLES & set(stack.roles_of(scheduler.project)):
                 continue
             account_id = section["service_account"].get("account_id")
-            email = f"{account_id}@{stack.gcp_project}.iam.gserviceaccount.com"
+            email = service_account_email(account_id, stack.gcp_project or "")
             target = ("name", scheduler.target_job or "")
             if granted_in_plan(ctx, stack, email, JOB_RUNNER_ROLES, _JOB_GRANTS, target):
                 continue

@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from polyinfra.checks.context import CheckContext
 from polyinfra.checks.problem import Level, Problem
 from polyinfra.checks.rules.crossstack.workload import (
-    SECRETS_ANNOTATION,
     Workload,
     containers,
     granted_in_plan,
     workloads,
 )
 from polyinfra.checks.stacks import SECRET_READER_ROLES
+from polyinfra.cloudrun.vocabulary import SECRETS_ANNOTATION, TEMPLATE_META
 from polyinfra.positions import Position
 from polyinfra.suggest import did_you_mean
 
@@ -33,7 +33,7 @@ def secret_refs(item: Workload) -> list[SecretRef]:
     (an alias of the annotation, else a secret of the app's own project)."""
     refs: list[SecretRef] = []
     aliases: dict[str, tuple[str | None, str]] = {}
-    path = ("spec", "template", "metadata", "annotations", SECRETS_ANNOTATION)
+    path = (*TEMPLATE_META, "annotations", SECRETS_ANNOTATION)
     annotation = item.manifest.get(path)
     if isinstance(annotation, str):
         for entry in filter(None, (part.strip() for part in annotation.split(","))):

@@ -9,23 +9,14 @@ from typing import Any
 
 from polyinfra.checks.context import CheckContext, Manifest
 from polyinfra.checks.stacks import StackFile
+from polyinfra.cloudrun.vocabulary import LOCATION_LABEL, pod_path_of
 from polyinfra.positions import Position
 from polyinfra.workspace import App, Overlay
 from polyinfra.yamlio import KeyPath
 
-SECRETS_ANNOTATION = "run.googleapis.com/secrets"
-LOCATION_LABEL = "cloud.googleapis.com/location"
-
-
-def pod_spec_path(manifest: Manifest) -> KeyPath:
-    """Where the container spec lives: a job has one more template level than a service."""
-    if manifest.is_job:
-        return ("spec", "template", "spec", "template", "spec")
-    return ("spec", "template", "spec")
-
 
 def containers(manifest: Manifest) -> Iterator[tuple[KeyPath, dict[str, Any]]]:
-    path = (*pod_spec_path(manifest), "containers")
+    path = (*pod_path_of(manifest.kind), "containers")
     items = manifest.get(path)
     for index, container in enumerate(items if isinstance(items, list) else []):
         if isinstance(container, dict):
@@ -47,7 +38,7 @@ class Workload:
 
     @property
     def service_account_path(self) -> KeyPath:
-        return (*pod_spec_path(self.manifest), "serviceAccountName")
+        return (*pod_path_of(self.manifest.kind), "serviceAccountName")
 
     @property
     def service_account(self) -> str | None:

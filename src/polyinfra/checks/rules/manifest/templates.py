@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from polyinfra.cloudrun.vocabulary import LOCATION_LABEL
 from polyinfra.yamlio import KeyPath
 
 #: Placeholders that mean "substitute me" wherever they appear.
@@ -45,13 +46,12 @@ def _lowercase_field(keys: list[str]) -> bool:
 _ANGLE = re.compile(r"<[A-Za-z][A-Za-z0-9_. -]*>")
 #: A label value that is one upper-case word (``PROD``) is more likely a wrong value than a
 #: placeholder: there, only words with an underscore count, but for the location label.
-_LOCATION = "cloud.googleapis.com/location"
 
 
 def _caps(value: str, keys: list[str]) -> list[str]:
     """Upper-case words in a lower-case-only value (an image's tag by :data:`_CAPS_TAG`)."""
     found = [m.group(0) for m in _ANGLE.finditer(value)]
-    if len(keys) >= 2 and keys[-2] == "labels" and keys[-1] != _LOCATION:
+    if len(keys) >= 2 and keys[-2] == "labels" and keys[-1] != LOCATION_LABEL:
         return found + [m.group(0) for m in _CAPS.finditer(value) if "_" in m.group(0)]
     if keys[-1] == "image":
         name, colon, tag = value.rpartition(":")

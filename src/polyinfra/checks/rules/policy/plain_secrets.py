@@ -8,8 +8,8 @@ from collections.abc import Iterator
 
 from polyinfra.checks.context import CheckContext
 from polyinfra.checks.problem import Level, Problem
-from polyinfra.checks.rules.cloudrun.hygiene import looks_like_secret_name
 from polyinfra.checks.rules.crossstack.workload import containers
+from polyinfra.redact import secret_name
 
 _PLACEHOLDER = re.compile(r"^[A-Z0-9_]*PLACEHOLDER[A-Z0-9_]*$")
 
@@ -57,7 +57,7 @@ class NoPlainSecrets:
                     name, value = var["name"], var.get("value")
                     if not isinstance(value, str) or not value or _PLACEHOLDER.match(value):
                         continue
-                    if name not in declared or looks_like_secret_name(name):
+                    if name not in declared or secret_name(name):
                         continue
                     # the message names the variable, never its value
                     yield Problem(

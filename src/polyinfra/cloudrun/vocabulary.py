@@ -1,0 +1,103 @@
+"""The Cloud Run vocabulary, defined once: the API versions and kinds polyinfra deploys, where
+a Service's and a Job's pod spec and templates are, the location label, the labels and
+annotations Cloud Run owns, and how a service account's email is made.
+
+Checks, render, deploy and the emulator all read these names from here. The field paths are
+the Cloud Run Admin API v1's (``run.v1.json``): a Service's revision template is
+``spec.template``; a Job's execution template is ``spec.template`` and its task template
+``spec.template.spec.template``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+#: apiVersion of a Cloud Run Service (Knative serving) and of a Cloud Run Job.
+SERVICE_API = "serving.knative.dev/v1"
+JOB_API = "run.googleapis.com/v1"
+SERVICE_KIND = "Service"
+JOB_KIND = "Job"
+#: The (apiVersion, kind) pairs polyinfra deploys.
+DEPLOYABLE = frozenset({(SERVICE_API, SERVICE_KIND), (JOB_API, JOB_KIND)})
+
+#: Field paths, as tuples of keys.
+TOP_META: tuple[str, ...] = ("metadata",)
+TEMPLATE_META: tuple[str, ...] = ("spec", "template", "metadata")  # revision / execution
+SERVICE_POD: tuple[str, ...] = ("spec", "template", "spec")  # RevisionSpec
+JOB_POD: tuple[str, ...] = ("spec", "template", "spec", "template", "spec")  # TaskSpec
+
+#: Annotation namespaces Cloud Run restricts to the annotations it knows.
+RUN = "run.googleapis.com/"
+KNATIVE = "autoscaling.knative.dev/"
+SECRETS_ANNOTATION = RUN + "secrets"
+
+#: Annotations and labels Cloud Run writes on the objects it stores.
+CLIENT_NAME_ANNOTATION = RUN + "client-name"
+CLIENT_VERSION_ANNOTATION = RUN + "client-version"
+OPERATION_ID_ANNOTATION = RUN + "operation-id"
+INGRESS_ANNOTATION = RUN + "ingress"
+INGRESS_STATUS_ANNOTATION = RUN + "ingress-status"
+STARTUP_PROBE_TYPE_LABEL = RUN + "startupProbeType"
+#: The label an execution carries with the name of its job.
+JOB_LABEL = RUN + "job"
+
+#: The label that says in which region an object runs (Cloud Run fills it in from the
+#: region when a manifest has none).
+LOCATION_LABEL = "cloud.googleapis.com/location"
+
+#: Metadata the server owns and sets on every write.
+SERVER_METADATA = ("generation", "resourceVersion", "uid", "creationTimestamp", "selfLink")
+#: Annotations Cloud Run owns: it adds them, or rewrites them on every write (the operation id,
+#: creator and last modifier, the client that wrote last). Never a difference, not even where
+#: a manifest sets one: a Cloud Run function's manifest sets run.googleapis.com/client-name,
+#: and what comes back names whichever tool wrote last.
+SERVER_ANNOTATIONS = frozenset(
+    {
+        "serving.knative.dev/creator",
+        "serving.knative.dev/lastModifier",
+        RUN + "creator",
+        RUN + "lastModifier",
+        OPERATION_ID_ANNOTATION,
+        INGRESS_STATUS_ANNOTATION,
+        RUN + "urls",
+        "client.knative.dev/user-image",
+        CLIENT_NAME_ANNOTATION,
+        CLIENT_VERSION_ANNOTATION,
+    }
+)
+#: Annotations Cloud Run fills in with a default when a manifest has none (a revision
+#: template's maximum instances): a difference only where the manifest sets one.
+MAX_SCALE_ANNOTATION = KNATIVE + "maxScale"
+DEFAULTED_ANNOTATIONS = frozenset({MAX_SCALE_ANNOTATION})
+#: Labels Cloud Run adds. The location label is filled in from the region when a manifest has
+#: none; the others are never a difference.
+SERVER_LABELS = frozenset({LOCATION_LABEL, RUN + "satisfiesPzs", STARTUP_PROBE_TYPE_LABEL})
+DEFAULTED_LABELS = frozenset({LOCATION_LABEL})
+
+
+def service_account_email(account_id: str, gcp_project: str) -> str:
+    """The email of a user-managed service account.
+
+    >>> service_account_email("dmd-ingest", "acme-prod")
+    'dmd-ingest@acme-prod.iam.gserviceaccount.com'
+    """
+    return f"{account_id}@{gcp_project}.iam.gserviceaccount.com"
+
+
+def is_job(manifest: Mapping[str, Any]) -> bool:
+    """Whether the object (plain data) is a Cloud Run Job."""
+    return manifest.get("kind") == JOB_KIND
+
+
+def pod_path_of(kind: object) -> tuple[str, ...]:
+    """Where the pod spec (containers, service account, volumes) of an object of ``kind`` is."""
+    return JOB_POD if kind == JOB_KIND else SERVICE_POD
+
+
+def pod_spec(manifest: Mapping[str, Any]) -> dict[str, Any]:
+    """The pod spec of a Service or Job given as plain data (empty when it has none)."""
+    node: Any = manifest
+    for key in pod_path_of(manifest.get("kind")):
+        node = node.get(key) if isinstance(node, dict) else None
+    return node if isinstance(node, dict) else {}
