@@ -11,9 +11,9 @@ from polyinfra.checks.context import CheckContext, Manifest, manifests_from_file
 from polyinfra.checks.engine import level_of, matches, run, select_rules, worst
 from polyinfra.checks.problem import Level, Problem
 from polyinfra.checks.rule import Rule
-from polyinfra.checks.settings import RulesSettings
 from polyinfra.errors import PolyinfraError, UserError
 from polyinfra.positions import Position
+from polyinfra.workspace.settings import RulesSettings
 
 
 class NamedRule:

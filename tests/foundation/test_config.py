@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 
 from polyinfra.errors import UserError, UserErrors
-from polyinfra.foundation.config import StackConfig, load_stack_config, misspelt_key
+from polyinfra.foundation.config import load_stack_config
+from polyinfra.foundation.keys import misspelt_key
+from polyinfra.foundation.model import StackConfig
 
 from .conftest import DMD, WriteStack
 

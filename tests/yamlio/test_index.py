@@ -11,8 +11,9 @@ import pytest
 from polyinfra.errors import UserError
 from polyinfra.positions import Position
 from polyinfra.yamlio import load_all_text, load_text
+from polyinfra.yamlio.document import MAX_NODES
 from polyinfra.yamlio.index import PositionTable
-from polyinfra.yamlio.loader import MAX_NODES, ruamel_documents
+from polyinfra.yamlio.loader import ruamel_documents
 
 PATH = Path("big.yaml")
 

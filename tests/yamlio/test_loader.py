@@ -10,7 +10,8 @@ from ruamel.yaml import YAML
 
 from polyinfra.errors import UserError
 from polyinfra.yamlio import load_text, loader
-from polyinfra.yamlio.loader import MAX_NODES, ruamel_documents
+from polyinfra.yamlio.document import MAX_NODES
+from polyinfra.yamlio.loader import ruamel_documents
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from polyinfra.checks import engine
-from polyinfra.checks.context import CheckContext, Manifest, UnreadableInput
-from polyinfra.checks.problem import Level, Problem
+from polyinfra.checks.context import CheckContext, Manifest
+from polyinfra.checks.problem import Level, Problem, UnreadableInput
 from polyinfra.checks.registry import CHECK_RULES, LINK_RULES, MANIFEST_RULES
 from polyinfra.checks.rendering import manifests_of, render_for_rules
 from polyinfra.checks.rule import Rule
@@ -22,13 +22,13 @@ from polyinfra.checks.rules.workspace.apps import (
     load_kustomization_document,
     overlay_reaches_base,
 )
-from polyinfra.checks.settings import RulesSettings
 from polyinfra.checks.stacks import StackFile
 from polyinfra.errors import RefusedFile, UserError, UserErrors
 from polyinfra.positions import Position
 from polyinfra.redact import workspace_secrets
 from polyinfra.suggest import did_you_mean
 from polyinfra.workspace import App, Overlay, Workspace
+from polyinfra.workspace.settings import RulesSettings
 from polyinfra.yamlio import load_file
 
 if TYPE_CHECKING:

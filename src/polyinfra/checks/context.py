@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from polyinfra.checks.settings import RulesSettings
+from polyinfra.checks.problem import UnreadableInput
 from polyinfra.cloudrun.vocabulary import JOB_API, JOB_KIND, SERVICE_API, SERVICE_KIND
 from polyinfra.positions import Position
+from polyinfra.workspace.settings import RulesSettings
 from polyinfra.yamlio import Bounds, KeyPath, YamlDocument
 
 if TYPE_CHECKING:
@@ -81,18 +82,6 @@ class Manifest:
             if found is not None:
                 return found
         return self.document.position(path, value=value)
-
-
-@dataclass(frozen=True)
-class UnreadableInput:
-    """An input file that could not be loaded (not UTF-8, not YAML): reported, not raised."""
-
-    position: Position
-    message: str
-    hint: str | None = None
-    #: the first template placeholder in the file and where it is, when the file looks like
-    #: an unrendered template (those often are not YAML until rendered)
-    placeholder: tuple[str, Position] | None = None
 
 
 @dataclass

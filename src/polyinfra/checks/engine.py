@@ -10,9 +10,9 @@ from pathlib import Path
 from polyinfra.checks.context import CheckContext
 from polyinfra.checks.problem import Level, Problem
 from polyinfra.checks.rule import Rule
-from polyinfra.checks.settings import RulesSettings
 from polyinfra.errors import PolyinfraError, UserError
 from polyinfra.suggest import did_you_mean
+from polyinfra.workspace.settings import RulesSettings
 from polyinfra.yamlio.text import read_quietly
 
 # ids separated by commas; anything after them (a reason) is ignored

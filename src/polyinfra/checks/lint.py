@@ -7,17 +7,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from polyinfra.checks import engine
-from polyinfra.checks.context import CheckContext, Manifest, UnreadableInput, manifests_from_file
-from polyinfra.checks.problem import Level, Problem
+from polyinfra.checks.context import CheckContext, Manifest, manifests_from_file
+from polyinfra.checks.problem import Level, Problem, UnreadableInput
 from polyinfra.checks.registry import LINT_RULES
 from polyinfra.checks.rendering import render_for_rules
 from polyinfra.checks.rule import Rule
-from polyinfra.checks.settings import RulesSettings
 from polyinfra.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UserError
 from polyinfra.positions import Position
 from polyinfra.redact import workspace_secrets
 from polyinfra.workspace import App, Workspace
 from polyinfra.workspace.model import KUSTOMIZATION_NAMES
+from polyinfra.workspace.settings import RulesSettings
 from polyinfra.yamlio import Bounds
 
 #: The version rendered apps carry while linted (any valid version does).

@@ -46,3 +46,15 @@ class Problem:
     level: Level = Level.ERROR
     hint: str | None = None
     sensitive: bool = False
+
+
+@dataclass(frozen=True)
+class UnreadableInput:
+    """An input file that could not be loaded (not UTF-8, not YAML): reported, not raised."""
+
+    position: Position
+    message: str
+    hint: str | None = None
+    #: the first template placeholder in the file and where it is, when the file looks like
+    #: an unrendered template (those often are not YAML until rendered)
+    placeholder: tuple[str, Position] | None = None

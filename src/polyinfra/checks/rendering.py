@@ -12,7 +12,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from polyinfra.checks.context import Manifest, UnreadableInput
+from polyinfra.checks.context import Manifest
+from polyinfra.checks.problem import UnreadableInput
 from polyinfra.errors import UserError
 from polyinfra.positions import Position
 from polyinfra.workspace import Workspace, kustomization_file

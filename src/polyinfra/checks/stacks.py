@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from polyinfra.checks.context import UnreadableInput
+from polyinfra.checks.problem import UnreadableInput
 from polyinfra.cloudrun.vocabulary import service_account_email
 from polyinfra.foundation import stackview
 from polyinfra.foundation.stackview import Registry

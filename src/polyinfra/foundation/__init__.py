@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from polyinfra.foundation.naming import make_resource_name
 
 if TYPE_CHECKING:
-    from polyinfra.foundation.config import StackConfig
+    from polyinfra.foundation.model import StackConfig
     from polyinfra.foundation.plan import Plan, PlanDiff
     from polyinfra.foundation.resources import Resources
 

@@ -21,16 +21,15 @@ from polyinfra import proc
 from polyinfra.cloudrun.vocabulary import service_account_email
 from polyinfra.errors import PolyinfraError, ToolError, UserError
 from polyinfra.foundation.config import (
-    ConfigWarning,
-    StackConfig,
     has_secret,
     load_stack_config,
     load_stack_text,
     mask_secrets,
-    parse_config_key,
     pulumi_project,
     stack_file,
 )
+from polyinfra.foundation.keys import parse_config_key
+from polyinfra.foundation.model import ConfigWarning, StackConfig
 from polyinfra.positions import Position
 from polyinfra.suggest import closest
 from polyinfra.yamlio import load_text

@@ -13,7 +13,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from polyinfra.foundation.config import StackConfig, from_pulumi_config
+from polyinfra.foundation.config import from_pulumi_config
+from polyinfra.foundation.model import StackConfig
 from polyinfra.foundation.resources import BuildContext, Resources
 
 #: Stack outputs, for the application stack (``pulumi stack output`` / ``StackReference``).

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from polyinfra.foundation import argspec
-from polyinfra.foundation.config import StackConfig
+from polyinfra.foundation.model import StackConfig
 
 if TYPE_CHECKING:
     import pulumi

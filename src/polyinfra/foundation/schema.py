@@ -13,13 +13,8 @@ from pydantic import BaseModel
 
 from polyinfra.errors import UserError
 from polyinfra.foundation import argspec
-from polyinfra.foundation.config import (
-    PULUMI_STACK_KEYS,
-    GcpConfig,
-    InputConfig,
-    PassThrough,
-    provider_config_keys,
-)
+from polyinfra.foundation.keys import provider_config_keys
+from polyinfra.foundation.model import PULUMI_STACK_KEYS, GcpConfig, InputConfig, PassThrough
 
 SCHEMA_ID = "https://polyinfra.dev/schemas/stack-config.json"
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from polyinfra.errors import UserError
-from polyinfra.foundation.config import Findings, StackConfig, display_path
+from polyinfra.foundation.model import Findings, StackConfig, display_path
 from polyinfra.foundation.naming import make_resource_name
 from polyinfra.positions import Position
 from polyinfra.suggest import closest

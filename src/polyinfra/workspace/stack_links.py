@@ -35,7 +35,7 @@ from polyinfra.workspace.model import (
 from polyinfra.workspace.settings import Settings
 
 if TYPE_CHECKING:
-    from polyinfra.foundation.config import StackConfig
+    from polyinfra.foundation.model import StackConfig
     from polyinfra.manifests.kustomization import Patch
     from polyinfra.yamlio.text import Bounds
 

@@ -8,16 +8,8 @@ aliases may expand) plus a side table from key path to :class:`~polyinfra.positi
 reported at file:line:col.
 """
 
-from polyinfra.yamlio.loader import (
-    MAX_NODES,
-    KeyPath,
-    YamlDocument,
-    format_path,
-    load_all_file,
-    load_all_text,
-    load_file,
-    load_text,
-)
+from polyinfra.yamlio.document import MAX_NODES, KeyPath, YamlDocument, format_path
+from polyinfra.yamlio.load import load_all_file, load_all_text, load_file, load_text
 from polyinfra.yamlio.stack import load_stack_file, read_stack_file, stack_document
 from polyinfra.yamlio.text import Bounds, read_text
 

@@ -6,8 +6,8 @@ No node tree is built: each event becomes plain data as it arrives, and position
 :class:`~polyinfra.yamlio.index.StreamIndex`, which reads the events again only when a position
 is asked for. Scalars resolve as YAML 1.2 (like ruamel.yaml: ``on``/``yes`` stay strings),
 anchors, aliases and merge keys resolve the same way, and the same bounds hold: nesting deeper
-than :data:`~polyinfra.yamlio.loader.MAX_DEPTH` and aliases expanding past
-:func:`~polyinfra.yamlio.loader.value_limit` are errors at the line and column of the value
+than :data:`~polyinfra.yamlio.document.MAX_DEPTH` and aliases expanding past
+:func:`~polyinfra.yamlio.document.value_limit` are errors at the line and column of the value
 that crosses the bound, found as soon as it is read.
 
 What libyaml does not read the way ruamel.yaml does (a syntax error, a duplicate key, a tag it
@@ -37,8 +37,7 @@ from yaml import (
 
 from polyinfra.errors import UserError
 from polyinfra.positions import Position
-from polyinfra.yamlio.index import MERGE, PositionTable, StreamIndex, generated_empty
-from polyinfra.yamlio.loader import (
+from polyinfra.yamlio.document import (
     MAX_DEPTH,
     KeyPath,
     YamlDocument,
@@ -46,6 +45,7 @@ from polyinfra.yamlio.loader import (
     too_deep,
     value_limit,
 )
+from polyinfra.yamlio.index import MERGE, PositionTable, StreamIndex, generated_empty
 
 _STR_TAG = "tag:yaml.org,2002:str"
 _YAML_TAGS = "tag:yaml.org,2002:"
@@ -85,7 +85,7 @@ def fast_documents(text: str, path: Path) -> list[YamlDocument] | None:
     ruamel.yaml. :class:`UserError` for input that is wrong either way."""
     if not getattr(yaml, "__with_libyaml__", False):
         return None
-    index = StreamIndex(text, path)
+    index = StreamIndex(text, path, index_key)
     builder = _Builder(text, path, index)
     try:
         with _collector_paused():

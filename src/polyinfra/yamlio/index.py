@@ -36,9 +36,12 @@ _BREAKS = "\n\r\x85\u2028\u2029"
 class StreamIndex:
     """The nodes of every document of one YAML stream, for position look-ups (built lazily)."""
 
-    def __init__(self, text: str, path: Path) -> None:
+    def __init__(self, text: str, path: Path, key_of: Callable[[Any], Any]) -> None:
+        """``key_of`` reads a mapping key's event as the loader does (:data:`MERGE` for a merge
+        key, None for a key no loader reads)."""
         self.text = text
         self.path = path
+        self.key_of = key_of
         self._built = False
         self.kinds = bytearray()
         self.lines = array("I")
@@ -70,7 +73,7 @@ class StreamIndex:
             StreamEndEvent,
         )
 
-        from polyinfra.yamlio.fast import index_key
+        index_key = self.key_of
 
         kinds, lines, cols, ends, keys = self.kinds, self.lines, self.cols, self.ends, self.keys
         targets, roots = self.targets, self.roots

@@ -13,7 +13,7 @@ from typing import Any
 
 from polyinfra.errors import UserError
 from polyinfra.positions import Position
-from polyinfra.yamlio.loader import MAX_DEPTH
+from polyinfra.yamlio.document import MAX_DEPTH
 from polyinfra.yamlio.text import Bounds, read_text
 
 

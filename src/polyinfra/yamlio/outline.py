@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from polyinfra.errors import PolyinfraError
-from polyinfra.yamlio.loader import KeyPath
+from polyinfra.yamlio.document import KeyPath
 
 _STR_TAG = "tag:yaml.org,2002:str"
 

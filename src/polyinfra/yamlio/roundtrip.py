@@ -25,7 +25,9 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from polyinfra.errors import PolyinfraError, UserError
 from polyinfra.positions import Position
-from polyinfra.yamlio.loader import KeyPath, YamlDocument, describe, format_path, load_text
+from polyinfra.yamlio.document import KeyPath, YamlDocument, format_path
+from polyinfra.yamlio.load import load_text
+from polyinfra.yamlio.loader import describe
 from polyinfra.yamlio.outline import Collection, Outline, outline
 
 _ALIAS_PREFIX = "__polyinfra_alias__"

@@ -11,7 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from polyinfra.errors import UserError
-from polyinfra.yamlio.loader import YamlDocument, describe, load_text
+from polyinfra.yamlio.document import YamlDocument
+from polyinfra.yamlio.load import load_text
+from polyinfra.yamlio.loader import describe
 from polyinfra.yamlio.text import Bounds, read_text
 
 

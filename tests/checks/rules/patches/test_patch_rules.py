@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from polyinfra.checks.context import CheckContext, UnreadableInput
-from polyinfra.checks.problem import Problem
+from polyinfra.checks.context import CheckContext
+from polyinfra.checks.problem import Problem, UnreadableInput
 from polyinfra.checks.rules.patches.paths import (
     MissingPath,
     UnescapedAnnotationKey,

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from polyinfra.checks.context import CheckContext
 from polyinfra.checks.problem import Level, Problem
-from polyinfra.foundation.config import misspelt_key
+from polyinfra.foundation.keys import misspelt_key
 
 
 class NamespaceTypo:

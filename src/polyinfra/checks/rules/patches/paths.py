@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from polyinfra.checks.context import CheckContext, UnreadableInput
-from polyinfra.checks.problem import Level, Problem
+from polyinfra.checks.context import CheckContext
+from polyinfra.checks.problem import Level, Problem, UnreadableInput
 from polyinfra.checks.rules.patches.analysis import OpView, analyse, object_label, overlay_trees
 
 #: Keys whose children are annotation or label keys, which usually contain a ``/``.
