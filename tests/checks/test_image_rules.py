@@ -13,7 +13,7 @@ from polyinfra.checks.lint import lint_paths
 from polyinfra.checks.production import production_environments
 from polyinfra.checks.registry import CHECK_RULES, LINK_RULES
 from polyinfra.checks.rendering import manifests_of
-from polyinfra.checks.rules.cloudrun.hygiene import registry_host
+from polyinfra.checks.rules.cloudrun.images import registry_host
 from polyinfra.manifests import render_apps
 from polyinfra.workspace import Workspace
 from tests.checks.conftest import LintText, variant

@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 from polyinfra.checks.rule import Rule
-from polyinfra.checks.rules.cloudrun import contract, hygiene, limits, mistakes, schema
+from polyinfra.checks.rules.cloudrun import (
+    annotation,
+    containers,
+    env,
+    gpu,
+    hygiene,
+    images,
+    limits,
+    mistakes,
+    schema,
+)
 from polyinfra.checks.rules.config.namespaces import NamespaceTypo
 from polyinfra.checks.rules.config.stack_file import StackPlans, StackValid
 from polyinfra.checks.rules.crossstack import identity, projects, registry, scheduler, secrets
@@ -32,30 +42,30 @@ MANIFEST_RULES: tuple[Rule, ...] = (
     limits.ProbeLimits(),
     limits.ContainerConcurrency(),
     limits.Resources(),
-    limits.Gpu(),
+    gpu.Gpu(),
     limits.Scaling(),
-    contract.AnnotationPlacement(),
-    contract.UnknownAnnotation(),
-    contract.JobAnnotations(),
-    contract.AnnotationValues(),
-    contract.Containers(),
-    contract.Name(),
-    contract.Ports(),
-    contract.JobShape(),
-    contract.ReservedEnv(),
-    contract.StartupProbe(),
-    contract.SecretKeyRef(),
-    contract.SecretsAnnotation(),
-    contract.VariableReference(),
+    annotation.AnnotationPlacement(),
+    annotation.UnknownAnnotation(),
+    annotation.JobAnnotations(),
+    annotation.AnnotationValues(),
+    containers.Containers(),
+    containers.Name(),
+    containers.Ports(),
+    containers.JobShape(),
+    env.ReservedEnv(),
+    containers.StartupProbe(),
+    env.SecretKeyRef(),
+    env.SecretsAnnotation(),
+    env.VariableReference(),
     # the spec's common mistakes
     mistakes.StartupFailureThreshold(),
     mistakes.StartupInitialDelay(),
     mistakes.StartupTimeout(),
     # hygiene
-    hygiene.ImageReference(),
-    hygiene.ImageTag(),
-    hygiene.ProductionImageTag(),
-    hygiene.ImageHost(),
+    images.ImageReference(),
+    images.ImageTag(),
+    images.ProductionImageTag(),
+    images.ImageHost(),
     hygiene.SecretLiteral(),
     hygiene.ServiceAccount(),
     hygiene.LabelValues(),

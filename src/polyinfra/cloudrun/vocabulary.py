@@ -27,6 +27,19 @@ TEMPLATE_META: tuple[str, ...] = ("spec", "template", "metadata")  # revision / 
 SERVICE_POD: tuple[str, ...] = ("spec", "template", "spec")  # RevisionSpec
 JOB_POD: tuple[str, ...] = ("spec", "template", "spec", "template", "spec")  # TaskSpec
 
+#: What Cloud Run sets in a Service's containers (the container runtime contract,
+#: https://cloud.google.com/run/docs/container-contract): ``PORT`` in the ingress container
+#: only; the ``K_*`` names in every container.
+RESERVED_SERVICE_ENV = ("K_SERVICE", "K_REVISION", "K_CONFIGURATION")
+#: ... and in a Job's task containers (no ``PORT``: a task serves no requests).
+RESERVED_JOB_ENV = (
+    "CLOUD_RUN_JOB",
+    "CLOUD_RUN_EXECUTION",
+    "CLOUD_RUN_TASK_INDEX",
+    "CLOUD_RUN_TASK_ATTEMPT",
+    "CLOUD_RUN_TASK_COUNT",
+)
+
 #: Annotation namespaces Cloud Run restricts to the annotations it knows.
 RUN = "run.googleapis.com/"
 KNATIVE = "autoscaling.knative.dev/"
