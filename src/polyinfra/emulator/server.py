@@ -526,15 +526,6 @@ class FakeCloudRun:
         with self._lock:
             self._outcomes.setdefault(name, []).append(outcome)
 
-    def put_object(self, obj: JsonObject) -> JsonObject:
-        """Store ``obj`` as if it had been deployed earlier (settled and Ready)."""
-        collection = "services" if obj.get("kind") == "Service" else "jobs"
-        namespace = str(obj["metadata"]["namespace"])
-        with self._lock:
-            entry = self._store(collection, namespace, copy.deepcopy(obj), None)
-            self._settle(entry, Outcome(polls=0))
-            return copy.deepcopy(entry.obj)
-
     def touch(self, collection: str, namespace: str, name: str) -> None:
         """Simulate someone else changing an object: its resourceVersion moves on."""
         with self._lock:

@@ -77,21 +77,6 @@ class SchemaFinding:
     sensitive: bool = False
 
 
-def _describe(field: FieldType) -> str:
-    if field.ref:
-        return f"a mapping ({field.ref})"
-    if field.type == "string" and field.format == "int64":
-        return "an integer"
-    return {
-        "string": "a string",
-        "integer": "an integer",
-        "number": "a number",
-        "boolean": "a boolean (true or false)",
-        "array": "a list",
-        "object": "a mapping",
-    }.get(field.type or "", field.type or "a value")
-
-
 def _kind_of(value: Any) -> str:
     if isinstance(value, bool):
         return f"the boolean {str(value).lower()}"

@@ -201,9 +201,5 @@ def _walk(data: Any, tokens: Tokens) -> bool:
     return True
 
 
-def parent_exists(obj: SourceObject, tokens: Tokens) -> bool:
-    return _walk(obj.document.data, tokens[:-1])
-
-
 def object_label(obj: SourceObject) -> str:
     return f"{obj.kind}/{obj.name}"
