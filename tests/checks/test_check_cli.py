@@ -178,8 +178,8 @@ def test_list_rules_lists_exactly_the_rules_check_runs(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     from polyinfra.checks.check import check_workspace
-    from polyinfra.checks.engine import opt_in
     from polyinfra.checks.registry import ALL_RULES
+    from polyinfra.checks.rule import opt_in
 
     assert main(["check", "--list-rules"]) == 0
     lines = capsys.readouterr().out.splitlines()

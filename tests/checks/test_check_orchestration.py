@@ -9,6 +9,7 @@ import pytest
 
 from polyinfra.checks.check import check_workspace
 from polyinfra.checks.problem import Level, Problem
+from polyinfra.checks.rule import area
 from polyinfra.errors import UserError
 from polyinfra.positions import Position
 from tests.conftest import EXAMPLE, write_tree
@@ -35,7 +36,7 @@ def test_every_environment_is_checked_and_each_app_rendered_once() -> None:
 def test_no_plan_when_no_rule_needs_one() -> None:
     result = check_workspace(EXAMPLE, select=["workspace", "crossstack/namespace-project"])
     assert result.timings.seconds["pulumi"] == 0.0
-    assert {rule.AREA for rule in result.rules} == {"workspace", "crossstack"}
+    assert {area(rule) for rule in result.rules} == {"workspace", "crossstack"}
     result = check_workspace(EXAMPLE, select=["crossstack/secret-readable"])
     assert result.timings.seconds["pulumi"] > 0.0
 

@@ -21,7 +21,6 @@ class NamedRule:
 
     ID = "test/name"
     LEVEL = Level.WARNING
-    AREA = "manifest"
 
     def check(self, ctx: CheckContext) -> Iterator[Problem]:
         for manifest in ctx.manifests:
@@ -35,7 +34,6 @@ class KindRule:
 
     ID = "test/kind"
     LEVEL = Level.ERROR
-    AREA = "manifest"
 
     def check(self, ctx: CheckContext) -> Iterator[Problem]:
         for manifest in ctx.manifests:

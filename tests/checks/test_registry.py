@@ -9,7 +9,7 @@ import re
 
 import polyinfra.checks.rules as rules_package
 from polyinfra.checks.registry import ALL_RULES, by_id
-from polyinfra.checks.rule import AREAS
+from polyinfra.checks.rule import AREAS, area
 
 
 def rule_classes_in_modules() -> set[str]:
@@ -34,8 +34,7 @@ def test_ids_unique_and_namespaced() -> None:
     assert len(by_id()) == len(ids)
     for rule in ALL_RULES:
         assert re.fullmatch(r"[a-z]+/[a-z0-9]+(-[a-z0-9]+)*", rule.ID), rule.ID
-        assert rule.ID.split("/")[0] == rule.AREA, rule.ID
-        assert rule.AREA in AREAS
+        assert area(rule) in AREAS, rule.ID
 
 
 def test_docstrings_have_bad_and_good_examples() -> None:

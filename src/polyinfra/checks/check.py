@@ -17,7 +17,7 @@ from polyinfra.checks.context import CheckContext, Manifest
 from polyinfra.checks.problem import Level, Problem, UnreadableInput
 from polyinfra.checks.registry import CHECK_RULES, LINK_RULES, MANIFEST_RULES
 from polyinfra.checks.rendering import manifests_of, render_for_rules
-from polyinfra.checks.rule import Rule
+from polyinfra.checks.rule import Rule, needs_plan
 from polyinfra.checks.rules.workspace.apps import (
     load_kustomization_document,
     overlay_reaches_base,
@@ -259,7 +259,7 @@ def _unreadable(exc: UserError, path: Path) -> UnreadableInput:
 
 
 def _needs_plan(rules: Sequence[Rule]) -> bool:
-    return any(getattr(rule, "NEEDS_PLAN", False) for rule in rules)
+    return any(needs_plan(rule) for rule in rules)
 
 
 def plan_stacks(

@@ -7,7 +7,7 @@ import re
 import textwrap
 from collections.abc import Sequence
 
-from polyinfra.checks.rule import Rule
+from polyinfra.checks.rule import Rule, area, opt_in
 
 # a full stop followed by a space, not the one in "e.g. " or "i.e. "
 _SENTENCE_END = re.compile(r"(?<!e\.g)(?<!i\.e)\. ")
@@ -40,8 +40,6 @@ def rules_table(rules: Sequence[Rule]) -> str:
 
 def _level(rule: Rule) -> str:
     """The default level, and whether the rule is off until selected."""
-    from polyinfra.checks.engine import opt_in
-
     return f"{rule.LEVEL.label} (off by default)" if opt_in(rule) else rule.LEVEL.label
 
 
@@ -115,11 +113,11 @@ def rules_markdown(rules: Sequence[Rule]) -> str:
     for rule in rules:
         anchor = rule.ID.replace("/", "").lower()
         out.append(f"| [`{rule.ID}`](#{anchor}) | {_level(rule)} | {summary(rule)} |")
-    area = None
+    current = None
     for rule in rules:
-        if area != rule.AREA:
-            area = rule.AREA
-            out += ["", f"## {_AREA_TITLES.get(area, area)}"]
+        if current != area(rule):
+            current = area(rule)
+            out += ["", f"## {_AREA_TITLES.get(current, current)}"]
         out += ["", f"### {rule.ID}", "", f"Default level: **{_level(rule)}**.", ""]
         out.append(_body(rule).rstrip())
     return "\n".join(out) + "\n"

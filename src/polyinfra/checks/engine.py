@@ -9,7 +9,7 @@ from pathlib import Path
 
 from polyinfra.checks.context import CheckContext
 from polyinfra.checks.problem import Level, Problem
-from polyinfra.checks.rule import Rule
+from polyinfra.checks.rule import Rule, opt_in
 from polyinfra.errors import PolyinfraError, UserError
 from polyinfra.suggest import did_you_mean
 from polyinfra.workspace.settings import RulesSettings
@@ -90,13 +90,6 @@ def _filter(
             continue
         chosen.append(rule)
     return chosen
-
-
-def opt_in(rule: Rule) -> bool:
-    """Whether ``rule`` is off by default: it runs only when ``--select`` or a
-    ``[tool.polyinfra.rules] levels`` entry names it by its id (advice that is right for some
-    workspaces only)."""
-    return bool(getattr(rule, "OPT_IN", False))
 
 
 def level_of(rule: Rule, settings: RulesSettings) -> Level:

@@ -14,7 +14,7 @@ from typing import Any
 
 from polyinfra import __version__
 from polyinfra.checks.problem import Level, Problem
-from polyinfra.checks.rule import Rule
+from polyinfra.checks.rule import Rule, area
 from polyinfra.redact import Redactor
 from polyinfra.yamlio.text import NOT_TEXT, read_quietly
 
@@ -165,7 +165,7 @@ def render_sarif(
             "fullDescription": {"text": (rule.__doc__ or "").strip()},
             "helpUri": f"{INFORMATION_URI}/blob/main/docs/rules.md#{_anchor(rule.ID)}",
             "defaultConfiguration": {"level": _SARIF_LEVEL[rule.LEVEL]},
-            "properties": {"area": rule.AREA},
+            "properties": {"area": area(rule)},
         }
         for rule in rules
     ]

@@ -8,12 +8,16 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from polyinfra.cli.console import err
-from polyinfra.cli.options import FormatOption, OptionalWorkspaceOption, workspace_of
+from polyinfra.cli.options import (
+    FormatOption,
+    IgnoreOption,
+    OptionalWorkspaceOption,
+    SelectOption,
+    workspace_of,
+)
 
 if TYPE_CHECKING:
     from polyinfra.checks.check import CheckResult
-
-FORMATS = ("text", "json", "sarif", "github")
 
 
 def check(
@@ -39,24 +43,8 @@ def check(
         ),
     ] = None,
     output_format: FormatOption = "text",
-    select: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--select",
-            help="Only these rules (id or namespace; repeatable).",
-            show_default=False,
-            metavar="RULE",
-        ),
-    ] = None,
-    ignore: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--ignore",
-            help="Skip these rules (id or namespace; repeatable).",
-            show_default=False,
-            metavar="RULE",
-        ),
-    ] = None,
+    select: SelectOption = None,
+    ignore: IgnoreOption = None,
     strict: Annotated[
         bool, typer.Option("--strict", help="Exit 1 on warnings too, not only on errors.")
     ] = False,
@@ -83,10 +71,7 @@ def check(
     from polyinfra.checks.check import check_workspace
     from polyinfra.checks.registry import CHECK_RULES
     from polyinfra.checks.report import render
-    from polyinfra.errors import UserError
 
-    if output_format not in FORMATS:
-        raise UserError(f"--format {output_format!r}: expected one of {', '.join(FORMATS)}")
     folder = workspace_of(path, workspace)
     if list_rules:
         from polyinfra.checks.docs import rules_table

@@ -8,9 +8,13 @@ from typing import Annotated
 import typer
 
 from polyinfra.cli.console import err
-from polyinfra.cli.options import FormatOption, OptionalWorkspaceOption, paths_in_workspace
-
-FORMATS = ("text", "json", "sarif", "github")
+from polyinfra.cli.options import (
+    FormatOption,
+    IgnoreOption,
+    OptionalWorkspaceOption,
+    SelectOption,
+    paths_in_workspace,
+)
 
 
 def lint(
@@ -24,24 +28,8 @@ def lint(
         ),
     ] = None,
     output_format: FormatOption = "text",
-    select: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--select",
-            help="Only these rules (id or namespace; repeatable).",
-            show_default=False,
-            metavar="RULE",
-        ),
-    ] = None,
-    ignore: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--ignore",
-            help="Skip these rules (id or namespace; repeatable).",
-            show_default=False,
-            metavar="RULE",
-        ),
-    ] = None,
+    select: SelectOption = None,
+    ignore: IgnoreOption = None,
     env: Annotated[
         str | None,
         typer.Option(
@@ -64,10 +52,7 @@ def lint(
     from polyinfra.checks.lint import lint_paths
     from polyinfra.checks.registry import LINT_RULES
     from polyinfra.checks.report import render
-    from polyinfra.errors import UserError
 
-    if output_format not in FORMATS:
-        raise UserError(f"--format {output_format!r}: expected one of {', '.join(FORMATS)}")
     if list_rules:
         typer.echo(rules_table(LINT_RULES))
         return

@@ -39,10 +39,42 @@ OptionalWorkspaceOption = Annotated[
     ),
 ]
 
+
+def _report_format(value: str) -> str:
+    """``--format`` of ``check`` and ``lint``: one of the report formats, else exit 2."""
+    from polyinfra.checks.report import FORMATS
+
+    if value not in FORMATS:
+        raise UserError(f"--format {value!r}: expected one of {', '.join(FORMATS)}")
+    return value
+
+
 FormatOption = Annotated[
     str,
     typer.Option(
-        "--format", "-f", help="Output format: text, json, sarif or github.", metavar="FORMAT"
+        "--format",
+        "-f",
+        help="Output format: text, json, sarif or github.",
+        metavar="FORMAT",
+        callback=_report_format,
+    ),
+]
+SelectOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--select",
+        help="Only these rules (id or namespace; repeatable).",
+        show_default=False,
+        metavar="RULE",
+    ),
+]
+IgnoreOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--ignore",
+        help="Skip these rules (id or namespace; repeatable).",
+        show_default=False,
+        metavar="RULE",
     ),
 ]
 

@@ -14,7 +14,6 @@ class CloudRunRule:
 
     ID = ""
     LEVEL = Level.ERROR
-    AREA = "cloudrun"
 
     def check(self, ctx: CheckContext) -> Iterator[Problem]:
         for manifest in ctx.cloud_run():

@@ -331,7 +331,6 @@ class UnknownField(_SchemaRule):
 
     ID = "cloudrun/unknown-field"
     LEVEL = Level.ERROR
-    AREA = "cloudrun"
 
 
 class MisplacedField(_SchemaRule):
@@ -368,7 +367,6 @@ class MisplacedField(_SchemaRule):
 
     ID = "cloudrun/misplaced-field"
     LEVEL = Level.ERROR
-    AREA = "cloudrun"
 
 
 class KubernetesField(_SchemaRule):
@@ -405,7 +403,6 @@ class KubernetesField(_SchemaRule):
 
     ID = "cloudrun/kubernetes-field"
     LEVEL = Level.ERROR
-    AREA = "cloudrun"
 
 
 class SchemaType(_SchemaRule):
@@ -446,7 +443,6 @@ class SchemaType(_SchemaRule):
 
     ID = "cloudrun/schema-type"
     LEVEL = Level.ERROR
-    AREA = "cloudrun"
 
 
 class StringInteger(_SchemaRule):
@@ -474,7 +470,6 @@ class StringInteger(_SchemaRule):
 
     ID = "cloudrun/string-integer"
     LEVEL = Level.WARNING
-    AREA = "cloudrun"
 
 
 class UnsupportedField(_SchemaRule):
@@ -505,4 +500,3 @@ class UnsupportedField(_SchemaRule):
 
     ID = "cloudrun/unsupported-field"
     LEVEL = Level.WARNING
-    AREA = "cloudrun"

@@ -36,7 +36,6 @@ class NamespaceTypo:
 
     ID = "config/namespace-typo"
     LEVEL = Level.WARNING
-    AREA = "config"
 
     def check(self, ctx: CheckContext) -> Iterator[Problem]:
         ws = ctx.workspace

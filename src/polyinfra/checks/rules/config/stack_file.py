@@ -41,7 +41,6 @@ class StackValid:
 
     ID = "config/stack-valid"
     LEVEL = Level.ERROR
-    AREA = "config"
 
     def check(self, ctx: CheckContext) -> Iterator[Problem]:
         said: set[tuple[Position, str]] = set()  # one missing program, not one per stack
@@ -72,7 +71,6 @@ class StackPlans:
 
     ID = "config/stack-plans"
     LEVEL = Level.ERROR
-    AREA = "config"
     NEEDS_PLAN = True
 
     def check(self, ctx: CheckContext) -> Iterator[Problem]:

@@ -7,9 +7,11 @@ from collections.abc import Iterator
 
 from polyinfra.checks.context import CheckContext
 from polyinfra.checks.problem import Level, Problem
+from polyinfra.checks.rule import WorkspaceRule
 from polyinfra.checks.rules.crossstack.workload import workloads
 from polyinfra.checks.rules.workspace.apps import load_kustomization_document
 from polyinfra.suggest import did_you_mean
+from polyinfra.workspace import Workspace
 
 
 def is_external(email: str, patterns: list[str]) -> bool:
@@ -42,7 +44,6 @@ class ServiceAccountExists:
 
     ID = "crossstack/service-account-exists"
     LEVEL = Level.ERROR
-    AREA = "crossstack"
 
     def check(self, ctx: CheckContext) -> Iterator[Problem]:
         ws = ctx.workspace
@@ -63,7 +64,7 @@ class ServiceAccountExists:
             )
 
 
-class NamespaceProject:
+class NamespaceProject(WorkspaceRule):
     """The overlay's ``namespace`` is the environment's Google Cloud project (``gcp:project``
     of the stack file).
 
@@ -82,12 +83,8 @@ class NamespaceProject:
 
     ID = "crossstack/namespace-project"
     LEVEL = Level.ERROR
-    AREA = "crossstack"
 
-    def check(self, ctx: CheckContext) -> Iterator[Problem]:
-        ws = ctx.workspace
-        if ws is None:
-            return
+    def check_workspace(self, ws: Workspace, ctx: CheckContext) -> Iterator[Problem]:
         for app in ctx.workspace_apps():
             for env, overlay in sorted(app.overlays.items()):
                 stack = ctx.stack_for_env(env)

@@ -7,12 +7,13 @@ from collections.abc import Iterator
 
 from polyinfra.checks.context import CheckContext
 from polyinfra.checks.problem import Level, Problem
+from polyinfra.checks.rule import WorkspaceRule
 from polyinfra.positions import Position
 from polyinfra.suggest import did_you_mean
 from polyinfra.workspace import App, Workspace, kustomization_file
 
 
-class AppProjectExists:
+class AppProjectExists(WorkspaceRule):
     """Every app deploys a Polylith project under ``projects/``: the one
     ``[tool.polyinfra.apps.<app>] project`` names, else the folder with the app's name (``-``
     and ``_`` alike), else the one the foundation stack files link it to.
@@ -53,12 +54,8 @@ class AppProjectExists:
 
     ID = "crossstack/app-project-exists"
     LEVEL = Level.WARNING
-    AREA = "crossstack"
 
-    def check(self, ctx: CheckContext) -> Iterator[Problem]:
-        ws = ctx.workspace
-        if ws is None:
-            return
+    def check_workspace(self, ws: Workspace, ctx: CheckContext) -> Iterator[Problem]:
         for app in ws.apps.values():
             if app.project is not None:
                 continue
@@ -114,7 +111,7 @@ def _evidence(ws: Workspace, app: App) -> str:
     return f", and the stack files disagree on which: {said}"
 
 
-class ProjectWithoutApp:
+class ProjectWithoutApp(WorkspaceRule):
     """Every project with a Dockerfile is deployed by some app.
 
     A Dockerfile means an image is built for the project; with no Cloud Run app under
@@ -134,12 +131,8 @@ class ProjectWithoutApp:
 
     ID = "crossstack/project-without-app"
     LEVEL = Level.WARNING
-    AREA = "crossstack"
 
-    def check(self, ctx: CheckContext) -> Iterator[Problem]:
-        ws = ctx.workspace
-        if ws is None:
-            return
+    def check_workspace(self, ws: Workspace, ctx: CheckContext) -> Iterator[Problem]:
         if not ws.apps:
             return  # nothing deployed yet: adoption starts with `polyinfra add`, not per project
         deployed = {app.project for app in ws.apps.values()}
@@ -157,7 +150,7 @@ class ProjectWithoutApp:
             )
 
 
-class ProjectDockerfile:
+class ProjectDockerfile(WorkspaceRule):
     """The project an app deploys has a Dockerfile: CI builds the app's image from it.
 
     Without one no workflow builds the image, and a deploy runs a tag that was never pushed:
@@ -180,12 +173,8 @@ class ProjectDockerfile:
 
     ID = "crossstack/project-dockerfile"
     LEVEL = Level.ERROR
-    AREA = "crossstack"
 
-    def check(self, ctx: CheckContext) -> Iterator[Problem]:
-        ws = ctx.workspace
-        if ws is None:
-            return
+    def check_workspace(self, ws: Workspace, ctx: CheckContext) -> Iterator[Problem]:
         for app in sorted(ws.apps.values(), key=lambda a: a.name):
             if ctx.only_apps is not None and app.name not in ctx.only_apps:
                 continue

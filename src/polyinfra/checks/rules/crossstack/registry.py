@@ -51,7 +51,6 @@ class ImageRegistry:
 
     ID = "crossstack/image-registry"
     LEVEL = Level.ERROR
-    AREA = "crossstack"
 
     def check(self, ctx: CheckContext) -> Iterator[Problem]:
         for item in workloads(ctx):

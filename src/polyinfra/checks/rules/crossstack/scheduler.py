@@ -70,7 +70,6 @@ class SchedulerTarget:
 
     ID = "crossstack/scheduler-target"
     LEVEL = Level.ERROR
-    AREA = "crossstack"
 
     def check(self, ctx: CheckContext) -> Iterator[Problem]:
         for stack, scheduler in _schedulers(ctx):
@@ -114,7 +113,6 @@ class SchedulerRegion:
 
     ID = "crossstack/scheduler-region"
     LEVEL = Level.ERROR
-    AREA = "crossstack"
 
     def check(self, ctx: CheckContext) -> Iterator[Problem]:
         for stack, scheduler in _schedulers(ctx):
@@ -164,7 +162,6 @@ class SchedulerInvoker:
 
     ID = "crossstack/scheduler-invoker"
     LEVEL = Level.ERROR
-    AREA = "crossstack"
     NEEDS_PLAN = True
 
     def check(self, ctx: CheckContext) -> Iterator[Problem]:
@@ -220,7 +217,6 @@ class JobTrigger:
 
     ID = "crossstack/job-trigger"
     LEVEL = Level.INFO
-    AREA = "crossstack"
 
     def check(self, ctx: CheckContext) -> Iterator[Problem]:
         targeted: dict[str, set[str]] = {}

@@ -75,7 +75,6 @@ class SecretDeclared:
 
     ID = "crossstack/secret-declared"
     LEVEL = Level.ERROR
-    AREA = "crossstack"
 
     def check(self, ctx: CheckContext) -> Iterator[Problem]:
         for item in workloads(ctx):
@@ -128,7 +127,6 @@ class SecretReadable:
 
     ID = "crossstack/secret-readable"
     LEVEL = Level.ERROR
-    AREA = "crossstack"
     NEEDS_PLAN = True
 
     def check(self, ctx: CheckContext) -> Iterator[Problem]:

@@ -31,7 +31,6 @@ class InvalidYaml:
 
     ID = "manifest/invalid-yaml"
     LEVEL = Level.ERROR
-    AREA = "manifest"
 
     def check(self, ctx: CheckContext) -> Iterator[Problem]:
         for item in ctx.unreadable:

@@ -30,7 +30,6 @@ class NotAManifest:
 
     ID = "manifest/not-a-manifest"
     LEVEL = Level.WARNING
-    AREA = "manifest"
 
     def check(self, ctx: CheckContext) -> Iterator[Problem]:
         for manifest in ctx.manifests:

@@ -44,7 +44,6 @@ class UnrenderedTemplate:
 
     ID = "manifest/unrendered-template"
     LEVEL = Level.ERROR
-    AREA = "manifest"
 
     def check(self, ctx: CheckContext) -> Iterator[Problem]:
         for item in ctx.unreadable:

@@ -127,7 +127,6 @@ class UnescapedAnnotationKey:
 
     ID = "patches/unescaped-annotation-key"
     LEVEL = Level.ERROR
-    AREA = "patches"
 
     def check(self, ctx: CheckContext) -> Iterator[Problem]:
         for split in ctx.shared(split_keys):
@@ -167,7 +166,6 @@ class MissingPath:
 
     ID = "patches/missing-path"
     LEVEL = Level.ERROR
-    AREA = "patches"
 
     def check(self, ctx: CheckContext) -> Iterator[Problem]:
         # a path that splits a key is missing because of the split: that rule says so first,
@@ -213,7 +211,6 @@ class WrongKindPath:
 
     ID = "patches/wrong-kind-path"
     LEVEL = Level.ERROR
-    AREA = "patches"
 
     def check(self, ctx: CheckContext) -> Iterator[Problem]:
         for view in ctx.shared(analyse).ops:

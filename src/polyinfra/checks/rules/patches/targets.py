@@ -41,7 +41,6 @@ class TargetMatchesNothing:
 
     ID = "patches/target-matches-nothing"
     LEVEL = Level.ERROR
-    AREA = "patches"
 
     def check(self, ctx: CheckContext) -> Iterator[Problem]:
         for view in ctx.shared(analyse).patches:

@@ -65,7 +65,6 @@ class NoPrimitiveRoles:
 
     ID = "policy/no-primitive-roles"
     LEVEL = Level.ERROR
-    AREA = "policy"
     NEEDS_PLAN = True
 
     def check(self, ctx: CheckContext) -> Iterator[Problem]:
@@ -102,7 +101,6 @@ class NoPublicMembers:
 
     ID = "policy/no-public-members"
     LEVEL = Level.ERROR
-    AREA = "policy"
     NEEDS_PLAN = True
 
     def check(self, ctx: CheckContext) -> Iterator[Problem]:
@@ -152,7 +150,6 @@ class BucketAccess:
 
     ID = "policy/bucket-access"
     LEVEL = Level.ERROR
-    AREA = "policy"
     NEEDS_PLAN = True
 
     def check(self, ctx: CheckContext) -> Iterator[Problem]:
@@ -206,7 +203,6 @@ class Labels:
 
     ID = "policy/labels"
     LEVEL = Level.ERROR
-    AREA = "policy"
     NEEDS_PLAN = True
 
     def check(self, ctx: CheckContext) -> Iterator[Problem]:
@@ -264,7 +260,6 @@ class ProtectStateful:
 
     ID = "policy/protect-stateful"
     LEVEL = Level.ERROR
-    AREA = "policy"
     NEEDS_PLAN = True
 
     def check(self, ctx: CheckContext) -> Iterator[Problem]:

@@ -41,7 +41,6 @@ class NoPlainSecrets:
 
     ID = "policy/no-plain-secrets"
     LEVEL = Level.ERROR
-    AREA = "policy"
 
     def check(self, ctx: CheckContext) -> Iterator[Problem]:
         for manifest in ctx.cloud_run():

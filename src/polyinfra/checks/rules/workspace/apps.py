@@ -8,9 +8,10 @@ from pathlib import Path
 
 from polyinfra.checks.context import CheckContext
 from polyinfra.checks.problem import Level, Problem
+from polyinfra.checks.rule import WorkspaceRule
 from polyinfra.errors import RefusedFile, UserError
 from polyinfra.positions import Position
-from polyinfra.workspace import App, Overlay, kustomization_file
+from polyinfra.workspace import App, Overlay, Workspace, kustomization_file
 from polyinfra.yamlio import YamlDocument, load_file
 
 _MAX_DEPTH = 8
@@ -66,7 +67,7 @@ def overlay_reaches_base(app: App, overlay: Overlay) -> bool:
     return reaches(overlay.path, app.base)
 
 
-class AppHasOverlay:
+class AppHasOverlay(WorkspaceRule):
     """Every app has at least one overlay under ``overlays/<environment>/``.
 
     An app is deployed per environment from its overlay; a base alone is never deployed.
@@ -85,12 +86,8 @@ class AppHasOverlay:
 
     ID = "workspace/app-has-overlay"
     LEVEL = Level.ERROR
-    AREA = "workspace"
 
-    def check(self, ctx: CheckContext) -> Iterator[Problem]:
-        ws = ctx.workspace
-        if ws is None:
-            return
+    def check_workspace(self, ws: Workspace, ctx: CheckContext) -> Iterator[Problem]:
         for app in ws.apps.values():
             if not app.overlays:
                 base = kustomization_file(app.base) or app.base
@@ -103,7 +100,7 @@ class AppHasOverlay:
                 )
 
 
-class OverlayReachesBase:
+class OverlayReachesBase(WorkspaceRule):
     """Each overlay's ``resources`` reach the app's base (directly or through another
     kustomization).
 
@@ -124,12 +121,8 @@ class OverlayReachesBase:
 
     ID = "workspace/overlay-reaches-base"
     LEVEL = Level.ERROR
-    AREA = "workspace"
 
-    def check(self, ctx: CheckContext) -> Iterator[Problem]:
-        ws = ctx.workspace
-        if ws is None:
-            return
+    def check_workspace(self, ws: Workspace, ctx: CheckContext) -> Iterator[Problem]:
         for app in ws.apps.values():
             for overlay in app.overlays.values():
                 doc = load_kustomization_document(overlay.kustomization)
@@ -148,7 +141,7 @@ class OverlayReachesBase:
                 )
 
 
-class OverlayNamespace:
+class OverlayNamespace(WorkspaceRule):
     """Each overlay sets ``namespace``: the Google Cloud project the app deploys to.
 
     Cloud Run accepts a manifest without one (``gcloud run services replace`` takes the
@@ -173,12 +166,8 @@ class OverlayNamespace:
 
     ID = "workspace/overlay-namespace"
     LEVEL = Level.WARNING
-    AREA = "workspace"
 
-    def check(self, ctx: CheckContext) -> Iterator[Problem]:
-        ws = ctx.workspace
-        if ws is None:
-            return
+    def check_workspace(self, ws: Workspace, ctx: CheckContext) -> Iterator[Problem]:
         for app in ws.apps.values():
             for overlay in app.overlays.values():
                 doc = load_kustomization_document(overlay.kustomization)
@@ -230,7 +219,6 @@ class OverlayRenders:
 
     ID = "workspace/overlay-renders"
     LEVEL = Level.ERROR
-    AREA = "workspace"
 
     def check(self, ctx: CheckContext) -> Iterator[Problem]:
         from polyinfra.checks.rules.patches.paths import explain_render_failure

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from polyinfra.checks.context import CheckContext
 from polyinfra.checks.problem import Level, Problem
+from polyinfra.checks.rule import WorkspaceRule
 from polyinfra.checks.rules.workspace.dockerfile_reading import (
     WHEEL_FOLDERS,
     Copy,
@@ -171,7 +172,7 @@ def _images(ctx: CheckContext) -> dict[str, ImageBricks | Exception]:
     return found
 
 
-class DockerfileBricks:
+class DockerfileBricks(WorkspaceRule):
     """A project's Dockerfile copies exactly the bricks in its ``[tool.polylith.bricks]``.
 
     A missing brick is an ``ImportError`` at run time; an extra one ships code (and its
@@ -205,12 +206,8 @@ class DockerfileBricks:
 
     ID = "workspace/dockerfile-bricks"
     LEVEL = Level.ERROR
-    AREA = "workspace"
 
-    def check(self, ctx: CheckContext) -> Iterator[Problem]:
-        ws = ctx.workspace
-        if ws is None:
-            return
+    def check_workspace(self, ws: Workspace, ctx: CheckContext) -> Iterator[Problem]:
         images = ctx.shared(_images)
         for project in ws.projects.values():
             if project.dockerfile is not None and project.name in images:
@@ -270,7 +267,7 @@ def _checked_one_by_one(image: ImageBricks) -> bool:
     return bool(image.copies or image.anchor) and not image.wheel and image.whole_context is None
 
 
-class DockerfileUnverified:
+class DockerfileUnverified(WorkspaceRule):
     """A project's Dockerfile that neither copies bricks by name nor installs the project's
     wheel is reported once, as information: which bricks its image holds cannot be verified.
 
@@ -296,12 +293,8 @@ class DockerfileUnverified:
 
     ID = "workspace/dockerfile-unverified"
     LEVEL = Level.INFO
-    AREA = "workspace"
 
-    def check(self, ctx: CheckContext) -> Iterator[Problem]:
-        ws = ctx.workspace
-        if ws is None:
-            return
+    def check_workspace(self, ws: Workspace, ctx: CheckContext) -> Iterator[Problem]:
         images = ctx.shared(_images)
         for project in ws.projects.values():
             image = images.get(project.name)

@@ -11,8 +11,10 @@ from pathlib import Path
 
 from polyinfra.checks.context import CheckContext
 from polyinfra.checks.problem import Level, Problem
+from polyinfra.checks.rule import WorkspaceRule
 from polyinfra.errors import UserError
 from polyinfra.positions import Position
+from polyinfra.workspace import Workspace
 from polyinfra.workspace.tomlfile import key_position, load_toml
 from polyinfra.yamlio import load_file
 from polyinfra.yamlio.text import Bounds, examine
@@ -164,7 +166,6 @@ class InfraDependencies:
 
     ID = "workspace/infra-dependencies"
     LEVEL = Level.ERROR
-    AREA = "workspace"
 
     def check(self, ctx: CheckContext) -> Iterator[Problem]:
         ws = ctx.workspace
@@ -239,7 +240,6 @@ class InfraNoReadmeField:
 
     ID = "workspace/infra-no-readme-field"
     LEVEL = Level.ERROR
-    AREA = "workspace"
 
     def check(self, ctx: CheckContext) -> Iterator[Problem]:
         ws = ctx.workspace
@@ -273,7 +273,6 @@ class InfraNoReadmeFile:
 
     ID = "workspace/infra-no-readme-file"
     LEVEL = Level.ERROR
-    AREA = "workspace"
 
     def check(self, ctx: CheckContext) -> Iterator[Problem]:
         ws = ctx.workspace
@@ -294,7 +293,7 @@ class InfraNoReadmeFile:
                     )
 
 
-class PulumiPythonRuntime:
+class PulumiPythonRuntime(WorkspaceRule):
     """``Pulumi.yaml`` uses the ``python`` runtime.
 
     The foundation program is polyinfra's Python program; another runtime would not run it.
@@ -315,12 +314,8 @@ class PulumiPythonRuntime:
 
     ID = "workspace/pulumi-python-runtime"
     LEVEL = Level.ERROR
-    AREA = "workspace"
 
-    def check(self, ctx: CheckContext) -> Iterator[Problem]:
-        ws = ctx.workspace
-        if ws is None:
-            return
+    def check_workspace(self, ws: Workspace, ctx: CheckContext) -> Iterator[Problem]:
         for program in ws.programs:
             if program.runtime == "python":
                 continue

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from polyinfra.checks.context import CheckContext
 from polyinfra.checks.problem import Level, Problem
+from polyinfra.checks.rule import WorkspaceRule
 from polyinfra.positions import Position
 from polyinfra.workspace import Workspace, kustomization_file
 from polyinfra.workspace.tomlfile import key_position, line_of
@@ -39,7 +40,6 @@ class InfrastructureFolder:
 
     ID = "workspace/infrastructure-folder"
     LEVEL = Level.ERROR
-    AREA = "workspace"
 
     def check(self, ctx: CheckContext) -> Iterator[Problem]:
         ws = ctx.workspace
@@ -82,7 +82,6 @@ class InfraNotUvMember:
 
     ID = "workspace/infra-not-uv-member"
     LEVEL = Level.ERROR
-    AREA = "workspace"
 
     def check(self, ctx: CheckContext) -> Iterator[Problem]:
         ws = ctx.workspace
@@ -122,7 +121,7 @@ _INFRA_NAMES = {"Pulumi.yaml", "Pulumi.yml", "kustomization.yaml", "kustomizatio
 _INFRA_SUFFIXES = (".tf",)
 
 
-class NoInfraInProjects:
+class NoInfraInProjects(WorkspaceRule):
     """Infrastructure definitions live under ``infrastructure/``, not in ``projects/``.
 
     The spec keeps infrastructure in ``infrastructure/``, apart from the application code: a
@@ -146,7 +145,6 @@ class NoInfraInProjects:
 
     ID = "workspace/no-infra-in-projects"
     LEVEL = Level.WARNING
-    AREA = "workspace"
 
     _WHY = (
         "the spec keeps infrastructure in infrastructure/, apart from the application code, "
@@ -157,10 +155,7 @@ class NoInfraInProjects:
         "infrastructure/pyproject.toml"
     )
 
-    def check(self, ctx: CheckContext) -> Iterator[Problem]:
-        ws = ctx.workspace
-        if ws is None:
-            return
+    def check_workspace(self, ws: Workspace, ctx: CheckContext) -> Iterator[Problem]:
         projects = ws.root / "projects"
         if not projects.is_dir():
             return

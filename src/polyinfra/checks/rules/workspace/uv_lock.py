@@ -11,6 +11,7 @@ from typing import Any
 
 from polyinfra.checks.context import CheckContext
 from polyinfra.checks.problem import Level, Problem
+from polyinfra.checks.rule import WorkspaceRule
 from polyinfra.errors import UserError
 from polyinfra.positions import Position
 from polyinfra.workspace import Workspace
@@ -24,7 +25,7 @@ _REQUIREMENT = re.compile(
 )
 
 
-class UvLock:
+class UvLock(WorkspaceRule):
     """A workflow that runs ``uv sync --frozen`` for the tool project (``[tool.polyinfra.ci]
     tool_project``, ``infrastructure`` by default) needs that project's ``uv.lock``, made from
     its ``pyproject.toml`` as it is now.
@@ -48,12 +49,8 @@ class UvLock:
 
     ID = "workspace/uv-lock"
     LEVEL = Level.ERROR
-    AREA = "workspace"
 
-    def check(self, ctx: CheckContext) -> Iterator[Problem]:
-        ws = ctx.workspace
-        if ws is None:
-            return
+    def check_workspace(self, ws: Workspace, ctx: CheckContext) -> Iterator[Problem]:
         folder = ws.settings.ci.tool_project.strip("/") or "."
         tool = (ws.root / folder).resolve()
         pyproject = tool / "pyproject.toml"
