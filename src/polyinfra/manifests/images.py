@@ -65,7 +65,7 @@ def parse_set_image(arg: str) -> ImageSetting:
     >>> parse_set_image("IMAGE_URL=localhost:5000/api@sha256:abc").digest
     'sha256:abc'
     """
-    parts = arg.split("=")
+    parts = arg.split("=", 1)
     if len(parts) == 2:
         new_name, tag, digest = _overwrite(parts[1], image=True)
         return ImageSetting(name=parts[0], new_name=new_name, new_tag=tag, digest=digest)
@@ -74,9 +74,13 @@ def parse_set_image(arg: str) -> ImageSetting:
 
 
 def _overwrite(arg: str, *, image: bool) -> tuple[str, str, str]:
-    """``(name, tag, digest)`` of ``<image>@<digest>``, ``<image>:<tag>`` or ``<image>``."""
+    """``(name, tag, digest)`` of ``<image>[:<tag>]@<digest>``, ``<image>:<tag>`` or
+    ``<image>``."""
     at = arg.split("@")
     if len(at) > 1:
+        tagged = _TAG.match(at[0])
+        if tagged:
+            return tagged.group(1), tagged.group(2), at[1]
         return at[0], "", at[1]
     match = _TAG.match(arg)
     if match:
