@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from polyinfra.emulator import FakeCloudRun, RecordedRequest
-from polyinfra.emulator.server import _METHODS
+from polyinfra.emulator.wire import _METHODS
 from tests.conformance import (
     check_error_body,
     check_exchange,

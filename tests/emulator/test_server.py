@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 
 from polyinfra.emulator import FakeCloudRun
-from polyinfra.emulator.server import CREDENTIALS_MISSING_MESSAGE, main
+from polyinfra.emulator.server import main
+from polyinfra.emulator.wire import CREDENTIALS_MISSING_MESSAGE
 
 SERVICES = "/apis/serving.knative.dev/v1/namespaces/proj/services"
 JOBS = "/apis/run.googleapis.com/v1/namespaces/proj/jobs"

@@ -3,6 +3,7 @@
 way Google's front ends do (compressed bodies, Google's error format, bearer-token auth,
 server-owned fields, revisions)."""
 
-from polyinfra.emulator.server import Arrival, FakeCloudRun, Fault, Outcome, RecordedRequest
+from polyinfra.emulator.script import Arrival, Fault, Outcome, RecordedRequest
+from polyinfra.emulator.server import FakeCloudRun
 
 __all__ = ["Arrival", "FakeCloudRun", "Fault", "Outcome", "RecordedRequest"]

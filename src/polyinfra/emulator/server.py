@@ -15,14 +15,8 @@ import argparse
 import base64
 import contextlib
 import copy
-import gzip
-import hashlib
-import json
-import random
-import re
 import signal
 import socket
-import string
 import sys
 import threading
 import time
@@ -30,18 +24,12 @@ import traceback
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any, NamedTuple
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from polyinfra.cloudrun import discovery
-from polyinfra.cloudrun.discovery import FieldType
 from polyinfra.cloudrun.vocabulary import (
-    CLIENT_NAME_ANNOTATION,
-    CLIENT_VERSION_ANNOTATION,
     INGRESS_ANNOTATION,
     INGRESS_STATUS_ANNOTATION,
     JOB_API,
@@ -53,158 +41,58 @@ from polyinfra.cloudrun.vocabulary import (
     SERVICE_API,
     STARTUP_PROBE_TYPE_LABEL,
 )
-
-JsonObject = dict[str, Any]
+from polyinfra.emulator.objects import (
+    _canonical,
+    _child,
+    _container_defaults,
+    _image_digest,
+    _now,
+    _ready_status,
+    _record_client,
+    _selected,
+    _selector,
+    _self_link,
+    _set_conditions,
+    _suffix,
+    _traffic,
+    derived_project_number,
+)
+from polyinfra.emulator.script import (
+    Arrival,
+    Client,
+    Fault,
+    Outcome,
+    RecordedRequest,
+)
+from polyinfra.emulator.wire import (
+    _COLLECTIONS,
+    _JSON_HEADERS,
+    _REALM,
+    CREDENTIALS_MISSING_MESSAGE,
+    INVALID_CREDENTIALS_MESSAGE,
+    JsonObject,
+    _ApiError,
+    _default_message,
+    _Drop,
+    _encode,
+    _Endless,
+    _error,
+    _error_info,
+    _Hang,
+    _invalid,
+    _parse_body,
+    _Route,
+    _route,
+    _Server,
+)
 
 DEFAULT_REGION = "europe-west1"
+
+
 DEFAULT_PRINCIPAL = "deployer@example.com"
 
-_PATH = re.compile(
-    r"^/apis/(?P<group>serving\.knative\.dev|run\.googleapis\.com)/v1/namespaces/"
-    r"(?P<namespace>[^/]+)/(?P<collection>services|revisions|jobs|executions)"
-    r"(?:/(?P<name>[^/:]+)(?P<verb>:run)?)?$"
-)
-_COLLECTIONS = {
-    "services": ("serving.knative.dev", SERVICE_API, "Service"),
-    "revisions": ("serving.knative.dev", SERVICE_API, "Revision"),
-    "jobs": ("run.googleapis.com", JOB_API, "Job"),
-    "executions": ("run.googleapis.com", JOB_API, "Execution"),
-}
-# (collection, HTTP method, names one object, verb) -> the method's id in the discovery document.
-_METHODS = {
-    ("services", "POST", False, ""): "run.namespaces.services.create",
-    ("services", "GET", True, ""): "run.namespaces.services.get",
-    ("services", "PUT", True, ""): "run.namespaces.services.replaceService",
-    ("services", "DELETE", True, ""): "run.namespaces.services.delete",
-    ("revisions", "GET", False, ""): "run.namespaces.revisions.list",
-    ("revisions", "GET", True, ""): "run.namespaces.revisions.get",
-    ("jobs", "POST", False, ""): "run.namespaces.jobs.create",
-    ("jobs", "GET", True, ""): "run.namespaces.jobs.get",
-    ("jobs", "PUT", True, ""): "run.namespaces.jobs.replaceJob",
-    ("jobs", "DELETE", True, ""): "run.namespaces.jobs.delete",
-    ("jobs", "POST", True, ":run"): "run.namespaces.jobs.run",
-    ("executions", "GET", False, ""): "run.namespaces.executions.list",
-    ("executions", "GET", True, ""): "run.namespaces.executions.get",
-}
-# Fields a client may not set; the server owns them.
-# The canonical status name (google.rpc.Code) an error body carries for each HTTP status. Where
-# several codes share a status the answer names its own (a create of an existing object is
-# ALREADY_EXISTS, a job that cannot run yet FAILED_PRECONDITION); these are the rest. No code
-# maps to 502: a scripted 502 borrows UNAVAILABLE.
-_STATUS_NAMES = {
-    400: "INVALID_ARGUMENT",
-    401: "UNAUTHENTICATED",
-    403: "PERMISSION_DENIED",
-    404: "NOT_FOUND",
-    409: "ABORTED",
-    429: "RESOURCE_EXHAUSTED",
-    499: "CANCELLED",
-    500: "INTERNAL",
-    501: "UNIMPLEMENTED",
-    502: "UNAVAILABLE",
-    503: "UNAVAILABLE",
-    504: "DEADLINE_EXCEEDED",
-}
-_SEE_DEVCONSOLE = (
-    "Expected OAuth 2 access token, login cookie or other valid authentication credential. "
-    "See https://developers.google.com/identity/sign-in/web/devconsole-project."
-)
-CREDENTIALS_MISSING_MESSAGE = (
-    f"Request is missing required authentication credential. {_SEE_DEVCONSOLE}"
-)
-INVALID_CREDENTIALS_MESSAGE = f"Request had invalid authentication credentials. {_SEE_DEVCONSOLE}"
-_REALM = 'Bearer realm="https://accounts.google.com/"'
-_INT64 = ("int64", "uint64")
-_DECIMAL = re.compile(r"^-?\d+$")
-_ERROR_INFO = "type.googleapis.com/google.rpc.ErrorInfo"
-_BAD_REQUEST = "type.googleapis.com/google.rpc.BadRequest"
+
 _DEFAULT_MAX_SCALE = "100"
-_JSON_HEADERS = {
-    "Content-Type": "application/json; charset=UTF-8",
-    "Vary": "Origin, X-Origin, Referer",
-}
-
-
-@dataclass
-class Fault:
-    """A scripted failure for the next ``times`` requests that match ``method`` and ``path``.
-
-    ``status`` 0 drops the connection without an answer. ``apply_first`` carries the request out
-    before failing, which is how a lost response to a successful create looks to a client.
-    The answer has Google's error body: ``message`` (default: the HTTP reason phrase),
-    ``status_name`` (default: the canonical name for ``status``) and ``details``.
-
-    The stalls a client must bound are faults too: ``delay`` holds the answer back that many
-    seconds and then answers normally; ``hang`` accepts the request and never answers (the
-    connection stays open until the fake stops); ``endless`` answers 200 with a body that never
-    ends.
-    """
-
-    status: int
-    method: str | None = None
-    path: str = ""
-    times: int = 1
-    apply_first: bool = False
-    message: str = ""
-    retry_after: float | None = None
-    details: list[JsonObject] = field(default_factory=list)
-    status_name: str = ""
-    delay: float = 0.0
-    hang: bool = False
-    endless: bool = False
-
-    def matches(self, method: str, path: str) -> bool:
-        return (self.method is None or self.method == method) and self.path in path
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """How an object's rollout (or a job execution) ends once it has been polled enough."""
-
-    polls: int
-    ready: bool = True
-    message: str = ""
-    reason: str = ""
-    failed_tasks: int = 0
-
-
-@dataclass(frozen=True)
-class RecordedRequest:
-    """One request the fake received and what it answered, for assertions in tests.
-
-    ``headers`` are the request's, with lower-case names. ``response`` is the decoded JSON answer
-    (before compression) and ``response_headers`` the headers sent with it. When the connection
-    was dropped, ``status`` is 0 and there is no response; when the request was carried out and
-    its answer then lost (:meth:`FakeCloudRun.lose_response`), ``status`` and ``response`` are
-    the answer that was lost and ``response_headers`` is empty. ``received`` is when the
-    request arrived (``time.monotonic()``, before any latency or delay).
-    """
-
-    method: str
-    path: str
-    query: dict[str, str]
-    body: JsonObject | None
-    headers: dict[str, str]
-    status: int
-    response: JsonObject | None = None
-    response_headers: dict[str, str] = field(default_factory=dict)
-    received: float = 0.0
-
-    @property
-    def dry_run(self) -> bool:
-        return self.query.get("dryRun") == "all"
-
-    @property
-    def is_write(self) -> bool:
-        return self.method in {"POST", "PUT", "DELETE"} and not self.dry_run
-
-
-class Arrival(NamedTuple):
-    """A request as it arrived, before it was answered (or while it never is)."""
-
-    method: str
-    path: str
-    received: float
 
 
 @dataclass
@@ -229,21 +117,6 @@ class _Entry:
     client: Client | None = None
 
 
-class Client(NamedTuple):
-    """The tool that made a write, as Cloud Run records it in ``run.googleapis.com/client-name``
-    and ``client-version``."""
-
-    name: str
-    version: str
-
-    @classmethod
-    def from_user_agent(cls, user_agent: str) -> Client | None:
-        """The first product of a ``User-Agent`` (``polyinfra/1.2 python-requests/2.32``)."""
-        product = user_agent.split()[0] if user_agent.split() else ""
-        name, _, version = product.partition("/")
-        return cls(name, version) if name else None
-
-
 @dataclass
 class _Revision:
     """One revision of a service: the template it was cut from, and how its rollout ended."""
@@ -258,78 +131,6 @@ class _Revision:
     created: str
     resource_version: str
     status: JsonObject
-
-
-class _Route(NamedTuple):
-    collection: str
-    namespace: str
-    name: str | None
-    verb: str
-    method_id: str
-
-
-class _ApiError(Exception):
-    def __init__(
-        self,
-        status: int,
-        message: str,
-        *,
-        status_name: str = "",
-        details: Iterable[JsonObject] = (),
-        headers: Mapping[str, str] | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.status_name = status_name
-        self.details = list(details)
-        self.headers = dict(headers or {})
-
-    def body(self) -> JsonObject:
-        return _error(self.status, self.message, self.status_name, self.details)
-
-
-class _Drop(Exception):
-    """Close the connection without answering."""
-
-
-class _Hang(Exception):
-    """Keep the connection open and never answer."""
-
-
-class _Endless(Exception):
-    """Answer 200 with a body that never ends."""
-
-
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def _suffix(length: int) -> str:
-    return "".join(random.choices(string.ascii_lowercase + string.digits, k=length))
-
-
-def derived_project_number(project: str) -> str:
-    """A stable 12-digit project number for ``project`` (a project id); a number stays itself."""
-    if project.isdigit():
-        return project
-    digest = int.from_bytes(hashlib.sha256(project.encode()).digest()[:8], "big")
-    return str(10**11 + digest % (9 * 10**11))
-
-
-def _bad_request(*violations: tuple[str, str]) -> JsonObject:
-    return {
-        "@type": _BAD_REQUEST,
-        "fieldViolations": [
-            {"field": where, "description": what} if where else {"description": what}
-            for where, what in violations
-        ],
-    }
-
-
-def _invalid(*violations: tuple[str, str]) -> _ApiError:
-    message = " ".join(f"{where}: {what}" if where else what for where, what in violations)
-    return _ApiError(400, message, details=[_bad_request(*violations)])
 
 
 class FakeCloudRun:
@@ -1318,268 +1119,6 @@ class FakeCloudRun:
             "metadata": {"selfLink": _self_link("executions", number, None)},
             "items": items,
         }
-
-
-def _route(method: str, path: str) -> _Route | None:
-    match = _PATH.match(path)
-    if match is None:
-        return None
-    collection = match["collection"]
-    if match["group"] != _COLLECTIONS[collection][0]:
-        return None
-    verb = match["verb"] or ""
-    method_id = _METHODS.get((collection, method, match["name"] is not None, verb))
-    if method_id is None:
-        return None
-    return _Route(collection, match["namespace"], match["name"], verb, method_id)
-
-
-def _parse_body(body: bytes) -> tuple[JsonObject | None, _ApiError | None]:
-    if not body:
-        return None, None
-    try:
-        loaded = json.loads(body)
-    except ValueError as exc:
-        return None, _invalid(("", f"Invalid JSON payload received. {exc}."))
-    if not isinstance(loaded, dict):
-        return None, _invalid(("", "Invalid JSON payload received. Expected an object."))
-    return loaded, None
-
-
-def _accepts_gzip(accept_encoding: str) -> bool:
-    """Whether an ``Accept-Encoding`` header allows gzip (RFC 9110 section 12.5.3)."""
-    weights: dict[str, float] = {}
-    for part in accept_encoding.split(","):
-        coding, *params = (p.strip() for p in part.split(";"))
-        if not coding:
-            continue
-        weight = 1.0
-        for param in params:
-            key, _, value = param.partition("=")
-            if key.strip().lower() == "q":
-                with contextlib.suppress(ValueError):
-                    weight = float(value)
-        weights[coding.lower()] = weight
-    if "gzip" in weights:
-        return weights["gzip"] > 0
-    if "x-gzip" in weights:
-        return weights["x-gzip"] > 0
-    return weights.get("*", 0.0) > 0
-
-
-def _encode(
-    answer: JsonObject | None, extra: Mapping[str, str], accept_encoding: str, pretty: str | None
-) -> tuple[bytes, dict[str, str]]:
-    headers = dict(_JSON_HEADERS)
-    headers.update(extra)
-    # prettyPrint defaults to true (a global parameter of the discovery document).
-    indent = None if (pretty or "").lower() == "false" else 2
-    payload = json.dumps(answer, indent=indent).encode()
-    if _accepts_gzip(accept_encoding):
-        payload = gzip.compress(payload)
-        headers["Content-Encoding"] = "gzip"
-    headers["Content-Length"] = str(len(payload))
-    return payload, headers
-
-
-def _default_message(status: int) -> str:
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return f"HTTP {status}"
-
-
-def _error_info(reason: str, metadata: Mapping[str, str]) -> JsonObject:
-    return {
-        "@type": _ERROR_INFO,
-        "reason": reason,
-        "domain": "googleapis.com",
-        "metadata": dict(metadata),
-    }
-
-
-def _self_link(collection: str, project: str, name: str | None) -> str:
-    group_version = _COLLECTIONS[collection][1]
-    link = f"/apis/{group_version}/namespaces/{project}/{collection}"
-    return f"{link}/{name}" if name else link
-
-
-def _canonical(value: Any, schema: str) -> Any:
-    """``value`` with its integers in the JSON form of their discovery type: an int32 as a
-    number, an int64 as a string (the proto3 JSON mapping, which accepts either on input)."""
-    return _canonical_field(value, FieldType(type=None, ref=schema))
-
-
-def _canonical_field(value: Any, spec: FieldType) -> Any:
-    if spec.ref is not None:
-        if not isinstance(value, dict):
-            return value
-        properties = discovery.load().properties(spec.ref)
-        return {
-            key: _canonical_field(item, properties[key]) if key in properties else item
-            for key, item in value.items()
-        }
-    if spec.type == "array" and spec.items is not None and isinstance(value, list):
-        return [_canonical_field(item, spec.items) for item in value]
-    if spec.type == "object" and spec.values is not None and isinstance(value, dict):
-        values = spec.values
-        return {key: _canonical_field(item, values) for key, item in value.items()}
-    if isinstance(value, bool):
-        return value
-    if spec.type == "string" and spec.format in _INT64 and isinstance(value, int):
-        return str(value)
-    if spec.type == "integer" and isinstance(value, str) and _DECIMAL.match(value):
-        return int(value)
-    return value
-
-
-def _record_client(metadata: JsonObject, client: Client | None) -> None:
-    """Cloud Run's record of the tool behind the last write, in place of what was sent.
-
-    What a client reads back is not all it wrote: the server owns annotations and fills in
-    defaults. Terraform's Google provider has to ignore, as "provided by the API", the
-    ``serving.knative.dev/creator`` and ``lastModifier`` and ``run.googleapis.com/ingress-status``
-    annotations, the template's ``autoscaling.knative.dev/maxScale`` when the configuration has
-    none, and the template label ``run.googleapis.com/startupProbeType``
-    (GoogleCloudPlatform/magic-modules, mmv1/templates/terraform/constants/cloud_run_service);
-    ``run.googleapis.com/operation-id`` changes on every write
-    (GoogleCloudPlatform/cloud-foundation-fabric#1436). ``run.googleapis.com/client-name`` and
-    ``client-version`` record which tool made the object or cut the revision, so that one can
-    tell afterwards (hashicorp/terraform-provider-google#5385, #8814: gcloud records ``gcloud``,
-    the console ``cloud-console``, Terraform ``hashicorp-terraform``): they name the last writer,
-    not what a manifest once said. The fake records the writer from its ``User-Agent``, which
-    makes that visible to a client that sent its own value (a Cloud Run function's manifest
-    sends ``cloudfunctions``); a request without a ``User-Agent`` keeps what it sent.
-    """
-    if client is None:
-        return
-    annotations = _child(metadata, "annotations")
-    annotations[CLIENT_NAME_ANNOTATION] = client.name
-    if client.version:
-        annotations[CLIENT_VERSION_ANNOTATION] = client.version
-    else:
-        annotations.pop(CLIENT_VERSION_ANNOTATION, None)
-
-
-def _child(parent: JsonObject, key: str) -> JsonObject:
-    value = parent.get(key)
-    if not isinstance(value, dict):
-        value = {}
-        parent[key] = value
-    return value
-
-
-def _container_defaults(container: JsonObject) -> None:
-    resources = _child(container, "resources")
-    limits = _child(resources, "limits")
-    limits.setdefault("cpu", "1000m")
-    limits.setdefault("memory", "512Mi")
-
-
-def _traffic(targets: list[Any], latest_ready: str) -> list[JsonObject]:
-    """``status.traffic``: the spec's targets, each naming the revision it resolves to."""
-    resolved = []
-    for target in targets:
-        if not isinstance(target, dict):
-            continue
-        entry: JsonObject = {}
-        if target.get("latestRevision"):
-            entry["revisionName"] = latest_ready
-            entry["latestRevision"] = True
-        elif target.get("revisionName"):
-            entry["revisionName"] = target["revisionName"]
-        entry["percent"] = int(target.get("percent") or 0)
-        if target.get("tag"):
-            entry["tag"] = target["tag"]
-        resolved.append(entry)
-    return resolved
-
-
-def _image_digest(template: JsonObject) -> str:
-    """The image of the first container pinned to a digest (a stable stand-in digest when it
-    was given by tag; the fake resolves nothing)."""
-    containers = (template.get("spec") or {}).get("containers") or [{}]
-    image = str(containers[0].get("image", ""))
-    if "@sha256:" in image:
-        return image
-    repository = image.rsplit(":", 1)[0] if ":" in image.rsplit("/", 1)[-1] else image
-    return f"{repository}@sha256:{hashlib.sha256(image.encode()).hexdigest()}"
-
-
-def _selector(selector: str) -> dict[str, str]:
-    wanted = {}
-    for part in selector.split(","):
-        key, sep, value = part.partition("=")
-        if sep:
-            wanted[key.strip()] = value.lstrip("=").strip()
-    return wanted
-
-
-def _selected(obj: JsonObject, wanted: Mapping[str, str]) -> bool:
-    labels = obj["metadata"].get("labels") or {}
-    return all(labels.get(k) == v for k, v in wanted.items())
-
-
-def _set_conditions(status: JsonObject, wanted: list[tuple[str, str, str, str]]) -> None:
-    """Set ``status.conditions``; a condition that keeps its status keeps its transition time."""
-    before = {c.get("type"): c for c in status.get("conditions") or [] if isinstance(c, dict)}
-    conditions = []
-    for kind, state, reason, message in wanted:
-        old = before.get(kind)
-        when = (
-            old["lastTransitionTime"]
-            if old and old.get("status") == state and old.get("lastTransitionTime")
-            else _now()
-        )
-        conditions.append(_condition(kind, state, reason, message, when))
-    status["conditions"] = conditions
-
-
-def _condition(
-    kind: str, status: str, reason: str, message: str, when: str | None = None
-) -> JsonObject:
-    condition: JsonObject = {
-        "type": kind,
-        "status": status,
-        "lastTransitionTime": when or _now(),
-    }
-    if reason:
-        condition["reason"] = reason
-    if message:
-        condition["message"] = message
-    return condition
-
-
-def _ready_status(obj: JsonObject) -> str:
-    for condition in obj.get("status", {}).get("conditions", []):
-        if condition.get("type") == "Ready":
-            return str(condition.get("status"))
-    return "Unknown"
-
-
-def _error(
-    status: int, message: str, status_name: str = "", details: Iterable[JsonObject] = ()
-) -> JsonObject:
-    error: JsonObject = {
-        "code": status,
-        "message": message,
-        "status": status_name or _STATUS_NAMES.get(status, "UNKNOWN"),
-    }
-    listed = list(details)
-    if listed:
-        error["details"] = listed
-    return {"error": error}
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """Quiet about clients that hung up before their answer (a deploy interrupted or timed
-        out mid-request); anything else is a bug in the fake and is printed."""
-        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
-            return
-        super().handle_error(request, client_address)
 
 
 # What an endless answer repeats: valid JSON so far, so a client only notices by its size.

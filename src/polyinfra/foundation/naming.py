@@ -1,4 +1,5 @@
-"""Pulumi logical resource names: ``make_resource_name``, exactly as the spec defines it."""
+"""Names derived once: Pulumi logical resource names (``make_resource_name``, exactly as the
+spec defines it) and where an Artifact Registry repository is pushed to."""
 
 from __future__ import annotations
 
@@ -33,3 +34,18 @@ def make_resource_name(resource_type: str, *identifiers: str) -> str:
 
     parts = [resource_type] + [normalize(identifier) for identifier in identifiers]
     return "_".join(parts)
+
+
+def registry_url(
+    location: str, project: str, repository_id: str, repository_format: str = "DOCKER"
+) -> str:
+    """Where images (or packages) of a repository are pushed: the host is the location and the
+    format in lower case, as Artifact Registry spells it.
+
+    >>> registry_url("asia-southeast1", "my-gcp-project", "data-integration-dmd")
+    'asia-southeast1-docker.pkg.dev/my-gcp-project/data-integration-dmd'
+    >>> registry_url("ASIA-SOUTHEAST1", "acme-prod", "apps", "PYTHON")
+    'asia-southeast1-python.pkg.dev/acme-prod/apps'
+    """
+    host = f"{location.lower()}-{repository_format.lower()}.pkg.dev"
+    return f"{host}/{project}/{repository_id}"

@@ -58,7 +58,7 @@ def stack_outputs(config: StackConfig, resources: Resources) -> dict[str, Any]:
     ``secret_ids``, ``scheduler_jobs``, ``bucket_names`` and ``topic_names`` (keys present
     only for what the project declares).
     """
-    from polyinfra.foundation.builders.artifact_registry import registry_url
+    from polyinfra.foundation.naming import registry_url
 
     projects: dict[str, dict[str, Any]] = {}
     for name, project in config.input.projects.items():
@@ -70,7 +70,7 @@ def stack_outputs(config: StackConfig, resources: Resources) -> dict[str, Any]:
         if registry is not None:
             location = registry.location or config.gcp.region or ""
             entry["registry_url"] = registry_url(
-                location, registry.format, config.project, registry.repository_id
+                location, config.project, registry.repository_id, registry.format
             )
         datasets = [project.bigquery_dataset.dataset_id] if project.bigquery_dataset else []
         datasets += [

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from polyinfra.foundation.naming import registry_url
 from polyinfra.positions import Position
 from polyinfra.yamlio import KeyPath, YamlDocument
 
@@ -32,7 +33,7 @@ class Registry:
         >>> Registry("apps", "ASIA-SOUTHEAST1", "api", Position("s.yaml")).url("acme-prod")
         'asia-southeast1-docker.pkg.dev/acme-prod/apps'
         """
-        return f"{self.location.lower()}-docker.pkg.dev/{gcp_project}/{self.repository_id}"
+        return registry_url(self.location, gcp_project, self.repository_id)
 
 
 def config_value(document: YamlDocument | None, key: str) -> Any:

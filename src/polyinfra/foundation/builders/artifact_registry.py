@@ -10,15 +10,6 @@ API = "artifactregistry.googleapis.com"
 ARGS = "artifactregistry.RepositoryArgs"
 
 
-def registry_url(location: str, repository_format: str, project: str, repository_id: str) -> str:
-    """Where images (or packages) of a repository are pushed.
-
-    >>> registry_url("asia-southeast1", "DOCKER", "my-gcp-project", "data-integration-dmd")
-    'asia-southeast1-docker.pkg.dev/my-gcp-project/data-integration-dmd'
-    """
-    return f"{location}-{repository_format.lower()}.pkg.dev/{project}/{repository_id}"
-
-
 def build(ctx: BuildContext) -> None:
     """Declare ``artifactregistry.Repository`` resources."""
     import pulumi_gcp as gcp
