@@ -10,6 +10,8 @@ A workspace's ``__main__.py`` is::
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +25,21 @@ OUTPUT_ENVIRONMENT = "environment"
 OUTPUT_PROJECTS = "projects"
 OUTPUT_NAMES = (OUTPUT_GCP_PROJECT, OUTPUT_ENVIRONMENT, OUTPUT_PROJECTS)
 
-# Set by the offline plan so the program reuses the config it already validated (with file
-# positions) instead of reading the runtime config again.
+# Set by the offline plan (:func:`preloaded`) so the program reuses the config it already
+# validated, with file positions, instead of reading the runtime config again.
 _preloaded: list[StackConfig] = []
+
+
+@contextlib.contextmanager
+def preloaded(config: StackConfig) -> Iterator[None]:
+    """While inside, :func:`run` without a config uses ``config`` (the offline plan has
+    validated it already); the program may run on another thread of the Pulumi SDK, so this is
+    process-wide, not per context."""
+    _preloaded.append(config)
+    try:
+        yield
+    finally:
+        _preloaded.pop()
 
 
 def run(config: StackConfig | None = None, *, program_dir: Path | None = None) -> Resources:

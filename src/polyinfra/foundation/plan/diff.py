@@ -1,0 +1,193 @@
+"""Comparing two plans: the working tree's and a git revision's, resource by resource."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from polyinfra import proc
+from polyinfra.errors import ToolError, UserError
+from polyinfra.foundation.config import (
+    load_stack_config,
+    load_stack_text,
+    stack_file,
+)
+from polyinfra.foundation.model import ConfigWarning
+from polyinfra.foundation.plan.model import (
+    Plan,
+    PlannedResource,
+)
+from polyinfra.foundation.plan.run import (
+    plan_stack,
+)
+from polyinfra.yamlio import load_text
+from polyinfra.yamlio.text import decode
+
+
+@dataclass(frozen=True)
+class InputChange:
+    """One changed input, by dotted path."""
+
+    path: str
+    old: Any
+    new: Any
+
+
+@dataclass(frozen=True)
+class ResourceChange:
+    """A resource present in both plans whose inputs or protection differ."""
+
+    type: str
+    name: str
+    changes: tuple[InputChange, ...]
+    protect: tuple[bool, bool] | None = None
+
+
+@dataclass(frozen=True)
+class PlanDiff:
+    """What the working tree's stack file changes compared with a git revision."""
+
+    stack: str
+    ref: str
+    added: tuple[PlannedResource, ...] = ()
+    removed: tuple[PlannedResource, ...] = ()
+    changed: tuple[ResourceChange, ...] = ()
+    unchanged: int = 0
+    warnings: tuple[ConfigWarning, ...] = field(default=())
+
+    @property
+    def empty(self) -> bool:
+        """True when nothing is added, removed or changed."""
+        return not (self.added or self.removed or self.changed)
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready form (``polyinfra plan --diff REF --json``)."""
+        return {
+            "stack": self.stack,
+            "ref": self.ref,
+            "added": [resource.to_json() for resource in self.added],
+            "removed": [resource.to_json() for resource in self.removed],
+            "changed": [
+                {
+                    "type": change.type,
+                    "name": change.name,
+                    "protect": list(change.protect) if change.protect else None,
+                    "inputs": [
+                        {"path": item.path, "old": item.old, "new": item.new}
+                        for item in change.changes
+                    ],
+                }
+                for change in self.changed
+            ],
+            "unchanged": self.unchanged,
+        }
+
+
+def diff_plans(old: Plan, new: Plan, ref: str) -> PlanDiff:
+    """Resources added, removed and changed from ``old`` to ``new``."""
+    old_by_key = {resource.key: resource for resource in old.resources}
+    new_by_key = {resource.key: resource for resource in new.resources}
+    added = tuple(r for r in new.resources if r.key not in old_by_key)
+    removed = tuple(r for r in old.resources if r.key not in new_by_key)
+    changed: list[ResourceChange] = []
+    unchanged = 0
+    for resource in new.resources:
+        before = old_by_key.get(resource.key)
+        if before is None:
+            continue
+        changes = tuple(_input_changes(before.inputs, resource.inputs, ""))
+        protect = (before.protect, resource.protect) if before.protect != resource.protect else None
+        if changes or protect:
+            changed.append(ResourceChange(resource.type, resource.name, changes, protect))
+        else:
+            unchanged += 1
+    return PlanDiff(new.stack, ref, added, removed, tuple(changed), unchanged, new.warnings)
+
+
+def _input_changes(old: Any, new: Any, prefix: str) -> Iterator[InputChange]:
+    if isinstance(old, Mapping) and isinstance(new, Mapping):
+        for key in list(old) + [k for k in new if k not in old]:
+            path = f"{prefix}.{key}" if prefix else str(key)
+            yield from _input_changes(old.get(key), new.get(key), path)
+    elif isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        for index, (a, b) in enumerate(zip(old, new, strict=True)):
+            yield from _input_changes(a, b, f"{prefix}[{index}]")
+    elif old != new:
+        yield InputChange(prefix, old, new)
+
+
+def _git_show(repo: Path, ref: str, path: str) -> bytes | None:
+    """File ``path`` (relative to the repository root) at ``ref``; None if it did not exist."""
+    completed = proc.run(["git", "show", f"{ref}:{path}"], cwd=repo, check=False)
+    if completed.returncode == 0:
+        return completed.stdout
+    stderr = completed.stderr.decode("utf-8", "replace")
+    if "does not exist in" in stderr or "exists on disk, but not in" in stderr:
+        return None
+    raise ToolError(
+        proc.describe_failure(["git", "show", f"{ref}:{path}"], completed, f"reading {path}")
+    )
+
+
+def plan_diff(program_dir: Path, stack: str, ref: str) -> PlanDiff:
+    """Compare the plan of ``Pulumi.<stack>.yaml`` at git ``ref`` with the working tree's.
+
+    Both sides run the foundation program itself (not a custom ``__main__.py``, whose code at
+    ``ref`` may import things that no longer exist); files the stack file refers to
+    (BigQuery schemas, the dashboard) are read at ``ref`` too.
+    """
+    program_dir = program_dir.resolve()
+    top = proc.run(
+        ["git", "rev-parse", "--show-toplevel"], cwd=program_dir, what="finding the git repository"
+    )
+    repo = Path(top.stdout.decode().strip())
+    rel_dir = program_dir.relative_to(repo.resolve())
+    new_config = load_stack_config(stack_file(program_dir, stack), program_dir=program_dir)
+    new_plan = plan_stack(program_dir, stack, config=new_config, use_main=False)
+    stack_rel = (rel_dir / f"Pulumi.{stack}.yaml").as_posix()
+    old_text = _git_show(repo, ref, stack_rel)
+    if old_text is None:
+        empty = Plan(stack, new_config.project, (), {})
+        return diff_plans(empty, new_plan, ref)
+    with tempfile.TemporaryDirectory(prefix="polyinfra-plan-") as tmp:
+        old_dir = Path(tmp)
+        display = Path(f"{ref}:{stack_rel}")
+        text = decode(old_text, display)  # not UTF-8, or a NUL byte: at the first bad byte
+        for relative in referenced_files(load_text(text, display).data):
+            content = _git_show(repo, ref, (rel_dir / relative).as_posix())
+            if content is not None:
+                target = (old_dir / relative).resolve()
+                if target.is_relative_to(old_dir.resolve()):
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_bytes(content)
+        (old_dir / f"Pulumi.{stack}.yaml").write_text(text, encoding="utf-8")
+        try:
+            old_config = load_stack_text(text, display, stack=stack, program_dir=old_dir)
+        except UserError as exc:
+            raise UserError(
+                f"the stack file at {ref} is not valid, so it cannot be compared:\n{exc}"
+            ) from exc
+        old_plan = plan_stack(old_dir, stack, config=old_config, use_main=False)
+    return diff_plans(old_plan, new_plan, ref)
+
+
+def referenced_files(data: Any) -> list[str]:
+    """Relative paths of ``schema_file`` and ``dashboard_json_file`` values in raw stack data."""
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in ("schema_file", "dashboard_json_file") and isinstance(value, str):
+                    found.append(value)
+                else:
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(data)
+    return found

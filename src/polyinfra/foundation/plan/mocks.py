@@ -1,0 +1,166 @@
+"""Running the real foundation program under Pulumi's mocks: every resource it declares is
+recorded, with the outputs Google Cloud would compute for it; nothing is sent anywhere."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from polyinfra.cloudrun.vocabulary import service_account_email
+from polyinfra.foundation.plan.model import (
+    PlannedResource,
+)
+
+
+def computed_state(type_: str, inputs: Mapping[str, Any], project: str) -> dict[str, Any]:
+    """The outputs Google Cloud would compute for a new resource, as far as the plan needs them."""
+    state = dict(inputs)
+    if type_ == "gcp:serviceaccount/account:Account":
+        email = service_account_email(str(inputs.get("accountId")), str(project))
+        state.update(
+            email=email,
+            member=f"serviceAccount:{email}",
+            name=f"projects/{project}/serviceAccounts/{email}",
+        )
+    elif type_ == "gcp:pubsub/topic:Topic":
+        state["id"] = f"projects/{project}/topics/{inputs.get('name')}"
+    elif type_ == "gcp:secretmanager/secret:Secret":
+        state["name"] = f"projects/{project}/secrets/{inputs.get('secretId')}"
+    elif type_ == "gcp:bigquery/dataset:Dataset":
+        state["id"] = f"projects/{project}/datasets/{inputs.get('datasetId')}"
+    return state
+
+
+class _Recorder:
+    """Records each registration: the mocks see inputs, the monitor sees protect and deps."""
+
+    def __init__(self, project: str) -> None:
+        self.project = project
+        self.resources: list[PlannedResource] = []
+        self.options: dict[tuple[str, str], tuple[bool, tuple[str, ...]]] = {}
+
+
+def _mocks_and_monitor(recorder: _Recorder) -> tuple[Any, Any]:
+    import pulumi
+    from pulumi.runtime.mocks import MockMonitor
+
+    class RecordingMocks(pulumi.runtime.Mocks):
+        def new_resource(self, args: Any) -> tuple[str, dict[str, Any]]:
+            protect, depends_on = recorder.options.pop((args.typ, args.name), (False, ()))
+            inputs = _plain(dict(args.inputs))
+            recorder.resources.append(
+                PlannedResource(args.typ, args.name, inputs, protect, depends_on)
+            )
+            state = computed_state(args.typ, inputs, recorder.project)
+            return str(state.get("id") or f"{args.name}_id"), state
+
+        def call(self, args: Any) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+            return {}, None
+
+    class RecordingMonitor(MockMonitor):
+        def RegisterResource(self, request: Any) -> Any:
+            if request.type != "pulumi:pulumi:Stack":
+                depends = tuple(urn.rsplit("::", 1)[-1] for urn in request.dependencies)
+                recorder.options[(request.type, request.name)] = (bool(request.protect), depends)
+            return super().RegisterResource(request)  # type: ignore[no-untyped-call]
+
+    mocks = RecordingMocks()
+    return mocks, RecordingMonitor(mocks)
+
+
+def _plain(value: Any) -> Any:
+    """Inputs as the user wrote them: the wire format turns every number into a float."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
+
+
+def run_under_mocks(
+    program: Callable[[], Any],
+    *,
+    project: str,
+    stack: str,
+    gcp_project: str,
+    config: Mapping[str, str] | None = None,
+    secret_keys: list[str] | None = None,
+) -> tuple[list[PlannedResource], dict[str, Any]]:
+    """Run ``program`` as a Pulumi program under recording mocks; resources and stack outputs.
+
+    The Pulumi SDK keeps its state in globals (root stack, pending RPCs, config), so each call
+    starts from a clean slate and may be repeated in one process.
+    """
+    import pulumi
+    from pulumi.runtime import settings
+    from pulumi.runtime.config import set_all_config
+    from pulumi.runtime.stack import run_pulumi_func
+    from pulumi.runtime.sync_await import _sync_await
+
+    recorder = _Recorder(gcp_project)
+    mocks, monitor = _mocks_and_monitor(recorder)
+    settings.ROOT.set(None)
+    # The SDK falls back to PULUMI_CONFIG* variables for keys it was not given: the plan shows
+    # what the stack file says, not what this shell happens to hold.
+    hidden = {
+        name: os.environ.pop(name)
+        for name in list(os.environ)
+        if name.startswith("PULUMI_CONFIG") and not name.startswith("PULUMI_CONFIG_PASSPHRASE")
+    }
+    # The SDK runs on the thread's current event loop and would otherwise leave one open until
+    # the interpreter's teardown, whose garbage collection then fails to close it ("Exception
+    # ignored in BaseEventLoop.__del__"): each run gets its own loop and closes it.
+    # The mock monitor answers on the loop's executor threads, where the SDK makes one more
+    # loop per thread: those are made here, and closed with the rest.
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    thread_loops: list[asyncio.AbstractEventLoop] = []
+
+    def thread_loop() -> None:
+        made = asyncio.new_event_loop()
+        asyncio.set_event_loop(made)
+        thread_loops.append(made)
+
+    executor = ThreadPoolExecutor(thread_name_prefix="pulumi-mocks", initializer=thread_loop)
+    loop.set_default_executor(executor)
+    try:
+        set_all_config(dict(config or {}), secret_keys or [])
+        pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=True, monitor=monitor)
+        settings.SETTINGS.rpc_manager.clear()
+        settings.SETTINGS.outputs.clear()
+        _sync_await(run_pulumi_func(program))
+        root = settings.get_root_resource()
+        exported = dict(getattr(root, "outputs", {}) or {})
+        outputs = {
+            name: _sync_await(pulumi.Output.from_input(value).future())
+            for name, value in exported.items()
+        }
+    finally:
+        settings.ROOT.set(None)
+        set_all_config({}, [])
+        os.environ.update(hidden)
+        _close_loop(loop)
+        executor.shutdown(wait=True)
+        for made in thread_loops:
+            made.close()
+    # Registration order depends on when dependencies resolve: sort for stable plans and diffs.
+    return sorted(recorder.resources, key=lambda r: (r.type, r.name)), outputs
+
+
+def _close_loop(loop: asyncio.AbstractEventLoop) -> None:
+    """Cancel what the program left running on ``loop``, then close it and unset it."""
+    try:
+        pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+        for task in pending:
+            task.cancel()
+        if pending:
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        loop.run_until_complete(loop.shutdown_asyncgens())
+    finally:
+        loop.close()
+        asyncio.set_event_loop(None)

@@ -1,0 +1,143 @@
+"""Planning a stack, or every stack of a workspace, offline: the stack file is validated
+first, then the program runs under mocks (:mod:`polyinfra.foundation.plan.mocks`)."""
+
+from __future__ import annotations
+
+import json
+import os
+import runpy
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+from polyinfra.errors import PolyinfraError, UserError
+from polyinfra.foundation.config import (
+    has_secret,
+    load_stack_config,
+    mask_secrets,
+    pulumi_project,
+    stack_file,
+)
+from polyinfra.foundation.keys import parse_config_key
+from polyinfra.foundation.model import StackConfig
+from polyinfra.foundation.plan.mocks import (
+    run_under_mocks,
+)
+from polyinfra.foundation.plan.model import (
+    Plan,
+)
+from polyinfra.positions import Position
+
+
+def pulumi_project_name(program_dir: Path) -> str:
+    """``name`` from ``Pulumi.yaml`` (the folder name when there is none)."""
+    return pulumi_project(program_dir) or program_dir.resolve().name
+
+
+def runtime_config_values(config: StackConfig) -> tuple[dict[str, str], list[str]]:
+    """The stack file's config as the Pulumi engine hands it to a program: every namespace
+    (polyinfra's and the program's own), keys as ``<namespace>:<name>``, objects as JSON.
+
+    Encrypted values cannot be decrypted offline: the program sees ``[secret]`` in their place
+    (inside objects too), under a key marked secret, and the ciphertext goes nowhere.
+    """
+    doc_config: dict[str, Any] = {}
+    data = config.document.data if config.document is not None else None
+    if isinstance(data, dict) and isinstance(data.get("config"), dict):
+        doc_config = data["config"]
+    values: dict[str, str] = {}
+    secret_keys: list[str] = []
+    for key, value in doc_config.items():
+        parsed = parse_config_key(str(key))
+        if parsed is None:
+            continue
+        name = ":".join(parsed)
+        if has_secret(value):
+            secret_keys.append(name)
+        masked = mask_secrets(value)
+        values[name] = masked if isinstance(masked, str) else json.dumps(masked)
+    return values, secret_keys
+
+
+def plan_stack(
+    program_dir: Path,
+    stack: str,
+    *,
+    config: StackConfig | None = None,
+    use_main: bool = True,
+) -> Plan:
+    """Plan ``stack`` of the Pulumi program in ``program_dir`` offline.
+
+    Validates ``Pulumi.<stack>.yaml`` first (every error at once, with positions), then runs the
+    program's ``__main__.py`` (or :func:`polyinfra.foundation.run` when there is none or
+    ``use_main`` is false) under recording mocks.
+    """
+    from polyinfra.foundation import program as foundation_program
+
+    if config is None:
+        config = load_stack_config(stack_file(program_dir, stack), program_dir=program_dir)
+    main = program_dir / "__main__.py"
+    values, secret_keys = runtime_config_values(config)
+
+    def body() -> None:
+        if use_main and main.is_file():
+            _run_main(main)
+        else:
+            foundation_program.run(config)
+
+    with foundation_program.preloaded(config):
+        resources, outputs = run_under_mocks(
+            body,
+            project=pulumi_project_name(program_dir),
+            stack=stack,
+            gcp_project=config.project,
+            config=values,
+            secret_keys=secret_keys,
+        )
+    return Plan(
+        stack=stack,
+        project=config.project,
+        resources=tuple(resources),
+        outputs=outputs,
+        warnings=config.warnings,
+    )
+
+
+def _run_main(main: Path) -> None:
+    """Run a program's ``__main__.py`` the way the Pulumi Python host does (cwd and path)."""
+    main = main.resolve()
+    folder = str(main.parent)
+    previous_cwd = Path.cwd()
+    sys.path.insert(0, folder)
+    os.chdir(folder)
+    try:
+        runpy.run_path(str(main), run_name="__main__")
+    except PolyinfraError:
+        raise
+    except Exception as exc:
+        # The user's program failed: say where in their code, not with our traceback.
+        hint = "fix the program (it runs exactly like this under `pulumi up`)"
+        if isinstance(exc, ModuleNotFoundError):
+            hint = (
+                "the plan runs the program in polyinfra's own Python environment: install the "
+                "program's dependencies there (its requirements.txt or pyproject.toml)"
+            )
+        raise UserError(
+            f"the Pulumi program failed: {type(exc).__name__}: {exc}",
+            position=_innermost_frame(exc, main.parent) or Position(main),
+            hint=hint,
+        ) from exc
+    finally:
+        os.chdir(previous_cwd)
+        if folder in sys.path:
+            sys.path.remove(folder)
+
+
+def _innermost_frame(exc: BaseException, folder: Path) -> Position | None:
+    """The last traceback frame inside ``folder``: the user's line that failed."""
+    found: Position | None = None
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if Path(frame.filename).resolve().is_relative_to(folder):
+            found = Position(Path(frame.filename), frame.lineno or 0)
+    return found
