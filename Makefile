@@ -30,7 +30,7 @@ typecheck: setup
 	$(BIN)/mypy
 
 pytest: setup
-	$(BIN)/pytest -q
+	COVERAGE_FILE=$(VENV)/.coverage $(BIN)/pytest -q --cov=polyinfra --cov-report=term:skip-covered
 
 test: lint typecheck pytest
 
