@@ -17,16 +17,9 @@ from polyinfra.deploy.apply import (
     stamp_version,
     wait_ready,
 )
-from polyinfra.deploy.client import (
-    CloudRunClient,
-    CloudRunError,
-    ConflictError,
-    ObjectRef,
-    Pacer,
-    RetryPolicy,
-    TransientError,
-    emulator_endpoint,
-)
+from polyinfra.deploy.client import CloudRunClient, ObjectRef, Pacer, RetryPolicy
+from polyinfra.deploy.endpoint import emulator_endpoint
+from polyinfra.deploy.errors import CloudRunError, ConflictError, TransientError
 from polyinfra.emulator import FakeCloudRun
 from tests.deploy.conftest import token_credentials
 

@@ -11,14 +11,8 @@ from google.oauth2.credentials import Credentials
 
 from polyinfra import __version__
 from polyinfra.deploy.apply import apply_object
-from polyinfra.deploy.client import (
-    CloudRunClient,
-    CloudRunError,
-    GoogleError,
-    ObjectRef,
-    Pacer,
-    RetryPolicy,
-)
+from polyinfra.deploy.client import CloudRunClient, ObjectRef, Pacer, RetryPolicy
+from polyinfra.deploy.errors import CloudRunError, GoogleError
 from polyinfra.emulator import FakeCloudRun
 from tests.deploy.conftest import token_credentials
 

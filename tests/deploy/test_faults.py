@@ -18,13 +18,8 @@ import pytest
 
 from polyinfra.cli.main import main
 from polyinfra.deploy.apply import VERSION_ANNOTATION, apply_object, stamp_version
-from polyinfra.deploy.client import (
-    CloudRunClient,
-    ConflictError,
-    ObjectRef,
-    Pacer,
-    RetryPolicy,
-)
+from polyinfra.deploy.client import CloudRunClient, ObjectRef, Pacer, RetryPolicy
+from polyinfra.deploy.errors import ConflictError
 from polyinfra.deploy.rollout import DeployOptions, DeployTarget, deploy_manifests
 from polyinfra.emulator import FakeCloudRun
 

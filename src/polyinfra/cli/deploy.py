@@ -124,9 +124,9 @@ def deploy(
     130 interrupted.
     """
     from polyinfra.deploy.apps import DeployRequest, ValidationFailed, deploy_apps
-    from polyinfra.deploy.client import http_timeout as resolve_http_timeout
-    from polyinfra.deploy.client import log_http_calls
     from polyinfra.deploy.display import print_report, progress_for
+    from polyinfra.deploy.endpoint import http_timeout as resolve_http_timeout
+    from polyinfra.deploy.endpoint import log_http_calls
     from polyinfra.deploy.rollout import DeployOptions
     from polyinfra.manifests import parse_image_options
     from polyinfra.workspace import Workspace

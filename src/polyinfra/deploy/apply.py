@@ -7,16 +7,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from polyinfra.deploy.client import (
-    CloudRunClient,
+from polyinfra.deploy.client import CloudRunClient, ObjectRef
+from polyinfra.deploy.diff import diff_objects
+from polyinfra.deploy.errors import (
     CloudRunError,
     ConflictError,
     DeadlineExceeded,
     JsonObject,
-    ObjectRef,
     TransientError,
 )
-from polyinfra.deploy.diff import diff_objects
 from polyinfra.values import is_label_value
 
 VERSION_ANNOTATION = "polyinfra.dev/version"

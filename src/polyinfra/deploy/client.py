@@ -6,75 +6,58 @@ from __future__ import annotations
 import copy
 import json
 import logging
-import os
 import random
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
-from urllib.parse import quote, urlsplit
+from typing import TYPE_CHECKING, Literal, TypeVar
+from urllib.parse import quote
 
 from polyinfra.cloudrun.vocabulary import JOB_API, SERVICE_API, SERVICE_KIND
+from polyinfra.deploy.endpoint import (
+    CONNECT_TIMEOUT,
+    DEFAULT_HTTP_TIMEOUT,
+    EMULATOR_ENV,
+    emulator_endpoint,
+    log,
+    redact_headers,
+    regional_endpoint,
+    user_agent,
+)
+from polyinfra.deploy.errors import (
+    Cancelled,
+    CloudRunError,
+    ConflictError,
+    DeadlineExceeded,
+    GoogleError,
+    JsonObject,
+    TransientError,
+)
 
 if TYPE_CHECKING:
     import requests
     from google.auth.credentials import Credentials
 
-JsonObject = dict[str, Any]
+
 Kind = Literal["Service", "Job"]
+
+
 T = TypeVar("T")
 
-EMULATOR_ENV = "CLOUD_RUN_EMULATOR_HOST"
-HTTP_TIMEOUT_ENV = "POLYINFRA_HTTP_TIMEOUT"
+
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
-# Seconds to wait for an answer to one call (and at most CONNECT_TIMEOUT for the connection):
-# the Admin API answers in a second or two, a rollout is waited for by polling.
-DEFAULT_HTTP_TIMEOUT = 30.0
-CONNECT_TIMEOUT = 5.0
+
+
 # A Cloud Run object is a few KiB; an answer larger than this is not one (and one that never
 # ends must not be read until memory runs out).
 MAX_ANSWER_BYTES = 4 * 1024 * 1024
+
+
 _WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
 SCOPES = ("https://www.googleapis.com/auth/cloud-platform",)
-
-
-log = logging.getLogger("polyinfra.deploy.http")
-
-_REDACTED_HEADERS = frozenset(
-    {"authorization", "proxy-authorization", "x-goog-iam-authorization-token", "cookie"}
-)
-
-
-class Cancelled(Exception):
-    """The deploy was interrupted (Ctrl-C): nothing more is sent."""
-
-
-class CloudRunError(Exception):
-    """A Cloud Run call failed; ``str()`` says what it means for the user."""
-
-    def __init__(self, message: str, *, status: int | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-class TransientError(CloudRunError):
-    """A failure worth retrying (429, 5xx, connection trouble)."""
-
-    def __init__(
-        self, message: str, *, status: int | None = None, retry_after: float | None = None
-    ) -> None:
-        super().__init__(message, status=status)
-        self.retry_after = retry_after
-
-
-class ConflictError(CloudRunError):
-    """409: the object changed (or was created) concurrently."""
-
-
-class DeadlineExceeded(CloudRunError):
-    """The time allowed for an app (``deploy --timeout``) ran out during a call or before the
-    next attempt."""
 
 
 @dataclass(frozen=True)
@@ -146,169 +129,6 @@ class RetryPolicy:
         if retry_after is not None:
             chosen = max(chosen, min(retry_after, self.cap))
         return chosen
-
-
-def emulator_endpoint(endpoint: str | None, environ: Mapping[str, str] | None = None) -> str | None:
-    """The plain-HTTP endpoint from ``--endpoint`` or ``CLOUD_RUN_EMULATOR_HOST``, if any.
-
-    A value that is no HTTP endpoint (``ftp://…``, ``host:notaport``) is bad input: a
-    UserError naming where it came from, never a connection error retried.
-    """
-    if endpoint:
-        return _checked_endpoint(endpoint.strip(), "--endpoint")
-    host = (environ if environ is not None else os.environ).get(EMULATOR_ENV, "").strip()
-    if not host:
-        return None
-    return _checked_endpoint(host if "://" in host else f"http://{host}", EMULATOR_ENV, host)
-
-
-def _checked_endpoint(url: str, source: str, given: str | None = None) -> str:
-    from polyinfra.errors import UserError
-
-    def bad(what: str) -> UserError:
-        return UserError(
-            f"{source}: {given or url!r} is not an HTTP endpoint: {what}",
-            hint="pass http://HOST:PORT to --endpoint, or set "
-            f"{EMULATOR_ENV}=HOST:PORT (for example 127.0.0.1:8123)",
-        )
-
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError as exc:
-        raise bad(f"the port is not a number from 0 to 65535 ({exc})") from None
-    if parts.scheme not in ("http", "https"):
-        raise bad(f"the scheme is {parts.scheme or 'missing'!r}, not http or https")
-    if not parts.hostname:
-        raise bad("there is no host")
-    if port == 0:
-        raise bad("port 0 cannot be connected to")
-    if parts.query or parts.fragment or parts.username or parts.password:
-        raise bad("it has a query, a fragment or credentials, which an endpoint cannot have")
-    return url.rstrip("/")
-
-
-def http_timeout(value: float | None = None, environ: Mapping[str, str] | None = None) -> float:
-    """Seconds to wait for one answer: ``value`` (``--http-timeout``), else
-    ``POLYINFRA_HTTP_TIMEOUT``, else :data:`DEFAULT_HTTP_TIMEOUT`; UserError when not a
-    positive number."""
-    from polyinfra.errors import UserError
-
-    if value is None:
-        text = (environ if environ is not None else os.environ).get(HTTP_TIMEOUT_ENV, "").strip()
-        if not text:
-            return DEFAULT_HTTP_TIMEOUT
-        try:
-            value = float(text)
-        except ValueError:
-            raise UserError(
-                f"{HTTP_TIMEOUT_ENV}={text!r} is not a number of seconds",
-                hint=f"set {HTTP_TIMEOUT_ENV} to a positive number, e.g. 30, or unset it",
-            ) from None
-        source = HTTP_TIMEOUT_ENV
-    else:
-        source = "--http-timeout"
-    if not value > 0 or value != value or value == float("inf"):
-        raise UserError(
-            f"{source}: {value:g} is not a positive number of seconds",
-            hint="give the seconds to wait for one answer, e.g. 30",
-        )
-    return value
-
-
-def regional_endpoint(region: str) -> str:
-    """Google's regional endpoint: ``namespaces/…`` paths only work there."""
-    return f"https://{region}-run.googleapis.com"
-
-
-def log_http_calls() -> None:
-    """``--debug``: log every Cloud Run call on stderr, credentials redacted."""
-    log.setLevel(logging.DEBUG)
-    if not log.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("debug: %(message)s"))
-        log.addHandler(handler)
-
-
-def redact_headers(headers: Mapping[str, str | bytes]) -> dict[str, str]:
-    """Headers safe to log: credentials replaced by ``<redacted>``."""
-    return {
-        k: ("<redacted>" if k.lower() in _REDACTED_HEADERS else str(v)) for k, v in headers.items()
-    }
-
-
-def user_agent() -> str:
-    """``polyinfra/<version>`` followed by the HTTP library, as Google's own clients do."""
-    from importlib.metadata import version
-
-    from polyinfra import __version__
-
-    return f"polyinfra/{__version__} python-requests/{version('requests')}"
-
-
-@dataclass(frozen=True)
-class GoogleError:
-    """Google's error body: ``{"error": {"code", "message", "status", "details"}}``."""
-
-    code: int
-    message: str
-    status: str = ""
-    details: tuple[JsonObject, ...] = ()
-
-    @classmethod
-    def parse(cls, http_status: int, content: bytes) -> GoogleError:
-        try:
-            data = json.loads(content)
-        except ValueError:
-            text = content.decode("utf-8", "replace").strip()
-            return cls(http_status, " ".join(text.split())[:300])
-        error = data.get("error") if isinstance(data, dict) else None
-        if not isinstance(error, dict):
-            return cls(http_status, "")
-        details = error.get("details")
-        return cls(
-            code=int(error.get("code") or http_status),
-            message=str(error.get("message") or "").strip(),
-            status=str(error.get("status") or ""),
-            details=tuple(d for d in details if isinstance(d, dict))
-            if isinstance(details, list)
-            else (),
-        )
-
-    def _detail(self, kind: str) -> list[JsonObject]:
-        return [d for d in self.details if str(d.get("@type", "")).endswith(f"google.rpc.{kind}")]
-
-    @property
-    def reason(self) -> str:
-        """``ErrorInfo.reason`` (e.g. ``IAM_PERMISSION_DENIED``), if Google sent one."""
-        for info in self._detail("ErrorInfo"):
-            if info.get("reason"):
-                return str(info["reason"])
-        return ""
-
-    @property
-    def permission(self) -> str:
-        """The missing permission an ``ErrorInfo`` names, if any."""
-        for info in self._detail("ErrorInfo"):
-            metadata = info.get("metadata") or {}
-            if isinstance(metadata, dict) and metadata.get("permission"):
-                return str(metadata["permission"])
-        return ""
-
-    def text(self) -> str:
-        """The message, then the field violations and help links Google attached."""
-        parts = [self.message] if self.message else []
-        for bad in self._detail("BadRequest"):
-            for violation in bad.get("fieldViolations") or []:
-                if isinstance(violation, dict):
-                    where = str(violation.get("field") or "").strip()
-                    what = str(violation.get("description") or "").strip()
-                    parts.append(f"{where}: {what}" if where else what)
-        for help_ in self._detail("Help"):
-            for link in help_.get("links") or []:
-                if isinstance(link, dict) and link.get("url"):
-                    parts.append(f"see {link['url']}")
-        return "; ".join(p for p in parts if p)
 
 
 def _retry_after(headers: Mapping[str, str]) -> float | None:

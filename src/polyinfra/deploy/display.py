@@ -14,7 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from polyinfra.cloudrun.vocabulary import pod_spec
-from polyinfra.deploy.client import JsonObject
+from polyinfra.deploy.errors import JsonObject
 from polyinfra.deploy.rollout import AppResult, DeployReport, DeployTarget
 from polyinfra.redact import Redactor
 

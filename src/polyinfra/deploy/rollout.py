@@ -17,18 +17,10 @@ from polyinfra.deploy.apply import (
     stamp_version,
     wait_ready,
 )
-from polyinfra.deploy.client import (
-    DEFAULT_HTTP_TIMEOUT,
-    Cancelled,
-    CloudRunClient,
-    CloudRunError,
-    DeadlineExceeded,
-    JsonObject,
-    Kind,
-    ObjectRef,
-    Pacer,
-)
+from polyinfra.deploy.client import CloudRunClient, Kind, ObjectRef, Pacer
 from polyinfra.deploy.diff import Change, diff_objects
+from polyinfra.deploy.endpoint import DEFAULT_HTTP_TIMEOUT
+from polyinfra.deploy.errors import Cancelled, CloudRunError, DeadlineExceeded, JsonObject
 
 Outcome = Literal["ready", "failed", "timeout", "cancelled", "not started", "dry-run"]
 

@@ -39,7 +39,7 @@ def deploy_endpoint(
     for the block (``local``, answering for ``region``, the region the deploy goes to), an
     emulator named by ``endpoint`` or the environment, or None for Google's regional
     endpoints. A local emulator's contents are said at the end."""
-    from polyinfra.deploy.client import emulator_endpoint
+    from polyinfra.deploy.endpoint import emulator_endpoint
 
     if local:
         with local_emulator(region=region) as fake:
