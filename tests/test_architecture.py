@@ -30,6 +30,7 @@ EXCEPTIONS = {
     ("polyinfra.workspace.stack_links", "polyinfra.foundation.model"),
     ("polyinfra.workspace.stack_links", "polyinfra.foundation.config"),
     ("polyinfra.workspace.stack_links", "polyinfra.manifests.kustomization"),
+    ("polyinfra.workspace.stack_links", "polyinfra.manifests.tree"),
 }
 
 

@@ -37,15 +37,11 @@ from polyinfra.manifests.apps import (
 )
 from polyinfra.manifests.kustomization import (
     Kustomization,
-    KustomizeTree,
     Patch,
     PatchOp,
     PatchTarget,
-    SourceObject,
     load_kustomization,
-    load_tree,
     parse_pointer,
-    target_matches,
 )
 from polyinfra.manifests.kustomize import Kustomize, find_kustomize
 from polyinfra.manifests.render import (
@@ -56,6 +52,7 @@ from polyinfra.manifests.render import (
     RenderResult,
     render,
 )
+from polyinfra.manifests.tree import KustomizeTree, SourceObject, load_tree, target_matches
 
 __all__ = [
     "Kustomization",

@@ -10,14 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from polyinfra.manifests.images import image_name
-from polyinfra.manifests.kustomization import (
-    Kustomization,
-    KustomizeTree,
-    Patch,
-    PatchOp,
-    SourceObject,
-    target_matches,
-)
+from polyinfra.manifests.kustomization import Kustomization, Patch, PatchOp
+from polyinfra.manifests.tree import KustomizeTree, SourceObject, target_matches
 from polyinfra.positions import Position
 from polyinfra.yamlio import KeyPath, YamlDocument
 

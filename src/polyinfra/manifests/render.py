@@ -28,7 +28,7 @@ from polyinfra.manifests.images import (
     set_image,
     short_name,
 )
-from polyinfra.manifests.kustomization import KustomizeTree, load_kustomization, load_tree
+from polyinfra.manifests.kustomization import load_kustomization
 from polyinfra.manifests.kustomize import Kustomize, find_kustomize
 from polyinfra.manifests.placeholders import (
     VERSION_PLACEHOLDER,
@@ -39,6 +39,7 @@ from polyinfra.manifests.placeholders import (
     substitute,
 )
 from polyinfra.manifests.provenance import Identity, SourceMap, group_of
+from polyinfra.manifests.tree import KustomizeTree, load_tree
 from polyinfra.positions import Position
 from polyinfra.workspace.model import kustomization_file
 from polyinfra.yamlio import Bounds, KeyPath, YamlDocument, format_path, load_all_text

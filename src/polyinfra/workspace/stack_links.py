@@ -142,7 +142,7 @@ def _read_overlay(
 ) -> tuple[frozenset[str], frozenset[str]] | None:
     """The service accounts the overlay runs its objects as, and the names of the jobs it
     builds, read from the files as written; None when the overlay does not load."""
-    from polyinfra.manifests.kustomization import load_tree
+    from polyinfra.manifests.tree import load_tree
 
     try:
         tree = load_tree(overlay.path, fast=True, bounds=bounds)

@@ -10,15 +10,8 @@ from typing import Any
 
 from polyinfra.checks.context import CheckContext
 from polyinfra.errors import UserError
-from polyinfra.manifests.kustomization import (
-    Kustomization,
-    KustomizeTree,
-    Patch,
-    PatchOp,
-    SourceObject,
-    load_tree,
-    target_matches,
-)
+from polyinfra.manifests.kustomization import Kustomization, Patch, PatchOp
+from polyinfra.manifests.tree import KustomizeTree, SourceObject, load_tree, target_matches
 
 Tokens = tuple[str, ...]
 
