@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from polyinfra.manifests.documents import identity_of, split_documents
 from polyinfra.manifests.kustomization import is_remote
-from polyinfra.manifests.render import identity_of, split_documents
 
 OUTPUT = """apiVersion: serving.knative.dev/v1
 kind: Service

@@ -44,13 +44,13 @@ from polyinfra.manifests.kustomization import (
     parse_pointer,
 )
 from polyinfra.manifests.kustomize import Kustomize, find_kustomize
-from polyinfra.manifests.render import (
+from polyinfra.manifests.render import render
+from polyinfra.manifests.rendered import (
     RenderedApp,
     RenderedObject,
     RenderOptions,
     RenderRequest,
     RenderResult,
-    render,
 )
 from polyinfra.manifests.tree import KustomizeTree, SourceObject, load_tree, target_matches
 

@@ -11,13 +11,8 @@ from polyinfra.errors import UserError, UserErrors
 from polyinfra.foundation import stackview
 from polyinfra.manifests.kustomize import find_kustomize
 from polyinfra.manifests.placeholders import check_placeholders, check_version
-from polyinfra.manifests.render import (
-    RenderedApp,
-    RenderOptions,
-    RenderRequest,
-    RenderResult,
-    render,
-)
+from polyinfra.manifests.render import render
+from polyinfra.manifests.rendered import RenderedApp, RenderOptions, RenderRequest, RenderResult
 from polyinfra.positions import Position
 from polyinfra.values import InvalidValue, image_reference
 from polyinfra.workspace import App, Overlay, Workspace, normalize_name

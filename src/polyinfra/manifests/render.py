@@ -10,11 +10,12 @@ import stat
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from polyinfra.errors import ToolError, UserError, UserErrors
+from polyinfra.manifests.documents import (
+    _split,
+)
 from polyinfra.manifests.images import (
     DEFAULT_IMAGE_NAME,
     ContainerImage,
@@ -38,162 +39,17 @@ from polyinfra.manifests.placeholders import (
     has_leftovers,
     substitute,
 )
-from polyinfra.manifests.provenance import Identity, SourceMap, group_of
+from polyinfra.manifests.provenance import Identity
+from polyinfra.manifests.rendered import (
+    RenderedApp,
+    RenderOptions,
+    RenderRequest,
+    RenderResult,
+)
 from polyinfra.manifests.tree import KustomizeTree, load_tree
 from polyinfra.positions import Position
 from polyinfra.workspace.model import kustomization_file
-from polyinfra.yamlio import Bounds, KeyPath, YamlDocument, format_path, load_all_text
-
-
-@dataclass(frozen=True)
-class RenderRequest:
-    """One app in one environment: its overlay folder and the image reference to set.
-
-    The image replaces ``IMAGE_URL``, as the spec's ``kustomize edit set image
-    IMAGE_URL=<image>`` does. An ``explicit`` image (one the user asked for: ``--image``,
-    ``--registry``) is never dropped: when no container runs ``IMAGE_URL`` it goes into the
-    app's container (the only one, else the only one whose image is named after the app or
-    the image), and the render fails when no container clearly is the app's.
-    """
-
-    app: str
-    env: str
-    overlay: Path
-    image: str
-    explicit: bool = False
-
-
-@dataclass(frozen=True)
-class RenderOptions:
-    """What every request of a render shares."""
-
-    version: str
-    placeholders: Mapping[str, str] = field(default_factory=dict)
-    allow_remote_resources: bool = False
-    batch: bool = True
-    check_leftovers: bool = True
-
-
-@dataclass(frozen=True)
-class RenderedObject:
-    """One object of a rendered app: its parsed document (positions in the rendered text)
-    and ``position(path)``, where the field was written in the files the user edits (the
-    app's sources are read on the first such question, not before)."""
-
-    index: int
-    document: YamlDocument
-    app: RenderedApp
-
-    @property
-    def sources(self) -> SourceMap:
-        return self.app.sources
-
-    @property
-    def data(self) -> Any:
-        return self.document.data
-
-    @property
-    def kind(self) -> str:
-        return str(self.document.get(("kind",), ""))
-
-    @property
-    def name(self) -> str:
-        return str(self.document.get(("metadata", "name"), ""))
-
-    @property
-    def namespace(self) -> str:
-        return str(self.document.get(("metadata", "namespace")) or "")
-
-    @property
-    def api_version(self) -> str:
-        return str(self.document.get(("apiVersion",), ""))
-
-    def position(self, path: KeyPath = (), *, value: bool = False) -> Position:
-        """Source position of ``path``: the overlay patch op that set it, else the base node
-        with the same path, else the overlay kustomization."""
-        return self.sources.position(self.data, path, value=value)
-
-
-@dataclass(frozen=True)
-class RenderedApp:
-    """An app rendered for one environment.
-
-    ``text`` is the final manifest stream (byte-identical to ``edit set image`` + ``build`` +
-    ``sed`` on a copy); ``objects`` are its parsed documents (parsed on first use);
-    ``source(index, path)`` maps a field of object ``index`` to the file the user edits.
-    """
-
-    app: str
-    env: str
-    overlay: Path
-    image: str
-    text: str
-    #: the image name ``edit set image`` targeted: ``IMAGE_URL``, or the app container's own
-    image_name: str = DEFAULT_IMAGE_NAME
-    #: where the overlay's files may be (default: the workspace around the overlay)
-    bounds: Bounds | None = None
-
-    @functools.cached_property
-    def tree(self) -> KustomizeTree:
-        """The overlay's sources with positions (read on first use: a plain render does not
-        need them)."""
-        return load_tree(self.overlay, bounds=self.bounds)
-
-    @functools.cached_property
-    def sources(self) -> SourceMap:
-        return SourceMap(self.tree)
-
-    @functools.cached_property
-    def objects(self) -> tuple[RenderedObject, ...]:
-        path = self.overlay / f"<rendered {self.app} {self.env}>"
-        try:
-            docs = load_all_text(self.text, path)
-        except UserError as exc:
-            raise self._unloadable(exc) from exc
-        return tuple(RenderedObject(i, doc, self) for i, doc in enumerate(docs))
-
-    def _unloadable(self, exc: UserError) -> UserError:
-        """Why kustomize's output does not load (a value nested too deep): the error of the
-        source file it comes from, at its line; else the error, at the overlay."""
-        try:
-            _ = self.tree  # every file of the overlay, read with positions
-        except UserError as precise:
-            return precise
-        return UserError(
-            f"{self.app} ({self.env}): the kustomize output does not load: {exc.message}",
-            position=self.tree.overlay.start,
-            hint=exc.hint,
-        )
-
-    @property
-    def primary(self) -> RenderedObject | None:
-        """The Cloud Run Service or Job of the app (the first object when there is neither)."""
-        for obj in self.objects:
-            if obj.kind in ("Service", "Job"):
-                return obj
-        return self.objects[0] if self.objects else None
-
-    @property
-    def kind(self) -> str:
-        return self.primary.kind if self.primary else ""
-
-    @property
-    def name(self) -> str:
-        return self.primary.name if self.primary else ""
-
-    def source(self, index: int, path: KeyPath, *, value: bool = False) -> Position:
-        """Where field ``path`` of object ``index`` was written (see :class:`SourceMap`)."""
-        return self.objects[index].position(path, value=value)
-
-
-@dataclass(frozen=True)
-class RenderResult:
-    """Rendered apps in request order, and how they were built (for reports and benchmarks)."""
-
-    apps: tuple[RenderedApp, ...]
-    kustomize_runs: int
-    batched: tuple[str, ...]
-    single: dict[str, str]  # app -> why it was built on its own
+from polyinfra.yamlio import Bounds, format_path
 
 
 def first_image_name(request: RenderRequest, tree: KustomizeTree) -> str:
@@ -634,104 +490,6 @@ def _run_batch(trees: Sequence[KustomizeTree], copy: _Copy, kustomize: Kustomize
         return kustomize.build(folder)
     except ToolError:
         return None
-
-
-def _split(output: str, trees: Sequence[KustomizeTree]) -> list[str] | None:
-    """The aggregate output cut back per app by object identity; None when an object is not
-    exactly one app's or an app's objects are not all there."""
-    owner: dict[Identity, int] = {}
-    for i, tree in enumerate(trees):
-        for identity in tree.identities():
-            owner[identity] = i
-    documents: list[list[str]] = [[] for _ in trees]
-    seen: list[set[Identity]] = [set() for _ in trees]
-    for text in split_documents(output):
-        found = identity_of(text)
-        if found is None or found not in owner:
-            return None
-        documents[owner[found]].append(text)
-        seen[owner[found]].add(found)
-    for i, tree in enumerate(trees):
-        if seen[i] != set(tree.identities()):
-            return None
-    return ["---\n".join(docs) for docs in documents]
-
-
-def split_documents(output: str) -> list[str]:
-    """Kustomize's output stream cut into its documents (each keeps its trailing newline).
-
-    Kustomize separates documents with a ``---`` line; inside a document every line of a
-    block scalar is indented, so a bare ``---`` line is always a separator.
-    """
-    docs: list[str] = []
-    at = 4 if output.startswith("---\n") else 0
-    while True:  # slices of the output, each copied once
-        cut = output.find("\n---\n", at)
-        if cut < 0:
-            doc = output[at:]  # the last keeps the stream's own ending
-        else:  # ends with the line break before the separator, or with one added
-            doc = output[at:cut] if cut > at and output[cut - 1] == "\n" else output[at : cut + 1]
-        if doc.strip():
-            docs.append(doc)
-        if cut < 0:
-            return docs
-        at = cut + 5
-
-
-def _plain(value: str) -> str | None:
-    """A plain (unquoted, single-line) YAML scalar as text; None when it needs a parser."""
-    value = value.strip()
-    if not value or value[0] in "'\"&*!|>{[%@`#" or " #" in value:
-        return None
-    return value
-
-
-def identity_of(text: str) -> Identity | None:
-    """``(group, kind, namespace, name)`` of one kustomize output document, read from its
-    top-level ``apiVersion``/``kind`` and ``metadata.name``/``namespace`` lines."""
-    api = kind = name = None
-    namespace = ""
-    in_meta = False
-    for line in text.splitlines():
-        if not line or line[0] not in " -":
-            in_meta = line.startswith("metadata:")
-            if line.startswith("apiVersion:"):
-                api = _plain(line[len("apiVersion:") :])
-            elif line.startswith("kind:"):
-                kind = _plain(line[len("kind:") :])
-            continue
-        if in_meta and line.startswith("  ") and not line.startswith("   "):
-            if line.startswith("  name:"):
-                name = _plain(line[len("  name:") :])
-                if name is None:
-                    return _identity_by_parse(text)
-            elif line.startswith("  namespace:"):
-                parsed = _plain(line[len("  namespace:") :])
-                if parsed is None:
-                    return _identity_by_parse(text)
-                namespace = parsed
-    if api is None or kind is None or name is None:
-        return _identity_by_parse(text)
-    return (group_of(api), kind, namespace, name)
-
-
-def _identity_by_parse(text: str) -> Identity | None:
-    try:
-        docs = load_all_text(text, Path("<kustomize output>"))
-    except UserError:
-        return None
-    if len(docs) != 1 or not isinstance(docs[0].data, dict):
-        return None
-    data = docs[0].data
-    meta = data.get("metadata") or {}
-    if not isinstance(meta, dict) or "name" not in meta or "kind" not in data:
-        return None
-    return (
-        group_of(str(data.get("apiVersion", ""))),
-        str(data["kind"]),
-        str(meta.get("namespace") or ""),
-        str(meta["name"]),
-    )
 
 
 def _refuse_leftovers(apps: Sequence[RenderedApp]) -> None:
