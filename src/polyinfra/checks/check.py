@@ -29,7 +29,7 @@ from polyinfra.redact import workspace_secrets
 from polyinfra.suggest import did_you_mean
 from polyinfra.workspace import App, Overlay, Workspace
 from polyinfra.workspace.settings import RulesSettings
-from polyinfra.yamlio import load_file
+from polyinfra.yamlio import load_text, read_text
 
 if TYPE_CHECKING:
     from polyinfra.manifests import RenderedApp
@@ -216,7 +216,7 @@ def choose_environments(ws: Workspace, wanted: Sequence[str]) -> tuple[str, ...]
 
 def read_stack(ws: Workspace, env: str) -> StackFile:
     """The stack file behind ``env``, loaded with positions and validated by the foundation."""
-    from polyinfra.foundation.config import load_stack_config
+    from polyinfra.foundation.config import stack_config_of
 
     stack = ws.stack_for_env(env)
     if not ws.programs:
@@ -241,11 +241,12 @@ def read_stack(ws: Workspace, env: str) -> StackFile:
         )
         return StackFile(env, stack, path, None, errors=(missing,))
     try:
-        document = load_file(path, bounds=ws.bounds)
+        text = read_text(path, bounds=ws.bounds)
+        document = load_text(text, path)
     except UserError as exc:
         return StackFile(env, stack, path, None, errors=(_unreadable(exc, path),))
-    try:
-        config = load_stack_config(path, program_dir=program.path, bounds=ws.bounds)
+    try:  # the same text and document: the file is parsed once
+        config = stack_config_of(text, document, program_dir=program.path, bounds=ws.bounds)
     except UserError as exc:
         errors = exc.errors if isinstance(exc, UserErrors) else [exc]
         return StackFile(

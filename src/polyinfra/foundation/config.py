@@ -30,6 +30,7 @@ from polyinfra.yamlio import (
     read_text,
     stack_document,
 )
+from polyinfra.yamlio.stack import checked_stack_document
 
 # --- loading ---------------------------------------------------------------------------------
 
@@ -65,9 +66,22 @@ def load_stack_config(
     bounds = bounds or _bounds_of(folder)
     # the loader every command reads stack files with
     text, doc = read_stack_file(path, bounds=bounds)
-    lines = text.splitlines()
+    return stack_config_of(text, doc, program_dir=folder, bounds=bounds)
+
+
+def stack_config_of(
+    text: str, doc: YamlDocument, *, program_dir: Path, bounds: Bounds
+) -> StackConfig:
+    """The config of a stack file already read (``text``) and loaded (``doc``), so that a
+    command reading the document for itself parses the file once."""
+    checked_stack_document(doc)
     return _from_document(
-        doc, stack_name_of(path), folder, lines, pulumi_project(folder, bounds), bounds
+        doc,
+        stack_name_of(doc.path),
+        program_dir,
+        text.splitlines(),
+        pulumi_project(program_dir, bounds),
+        bounds,
     )
 
 

@@ -31,7 +31,11 @@ def load_stack_file(path: Path, *, bounds: Bounds | None = None) -> YamlDocument
 def stack_document(text: str, path: Path) -> YamlDocument:
     """The document of stack-file text that claims to come from ``path`` (e.g. read from a git
     revision), checked as the module says. An empty file has ``data=None``."""
-    doc = load_text(text, path)
+    return checked_stack_document(load_text(text, path))
+
+
+def checked_stack_document(doc: YamlDocument) -> YamlDocument:
+    """``doc``, a document already loaded, checked as the module says."""
     if doc.data is None:
         return doc
     if not isinstance(doc.data, dict):
