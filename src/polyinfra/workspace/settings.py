@@ -161,15 +161,17 @@ class AffectedSettings(BaseModel):
 
     ignore: list[str] = Field(
         default_factory=lambda: list(DEFAULT_IGNORE),
-        description="Glob patterns of paths that affect nothing (documentation, tests, files "
-        "no image or stack reads). A pattern without '/' matches the file name anywhere; '**' "
-        "spans folders. Workflow files under .github/workflows/ are not ignored by default: "
+        description="gitignore patterns of paths that affect nothing (documentation, tests, "
+        "files no image or stack reads), read as git reads them: a pattern without an inner '/' "
+        "matches the name anywhere, '**' spans folders, '[...]' is a character class, a later "
+        "'!pattern' takes paths back. Workflow files under .github/workflows/ are not ignored by default: "
         "a change to the delivery pipeline redeploys everything through the new pipeline.",
     )
     global_files: list[str] = Field(
         default_factory=lambda: list(DEFAULT_GLOBAL_FILES),
-        description="Glob patterns of root files every project's image is built from; a "
-        "change affects every project (uv.lock is narrowed to the changed packages' users).",
+        description="gitignore patterns, relative to the workspace root, of the files every "
+        "project's image is built from; a change affects every project (uv.lock is narrowed "
+        "to the changed packages' users).",
     )
 
 
