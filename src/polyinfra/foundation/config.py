@@ -11,7 +11,6 @@ from typing import Any
 from polyinfra.errors import UserError
 from polyinfra.foundation import argspec
 from polyinfra.foundation.keys import (
-    holds_anchor,
     split_namespaces,
     validate_raw,
 )
@@ -30,7 +29,7 @@ from polyinfra.yamlio import (
     read_text,
     stack_document,
 )
-from polyinfra.yamlio.stack import checked_stack_document
+from polyinfra.yamlio.stack import anchored_config_keys, checked_stack_document
 
 # --- loading ---------------------------------------------------------------------------------
 
@@ -79,7 +78,7 @@ def stack_config_of(
         doc,
         stack_name_of(doc.path),
         program_dir,
-        text.splitlines(),
+        text,
         pulumi_project(program_dir, bounds),
         bounds,
     )
@@ -94,7 +93,7 @@ def load_stack_text(
     folder = program_dir or path.parent
     bounds = _bounds_of(folder)
     project = pulumi_project(folder, bounds)
-    return _from_document(doc, stack, folder, text.splitlines(), project, bounds)
+    return _from_document(doc, stack, folder, text, project, bounds)
 
 
 def _bounds_of(folder: Path) -> Bounds:
@@ -122,7 +121,7 @@ def _from_document(
     doc: YamlDocument,
     stack: str,
     program_dir: Path,
-    lines: list[str],
+    text: str,
     project: str | None,
     bounds: Bounds,
 ) -> StackConfig:
@@ -152,7 +151,7 @@ def _from_document(
             f"`config` must be a mapping, got {argspec.describe(config)}",
             position=doc.position(("config",), value=True),
         )
-    anchored = {key for key in config if holds_anchor(doc, ("config", key), lines)}
+    anchored = set(anchored_config_keys(text)) & set(config)
     raw = split_namespaces(mask_secrets(config), anchored, errors, project)
     return validate_raw(raw, stack, program_dir, errors, doc, bounds)
 
@@ -202,12 +201,11 @@ def from_pulumi_config(program_dir: Path | None = None) -> StackConfig:
     file = stack_file(folder, stack)
     bounds = _bounds_of(folder)
     doc: YamlDocument | None = None
-    lines: list[str] = []
+    file_text = ""
     if file.exists():
         try:
-            text = read_text(file, bounds=bounds)
-            doc = load_text(text, file)
-            lines = text.splitlines()
+            file_text = read_text(file, bounds=bounds)
+            doc = load_text(file_text, file)
         except UserError:
             doc = None
     config: dict[str, Any] = {}
@@ -215,7 +213,7 @@ def from_pulumi_config(program_dir: Path | None = None) -> StackConfig:
     for key, text in {**get_config_env(), **CONFIG.get()}.items():
         config[key] = _decode(text)
     if doc is not None:
-        anchored = {k for k in config if holds_anchor(doc, ("config", k), lines)}
+        anchored = set(anchored_config_keys(file_text)) & set(config)
     else:
         # Without the file there is no telling anchors from typos: accept extra input: keys.
         anchored = set(config)

@@ -52,15 +52,6 @@ from polyinfra.yamlio import (
 )
 
 
-def holds_anchor(doc: YamlDocument, path: KeyPath, lines: list[str]) -> bool:
-    """Whether the value at ``path`` carries an anchor (``key: &name ...``)."""
-    position = doc.key_positions.get(path)
-    if position is None or not position.line or position.line > len(lines):
-        return False
-    line = lines[position.line - 1]
-    return re.match(r"[^:]*:[^:]*:\s*&[^\s]+", line[position.col - 1 :]) is not None
-
-
 def parse_config_key(key: str) -> tuple[str, str] | None:
     """``<namespace>:<name>`` -> ``(namespace, name)`` the way Pulumi reads a stack-file key,
     its older ``<namespace>:config:<name>`` form too; None for a key Pulumi rejects."""

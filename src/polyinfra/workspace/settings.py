@@ -164,8 +164,9 @@ class AffectedSettings(BaseModel):
         description="gitignore patterns of paths that affect nothing (documentation, tests, "
         "files no image or stack reads), read as git reads them: a pattern without an inner '/' "
         "matches the name anywhere, '**' spans folders, '[...]' is a character class, a later "
-        "'!pattern' takes paths back. Workflow files under .github/workflows/ are not ignored by default: "
-        "a change to the delivery pipeline redeploys everything through the new pipeline.",
+        "'!pattern' takes paths back. Workflow files under .github/workflows/ are not ignored "
+        "by default: a change to the delivery pipeline redeploys everything through the new "
+        "pipeline.",
     )
     global_files: list[str] = Field(
         default_factory=lambda: list(DEFAULT_GLOBAL_FILES),

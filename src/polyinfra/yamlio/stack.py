@@ -9,6 +9,7 @@ is the foundation's job (:mod:`polyinfra.foundation.config`).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from polyinfra.errors import UserError
 from polyinfra.yamlio.document import YamlDocument
@@ -52,3 +53,48 @@ def checked_stack_document(doc: YamlDocument) -> YamlDocument:
             hint="write each setting under `config:` as `namespace:key: value`, one per line",
         )
     return doc
+
+
+def anchored_config_keys(text: str) -> frozenset[str]:
+    """The keys under the stack file's top-level ``config`` whose value carries an anchor
+    (``input:shared: &shared ...``), as the YAML parser reads them: such a key only holds
+    values for aliases elsewhere in the file.
+
+    >>> text = "config:\\n  input:a: &a [1]\\n  input:b: *a\\n  c:\\n    &x 2\\n"
+    >>> sorted(anchored_config_keys(text))
+    ['c', 'input:a']
+    """
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    found: set[str] = set()
+    # per open collection: [is a mapping, next scalar is a key, the last key read]
+    stack: list[list[Any]] = []
+    try:
+        for event in yaml.parse(text, Loader=loader):
+            kind = type(event).__name__
+            if kind in ("MappingEndEvent", "SequenceEndEvent"):
+                stack.pop()
+                continue
+            if kind not in ("ScalarEvent", "MappingStartEvent", "SequenceStartEvent", "AliasEvent"):
+                continue
+            parent = stack[-1] if stack else None
+            is_key = parent is not None and parent[0] and parent[1]
+            if parent is not None and parent[0]:
+                parent[1] = not parent[1]
+            if is_key and parent is not None:
+                parent[2] = getattr(event, "value", None)
+            elif (
+                len(stack) == 2
+                and stack[0][2] == "config"
+                and parent is not None
+                and parent[0]
+                and kind != "AliasEvent"  # an alias names the anchor it refers to
+                and getattr(event, "anchor", None)
+            ):
+                found.add(str(parent[2]))
+            if kind in ("MappingStartEvent", "SequenceStartEvent"):
+                stack.append([kind == "MappingStartEvent", True, None])
+    except yaml.YAMLError:
+        return frozenset(found)
+    return frozenset(found)
