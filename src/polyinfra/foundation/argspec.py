@@ -164,22 +164,40 @@ def _cache_file(version: str) -> Path:
     return Path(base) / "polyinfra" / f"pulumi-gcp-{version}-args-v{_CACHE_FORMAT}.json"
 
 
-#: Every ``*Args`` class the foundation program passes user keys to: module, class.
-ROOT_ARGS: tuple[tuple[str, str], ...] = (
-    ("serviceaccount", "AccountArgs"),
-    ("projects", "IAMMemberArgs"),
-    ("projects", "ServiceArgs"),
-    ("artifactregistry", "RepositoryArgs"),
-    ("bigquery", "DatasetArgs"),
-    ("bigquery", "TableArgs"),
-    ("storage", "BucketArgs"),
-    ("cloudscheduler", "JobArgs"),
-    ("pubsub", "TopicArgs"),
-    ("pubsub", "SubscriptionArgs"),
-    ("secretmanager", "SecretArgs"),
-    ("logging", "MetricArgs"),
-    ("monitoring", "AlertPolicyArgs"),
-    ("monitoring", "DashboardArgs"),
+#: Every ``*Args`` class the foundation program passes user keys to, as ``module.Class``: the
+#: models name theirs with these, the builders pass them on.
+SERVICE_ACCOUNT_ARGS = "serviceaccount.AccountArgs"
+IAM_MEMBER_ARGS = "projects.IAMMemberArgs"
+SERVICE_ARGS = "projects.ServiceArgs"
+REPOSITORY_ARGS = "artifactregistry.RepositoryArgs"
+DATASET_ARGS = "bigquery.DatasetArgs"
+TABLE_ARGS = "bigquery.TableArgs"
+BUCKET_ARGS = "storage.BucketArgs"
+SCHEDULER_JOB_ARGS = "cloudscheduler.JobArgs"
+TOPIC_ARGS = "pubsub.TopicArgs"
+SUBSCRIPTION_ARGS = "pubsub.SubscriptionArgs"
+SECRET_ARGS = "secretmanager.SecretArgs"
+LOG_METRIC_ARGS = "logging.MetricArgs"
+ALERT_POLICY_ARGS = "monitoring.AlertPolicyArgs"
+DASHBOARD_ARGS = "monitoring.DashboardArgs"
+ROOT_ARGS: tuple[tuple[str, str], ...] = tuple(
+    (module, name)
+    for module, _, name in (
+        SERVICE_ACCOUNT_ARGS.partition("."),
+        IAM_MEMBER_ARGS.partition("."),
+        SERVICE_ARGS.partition("."),
+        REPOSITORY_ARGS.partition("."),
+        DATASET_ARGS.partition("."),
+        TABLE_ARGS.partition("."),
+        BUCKET_ARGS.partition("."),
+        SCHEDULER_JOB_ARGS.partition("."),
+        TOPIC_ARGS.partition("."),
+        SUBSCRIPTION_ARGS.partition("."),
+        SECRET_ARGS.partition("."),
+        LOG_METRIC_ARGS.partition("."),
+        ALERT_POLICY_ARGS.partition("."),
+        DASHBOARD_ARGS.partition("."),
+    )
 )
 
 

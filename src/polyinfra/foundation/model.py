@@ -112,7 +112,7 @@ class PassThrough(BaseModel):
 class ServiceAccount(PassThrough):
     """``service_account``: a ``serviceaccount.Account``."""
 
-    ARGS = "serviceaccount.AccountArgs"
+    ARGS = argspec.SERVICE_ACCOUNT_ARGS
     account_id: str
 
     def email(self, gcp_project: str) -> str:
@@ -135,7 +135,7 @@ class ServiceAccountIam(_Model):
 class ArtifactRegistry(PassThrough):
     """``artifact_registry``: an ``artifactregistry.Repository``."""
 
-    ARGS = "artifactregistry.RepositoryArgs"
+    ARGS = argspec.REPOSITORY_ARGS
     repository_id: str
     format: str
     location: str | None = None
@@ -144,7 +144,7 @@ class ArtifactRegistry(PassThrough):
 class BigQueryDataset(PassThrough):
     """``bigquery_dataset``: a ``bigquery.Dataset``."""
 
-    ARGS = "bigquery.DatasetArgs"
+    ARGS = argspec.DATASET_ARGS
     dataset_id: str
     location: str | None = None
 
@@ -152,7 +152,7 @@ class BigQueryDataset(PassThrough):
 class BigQueryTable(PassThrough):
     """``bigquery_tables[]``: a ``bigquery.Table`` whose schema comes from ``schema_file``."""
 
-    ARGS = "bigquery.TableArgs"
+    ARGS = argspec.TABLE_ARGS
     SUPPLIED = frozenset({"project", "dataset_id"})  # defaults to the project's dataset
     EXCLUDED = frozenset({"schema"})
     OWN = frozenset({"schema_file"})
@@ -164,7 +164,7 @@ class BigQueryTable(PassThrough):
 class Bucket(PassThrough):
     """``cloud_storage``: one ``storage.Bucket`` (a mapping) or several (a list)."""
 
-    ARGS = "storage.BucketArgs"
+    ARGS = argspec.BUCKET_ARGS
     name: str
     location: str
 
@@ -172,7 +172,7 @@ class Bucket(PassThrough):
 class SchedulerJob(PassThrough):
     """``cloud_scheduler[]``: a ``cloudscheduler.Job`` starting the Cloud Run job ``target_job``."""
 
-    ARGS = "cloudscheduler.JobArgs"
+    ARGS = argspec.SCHEDULER_JOB_ARGS
     EXCLUDED = frozenset({"http_target", "pubsub_target", "app_engine_http_target"})
     OWN = frozenset({"target_job"})
     name: str
@@ -185,7 +185,7 @@ class SchedulerJob(PassThrough):
 class Subscription(PassThrough):
     """``pubsub_topics[].subscriptions[]``: a ``pubsub.Subscription`` of its topic."""
 
-    ARGS = "pubsub.SubscriptionArgs"
+    ARGS = argspec.SUBSCRIPTION_ARGS
     EXCLUDED = frozenset({"topic"})
     name: str
 
@@ -193,7 +193,7 @@ class Subscription(PassThrough):
 class Topic(PassThrough):
     """``pubsub_topics[]``: a ``pubsub.Topic`` and its subscriptions."""
 
-    ARGS = "pubsub.TopicArgs"
+    ARGS = argspec.TOPIC_ARGS
     OWN = frozenset({"subscriptions"})
     name: str
     subscriptions: list[Subscription] = Field(default_factory=list)
@@ -202,7 +202,7 @@ class Topic(PassThrough):
 class Secret(PassThrough):
     """``secrets[]``: a ``secretmanager.Secret`` (replication defaults to automatic)."""
 
-    ARGS = "secretmanager.SecretArgs"
+    ARGS = argspec.SECRET_ARGS
     SUPPLIED = frozenset({"project", "replication"})
     secret_id: str
 
@@ -230,7 +230,7 @@ class ProjectConfig(_Model):
 class LogMetric(PassThrough):
     """``input:monitoring.log_based_metrics[]``: a ``logging.Metric``."""
 
-    ARGS = "logging.MetricArgs"
+    ARGS = argspec.LOG_METRIC_ARGS
     name: str
     filter: str
 
@@ -242,7 +242,7 @@ class AlertPolicy(PassThrough):
     the provider's ``{content: <text>, mime_type: text/markdown}``.
     """
 
-    ARGS = "monitoring.AlertPolicyArgs"
+    ARGS = argspec.ALERT_POLICY_ARGS
     SUPPLIED = frozenset({"project", "notification_channels"})
     OWN = frozenset({"name"})
     SHORTHANDS = {
@@ -262,7 +262,7 @@ class AlertPolicy(PassThrough):
 class Dashboard(PassThrough):
     """``input:monitoring.dashboard``: a ``monitoring.Dashboard`` read from a JSON file."""
 
-    ARGS = "monitoring.DashboardArgs"
+    ARGS = argspec.DASHBOARD_ARGS
     EXCLUDED = frozenset({"dashboard_json"})
     OWN = frozenset({"dashboard_json_file", "display_name"})
     dashboard_json_file: str

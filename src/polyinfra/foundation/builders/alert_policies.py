@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from polyinfra.foundation import argspec
 from polyinfra.foundation.naming import make_resource_name
 from polyinfra.foundation.resources import BuildContext
 
 NAME = "alert_policies"
 API = "monitoring.googleapis.com"
-ARGS = "monitoring.AlertPolicyArgs"
+ARGS = argspec.ALERT_POLICY_ARGS
 
 
 def build(ctx: BuildContext) -> None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from polyinfra.foundation import argspec
 from polyinfra.foundation.naming import make_resource_name
 from polyinfra.foundation.resources import BuildContext
 
 NAME = "artifact_registry"
 API = "artifactregistry.googleapis.com"
-ARGS = "artifactregistry.RepositoryArgs"
+ARGS = argspec.REPOSITORY_ARGS
 
 
 def build(ctx: BuildContext) -> None:

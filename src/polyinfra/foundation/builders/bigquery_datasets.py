@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from polyinfra.foundation import argspec
 from polyinfra.foundation.naming import make_resource_name
 from polyinfra.foundation.resources import BuildContext
 
 NAME = "bigquery_datasets"
 API = "bigquery.googleapis.com"
-ARGS = "bigquery.DatasetArgs"
+ARGS = argspec.DATASET_ARGS
 
 
 def build(ctx: BuildContext) -> None:

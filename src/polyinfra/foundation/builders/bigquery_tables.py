@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 
+from polyinfra.foundation import argspec
 from polyinfra.foundation.naming import make_resource_name
 from polyinfra.foundation.resources import BuildContext
 from polyinfra.yamlio.jsontext import load_json_file
 
 NAME = "bigquery_tables"
 API = "bigquery.googleapis.com"
-ARGS = "bigquery.TableArgs"
+ARGS = argspec.TABLE_ARGS
 
 
 def build(ctx: BuildContext) -> None:

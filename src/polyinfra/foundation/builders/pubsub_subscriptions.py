@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from polyinfra.foundation import argspec
 from polyinfra.foundation.naming import make_resource_name
 from polyinfra.foundation.resources import BuildContext
 
 NAME = "pubsub_subscriptions"
 API = "pubsub.googleapis.com"
-ARGS = "pubsub.SubscriptionArgs"
+ARGS = argspec.SUBSCRIPTION_ARGS
 
 
 def build(ctx: BuildContext) -> None:

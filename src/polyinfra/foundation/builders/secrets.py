@@ -3,12 +3,13 @@ stateful, so protected per stack."""
 
 from __future__ import annotations
 
+from polyinfra.foundation import argspec
 from polyinfra.foundation.naming import make_resource_name
 from polyinfra.foundation.resources import BuildContext
 
 NAME = "secrets"
 API = "secretmanager.googleapis.com"
-ARGS = "secretmanager.SecretArgs"
+ARGS = argspec.SECRET_ARGS
 AUTOMATIC_REPLICATION: dict[str, dict[str, str]] = {"auto": {}}
 
 

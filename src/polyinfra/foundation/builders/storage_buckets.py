@@ -3,12 +3,13 @@ the stack file says otherwise; stateful, so protected per stack."""
 
 from __future__ import annotations
 
+from polyinfra.foundation import argspec
 from polyinfra.foundation.naming import make_resource_name
 from polyinfra.foundation.resources import BuildContext
 
 NAME = "storage_buckets"
 API = "storage.googleapis.com"
-ARGS = "storage.BucketArgs"
+ARGS = argspec.BUCKET_ARGS
 SAFE_DEFAULTS = {"uniform_bucket_level_access": True, "public_access_prevention": "enforced"}
 
 
