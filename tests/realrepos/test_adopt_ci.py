@@ -62,6 +62,8 @@ def run_step(step: dict[str, Any], cwd: Path, path: list[str], github: Path) -> 
             "GITHUB_PATH": str(github_path),
             "GITHUB_OUTPUT": str(github / "output"),
             "UV_PYTHON_DOWNLOADS": "never",  # this machine's Python, not one from the network
+            # the certificate authorities the machine trusts, as a runner's are
+            **{k: v for k, v in os.environ.items() if k in ("SSL_CERT_FILE", "SSL_CERT_DIR")},
             **step.get("env", {}),
         },
         capture_output=True,

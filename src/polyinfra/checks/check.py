@@ -121,7 +121,7 @@ def check_workspace(
         with timings.phase("pulumi"):
             plans, plan_failures = plan_stacks(ws, stacks)
     with timings.phase("kustomize"):
-        manifests, failures = render_overlays(ws, envs, stacks)
+        manifests, failures = render_overlays(ws, envs)
     ctx = workspace_context(
         ws,
         stacks,
@@ -321,15 +321,20 @@ def render_targets(ws: Workspace, envs: Sequence[str]) -> list[tuple[App, Overla
 
 
 def render_overlays(
-    ws: Workspace, envs: Sequence[str], stacks: Sequence[StackFile] = ()
+    ws: Workspace, envs: Sequence[str]
 ) -> tuple[tuple[Manifest, ...], tuple[UnreadableInput, ...]]:
     """Render every target overlay (see :func:`polyinfra.checks.rendering.render_for_rules`),
     with the image a deploy would set."""
     from polyinfra.manifests import RenderRequest
+    from polyinfra.manifests.apps import image_or_stand_in
 
-    by_env = {stack.env: stack for stack in stacks}
     requests = [
-        RenderRequest(app.name, overlay.env, overlay.path, _image_for(app, by_env.get(overlay.env)))
+        RenderRequest(
+            app.name,
+            overlay.env,
+            overlay.path,
+            image_or_stand_in(ws, app.name, overlay.env, CHECK_VERSION),
+        )
         for app, overlay in render_targets(ws, envs)
     ]
     manifests, failures = render_for_rules(requests, CHECK_VERSION, ws)
@@ -338,19 +343,3 @@ def render_overlays(
 
 #: The version rendered manifests carry during a check (it only has to be a valid one).
 CHECK_VERSION = "0.0.0-check"
-
-
-def _image_for(app: App, stack: StackFile | None) -> str:
-    """The image a deploy sets by default: ``<location>-docker.pkg.dev/<gcp:project>/<repo>/
-    <app>:<version>`` from the app's project registry in the (already read) stack file; when
-    there is none, the stand-in image, which the image-registry rule reports."""
-    from polyinfra.checks.rules.crossstack.workload import project_key
-
-    if stack is not None and stack.document is not None and stack.gcp_project:
-        key = project_key(stack, app)
-        for registry in stack.registries():
-            if registry.project == key:
-                return f"{registry.url(stack.gcp_project)}/{app.name}:{CHECK_VERSION}"
-    from polyinfra.manifests.stand_in import stand_in_image
-
-    return stand_in_image(app.name, CHECK_VERSION)

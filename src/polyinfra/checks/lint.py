@@ -13,6 +13,7 @@ from polyinfra.checks.registry import LINT_RULES
 from polyinfra.checks.rendering import render_for_rules
 from polyinfra.checks.rule import Rule
 from polyinfra.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UserError
+from polyinfra.manifests.apps import image_or_stand_in
 from polyinfra.positions import Position
 from polyinfra.redact import workspace_secrets
 from polyinfra.workspace import App, Workspace
@@ -257,21 +258,9 @@ def render_overlays(
     from polyinfra.manifests import RenderRequest
 
     requests = [
-        RenderRequest(o.app, o.env, o.path, _image_for(workspace, o.app, o.env)) for o in overlays
+        RenderRequest(
+            o.app, o.env, o.path, image_or_stand_in(workspace, o.app, o.env, LINT_VERSION)
+        )
+        for o in overlays
     ]
     return render_for_rules(requests, LINT_VERSION, workspace)
-
-
-def _image_for(workspace: Workspace | None, app: str, env: str) -> str:
-    """The image a deploy would set (from the stack's Artifact Registry), else a stand-in:
-    lint checks the manifest, the image is chosen at deploy time."""
-    if workspace is not None and app in workspace.apps:
-        from polyinfra.manifests import image_ref
-
-        try:
-            return image_ref(workspace, workspace.apps[app], env, LINT_VERSION)
-        except UserError:
-            pass
-    from polyinfra.manifests.stand_in import stand_in_image
-
-    return stand_in_image(app, LINT_VERSION)

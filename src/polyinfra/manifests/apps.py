@@ -97,6 +97,20 @@ def image_ref(ws: Workspace, app: App, env: str, version: str) -> str:
     return f"{_registry_prefix(document, app, who)}/{name}:{version}"
 
 
+def image_or_stand_in(ws: Workspace | None, app: str, env: str, version: str) -> str:
+    """The image a deploy of ``app`` to ``env`` sets by default (:func:`image_ref`); when the
+    stack gives none, a stand-in, so that the manifest can still be rendered and checked (the
+    image is chosen at deploy time; ``crossstack/image-registry`` reports a missing one)."""
+    if ws is not None and app in ws.apps:
+        try:
+            return image_ref(ws, ws.apps[app], env, version)
+        except UserError:
+            pass
+    from polyinfra.manifests.stand_in import stand_in_image
+
+    return stand_in_image(app, version)
+
+
 def app_image_name(ws: Workspace, app: App) -> str:
     """The image's name inside its repository: ``[tool.polyinfra.apps.<app>] image``, else the
     app's name."""
