@@ -36,50 +36,58 @@ class WorkflowContext:
         return "${{ vars." + name + " }}"
 
 
+#: What each checked setting must be: the pattern, what the value is not, how to fix it.
+_SETTINGS = (
+    *(
+        (
+            field,
+            VARIABLE_NAME,
+            "a GitHub variable name",
+            "use letters, digits and underscores, not starting with a digit",
+        )
+        for field in (
+            "region_variable",
+            "project_id_variable",
+            "workload_identity_provider_variable",
+            "service_account_variable",
+            "pulumi_backend_variable",
+            "pulumi_passphrase_secret",
+        )
+    ),
+    *(
+        (
+            field,
+            ENVIRONMENT_NAME,
+            "an environment name",
+            "use the overlay folder name (letters, digits, '.', '_', '-')",
+        )
+        for field in ("production_environment", "sandbox_environment")
+    ),
+    (
+        "tool_project",
+        PLAIN_PATH,
+        "a plain folder path",
+        "use a workspace-relative folder such as 'infrastructure' or '.'",
+    ),
+)
+
+
 def validate_settings(ws: Workspace, ci: CiSettings) -> None:
+    """Every ``[tool.polyinfra.ci]`` value the workflows write into YAML or a shell script is
+    of its kind (:data:`_SETTINGS`); all that are not are reported at once, at their key."""
     where = ws.infra_pyproject
     errors: list[UserError] = []
-    for field in (
-        "region_variable",
-        "project_id_variable",
-        "workload_identity_provider_variable",
-        "service_account_variable",
-        "pulumi_backend_variable",
-        "pulumi_passphrase_secret",
-    ):
+    for field, pattern, kind, hint in _SETTINGS:
         value = getattr(ci, field)
-        if not VARIABLE_NAME.match(value):
+        if not pattern.match(value):
             errors.append(
                 UserError(
-                    f"[tool.polyinfra.ci] {field} = {value!r} is not a GitHub variable name",
+                    f"[tool.polyinfra.ci] {field} = {value!r} is not {kind}",
                     position=key_position(where, ("tool", "polyinfra", "ci"), field)
                     if where
                     else None,
-                    hint="use letters, digits and underscores, not starting with a digit",
+                    hint=hint,
                 )
             )
-    for field in ("production_environment", "sandbox_environment"):
-        value = getattr(ci, field)
-        if not ENVIRONMENT_NAME.match(value):
-            errors.append(
-                UserError(
-                    f"[tool.polyinfra.ci] {field} = {value!r} is not an environment name",
-                    position=key_position(where, ("tool", "polyinfra", "ci"), field)
-                    if where
-                    else None,
-                    hint="use the overlay folder name (letters, digits, '.', '_', '-')",
-                )
-            )
-    if not PLAIN_PATH.match(ci.tool_project):
-        errors.append(
-            UserError(
-                f"[tool.polyinfra.ci] tool_project = {ci.tool_project!r} is not a plain "
-                "folder path",
-                position=key_position(where, ("tool", "polyinfra", "ci"), "tool_project")
-                if where
-                else None,
-                hint="use a workspace-relative folder such as 'infrastructure' or '.'",
-            )
-        )
     if errors:
         raise errors[0] if len(errors) == 1 else UserErrors(errors)
