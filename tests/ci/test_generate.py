@@ -230,6 +230,30 @@ def test_bad_variable_name_points_at_the_setting(workspace: Path, cli: Runner) -
     assert not (workspace / ".github").exists()
 
 
+def test_every_bad_setting_is_reported_at_once(workspace: Path, cli: Runner) -> None:
+    pyproject = workspace / "infrastructure" / "pyproject.toml"
+    text = pyproject.read_text() + (
+        '\n[tool.polyinfra.ci]\nproduction_environment = "prod env"\n'
+        'pulumi_passphrase_secret = "1PASS"\n'
+    )
+    pyproject.write_text(text)
+    lines = text.splitlines()
+    env_line = lines.index('production_environment = "prod env"') + 1
+    secret_line = lines.index('pulumi_passphrase_secret = "1PASS"') + 1
+    code, _, err = generate(cli, workspace)
+    assert code == 2
+    assert (
+        f"{pyproject}:{env_line}:1: [tool.polyinfra.ci] production_environment = 'prod env' is "
+        "not an environment name"
+    ) in err
+    assert "hint: use the overlay folder name (letters, digits, '.', '_', '-')" in err
+    assert (
+        f"{pyproject}:{secret_line}:1: [tool.polyinfra.ci] pulumi_passphrase_secret = '1PASS' "
+        "is not a GitHub variable name"
+    ) in err
+    assert not (workspace / ".github").exists()
+
+
 def test_tool_project_must_be_a_plain_folder(workspace: Path, cli: Runner) -> None:
     pyproject = workspace / "infrastructure" / "pyproject.toml"
     text = pyproject.read_text() + '\n[tool.polyinfra.ci]\ntool_project = "infra $(rm -rf)"\n'
