@@ -331,3 +331,16 @@ def test_a_gpu_service_without_its_requirements(tmp_path: Path) -> None:
 def test_an_upper_case_label_value_is_a_wrong_value_not_a_placeholder(tmp_path: Path) -> None:
     text = HEAD + "  labels:\n    env: PROD\n" + service()[len(HEAD) :]
     assert [line.split()[2] for line in lint(tmp_path, text)] == ["cloudrun/label-values:"]
+
+
+def test_a_gpu_type_that_is_not_text_sizes_as_an_l4(tmp_path: Path) -> None:
+    text = (
+        HEAD
+        + "spec:\n  template:\n"
+        + GPU.replace("accelerator: nvidia-l4", "accelerator: 7").replace(
+            'cpu: "4", memory: 16Gi', 'cpu: "2", memory: 16Gi'
+        )
+    )
+    assert lint(tmp_path, text, "cloudrun/gpu") == [
+        "17:27 error cloudrun/gpu: container #0 has 2 CPU; a nvidia-l4 GPU needs at least 4"
+    ]

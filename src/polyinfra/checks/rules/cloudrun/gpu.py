@@ -99,9 +99,11 @@ class Gpu(CloudRunRule):
                 f"{selector!r} is not a GPU type Cloud Run offers",
                 hint="use one of " + ", ".join(GPU_TYPES),
             )
-        needs = GPU_TYPES.get(selector if isinstance(selector, str) else "nvidia-l4")
+        # without a (readable) type, the size an L4 needs: gcloud's default GPU
+        kind = selector if isinstance(selector, str) else "nvidia-l4"
+        needs = GPU_TYPES.get(kind)
         if needs is not None:
-            yield from self._size(manifest, first, selector or "nvidia-l4", needs)
+            yield from self._size(manifest, first, kind, needs)
         if manifest.is_service:
             throttling = annotations_at(manifest, TEMPLATE_META).get(
                 "run.googleapis.com/cpu-throttling"
