@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, TypeVar
 
+from polyinfra.cloudrun.vocabulary import CLIENT_NAME_ANNOTATION, TEMPLATE_META, TOP_META
 from polyinfra.errors import UserError, UserErrors
 from polyinfra.positions import Position
 from polyinfra.suggest import did_you_mean
@@ -483,14 +484,14 @@ def _kind_of_base(base: Path, bounds: Bounds) -> tuple[AppKind | None, UserError
 def _is_function(document: YamlDocument) -> bool:
     """A Service is a function when it carries the labels and annotations Cloud Run gives its
     functions."""
-    for meta in (("metadata",), ("spec", "template", "metadata")):
+    for meta in (TOP_META, TEMPLATE_META):
         labels = document.get((*meta, "labels"))
         annotations = document.get((*meta, "annotations"))
         if isinstance(labels, dict) and labels.get("workload-type") == "cloud-function":
             return True
         if (
             isinstance(annotations, dict)
-            and annotations.get("run.googleapis.com/client-name") == "cloudfunctions"
+            and annotations.get(CLIENT_NAME_ANNOTATION) == "cloudfunctions"
         ):
             return True
     return False
