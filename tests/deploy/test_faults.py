@@ -21,7 +21,7 @@ from polyinfra.deploy.apply import VERSION_ANNOTATION, apply_object, stamp_versi
 from polyinfra.deploy.client import CloudRunClient, ObjectRef, Pacer, RetryPolicy
 from polyinfra.deploy.errors import ConflictError
 from polyinfra.deploy.rollout import DeployOptions, DeployTarget, deploy_manifests
-from polyinfra.emulator import FakeCloudRun
+from polyinfra.emulator import Arrival, FakeCloudRun
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "data-platform"
 PROJECT = "data-platform-sandbox"
@@ -264,22 +264,30 @@ def interrupt_when(fake: FakeCloudRun, method: str, count: int, process: Any) ->
     return sent
 
 
-def test_ctrl_c_with_reads_in_flight_sends_nothing_more_and_exits_130_promptly() -> None:
-    with FakeCloudRun(ready_after=1) as fake:
-        fake.delay(3.0, method="GET", times=3)
-        process = start_deploy(fake)
-        try:
-            signalled = interrupt_when(fake, "GET", 3, process)
-            out, err = process.communicate(timeout=30)
-            exited = time.monotonic()
-        finally:
-            if process.poll() is None:
-                process.kill()
-                process.communicate()
-        arrivals = fake.arrivals()
+def interrupted_deploy(fake: FakeCloudRun, method: str) -> tuple[str, str, list[Arrival]]:
+    """A deploy interrupted once three ``method`` calls are in flight: it exits 130 within
+    2 s of the signal and sends nothing after it. Returns its stdout, stderr and every call
+    that reached the fake."""
+    process = start_deploy(fake)
+    try:
+        signalled = interrupt_when(fake, method, 3, process)
+        out, err = process.communicate(timeout=30)
+        exited = time.monotonic()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    arrivals = fake.arrivals()
     assert process.returncode == 130, err
     assert exited - signalled < 2.0
     assert [a for a in arrivals if a.received > signalled] == []
+    return out, err, arrivals
+
+
+def test_ctrl_c_with_reads_in_flight_sends_nothing_more_and_exits_130_promptly() -> None:
+    with FakeCloudRun(ready_after=1) as fake:
+        fake.delay(3.0, method="GET", times=3)
+        out, err, arrivals = interrupted_deploy(fake, "GET")
     assert [a.method for a in arrivals] == ["GET"] * 3
     assert f"  not applied: {', '.join(APPS)}" in err.splitlines()
     assert "Traceback" not in err
@@ -290,19 +298,7 @@ def test_ctrl_c_with_reads_in_flight_sends_nothing_more_and_exits_130_promptly()
 def test_ctrl_c_with_writes_in_flight_says_their_outcome_is_unknown() -> None:
     with FakeCloudRun(ready_after=1) as fake:
         fake.delay(3.0, method="POST", times=3)
-        process = start_deploy(fake)
-        try:
-            signalled = interrupt_when(fake, "POST", 3, process)
-            out, err = process.communicate(timeout=30)
-            exited = time.monotonic()
-        finally:
-            if process.poll() is None:
-                process.kill()
-                process.communicate()
-        arrivals = fake.arrivals()
-    assert process.returncode == 130, err
-    assert exited - signalled < 2.0
-    assert [a for a in arrivals if a.received > signalled] == []
+        out, err, arrivals = interrupted_deploy(fake, "POST")
     assert sorted(a.method for a in arrivals) == ["GET"] * 3 + ["POST"] * 3
     lines = err.splitlines()
     assert (
