@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from polyinfra.checks import engine
 from polyinfra.checks.context import CheckContext, Manifest
@@ -32,6 +32,7 @@ from polyinfra.workspace.settings import RulesSettings
 from polyinfra.yamlio import load_text, read_text
 
 if TYPE_CHECKING:
+    from polyinfra.foundation.plan import Plan
     from polyinfra.manifests import RenderedApp
 
 #: The phases ``check`` reports timings for, in the order they run.
@@ -115,7 +116,7 @@ def check_workspace(
         envs = choose_environments(ws, environments)
     with timings.phase("stacks"):
         stacks = tuple(read_stack(ws, env) for env in envs)
-    plans: dict[str, Any] = {}
+    plans: dict[str, Plan | None] = {}
     plan_failures: tuple[UnreadableInput, ...] = ()
     if plan and _needs_plan(rules):
         with timings.phase("pulumi"):
@@ -167,7 +168,7 @@ def workspace_context(
     stacks: Sequence[StackFile],
     manifests: Sequence[Manifest],
     *,
-    plans: dict[str, Any] | None = None,
+    plans: dict[str, Plan | None] | None = None,
     render_failures: Sequence[UnreadableInput] = (),
     plan_failures: Sequence[UnreadableInput] = (),
     only_apps: frozenset[str] | None = None,
@@ -188,7 +189,7 @@ def workspace_context(
     )
 
 
-def _plan_when_asked(ws: Workspace, stack: StackFile) -> Any:
+def _plan_when_asked(ws: Workspace, stack: StackFile) -> Plan | None:
     plans, _ = plan_stacks(ws, [stack])
     return plans.get(stack.stack)
 
@@ -252,7 +253,7 @@ def read_stack(ws: Workspace, env: str) -> StackFile:
         return StackFile(
             env, stack, path, document, errors=tuple(_unreadable(e, path) for e in errors)
         )
-    return StackFile(env, stack, path, document, config_model=config)
+    return StackFile(env, stack, path, document, model=config)
 
 
 def _unreadable(exc: UserError, path: Path) -> UnreadableInput:
@@ -265,19 +266,19 @@ def _needs_plan(rules: Sequence[Rule]) -> bool:
 
 def plan_stacks(
     ws: Workspace, stacks: Sequence[StackFile]
-) -> tuple[dict[str, Any], tuple[UnreadableInput, ...]]:
+) -> tuple[dict[str, Plan | None], tuple[UnreadableInput, ...]]:
     """The foundation plan of every stack that validated, keyed by stack name, and where the
     program failed for the others."""
     from polyinfra.foundation.plan import plan_stack
 
-    plans: dict[str, Any] = {}
+    plans: dict[str, Plan | None] = {}
     failures: list[UnreadableInput] = []
     for stack in stacks:
-        if stack.config_model is None or stack.stack in plans:
+        if stack.model is None or stack.stack in plans:
             continue
         program = ws.program
         try:
-            plans[stack.stack] = plan_stack(program.path, stack.stack, config=stack.config_model)
+            plans[stack.stack] = plan_stack(program.path, stack.stack, config=stack.model)
         except UserError as exc:
             failures.append(_unreadable(exc, stack.path))
         except RefusedFile:

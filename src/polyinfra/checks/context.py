@@ -15,6 +15,7 @@ from polyinfra.yamlio import Bounds, KeyPath, YamlDocument
 
 if TYPE_CHECKING:
     from polyinfra.checks.stacks import StackFile
+    from polyinfra.foundation.plan import Plan
     from polyinfra.workspace import App, Workspace
 
 T = TypeVar("T")
@@ -98,14 +99,14 @@ class CheckContext:
     # foundation plan of each stack (keyed by stack name) when it could be computed
     workspace: Workspace | None = None
     stacks: tuple[StackFile, ...] = ()
-    plans: dict[str, Any] = field(default_factory=dict)
+    plans: dict[str, Plan | None] = field(default_factory=dict)
     #: overlays kustomize could not build, each at the overlay with kustomize's message
     render_failures: tuple[UnreadableInput, ...] = ()
     #: stacks whose foundation program failed under the Pulumi mocks, at the failing line
     plan_failures: tuple[UnreadableInput, ...] = ()
     #: computes a stack's plan the first time a rule asks for one that ``plans`` lacks (None:
     #: ``plans`` is all there is); it returns None when the program fails
-    planner: Callable[[StackFile], Any] | None = field(default=None, repr=False)
+    planner: Callable[[StackFile], Plan | None] | None = field(default=None, repr=False)
     #: the apps under check when not every app of the workspace is (``deploy APP...``)
     only_apps: frozenset[str] | None = None
     _shared: dict[Callable[..., Any], Any] = field(default_factory=dict, repr=False)
@@ -121,7 +122,7 @@ class CheckContext:
         """The stack file checked for environment ``env``, if any."""
         return next((s for s in self.stacks if s.env == env), None)
 
-    def plan_of(self, stack: StackFile) -> Any:
+    def plan_of(self, stack: StackFile) -> Plan | None:
         """The foundation plan of ``stack``: from ``plans``, else computed once by ``planner``;
         None when there is none."""
         if stack.stack not in self.plans and self.planner is not None:

@@ -1,6 +1,11 @@
 """A stack file (``Pulumi.<stack>.yaml``) as the cross-stack and policy rules read it: what the
-foundation creates, each with the position of the line that declares it (the entries other
-commands read too come from :mod:`polyinfra.foundation.stackview`)."""
+foundation creates, each with the position of the line that declares it.
+
+The facts come from the foundation's validated :class:`~polyinfra.foundation.model.StackConfig`
+(the same model the Pulumi program builds from); a stack file that does not validate yields
+none, and the config rules report why. What render and deploy read from a stack file that may
+be broken elsewhere (project, region, registries) comes from the partial view in
+:mod:`polyinfra.foundation.stackview`."""
 
 from __future__ import annotations
 
@@ -10,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from polyinfra.checks.problem import UnreadableInput
-from polyinfra.cloudrun.vocabulary import service_account_email
 from polyinfra.foundation import stackview
+from polyinfra.foundation.model import ProjectConfig, StackConfig, doc_path
 from polyinfra.foundation.stackview import Registry
 from polyinfra.positions import Position
 from polyinfra.yamlio import KeyPath, YamlDocument
@@ -38,17 +43,20 @@ class Scheduler:
 
     name: str
     target_job: str | None
+    #: its own ``region``, else the stack's ``gcp:region``
     region: str | None
     project: str
     path: KeyPath
     position: Position
+    #: whether the entry sets ``region`` itself
+    region_set: bool = False
 
 
 @dataclass(frozen=True)
 class StackFile:
     """One environment's stack file, read with positions.
 
-    ``document`` is None when the file is missing or is not YAML; ``config`` (the foundation's
+    ``document`` is None when the file is missing or is not YAML; ``model`` (the foundation's
     validated ``StackConfig``) is None when it does not validate. ``errors`` says why, each at
     its position, for the config rules to report.
     """
@@ -57,7 +65,7 @@ class StackFile:
     stack: str
     path: Path
     document: YamlDocument | None
-    config_model: Any = None
+    model: StackConfig | None = None
     errors: tuple[UnreadableInput, ...] = ()
     _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -65,16 +73,18 @@ class StackFile:
     def valid(self) -> bool:
         """Read and validated: the cross-stack and policy rules only compare against valid
         stack files (the config rules report the others)."""
-        return self.document is not None and not self.errors
-
-    def config(self, key: str, default: Any = None) -> Any:
-        value = stackview.config_value(self.document, key)
-        return default if value is None else value
+        return self.model is not None and not self.errors
 
     def position(self, path: KeyPath, *, value: bool = False) -> Position:
+        """Where file path ``path`` (``("config", "input:projects", ...)``) stands."""
         if self.document is None:
             return Position(self.path, 1, 1)
         return self.document.position(path, value=value)
+
+    def _at(self, model_path: KeyPath, *, value: bool = False) -> tuple[KeyPath, Position]:
+        """The file path of a model path, and its position."""
+        path = doc_path(self.document, model_path)
+        return path, self.position(path, value=value)
 
     @property
     def gcp_project(self) -> str | None:
@@ -85,59 +95,65 @@ class StackFile:
         return stackview.gcp_region(self.document)
 
     @property
+    def environment(self) -> str:
+        """``input:environment``, else the stack name."""
+        return self.model.environment if self.model is not None else self.stack
+
+    @property
     def labels(self) -> dict[str, str]:
         """``label:<key>`` settings: the labels every labelable resource carries."""
-        data = self.document.get(("config",), {}) if self.document else {}
-        if not isinstance(data, dict):
-            return {}
-        return {
-            str(k)[len("label:") :]: str(v) for k, v in data.items() if str(k).startswith("label:")
-        }
+        return dict(self.model.labels) if self.model is not None else {}
 
-    def projects(self) -> Iterator[tuple[str, dict[str, Any]]]:
-        """``input:projects`` entries: (key, section)."""
-        yield from stackview.projects(self.document)
+    def _projects(self) -> list[tuple[str, ProjectConfig]]:
+        return list(self.model.input.projects.items()) if self.model is not None else []
+
+    def project_keys(self) -> list[str]:
+        """The keys of ``input:projects``."""
+        return list(self.model.input.projects) if self.model is not None else []
+
+    def project(self, key: str) -> ProjectConfig | None:
+        """The ``input:projects.<key>`` section."""
+        return self.model.input.projects.get(key) if self.model is not None else None
+
+    def account_of(self, project: str) -> str | None:
+        """The email of the service account ``input:projects.<project>`` creates."""
+        return next((e for e, d in self.service_accounts().items() if d.project == project), None)
 
     def service_accounts(self) -> dict[str, Declared]:
         """Email -> the ``service_account.account_id`` that creates it."""
         if "accounts" not in self._cache:
             found: dict[str, Declared] = {}
-            project_id = self.gcp_project or ""
-            for key, section in self.projects():
-                account = section.get("service_account")
-                account_id = account.get("account_id") if isinstance(account, dict) else None
-                if isinstance(account_id, str):
-                    path: KeyPath = ("config", "input:projects", key, "service_account")
-                    path = (*path, "account_id")
-                    email = service_account_email(account_id, project_id)
-                    found[email] = Declared(account_id, key, path, self.position(path, value=True))
+            for key, section in self._projects():
+                account = section.service_account
+                if account is None:
+                    continue
+                where = ("input", "projects", key, "service_account", "account_id")
+                path, position = self._at(where, value=True)
+                found[account.email(self.gcp_project or "")] = Declared(
+                    account.account_id, key, path, position
+                )
             self._cache["accounts"] = found
         accounts: dict[str, Declared] = self._cache["accounts"]
         return accounts
 
     def roles_of(self, project: str) -> dict[str, Position]:
         """Project-level roles granted to ``project``'s service account."""
-        section = dict(self.projects()).get(project, {})
-        iam = section.get("service_account_iam")
-        roles = iam.get("roles") if isinstance(iam, dict) else None
+        section = self.project(project)
+        iam = section.service_account_iam if section is not None else None
         found: dict[str, Position] = {}
-        for index, role in enumerate(roles if isinstance(roles, list) else []):
-            path: KeyPath = ("config", "input:projects", project, "service_account_iam", "roles")
-            found[str(role)] = self.position((*path, index), value=True)
+        for index, role in enumerate(iam.roles if iam is not None else []):
+            where = ("input", "projects", project, "service_account_iam", "roles", index)
+            found[str(role)] = self._at(where, value=True)[1]
         return found
 
     def secrets(self) -> dict[str, Declared]:
         """Secret id -> where it is declared."""
         found: dict[str, Declared] = {}
-        for key, section in self.projects():
-            entries = section.get("secrets")
-            for index, entry in enumerate(entries if isinstance(entries, list) else []):
-                secret_id = entry.get("secret_id") if isinstance(entry, dict) else None
-                if isinstance(secret_id, str):
-                    path: KeyPath = ("config", "input:projects", key, "secrets", index)
-                    found[secret_id] = Declared(
-                        secret_id, key, path, self.position((*path, "secret_id"), value=True)
-                    )
+        for key, section in self._projects():
+            for index, secret in enumerate(section.secrets):
+                path = doc_path(self.document, ("input", "projects", key, "secrets", index))
+                position = self.position((*path, "secret_id"), value=True)
+                found[secret.secret_id] = Declared(secret.secret_id, key, path, position)
         return found
 
     def registries(self) -> list[Registry]:
@@ -145,22 +161,19 @@ class StackFile:
 
     def schedulers(self) -> list[Scheduler]:
         found: list[Scheduler] = []
-        for key, section in self.projects():
-            entries = section.get("cloud_scheduler")
-            for index, entry in enumerate(entries if isinstance(entries, list) else []):
-                if not isinstance(entry, dict):
-                    continue
-                path: KeyPath = ("config", "input:projects", key, "cloud_scheduler", index)
-                target = entry.get("target_job")
-                region = entry.get("region") or self.region
+        for key, section in self._projects():
+            for index, entry in enumerate(section.cloud_scheduler):
+                path, position = self._at(("input", "projects", key, "cloud_scheduler", index))
+                region = entry.region or self.region
                 found.append(
                     Scheduler(
-                        name=str(entry.get("name", "")),
-                        target_job=target if isinstance(target, str) else None,
+                        name=entry.name,
+                        target_job=entry.target_job,
                         region=str(region) if region else None,
                         project=key,
                         path=path,
-                        position=self.position(path),
+                        position=position,
+                        region_set=entry.region is not None,
                     )
                 )
         return found

@@ -83,9 +83,7 @@ def _unread(ctx: CheckContext, app: App) -> str:
         {
             stack.path.name
             for stack in ctx.stacks
-            if stack.env in app.overlays
-            and stack.document is not None
-            and stack.config_model is None
+            if stack.env in app.overlays and stack.document is not None and stack.model is None
         }
     )
     if not invalid:

@@ -9,7 +9,6 @@ from polyinfra.checks.context import CheckContext
 from polyinfra.checks.problem import Level, Problem
 from polyinfra.checks.rules.crossstack.workload import Workload, granted_in_plan, workloads
 from polyinfra.checks.stacks import JOB_RUNNER_ROLES, Scheduler, StackFile
-from polyinfra.cloudrun.vocabulary import service_account_email
 from polyinfra.suggest import did_you_mean
 
 _JOB_GRANTS = frozenset(
@@ -121,10 +120,10 @@ class SchedulerRegion:
                 continue
             if job.region.lower() == scheduler.region.lower():
                 continue
-            explicit = stack.document and stack.document.get((*scheduler.path, "region"))
             yield Problem(
                 stack.position(
-                    (*scheduler.path, "region") if explicit else scheduler.path, value=True
+                    (*scheduler.path, "region") if scheduler.region_set else scheduler.path,
+                    value=True,
                 ),
                 self.ID,
                 f"scheduler {scheduler.name!r} runs in {scheduler.region}, but job "
@@ -166,9 +165,10 @@ class SchedulerInvoker:
 
     def check(self, ctx: CheckContext) -> Iterator[Problem]:
         for stack, scheduler in _schedulers(ctx):
-            section = dict(stack.projects()).get(scheduler.project, {})
+            section = stack.project(scheduler.project)
+            email = stack.account_of(scheduler.project)
             project_path = ("config", "input:projects", scheduler.project)
-            if not isinstance(section.get("service_account"), dict):
+            if section is None or email is None:
                 yield Problem(
                     stack.position(scheduler.path),
                     self.ID,
@@ -179,16 +179,13 @@ class SchedulerInvoker:
                 continue
             if JOB_RUNNER_ROLES & set(stack.roles_of(scheduler.project)):
                 continue
-            account_id = section["service_account"].get("account_id")
-            email = service_account_email(account_id, stack.gcp_project or "")
             target = ("name", scheduler.target_job or "")
             if granted_in_plan(ctx, stack, email, JOB_RUNNER_ROLES, _JOB_GRANTS, target):
                 continue
-            iam = section.get("service_account_iam")
             yield Problem(
                 stack.position(
                     (*project_path, "service_account_iam", "roles")
-                    if isinstance(iam, dict)
+                    if section.service_account_iam is not None
                     else (*project_path, "service_account")
                 ),
                 self.ID,

@@ -142,7 +142,8 @@ class SecretReadable:
             if not refs:
                 continue
             section = ("config", "input:projects", account.project, "service_account_iam")
-            has_iam = item.stack.document is not None and item.stack.document.get(section)
+            project = item.stack.project(account.project)
+            has_iam = project is not None and project.service_account_iam is not None
             position = item.stack.position(
                 (*section, "roles") if has_iam else (*section[:-1], "service_account")
             )

@@ -84,7 +84,7 @@ def project_key(stack: StackFile, app: App) -> str | None:
     from polyinfra.workspace import normalize_name
 
     wanted = {normalize_name(n) for n in (app.project, app.name) if n}
-    for key, _ in stack.projects():
+    for key in stack.project_keys():
         if normalize_name(key) in wanted:
             return key
     return None

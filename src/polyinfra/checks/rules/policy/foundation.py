@@ -264,11 +264,11 @@ class ProtectStateful:
 
     def check(self, ctx: CheckContext) -> Iterator[Problem]:
         for stack, plan in plans(ctx):
-            environment = stack.config("input:environment") or stack.stack
+            environment = stack.environment
             if environment != "production":
                 continue
             setting = ("config", "input:protect")
-            explicit = stack.document is not None and stack.document.get(setting) is False
+            explicit = stack.model is not None and stack.model.input.protect is False
             exposed = [r for r in plan.resources if r.type in STATEFUL_TYPES and not r.protect]
             if explicit and exposed:
                 yield Problem(

@@ -45,7 +45,7 @@ class NoPlainSecrets:
     def check(self, ctx: CheckContext) -> Iterator[Problem]:
         for manifest in ctx.cloud_run():
             stack = ctx.stack_for_env(manifest.env) if manifest.env else None
-            declared = set(stack.secrets()) if stack and stack.document else set()
+            declared = set(stack.secrets()) if stack is not None else set()
             if not declared:
                 continue
             for path, container in containers(manifest):
