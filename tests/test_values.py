@@ -335,3 +335,60 @@ def test_image_tags() -> None:
 def test_each_names_the_item() -> None:
     error = refused(values.each(values.storage_class), ["STANDARD", "FAST"])
     assert error.at == (1,)
+
+
+# --- the pydantic types over the checks ---------------------------------------------------
+
+
+def test_a_type_reports_its_check_in_the_validation_error() -> None:
+    from pydantic import TypeAdapter, ValidationError
+
+    from polyinfra.values.types import CronSchedule
+
+    with pytest.raises(ValidationError) as caught:
+        TypeAdapter(CronSchedule).validate_python("every day")
+    (error,) = caught.value.errors()
+    invalid = error["ctx"]["error"]
+    assert isinstance(invalid, values.InvalidValue)
+    assert invalid.message == str(invalid)
+    assert TypeAdapter(CronSchedule).validate_python("0 4 * * *") == "0 4 * * *"
+
+
+def test_the_encrypted_stand_in_is_skipped_only_when_the_reader_says_so() -> None:
+    from pydantic import TypeAdapter, ValidationError
+
+    from polyinfra.values.types import Labels, Region, encrypted_as
+
+    context = encrypted_as("[secret]")
+    assert TypeAdapter(Region).validate_python("[secret]", context=context) == "[secret]"
+    with pytest.raises(ValidationError):
+        TypeAdapter(Region).validate_python("[secret]")
+    with pytest.raises(ValidationError):  # another value is still checked
+        TypeAdapter(Region).validate_python("mars-north1", context=context)
+    labels = {"team": "[secret]", "owner": "data"}
+    assert TypeAdapter(Labels).validate_python(labels, context=context) == labels
+    with pytest.raises(ValidationError) as caught:
+        TypeAdapter(Labels).validate_python({"Team": "[secret]"}, context=context)
+    assert caught.value.errors()[0]["ctx"]["error"].at_key
+
+
+@pytest.mark.parametrize(
+    ("type_name", "good", "bad", "message"),
+    [
+        ("GithubVariableName", "GCP_PROJECT_ID", "1PASS", "is not a GitHub variable name"),
+        ("GithubVariableName", "_X", "MY-REGION", "is not a GitHub variable name"),
+        ("GithubEnvironmentName", "prod.eu_1-a", "prod env", "is not an environment name"),
+        ("PlainFolder", "infra/tools", "infra $(rm -rf)", "is not a plain folder path"),
+        ("PlainFolder", ".", "-rf", "is not a plain folder path"),
+    ],
+)
+def test_ci_names(type_name: str, good: str, bad: str, message: str) -> None:
+    from pydantic import TypeAdapter, ValidationError
+
+    from polyinfra.values import types
+
+    adapter: TypeAdapter[str] = TypeAdapter(getattr(types, type_name))
+    assert adapter.validate_python(good) == good
+    with pytest.raises(ValidationError) as caught:
+        adapter.validate_python(bad)
+    assert caught.value.errors()[0]["ctx"]["error"].message == message

@@ -45,6 +45,7 @@ from polyinfra.foundation.model import (
 )
 from polyinfra.positions import Position
 from polyinfra.suggest import closest
+from polyinfra.values.types import encrypted_as
 from polyinfra.yamlio import (
     Bounds,
     KeyPath,
@@ -199,7 +200,8 @@ def validate_raw(
                 "shared_keys": tuple(raw["shared_keys"]),
                 "file": errors.file,
                 "program_dir": program_dir.resolve(),
-            }
+            },
+            context=encrypted_as(argspec.SECRET_PLACEHOLDER),
         )
     except ValidationError as exc:
         _add_pydantic_errors(exc, errors)

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, ClassVar
+from typing import Any, ClassVar
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -23,11 +22,19 @@ from pydantic import (
     model_validator,
 )
 
-from polyinfra import values
 from polyinfra.cloudrun.vocabulary import service_account_email
 from polyinfra.errors import UserError, UserErrors
 from polyinfra.foundation import argspec
 from polyinfra.positions import Position
+from polyinfra.values.types import (
+    ApiName,
+    BucketName,
+    CloudRunJobName,
+    Labels,
+    Region,
+    Role,
+    Zone,
+)
 from polyinfra.yamlio import (
     Bounds,
     KeyPath,
@@ -45,31 +52,6 @@ PULUMI_STACK_KEYS = ("config", "secretsprovider", "encryptedkey", "encryptionsal
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def _kind(check: values.Check) -> AfterValidator:
-    """``check`` (the one :mod:`polyinfra.values` has for a kind of value) on what the file holds
-    in the clear: an encrypted value cannot be read offline."""
-
-    def validate(value: Any) -> Any:
-        if isinstance(value, dict):
-            check({k: v for k, v in value.items() if v != argspec.SECRET_PLACEHOLDER})
-        elif value != argspec.SECRET_PLACEHOLDER:
-            check(value)
-        return value
-
-    return AfterValidator(validate)
-
-
-# Keys of ours that are not pulumi-gcp arguments take these kinds of value (the arguments take
-# theirs from ARGUMENT_VALUES).
-Region = Annotated[str, _kind(values.region)]
-Zone = Annotated[str, _kind(values.zone)]
-Role = Annotated[str, _kind(values.role)]
-ApiName = Annotated[str, _kind(values.api_name)]
-CloudRunJobName = Annotated[str, _kind(values.cloud_run_job_name)]
-Labels = Annotated[dict[str, str], _kind(values.labels)]
-BucketName = Annotated[str, _kind(values.bucket_name)]
 
 
 class PassThrough(BaseModel):

@@ -154,3 +154,38 @@ api_name = _pattern(
     "use the service name, e.g. bigquery.googleapis.com",
     show=False,
 )
+
+
+def _ci_name(pattern: str, what: str, hint: str) -> Check:
+    """A ``[tool.polyinfra.ci]`` name written into a workflow's YAML or shell: the message says
+    what it is not (the settings reader quotes the value with its key)."""
+    compiled = re.compile(pattern, re.ASCII)
+
+    def check(value: Any) -> Any:
+        if not isinstance(value, str) or not compiled.fullmatch(value):
+            raise InvalidValue(f"is not {what}", hint)
+        return value
+
+    return check
+
+
+#: A GitHub Actions variable or secret name (``vars.<NAME>``, ``secrets.<NAME>``).
+github_variable_name = _ci_name(
+    r"[A-Za-z_][A-Za-z0-9_]*",
+    "a GitHub variable name",
+    "use letters, digits and underscores, not starting with a digit",
+)
+
+#: A GitHub environment that is also an overlay folder.
+github_environment_name = _ci_name(
+    r"[A-Za-z0-9_.-]+",
+    "an environment name",
+    "use the overlay folder name (letters, digits, '.', '_', '-')",
+)
+
+#: A folder path written into shell scripts unquoted: no spaces, quotes or expansions.
+plain_folder = _ci_name(
+    r"[A-Za-z0-9_.][A-Za-z0-9_./-]*",
+    "a plain folder path",
+    "use a workspace-relative folder such as 'infrastructure' or '.'",
+)

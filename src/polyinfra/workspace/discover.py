@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from polyinfra.errors import UserError, UserErrors
 from polyinfra.positions import Position
 from polyinfra.suggest import closest, did_you_mean
+from polyinfra.values import InvalidValue
 from polyinfra.workspace.model import (
     Brick,
     BrickKind,
@@ -333,6 +334,19 @@ def read_settings(infra_pyproject: Path | None) -> Settings:
             at = loc if first_index is None else loc[:first_index]
             table, key = ("tool", "polyinfra", *at[:-1]), at[-1] if at else None
             message = error["msg"]
+            hint = "see the settings reference in docs/settings.md"
+            invalid = error.get("ctx", {}).get("error")
+            if isinstance(invalid, InvalidValue) and at == loc and loc:
+                # a value of the wrong kind: quoted with its key, as it is written
+                table_name = ".".join(("tool", "polyinfra", *loc[:-1]))
+                message = f"[{table_name}] {loc[-1]} = {error['input']!r} {invalid.message}"
+                hint = invalid.hint or hint
+                errors.append(
+                    UserError(
+                        message, position=key_position(infra_pyproject, table, key), hint=hint
+                    )
+                )
+                continue
             if error["type"] == "extra_forbidden" and loc:
                 known = _settings_keys(loc[:-1])
                 message = f"unknown setting {loc[-1]!r}{did_you_mean(loc[-1], known)}"
@@ -340,7 +354,7 @@ def read_settings(infra_pyproject: Path | None) -> Settings:
                 UserError(
                     f"[tool.polyinfra] {'.'.join(loc)}: {message}",
                     position=key_position(infra_pyproject, table, key),
-                    hint="see the settings reference in docs/settings.md",
+                    hint=hint,
                 )
             )
         raise (errors[0] if len(errors) == 1 else UserErrors(errors)) from exc
