@@ -24,14 +24,8 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"deploy", "affected", "ci", "scaffold", "emulator"}),
     frozenset({"cli", "testing", "__main__"}),
 )
-#: Imports against the layer order, each with its reason (docs/architecture.md).
-EXCEPTIONS = {
-    # discovery links apps to projects from the stack files and the overlays as written
-    ("polyinfra.workspace.stack_links", "polyinfra.foundation.model"),
-    ("polyinfra.workspace.stack_links", "polyinfra.foundation.config"),
-    ("polyinfra.workspace.stack_links", "polyinfra.manifests.kustomization"),
-    ("polyinfra.workspace.stack_links", "polyinfra.manifests.tree"),
-}
+#: Imports against the layer order, each with its reason (docs/architecture.md): none.
+EXCEPTIONS: set[tuple[str, str]] = set()
 
 
 def modules() -> dict[str, Path]:

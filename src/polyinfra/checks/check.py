@@ -24,6 +24,7 @@ from polyinfra.checks.rules.workspace.apps import (
 )
 from polyinfra.checks.stacks import StackFile
 from polyinfra.errors import RefusedFile, UserError, UserErrors
+from polyinfra.manifests.links import discover_workspace
 from polyinfra.positions import Position
 from polyinfra.redact import workspace_secrets
 from polyinfra.suggest import did_you_mean
@@ -110,7 +111,7 @@ def check_workspace(
     """
     timings = Timings()
     with timings.phase("workspace"):
-        ws = Workspace.discover(path)
+        ws = discover_workspace(path)
         settings = rules_settings(ws)
         rules = engine.select_rules(CHECK_RULES, select=select, ignore=ignore, settings=settings)
         envs = choose_environments(ws, environments)

@@ -14,6 +14,7 @@ from polyinfra.checks.rendering import render_for_rules
 from polyinfra.checks.rule import Rule
 from polyinfra.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UserError
 from polyinfra.manifests.apps import image_or_stand_in
+from polyinfra.manifests.links import discover_workspace
 from polyinfra.positions import Position
 from polyinfra.redact import workspace_secrets
 from polyinfra.workspace import App, Workspace
@@ -147,7 +148,7 @@ def _workspace(paths: Sequence[Path]) -> Workspace | None:
     except UserError:
         return None  # plain manifests outside any workspace
     # inside a workspace: its errors (a bad [tool.polyinfra] table...) are the user's to fix
-    return Workspace.discover(start)
+    return discover_workspace(start)
 
 
 def _app_owning(workspace: Workspace | None, folder: Path) -> App | None:

@@ -101,8 +101,8 @@ def affected(
         write_github_output,
     )
     from polyinfra.errors import UserError
+    from polyinfra.manifests.links import discover_workspace
     from polyinfra.manifests.placeholders import check_version
-    from polyinfra.workspace import Workspace
 
     if released_tag is not None and version is None:
         raise UserError("--released-tag needs --version", hint="add --version VERSION")
@@ -114,7 +114,7 @@ def affected(
     for tag in (version, released_tag):
         if tag is not None:
             check_version(tag)
-    ws = Workspace.discover(workspace)
+    ws = discover_workspace(workspace)
     answer = find_affected(
         ws, base, head, fallback_all=fallback is Fallback.all, env=env, everything=everything
     )

@@ -33,14 +33,14 @@ def build(
     from polyinfra import proc
     from polyinfra.errors import ToolError, UserError, UserErrors
     from polyinfra.manifests import image_ref
+    from polyinfra.manifests.links import discover_workspace
     from polyinfra.manifests.placeholders import check_version
     from polyinfra.positions import Position
     from polyinfra.suggest import did_you_mean
-    from polyinfra.workspace import Workspace
     from polyinfra.workspace.model import project_named
 
     check_version(version)
-    ws = Workspace.discover(workspace)
+    ws = discover_workspace(workspace)
     folder = project_named(project, ws.projects)
     if folder is None:
         raise UserError(

@@ -32,9 +32,9 @@ def generate(
     .github/workflows/ from [tool.polyinfra.ci]. Idempotent; a hand-edited workflow is left
     alone (its diff is shown) unless --force."""
     from polyinfra.ci import generate as generate_workflows
-    from polyinfra.workspace import Workspace
+    from polyinfra.manifests.links import discover_workspace
 
-    ws = Workspace.discover(workspace)
+    ws = discover_workspace(workspace)
     result = generate_workflows(ws, provider=provider, force=force, dry_run=dry_run)
     written = {item.rel for item in result.written}
     for item in result.planned:

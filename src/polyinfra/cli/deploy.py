@@ -129,7 +129,7 @@ def deploy(
     from polyinfra.deploy.endpoint import log_http_calls
     from polyinfra.deploy.rollout import DeployOptions
     from polyinfra.manifests import parse_image_options
-    from polyinfra.workspace import Workspace
+    from polyinfra.manifests.links import discover_workspace
 
     if all_apps and apps:
         raise UserError("name apps or pass --all, not both")
@@ -139,7 +139,7 @@ def deploy(
         raise UserError("--emulator and --endpoint both choose the endpoint: pass one")
     if state.debug:
         log_http_calls()
-    ws = Workspace.discover(workspace)
+    ws = discover_workspace(workspace)
     if skip_checks:
         err.print(
             "warning: --skip-checks: the links to the foundation stack (service account, "

@@ -28,11 +28,11 @@ def image_ref(
     """
     from polyinfra.errors import UserError, UserErrors
     from polyinfra.manifests import image_ref as reference
+    from polyinfra.manifests.links import discover_workspace
     from polyinfra.manifests.placeholders import check_version
-    from polyinfra.workspace import Workspace
 
     check_version(version)
-    ws = Workspace.discover(workspace)
+    ws = discover_workspace(workspace)
     chosen = ws.select_apps(apps)
     refs: list[str] = []
     errors: list[UserError] = []

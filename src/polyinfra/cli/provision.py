@@ -35,8 +35,8 @@ def provision(
     """
     from polyinfra.deploy.pulumi import CheckFailed, Mode, PulumiInterrupted
     from polyinfra.deploy.pulumi import provision as run_provision
+    from polyinfra.manifests.links import discover_workspace
     from polyinfra.redact import redact
-    from polyinfra.workspace import Workspace
 
     if yes and preview:
         raise UserError("--yes and --preview contradict each other: pass one")
@@ -46,7 +46,7 @@ def provision(
             "cannot ask for confirmation: standard input is not a terminal",
             hint="pass --yes to apply without asking, or --preview to only preview",
         )
-    ws = Workspace.discover(workspace)
+    ws = discover_workspace(workspace)
 
     def confirm() -> bool:
         return typer.confirm(f"Apply these changes to stack {stack!r}?", default=False)

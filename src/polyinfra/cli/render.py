@@ -66,10 +66,10 @@ def render(
     printed or written (unless --keep-going) and the exit code is 2.
     """
     from polyinfra.manifests import PartialRender, parse_image_options, render_apps
+    from polyinfra.manifests.links import discover_workspace
     from polyinfra.redact import redact
-    from polyinfra.workspace import Workspace
 
-    ws = Workspace.discover(workspace)
+    ws = discover_workspace(workspace)
     images = parse_image_options(image or [], ws)
     try:
         result = render_apps(ws, apps or [], env, version, images=images, registry=registry)

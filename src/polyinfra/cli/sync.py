@@ -42,14 +42,15 @@ def dockerfile(
     of its neighbours. Every other byte stays. A Dockerfile that installs the project's wheel
     is left as it is."""
     from polyinfra.errors import EXIT_FINDINGS, UserError, UserErrors
+    from polyinfra.manifests.links import discover_workspace
     from polyinfra.positions import Position
     from polyinfra.scaffold.dockerfile_sync import DockerfileSync, Finding, sync_dockerfile
     from polyinfra.scaffold.plan import FileOperation, Plan, apply, edit
     from polyinfra.suggest import did_you_mean
-    from polyinfra.workspace import Project, Workspace
+    from polyinfra.workspace import Project
     from polyinfra.workspace.model import project_named
 
-    ws = Workspace.discover(workspace)
+    ws = discover_workspace(workspace)
     chosen: list[Project] = []
     errors: list[UserError] = []
     for name in dict.fromkeys(projects or ()):

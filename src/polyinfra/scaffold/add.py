@@ -11,6 +11,7 @@ import tomlkit
 
 from polyinfra.cloudrun.vocabulary import service_account_email
 from polyinfra.errors import UserError
+from polyinfra.manifests.links import discover_workspace
 from polyinfra.positions import Position
 from polyinfra.scaffold import names
 from polyinfra.scaffold.dockerfile import project_dockerfile
@@ -57,7 +58,7 @@ def plan_add(path: Path, request: AddRequest) -> AddResult:
     """Every file `add` would write or edit; nothing is written. Bad input raises UserError
     before any operation is decided."""
     kind, name = request.kind, request.name
-    ws = Workspace.discover(path)
+    ws = discover_workspace(path)
     app_dir = _app_dir(ws, kind, name)
     where = Position(app_dir)
     names.check_app_name(name, kind, where)

@@ -14,11 +14,11 @@ from tomlkit.exceptions import TOMLKitError
 
 from polyinfra import __version__
 from polyinfra.errors import UserError
+from polyinfra.manifests.links import discover_workspace
 from polyinfra.positions import Position
 from polyinfra.scaffold.names import kebab
 from polyinfra.scaffold.plan import FileOperation, Plan, combine, decide, edit
 from polyinfra.scaffold.templates import render
-from polyinfra.workspace import Workspace
 from polyinfra.workspace.bounds import bounds_of
 from polyinfra.yamlio import load_stack_file, read_text
 
@@ -118,7 +118,7 @@ def plan_init(
 
     ``polyinfra_source`` is where the infrastructure project installs polyinfra from (see
     :func:`polyinfra_dependency`); ``python`` its Python as ``X.Y`` (default 3.13)."""
-    ws = Workspace.discover(path)
+    ws = discover_workspace(path)
     root_pyproject = ws.root / "pyproject.toml"
     project_table = _root_project_table(root_pyproject)
     name = kebab(str(project_table.get("name") or ws.namespace))

@@ -97,7 +97,7 @@ class App:
     ``project`` is the Polylith project (folder under ``projects/``) the app deploys, decided
     once, at discovery, for every command: ``[tool.polyinfra.apps.<app>] project``, else the
     project with the app's name, else the one the foundation stack files link it to
-    (:mod:`polyinfra.workspace.stack_links`). ``project_evidence`` is what the stack files
+    (:mod:`polyinfra.manifests.links`). ``project_evidence`` is what the stack files
     said, when they were asked: the reason for an inferred project, or why none was inferred.
     """
 

@@ -14,7 +14,6 @@ from polyinfra.workspace.apps import discover_apps
 from polyinfra.workspace.bounds import workspace_bounds
 from polyinfra.workspace.model import App, Brick, Project, PulumiProgram
 from polyinfra.workspace.settings import Settings
-from polyinfra.workspace.stack_links import link_apps
 from polyinfra.yamlio.text import MAX_FILE_SIZE, Bounds
 
 
@@ -37,7 +36,9 @@ class Workspace:
 
     @classmethod
     def discover(cls, path: Path | str = ".") -> Workspace:
-        """Read the workspace that contains ``path`` (any folder inside it)."""
+        """Read the workspace that contains ``path`` (any folder inside it): its layout, and the
+        apps' projects as the settings and the names say. What the foundation stack files say
+        is added by :func:`polyinfra.manifests.links.discover_workspace`, which commands use."""
         root = discover.find_root(Path(path))
         config, source = discover.read_polylith_config(root)
         namespace = discover.read_namespace(config, source)
@@ -68,8 +69,6 @@ class Workspace:
         if errors:
             raise errors[0] if len(errors) == 1 else UserErrors(errors)
         assert settings is not None
-        # after the settings and the names: what the foundation stack files say
-        apps = link_apps(apps, projects, programs, settings, bounds)
         return cls(
             root=root,
             namespace=namespace,

@@ -12,7 +12,7 @@ import pytest
 
 from polyinfra.affected import find_affected
 from polyinfra.checks.check import check_workspace
-from polyinfra.workspace import Workspace
+from polyinfra.manifests.links import discover_workspace
 from tests.affected.conftest import Repo
 from tests.conftest import EXAMPLE, REPO
 
@@ -92,7 +92,7 @@ def findings(root: Path, *rules: str) -> list[tuple[str, str, str]]:
 
 
 def test_spec_literal_job_deploys_the_project_its_stack_entry_names(workspace: Path) -> None:
-    app = Workspace.discover(workspace).apps[APP]
+    app = discover_workspace(workspace).apps[APP]
     assert app.project == "my-project"
     assert [
         (str(e.position.relative_to(workspace)), e.key, e.reason) for e in app.project_evidence
@@ -118,7 +118,7 @@ def test_stack_evidence_for_two_projects_keeps_the_finding_and_says_why(workspac
     replace(workspace, STACK, "\n  input:monitoring:\n", "\n" + OTHER_ENTRY)
     write(workspace, "projects/other-project/pyproject.toml", OTHER_PYPROJECT)
 
-    app = Workspace.discover(workspace).apps[APP]
+    app = discover_workspace(workspace).apps[APP]
     assert app.project is None
     assert {e.key for e in app.project_evidence} == {"my-project", "other-project"}
     result = check_workspace(workspace)
@@ -200,7 +200,7 @@ def test_setting_and_name_win_over_the_stack_files(
         OTHER_PYPROJECT.replace("other-project", project),
     )
 
-    app = Workspace.discover(workspace).apps[APP]
+    app = discover_workspace(workspace).apps[APP]
     assert (app.project, app.project_evidence) == (project, ())
     # my-project's image is now built for no app, as the setting or the name says
     assert findings(
@@ -218,7 +218,7 @@ def test_example_job_is_linked_by_both_stack_files_without_its_setting(tmp_path:
         '[tool.polyinfra.apps."dmd-inv-mov-api2bq"]\nproject = "dmd_ingest"\n',
         "",
     )
-    app = Workspace.discover(root).apps["dmd-inv-mov-api2bq"]
+    app = discover_workspace(root).apps["dmd-inv-mov-api2bq"]
     assert app.project == "dmd_ingest"
     assert [
         (str(e.position.relative_to(root)).split("/")[-1], e.key) for e in app.project_evidence
@@ -238,7 +238,7 @@ def test_affected_rebuilds_the_job_of_the_linked_project(workspace: Path) -> Non
     repo.append("bases/acme/my_job/core.py", "\n# tuning\n")
     repo.commit("my_job")
 
-    answer = find_affected(Workspace.discover(workspace), "HEAD~1")
+    answer = find_affected(discover_workspace(workspace), "HEAD~1")
     assert [(p.name, [r.path for r in p.reasons]) for p in answer.projects] == [
         ("my-project", ["bases/acme/my_job/core.py"])
     ]
@@ -253,7 +253,7 @@ def test_stack_file_that_does_not_validate_gives_no_evidence(workspace: Path) ->
     replace(
         workspace, STACK, "        storage_class: STANDARD\n", "        storage_clas: STANDARD\n"
     )
-    assert Workspace.discover(workspace).apps[APP].project_evidence == ()
+    assert discover_workspace(workspace).apps[APP].project_evidence == ()
     result = check_workspace(workspace)
     assert [
         (p.rule, p.level.label, str(p.position.relative_to(workspace)), p.message)

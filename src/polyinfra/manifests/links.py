@@ -8,9 +8,10 @@ made only when every piece of evidence, in every stack file, names the same entr
 entry is a folder under ``projects/`` (``-`` and ``_`` alike); otherwise the app keeps no
 project and the evidence explains why (``crossstack/app-project-exists`` prints it).
 
-It runs once, in :meth:`polyinfra.workspace.Workspace.discover`, so ``check``, ``render``,
-``deploy``, ``affected`` and ``ci`` read the same ``App.project``; ``affected`` reads the
-mapping of the checkout (head), like the rest of the layout. The stack files are read with the
+It runs once, in :func:`discover_workspace` (the layout ``Workspace.discover`` reads, with these
+links added), so ``check``, ``render``, ``deploy``, ``affected`` and ``ci`` read the same
+``App.project``; ``affected`` reads the mapping of the checkout (head), like the rest of the
+layout. The stack files are read with the
 foundation's typed config (:func:`polyinfra.foundation.config.load_stack_config`); a stack file
 that does not validate gives no evidence (``check`` reports it). The overlays are read as
 written, patches first and then the base manifests, without rendering: discovery stays offline
@@ -21,9 +22,11 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from polyinfra.errors import UserError
+from polyinfra.workspace import Workspace
 from polyinfra.workspace.model import (
     App,
     Overlay,
@@ -40,6 +43,14 @@ if TYPE_CHECKING:
     from polyinfra.yamlio.text import Bounds
 
 SERVICE_ACCOUNT_FIELD = "serviceAccountName"
+
+
+def discover_workspace(path: Path | str = ".") -> Workspace:
+    """The workspace that contains ``path``, each app linked to the project the foundation
+    stack files say it deploys when neither a setting nor its name says."""
+    ws = Workspace.discover(path)
+    apps = link_apps(ws.apps, ws.projects, ws.programs, ws.settings, ws.bounds)
+    return ws if apps is ws.apps else dataclasses.replace(ws, apps=apps)
 
 
 def link_apps(
