@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from polyinfra.checks.problem import UnreadableInput
-from polyinfra.cloudrun.vocabulary import JOB_API, JOB_KIND, SERVICE_API, SERVICE_KIND
+from polyinfra.cloudrun.vocabulary import CloudRunObject
 from polyinfra.positions import Position
 from polyinfra.workspace.settings import RulesSettings
 from polyinfra.yamlio import Bounds, KeyPath, YamlDocument
@@ -51,27 +51,30 @@ class Manifest:
         return self.document.data
 
     @property
+    def view(self) -> CloudRunObject:
+        """The object in Cloud Run's terms (kind, name, pod spec...)."""
+        data = self.document.data
+        return CloudRunObject(data if isinstance(data, Mapping) else {})
+
+    @property
     def kind(self) -> str | None:
-        value = self.document.get(("kind",))
-        return value if isinstance(value, str) else None
+        return self.view.kind
 
     @property
     def api_version(self) -> str | None:
-        value = self.document.get(("apiVersion",))
-        return value if isinstance(value, str) else None
+        return self.view.api_version
 
     @property
     def is_service(self) -> bool:
-        return self.kind == SERVICE_KIND and self.api_version == SERVICE_API
+        return self.view.is_service
 
     @property
     def is_job(self) -> bool:
-        return self.kind == JOB_KIND and self.api_version == JOB_API
+        return self.view.is_job
 
     @property
     def name(self) -> str:
-        value = self.document.get(("metadata", "name"))
-        return value if isinstance(value, str) else "<unnamed>"
+        return self.view.name or "<unnamed>"
 
     def get(self, path: KeyPath, default: Any = None) -> Any:
         return self.document.get(path, default)

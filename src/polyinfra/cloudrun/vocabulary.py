@@ -11,6 +11,7 @@ the Cloud Run Admin API v1's (``run.v1.json``): a Service's revision template is
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 #: apiVersion of a Cloud Run Service (Knative serving) and of a Cloud Run Job.
@@ -108,9 +109,95 @@ def pod_path_of(kind: object) -> tuple[str, ...]:
     return JOB_POD if kind == JOB_KIND else SERVICE_POD
 
 
-def pod_spec(manifest: Mapping[str, Any]) -> dict[str, Any]:
+def pod_spec(manifest: Mapping[str, Any]) -> Mapping[str, Any]:
     """The pod spec of a Service or Job given as plain data (empty when it has none)."""
-    node: Any = manifest
-    for key in pod_path_of(manifest.get("kind")):
-        node = node.get(key) if isinstance(node, dict) else None
-    return node if isinstance(node, dict) else {}
+    return CloudRunObject(manifest).pod_spec
+
+
+def _at(data: object, path: tuple[str, ...]) -> Any:
+    node = data
+    for key in path:
+        node = node.get(key) if isinstance(node, Mapping) else None
+    return node
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _mapping(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+@dataclass(frozen=True)
+class CloudRunObject:
+    """A read-only view of a Kubernetes-style object given as plain data, in Cloud Run's terms:
+    each property is None or empty where the object lacks the field or holds the wrong type
+    there (a manifest may be anything; the rules report what is wrong).
+
+    >>> job = CloudRunObject({"apiVersion": JOB_API, "kind": "Job", "metadata": {"name": "etl"},
+    ...     "spec": {"template": {"spec": {"template": {"spec": {"containers": [{}]}}}}}})
+    >>> job.is_job, job.name, len(job.containers)
+    (True, 'etl', 1)
+    """
+
+    data: Mapping[str, Any]
+
+    @property
+    def api_version(self) -> str | None:
+        return _text(self.data.get("apiVersion"))
+
+    @property
+    def kind(self) -> str | None:
+        return _text(self.data.get("kind"))
+
+    @property
+    def is_service(self) -> bool:
+        return (self.api_version, self.kind) == (SERVICE_API, SERVICE_KIND)
+
+    @property
+    def is_job(self) -> bool:
+        return (self.api_version, self.kind) == (JOB_API, JOB_KIND)
+
+    @property
+    def metadata(self) -> Mapping[str, Any]:
+        return _mapping(_at(self.data, TOP_META))
+
+    @property
+    def name(self) -> str | None:
+        return _text(self.metadata.get("name"))
+
+    @property
+    def namespace(self) -> str | None:
+        return _text(self.metadata.get("namespace"))
+
+    @property
+    def labels(self) -> Mapping[str, Any]:
+        return _mapping(self.metadata.get("labels"))
+
+    @property
+    def annotations(self) -> Mapping[str, Any]:
+        return _mapping(self.metadata.get("annotations"))
+
+    @property
+    def location(self) -> str | None:
+        """The region the object is in, as Cloud Run labels it."""
+        return _text(self.labels.get(LOCATION_LABEL))
+
+    @property
+    def template_annotations(self) -> Mapping[str, Any]:
+        """Annotations of the revision (Service) or execution (Job) template."""
+        return _mapping(_mapping(_at(self.data, TEMPLATE_META)).get("annotations"))
+
+    @property
+    def pod_spec(self) -> Mapping[str, Any]:
+        return _mapping(_at(self.data, pod_path_of(self.kind)))
+
+    @property
+    def containers(self) -> list[Mapping[str, Any]]:
+        found = self.pod_spec.get("containers")
+        return [c for c in found if isinstance(c, Mapping)] if isinstance(found, list) else []
+
+    @property
+    def service_account(self) -> str | None:
+        return _text(self.pod_spec.get("serviceAccountName"))
