@@ -78,7 +78,7 @@ def test_a_job_is_read_at_the_task_template() -> None:
 )
 def test_the_wrong_shape_reads_as_absent(data: dict[str, Any]) -> None:
     view = CloudRunObject(data)
-    assert not view.is_service and not view.is_job
+    assert (view.is_service, view.is_job) == (False, False)
     assert (view.name, view.namespace, view.location, view.service_account) == (None,) * 4
     assert (view.labels, view.annotations, view.template_annotations) == ({}, {}, {})
     assert (dict(view.pod_spec), view.containers) == ({}, [])
