@@ -3,6 +3,7 @@ models and, for pass-through sections, from the installed pulumi-gcp ``*Args`` c
 
 from __future__ import annotations
 
+import collections.abc
 import json
 import types
 import typing
@@ -12,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from polyinfra.errors import UserError
-from polyinfra.foundation import argspec
+from polyinfra.foundation.argspec import ArgsSpec, TypeExpr, spec
 from polyinfra.foundation.keys import provider_config_keys
 from polyinfra.foundation.model import PULUMI_STACK_KEYS, GcpConfig, InputConfig, PassThrough
 
@@ -95,7 +96,7 @@ def _model_ref(model: type[BaseModel], defs: dict[str, Any]) -> dict[str, Any]:
         }
         description = (model.__doc__ or "").strip().splitlines()[0] if model.__doc__ else ""
         if issubclass(model, PassThrough):
-            schema = argspec.json_schema(
+            schema = args_schema(
                 model.ARGS, defs, extra=own, drop=model.EXCLUDED, optional=model.SUPPLIED
             )
             required = {n for n, f in model.model_fields.items() if f.is_required()}
@@ -113,6 +114,78 @@ def _model_ref(model: type[BaseModel], defs: dict[str, Any]) -> dict[str, Any]:
             schema["description"] = description
         defs[name] = schema
     return {"$ref": f"#/$defs/{name}"}
+
+
+def args_schema(
+    name: str,
+    defs: dict[str, Any],
+    *,
+    extra: dict[str, Any] | None = None,
+    drop: collections.abc.Set[str] = frozenset(),
+    optional: collections.abc.Set[str] = frozenset(),
+) -> dict[str, Any]:
+    """JSON Schema for the arguments of Args class ``name``; nested args go into ``defs``.
+
+    ``extra`` adds properties of our own, ``drop`` removes arguments the program owns and
+    ``optional`` relaxes arguments the program supplies.
+    """
+
+    def ref_for(key: str) -> dict[str, Any]:
+        short = "gcp." + key.rsplit(":", 1)[-1]
+        if short not in defs:
+            defs[short] = {}
+            defs[short] = object_schema(spec(key), None, frozenset(), frozenset())
+        return {"$ref": f"#/$defs/{short}"}
+
+    def type_schema(expr: TypeExpr) -> dict[str, Any]:
+        if isinstance(expr, str):
+            return {
+                "str": {"type": "string"},
+                "bool": {"type": "boolean"},
+                "int": {"type": "integer"},
+                "float": {"type": "number"},
+            }.get(expr, {})
+        kind, inner = expr
+        if kind == "list":
+            return {"type": "array", "items": type_schema(inner)}
+        if kind == "map":
+            return {"type": "object", "additionalProperties": type_schema(inner)}
+        if kind == "obj":
+            return ref_for(inner)
+        return {"anyOf": [type_schema(option) for option in inner]}
+
+    def choice_schema(schema: dict[str, Any], choices: tuple[str, ...] | None) -> dict[str, Any]:
+        """``schema`` with the values the provider documents (of a string, or list items)."""
+        if not choices:
+            return schema
+        if schema.get("type") == "array":
+            return {**schema, "items": {**schema["items"], "enum": list(choices)}}
+        return {**schema, "enum": list(choices)}
+
+    def object_schema(
+        args: ArgsSpec,
+        more: dict[str, Any] | None,
+        dropped: collections.abc.Set[str],
+        relaxed: collections.abc.Set[str],
+    ) -> dict[str, Any]:
+        properties = {
+            field: choice_schema(type_schema(expr), args.choices.get(field))
+            for field, expr in args.fields.items()
+            if field not in dropped
+        }
+        if more:
+            properties.update(more)
+        schema: dict[str, Any] = {
+            "type": "object",
+            "properties": properties,
+            "additionalProperties": False,
+        }
+        required = sorted(args.required - dropped - relaxed)
+        if required:
+            schema["required"] = required
+        return schema
+
+    return object_schema(spec(name), extra, drop, optional)
 
 
 def write_stack_config_schema(output: Path | None = None) -> str:

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from polyinfra.errors import UserError
-from polyinfra.manifests.kustomization import Kustomization, load_kustomization, named_inputs
+from polyinfra.manifests.inputs import named_inputs
+from polyinfra.manifests.kustomization import Kustomization, load_kustomization
 from polyinfra.workspace.model import KUSTOMIZATION_NAMES
 
 YAML_SUFFIXES = (".yaml", ".yml")

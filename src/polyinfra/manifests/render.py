@@ -8,7 +8,7 @@ import os
 import shutil
 import stat
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -16,20 +16,7 @@ from polyinfra.errors import ToolError, UserError, UserErrors
 from polyinfra.manifests.documents import (
     _split,
 )
-from polyinfra.manifests.images import (
-    DEFAULT_IMAGE_NAME,
-    ContainerImage,
-    ImageSetting,
-    app_container,
-    containers_of,
-    entry_for,
-    holds_image,
-    named_after,
-    parse_set_image,
-    set_image,
-    short_name,
-)
-from polyinfra.manifests.kustomization import load_kustomization
+from polyinfra.manifests.images import ImageSetting, parse_set_image, set_image
 from polyinfra.manifests.kustomize import Kustomize, find_kustomize
 from polyinfra.manifests.placeholders import (
     VERSION_PLACEHOLDER,
@@ -39,6 +26,7 @@ from polyinfra.manifests.placeholders import (
     has_leftovers,
     substitute,
 )
+from polyinfra.manifests.placement import first_image_name, image_placements, refuse_unplaced
 from polyinfra.manifests.provenance import Identity
 from polyinfra.manifests.rendered import (
     RenderedApp,
@@ -47,20 +35,8 @@ from polyinfra.manifests.rendered import (
     RenderResult,
 )
 from polyinfra.manifests.tree import KustomizeTree, load_tree
-from polyinfra.positions import Position
 from polyinfra.workspace.model import kustomization_file
 from polyinfra.yamlio import Bounds, format_path
-
-
-def first_image_name(request: RenderRequest, tree: KustomizeTree) -> str:
-    """The image ``edit set image`` targets first: ``IMAGE_URL``, or the overlay's one
-    ``images:`` entry when it names one other image and the image was not asked for (an
-    explicit image is placed by container instead, which also finds that entry when it is the
-    app's and never lands in a sidecar's)."""
-    names = [entry.name for entry in tree.overlay.images]
-    if request.explicit or DEFAULT_IMAGE_NAME in names or len(names) != 1:
-        return DEFAULT_IMAGE_NAME
-    return names[0]
 
 
 def render(
@@ -74,7 +50,8 @@ def render(
     The user's files are only read: everything is copied to a temporary folder first. The
     image goes where ``kustomize edit set image IMAGE_URL=<image>`` puts it; an explicit image
     that no container takes that way goes into the app's container (see
-    :func:`_placements`), with a second kustomize run for those apps.
+    :func:`~polyinfra.manifests.placement.image_placements`), with a second kustomize run for
+    those apps.
     """
     check_version(options.version)
     check_placeholders(options.placeholders, "placeholders")
@@ -94,7 +71,7 @@ def render(
         for tree, setting in zip(trees, settings, strict=True):
             _apply_image(copy.of(tree.overlay.directory), setting)
         outputs, runs, batched, single = _build(requests, trees, copy, kustomize, options.batch)
-        placements = _placements(requests, trees, outputs)
+        placements = image_placements(requests, trees, outputs)
         if placements:
             again = sorted(placements)
             for i in again:
@@ -114,7 +91,7 @@ def render(
             for i, text in zip(again, texts, strict=True):
                 outputs[i] = text
                 names[i] = placements[i]
-            _refuse_unplaced(requests, trees, outputs, placements)
+            refuse_unplaced(requests, trees, outputs, placements)
     rendered: list[RenderedApp] = []
     for i, (r, name, tree) in enumerate(zip(requests, names, trees, strict=True)):
         text, outputs[i] = outputs[i], ""  # one copy of each output is kept: the final text
@@ -151,93 +128,6 @@ def _bounds(requests: Sequence[RenderRequest]) -> list[Bounds]:
             known.append(bounds)
         found.append(bounds)
     return found
-
-
-def _placements(
-    requests: Sequence[RenderRequest], trees: Sequence[KustomizeTree], outputs: Sequence[str]
-) -> dict[int, str]:
-    """For each explicit image that did not land through ``IMAGE_URL``: the image name to set
-    instead, that of the app's container (the only one, else the only one whose image is named
-    after the app or the image), or of the ``images:`` entry of the overlay that produced it.
-
-    UserErrors for the apps with no clear container.
-    """
-    found: dict[int, str] = {}
-    errors: list[UserError] = []
-    for i, (request, tree, text) in enumerate(zip(requests, trees, outputs, strict=True)):
-        if not request.explicit or holds_image(text, request.image):
-            continue
-        containers = containers_of(text)
-        chosen = app_container(containers, request.app, request.image)
-        if chosen is None or not chosen.image:
-            errors.append(_unplaceable(request, tree, containers, chosen))
-            continue
-        entries = [
-            ImageSetting(e.name, e.new_name or "", e.new_tag or "", e.digest or "").as_entry()
-            for e in sorted(tree.overlay.images, key=lambda e: e.name)
-            if e.name != DEFAULT_IMAGE_NAME
-        ]
-        found[i] = entry_for(entries, chosen.image)
-    if errors:
-        raise errors[0] if len(errors) == 1 else UserErrors(errors)
-    return found
-
-
-def _overlay_position(tree: KustomizeTree) -> Position:
-    """The overlay's ``images:`` key, else its start (read again: the tree has no positions)."""
-    overlay = load_kustomization(tree.overlay.directory, bounds=tree.bounds)
-    return overlay.position(("images",)) if overlay.images else overlay.start
-
-
-_PLACE_HINT = (
-    "write `image: IMAGE_URL` for the app's container in the base (the image that --image, "
-    "--registry and the stack's registry replace), or name the container's image after the app"
-)
-
-
-def _unplaceable(
-    request: RenderRequest,
-    tree: KustomizeTree,
-    containers: Sequence[ContainerImage],
-    chosen: ContainerImage | None,
-) -> UserError:
-    head = f"{request.app} ({request.env}): cannot set the image {request.image}"
-    if chosen is not None:
-        why = f"its container {chosen.name or '(unnamed)'} has no image to replace"
-    elif not containers:
-        why = "the overlay renders no Cloud Run Service or Job with a container"
-    else:
-        listed = "; ".join(c.describe() for c in containers)
-        named = sum(1 for c in containers if named_after(c, request.app, request.image))
-        after = sorted({request.app, short_name(request.image)})
-        why = (
-            f"no container runs {DEFAULT_IMAGE_NAME}, and of the {len(containers)} containers "
-            f"the overlay renders ({listed}), {'none is' if named == 0 else f'{named} are'} "
-            f"named after the app or the image ({' or '.join(repr(n) for n in after)})"
-        )
-    return UserError(f"{head}: {why}", position=_overlay_position(tree), hint=_PLACE_HINT)
-
-
-def _refuse_unplaced(
-    requests: Sequence[RenderRequest],
-    trees: Sequence[KustomizeTree],
-    outputs: Sequence[str],
-    placements: Mapping[int, str],
-) -> None:
-    """An image set for a container's own name must have reached it (an ``images:`` chain the
-    overlay writes can turn it into another)."""
-    errors = [
-        UserError(
-            f"{requests[i].app} ({requests[i].env}): `kustomize edit set image {name}="
-            f"{requests[i].image}` did not reach the app's container",
-            position=_overlay_position(trees[i]),
-            hint=_PLACE_HINT,
-        )
-        for i, name in placements.items()
-        if not holds_image(outputs[i], requests[i].image)
-    ]
-    if errors:
-        raise errors[0] if len(errors) == 1 else UserErrors(errors)
 
 
 def _scratch() -> str | None:

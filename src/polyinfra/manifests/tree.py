@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from polyinfra.errors import RefusedFile, UserError
+from polyinfra.manifests.inputs import named_inputs
 from polyinfra.manifests.kustomization import (
     _KUSTOMIZATION_FOLDER,
     OUTSIDE_HINT,
@@ -22,7 +23,6 @@ from polyinfra.manifests.kustomization import (
     _check_named,
     _str_or_none,
     load_kustomization,
-    named_inputs,
     read_documents,
 )
 from polyinfra.positions import Position

@@ -4,11 +4,11 @@ text.
 
 No node tree is built: each event becomes plain data as it arrives, and positions are left to a
 :class:`~polyinfra.yamlio.index.StreamIndex`, which reads the events again only when a position
-is asked for. Scalars resolve as YAML 1.2 (like ruamel.yaml: ``on``/``yes`` stay strings),
-anchors, aliases and merge keys resolve the same way, and the same bounds hold: nesting deeper
-than :data:`~polyinfra.yamlio.document.MAX_DEPTH` and aliases expanding past
-:func:`~polyinfra.yamlio.document.value_limit` are errors at the line and column of the value
-that crosses the bound, found as soon as it is read.
+is asked for. Scalars resolve as YAML 1.2 (:mod:`~polyinfra.yamlio.scalars`, like ruamel.yaml:
+``on``/``yes`` stay strings), anchors, aliases and merge keys resolve the same way, and the same
+bounds hold: nesting deeper than :data:`~polyinfra.yamlio.document.MAX_DEPTH` and aliases
+expanding past :func:`~polyinfra.yamlio.document.value_limit` are errors at the line and column
+of the value that crosses the bound, found as soon as it is read.
 
 What libyaml does not read the way ruamel.yaml does (a syntax error, a duplicate key, a tag it
 cannot construct, a complex key) goes to the ruamel.yaml loader, so errors and edge cases read
@@ -45,18 +45,11 @@ from polyinfra.yamlio.document import (
     too_deep,
     value_limit,
 )
-from polyinfra.yamlio.index import MERGE, PositionTable, StreamIndex, generated_empty
-
-_STR_TAG = "tag:yaml.org,2002:str"
-_YAML_TAGS = "tag:yaml.org,2002:"
-_TEXT_TAGS = frozenset(_YAML_TAGS + name for name in ("merge", "value", "yaml"))
+from polyinfra.yamlio.index import PositionTable, StreamIndex, generated_empty
+from polyinfra.yamlio.scalars import Fallback, index_key, scalars
 
 #: The largest text whose errors the ruamel.yaml loader words (it reads about 200 KB a second).
 REFERENCE_TEXT_SIZE = 256 * 1024
-
-
-class _Fallback(Exception):
-    """Leave the text to the ruamel.yaml loader."""
 
 
 class _Reference(Exception):
@@ -90,7 +83,7 @@ def fast_documents(text: str, path: Path) -> list[YamlDocument] | None:
     try:
         with _collector_paused():
             return builder.documents()
-    except _Fallback:
+    except Fallback:
         return None
     except _Reference as exc:
         if len(text) <= REFERENCE_TEXT_SIZE:
@@ -132,7 +125,7 @@ class _Builder:
         self.steps: list[Any] = [None] * (MAX_DEPTH + 2)
         self.parser = yaml.CSafeLoader(text)
         self.get: Callable[[], Any] = self.parser.get_event
-        self.scalars = _scalars()
+        self.scalars = scalars()
 
     def dispose(self) -> None:
         self.parser.dispose()
@@ -208,12 +201,12 @@ class _Builder:
             if cls is end:
                 break
             if cls is not scalar:
-                raise _Fallback  # a mapping, sequence or alias as a key
+                raise Fallback  # a mapping, sequence or alias as a key
             if event.value == "<<" and not event.style and event.tag is None:
                 if merges is not None:
                     raise _Reference(self.duplicate(event, 'found duplicate merge key "<<"'))
                 if event.anchor is not None:
-                    raise _Fallback
+                    raise Fallback
                 merges = self.merge_sources(get(), inner)
                 continue
             key = value_of(event)
@@ -221,7 +214,7 @@ class _Builder:
                 self.anchors[event.anchor] = key
             if key in result:
                 if not isinstance(key, str):  # True == 1 == 1.0: the reference decides
-                    raise _Fallback
+                    raise Fallback
                 raise _Reference(self.duplicate(event, f'found duplicate key "{key}"'))
             steps[inner] = key
             result[key] = node(get(), inner)
@@ -250,13 +243,13 @@ class _Builder:
             if source is _RECURSIVE:
                 self.alias(event, depth)  # the error, at the alias
             if not isinstance(source, dict):
-                raise _Fallback
+                raise Fallback
             return [source]
         if cls is MappingStartEvent:
             source = self.node(event, depth)
             return [source]
         if cls is not SequenceStartEvent or event.anchor is not None:
-            raise _Fallback
+            raise Fallback
         sources: list[dict[Any, Any]] = []
         while True:
             item = self.get()
@@ -271,7 +264,7 @@ class _Builder:
             else:
                 source = None
             if not isinstance(source, dict):
-                raise _Fallback
+                raise Fallback
             sources.append(source)
 
     def alias(self, event: Any, depth: int) -> Any:
@@ -393,111 +386,3 @@ def _events_until_error(text: str) -> Iterator[Any]:
         return
     finally:
         parser.dispose()
-
-
-class _Scalars:
-    """Scalars resolved and built by ruamel.yaml's own rules (YAML 1.2), so values match."""
-
-    def __init__(self) -> None:
-        from ruamel.yaml import YAML
-
-        self.reference = YAML(typ="rt")
-        # ruamel.yaml's own YAML 1.2 implicit resolvers: first character -> (tag, regexp)
-        self.table: dict[Any, list[tuple[Any, Any]]] = dict(
-            self.reference.resolver.versioned_resolver
-        )
-        self.resolver_11 = yaml.resolver.Resolver()
-        self.scalar_node_11 = yaml.ScalarNode
-        self.cache: dict[str, Any] = {}
-
-    def value(self, event: Any) -> Any:
-        value: str = event.value
-        tag = event.tag
-        if event.style:  # quoted, literal or folded: a string unless tagged otherwise
-            if tag is None or tag == "!" or tag == _STR_TAG or not tag.startswith(_YAML_TAGS):
-                return value
-            raise _Fallback
-        if tag is None or tag == "!":
-            return self.plain(value)
-        if tag == _STR_TAG or not tag.startswith(_YAML_TAGS):
-            return value  # a local tag: ruamel.yaml keeps the text
-        implicit = self.resolver_11.resolve(self.scalar_node_11, value, (True, False))  # type: ignore[no-untyped-call]
-        if tag == implicit:  # the tag the value has anyway
-            return self.plain(value)
-        raise _Fallback
-
-    def plain(self, value: str) -> Any:
-        """An untagged plain scalar: a string unless YAML 1.2 resolves it to something else."""
-        candidates = self.table.get(value[:1])
-        if candidates is None:
-            return value
-        # A plain scalar's value depends only on its text; a file repeats many of them.
-        cached = self.cache.get(value, _MISSING)
-        if cached is not _MISSING:
-            return cached
-        result = self.resolved(value, candidates)
-        if len(self.cache) >= _CACHE_SIZE:
-            self.cache.clear()
-        self.cache[value] = result
-        return result
-
-    def resolved(self, value: str, candidates: list[tuple[Any, Any]]) -> Any:
-        from ruamel.yaml.nodes import ScalarNode
-
-        from polyinfra.yamlio.loader import _scalar as plain
-
-        tag = None
-        for candidate, regexp in candidates:
-            if regexp.match(value):
-                tag = str(candidate)
-                break
-        if tag is None:
-            return value
-        if tag == "tag:yaml.org,2002:null":
-            return None
-        if tag == "tag:yaml.org,2002:bool":
-            return value.lower() == "true"
-        if tag in _TEXT_TAGS:  # ruamel.yaml keeps ``<<`` and ``=`` as written
-            return value
-        full_tag = self.reference.resolver.resolve(ScalarNode, value, (True, False))
-        try:
-            built = self.reference.constructor.construct_object(ScalarNode(full_tag, value))
-        except Exception as exc:  # a value ruamel.yaml cannot build (``<<`` as a value)
-            raise _Fallback from exc
-        return plain(built)
-
-    def resolve(self, value: str) -> str | None:
-        """The implicit YAML 1.2 tag of a plain scalar; None for a string."""
-        for tag, regexp in self.table.get(value[:1], []):
-            if regexp.match(value):
-                return str(tag)
-        return None
-
-
-_CACHE_SIZE = 65_536
-_SCALARS: list[_Scalars] = []
-
-
-def _scalars() -> _Scalars:
-    if not _SCALARS:
-        _SCALARS.append(_Scalars())
-    return _SCALARS[0]
-
-
-def index_key(event: Any) -> Any:
-    """A mapping key as the loaders read it, for :class:`StreamIndex`: :data:`MERGE` for a
-    merge key; a key no loader reads (not a scalar) is None."""
-    if type(event) is not ScalarEvent:
-        return None
-    if event.value == "<<" and not event.style and event.tag is None:
-        return MERGE
-    try:
-        return _scalars().value(event)
-    except _Fallback:
-        return event.value
-
-
-def plain_scalar_tag(value: str) -> str | None:
-    """The YAML 1.2 tag an untagged plain scalar resolves to, as the loaders read it; None for a
-    string."""
-    return _scalars().resolve(value)

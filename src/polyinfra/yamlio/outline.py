@@ -166,7 +166,7 @@ def _build(events: Iterable[Any]) -> Outline:
 def _key_text(event: Any) -> str | None:
     """The key as the loaders read it when that is a string; None for other keys (numbers,
     booleans, merge keys, explicitly tagged ones)."""
-    from polyinfra.yamlio.fast import plain_scalar_tag
+    from polyinfra.yamlio.scalars import plain_scalar_tag
 
     value: str = event.value
     tag = event.tag

@@ -18,8 +18,8 @@ from polyinfra.checks.rules.workspace.dockerfile_reading import (
     Dockerfile,
     Install,
     read_dockerfile,
-    within,
 )
+from polyinfra.checks.rules.workspace.dockerfile_syntax import within
 from polyinfra.positions import Position
 from polyinfra.workspace import Project, Workspace
 

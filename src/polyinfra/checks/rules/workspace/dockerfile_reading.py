@@ -3,30 +3,30 @@ with their positions, build stages, ``ARG``/``ENV`` substitution, ``COPY``/``ADD
 destinations, ``RUN --mount`` binds, and the wheel builds and ``pip``/``uv pip`` installs that
 ``RUN`` commands make.
 
-The reading follows the Dockerfile reference (line continuations with the escape character,
-comment lines dropped inside them, the ``# escape=`` directive, heredocs, JSON and shell forms)
-and never fails: a line it cannot read contributes nothing.
+The reading follows the Dockerfile reference (instructions and substitution as
+:mod:`~polyinfra.checks.rules.workspace.dockerfile_syntax` reads them, JSON and shell forms) and
+never fails: a line it cannot read contributes nothing.
 """
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import posixpath
 import re
-import shlex
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from polyinfra.checks.rules.workspace.dockerfile_syntax import (
+    Instruction,
+    instructions,
+    normalize,
+    shell_commands,
+    shell_words,
+    substitute,
+)
 from polyinfra.positions import Position
 from polyinfra.yamlio.text import Bounds, examine
 
-_DIRECTIVE = re.compile(r"^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$")
-_HEREDOC = re.compile(r"<<(-?)([\"']?)([A-Za-z_][A-Za-z0-9_]*)\2")
-_VARIABLE = re.compile(
-    r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)"
-)
 _JSON_FORM = re.compile(r"^((?:--\S+\s+)*)(\[.*\])\s*$", re.DOTALL)
 _PIP = re.compile(r"^pip(\d+(\.\d+)?)?$")
 _PYTHON = re.compile(r"^python(\d+(\.\d+)?)?$")
@@ -53,17 +53,6 @@ _INSTALL_VALUE_OPTIONS = frozenset(
         "--link-mode", "--index", "--default-index", "--group", "--extra", "-C",
     }
 )  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Instruction:
-    """One instruction: its keyword (upper case), its arguments with continuations joined and
-    comment lines dropped, the bodies of its heredocs, and where it starts."""
-
-    keyword: str
-    arguments: str
-    heredocs: tuple[str, ...]
-    position: Position
 
 
 @dataclass(frozen=True)
@@ -135,105 +124,6 @@ def parse(text: str, path: Path) -> Dockerfile:
     return _Reader(path).read(instructions(text, path))
 
 
-def instructions(text: str, path: Path) -> list[Instruction]:
-    """The instructions of ``text``, each at the line and column of its keyword."""
-    lines = text.splitlines()
-    escape = "\\"
-    number = 0
-    # parser directives: comment lines of the form `# name=value` before anything else
-    while number < len(lines):
-        found = _DIRECTIVE.match(lines[number].strip())
-        if not found:
-            break
-        if found.group(1).lower() == "escape" and found.group(2) in ("\\", "`"):
-            escape = found.group(2)
-        number += 1
-    found_instructions: list[Instruction] = []
-    while number < len(lines):
-        line = lines[number]
-        stripped = line.strip()
-        if not stripped or stripped.startswith("#"):
-            number += 1
-            continue
-        start, col = number, len(line) - len(line.lstrip()) + 1
-        parts: list[str] = []
-        text_line = line.rstrip()
-        while text_line.endswith(escape) and number + 1 < len(lines):
-            parts.append(text_line[: -len(escape)])
-            number += 1
-            # comment and empty lines inside a continued instruction are dropped
-            while number + 1 < len(lines) and (
-                not lines[number].strip() or lines[number].lstrip().startswith("#")
-            ):
-                number += 1
-            text_line = lines[number].rstrip()
-        if text_line.endswith(escape):
-            text_line = text_line[: -len(escape)]
-        parts.append(text_line)
-        number += 1
-        joined = " ".join(part.strip() for part in parts).strip()
-        keyword, _, arguments = joined.partition(" ")
-        heredocs: list[str] = []
-        for marker in _HEREDOC.finditer(arguments):
-            strip_tabs, word = marker.group(1) == "-", marker.group(3)
-            body: list[str] = []
-            while number < len(lines):
-                current = lines[number].lstrip("\t") if strip_tabs else lines[number]
-                number += 1
-                if current.strip() == word:
-                    break
-                body.append(current)
-            heredocs.append("\n".join(body))
-        position = Position(path, start + 1, col)
-        found_instructions.append(
-            Instruction(keyword.upper(), arguments.strip(), tuple(heredocs), position)
-        )
-    return found_instructions
-
-
-def substitute(text: str, variables: dict[str, str | None]) -> str:
-    """``$NAME``, ``${NAME}``, ``${NAME:-word}`` and ``${NAME:+word}`` replaced; a variable
-    with no value (an ``ARG`` without default, set only by ``--build-arg``) becomes ``*``, so
-    paths that use it still match as patterns.
-
-    >>> substitute("/code/$wheel ${deps:-req.txt} ${tag}", {"wheel": "a.whl", "tag": None})
-    '/code/a.whl req.txt *'
-    """
-
-    def value(match: re.Match[str]) -> str:
-        name = match.group(1) or match.group(4)
-        current = variables.get(name)
-        operator, word = match.group(2), match.group(3) or ""
-        if operator == ":-":
-            return current if current else substitute(word, variables)
-        if operator == "-":
-            return current if current is not None else substitute(word, variables)
-        if operator == ":+":
-            return substitute(word, variables) if current else ""
-        if operator == "+":
-            return substitute(word, variables) if current is not None else ""
-        return current if current is not None else "*"
-
-    return _VARIABLE.sub(value, text)
-
-
-def normalize(path: str) -> str:
-    """A posix path without ``.`` and ``..`` parts or a trailing slash (``.`` stays ``.``)."""
-    cleaned = posixpath.normpath(path) if path else "."
-    return "/" + cleaned.lstrip("/") if cleaned.startswith("//") else cleaned
-
-
-def within(path: str, folder: str) -> bool:
-    """Whether ``path`` is ``folder`` or inside it (both absolute and normalized); either may
-    be a glob pattern (``/code/*.whl``, or ``/code/*`` where a variable had no value)."""
-    if path == folder or path.startswith(folder.rstrip("/") + "/"):
-        return True
-    return any(
-        fnmatch.fnmatchcase(name, pattern)
-        for name, pattern in ((path, folder), (folder, path), (path, folder + "/*"))
-    )
-
-
 class _Reader:
     """Walks the instructions once, keeping each stage's WORKDIR and variables."""
 
@@ -270,7 +160,7 @@ class _Reader:
         self.workdirs[self.stage] = self.workdir
 
     def _arg(self, instruction: Instruction) -> None:
-        for word in _words(instruction.arguments):
+        for word in shell_words(instruction.arguments):
             name, has_default, default = word.partition("=")
             if self.stage < 0:
                 self.global_args[name] = default if has_default else None
@@ -280,7 +170,7 @@ class _Reader:
                 self.variables.setdefault(name, self.global_args.get(name))
 
     def _env(self, instruction: Instruction) -> None:
-        words = _words(instruction.arguments)
+        words = shell_words(instruction.arguments)
         if words and "=" not in words[0]:
             # the legacy form: ENV NAME value with spaces
             name, _, rest = instruction.arguments.partition(" ")
@@ -355,7 +245,7 @@ class _Reader:
         for body in instruction.heredocs:
             script += " ; " + substitute(body, self.variables).replace("\n", " ; ")
         stage_workdir = self.workdir
-        for command in _commands(script):
+        for command in shell_commands(script):
             if command[0] == "cd" and len(command) == 2:
                 # `cd projects/x && hatch build`: later commands of this RUN work there
                 self.workdir = self._absolute(command[1])
@@ -393,7 +283,7 @@ class _Reader:
         for index, word in enumerate(words):
             name = posixpath.basename(word)
             if name in _SHELLS and index + 2 < len(words) and words[index + 1] == "-c":
-                for command in _commands(words[index + 2]):
+                for command in shell_commands(words[index + 2]):
                     self._command(command, instruction)
                 return
             previous = posixpath.basename(words[index - 1]) if index else ""
@@ -498,31 +388,4 @@ class _Reader:
                 loaded = None
             if isinstance(loaded, list) and all(isinstance(w, str) for w in loaded):
                 return found.group(1).split() + loaded
-        return _words(arguments)
-
-
-def _words(arguments: str) -> list[str]:
-    try:
-        return shlex.split(arguments, posix=True)
-    except ValueError:
-        return arguments.split()
-
-
-def _commands(script: str) -> Iterator[list[str]]:
-    """The simple commands of a shell script: words between ``&&``, ``||``, ``;``, ``|``."""
-    lexer = shlex.shlex(script, posix=True, punctuation_chars=True)
-    lexer.whitespace_split = True
-    lexer.commenters = ""
-    current: list[str] = []
-    try:
-        for token in lexer:
-            if token and all(ch in ";&|()<>" for ch in token):
-                if current:
-                    yield current
-                current = []
-            else:
-                current.append(token)
-    except ValueError:
-        pass
-    if current:
-        yield current
+        return shell_words(arguments)
