@@ -1,11 +1,12 @@
 """Resource builders in the order they run: APIs first, then identities, then what uses them.
 
-Each builder is a module with ``NAME`` and ``build(ctx) -> None``; the list is explicit.
+Each builder is a module with ``NAME`` and ``build(ctx) -> None`` (the :class:`Builder`
+protocol, which the type checker holds every module of the list to); the list is explicit.
 """
 
 from __future__ import annotations
 
-from types import ModuleType
+from typing import Protocol
 
 from polyinfra.foundation.builders import (
     alert_policies,
@@ -23,8 +24,18 @@ from polyinfra.foundation.builders import (
     services,
     storage_buckets,
 )
+from polyinfra.foundation.resources import BuildContext
 
-BUILDERS: tuple[ModuleType, ...] = (
+
+class Builder(Protocol):
+    """A resource builder: declares its resources for one stack's configuration."""
+
+    NAME: str
+
+    def build(self, ctx: BuildContext) -> None: ...
+
+
+BUILDERS: tuple[Builder, ...] = (
     services,
     service_accounts,
     iam_members,
@@ -41,4 +52,4 @@ BUILDERS: tuple[ModuleType, ...] = (
     dashboards,
 )
 
-__all__ = ["BUILDERS"]
+__all__ = ["BUILDERS", "Builder"]
