@@ -136,11 +136,12 @@ def apply_object(
     and the object read back is recognised as our write by :func:`written_by_us`.
     A live object that already holds everything ``desired`` says is left alone (``unchanged``).
     """
-    attempt = 0
     lost = False
     # The object the write whose answer was lost was sent against (None: it was a create).
     before: JsonObject | None = None
-    while True:
+
+    def attempt() -> Applied:
+        nonlocal lost, before
         live = client.get(ref)
         if lost and live is not None:
             if before is not None and _resource_version(live) == _resource_version(before):
@@ -157,7 +158,7 @@ def apply_object(
                     "overwritten. Check who else deploys it, then run the deploy again",
                     status=409,
                 )
-        elif not attempt and live is not None and not dry_run and matches(live, desired):
+        elif not lost and live is not None and not dry_run and matches(live, desired):
             return Applied("unchanged", live)
         if lost:
             client.unconfirmed_write = ""  # read back: it did not land
@@ -170,14 +171,9 @@ def apply_object(
             before = live
             body.setdefault("metadata", {})["resourceVersion"] = _resource_version(live)
             return Applied("replaced", client.replace(ref, body, dry_run=dry_run))
-        except TransientError as exc:
-            attempt += 1
+        except TransientError:
             lost = True
-            if dry_run or attempt >= client.retry.attempts:
-                raise TransientError(
-                    f"{exc} (gave up after {attempt} attempts)", status=exc.status
-                ) from exc
-            client.pause(client.retry.delay(attempt, exc.retry_after), exc)
+            raise
         except ConflictError as exc:
             what = "created" if live is None else "changed"
             raise ConflictError(
@@ -185,6 +181,9 @@ def apply_object(
                 "overwritten. Run the deploy again to apply on top of the current version",
                 status=409,
             ) from exc
+
+    # A dry run is never repeated: its error is the answer.
+    return client.retry.run(attempt, client.pause, retryable=lambda _: not dry_run)
 
 
 def _condition(obj: JsonObject, kind: str) -> dict[str, Any] | None:
@@ -289,20 +288,17 @@ def start_execution(client: CloudRunClient, ref: ObjectRef) -> JsonObject:
     started; it is only sent again when it did not.
     """
     before = _latest_execution(client, ref)
-    attempt = 0
-    while True:
+
+    def attempt() -> JsonObject:
         try:
             return client.run_job(ref)
-        except TransientError as exc:
-            attempt += 1
+        except TransientError:
             latest = _latest_execution(client, ref)
             if latest and latest != before:
                 return client.get_execution(ref.namespace, latest)
-            if attempt >= client.retry.attempts:
-                raise TransientError(
-                    f"{exc} (gave up after {attempt} attempts)", status=exc.status
-                ) from exc
-            client.pause(client.retry.delay(attempt, exc.retry_after), exc)
+            raise
+
+    return client.retry.run(attempt, client.pause)
 
 
 def execute_job(

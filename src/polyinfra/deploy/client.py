@@ -1,17 +1,16 @@
 """Cloud Run Admin API v1 client: the REST paths through google-auth's ``AuthorizedSession``,
-regional endpoints, our own retry policy, and Google's error bodies turned into what they mean."""
+regional endpoints, reads retried by our own policy (``deploy.retry``), and failures turned into
+what they mean (``deploy.errors``)."""
 
 from __future__ import annotations
 
 import copy
 import json
 import logging
-import random
 import threading
-import time
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal, TypeVar
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import quote
 
 from polyinfra.cloudrun.vocabulary import JOB_API, SERVICE_API, SERVICE_KIND
@@ -28,12 +27,17 @@ from polyinfra.deploy.endpoint import (
 from polyinfra.deploy.errors import (
     Cancelled,
     CloudRunError,
-    ConflictError,
     DeadlineExceeded,
     GoogleError,
     JsonObject,
     TransientError,
+    classify,
+    connection_cause,
+    name_resolution_failed,
+    never_connected,
+    one_line,
 )
+from polyinfra.deploy.retry import Pacer, RetryPolicy
 
 if TYPE_CHECKING:
     import requests
@@ -41,12 +45,6 @@ if TYPE_CHECKING:
 
 
 Kind = Literal["Service", "Job"]
-
-
-T = TypeVar("T")
-
-
-RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
 # A Cloud Run object is a few KiB; an answer larger than this is not one (and one that never
@@ -92,51 +90,6 @@ def _segment(value: str) -> str:
 def collection_path(api: str, namespace: str, collection: str) -> str:
     """``/apis/<group>/v1/namespaces/<project>/<collection>``."""
     return f"/apis/{api}/namespaces/{_segment(namespace)}/{collection}"
-
-
-@dataclass
-class Pacer:
-    """Time for retries and polling; ``sleep`` raises :class:`Cancelled` once ``cancel`` is set."""
-
-    cancel: threading.Event = field(default_factory=threading.Event)
-    clock: Callable[[], float] = time.monotonic
-    wait: Callable[[float], None] | None = None
-
-    def sleep(self, seconds: float) -> None:
-        if self.cancel.is_set():
-            raise Cancelled
-        if self.wait is not None:
-            self.wait(seconds)
-        elif self.cancel.wait(max(0.0, seconds)):
-            raise Cancelled
-        if self.cancel.is_set():
-            raise Cancelled
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Exponential backoff with full jitter, bounded in attempts and per-wait delay."""
-
-    attempts: int = 6
-    base: float = 0.5
-    cap: float = 16.0
-    rand: Callable[[], float] = random.random
-
-    def delay(self, attempt: int, retry_after: float | None = None) -> float:
-        """Seconds to wait before retry number ``attempt`` (1-based)."""
-        ceiling = min(self.cap, self.base * 2.0 ** (attempt - 1))
-        chosen = ceiling * (0.5 + self.rand() / 2)
-        if retry_after is not None:
-            chosen = max(chosen, min(retry_after, self.cap))
-        return chosen
-
-
-def _retry_after(headers: Mapping[str, str]) -> float | None:
-    value = headers.get("retry-after")
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None
 
 
 class CloudRunClient:
@@ -321,7 +274,7 @@ class CloudRunClient:
         except google.auth.exceptions.GoogleAuthError as exc:
             self._not_sent(writing)
             raise CloudRunError(
-                f"{what}: cannot get an access token ({_one_line(exc)}); run `gcloud auth "
+                f"{what}: cannot get an access token ({one_line(exc)}); run `gcloud auth "
                 "application-default login` or check GOOGLE_APPLICATION_CREDENTIALS"
             ) from exc
         except requests.exceptions.ConnectTimeout as exc:
@@ -333,16 +286,16 @@ class CloudRunClient:
                 f"{min(CONNECT_TIMEOUT, read_timeout):g}s"
             ) from exc
         except requests.exceptions.ConnectionError as exc:
-            if _never_connected(exc):
+            if never_connected(exc):
                 self._not_sent(writing)
-            if _name_resolution_failed(exc):
+            if name_resolution_failed(exc):
                 raise CloudRunError(
                     f"{what}: cannot resolve the host of {self.endpoint}; check the region "
                     "and your network"
                 ) from exc
             log.debug("✗ %s %s: %s", method, url, type(exc).__name__)
             raise TransientError(
-                f"{what}: connection to {self.endpoint} failed ({_cause(exc)})"
+                f"{what}: connection to {self.endpoint} failed ({connection_cause(exc)})"
             ) from exc
         except requests.exceptions.Timeout as exc:
             if self._past_deadline():
@@ -351,7 +304,7 @@ class CloudRunClient:
                 f"{what}: no answer from {self.endpoint} within {read_timeout:g}s"
             ) from exc
         except requests.exceptions.RequestException as exc:
-            raise TransientError(f"{what}: {type(exc).__name__}: {_one_line(exc)}") from exc
+            raise TransientError(f"{what}: {type(exc).__name__}: {one_line(exc)}") from exc
         try:
             content = self._read_answer(response, what)
         finally:
@@ -371,7 +324,7 @@ class CloudRunClient:
             )
         if response.status_code >= 300:
             error = GoogleError.parse(response.status_code, content)
-            raise self._classify(response.status_code, error, what, response.headers)
+            raise classify(response.status_code, error, what, self.endpoint, response.headers)
         try:
             result = json.loads(content)
         except ValueError as exc:
@@ -422,66 +375,8 @@ class CloudRunClient:
         if writing:
             self.unconfirmed_write = ""
 
-    def _classify(
-        self, status: int, error: GoogleError, what: str, headers: Mapping[str, str]
-    ) -> CloudRunError:
-        code = f"HTTP {status}{f' {error.status}' if error.status else ''}"
-        detail = error.text()
-        said = f": {detail}" if detail else ""
-        if status in RETRYABLE_STATUSES:
-            return TransientError(
-                f"{what}: {code}{said}", status=status, retry_after=_retry_after(headers)
-            )
-        if status == 409:
-            return ConflictError(f"{what}: {code} conflict{said}", status=status)
-        if status == 400:
-            return CloudRunError(
-                f"{what}: Cloud Run rejected the manifest ({code}){said}", status=status
-            )
-        if status == 401:
-            return CloudRunError(
-                f"{what}: not authenticated ({code}){said}. Refresh your credentials with "
-                "`gcloud auth application-default login`",
-                status=status,
-            )
-        if status == 403:
-            missing = error.permission
-            needs = (
-                f"`{missing}`"
-                if missing
-                else "`run.services.update`/`run.jobs.update` (e.g. roles/run.developer)"
-            )
-            return CloudRunError(
-                f"{what}: permission denied ({code}){said}. The deploying identity needs "
-                f"{needs} on the project and `iam.serviceAccounts.actAs` "
-                "(roles/iam.serviceAccountUser) on the app's runtime service account",
-                status=status,
-            )
-        if status == 404:
-            return CloudRunError(
-                f"{what}: deployment endpoint not found ({code}){said}. Check the region "
-                f"({self.endpoint}) and "
-                "that the project in metadata.namespace exists and has the Cloud Run API "
-                "enabled",
-                status=status,
-            )
-        return CloudRunError(f"{what}: {code}{said}", status=status)
-
-    def _with_retries(self, call: Callable[[], T]) -> T:
-        attempt = 0
-        while True:
-            try:
-                return call()
-            except TransientError as exc:
-                attempt += 1
-                if attempt >= self.retry.attempts:
-                    raise TransientError(
-                        f"{exc} (gave up after {attempt} attempts)", status=exc.status
-                    ) from exc
-                self.pause(self.retry.delay(attempt, exc.retry_after), exc)
-
     def _read(self, path: str, what: str, params: Mapping[str, str] | None = None) -> JsonObject:
-        return self._with_retries(lambda: self.request("GET", path, what, params=params))
+        return self.retry.run(lambda: self.request("GET", path, what, params=params), self.pause)
 
     # ---- services and jobs -----------------------------------------------------------------
 
@@ -496,7 +391,7 @@ class CloudRunClient:
                     return None
                 raise
 
-        return self._with_retries(call)
+        return self.retry.run(call, self.pause)
 
     def create(self, ref: ObjectRef, body: JsonObject, *, dry_run: bool = False) -> JsonObject:
         """POST once; the caller decides what to do when the outcome is unknown."""
@@ -573,44 +468,3 @@ def default_credentials() -> Credentials:
 
 def _dry_run(dry_run: bool) -> dict[str, str]:
     return {"dryRun": "all"} if dry_run else {}
-
-
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split())[:300]
-
-
-def _chain(exc: BaseException) -> Iterator[BaseException]:
-    """``exc`` and the errors inside it, outermost first (urllib3 keeps them in ``reason``)."""
-    inner: BaseException | None = exc
-    seen: set[int] = set()
-    while inner is not None and id(inner) not in seen:
-        seen.add(id(inner))
-        yield inner
-        reason = getattr(inner, "reason", None)
-        if isinstance(reason, BaseException):
-            inner = reason
-        elif inner.args and isinstance(inner.args[0], BaseException):
-            inner = inner.args[0]
-        else:
-            inner = inner.__cause__ or inner.__context__
-
-
-def _cause(exc: BaseException) -> str:
-    """The innermost reason of a requests/urllib3 connection error, in a few words."""
-    inner = list(_chain(exc))[-1]
-    return f"{type(inner).__name__}: {_one_line(inner)}" if str(inner) else type(inner).__name__
-
-
-def _never_connected(exc: BaseException) -> bool:
-    """Whether a connection error happened before anything was sent (refused, unreachable)."""
-    from urllib3.exceptions import NewConnectionError
-
-    return any(isinstance(e, NewConnectionError | ConnectionRefusedError) for e in _chain(exc))
-
-
-def _name_resolution_failed(exc: BaseException) -> bool:
-    import socket
-
-    from urllib3.exceptions import NameResolutionError
-
-    return any(isinstance(e, NameResolutionError | socket.gaierror) for e in _chain(exc))

@@ -1,13 +1,18 @@
-"""What a Cloud Run call can end in besides an answer: Google's error body read as a value, and
-the exceptions a deploy tells apart (transient, conflict, deadline, interrupted)."""
+"""What a Cloud Run call can end in besides an answer: Google's error body read as a value, the
+exceptions a deploy tells apart (transient, conflict, deadline, interrupted), and what an HTTP
+error status or a broken connection means for the user."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 JsonObject = dict[str, Any]
+
+
+RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
 class Cancelled(Exception):
@@ -23,13 +28,20 @@ class CloudRunError(Exception):
 
 
 class TransientError(CloudRunError):
-    """A failure worth retrying (429, 5xx, connection trouble)."""
+    """A failure worth retrying (429, 5xx, connection trouble); ``exhausted`` once the retries
+    allowed for it were spent, so that it is not retried again."""
 
     def __init__(
-        self, message: str, *, status: int | None = None, retry_after: float | None = None
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        retry_after: float | None = None,
+        exhausted: bool = False,
     ) -> None:
         super().__init__(message, status=status)
         self.retry_after = retry_after
+        self.exhausted = exhausted
 
 
 class ConflictError(CloudRunError):
@@ -104,3 +116,100 @@ class GoogleError:
                 if isinstance(link, dict) and link.get("url"):
                     parts.append(f"see {link['url']}")
         return "; ".join(p for p in parts if p)
+
+
+def classify(
+    status: int, error: GoogleError, what: str, endpoint: str, headers: Mapping[str, str]
+) -> CloudRunError:
+    """The error an answer with HTTP ``status`` and Google's ``error`` body means for ``what``
+    (the call, e.g. ``get service api (project p)``) sent to ``endpoint``."""
+    code = f"HTTP {status}{f' {error.status}' if error.status else ''}"
+    detail = error.text()
+    said = f": {detail}" if detail else ""
+    if status in RETRYABLE_STATUSES:
+        return TransientError(
+            f"{what}: {code}{said}", status=status, retry_after=_retry_after(headers)
+        )
+    if status == 409:
+        return ConflictError(f"{what}: {code} conflict{said}", status=status)
+    if status == 400:
+        return CloudRunError(
+            f"{what}: Cloud Run rejected the manifest ({code}){said}", status=status
+        )
+    if status == 401:
+        return CloudRunError(
+            f"{what}: not authenticated ({code}){said}. Refresh your credentials with "
+            "`gcloud auth application-default login`",
+            status=status,
+        )
+    if status == 403:
+        missing = error.permission
+        needs = (
+            f"`{missing}`"
+            if missing
+            else "`run.services.update`/`run.jobs.update` (e.g. roles/run.developer)"
+        )
+        return CloudRunError(
+            f"{what}: permission denied ({code}){said}. The deploying identity needs "
+            f"{needs} on the project and `iam.serviceAccounts.actAs` "
+            "(roles/iam.serviceAccountUser) on the app's runtime service account",
+            status=status,
+        )
+    if status == 404:
+        return CloudRunError(
+            f"{what}: deployment endpoint not found ({code}){said}. Check the region "
+            f"({endpoint}) and "
+            "that the project in metadata.namespace exists and has the Cloud Run API "
+            "enabled",
+            status=status,
+        )
+    return CloudRunError(f"{what}: {code}{said}", status=status)
+
+
+def _retry_after(headers: Mapping[str, str]) -> float | None:
+    value = headers.get("retry-after")
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:300]
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and the errors inside it, outermost first (urllib3 keeps them in ``reason``)."""
+    inner: BaseException | None = exc
+    seen: set[int] = set()
+    while inner is not None and id(inner) not in seen:
+        seen.add(id(inner))
+        yield inner
+        reason = getattr(inner, "reason", None)
+        if isinstance(reason, BaseException):
+            inner = reason
+        elif inner.args and isinstance(inner.args[0], BaseException):
+            inner = inner.args[0]
+        else:
+            inner = inner.__cause__ or inner.__context__
+
+
+def connection_cause(exc: BaseException) -> str:
+    """The innermost reason of a requests/urllib3 connection error, in a few words."""
+    inner = list(_chain(exc))[-1]
+    return f"{type(inner).__name__}: {one_line(inner)}" if str(inner) else type(inner).__name__
+
+
+def never_connected(exc: BaseException) -> bool:
+    """Whether a connection error happened before anything was sent (refused, unreachable)."""
+    from urllib3.exceptions import NewConnectionError
+
+    return any(isinstance(e, NewConnectionError | ConnectionRefusedError) for e in _chain(exc))
+
+
+def name_resolution_failed(exc: BaseException) -> bool:
+    import socket
+
+    from urllib3.exceptions import NameResolutionError
+
+    return any(isinstance(e, NameResolutionError | socket.gaierror) for e in _chain(exc))

@@ -17,10 +17,11 @@ from polyinfra.deploy.apply import (
     stamp_version,
     wait_ready,
 )
-from polyinfra.deploy.client import CloudRunClient, Kind, ObjectRef, Pacer
+from polyinfra.deploy.client import CloudRunClient, Kind, ObjectRef
 from polyinfra.deploy.diff import Change, diff_objects
 from polyinfra.deploy.endpoint import DEFAULT_HTTP_TIMEOUT
 from polyinfra.deploy.errors import Cancelled, CloudRunError, DeadlineExceeded, JsonObject
+from polyinfra.deploy.retry import Pacer
 
 Outcome = Literal["ready", "failed", "timeout", "cancelled", "not started", "dry-run"]
 
