@@ -1,0 +1,172 @@
+"""The stacks and apps a change affects and the ones it removes, and the answer widened to
+everything or narrowed to one environment."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from polyinfra.affected.classify import Collected
+from polyinfra.affected.model import (
+    Affected,
+    AffectedApp,
+    AffectedProject,
+    AffectedStack,
+    AppAction,
+    Reason,
+    Removed,
+)
+from polyinfra.workspace import Workspace
+
+
+def affected_stacks(ws: Workspace, c: Collected) -> tuple[AffectedStack, ...]:
+    reasons: dict[str, list[Reason]] = defaultdict(list)
+    for stack, items in c.stacks.items():
+        reasons[stack].extend(items)
+    if c.all_stacks:
+        for program in ws.programs:
+            for stack in program.stacks:
+                reasons[stack].extend(c.all_stacks)
+    return tuple(
+        AffectedStack(name=name, reasons=tuple(sorted(set(items))))
+        for name, items in sorted(reasons.items())
+    )
+
+
+def affected_apps(
+    ws: Workspace, c: Collected, projects: tuple[AffectedProject, ...]
+) -> tuple[AffectedApp, ...]:
+    by_project = {p.name: p for p in projects}
+    apps: list[AffectedApp] = []
+    for app in ws.apps.values():
+        touched = c.app_envs.get(app.name, {})
+        manifest = [r for items in touched.values() for r in items]
+        project = by_project.get(app.project) if app.project is not None else None
+        if project is not None:
+            action: AppAction = "rebuild"
+            envs = tuple(sorted(app.overlays))
+            items = [*project.reasons, *manifest]
+        elif manifest:
+            action = "redeploy"
+            envs = tuple(sorted(e for e in touched if e in app.overlays))
+            items = manifest
+        else:
+            continue
+        apps.append(
+            AffectedApp(
+                name=app.name,
+                kind=app.kind,
+                project=app.project,
+                action=action,
+                environments=envs,
+                reasons=tuple(sorted(set(items))),
+            )
+        )
+    return tuple(apps)
+
+
+def removed(items: dict[str, list[Reason]]) -> tuple[Removed, ...]:
+    return tuple(
+        Removed(name=name, reasons=tuple(sorted(set(reasons))))
+        for name, reasons in sorted(items.items())
+    )
+
+
+def with_everything(ws: Workspace, answer: Affected, why: tuple[Reason, ...]) -> Affected:
+    """``answer`` with every project, app and stack added, each carrying ``why``."""
+    projects = {p.name: p.reasons for p in answer.projects}
+    all_projects = tuple(
+        AffectedProject(name=name, reasons=tuple(sorted({*projects.get(name, ()), *why})))
+        for name in sorted(ws.projects)
+    )
+    stacks = {s.name: s.reasons for s in answer.stacks}
+    names = sorted({stack for p in ws.programs for stack in p.stacks} | set(stacks))
+    all_stacks = tuple(
+        AffectedStack(name=name, reasons=tuple(sorted({*stacks.get(name, ()), *why})))
+        for name in names
+    )
+    apps = {a.name: a for a in answer.apps}
+    all_apps: list[AffectedApp] = []
+    for app in ws.apps.values():
+        known = apps.get(app.name)
+        all_apps.append(
+            AffectedApp(
+                name=app.name,
+                kind=app.kind,
+                project=app.project,
+                action="rebuild" if app.project is not None else "redeploy",
+                environments=tuple(sorted(app.overlays)),
+                reasons=tuple(sorted({*(known.reasons if known else ()), *why})),
+            )
+        )
+    return Affected(
+        base=answer.base,
+        head=answer.head,
+        merge_base=answer.merge_base,
+        head_commit=answer.head_commit,
+        env=answer.env,
+        everything=True,
+        everything_reasons=why,
+        stacks=all_stacks,
+        bricks=answer.bricks,
+        projects=all_projects,
+        apps=tuple(all_apps),
+        removed_projects=answer.removed_projects,
+        removed_apps=answer.removed_apps,
+        removed_stacks=answer.removed_stacks,
+        ignored=answer.ignored,
+    )
+
+
+def everything_answer(
+    ws: Workspace, base: str, head: str, env: str | None, why: Reason
+) -> Affected:
+    empty = Affected(
+        base=base,
+        head=head,
+        merge_base=None,
+        head_commit=None,
+        env=None,
+        everything=True,
+        everything_reasons=(why,),
+        stacks=(),
+        bricks=(),
+        projects=(),
+        apps=(),
+    )
+    return for_env(ws, with_everything(ws, empty, (why,)), env)
+
+
+def for_env(ws: Workspace, answer: Affected, env: str | None) -> Affected:
+    """Keep only what acts on environment ``env`` (its apps' overlays and its stack)."""
+    if env is None:
+        return answer
+    stack = ws.stack_for_env(env)
+    apps = tuple(
+        AffectedApp(
+            name=a.name,
+            kind=a.kind,
+            project=a.project,
+            action=a.action,
+            environments=(env,),
+            reasons=a.reasons,
+        )
+        for a in answer.apps
+        if env in a.environments
+    )
+    return Affected(
+        base=answer.base,
+        head=answer.head,
+        merge_base=answer.merge_base,
+        head_commit=answer.head_commit,
+        env=env,
+        everything=answer.everything,
+        everything_reasons=answer.everything_reasons,
+        stacks=tuple(s for s in answer.stacks if s.name == stack),
+        bricks=answer.bricks,
+        projects=answer.projects,
+        apps=apps,
+        removed_projects=answer.removed_projects,
+        removed_apps=answer.removed_apps,
+        removed_stacks=tuple(s for s in answer.removed_stacks if s.name == stack),
+        ignored=answer.ignored,
+    )
