@@ -220,5 +220,5 @@ def _project_for(
             )
         return explicit.project
     # the foundation stack files are the last resort, for the apps this leaves unmapped:
-    # polyinfra.workspace.stack_links, once every app and Pulumi program is known
+    # polyinfra.manifests.links (discover_workspace), once every app and program is known
     return project_named(app, projects)
