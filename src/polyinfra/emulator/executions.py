@@ -1,0 +1,114 @@
+"""Running a job: the execution a run creates (its labels, owner reference, template and
+running status, with a rollout begun), the job's count and record of its latest execution,
+and the list of a project's executions."""
+
+from __future__ import annotations
+
+import copy
+import uuid
+
+from polyinfra.cloudrun.vocabulary import JOB_API, JOB_LABEL, LOCATION_LABEL
+from polyinfra.emulator.objects import (
+    _now,
+    _ready_status,
+    _selected,
+    _selector,
+    _self_link,
+    _set_conditions,
+    _suffix,
+)
+from polyinfra.emulator.rollout import Rollouts
+from polyinfra.emulator.served import spec_defaults
+from polyinfra.emulator.state import Entry, Objects, Settings, Versions, not_found
+from polyinfra.emulator.wire import JsonObject, _ApiError
+
+
+class Executions:
+    """Job runs, stored among the objects as collection ``executions``."""
+
+    def __init__(
+        self, settings: Settings, objects: Objects, versions: Versions, rollouts: Rollouts
+    ) -> None:
+        self._settings = settings
+        self._objects = objects
+        self._versions = versions
+        self._rollouts = rollouts
+
+    def run(self, namespace: str, name: str) -> JsonObject:
+        """Start an execution of job ``name``, which must be settled and ready."""
+        number = self._settings.project_number(namespace)
+        entry = self._objects.get(("jobs", number, name))
+        if entry is None:
+            raise not_found("jobs", namespace, name, self._settings.region)
+        if not entry.settled or _ready_status(entry.obj) != "True":
+            raise _ApiError(
+                400, f"Job '{name}' is not ready to be executed.", status_name="FAILED_PRECONDITION"
+            )
+        job = entry.obj
+        execution_name = f"{name}-{_suffix(5)}"
+        template = spec_defaults("jobs", job.get("spec"), number)["template"]
+        template_meta = template.get("metadata") or {}
+        created = _now()
+        labels = dict(template_meta.get("labels") or {})
+        labels.update({JOB_LABEL: name, LOCATION_LABEL: job["metadata"]["labels"][LOCATION_LABEL]})
+        metadata: JsonObject = {
+            "name": execution_name,
+            "namespace": number,
+            "selfLink": _self_link("executions", number, execution_name),
+            "uid": str(uuid.uuid4()),
+            "resourceVersion": self._versions.next(),
+            "generation": 1,
+            "creationTimestamp": created,
+            "labels": labels,
+            "ownerReferences": [
+                {
+                    "kind": "Job",
+                    "name": name,
+                    "uid": job["metadata"]["uid"],
+                    "apiVersion": JOB_API,
+                    "controller": True,
+                    "blockOwnerDeletion": True,
+                }
+            ],
+        }
+        if template_meta.get("annotations"):
+            metadata["annotations"] = dict(template_meta["annotations"])
+        status: JsonObject = {"observedGeneration": 1, "startTime": created}
+        _set_conditions(
+            status, [("Completed", "Unknown", "Running", f"Execution {execution_name} is running.")]
+        )
+        execution = {
+            "apiVersion": JOB_API,
+            "kind": "Execution",
+            "metadata": metadata,
+            "spec": template.get("spec", {}),
+            "status": status,
+        }
+        exec_entry = Entry(obj=execution, collection="executions", project=number)
+        self._rollouts.begin(exec_entry, name)
+        self._objects[("executions", number, execution_name)] = exec_entry
+        job_status = job.setdefault("status", {})
+        job_status["executionCount"] = int(job_status.get("executionCount", 0)) + 1
+        job_status["latestCreatedExecution"] = {
+            "name": execution_name,
+            "creationTimestamp": created,
+            "completionStatus": "EXECUTION_RUNNING",
+        }
+        return copy.deepcopy(execution)
+
+    def listing(self, namespace: str, selector: str) -> JsonObject:
+        """The ExecutionsList of ``namespace`` whose labels match ``selector``."""
+        number = self._settings.project_number(namespace)
+        wanted = _selector(selector)
+        items = []
+        for (collection, project, _), entry in self._objects.items():
+            if collection != "executions" or project != number:
+                continue
+            if _selected(entry.obj, wanted):
+                items.append(copy.deepcopy(entry.obj))
+        return {
+            "apiVersion": JOB_API,
+            "kind": "ExecutionsList",
+            "metadata": {"selfLink": _self_link("executions", number, None)},
+            "items": items,
+        }
