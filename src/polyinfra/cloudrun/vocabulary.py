@@ -14,9 +14,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-#: apiVersion of a Cloud Run Service (Knative serving) and of a Cloud Run Job.
-SERVICE_API = "serving.knative.dev/v1"
-JOB_API = "run.googleapis.com/v1"
+#: API group and apiVersion of a Cloud Run Service (Knative serving) and of a Cloud Run Job.
+SERVICE_GROUP = "serving.knative.dev"
+JOB_GROUP = "run.googleapis.com"
+SERVICE_API = f"{SERVICE_GROUP}/v1"
+JOB_API = f"{JOB_GROUP}/v1"
 SERVICE_KIND = "Service"
 JOB_KIND = "Job"
 #: The (apiVersion, kind) pairs polyinfra deploys.

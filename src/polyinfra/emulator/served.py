@@ -10,8 +10,10 @@ from typing import Any
 from polyinfra.cloudrun.vocabulary import (
     INGRESS_ANNOTATION,
     INGRESS_STATUS_ANNOTATION,
+    JOB_GROUP,
     MAX_SCALE_ANNOTATION,
     OPERATION_ID_ANNOTATION,
+    SERVICE_GROUP,
     STARTUP_PROBE_TYPE_LABEL,
 )
 from polyinfra.emulator.objects import (
@@ -78,7 +80,7 @@ def served(entry: Entry) -> JsonObject:
     metadata["namespace"] = entry.project
     metadata["selfLink"] = _self_link(entry.collection, entry.project, name)
     annotations = dict(metadata.get("annotations") or {})
-    prefix = "serving.knative.dev" if entry.collection == "services" else "run.googleapis.com"
+    prefix = SERVICE_GROUP if entry.collection == "services" else JOB_GROUP
     annotations[f"{prefix}/creator"] = entry.creator
     annotations[f"{prefix}/lastModifier"] = entry.modifier
     annotations[OPERATION_ID_ANNOTATION] = entry.operation

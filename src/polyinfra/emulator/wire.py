@@ -15,24 +15,26 @@ from typing import Any, NamedTuple
 
 from polyinfra.cloudrun.vocabulary import (
     JOB_API,
+    JOB_GROUP,
     SERVICE_API,
+    SERVICE_GROUP,
 )
 
 JsonObject = dict[str, Any]
 
 
 _PATH = re.compile(
-    r"^/apis/(?P<group>serving\.knative\.dev|run\.googleapis\.com)/v1/namespaces/"
+    rf"^/apis/(?P<group>{re.escape(SERVICE_GROUP)}|{re.escape(JOB_GROUP)})/v1/namespaces/"
     r"(?P<namespace>[^/]+)/(?P<collection>services|revisions|jobs|executions)"
     r"(?:/(?P<name>[^/:]+)(?P<verb>:run)?)?$"
 )
 
 
 _COLLECTIONS = {
-    "services": ("serving.knative.dev", SERVICE_API, "Service"),
-    "revisions": ("serving.knative.dev", SERVICE_API, "Revision"),
-    "jobs": ("run.googleapis.com", JOB_API, "Job"),
-    "executions": ("run.googleapis.com", JOB_API, "Execution"),
+    "services": (SERVICE_GROUP, SERVICE_API, "Service"),
+    "revisions": (SERVICE_GROUP, SERVICE_API, "Revision"),
+    "jobs": (JOB_GROUP, JOB_API, "Job"),
+    "executions": (JOB_GROUP, JOB_API, "Execution"),
 }
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from polyinfra.checks.context import CheckContext
 from polyinfra.checks.problem import Level, Problem, UnreadableInput
 from polyinfra.checks.rules.patches.analysis import OpView, analyse, object_label, overlay_trees
+from polyinfra.cloudrun.vocabulary import JOB_GROUP, JOB_KIND, SERVICE_GROUP, SERVICE_KIND
 
 #: Keys whose children are annotation or label keys, which usually contain a ``/``.
 _KEYED_MAPS = ("annotations", "labels")
@@ -242,8 +243,8 @@ class WrongKindPath:
 
 
 def _cloud_run_kind(api_version: str, kind: str) -> str | None:
-    if kind == "Service" and api_version.startswith("serving.knative.dev/"):
-        return "Service"
-    if kind == "Job" and api_version.startswith("run.googleapis.com/"):
-        return "Job"
+    if kind == SERVICE_KIND and api_version.startswith(f"{SERVICE_GROUP}/"):
+        return SERVICE_KIND
+    if kind == JOB_KIND and api_version.startswith(f"{JOB_GROUP}/"):
+        return JOB_KIND
     return None
