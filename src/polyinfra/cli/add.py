@@ -141,13 +141,23 @@ def function(
             metavar="FUNCTION",
         ),
     ] = None,
+    trigger: Annotated[
+        str | None,
+        typer.Option(
+            "--trigger",
+            help="What starts it: http (default), pubsub:TOPIC, storage:BUCKET[:EVENT] "
+            "(EVENT: finalized, deleted, archived or metadataUpdated; default finalized) or "
+            "event:TYPE. An event trigger is an Eventarc trigger in each stack.",
+            metavar="TRIGGER",
+        ),
+    ] = None,
     region: RegionOption = None,
     force: ForceOption = False,
     dry_run: DryRunOption = False,
 ) -> None:
     """Add a Cloud Run function (a service running the Functions Framework): its
-    Kustomize base and overlays, and its service account, IAM roles and Artifact Registry
-    repository in each stack."""
+    Kustomize base and overlays, and its service account, IAM roles, Artifact Registry
+    repository and (for an event trigger) Eventarc trigger in each stack."""
     from polyinfra.scaffold import AddRequest
 
     request = AddRequest(
@@ -157,6 +167,7 @@ def function(
         environments=tuple(env or ()),
         region=region,
         target=target,
+        trigger=trigger,
         force=force,
     )
     _add(workspace, request, dry_run=dry_run)

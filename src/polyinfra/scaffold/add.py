@@ -19,6 +19,7 @@ from polyinfra.scaffold.init import DEFAULT_REGION, _parse_toml
 from polyinfra.scaffold.plan import Action, FileOperation, Plan, combine, decide, edit
 from polyinfra.scaffold.stackfile import Schedule, StackFacts, add_app, read_facts
 from polyinfra.scaffold.templates import render
+from polyinfra.scaffold.triggers import parse_trigger
 from polyinfra.suggest import did_you_mean
 from polyinfra.workspace import App, AppKind, Project, Workspace, normalize_name
 from polyinfra.yamlio import read_text
@@ -43,6 +44,7 @@ class AddRequest:
     time_zone: str | None = None
     region: str | None = None
     target: str | None = None
+    trigger: str | None = None
     force: bool = False
 
 
@@ -68,6 +70,13 @@ def plan_add(path: Path, request: AddRequest) -> AddResult:
         names.check_function_target(target, where)
     elif request.target is not None:
         raise UserError("--target applies to functions only", position=where, hint="drop --target")
+    if kind != "function" and request.trigger is not None:
+        raise UserError(
+            "--trigger applies to functions only",
+            position=where,
+            hint="a service answers requests and a job runs on a schedule; drop --trigger",
+        )
+    trigger = parse_trigger(request.trigger, where)
     program = ws.program
     _check_new(ws, name, kind, app_dir, request.force)
     project = _project(ws, name, request.project)
@@ -86,7 +95,15 @@ def plan_add(path: Path, request: AddRequest) -> AddResult:
     operations.append(
         decide(
             base / f"{manifest}.yaml",
-            render(f"{kind}.yaml", name=name, component=component, target=target),
+            render(
+                f"{kind}.yaml",
+                name=name,
+                component=component,
+                target=target,
+                trigger_type=trigger.trigger_type,
+                signature_type=trigger.signature_type,
+                ingress=trigger.ingress,
+            ),
             force=request.force,
         )
     )
@@ -125,6 +142,7 @@ def plan_add(path: Path, request: AddRequest) -> AddResult:
             account_id=fact.service_account_id or names.service_account_id(key),
             region=region,
             schedule=schedule,
+            trigger=trigger if trigger.event_type else None,
         )
         operations.append(edit(fact.path, fact.text, after, f"{name}: input:projects.{key}"))
     operations.append(_dockerfile(ws, project, kind, target, request.force))

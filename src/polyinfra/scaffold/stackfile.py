@@ -9,6 +9,7 @@ from typing import Any
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from polyinfra.errors import UserError
+from polyinfra.scaffold.triggers import Trigger
 from polyinfra.workspace import AppKind
 from polyinfra.workspace.bounds import bounds_of
 from polyinfra.yamlio import KeyPath, YamlDocument, format_path, read_stack_file
@@ -86,10 +87,13 @@ def add_app(
     account_id: str,
     region: str,
     schedule: Schedule | None,
+    trigger: Trigger | None = None,
 ) -> str:
     """The stack file's text with the entries app ``app`` needs under ``input:projects.<key>``:
     service account, IAM roles and Artifact Registry repository (added only where missing),
-    ``roles/run.invoker`` and a ``cloud_scheduler`` entry for a scheduled job."""
+    ``roles/run.invoker`` and a ``cloud_scheduler`` entry for a scheduled job, a ``triggers``
+    entry for an event function (and its Pub/Sub topic when no entry of the stack declares
+    it; a bucket the stack does not declare is marked ``external``)."""
     editor = Editor(facts.text, facts.path, facts.document)
     config = _config(editor.document)
     roles = ["roles/logging.logWriter"] + (["roles/run.invoker"] if schedule else [])
@@ -120,6 +124,11 @@ def add_app(
         }
         sections["cloud_scheduler"] = [scheduler]
 
+    if trigger is not None:
+        sections["triggers"] = [_trigger_entry(app, trigger, config)]
+        if trigger.topic is not None and not _declares(config, "pubsub_topics", trigger.topic):
+            sections["pubsub_topics"] = [{"name": trigger.topic}]
+
     projects_path = ("config", PROJECTS)
     if PROJECTS not in config:
         return editor.add_mapping_entry(("config",), PROJECTS, {key: sections}).text
@@ -149,7 +158,43 @@ def add_app(
             isinstance(j, dict) and j.get("target_job") == app for j in jobs
         ):
             editor = editor.add_sequence_item((*entry_path, "cloud_scheduler"), scheduler)
+    for section in ("pubsub_topics", "triggers"):
+        if section not in sections:
+            continue
+        present = entry.get(section)
+        if present is None:
+            editor = editor.add_mapping_entry(entry_path, section, sections[section])
+        elif not isinstance(present, list) or not any(
+            isinstance(item, dict) and item.get("name") == sections[section][0]["name"]
+            for item in present
+        ):
+            editor = editor.add_sequence_item((*entry_path, section), sections[section][0])
     return editor.text
+
+
+def _trigger_entry(app: str, trigger: Trigger, config: dict[str, Any]) -> dict[str, Any]:
+    """The ``triggers`` item that delivers ``trigger``'s events to function ``app``."""
+    entry: dict[str, Any] = {"name": app, "function": app, "event_type": trigger.event_type}
+    if trigger.topic is not None:
+        entry["topic"] = trigger.topic
+    if trigger.bucket is not None:
+        entry["bucket"] = trigger.bucket
+        if not _declares(config, "cloud_storage", trigger.bucket):
+            entry["external"] = True  # bucket names are global: it is made elsewhere
+    return entry
+
+
+def _declares(config: dict[str, Any], section: str, name: str) -> bool:
+    """Whether an ``input:projects`` entry declares ``name`` in ``section`` (a list, or one
+    mapping for ``cloud_storage``)."""
+    entries = config.get(PROJECTS)
+    for entry in entries.values() if isinstance(entries, dict) else ():
+        items = entry.get(section) if isinstance(entry, dict) else None
+        items = [items] if isinstance(items, dict) else items
+        for item in items if isinstance(items, list) else ():
+            if isinstance(item, dict) and item.get("name") == name:
+                return True
+    return False
 
 
 def _mapping(editor: Editor, path: KeyPath) -> dict[str, Any]:
