@@ -392,3 +392,93 @@ def test_ci_names(type_name: str, good: str, bad: str, message: str) -> None:
     with pytest.raises(ValidationError) as caught:
         adapter.validate_python(bad)
     assert caught.value.errors()[0]["ctx"]["error"].message == message
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        "google.cloud.pubsub.topic.v1.messagePublished",
+        "google.cloud.storage.object.v1.finalized",
+        "google.cloud.storage.object.v1.metadataUpdated",
+        "google.cloud.audit.log.v1.written",
+        "google.cloud.firestore.document.v1.written",
+        "google.cloud.firestore.document.v1.created.withAuthContext",
+        "google.cloud.dataflow.job.v1beta3.statusChanged",
+    ],
+)
+def test_event_types_eventarc_filters_on(event: str) -> None:
+    assert values.event_type(event) == event
+
+
+@pytest.mark.parametrize(
+    ("event", "message", "hint"),
+    [
+        (
+            "google.cloud.storage.object.v1.finalize",
+            "'google.cloud.storage.object.v1.finalize' is not an event type Eventarc delivers",
+            "did you mean 'google.cloud.storage.object.v1.finalized'?",
+        ),
+        (
+            "google.cloud.pubsub.subscription.v1.acked",
+            "'google.cloud.pubsub.subscription.v1.acked' is not an event type Eventarc delivers",
+            "use one of google.cloud.audit.log.v1.written, "
+            "google.cloud.pubsub.topic.v1.messagePublished, "
+            "google.cloud.storage.object.v1.archived, google.cloud.storage.object.v1.deleted, "
+            "google.cloud.storage.object.v1.finalized, "
+            "google.cloud.storage.object.v1.metadataUpdated",
+        ),
+        (
+            "google.storage.object.finalize",
+            "'google.storage.object.finalize' is a Cloud Functions (1st gen) event type, which "
+            "Eventarc does not filter on",
+            "use 'google.cloud.storage.object.v1.finalized'",
+        ),
+        (
+            "object.finalize",
+            "'object.finalize' is not a CloudEvent type: Google's types read "
+            "google.cloud.<product>.<resource>.v<N>.<event>",
+            "e.g. google.cloud.pubsub.topic.v1.messagePublished",
+        ),
+        (
+            "google.cloud.firestore.document.written",
+            "'google.cloud.firestore.document.written' is not a CloudEvent type: Google's types "
+            "read google.cloud.<product>.<resource>.v<N>.<event>",
+            "e.g. google.cloud.pubsub.topic.v1.messagePublished",
+        ),
+    ],
+)
+def test_event_types_eventarc_refuses(event: str, message: str, hint: str) -> None:
+    assert refusal(values.event_type, event) == (message, hint)
+
+
+def test_eventarc_trigger_names() -> None:
+    for good in ("a", "stock-updates", "s" + "1" * 62):
+        assert values.eventarc_trigger_name(good) == good
+    for bad, example in (
+        ("Stock_Updates", "stock-updates"),
+        ("1-stock", "stock"),
+        ("s" * 64, "s" * 63),
+        ("", "my-trigger"),
+    ):
+        assert refusal(values.eventarc_trigger_name, bad) == (
+            f"{values.shown(bad)} is not an Eventarc trigger name: at most 63 lowercase letters, "
+            "digits and hyphens, starting with a letter",
+            f"for example {example!r}",
+        )
+
+
+def test_pubsub_topics_by_name_or_full_id() -> None:
+    for good in ("stock-updates", "projects/acme-shared/topics/stock-updates"):
+        assert values.pubsub_topic(good) == good
+    assert refusal(values.pubsub_topic, "projects/acme-shared/subscriptions/stock") == (
+        "'projects/acme-shared/subscriptions/stock' is not a Pub/Sub topic: give its name, or "
+        "its full id projects/<project>/topics/<name>",
+        None,
+    )
+    assert refusal(values.pubsub_topic, "projects/acme-shared/topics/goog-x")[0] == (
+        "'goog-x': not a Pub/Sub name: 3-255 letters, digits and - _ . ~ + %, starting with a "
+        "letter and not with 'goog'"
+    )
+    assert values.cloud_run_function_name("stock-events") == "stock-events"
+    with pytest.raises(InvalidValue):
+        values.cloud_run_function_name("s" * 50)

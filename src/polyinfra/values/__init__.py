@@ -14,9 +14,19 @@ from polyinfra.values.base import (
 )
 from polyinfra.values.cloudrun import (
     MAX_NAME_LENGTH,
+    cloud_run_function_name,
     cloud_run_job_name,
     cloud_run_name,
     suggest_name,
+)
+from polyinfra.values.events import (
+    AUDIT_LOG_EVENT,
+    KNOWN_EVENTS,
+    PUBSUB_EVENT,
+    STORAGE_EVENTS,
+    event_type,
+    eventarc_trigger_name,
+    pubsub_topic,
 )
 from polyinfra.values.images import (
     IMAGE_FORM,
@@ -84,17 +94,21 @@ from polyinfra.values.schedules import (
 )
 
 __all__ = [
+    "AUDIT_LOG_EVENT",
     "BIGQUERY_MULTI_REGIONS",
     "BIGQUERY_OMNI",
     "BUCKET_DUAL_REGIONS",
     "BUCKET_MULTI_REGIONS",
     "IMAGE_FORM",
     "INT32_MAX",
+    "KNOWN_EVENTS",
     "MAX_DURATION",
     "MAX_IMAGE_NAME",
     "MAX_LABELS",
     "MAX_NAME_LENGTH",
+    "PUBSUB_EVENT",
     "REGISTRY_MULTI_REGIONS",
+    "STORAGE_EVENTS",
     "Check",
     "InvalidValue",
     "api_name",
@@ -102,6 +116,7 @@ __all__ = [
     "bucket_location",
     "bucket_name",
     "cleanup_policy_id",
+    "cloud_run_function_name",
     "cloud_run_job_name",
     "cloud_run_name",
     "cron",
@@ -109,6 +124,8 @@ __all__ = [
     "date",
     "duration",
     "each",
+    "event_type",
+    "eventarc_trigger_name",
     "image_reference",
     "image_tag",
     "integer",
@@ -122,6 +139,7 @@ __all__ = [
     "one_of",
     "predefined_roles",
     "pubsub_name",
+    "pubsub_topic",
     "region",
     "regions",
     "registry_format",

@@ -52,3 +52,8 @@ def cloud_run_name(value: Any, kind: str = "service") -> Any:
 def cloud_run_job_name(value: Any) -> Any:
     """A Cloud Run job name."""
     return cloud_run_name(value, "job")
+
+
+def cloud_run_function_name(value: Any) -> Any:
+    """A Cloud Run function name (a function is a service)."""
+    return cloud_run_name(value, "function")

@@ -18,7 +18,8 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, ValidationInfo
 
 from polyinfra.values.base import Check
-from polyinfra.values.cloudrun import cloud_run_job_name
+from polyinfra.values.cloudrun import cloud_run_function_name, cloud_run_job_name
+from polyinfra.values.events import event_type, eventarc_trigger_name, pubsub_topic
 from polyinfra.values.labels import label_key, label_value, labels
 from polyinfra.values.locations import region, zone
 from polyinfra.values.names import (
@@ -66,6 +67,10 @@ ApiName = Annotated[str, checked(api_name)]
 BucketName = Annotated[str, checked(bucket_name)]
 ServiceAccountId = Annotated[str, checked(service_account_id)]
 CloudRunJobName = Annotated[str, checked(cloud_run_job_name)]
+CloudRunFunctionName = Annotated[str, checked(cloud_run_function_name)]
+EventarcTriggerName = Annotated[str, checked(eventarc_trigger_name)]
+EventType = Annotated[str, checked(event_type)]
+PubsubTopic = Annotated[str, checked(pubsub_topic)]
 CronSchedule = Annotated[str, checked(cron)]
 TimeZone = Annotated[str, checked(time_zone)]
 LabelKey = Annotated[str, checked(label_key)]
