@@ -150,7 +150,7 @@ def test_missing_required_provider_argument(write_stack: WriteStack) -> None:
         f"{path}:5:7: input:projects.app.logging_only: unknown key 'logging_only'\n"
         "  hint: accepted keys: apis, artifact_registry, bigquery_dataset, bigquery_tables, "
         "cloud_scheduler, cloud_storage, pubsub_topics, secrets, service_account, "
-        "service_account_iam",
+        "service_account_iam, triggers",
         f"{path}:9:28: input:projects.app.bigquery_tables[0].clusterings[1]: "
         "expected a string, got an integer\n  hint: quote it to make it a string",
     ]

@@ -25,6 +25,7 @@ from pydantic import (
 from polyinfra.cloudrun.vocabulary import service_account_email
 from polyinfra.errors import UserError, UserErrors
 from polyinfra.foundation import argspec
+from polyinfra.foundation.eventarc import Trigger
 from polyinfra.positions import Position
 from polyinfra.values.types import (
     ApiName,
@@ -200,6 +201,7 @@ class ProjectConfig(_Model):
     cloud_storage: list[Bucket] = Field(default_factory=list)
     cloud_scheduler: list[SchedulerJob] = Field(default_factory=list)
     pubsub_topics: list[Topic] = Field(default_factory=list)
+    triggers: list[Trigger] = Field(default_factory=list)
     secrets: list[Secret] = Field(default_factory=list)
     apis: list[ApiName] = Field(default_factory=list)
 

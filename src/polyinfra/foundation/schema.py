@@ -90,10 +90,11 @@ def _model_ref(model: type[BaseModel], defs: dict[str, Any]) -> dict[str, Any]:
     name = model.__name__
     if name not in defs:
         defs[name] = {}
-        own = {
-            field_name: _annotation_schema(field.annotation, defs)
-            for field_name, field in model.model_fields.items()
-        }
+        own = {}
+        for field_name, field in model.model_fields.items():
+            own[field_name] = _annotation_schema(field.annotation, defs)
+            if field.description:
+                own[field_name] = {**own[field_name], "description": field.description}
         description = (model.__doc__ or "").strip().splitlines()[0] if model.__doc__ else ""
         if issubclass(model, PassThrough):
             schema = args_schema(

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from polyinfra.errors import UserError
+from polyinfra.foundation.eventarc import Trigger
 from polyinfra.foundation.model import Findings, StackConfig, display_path
 from polyinfra.foundation.naming import make_resource_name
 from polyinfra.positions import Position
@@ -44,6 +45,7 @@ def check(config: StackConfig, errors: Findings) -> None:
     schemas: set[Path] = set()
     for name in config.input.projects:
         _check_project(config, name, errors, names, topics, schemas)
+    _check_triggers(config, errors, names)
     _check_monitoring(config, errors, names)
 
 
@@ -177,6 +179,61 @@ def _check_scheduler(
             "a scheduler job needs the project's service_account for its OAuth token",
             "declare service_account in this project",
         )
+
+
+def _check_triggers(config: StackConfig, errors: Findings, names: dict[str, KeyPath]) -> None:
+    buckets = {
+        bucket.name: bucket.location
+        for project in config.input.projects.values()
+        for bucket in project.cloud_storage
+    }
+    for name, project in config.input.projects.items():
+        for index, trigger in enumerate(project.triggers):
+            path: KeyPath = ("input", "projects", name, "triggers", index)
+            resource = make_resource_name("trigger", trigger.name)
+            if resource in names:  # its account would collide too: one report is enough
+                _claim(names, resource, (*path, "name"), errors)
+                continue
+            _claim(names, resource, (*path, "name"), errors)
+            account = make_resource_name("serviceaccount", trigger.account_id)
+            if account in names:
+                errors.add(
+                    (*path, "name"),
+                    f"the trigger's service account '{trigger.account_id}' is already declared "
+                    f"by {display_path(names[account])}",
+                    "rename the trigger or the other account",
+                )
+            names.setdefault(account, (*path, "name"))
+            region = trigger.region or config.gcp.region
+            if region is None:
+                errors.add(path, "no region for the trigger", "set region here or gcp:region")
+            elif trigger.bucket in buckets and not trigger.external:
+                _check_bucket_location(trigger, buckets[trigger.bucket], region, path, errors)
+
+
+def _check_bucket_location(
+    trigger: Trigger, location: str, region: str, path: KeyPath, errors: Findings
+) -> None:
+    """A Cloud Storage trigger is in its bucket's location: Eventarc takes a bucket's events
+    nowhere else (https://cloud.google.com/eventarc/docs/understand-locations)."""
+    from polyinfra.values import regions
+
+    if location.lower() == region.lower():
+        return
+    if location.lower() in regions():
+        hint = f"set `region: {location.lower()}` on the trigger (its function runs there too)"
+    else:
+        hint = (
+            "a trigger has one region, for itself and its function: keep the bucket in a "
+            "single region"
+        )
+    errors.add(
+        (*path, "bucket"),
+        f"bucket '{trigger.bucket}' is in {location}, but the trigger is in {region}: Eventarc "
+        "delivers a bucket's events only to a trigger in the bucket's location",
+        hint,
+        value=True,
+    )
 
 
 def _check_monitoring(config: StackConfig, errors: Findings, names: dict[str, KeyPath]) -> None:
