@@ -26,6 +26,8 @@ def test_dependencies_are_built_first() -> None:
     assert order.index("bigquery_datasets") < order.index("bigquery_tables")
     assert order.index("pubsub_topics") < order.index("pubsub_subscriptions")
     assert order.index("log_metrics") < order.index("alert_policies")
+    for needed in ("service_accounts", "storage_buckets", "pubsub_topics"):
+        assert order.index(needed) < order.index("eventarc_triggers")
 
 
 def test_importing_the_package_does_not_load_the_provider() -> None:

@@ -69,8 +69,8 @@ def stack_outputs(config: StackConfig, resources: Resources) -> dict[str, Any]:
     """The exported outputs: ``gcp_project``, ``environment`` and ``projects``.
 
     ``projects.<name>`` holds ``service_account_email``, ``registry_url``, ``dataset_ids``,
-    ``secret_ids``, ``scheduler_jobs``, ``bucket_names`` and ``topic_names`` (keys present
-    only for what the project declares).
+    ``secret_ids``, ``scheduler_jobs``, ``bucket_names``, ``topic_names`` and ``trigger_names``
+    (keys present only for what the project declares).
     """
     from polyinfra.foundation.naming import registry_url
 
@@ -102,6 +102,8 @@ def stack_outputs(config: StackConfig, resources: Resources) -> dict[str, Any]:
             entry["bucket_names"] = [bucket.name for bucket in project.cloud_storage]
         if project.pubsub_topics:
             entry["topic_names"] = [topic.name for topic in project.pubsub_topics]
+        if project.triggers:
+            entry["trigger_names"] = [trigger.name for trigger in project.triggers]
         projects[name] = entry
     return {
         OUTPUT_GCP_PROJECT: config.project,

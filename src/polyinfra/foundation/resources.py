@@ -32,6 +32,17 @@ class Resources:
     subscriptions: dict[str, dict[str, gcp.pubsub.Subscription]] = field(default_factory=dict)
     secrets: dict[str, dict[str, gcp.secretmanager.Secret]] = field(default_factory=dict)
     scheduler_jobs: dict[str, dict[str, gcp.cloudscheduler.Job]] = field(default_factory=dict)
+    #: Eventarc triggers, their service accounts, and the roles those accounts are granted
+    #: (per project, by trigger name).
+    triggers: dict[str, dict[str, gcp.eventarc.Trigger]] = field(default_factory=dict)
+    trigger_accounts: dict[str, dict[str, gcp.serviceaccount.Account]] = field(default_factory=dict)
+    trigger_receivers: dict[str, dict[str, gcp.projects.IAMMember]] = field(default_factory=dict)
+    trigger_invokers: dict[str, dict[str, gcp.cloudrunv2.ServiceIamMember]] = field(
+        default_factory=dict
+    )
+    #: Project roles granted to Google's service agents, by agent (``"storage"``: the Cloud
+    #: Storage service agent, which publishes a bucket's events for Eventarc).
+    service_agent_grants: dict[str, gcp.projects.IAMMember] = field(default_factory=dict)
     log_metrics: dict[str, gcp.logging.Metric] = field(default_factory=dict)
     alert_policies: dict[str, gcp.monitoring.AlertPolicy] = field(default_factory=dict)
     dashboards: dict[str, gcp.monitoring.Dashboard] = field(default_factory=dict)

@@ -1,4 +1,5 @@
-"""Project services (APIs) from every project's ``apis``, each enabled once, before the rest."""
+"""Project services (APIs) from every project's ``apis`` and those its triggers need, each
+enabled once, before the rest."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ def build(ctx: BuildContext) -> None:
     import pulumi_gcp as gcp
 
     for project in ctx.config.input.projects.values():
-        for api in project.apis:
+        needed = [api for trigger in project.triggers for api in trigger.apis]
+        for api in (*project.apis, *needed):
             if api in ctx.resources.services:
                 continue
             ctx.resources.services[api] = gcp.projects.Service(

@@ -14,6 +14,26 @@ from polyinfra.foundation.plan.model import (
     PlannedResource,
 )
 
+#: The invoke that answers the Cloud Storage service agent of a project.
+STORAGE_AGENT_INVOKE = "gcp:storage/getProjectServiceAccount:getProjectServiceAccount"
+#: Offline there is no project number: a stand-in, all zeros so no one takes it for a real one.
+#: Google's answer is ``service-<PROJECT_NUMBER>@gs-project-accounts.iam.gserviceaccount.com``
+#: (https://cloud.google.com/storage/docs/projects#service-agents).
+STAND_IN_PROJECT_NUMBER = "000000000000"
+
+
+def invoke_result(token: str, args: Mapping[str, Any], project: str) -> dict[str, Any]:
+    """What Google Cloud would answer a data-source call, as far as the plan needs it."""
+    if token == STORAGE_AGENT_INVOKE:
+        email = f"service-{STAND_IN_PROJECT_NUMBER}@gs-project-accounts.iam.gserviceaccount.com"
+        return {
+            "emailAddress": email,
+            "member": f"serviceAccount:{email}",
+            "id": email,
+            "project": str(args.get("project") or project),
+        }
+    return {}
+
 
 def computed_state(type_: str, inputs: Mapping[str, Any], project: str) -> dict[str, Any]:
     """The outputs Google Cloud would compute for a new resource, as far as the plan needs them."""
@@ -57,8 +77,9 @@ def _mocks_and_monitor(recorder: _Recorder) -> tuple[Any, Any]:
             state = computed_state(args.typ, inputs, recorder.project)
             return str(state.get("id") or f"{args.name}_id"), state
 
-        def call(self, args: Any) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
-            return {}, None
+        def call(self, args: Any) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+            # no failures: an empty list (the mock monitor iterates it; None fails there)
+            return invoke_result(args.token, dict(args.args), recorder.project), []
 
     class RecordingMonitor(MockMonitor):
         def RegisterResource(self, request: Any) -> Any:
