@@ -73,3 +73,28 @@ def test_schema_takes_markdown_documentation_and_the_programs_namespaces() -> No
     ]
     assert "'a:b:c'" in errors["['config']"]
     assert "'gcp:projet'" in errors["['config']"]
+
+
+def test_schema_describes_triggers() -> None:
+    schema = json.loads((PULUMI / "stack-config.schema.json").read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+    trigger = {
+        "name": "stock-events-updates",
+        "function": "stock-events",
+        "event_type": "google.cloud.pubsub.topic.v1.messagePublished",
+        "topic": "stock-updates",
+        "filters": {"serviceName": "pubsub.googleapis.com"},
+        "region": "asia-southeast1",
+        "external": False,
+    }
+    data = {"config": {"gcp:project": "p", "input:projects": {"stock": {"triggers": [trigger]}}}}
+    assert list(validator.iter_errors(data)) == []
+    trigger["fliters"] = {}
+    del trigger["function"]
+    errors = sorted(e.message for e in validator.iter_errors(data))
+    assert errors == [
+        "'function' is a required property",
+        "Additional properties are not allowed ('fliters' was unexpected)",
+    ]
+    described = schema["$defs"]["Trigger"]["properties"]["event_type"]["description"]
+    assert described.startswith("The CloudEvent type: google.cloud.pubsub.topic.v1.")
