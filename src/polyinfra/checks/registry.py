@@ -16,7 +16,14 @@ from polyinfra.checks.rules.cloudrun import (
 )
 from polyinfra.checks.rules.config.namespaces import NamespaceTypo
 from polyinfra.checks.rules.config.stack_file import StackPlans, StackValid
-from polyinfra.checks.rules.crossstack import identity, projects, registry, scheduler, secrets
+from polyinfra.checks.rules.crossstack import (
+    identity,
+    projects,
+    registry,
+    scheduler,
+    secrets,
+    triggers,
+)
 from polyinfra.checks.rules.manifest.invalid_yaml import InvalidYaml
 from polyinfra.checks.rules.manifest.not_a_manifest import NotAManifest
 from polyinfra.checks.rules.manifest.unrendered_template import UnrenderedTemplate
@@ -120,6 +127,8 @@ WORKSPACE_RULES: tuple[Rule, ...] = (
     scheduler.SchedulerRegion(),
     scheduler.SchedulerInvoker(),
     scheduler.JobTrigger(),
+    triggers.TriggerSource(),
+    triggers.TriggerFunction(),
     projects.AppProjectExists(),
     projects.ProjectWithoutApp(),
     projects.ProjectDockerfile(),

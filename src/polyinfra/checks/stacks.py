@@ -16,6 +16,7 @@ from typing import Any
 
 from polyinfra.checks.problem import UnreadableInput
 from polyinfra.foundation import stackview
+from polyinfra.foundation.eventarc import Trigger
 from polyinfra.foundation.model import ProjectConfig, StackConfig, doc_path
 from polyinfra.foundation.stackview import Registry
 from polyinfra.positions import Position
@@ -50,6 +51,21 @@ class Scheduler:
     position: Position
     #: whether the entry sets ``region`` itself
     region_set: bool = False
+
+
+@dataclass(frozen=True)
+class TriggerEntry:
+    """A ``triggers`` entry: Eventarc delivers the events it matches to the function
+    ``trigger.function``."""
+
+    trigger: Trigger
+    project: str
+    path: KeyPath
+    position: Position
+
+    @property
+    def name(self) -> str:
+        return self.trigger.name
 
 
 @dataclass(frozen=True)
@@ -176,6 +192,31 @@ class StackFile:
                         region_set=entry.region is not None,
                     )
                 )
+        return found
+
+    def triggers(self) -> list[TriggerEntry]:
+        """Every ``triggers`` entry of every project, with where it stands."""
+        found: list[TriggerEntry] = []
+        for key, section in self._projects():
+            for index, entry in enumerate(section.triggers):
+                path, position = self._at(("input", "projects", key, "triggers", index))
+                found.append(TriggerEntry(entry, key, path, position))
+        return found
+
+    def topics(self) -> dict[str, Declared]:
+        """Pub/Sub topic name -> where it is declared."""
+        return self._named("pubsub_topics", [(k, s.pubsub_topics) for k, s in self._projects()])
+
+    def buckets(self) -> dict[str, Declared]:
+        """Cloud Storage bucket name -> where it is declared."""
+        return self._named("cloud_storage", [(k, s.cloud_storage) for k, s in self._projects()])
+
+    def _named(self, section: str, entries: list[tuple[str, list[Any]]]) -> dict[str, Declared]:
+        found: dict[str, Declared] = {}
+        for key, items in entries:
+            for index, item in enumerate(items):
+                path, position = self._at(("input", "projects", key, section, index, "name"))
+                found.setdefault(item.name, Declared(item.name, key, path, position))
         return found
 
     def walk(self) -> Iterator[tuple[KeyPath, Any]]:
