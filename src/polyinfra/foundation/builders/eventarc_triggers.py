@@ -9,7 +9,7 @@ needs the service too: a new function is deployed before its trigger is provisio
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from polyinfra.foundation.eventarc import (
     EVENTARC_API,
@@ -96,7 +96,6 @@ def _declare(ctx: BuildContext, project: str, trigger: Trigger) -> None:
         needs.append(_storage_agent_grant(ctx))
     services = ctx.resources.services
     needs += [services[api] for api in trigger.apis if api != API and api in services]
-    labels: dict[str, Any] = dict(ctx.config.labels)
     declared = gcp.eventarc.Trigger(
         resource_name=make_resource_name("trigger", trigger.name),
         name=trigger.name,
@@ -110,7 +109,7 @@ def _declare(ctx: BuildContext, project: str, trigger: Trigger) -> None:
         ),
         service_account=account.email,
         transport=transport,
-        labels=labels or None,
+        labels=dict(ctx.config.labels) or None,
         opts=pulumi.ResourceOptions.merge(
             ctx.options(api=API), pulumi.ResourceOptions(depends_on=needs)
         ),
