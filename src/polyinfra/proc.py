@@ -1,16 +1,19 @@
-"""The one subprocess wrapper: list arguments, checked return code, stderr kept for the error."""
+"""The one subprocess wrapper: list arguments, checked return code, stderr kept for the error;
+and a long-running child (a local server) started, watched and stopped."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import subprocess
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import FrameType
+from typing import IO
 
 from polyinfra.errors import ToolError
 from polyinfra.redact import redact
@@ -153,3 +156,99 @@ def stream(
         completed = subprocess.CompletedProcess(list(args), code, b"", output)
         raise failed(describe_failure(args, completed, what))
     return code
+
+
+class Background:
+    """A long-running child (a server) started by :func:`start`: its own process group, its
+    output handed line by line to a callback as it comes, the last lines of its stderr kept
+    for an error message."""
+
+    def __init__(
+        self,
+        process: subprocess.Popen[bytes],
+        on_line: Callable[[str, bool], None],
+        tail_lines: int,
+    ) -> None:
+        self.process = process
+        self._tail: deque[str] = deque(maxlen=tail_lines)
+        self._lock = threading.Lock()
+        self._readers = [
+            threading.Thread(target=self._read, args=(pipe, is_err, on_line), daemon=True)
+            for pipe, is_err in ((process.stdout, False), (process.stderr, True))
+            if pipe is not None
+        ]
+        for reader in self._readers:
+            reader.start()
+
+    def _read(self, pipe: IO[bytes], is_err: bool, on_line: Callable[[str, bool], None]) -> None:
+        with pipe:
+            for raw in pipe:
+                line = raw.decode("utf-8", "replace").rstrip("\r\n")
+                if is_err:
+                    with self._lock:
+                        self._tail.append(line)
+                on_line(line, is_err)
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def exit_code(self) -> int | None:
+        """The child's exit code, None while it runs."""
+        return self.process.poll()
+
+    def stderr_tail(self, settle: float = 0.5) -> list[str]:
+        """The last lines the child wrote to stderr; once it has exited, after its output has
+        been read to the end (waiting ``settle`` seconds at most)."""
+        if self.process.poll() is not None:
+            for reader in self._readers:
+                reader.join(settle)
+        with self._lock:
+            return list(self._tail)
+
+    def stop(self, grace: float = 10.0) -> int:
+        """Stop the child and everything it started: SIGTERM to its process group, SIGKILL when
+        it is still running ``grace`` seconds later. Returns its exit code."""
+        if self.process.poll() is None:
+            self._signal(signal.SIGTERM)
+            try:
+                self.process.wait(grace)
+            except subprocess.TimeoutExpired:
+                self._signal(signal.SIGKILL)
+                self.process.wait()
+        for reader in self._readers:
+            reader.join(1.0)
+        return self.process.returncode
+
+    def _signal(self, number: signal.Signals) -> None:
+        with suppress(ProcessLookupError):  # it exited meanwhile
+            os.killpg(self.process.pid, number)
+
+
+def start(
+    args: Sequence[str],
+    *,
+    on_line: Callable[[str, bool], None],
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    tail_lines: int = 40,
+) -> Background:
+    """Start ``args`` in the background, in a process group of its own (a terminal's Ctrl-C
+    reaches this process only, which decides when to stop it; :meth:`Background.stop` reaches
+    the child's own children too). ``on_line(line, is_stderr)`` gets each line of its output,
+    from reader threads."""
+    try:
+        process = subprocess.Popen(
+            list(args),
+            cwd=cwd,
+            env=dict(env) if env is not None else None,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            process_group=0,
+        )
+    except FileNotFoundError as exc:
+        raise ToolError(
+            f"{args[0]}: command not found", hint=f"install {args[0]} and retry"
+        ) from exc
+    return Background(process, on_line, tail_lines)
