@@ -57,7 +57,7 @@ def test_every_command_is_walked() -> None:
         ("schema", "stack-config"),
         ("sync", "dockerfile"),
     }
-    assert len(COMMAND_PATHS) == 21
+    assert len(COMMAND_PATHS) == 22
 
 
 def sections(text: str) -> dict[str, list[str]]:
@@ -116,6 +116,18 @@ def test_help_shows_metavars_not_python_types(
                 "--execute",
                 "--dry-run",
                 "--skip-checks",
+                "-w, --workspace DIR",
+                "-h, --help",
+            ],
+        ),
+        (
+            ["run"],
+            [
+                "-e, --env ENV",
+                "--port PORT",
+                "--event FILE",
+                "--env-file FILE",
+                "--python PATH",
                 "-w, --workspace DIR",
                 "-h, --help",
             ],

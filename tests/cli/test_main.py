@@ -20,6 +20,7 @@ COMMANDS = (
     "render",
     "image-ref",
     "build",
+    "run",
     "lint",
     "check",
     "affected",

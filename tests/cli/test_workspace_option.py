@@ -19,6 +19,7 @@ WORKSPACE_COMMANDS = (
     ("add", "function"),
     ("plan",),
     ("render",),
+    ("run",),
     ("lint",),
     ("check",),
     ("affected",),

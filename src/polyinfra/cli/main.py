@@ -26,6 +26,7 @@ from polyinfra.cli import (
     schema,
     sync,
 )
+from polyinfra.cli import run as run_command  # `run` below is the console script
 from polyinfra.cli.command import use_everywhere
 from polyinfra.cli.console import err
 from polyinfra.cli.state import state
@@ -42,6 +43,7 @@ COMMAND_MODULES = (
     render,
     image_ref,
     build,
+    run_command,
     lint,
     check,
     affected,
