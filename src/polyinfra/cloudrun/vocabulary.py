@@ -62,6 +62,14 @@ JOB_LABEL = RUN + "job"
 #: region when a manifest has none).
 LOCATION_LABEL = "cloud.googleapis.com/location"
 
+#: Cloud Run functions: the template annotation that records what starts the function
+#: (``HTTP_TRIGGER``, or the CloudEvent type of an event function), and the environment
+#: variables the Functions Framework reads for the function to serve and how to call it.
+TRIGGER_TYPE_ANNOTATION = "cloudfunctions.googleapis.com/trigger-type"
+HTTP_TRIGGER = "HTTP_TRIGGER"
+FUNCTION_TARGET_ENV = "FUNCTION_TARGET"
+FUNCTION_SIGNATURE_TYPE_ENV = "FUNCTION_SIGNATURE_TYPE"
+
 #: Metadata the server owns and sets on every write.
 SERVER_METADATA = ("generation", "resourceVersion", "uid", "creationTimestamp", "selfLink")
 #: Annotations Cloud Run owns: it adds them, or rewrites them on every write (the operation id,

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from polyinfra import proc
+from polyinfra.cloudrun.vocabulary import FUNCTION_TARGET_ENV
 from polyinfra.errors import UserError
 from polyinfra.local.envfile import read_env_file
 from polyinfra.local.service import FunctionService, SecretVar, function_service
@@ -114,7 +115,7 @@ def prepare(
     in use."""
     app = _function_app(ws, name, env)
     service = function_service(_render(ws, app, env))
-    target = service.env.get("FUNCTION_TARGET")
+    target = service.env.get(FUNCTION_TARGET_ENV)
     if not target:
         raise UserError(
             f"{app.name} ({env}): container {service.container} sets no FUNCTION_TARGET, so the "
@@ -123,7 +124,7 @@ def prepare(
             hint="add env FUNCTION_TARGET: <function name> to the base",
         )
     project = app_project(ws, app)
-    where = service.position((*service.env_paths["FUNCTION_TARGET"], "value"), value=True)
+    where = service.position((*service.env_paths[FUNCTION_TARGET_ENV], "value"), value=True)
     function = find_function(ws, project, target, where)
     signature_type = service.signature_type
     values, unused = _secret_values(app, env, service.secrets, env_file)

@@ -8,16 +8,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from polyinfra.cloudrun.vocabulary import SECRETS_ANNOTATION, SERVICE_POD, CloudRunObject
+from polyinfra.cloudrun.vocabulary import (
+    FUNCTION_SIGNATURE_TYPE_ENV,
+    HTTP_TRIGGER,
+    SECRETS_ANNOTATION,
+    SERVICE_POD,
+    TRIGGER_TYPE_ANNOTATION,
+    CloudRunObject,
+)
 from polyinfra.errors import UserError
 from polyinfra.local.probe import StartupProbe, startup_probe
 from polyinfra.manifests import RenderedApp, RenderedObject
 from polyinfra.positions import Position
 from polyinfra.yamlio import KeyPath
 
-#: The template annotation Cloud Run functions carry: ``HTTP_TRIGGER`` or the event type.
-TRIGGER_TYPE_ANNOTATION = "cloudfunctions.googleapis.com/trigger-type"
-HTTP_TRIGGER = "HTTP_TRIGGER"
 #: The signature types the Functions Framework's ``--signature-type`` takes.
 SIGNATURE_TYPES = ("http", "event", "cloudevent", "typed")
 DEFAULT_PORT = 8080
@@ -62,14 +66,14 @@ class FunctionService:
     def signature_type(self) -> str:
         """``FUNCTION_SIGNATURE_TYPE``, else what the trigger type implies: ``http`` for an
         HTTP trigger (or none), ``cloudevent`` for an event type."""
-        declared = self.env.get("FUNCTION_SIGNATURE_TYPE")
+        declared = self.env.get(FUNCTION_SIGNATURE_TYPE_ENV)
         if declared:
             if declared not in SIGNATURE_TYPES:
                 raise UserError(
                     f"FUNCTION_SIGNATURE_TYPE {declared!r} is not one the Functions Framework "
                     f"takes ({', '.join(SIGNATURE_TYPES)})",
                     position=self.position(
-                        (*self.env_paths["FUNCTION_SIGNATURE_TYPE"], "value"), value=True
+                        (*self.env_paths[FUNCTION_SIGNATURE_TYPE_ENV], "value"), value=True
                     ),
                     hint="write http or cloudevent",
                 )

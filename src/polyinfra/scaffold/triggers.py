@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from polyinfra import values
+from polyinfra.cloudrun.vocabulary import HTTP_TRIGGER
 from polyinfra.errors import UserError
 from polyinfra.positions import Position
 
-HTTP_TRIGGER = "HTTP_TRIGGER"
 PUBSUB_EVENT = "google.cloud.pubsub.topic.v1.messagePublished"
 STORAGE_EVENT = "google.cloud.storage.object.v1."
 #: Cloud Storage object events (https://cloud.google.com/eventarc/docs/reference/supported-events).
