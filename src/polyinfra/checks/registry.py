@@ -30,7 +30,15 @@ from polyinfra.checks.rules.manifest.unrendered_template import UnrenderedTempla
 from polyinfra.checks.rules.patches import paths as patch_paths
 from polyinfra.checks.rules.patches import targets as patch_targets
 from polyinfra.checks.rules.policy import foundation, plain_secrets
-from polyinfra.checks.rules.workspace import apps, dockerfile, infra_project, layout, uv_lock
+from polyinfra.checks.rules.workspace import (
+    apps,
+    dockerfile,
+    function_image,
+    infra_project,
+    layout,
+    uv_lock,
+)
+from polyinfra.checks.rules.workspace import functions as function_code
 
 #: Rules ``polyinfra lint`` runs on manifests, in documentation order.
 MANIFEST_RULES: tuple[Rule, ...] = (
@@ -112,6 +120,10 @@ WORKSPACE_RULES: tuple[Rule, ...] = (
     apps.OverlayRenders(),
     dockerfile.DockerfileBricks(),
     dockerfile.DockerfileUnverified(),
+    function_code.FunctionTarget(),
+    function_code.FunctionSignature(),
+    function_image.FunctionsFrameworkDependency(),
+    function_image.FunctionStartCommand(),
     # kustomize patches, on the source overlays
     patch_paths.UnescapedAnnotationKey(),
     patch_paths.MissingPath(),
