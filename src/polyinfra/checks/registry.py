@@ -7,6 +7,7 @@ from polyinfra.checks.rules.cloudrun import (
     annotation,
     containers,
     env,
+    functions,
     gpu,
     hygiene,
     images,
@@ -85,6 +86,10 @@ MANIFEST_RULES: tuple[Rule, ...] = (
     hygiene.ServiceAccount(),
     hygiene.LabelValues(),
     hygiene.JobMaxRetries(),
+    # functions
+    functions.FunctionConcurrency(),
+    functions.FunctionMinScale(),
+    functions.FunctionHttpProbe(),
 )
 
 _STACK_VALID = StackValid()

@@ -61,11 +61,11 @@ def _kind_of_base(base: Path, bounds: Bounds) -> tuple[AppKind | None, UserError
         if kind == "Job":
             return "job", None
         if kind == "Service":
-            return ("function" if _is_function(document) else "service"), None
+            return ("function" if is_function_document(document) else "service"), None
     return None, problem
 
 
-def _is_function(document: YamlDocument) -> bool:
+def is_function_document(document: YamlDocument) -> bool:
     """A Service is a function when it carries the labels and annotations Cloud Run gives its
     functions."""
     for meta in (TOP_META, TEMPLATE_META):

@@ -178,7 +178,7 @@ class ProbeLimits(CloudRunRule):
                 )
 
 
-def _total_cpu(manifest: Manifest) -> tuple[float | None, str | None]:
+def instance_cpu(manifest: Manifest) -> tuple[float | None, str | None]:
     """The instance's CPU (sum over containers) and the first container without a limit."""
     total = 0.0
     items = containers(manifest)
@@ -234,7 +234,7 @@ class ContainerConcurrency(CloudRunRule):
                 manifest, path, f"containerConcurrency {concurrency} is out of range: 0 to 1000"
             )
             return
-        cpu, _ = _total_cpu(manifest)
+        cpu, _ = instance_cpu(manifest)
         effective = concurrency if raw is not None else 80
         if cpu is not None and cpu < 1 and effective is not None and effective > 1:
             where = path if raw is not None else pod_path(manifest)
