@@ -170,7 +170,15 @@ def test_uv_workspace_adopted_end_to_end(tmp_path: Path, cli: Cli, cloud_run: Fa
             "--schedule",
             "0 4 * * *",
         ],
-        ["add", "function", "greet-function", "--project", "my_gcp_function_project"],
+        [
+            "add",
+            "function",
+            "greet-function",
+            "--project",
+            "my_gcp_function_project",
+            "--target",
+            "handler",
+        ],
     ]
     for step in steps:
         code, _, err = cli(*step, "-w", root)

@@ -394,6 +394,17 @@ def test_check_finds_nothing_in_a_scaffolded_workspace(initialised: Path) -> Non
     from polyinfra.checks.check import check_workspace
 
     add_all(initialised)
+    # the function hook serves, in its base, and the dependency `add` says the project lacks
+    (initialised / "bases" / "acme" / "hook" / "core.py").write_text(
+        "import functions_framework\n\n\n@functions_framework.http\n"
+        "def hook(request):\n    return 'ok'\n",
+        encoding="utf-8",
+    )
+    pyproject = initialised / "projects" / "hook" / "pyproject.toml"
+    text = pyproject.read_text(encoding="utf-8")
+    assert text.count("dependencies = []") == 1
+    text = text.replace("dependencies = []", 'dependencies = ["functions-framework"]')
+    pyproject.write_text(text, encoding="utf-8")
 
     result = check_workspace(initialised)
     assert [str(problem) for problem in result.problems] == []
