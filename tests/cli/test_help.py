@@ -191,7 +191,7 @@ TAIL_ADD = ["--region REGION", "--force", "--dry-run", "-h, --help"]
     [
         ("service", []),
         ("job", ["--schedule CRON", "--time-zone TZ"]),
-        ("function", ["--target FUNCTION"]),
+        ("function", ["--target FUNCTION", "--trigger TRIGGER"]),
     ],
 )
 def test_add_kinds_each_have_their_own_help(
