@@ -23,10 +23,24 @@ FUNCTION = [
 ]
 
 
+EVENT_FUNCTIONS = """
+
+@functions_framework.cloud_event
+def on_update(cloud_event):
+    pass
+
+
+def audit(cloud_event):
+    pass
+"""
+
+
 @pytest.fixture
 def example(tmp_path: Path) -> Path:
     root = tmp_path / "ws"
     shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns(".venv", "__pycache__"))
+    core = root / "bases/data_platform/stock_webhook/core.py"
+    core.write_text(core.read_text() + EVENT_FUNCTIONS)
     return root
 
 
@@ -165,3 +179,48 @@ def test_a_trigger_is_for_functions_only(example: Path, capsys: pytest.CaptureFi
     args = ["add", "service", "stock-api", "--project", "stock_webhook"]
     assert main([*args, "--trigger", "pubsub:x-topic", "-w", str(example)]) == 2
     assert "No such option: --trigger" in capsys.readouterr().err
+
+
+def test_a_target_no_brick_defines_is_refused(
+    example: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["add", "function", "stock-events", "--project", "stock_webhook"]
+    assert main([*args, "--target", "on_updates", "-w", str(example)]) == 2
+    err = capsys.readouterr().err
+    assert (
+        "--target 'on_updates': no brick of project 'stock_webhook' defines a module-level "
+        "function of that name (did you mean 'on_update'?)"
+    ) in err
+    assert "hint: write the function first, or pass one the bricks define: apply_movements, " in err
+    assert not (example / "infrastructure/cloudrun_function/stock-events").exists()
+
+
+@pytest.mark.parametrize(
+    ("trigger", "target"),
+    [("pubsub:stock-updates", "on_update"), ("http", "handle_stock_event")],
+)
+def test_without_target_the_one_function_decorated_for_the_trigger_is_served(
+    example: Path, trigger: str, target: str
+) -> None:
+    args = ["add", "function", "stock-events", "--project", "stock_webhook"]
+    assert main([*args, "--trigger", trigger, "-w", str(example)]) == 0
+    assert _annotations_and_env(_base(example))[2]["FUNCTION_TARGET"] == target
+
+
+def test_without_target_and_no_single_candidate_add_asks(
+    example: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["add", "function", "stock-audit", "--project", "stock_webhook"]
+    assert (
+        main([*args, "--trigger", "event:google.cloud.audit.log.v1.written", "-w", str(example)])
+        == 0
+    )
+    core = example / "bases/data_platform/stock_webhook/core.py"
+    core.write_text(
+        core.read_text() + "\n\n@functions_framework.cloud_event\ndef other(e):\n    pass\n"
+    )
+    args = ["add", "function", "stock-more", "--project", "stock_webhook"]
+    assert main([*args, "--trigger", "pubsub:stock-updates", "-w", str(example)]) == 2
+    err = capsys.readouterr().err
+    assert "which function does 'stock-more' serve?" in err
+    assert "hint: pass --target with one of: apply_movements, audit, get_logger, " in err

@@ -19,9 +19,10 @@ from polyinfra.scaffold.init import DEFAULT_REGION, _parse_toml
 from polyinfra.scaffold.plan import Action, FileOperation, Plan, combine, decide, edit
 from polyinfra.scaffold.stackfile import Schedule, StackFacts, add_app, read_facts
 from polyinfra.scaffold.templates import render
-from polyinfra.scaffold.triggers import parse_trigger
+from polyinfra.scaffold.triggers import Trigger, parse_trigger
 from polyinfra.suggest import did_you_mean
 from polyinfra.workspace import App, AppKind, Project, Workspace, normalize_name
+from polyinfra.workspace.functions import project_functions
 from polyinfra.yamlio import read_text
 
 #: The folder each kind goes in, unless the workspace already keeps that kind elsewhere.
@@ -65,10 +66,7 @@ def plan_add(path: Path, request: AddRequest) -> AddResult:
     where = Position(app_dir)
     names.check_app_name(name, kind, where)
     schedule = _schedule(request, where)
-    target = request.target or name.replace("-", "_")
-    if kind == "function":
-        names.check_function_target(target, where)
-    elif request.target is not None:
+    if kind != "function" and request.target is not None:
         raise UserError("--target applies to functions only", position=where, hint="drop --target")
     if kind != "function" and request.trigger is not None:
         raise UserError(
@@ -80,6 +78,7 @@ def plan_add(path: Path, request: AddRequest) -> AddResult:
     program = ws.program
     _check_new(ws, name, kind, app_dir, request.force)
     project = _project(ws, name, request.project)
+    target = _target(ws, project, request, trigger, where) if kind == "function" else ""
     key = names.kebab(project.package_name or project.name)
     envs = _environments(ws, request.environments)
 
@@ -171,6 +170,40 @@ def _dockerfile(
     if notes and operation.action.writes:
         return replace(operation, note="; ".join(notes))
     return operation
+
+
+def _target(
+    ws: Workspace, project: Project, request: AddRequest, trigger: Trigger, where: Position
+) -> str:
+    """The function the app serves: ``--target``, which a brick of the project must define
+    when any defines functions; else the project's one function decorated for the trigger's
+    signature type; else the app's name with ``_`` for ``-``."""
+    functions = project_functions(project, ws.bricks, ws.bounds)
+    defined = sorted({f.name for f in functions})
+    listed = ", ".join(defined[:12]) + (", ..." if len(defined) > 12 else "")
+    if request.target is not None:
+        names.check_function_target(request.target, where)
+        if defined and request.target not in defined:
+            raise UserError(
+                f"--target {request.target!r}: no brick of project {project.name!r} defines a "
+                f"module-level function of that name{did_you_mean(request.target, defined)}",
+                position=where,
+                hint=f"write the function first, or pass one the bricks define: {listed}",
+            )
+        return request.target
+    decorated = [f.name for f in functions if f.decorated == trigger.signature_type]
+    if len(decorated) == 1:
+        return decorated[0]
+    default = request.name.replace("-", "_")
+    if default in defined or not defined:
+        return default  # a project with no function yet: `check` reports it until it has one
+    raise UserError(
+        f"which function does {request.name!r} serve? The bricks of project {project.name!r} "
+        f"define {len(defined)} function(s) and none is named {default!r}"
+        + (f" or is the only one decorated as {trigger.signature_type}" if decorated else ""),
+        position=where,
+        hint=f"pass --target with one of: {listed}",
+    )
 
 
 def _schedule(request: AddRequest, where: Position) -> Schedule | None:
