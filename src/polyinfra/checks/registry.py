@@ -90,6 +90,7 @@ MANIFEST_RULES: tuple[Rule, ...] = (
     functions.FunctionConcurrency(),
     functions.FunctionMinScale(),
     functions.FunctionHttpProbe(),
+    functions.EventFunctionHttpProbe(),
 )
 
 _STACK_VALID = StackValid()

@@ -16,6 +16,7 @@ RULES = (
     "cloudrun/function-concurrency",
     "cloudrun/function-min-scale",
     "cloudrun/function-http-probe",
+    "cloudrun/event-function-http-probe",
 )
 FUNCTION = """\
 apiVersion: serving.knative.dev/v1
@@ -153,8 +154,39 @@ def test_an_http_probe_on_a_function_is_warned_about(lint_text: LintText, probe:
     )
     assert lint_text(text, *RULES) == [
         f"22:11 warning {probe}.httpGet on function stock-webhook: the Functions Framework has "
-        "no health path, so the function itself answers the probe (an event function answers "
-        "a GET with 405, and the probe fails)"
+        "no health path, so the function itself answers the probe"
+    ]
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        (
+            "trigger-type: HTTP_TRIGGER",
+            "trigger-type: google.cloud.pubsub.topic.v1.messagePublished",
+        ),
+        (
+            "        - containerPort: 8080\n",
+            "        - containerPort: 8080\n        env:\n        - name: FUNCTION_SIGNATURE_TYPE\n"
+            "          value: cloudevent\n",
+        ),
+    ],
+)
+def test_an_http_probe_on_an_event_function_is_an_error(
+    lint_text: LintText, event: tuple[str, str]
+) -> None:
+    text = function(
+        event,
+        (
+            "        startupProbe:\n          tcpSocket: {port: 8080}\n",
+            "        startupProbe:\n          httpGet: {path: /, port: 8080}\n",
+        ),
+    )
+    line = text.splitlines().index("          httpGet: {path: /, port: 8080}") + 1
+    assert lint_text(text, *RULES) == [
+        f"{line}:11 error startupProbe.httpGet on function stock-webhook: the Functions "
+        "Framework has no health path: an event function answers a GET with 405, so the probe "
+        "always fails and the revision never starts"
     ]
 
 
@@ -198,7 +230,7 @@ def test_in_a_workspace_the_apps_kind_decides_and_overlays_are_pointed_at(tmp_pa
     assert findings(root) == [
         f"{FUNCTION_BASE}:53:11 cloudrun/function-http-probe: startupProbe.httpGet on function "
         "stock-webhook: the Functions Framework has no health path, so the function itself "
-        "answers the probe (an event function answers a GET with 405, and the probe fails)",
+        "answers the probe",
         f"{PRODUCTION}:18:16 cloudrun/function-min-scale: autoscaling.knative.dev/minScale 2 "
         "keeps 2 instances of function stock-webhook running, and billed, while no request "
         "comes",

@@ -18,7 +18,15 @@ from polyinfra.checks.rules.cloudrun.shape import (
     mapping,
     pod_path,
 )
-from polyinfra.cloudrun.vocabulary import KNATIVE, RUN, TEMPLATE_META, TOP_META
+from polyinfra.cloudrun.vocabulary import (
+    FUNCTION_SIGNATURE_TYPE_ENV,
+    HTTP_TRIGGER,
+    KNATIVE,
+    RUN,
+    TEMPLATE_META,
+    TOP_META,
+    TRIGGER_TYPE_ANNOTATION,
+)
 from polyinfra.workspace.app_kind import is_function_document
 
 #: Cloud Run's concurrency when a Service sets none.
@@ -157,15 +165,29 @@ class FunctionMinScale(FunctionRule):
             )
 
 
+def is_event_function(manifest: Manifest) -> bool:
+    """Whether a function's Service is called with events: its trigger-type annotation names
+    an event type, or ``FUNCTION_SIGNATURE_TYPE`` is ``cloudevent`` (or ``event``)."""
+    trigger = annotations_at(manifest, TEMPLATE_META).get(TRIGGER_TYPE_ANNOTATION)
+    if isinstance(trigger, str) and trigger != HTTP_TRIGGER:
+        return True
+    for container in containers(manifest):
+        env = container.data.get("env")
+        for var in env if isinstance(env, list) else []:
+            if isinstance(var, dict) and var.get("name") == FUNCTION_SIGNATURE_TYPE_ENV:
+                return var.get("value") in ("cloudevent", "event")
+    return False
+
+
 class FunctionHttpProbe(FunctionRule):
-    """A function's probes are TCP probes (``tcpSocket`` on the container port), not
+    """An HTTP function's probes are TCP probes (``tcpSocket`` on the container port), not
     ``httpGet``.
 
     The Functions Framework has no health path: it routes every path to the function. Cloud
-    Run runs the probe as written, so an HTTP function is called by every probe, with a GET
-    its code does not expect, and an event function answers every GET with 405 (it takes
-    POSTs of events only), so its probe always fails and the revision never starts. The TCP
-    probe ``polyinfra add function`` writes checks that the framework listens.
+    Run runs the probe as written, so the function is called by every probe, with a GET its
+    code does not expect. The TCP probe ``polyinfra add function`` writes checks that the
+    framework listens. (On an event function the probe always fails:
+    ``cloudrun/event-function-http-probe``.)
 
     Bad::
 
@@ -194,20 +216,68 @@ class FunctionHttpProbe(FunctionRule):
 
     ID = "cloudrun/function-http-probe"
     LEVEL = Level.WARNING
+    EVENTS = False
 
     def check_manifest(self, manifest: Manifest, ctx: CheckContext) -> Iterator[Problem]:
+        if is_event_function(manifest) != self.EVENTS:
+            return
         for container in containers(manifest):
             served = mapping(container.ports[0]).get("containerPort") if container.ports else None
             port = as_int(served) or DEFAULT_PORT
             for probe in PROBES:
                 if "httpGet" not in mapping(container.data.get(probe)):
                     continue
+                what = (
+                    ": an event function answers a GET with 405, so the probe always fails "
+                    "and the revision never starts"
+                    if self.EVENTS
+                    else ", so the function itself answers the probe"
+                )
                 yield self.problem(
                     manifest,
                     (*container.path, probe, "httpGet"),
                     f"{probe}.httpGet on function {manifest.app or manifest.name}: the "
-                    "Functions Framework has no health path, so the function itself answers "
-                    "the probe (an event function answers a GET with 405, and the probe fails)",
+                    f"Functions Framework has no health path{what}",
                     hint=f"probe the port instead: `{probe}: {{tcpSocket: {{port: {port}}}}}`",
                     value=False,
                 )
+
+
+class EventFunctionHttpProbe(FunctionHttpProbe):
+    """An event function has no ``httpGet`` probe: the Functions Framework takes only POSTs of
+    events, answers the probe's GET with 405, and Cloud Run never sees the revision start.
+
+    Bad::
+
+        metadata:
+          labels: {workload-type: cloud-function}
+        spec:
+          template:
+            metadata:
+              annotations:
+                cloudfunctions.googleapis.com/trigger-type: google.cloud.storage.object.v1.finalized
+            spec:
+              containers:
+                - image: gcr.io/acme/hook:v1
+                  startupProbe:
+                    httpGet: {path: /, port: 8080}
+
+    Good::
+
+        metadata:
+          labels: {workload-type: cloud-function}
+        spec:
+          template:
+            metadata:
+              annotations:
+                cloudfunctions.googleapis.com/trigger-type: google.cloud.storage.object.v1.finalized
+            spec:
+              containers:
+                - image: gcr.io/acme/hook:v1
+                  startupProbe:
+                    tcpSocket: {port: 8080}
+    """
+
+    ID = "cloudrun/event-function-http-probe"
+    LEVEL = Level.ERROR
+    EVENTS = True
