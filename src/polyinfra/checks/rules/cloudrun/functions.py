@@ -245,7 +245,8 @@ class FunctionHttpProbe(FunctionRule):
 
 class EventFunctionHttpProbe(FunctionHttpProbe):
     """An event function has no ``httpGet`` probe: the Functions Framework takes only POSTs of
-    events, answers the probe's GET with 405, and Cloud Run never sees the revision start.
+    events and answers the probe's GET with 405. Cloud Run accepts the manifest and runs the
+    probe as written, so the probe fails every time and the revision never starts.
 
     Bad::
 
