@@ -71,6 +71,13 @@ from polyinfra.values.names import (
     service_account_id,
     table_id,
 )
+from polyinfra.values.platform import (
+    compute_name,
+    github_repository,
+    subnet_range,
+    workload_identity_pool_id,
+    workload_identity_provider_id,
+)
 from polyinfra.values.ranges import (
     INT32_MAX,
     MAX_DURATION,
@@ -119,6 +126,7 @@ __all__ = [
     "cloud_run_function_name",
     "cloud_run_job_name",
     "cloud_run_name",
+    "compute_name",
     "cron",
     "dataset_id",
     "date",
@@ -126,6 +134,7 @@ __all__ = [
     "each",
     "event_type",
     "eventarc_trigger_name",
+    "github_repository",
     "image_reference",
     "image_tag",
     "integer",
@@ -153,10 +162,13 @@ __all__ = [
     "service_account_id",
     "shown",
     "storage_class",
+    "subnet_range",
     "suggest_name",
     "table_id",
     "text_length",
     "time_zone",
     "time_zones",
+    "workload_identity_pool_id",
+    "workload_identity_provider_id",
     "zone",
 ]

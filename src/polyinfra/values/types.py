@@ -30,6 +30,11 @@ from polyinfra.values.names import (
     plain_folder,
     service_account_id,
 )
+from polyinfra.values.platform import (
+    github_repository,
+    workload_identity_pool_id,
+    workload_identity_provider_id,
+)
 from polyinfra.values.roles import role
 from polyinfra.values.schedules import cron, time_zone
 
@@ -83,3 +88,9 @@ Labels = Annotated[dict[str, str], checked(labels)]
 GithubVariableName = Annotated[str, checked(github_variable_name)]
 GithubEnvironmentName = Annotated[str, checked(github_environment_name)]
 PlainFolder = Annotated[str, checked(plain_folder)]
+
+# --- the platform resources -----------------------------------------------------------------
+
+WorkloadIdentityPoolId = Annotated[str, checked(workload_identity_pool_id)]
+WorkloadIdentityProviderId = Annotated[str, checked(workload_identity_provider_id)]
+GithubRepository = Annotated[str, checked(github_repository)]
