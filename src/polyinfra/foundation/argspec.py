@@ -180,6 +180,9 @@ SECRET_ARGS = "secretmanager.SecretArgs"
 LOG_METRIC_ARGS = "logging.MetricArgs"
 ALERT_POLICY_ARGS = "monitoring.AlertPolicyArgs"
 DASHBOARD_ARGS = "monitoring.DashboardArgs"
+NETWORK_ARGS = "compute.NetworkArgs"
+SUBNETWORK_ARGS = "compute.SubnetworkArgs"
+NOTIFICATION_CHANNEL_ARGS = "monitoring.NotificationChannelArgs"
 ROOT_ARGS: tuple[tuple[str, str], ...] = tuple(
     (module, name)
     for module, _, name in (
@@ -197,6 +200,9 @@ ROOT_ARGS: tuple[tuple[str, str], ...] = tuple(
         LOG_METRIC_ARGS.partition("."),
         ALERT_POLICY_ARGS.partition("."),
         DASHBOARD_ARGS.partition("."),
+        NETWORK_ARGS.partition("."),
+        SUBNETWORK_ARGS.partition("."),
+        NOTIFICATION_CHANNEL_ARGS.partition("."),
     )
 )
 

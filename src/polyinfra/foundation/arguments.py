@@ -161,4 +161,15 @@ ARGUMENT_VALUES: dict[str, Check] = {
     "AlertPolicyConditionConditionAbsentAggregationArgs.alignment_period": _ALIGNMENT_PERIOD,
     "AlertPolicyAlertStrategyArgs.auto_close": _DURATION,
     "AlertPolicyAlertStrategyNotificationRateLimitArgs.period": _DURATION,
+    # monitoring.NotificationChannel
+    # "The display name is limited to 512 Unicode characters"
+    "NotificationChannelArgs.display_name": values.text_length(512, "a display name"),
+    "NotificationChannelArgs.user_labels": values.labels,
+    # compute.Network, compute.Subnetwork
+    "NetworkArgs.name": values.compute_name,
+    # "The minimum value for this field is 1300 and the maximum value is 8896 bytes"
+    "NetworkArgs.mtu": integer(1300, 8896, "the MTU"),
+    "SubnetworkArgs.name": values.compute_name,
+    "SubnetworkArgs.region": values.region,
+    "SubnetworkArgs.ip_cidr_range": values.subnet_range,
 }

@@ -34,7 +34,6 @@ from polyinfra.foundation.model import (
     Findings,
     InputConfig,
     LogMetric,
-    PassThrough,
     SchedulerJob,
     Secret,
     ServiceAccount,
@@ -42,6 +41,13 @@ from polyinfra.foundation.model import (
     Subscription,
     Topic,
     doc_path,
+)
+from polyinfra.foundation.passthrough import PassThrough
+from polyinfra.foundation.platform_model import (
+    Deployer,
+    Network,
+    NotificationChannel,
+    Subnet,
 )
 from polyinfra.positions import Position
 from polyinfra.suggest import closest
@@ -259,6 +265,27 @@ def _check_pass_through(input_raw: dict[str, Any], errors: Findings) -> None:
             if section in monitoring:
                 base = ("input", "monitoring", section)
                 _check_section(monitoring[section], model, base, errors)
+    _check_platform(input_raw, errors)
+
+
+def _check_platform(input_raw: dict[str, Any], errors: Findings) -> None:
+    """The pass-through parts of the platform sections: the deployer's account, each network
+    and its subnets, each notification channel."""
+    identity = input_raw.get("workload_identity")
+    if isinstance(identity, dict) and "deployer" in identity:
+        base: KeyPath = ("input", "workload_identity", "deployer")
+        _check_section(identity["deployer"], Deployer, base, errors)
+    networks = input_raw.get("networks")
+    if isinstance(networks, list):  # anything else is "expected a list", from the model
+        _check_section(networks, Network, ("input", "networks"), errors)
+        for index, network in enumerate(networks):
+            if isinstance(network, dict) and isinstance(network.get("subnets"), list):
+                base = ("input", "networks", index, "subnets")
+                _check_section(network["subnets"], Subnet, base, errors)
+    channels = input_raw.get("notification_channels")
+    if isinstance(channels, list):
+        base = ("input", "notification_channels")
+        _check_section(channels, NotificationChannel, base, errors)
 
 
 def _check_section(value: Any, model: type[PassThrough], base: KeyPath, errors: Findings) -> None:

@@ -26,6 +26,7 @@ from polyinfra.errors import UserError, UserErrors
 from polyinfra.foundation import argspec
 from polyinfra.foundation.eventarc import Trigger
 from polyinfra.foundation.passthrough import PassThrough
+from polyinfra.foundation.platform_model import Network, NotificationChannel, WorkloadIdentity
 from polyinfra.positions import Position
 from polyinfra.values.types import (
     ApiName,
@@ -247,6 +248,20 @@ class InputConfig(_Model):
     )
     projects: dict[str, ProjectConfig] = Field(default_factory=dict)
     monitoring: MonitoringConfig | None = None
+    workload_identity: WorkloadIdentity | None = Field(
+        default=None,
+        description="Keyless deploys from GitHub Actions: a workload identity pool, its GitHub "
+        "provider trusting one repository, and the service account that repository deploys as.",
+    )
+    networks: list[Network] = Field(
+        default_factory=list,
+        description="VPC networks and their subnets (e.g. for Cloud Run Direct VPC egress).",
+    )
+    notification_channels: list[NotificationChannel] = Field(
+        default_factory=list,
+        description="Cloud Monitoring notification channels; `name` is the key of the channel's "
+        "stack output.",
+    )
 
 
 @dataclass(frozen=True, order=True)

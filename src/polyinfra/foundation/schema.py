@@ -15,7 +15,8 @@ from pydantic import BaseModel
 from polyinfra.errors import UserError
 from polyinfra.foundation.argspec import ArgsSpec, TypeExpr, spec
 from polyinfra.foundation.keys import provider_config_keys
-from polyinfra.foundation.model import PULUMI_STACK_KEYS, GcpConfig, InputConfig, PassThrough
+from polyinfra.foundation.model import PULUMI_STACK_KEYS, GcpConfig, InputConfig
+from polyinfra.foundation.passthrough import PassThrough
 
 SCHEMA_ID = "https://polyinfra.dev/schemas/stack-config.json"
 

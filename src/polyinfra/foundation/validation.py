@@ -47,6 +47,7 @@ def check(config: StackConfig, errors: Findings) -> None:
         _check_project(config, name, errors, names, topics, schemas)
     _check_triggers(config, errors, names)
     _check_monitoring(config, errors, names)
+    _check_platform(config, errors, names)
 
 
 def _claim(names: dict[str, KeyPath], name: str, path: KeyPath, errors: Findings) -> None:
@@ -263,6 +264,37 @@ def _check_monitoring(config: StackConfig, errors: Findings, names: dict[str, Ke
             errors.items.append(
                 UserError("a dashboard must be a JSON object", position=document.position(()))
             )
+
+
+def _check_platform(config: StackConfig, errors: Findings, names: dict[str, KeyPath]) -> None:
+    """Resource names of the platform sections used twice, and subnets without a region."""
+    identity = config.input.workload_identity
+    if identity is not None:
+        base: KeyPath = ("input", "workload_identity")
+        deployer = identity.deployer.account_id
+        _claim(
+            names,
+            make_resource_name("serviceaccount", deployer),
+            (*base, "deployer", "account_id"),
+            errors,
+        )
+        for index, role in enumerate(identity.deployer.roles):
+            path = (*base, "deployer", "roles", index)
+            _claim(names, make_resource_name("iammember", deployer, role), path, errors)
+    for n_index, network in enumerate(config.input.networks):
+        path = ("input", "networks", n_index)
+        _claim(names, make_resource_name("network", network.name), (*path, "name"), errors)
+        for s_index, subnet in enumerate(network.subnets):
+            s_path = (*path, "subnets", s_index)
+            region = subnet.region or config.gcp.region
+            if region is None:
+                errors.add(s_path, "no region for the subnet", "set region here or gcp:region")
+                continue
+            resource = make_resource_name("subnetwork", subnet.name, region)
+            _claim(names, resource, (*s_path, "name"), errors)
+    for index, channel in enumerate(config.input.notification_channels):
+        path = ("input", "notification_channels", index, "name")
+        _claim(names, make_resource_name("notificationchannel", channel.name), path, errors)
 
 
 def resolve_file(config: StackConfig, relative: str) -> Path:
