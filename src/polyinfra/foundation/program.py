@@ -24,6 +24,17 @@ OUTPUT_GCP_PROJECT = "gcp_project"
 OUTPUT_ENVIRONMENT = "environment"
 OUTPUT_PROJECTS = "projects"
 OUTPUT_NAMES = (OUTPUT_GCP_PROJECT, OUTPUT_ENVIRONMENT, OUTPUT_PROJECTS)
+#: Outputs of the platform resources, each exported only when the stack file declares them.
+OUTPUT_WORKLOAD_IDENTITY_PROVIDER = "workload_identity_provider"
+OUTPUT_DEPLOYER_SERVICE_ACCOUNT = "deployer_service_account"
+OUTPUT_NETWORKS = "networks"
+OUTPUT_NOTIFICATION_CHANNELS = "notification_channels"
+PLATFORM_OUTPUT_NAMES = (
+    OUTPUT_WORKLOAD_IDENTITY_PROVIDER,
+    OUTPUT_DEPLOYER_SERVICE_ACCOUNT,
+    OUTPUT_NETWORKS,
+    OUTPUT_NOTIFICATION_CHANNELS,
+)
 
 # Set by the offline plan (:func:`preloaded`) so the program reuses the config it already
 # validated, with file positions, instead of reading the runtime config again.
@@ -109,4 +120,44 @@ def stack_outputs(config: StackConfig, resources: Resources) -> dict[str, Any]:
         OUTPUT_GCP_PROJECT: config.project,
         OUTPUT_ENVIRONMENT: config.environment,
         OUTPUT_PROJECTS: projects,
+        **platform_outputs(config, resources),
     }
+
+
+def platform_outputs(config: StackConfig, resources: Resources) -> dict[str, Any]:
+    """The outputs of the platform resources the stack declares: ``workload_identity_provider``
+    (the provider's full name, what google-github-actions/auth takes as
+    ``workload_identity_provider``), ``deployer_service_account`` (its email), ``networks``
+    (``{name: {id, name, subnets: {name: {id, name, region, ip_cidr_range}}}}``) and
+    ``notification_channels`` (``{name: id}``, the channel's full name
+    ``projects/<project>/notificationChannels/<number>``)."""
+    outputs: dict[str, Any] = {}
+    identity = config.input.workload_identity
+    if identity is not None:
+        provider = resources.workload_identity_providers[identity.provider_id]
+        outputs[OUTPUT_WORKLOAD_IDENTITY_PROVIDER] = provider.name
+        deployer = resources.deployers[identity.deployer.account_id]
+        outputs[OUTPUT_DEPLOYER_SERVICE_ACCOUNT] = deployer.email
+    if config.input.networks:
+        outputs[OUTPUT_NETWORKS] = {
+            network.name: {
+                "id": resources.networks[network.name].id,
+                "name": resources.networks[network.name].name,
+                "subnets": {
+                    name: {
+                        "id": subnet.id,
+                        "name": subnet.name,
+                        "region": subnet.region,
+                        "ip_cidr_range": subnet.ip_cidr_range,
+                    }
+                    for name, subnet in resources.subnets.get(network.name, {}).items()
+                },
+            }
+            for network in config.input.networks
+        }
+    if config.input.notification_channels:
+        outputs[OUTPUT_NOTIFICATION_CHANNELS] = {
+            channel.name: resources.notification_channels[channel.name].name
+            for channel in config.input.notification_channels
+        }
+    return outputs

@@ -46,6 +46,23 @@ class Resources:
     log_metrics: dict[str, gcp.logging.Metric] = field(default_factory=dict)
     alert_policies: dict[str, gcp.monitoring.AlertPolicy] = field(default_factory=dict)
     dashboards: dict[str, gcp.monitoring.Dashboard] = field(default_factory=dict)
+    #: The platform resources (``input:workload_identity``): the pool and its GitHub provider
+    #: by id, the deployer's account, project roles and workload identity user grant by the
+    #: account id.
+    workload_identity_pools: dict[str, gcp.iam.WorkloadIdentityPool] = field(default_factory=dict)
+    workload_identity_providers: dict[str, gcp.iam.WorkloadIdentityPoolProvider] = field(
+        default_factory=dict
+    )
+    deployers: dict[str, gcp.serviceaccount.Account] = field(default_factory=dict)
+    deployer_roles: dict[str, list[gcp.projects.IAMMember]] = field(default_factory=dict)
+    workload_identity_users: dict[str, gcp.serviceaccount.IAMMember] = field(default_factory=dict)
+    #: ``input:networks``: networks by name, and their subnets (per network, by subnet name).
+    networks: dict[str, gcp.compute.Network] = field(default_factory=dict)
+    subnets: dict[str, dict[str, gcp.compute.Subnetwork]] = field(default_factory=dict)
+    #: ``input:notification_channels``, by the channel's ``name``.
+    notification_channels: dict[str, gcp.monitoring.NotificationChannel] = field(
+        default_factory=dict
+    )
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,8 @@ from polyinfra.foundation.builders import (
     eventarc_triggers,
     iam_members,
     log_metrics,
+    networks,
+    notification_channels,
     pubsub_subscriptions,
     pubsub_topics,
     scheduler_jobs,
@@ -24,6 +26,7 @@ from polyinfra.foundation.builders import (
     service_accounts,
     services,
     storage_buckets,
+    workload_identity,
 )
 from polyinfra.foundation.resources import BuildContext
 
@@ -40,6 +43,8 @@ BUILDERS: tuple[Builder, ...] = (
     services,
     service_accounts,
     iam_members,
+    workload_identity,
+    networks,
     artifact_registry,
     storage_buckets,
     bigquery_datasets,
@@ -50,6 +55,7 @@ BUILDERS: tuple[Builder, ...] = (
     secrets,
     scheduler_jobs,
     log_metrics,
+    notification_channels,
     alert_policies,
     dashboards,
 )

@@ -4,6 +4,7 @@ recorded, with the outputs Google Cloud would compute for it; nothing is sent an
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -35,7 +36,9 @@ def invoke_result(token: str, args: Mapping[str, Any], project: str) -> dict[str
     return {}
 
 
-def computed_state(type_: str, inputs: Mapping[str, Any], project: str) -> dict[str, Any]:
+def computed_state(
+    type_: str, inputs: Mapping[str, Any], project: str, name: str = ""
+) -> dict[str, Any]:
     """The outputs Google Cloud would compute for a new resource, as far as the plan needs them."""
     state = dict(inputs)
     if type_ == "gcp:serviceaccount/account:Account":
@@ -51,7 +54,59 @@ def computed_state(type_: str, inputs: Mapping[str, Any], project: str) -> dict[
         state["name"] = f"projects/{project}/secrets/{inputs.get('secretId')}"
     elif type_ == "gcp:bigquery/dataset:Dataset":
         state["id"] = f"projects/{project}/datasets/{inputs.get('datasetId')}"
+    else:
+        state.update(platform_state(type_, inputs, project, name))
     return state
+
+
+#: A workload identity pool's and provider's ``name`` hold the project *number* (Google's
+#: ``projects/<number>/locations/global/workloadIdentityPools/<pool>``); offline it is
+#: :data:`STAND_IN_PROJECT_NUMBER`. Their ``id`` (pulumi-gcp's import id) holds the project id.
+_POOLS = "locations/global/workloadIdentityPools"
+
+
+def platform_state(
+    type_: str, inputs: Mapping[str, Any], project: str, name: str
+) -> dict[str, Any]:
+    """What Google Cloud computes for the platform resources (``name``: the Pulumi resource
+    name): the full names and ids their stack outputs carry."""
+    if type_ == "gcp:iam/workloadIdentityPool:WorkloadIdentityPool":
+        pool = inputs.get("workloadIdentityPoolId")
+        return {
+            "id": f"projects/{project}/{_POOLS}/{pool}",
+            "name": f"projects/{STAND_IN_PROJECT_NUMBER}/{_POOLS}/{pool}",
+            "state": "ACTIVE",
+        }
+    if type_ == "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider":
+        pool = inputs.get("workloadIdentityPoolId")
+        provider = f"{pool}/providers/{inputs.get('workloadIdentityPoolProviderId')}"
+        return {
+            "id": f"projects/{project}/{_POOLS}/{provider}",
+            "name": f"projects/{STAND_IN_PROJECT_NUMBER}/{_POOLS}/{provider}",
+            "state": "ACTIVE",
+        }
+    if type_ == "gcp:compute/network:Network":
+        return {"id": f"projects/{project}/global/networks/{inputs.get('name')}"}
+    if type_ == "gcp:compute/subnetwork:Subnetwork":
+        where = f"projects/{project}/regions/{inputs.get('region')}"
+        return {"id": f"{where}/subnetworks/{inputs.get('name')}"}
+    if type_ == "gcp:monitoring/notificationChannel:NotificationChannel":
+        # Monitoring numbers a channel when it creates it: a stand-in of the same form, from
+        # the resource name so that a plan is the same every time.
+        channel = f"projects/{project}/notificationChannels/{stand_in_number(name)}"
+        return {"id": channel, "name": channel}
+    return {}
+
+
+def stand_in_number(name: str) -> str:
+    """A 19-digit stand-in for a number Google assigns, derived from ``name``: its first 12
+    digits are :data:`STAND_IN_PROJECT_NUMBER`'s zeros, so no one takes it for a real one.
+
+    >>> stand_in_number("notificationchannel_oncall")[:12]
+    '000000000000'
+    """
+    digest = hashlib.sha256(name.encode("utf-8")).hexdigest()
+    return STAND_IN_PROJECT_NUMBER + str(int(digest, 16) % 10**7).zfill(7)
 
 
 class _Recorder:
@@ -74,7 +129,7 @@ def _mocks_and_monitor(recorder: _Recorder) -> tuple[Any, Any]:
             recorder.resources.append(
                 PlannedResource(args.typ, args.name, inputs, protect, depends_on)
             )
-            state = computed_state(args.typ, inputs, recorder.project)
+            state = computed_state(args.typ, inputs, recorder.project, args.name)
             return str(state.get("id") or f"{args.name}_id"), state
 
         def call(self, args: Any) -> tuple[dict[str, Any], list[tuple[str, str]]]:
