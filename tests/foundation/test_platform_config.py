@@ -194,8 +194,7 @@ def test_a_stack_without_them_has_none(write_stack: WriteStack) -> None:
         (
             "      type: email\n",
             "",
-            "22:7: input:notification_channels[0]: missing required key 'type'\n"
-            "  hint: add 'type'",
+            "22:7: input:notification_channels[0]: missing required key 'type'\n  hint: add 'type'",
         ),
         (
             "      display_name: On-call",
@@ -242,7 +241,9 @@ def test_each_mistake_at_its_position(
 def test_names_used_twice_and_a_subnet_without_region(write_stack: WriteStack) -> None:
     text = (
         PLATFORM.replace("  gcp:region: asia-southeast1\n", "")
-        .replace("      roles: [roles/run.admin,", "      roles: [roles/run.admin, roles/run.admin,")
+        .replace(
+            "      roles: [roles/run.admin,", "      roles: [roles/run.admin, roles/run.admin,"
+        )
         .replace(
             "    - name: oncall\n",
             "    - name: pager\n      type: email\n    - name: pager\n",
