@@ -43,9 +43,10 @@ WORKLOAD_IDENTITY_USER = "roles/iam.workloadIdentityUser"
 
 
 def attribute_condition(repository: str) -> str:
-    """The provider accepts tokens of ``repository`` only. GitHub uses one issuer for every
-    repository in the world, so Google requires a condition on a GitHub provider and
-    recommends one on the repository or its owner (Google's guide, "Attribute conditions").
+    """The provider accepts tokens of ``repository`` only. GitHub uses a single issuer URL for
+    every organization, so without a condition any repository's workflow could authenticate:
+    Google's guide tells to restrict a GitHub provider with an attribute condition on the
+    repository or its owner.
 
     >>> attribute_condition("acme/data-platform")
     "assertion.repository == 'acme/data-platform'"
