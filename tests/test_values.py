@@ -435,14 +435,15 @@ def test_event_types_eventarc_filters_on(event: str) -> None:
         ),
         (
             "object.finalize",
-            "'object.finalize' is not a CloudEvent type: Google's types read "
-            "google.cloud.<product>.<resource>.v<N>.<event>",
+            "'object.finalize' is not a Google CloudEvent type polyinfra can check: those read "
+            "google.cloud.<product>.<resource>.v<N>.<event> (or google.firebase....)",
             "e.g. google.cloud.pubsub.topic.v1.messagePublished",
         ),
         (
             "google.cloud.firestore.document.written",
-            "'google.cloud.firestore.document.written' is not a CloudEvent type: Google's types "
-            "read google.cloud.<product>.<resource>.v<N>.<event>",
+            "'google.cloud.firestore.document.written' is not a Google CloudEvent type polyinfra "
+            "can check: those read google.cloud.<product>.<resource>.v<N>.<event> (or "
+            "google.firebase....)",
             "e.g. google.cloud.pubsub.topic.v1.messagePublished",
         ),
     ],
@@ -482,3 +483,9 @@ def test_pubsub_topics_by_name_or_full_id() -> None:
     assert values.cloud_run_function_name("stock-events") == "stock-events"
     with pytest.raises(InvalidValue):
         values.cloud_run_function_name("s" * 50)
+
+
+def test_firebase_event_types_are_accepted() -> None:
+    assert values.event_type("google.firebase.database.ref.v1.written") == (
+        "google.firebase.database.ref.v1.written"
+    )

@@ -160,7 +160,8 @@ def test_the_design_example_loads(write_stack: WriteStack) -> None:
             "          event_type: storage.finalize\n"
             "          bucket: acme-stock-drop\n",
             "14:23: input:projects.stock.triggers[0].event_type: 'storage.finalize' is not a "
-            "CloudEvent type: Google's types read google.cloud.<product>.<resource>.v<N>.<event>"
+            "Google CloudEvent type polyinfra can check: those read "
+            "google.cloud.<product>.<resource>.v<N>.<event> (or google.firebase....)"
             "\n  hint: e.g. google.cloud.pubsub.topic.v1.messagePublished",
         ),
         (

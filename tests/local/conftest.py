@@ -44,6 +44,7 @@ def handle_stock_update(event: CloudEvent) -> None:
     levels = apply_movements({}, [StockMovement(**movement)])
     token = os.environ.get("API_TOKEN", "")
     print(f"token: {token}", file=sys.stderr)
+    print(json.dumps({"token_json": token}), file=sys.stderr)
     print(
         json.dumps(
             {

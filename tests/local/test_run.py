@@ -211,12 +211,13 @@ def with_secret(workspace: Path) -> None:
     overlay.write_text(overlay.read_text() + SECRET_PATCH)
 
 
+@pytest.mark.parametrize("secret", [SECRET, "pa'ss-w\u00f6rd-Stock-Token-9f2a"])
 def test_a_secret_comes_from_the_env_file_and_is_never_printed(
-    workspace: Path, tmp_path: Path
+    workspace: Path, tmp_path: Path, secret: str
 ) -> None:
     with_secret(workspace)
     env_file = tmp_path / ".env.local"
-    env_file.write_text(f'# local secrets\nexport API_TOKEN="{SECRET}"\nUNUSED=1\n')
+    env_file.write_text(f'# local secrets\nexport API_TOKEN="{secret}"\nUNUSED=1\n')
     done = run_polyinfra(
         "run",
         "stock-events",
@@ -231,12 +232,16 @@ def test_a_secret_comes_from_the_env_file_and_is_never_printed(
         cwd=workspace,
     )
     assert (done.returncode, done.stdout) == (0, "HTTP 200 OK\nOK\n"), done.stderr
-    assert SECRET not in done.stdout + done.stderr
+    printed = done.stdout + done.stderr
+    # neither as it is nor as a JSON log line escapes it
+    for form in (secret, json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]):
+        assert form not in printed
+    assert '"token_json": "<redacted>"' in done.stderr
     assert f"secrets from {env_file}: API_TOKEN\n" in done.stderr
     assert f"note: {env_file} also sets UNUSED, which the container reads" in done.stderr
     # the function printed it: what reached the terminal was masked
     assert "token: <redacted>" in done.stderr
-    assert logged_event(done.stderr)["token_sha256"] == hashlib.sha256(SECRET.encode()).hexdigest()
+    assert logged_event(done.stderr)["token_sha256"] == hashlib.sha256(secret.encode()).hexdigest()
 
 
 def test_a_secret_missing_from_the_env_file_is_named(workspace: Path, tmp_path: Path) -> None:

@@ -143,7 +143,7 @@ def test_an_http_function_is_public_and_adds_no_trigger(example: Path) -> None:
 
 
 def test_any_event_type(example: Path) -> None:
-    event = "google.cloud.audit.log.v1.written"
+    event = "google.cloud.firestore.document.v1.written"
     assert main([*FUNCTION, "--trigger", f"event:{event}", "-w", str(example)]) == 0
     (entry,) = _entry(example, "sandbox")["triggers"]  # type: ignore[misc]
     assert entry == {"name": "stock-events", "function": "stock-events", "event_type": event}
@@ -212,7 +212,15 @@ def test_without_target_and_no_single_candidate_add_asks(
 ) -> None:
     args = ["add", "function", "stock-audit", "--project", "stock_webhook"]
     assert (
-        main([*args, "--trigger", "event:google.cloud.audit.log.v1.written", "-w", str(example)])
+        main(
+            [
+                *args,
+                "--trigger",
+                "event:google.cloud.firestore.document.v1.written",
+                "-w",
+                str(example),
+            ]
+        )
         == 0
     )
     core = example / "bases/data_platform/stock_webhook/core.py"
@@ -224,3 +232,33 @@ def test_without_target_and_no_single_candidate_add_asks(
     err = capsys.readouterr().err
     assert "which function does 'stock-more' serve?" in err
     assert "hint: pass --target with one of: apply_movements, audit, get_logger, " in err
+
+
+@pytest.mark.parametrize(
+    ("event", "message", "hint"),
+    [
+        (
+            "google.cloud.pubsub.topic.v1.messagePublished",
+            "a Pub/Sub trigger needs its topic",
+            "use --trigger pubsub:TOPIC",
+        ),
+        (
+            "google.cloud.storage.object.v1.deleted",
+            "a Cloud Storage trigger needs its bucket",
+            "use --trigger storage:BUCKET:deleted",
+        ),
+        (
+            "google.cloud.audit.log.v1.written",
+            "a Cloud Audit Logs trigger needs the serviceName and methodName it filters on",
+            "add the function without --trigger, then write its entry",
+        ),
+    ],
+)
+def test_an_event_type_whose_trigger_needs_more_is_refused(
+    example: Path, event: str, message: str, hint: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main([*FUNCTION, "--trigger", f"event:{event}", "-w", str(example)]) == 2
+    err = capsys.readouterr().err
+    assert f"--trigger event:{event}: {message}" in err
+    assert f"hint: {hint}" in err
+    assert not (example / "infrastructure/cloudrun_function/stock-events").exists()

@@ -6,6 +6,7 @@ Framework, and the environment its process gets under the Cloud Run container co
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import socket
 import sys
@@ -220,7 +221,16 @@ def _plural(noun: str, items: Sequence[object]) -> str:
 def _redactor(service: FunctionService, values: dict[str, str]) -> Redactor:
     """Masks the secrets' values and the plain values the workspace would mask (a variable
     named like a credential) in everything printed."""
-    masked = {value for value in values.values() if len(value) >= MIN_MASKED}
+    masked: set[str] = set()
+    for value in values.values():
+        if len(value) >= MIN_MASKED:
+            # as written, and as a JSON logger or a repr() escapes it
+            masked |= {
+                value,
+                json.dumps(value)[1:-1],
+                json.dumps(value, ensure_ascii=False)[1:-1],
+                repr(value)[1:-1],
+            }
     return Redactor(frozenset(masked) | workspace_secrets([service.rendered.data]))
 
 

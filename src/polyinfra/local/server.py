@@ -20,7 +20,8 @@ from polyinfra.local.probe import StartupProbe, Waited, wait_until_started
 STOP_GRACE = 10.0
 #: Lines of the function's stderr quoted when it fails.
 TAIL_LINES = 20
-_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+#: A closed terminal (SIGHUP) stops the function too: it runs in a process group of its own.
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 @contextmanager

@@ -15,11 +15,12 @@ from polyinfra import values
 from polyinfra.cloudrun.vocabulary import HTTP_TRIGGER
 from polyinfra.errors import UserError
 from polyinfra.positions import Position
+from polyinfra.values.events import AUDIT_LOG_EVENT, PUBSUB_EVENT
+from polyinfra.values.events import STORAGE_EVENTS as EVENTS_OF_STORAGE
 
-PUBSUB_EVENT = "google.cloud.pubsub.topic.v1.messagePublished"
 STORAGE_EVENT = "google.cloud.storage.object.v1."
-#: Cloud Storage object events (https://cloud.google.com/eventarc/docs/reference/supported-events).
-STORAGE_EVENTS = ("finalized", "deleted", "archived", "metadataUpdated")
+#: The short names of the Cloud Storage object events (``finalized``...).
+STORAGE_EVENTS = tuple(sorted(e.removeprefix(STORAGE_EVENT) for e in EVENTS_OF_STORAGE))
 FORMS = "http, pubsub:TOPIC, storage:BUCKET[:EVENT] or event:TYPE"
 
 
@@ -71,6 +72,22 @@ def parse_trigger(text: str | None, where: Position | None = None) -> Trigger:
                 raise values.InvalidValue(
                     f"{rest!r} is not a CloudEvent type",
                     "use a type Eventarc delivers, e.g. google.cloud.audit.log.v1.written",
+                )
+            if rest == PUBSUB_EVENT:
+                raise values.InvalidValue(
+                    "a Pub/Sub trigger needs its topic", "use --trigger pubsub:TOPIC"
+                )
+            if rest.startswith(STORAGE_EVENT):
+                raise values.InvalidValue(
+                    "a Cloud Storage trigger needs its bucket",
+                    f"use --trigger storage:BUCKET:{rest[len(STORAGE_EVENT) :]}",
+                )
+            if rest == AUDIT_LOG_EVENT:
+                raise values.InvalidValue(
+                    "a Cloud Audit Logs trigger needs the serviceName and methodName it "
+                    "filters on, which add does not ask for",
+                    "add the function without --trigger, then write its entry under "
+                    "input:projects.<project>.triggers with filters (see docs/foundation.md)",
                 )
             return Trigger(rest)
     except values.InvalidValue as exc:

@@ -43,10 +43,11 @@ _CLOSED_PREFIXES = ("google.cloud.pubsub.", "google.cloud.storage.", "google.clo
 
 #: The shape of Google's CloudEvent types, ``google.cloud.<product>.<resource>.<version>.<event>``
 #: (github.com/googleapis/google-cloudevents: "google.cloud.firestore.document.v1.written",
-#: "google.cloud.dataflow.job.v1beta3.statusChanged"); a suffix such as ``.withAuthContext``
-#: may follow the event.
+#: "google.cloud.dataflow.job.v1beta3.statusChanged"), and of Firebase's, which Eventarc
+#: delivers too ("google.firebase.database.ref.v1.written"); a suffix such as
+#: ``.withAuthContext`` may follow the event.
 _EVENT_TYPE = re.compile(
-    r"google\.cloud\.[a-z][a-z0-9]*(?:\.[A-Za-z][A-Za-z0-9]*)*\.v[0-9]+[a-z0-9]*"
+    r"google\.(?:cloud|firebase)\.[a-z][a-z0-9]*(?:\.[A-Za-z][A-Za-z0-9]*)*\.v[0-9]+[a-z0-9]*"
     r"(?:\.[A-Za-z][A-Za-z0-9]*)+",
     re.ASCII,
 )
@@ -54,7 +55,7 @@ _EVENT_TYPE = re.compile(
 
 def event_type(value: Any) -> Any:
     """A CloudEvent type Eventarc filters on: a known direct event, or one of Google's
-    ``google.cloud.<product>.<resource>.v<N>.<event>`` types."""
+    ``google.cloud.<product>.<resource>.v<N>.<event>`` (or ``google.firebase....``) types."""
     text = _text(value, "an event type")
     if text in KNOWN_EVENTS:
         return value
@@ -73,8 +74,8 @@ def event_type(value: Any) -> Any:
         )
     if not _EVENT_TYPE.fullmatch(text):
         raise InvalidValue(
-            f"{shown(text)} is not a CloudEvent type: Google's types read "
-            "google.cloud.<product>.<resource>.v<N>.<event>",
+            f"{shown(text)} is not a Google CloudEvent type polyinfra can check: those read "
+            "google.cloud.<product>.<resource>.v<N>.<event> (or google.firebase....)",
             hint or f"e.g. {PUBSUB_EVENT}",
         )
     return value

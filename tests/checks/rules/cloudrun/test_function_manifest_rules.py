@@ -235,3 +235,26 @@ def test_in_a_workspace_the_apps_kind_decides_and_overlays_are_pointed_at(tmp_pa
         "keeps 2 instances of function stock-webhook running, and billed, while no request "
         "comes",
     ]
+
+
+@pytest.mark.parametrize(
+    ("signature", "level"),
+    [("cloudevent", "error"), ("typed", "error"), ("event", "warning"), ("http", "warning")],
+)
+def test_the_probe_level_follows_what_the_framework_answers_a_get_with(
+    lint_text: LintText, signature: str, level: str
+) -> None:
+    # cloudevent and typed functions take POSTs only (405); an event (background) function
+    # answers GET / with 200, and an HTTP function answers whatever its code does
+    text = function(
+        (
+            "        - containerPort: 8080\n",
+            "        - containerPort: 8080\n        env:\n        - name: FUNCTION_SIGNATURE_TYPE\n"
+            f"          value: {signature}\n",
+        ),
+        (
+            "        startupProbe:\n          tcpSocket: {port: 8080}\n",
+            "        startupProbe:\n          httpGet: {path: /, port: 8080}\n",
+        ),
+    )
+    assert [line.split(" ", 2)[1] for line in lint_text(text, *RULES)] == [level]

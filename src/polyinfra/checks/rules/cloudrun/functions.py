@@ -165,18 +165,21 @@ class FunctionMinScale(FunctionRule):
             )
 
 
-def is_event_function(manifest: Manifest) -> bool:
-    """Whether a function's Service is called with events: its trigger-type annotation names
-    an event type, or ``FUNCTION_SIGNATURE_TYPE`` is ``cloudevent`` (or ``event``)."""
-    trigger = annotations_at(manifest, TEMPLATE_META).get(TRIGGER_TYPE_ANNOTATION)
-    if isinstance(trigger, str) and trigger != HTTP_TRIGGER:
-        return True
+#: Signature types whose Functions Framework routes take POSTs only, so a GET is answered 405
+#: (``event``, the legacy background type, answers ``GET /`` with 200).
+POST_ONLY_SIGNATURES = frozenset({"cloudevent", "typed"})
+
+
+def is_post_only_function(manifest: Manifest) -> bool:
+    """Whether a function's framework takes POSTs only: ``FUNCTION_SIGNATURE_TYPE`` says
+    ``cloudevent`` or ``typed``, or, without it, the trigger-type annotation names an event."""
     for container in containers(manifest):
         env = container.data.get("env")
         for var in env if isinstance(env, list) else []:
             if isinstance(var, dict) and var.get("name") == FUNCTION_SIGNATURE_TYPE_ENV:
-                return var.get("value") in ("cloudevent", "event")
-    return False
+                return var.get("value") in POST_ONLY_SIGNATURES
+    trigger = annotations_at(manifest, TEMPLATE_META).get(TRIGGER_TYPE_ANNOTATION)
+    return isinstance(trigger, str) and trigger != HTTP_TRIGGER
 
 
 class FunctionHttpProbe(FunctionRule):
@@ -219,7 +222,7 @@ class FunctionHttpProbe(FunctionRule):
     EVENTS = False
 
     def check_manifest(self, manifest: Manifest, ctx: CheckContext) -> Iterator[Problem]:
-        if is_event_function(manifest) != self.EVENTS:
+        if is_post_only_function(manifest) != self.EVENTS:
             return
         for container in containers(manifest):
             served = mapping(container.ports[0]).get("containerPort") if container.ports else None

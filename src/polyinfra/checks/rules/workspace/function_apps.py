@@ -18,15 +18,13 @@ from polyinfra.checks.rules.cloudrun.shape import (
 )
 from polyinfra.checks.rules.manifest.templates import is_templated
 from polyinfra.checks.rules.workspace.start_command import StartCommand, read_start_command
-from polyinfra.cloudrun.vocabulary import TEMPLATE_META
+from polyinfra.cloudrun.vocabulary import HTTP_TRIGGER, TEMPLATE_META, TRIGGER_TYPE_ANNOTATION
 from polyinfra.errors import RefusedFile
 from polyinfra.positions import Position
 from polyinfra.workspace import App, Project, Workspace
 from polyinfra.workspace.functions import FunctionDef, project_functions
 from polyinfra.yamlio import KeyPath
 
-TRIGGER_TYPE_ANNOTATION = "cloudfunctions.googleapis.com/trigger-type"
-HTTP_TRIGGER = "HTTP_TRIGGER"
 #: The signature types the framework's ``--signature-type`` (``FUNCTION_SIGNATURE_TYPE``)
 #: accepts, and how a trigger calls each: with a request (http) or with an event.
 SIGNATURE_KINDS = {"http": "http", "typed": "http", "cloudevent": "event", "event": "event"}
