@@ -228,6 +228,8 @@ def test_bad_variable_name_points_at_the_setting(workspace: Path, cli: Runner) -
         "GitHub variable name" in err
     )
     assert not (workspace / ".github").exists()
+    # only the commands that write workflows ask: the workspace itself still reads
+    assert Workspace.discover(workspace).settings.ci.region_variable == "MY-REGION"
 
 
 def test_every_bad_setting_is_reported_at_once(workspace: Path, cli: Runner) -> None:

@@ -32,6 +32,7 @@ from polyinfra.ci.blocks import (
 )
 from polyinfra.ci.context import (
     WorkflowContext,
+    validate_settings,
 )
 from polyinfra.workspace import Workspace
 
@@ -47,6 +48,7 @@ class Workflow:
 def github_workflows(ws: Workspace) -> tuple[Workflow, ...]:
     """Every workflow for ``ws``, in a fixed order; the same inputs give the same bytes."""
     ci = ws.settings.ci
+    validate_settings(ws, ci)
     ctx = WorkflowContext(ws, ci)
     return (
         Workflow("check.yaml", dump(_check(ctx))),

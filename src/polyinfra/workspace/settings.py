@@ -9,7 +9,6 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ByteSize, ConfigDict, Field, field_validator
 
-from polyinfra.values.types import GithubEnvironmentName, GithubVariableName, PlainFolder
 from polyinfra.workspace.model import AppKind
 
 # --- [tool.polyinfra.rules]: read by the rule engine ---------------------------------------
@@ -207,12 +206,12 @@ class CiSettings(BaseModel):
     workflows: CiWorkflowNames = Field(default_factory=CiWorkflowNames)
     main_branch: str = Field(default="main", description="Branch whose pushes deploy production.")
     runs_on: str = Field(default="ubuntu-latest", description="Runner label of every job.")
-    production_environment: GithubEnvironmentName = Field(
+    production_environment: str = Field(
         default="production",
         description="Environment (overlay) deployed on push to main; also the protected "
         "GitHub environment (add required reviewers to it) that production jobs run in.",
     )
-    sandbox_environment: GithubEnvironmentName = Field(
+    sandbox_environment: str = Field(
         default="sandbox",
         description="Environment (overlay and GitHub environment) of label-triggered deploys "
         "and provisioning.",
@@ -229,31 +228,31 @@ class CiSettings(BaseModel):
         default="pyproject.toml", description="`python-version-file` of actions/setup-python."
     )
     uv_version: str = Field(default="0.7.8", description="uv version astral-sh/setup-uv installs.")
-    tool_project: PlainFolder = Field(
+    tool_project: str = Field(
         default="infrastructure",
         description="Folder of the uv project that has polyinfra as a dependency; CI runs "
         "`uv sync --frozen` there and puts its .venv/bin on PATH.",
     )
-    region_variable: GithubVariableName = Field(
+    region_variable: str = Field(
         default="REGION", description="GitHub variable holding the Cloud Run region."
     )
-    project_id_variable: GithubVariableName = Field(
+    project_id_variable: str = Field(
         default="GCP_PROJECT_ID", description="GitHub variable holding the GCP project id."
     )
-    workload_identity_provider_variable: GithubVariableName = Field(
+    workload_identity_provider_variable: str = Field(
         default="WIF_PROVIDER",
         description="GitHub variable holding the Workload Identity Federation provider "
         "(projects/N/locations/global/workloadIdentityPools/P/providers/X).",
     )
-    service_account_variable: GithubVariableName = Field(
+    service_account_variable: str = Field(
         default="WIF_SERVICE_ACCOUNT",
         description="GitHub variable holding the service account the workflows impersonate.",
     )
-    pulumi_backend_variable: GithubVariableName = Field(
+    pulumi_backend_variable: str = Field(
         default="PULUMI_BACKEND_URL",
         description="GitHub variable holding the Pulumi state backend (gs://bucket).",
     )
-    pulumi_passphrase_secret: GithubVariableName = Field(
+    pulumi_passphrase_secret: str = Field(
         default="PULUMI_CONFIG_PASSPHRASE",
         description="GitHub secret holding the Pulumi config passphrase.",
     )
