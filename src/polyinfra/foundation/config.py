@@ -4,12 +4,14 @@ file:line:col for every error) or from the Pulumi runtime config (in the program
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from polyinfra.errors import UserError
-from polyinfra.foundation import argspec
+from polyinfra.errors import UserError, UserErrors
+from polyinfra.foundation import argspec, references
 from polyinfra.foundation.keys import (
     split_namespaces,
     validate_raw,
@@ -52,24 +54,35 @@ def stack_name_of(path: Path) -> str:
 
 
 def load_stack_config(
-    path: Path, *, program_dir: Path | None = None, bounds: Bounds | None = None
+    path: Path,
+    *,
+    program_dir: Path | None = None,
+    bounds: Bounds | None = None,
+    outputs_of: references.OutputsOf | None = None,
 ) -> StackConfig:
     """Load and validate the stack file ``path`` (``.../Pulumi.<stack>.yaml``).
 
     Every problem is reported at once as :class:`UserErrors`, each with file:line:col, the key
     path and a hint. ``program_dir`` (default: the file's folder) is where ``schema_file`` and
     dashboard files are resolved. ``bounds`` (default: those of the workspace around the
-    file) says where the files read may be and how large.
+    file) says where the files read may be and how large. With ``outputs_of``, cross-stack
+    references (``${platform.gcp_project}``, :mod:`polyinfra.foundation.references`) are
+    resolved through it before validation; without, they are validated as written.
     """
     folder = program_dir or path.parent
     bounds = bounds or _bounds_of(folder)
     # the loader every command reads stack files with
     text, doc = read_stack_file(path, bounds=bounds)
-    return stack_config_of(text, doc, program_dir=folder, bounds=bounds)
+    return stack_config_of(text, doc, program_dir=folder, bounds=bounds, outputs_of=outputs_of)
 
 
 def stack_config_of(
-    text: str, doc: YamlDocument, *, program_dir: Path, bounds: Bounds
+    text: str,
+    doc: YamlDocument,
+    *,
+    program_dir: Path,
+    bounds: Bounds,
+    outputs_of: references.OutputsOf | None = None,
 ) -> StackConfig:
     """The config of a stack file already read (``text``) and loaded (``doc``), so that a
     command reading the document for itself parses the file once."""
@@ -81,11 +94,17 @@ def stack_config_of(
         text,
         pulumi_project(program_dir, bounds),
         bounds,
+        outputs_of,
     )
 
 
 def load_stack_text(
-    text: str, path: Path, *, stack: str | None = None, program_dir: Path | None = None
+    text: str,
+    path: Path,
+    *,
+    stack: str | None = None,
+    program_dir: Path | None = None,
+    outputs_of: references.OutputsOf | None = None,
 ) -> StackConfig:
     """Like :func:`load_stack_config` for stack-file text (e.g. read from a git revision)."""
     doc = stack_document(text, path)
@@ -93,7 +112,7 @@ def load_stack_text(
     folder = program_dir or path.parent
     bounds = _bounds_of(folder)
     project = pulumi_project(folder, bounds)
-    return _from_document(doc, stack, folder, text, project, bounds)
+    return _from_document(doc, stack, folder, text, project, bounds, outputs_of)
 
 
 def _bounds_of(folder: Path) -> Bounds:
@@ -124,6 +143,7 @@ def _from_document(
     text: str,
     project: str | None,
     bounds: Bounds,
+    outputs_of: references.OutputsOf | None = None,
 ) -> StackConfig:
     errors = Findings(doc, doc.path)
     data = doc.data
@@ -151,6 +171,15 @@ def _from_document(
             f"`config` must be a mapping, got {argspec.describe(config)}",
             position=doc.position(("config",), value=True),
         )
+    if outputs_of is not None and references.mentioned(text):
+        try:
+            config = references.resolve(config, doc, outputs_of)
+        except UserError as exc:
+            found = [*errors.items, *(exc.errors if isinstance(exc, UserErrors) else [exc])]
+            raise found[0] if len(found) == 1 else UserErrors(found) from None
+        # the values as resolved, the positions of the lines the user wrote
+        doc = dataclasses.replace(doc, data={**data, "config": config})
+        errors.doc = doc
     anchored = set(anchored_config_keys(text)) & set(config)
     raw = split_namespaces(mask_secrets(config), anchored, errors, project)
     return validate_raw(raw, stack, program_dir, errors, doc, bounds)
@@ -218,8 +247,89 @@ def from_pulumi_config(program_dir: Path | None = None) -> StackConfig:
         # Without the file there is no telling anchors from typos: accept extra input: keys.
         anchored = set(config)
     errors = Findings(doc, file)
+    if references.mentioned(json.dumps(config, default=str)):
+        organization = config.get(f"{pulumi.get_project()}:{ORGANIZATION_KEY}")
+        outputs_of = stack_reference_outputs(folder, stack, str(organization or DEFAULT_ORG))
+        config = references.resolve(config, doc, outputs_of, file=file)
     raw = split_namespaces(config, anchored, errors, pulumi.get_project())
     return validate_raw(raw, stack, folder, errors, doc, bounds)
+
+
+#: The program's own config key (``<project>:stack_reference_organization``) naming the
+#: Pulumi organization of the stacks its references read, and its default: the organization
+#: of every stack on a self-managed backend.
+ORGANIZATION_KEY = "stack_reference_organization"
+DEFAULT_ORG = "organization"
+
+
+def sibling_programs(program_dir: Path) -> dict[str, Path]:
+    """The programs a stack file's references may name: the folders next to ``program_dir``
+    (itself included) that hold a ``Pulumi.yaml``, by folder name."""
+    parent = program_dir.resolve().parent
+    if not parent.is_dir():
+        return {}
+    return {
+        folder.name: folder
+        for folder in sorted(parent.iterdir())
+        if folder.is_dir()
+        and not folder.name.startswith(".")
+        and any((folder / name).is_file() for name in ("Pulumi.yaml", "Pulumi.yml"))
+    }
+
+
+def stack_reference_outputs(
+    program_dir: Path, stack: str, organization: str
+) -> references.OutputsOf:
+    """At run time, each referenced program's outputs through a ``pulumi.StackReference`` to
+    ``<organization>/<its Pulumi project name>/<stack>``, read with ``get_output_details``."""
+    import pulumi
+
+    own = program_dir.resolve().name
+
+    def outputs_of(program: str) -> Mapping[str, Any]:
+        siblings = sibling_programs(program_dir)
+        if program not in siblings:
+            raise references.unknown_program(program, sorted(siblings))
+        if program == own:
+            raise UserError(
+                f"a cycle of references: {own} -> {own}",
+                hint="a stack cannot read its own outputs: use the value itself",
+            )
+        project = pulumi_project(siblings[program]) or program
+        name = f"{organization}/{project}/{stack}"
+        return _StackOutputs(pulumi.StackReference(f"references-{program}", stack_name=name))
+
+    return outputs_of
+
+
+class _StackOutputs(Mapping[str, Any]):
+    """The outputs of a referenced stack, each read once when first asked for."""
+
+    def __init__(self, reference: Any) -> None:
+        self._reference = reference
+        self._values: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        from pulumi.runtime.sync_await import _sync_await
+
+        if name not in self._values:
+            details = _sync_await(self._reference.get_output_details(name))
+            value = details.value if details.value is not None else details.secret_value
+            if value is None:
+                raise KeyError(name)
+            self._values[name] = value
+        return self._values[name]
+
+    def _names(self) -> list[str]:
+        from pulumi.runtime.sync_await import _sync_await
+
+        return sorted(_sync_await(self._reference.outputs.future()) or {})
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names())
+
+    def __len__(self) -> int:
+        return len(self._names())
 
 
 def _decode(text: Any) -> Any:
