@@ -101,6 +101,15 @@ class Workspace:
             )
         return self.programs[0]
 
+    def program_at(self, path: Path | str) -> PulumiProgram:
+        """The program whose folder holds ``path`` (``-w infrastructure/pulumi/services``),
+        else the workspace's one program (:attr:`program`)."""
+        where = Path(path).resolve()
+        for program in self.programs:
+            if where.is_relative_to(program.path.resolve()):
+                return program
+        return self.program
+
     @property
     def bounds(self) -> Bounds:
         """Where the files read on behalf of the workspace may be (inside its root) and how

@@ -18,6 +18,7 @@ from polyinfra.foundation.plan.model import (
     PlannedResource,
 )
 from polyinfra.foundation.plan.run import (
+    ReferencedPlans,
     plan_stack,
     pulumi_project_name,
     runtime_config_values,
@@ -32,6 +33,7 @@ __all__ = [
     "Plan",
     "PlanDiff",
     "PlannedResource",
+    "ReferencedPlans",
     "ResourceChange",
     "computed_state",
     "diff_plans",

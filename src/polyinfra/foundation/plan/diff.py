@@ -21,6 +21,7 @@ from polyinfra.foundation.plan.model import (
     PlannedResource,
 )
 from polyinfra.foundation.plan.run import (
+    ReferencedPlans,
     plan_stack,
 )
 from polyinfra.yamlio import load_text
@@ -137,7 +138,9 @@ def plan_diff(program_dir: Path, stack: str, ref: str) -> PlanDiff:
 
     Both sides run the foundation program itself (not a custom ``__main__.py``, whose code at
     ``ref`` may import things that no longer exist); files the stack file refers to
-    (BigQuery schemas, the dashboard) are read at ``ref`` too.
+    (BigQuery schemas, the dashboard) are read at ``ref`` too. Cross-stack references on
+    both sides read the referenced programs as they are in the working tree, so the diff
+    shows what this stack file changed.
     """
     program_dir = program_dir.resolve()
     top = proc.run(
@@ -145,7 +148,10 @@ def plan_diff(program_dir: Path, stack: str, ref: str) -> PlanDiff:
     )
     repo = Path(top.stdout.decode().strip())
     rel_dir = program_dir.relative_to(repo.resolve())
-    new_config = load_stack_config(stack_file(program_dir, stack), program_dir=program_dir)
+    outputs_of = ReferencedPlans().outputs_of(program_dir, stack)
+    new_config = load_stack_config(
+        stack_file(program_dir, stack), program_dir=program_dir, outputs_of=outputs_of
+    )
     new_plan = plan_stack(program_dir, stack, config=new_config, use_main=False)
     stack_rel = (rel_dir / f"Pulumi.{stack}.yaml").as_posix()
     old_text = _git_show(repo, ref, stack_rel)
@@ -165,7 +171,9 @@ def plan_diff(program_dir: Path, stack: str, ref: str) -> PlanDiff:
                     target.write_bytes(content)
         (old_dir / f"Pulumi.{stack}.yaml").write_text(text, encoding="utf-8")
         try:
-            old_config = load_stack_text(text, display, stack=stack, program_dir=old_dir)
+            old_config = load_stack_text(
+                text, display, stack=stack, program_dir=old_dir, outputs_of=outputs_of
+            )
         except UserError as exc:
             raise UserError(
                 f"the stack file at {ref} is not valid, so it cannot be compared:\n{exc}"

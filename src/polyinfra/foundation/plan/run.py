@@ -8,6 +8,8 @@ import os
 import runpy
 import sys
 import traceback
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,7 @@ from polyinfra.foundation.config import (
     load_stack_config,
     mask_secrets,
     pulumi_project,
+    sibling_programs,
     stack_file,
 )
 from polyinfra.foundation.keys import parse_config_key
@@ -27,6 +30,7 @@ from polyinfra.foundation.plan.mocks import (
 from polyinfra.foundation.plan.model import (
     Plan,
 )
+from polyinfra.foundation.references import OutputsOf, unknown_program
 from polyinfra.positions import Position
 
 
@@ -60,23 +64,84 @@ def runtime_config_values(config: StackConfig) -> tuple[dict[str, str], list[str
     return values, secret_keys
 
 
+@dataclass
+class ReferencedPlans:
+    """The offline plans of the programs that stack files reference, each computed once per
+    command (by program folder and stack), and those being computed, to tell a cycle."""
+
+    plans: dict[tuple[Path, str], Plan] = field(default_factory=dict)
+    failed: dict[tuple[Path, str], UserError] = field(default_factory=dict)
+    loading: list[tuple[Path, str]] = field(default_factory=list)
+
+    def outputs_of(self, program_dir: Path, stack: str) -> OutputsOf:
+        """What resolves the references of ``program_dir``'s stack ``stack``: a program's
+        outputs are those of its plan of the same stack."""
+        own = (program_dir.resolve(), stack)
+
+        def outputs(program: str) -> Mapping[str, Any]:
+            siblings = sibling_programs(program_dir)
+            if program not in siblings:
+                raise unknown_program(program, sorted(siblings))
+            target = (siblings[program].resolve(), stack)
+            chain = self.loading if self.loading[-1:] == [own] else [*self.loading, own]
+            if target in chain:
+                loop = [folder.name for folder, _ in chain[chain.index(target) :]]
+                raise UserError(
+                    f"a cycle of references between programs: {' -> '.join([*loop, program])}",
+                    hint="a program may read another's outputs only if that one does not read "
+                    "its own, directly or through others: keep the value in one of them",
+                )
+            if target in self.plans:
+                return self.plans[target].outputs
+            if target in self.failed:
+                raise self.failed[target]
+            file = stack_file(target[0], stack)
+            if not file.is_file():
+                raise UserError(
+                    f"the {own[0].name} stack references {program}, but {program} has no "
+                    f"{file.name} ({file})",
+                    hint=f"create {file.name} in {program}/ (references read the stack of the "
+                    "same name), or remove the reference",
+                )
+            outer = self.loading
+            self.loading = [*chain, target]
+            try:
+                self.plans[target] = plan_stack(target[0], stack, plans=self)
+            except UserError as exc:
+                self.failed[target] = exc
+                raise
+            finally:
+                self.loading = outer
+            return self.plans[target].outputs
+
+        return outputs
+
+
 def plan_stack(
     program_dir: Path,
     stack: str,
     *,
     config: StackConfig | None = None,
     use_main: bool = True,
+    plans: ReferencedPlans | None = None,
 ) -> Plan:
     """Plan ``stack`` of the Pulumi program in ``program_dir`` offline.
 
     Validates ``Pulumi.<stack>.yaml`` first (every error at once, with positions), then runs the
     program's ``__main__.py`` (or :func:`polyinfra.foundation.run` when there is none or
-    ``use_main`` is false) under recording mocks.
+    ``use_main`` is false) under recording mocks. Cross-stack references in the stack file are
+    resolved from the plans of the programs they name (``plans``: those already made in this
+    command).
     """
     from polyinfra.foundation import program as foundation_program
 
     if config is None:
-        config = load_stack_config(stack_file(program_dir, stack), program_dir=program_dir)
+        plans = plans or ReferencedPlans()
+        config = load_stack_config(
+            stack_file(program_dir, stack),
+            program_dir=program_dir,
+            outputs_of=plans.outputs_of(program_dir, stack),
+        )
     main = program_dir / "__main__.py"
     values, secret_keys = runtime_config_values(config)
 

@@ -14,6 +14,7 @@ from polyinfra.foundation.plan.model import (
     Plan,
 )
 from polyinfra.foundation.plan.run import (
+    ReferencedPlans,
     plan_stack,
 )
 from polyinfra.suggest import closest
@@ -40,11 +41,13 @@ def select_stacks(stacks: Mapping[str, Path], stack: str | None, where: Path) ->
 def plan_workspace(
     workspace: Path, *, stack: str | None = None, diff_ref: str | None = None
 ) -> list[Plan] | list[PlanDiff]:
-    """Plan (or, with ``diff_ref``, diff) one stack or every stack of the workspace's program."""
+    """Plan (or, with ``diff_ref``, diff) one stack or every stack of the workspace's program:
+    the one whose folder holds ``workspace`` when there are several."""
     from polyinfra.workspace import Workspace
 
-    program = Workspace.discover(workspace).program
+    program = Workspace.discover(workspace).program_at(workspace)
     names = select_stacks(program.stacks, stack, program.path)
     if diff_ref is not None:
         return [plan_diff(program.path, name, diff_ref) for name in names]
-    return [plan_stack(program.path, name) for name in names]
+    plans = ReferencedPlans()
+    return [plan_stack(program.path, name, plans=plans) for name in names]
