@@ -28,12 +28,13 @@ from polyinfra.manifests.links import discover_workspace
 from polyinfra.positions import Position
 from polyinfra.redact import workspace_secrets
 from polyinfra.suggest import did_you_mean
-from polyinfra.workspace import App, Overlay, Workspace
+from polyinfra.workspace import App, Overlay, PulumiProgram, Workspace
 from polyinfra.workspace.settings import RulesSettings
 from polyinfra.yamlio import load_text, read_text
 
 if TYPE_CHECKING:
     from polyinfra.foundation.plan import Plan
+    from polyinfra.foundation.plan.run import ReferencedPlans
     from polyinfra.manifests import RenderedApp
 
 #: The phases ``check`` reports timings for, in the order they run.
@@ -116,7 +117,8 @@ def check_workspace(
         rules = engine.select_rules(CHECK_RULES, select=select, ignore=ignore, settings=settings)
         envs = choose_environments(ws, environments)
     with timings.phase("stacks"):
-        stacks = tuple(read_stack(ws, env) for env in envs)
+        program = ws.program_at(path) if ws.programs else None
+        stacks = tuple(read_stack(ws, env, program=program) for env in envs)
     plans: dict[str, Plan | None] = {}
     plan_failures: tuple[UnreadableInput, ...] = ()
     if plan and _needs_plan(rules):
@@ -216,9 +218,18 @@ def choose_environments(ws: Workspace, wanted: Sequence[str]) -> tuple[str, ...]
     return tuple(dict.fromkeys(wanted))
 
 
-def read_stack(ws: Workspace, env: str) -> StackFile:
-    """The stack file behind ``env``, loaded with positions and validated by the foundation."""
+def read_stack(
+    ws: Workspace,
+    env: str,
+    *,
+    program: PulumiProgram | None = None,
+    plans: ReferencedPlans | None = None,
+) -> StackFile:
+    """The stack file behind ``env`` in ``program`` (default: the workspace's one program),
+    loaded with positions and validated by the foundation; its cross-stack references are
+    resolved from the plans of the programs they name (``plans``: those made already)."""
     from polyinfra.foundation.config import stack_config_of
+    from polyinfra.foundation.references import mentioned
 
     stack = ws.stack_for_env(env)
     if not ws.programs:
@@ -232,7 +243,8 @@ def read_stack(ws: Workspace, env: str) -> StackFile:
             hint="run `polyinfra init` to create infrastructure/pulumi/",
         )
         return StackFile(env, stack, path, None, errors=(missing,))
-    program = ws.program  # a UserError when there are several: which one is meant is unclear
+    # without one given, a UserError when there are several: which one is meant is unclear
+    program = program or ws.program
     path = program.stacks.get(stack, program.path / f"Pulumi.{stack}.yaml")
     if stack not in program.stacks:
         missing = UnreadableInput(
@@ -247,14 +259,22 @@ def read_stack(ws: Workspace, env: str) -> StackFile:
         document = load_text(text, path)
     except UserError as exc:
         return StackFile(env, stack, path, None, errors=(_unreadable(exc, path),))
+    outputs_of = None
+    if mentioned(text):  # only then: a stack file without references costs nothing more
+        from polyinfra.foundation.plan.run import ReferencedPlans
+
+        outputs_of = (plans or ReferencedPlans()).outputs_of(program.path, stack)
     try:  # the same text and document: the file is parsed once
-        config = stack_config_of(text, document, program_dir=program.path, bounds=ws.bounds)
+        config = stack_config_of(
+            text, document, program_dir=program.path, bounds=ws.bounds, outputs_of=outputs_of
+        )
     except UserError as exc:
         errors = exc.errors if isinstance(exc, UserErrors) else [exc]
         return StackFile(
             env, stack, path, document, errors=tuple(_unreadable(e, path) for e in errors)
         )
-    return StackFile(env, stack, path, document, model=config)
+    # the rules read the values as resolved, at the lines the user wrote
+    return StackFile(env, stack, path, config.document or document, model=config)
 
 
 def _unreadable(exc: UserError, path: Path) -> UnreadableInput:
@@ -277,7 +297,7 @@ def plan_stacks(
     for stack in stacks:
         if stack.model is None or stack.stack in plans:
             continue
-        program = ws.program
+        program = _program_of(ws, stack)
         try:
             plans[stack.stack] = plan_stack(program.path, stack.stack, config=stack.model)
         except UserError as exc:
@@ -294,6 +314,14 @@ def plan_stacks(
                 )
             )
     return plans, tuple(failures)
+
+
+def _program_of(ws: Workspace, stack: StackFile) -> PulumiProgram:
+    """The program ``stack`` belongs to."""
+    for program in ws.programs:
+        if program.path.resolve() == stack.path.parent.resolve():
+            return program
+    return ws.program
 
 
 def _failing_line(exc: BaseException, folder: Path) -> Position | None:
