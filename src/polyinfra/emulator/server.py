@@ -309,13 +309,7 @@ class FakeCloudRun:
         *,
         received: float = 0.0,
     ) -> tuple[int, bytes, dict[str, str]]:
-        """Answer one request: status, the bytes of the body and the headers to send.
-
-        ``headers`` are the request's with lower-case names; ``received`` is when it arrived.
-        Raises ``_Drop`` when the connection is to be closed without an answer, ``_Hang`` when
-        it is to stay open and silent, ``_Endless`` when the answer is a body that never ends.
-        Every request is recorded.
-        """
+        """Answer one request: see :meth:`polyinfra.emulator.frontend.Frontend.handle`."""
         return self._frontend.handle(method, raw_path, headers, body, received=received)
 
 
