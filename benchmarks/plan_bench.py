@@ -10,6 +10,7 @@ ratio, and the time of validation alone (parsing and checking the stack file).
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import math
 import tempfile
@@ -185,12 +186,19 @@ def run_bare(program: Callable[[], None]) -> int:
         def call(self, args: Any) -> tuple[dict[str, Any], None]:
             return {}, None
 
-    settings.ROOT.set(None)
-    pulumi.runtime.set_mocks(BareMocks(), project="bench", stack="bench", preview=True)
-    settings.SETTINGS.rpc_manager.clear()
-    settings.SETTINGS.outputs.clear()
-    _sync_await(run_pulumi_func(program))
-    settings.ROOT.set(None)
+    # a loop of its own, as polyinfra's plan makes one (and leaves none behind)
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        settings.ROOT.set(None)
+        pulumi.runtime.set_mocks(BareMocks(), project="bench", stack="bench", preview=True)
+        settings.SETTINGS.rpc_manager.clear()
+        settings.SETTINGS.outputs.clear()
+        _sync_await(run_pulumi_func(program))
+        settings.ROOT.set(None)
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
     return count
 
 
