@@ -19,6 +19,11 @@ SERVICE_GROUP = "serving.knative.dev"
 JOB_GROUP = "run.googleapis.com"
 SERVICE_API = f"{SERVICE_GROUP}/v1"
 JOB_API = f"{JOB_GROUP}/v1"
+#: Labels Cloud Run puts on a Service's revisions: the service, and the configuration and its
+#: generation the revision was cut from (``revisions.list`` selects on the first).
+REVISION_SERVICE_LABEL = f"{SERVICE_GROUP}/service"
+REVISION_CONFIGURATION_LABEL = f"{SERVICE_GROUP}/configuration"
+REVISION_GENERATION_LABEL = f"{SERVICE_GROUP}/configurationGeneration"
 SERVICE_KIND = "Service"
 JOB_KIND = "Job"
 #: The (apiVersion, kind) pairs polyinfra deploys.

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import quote
 
-from polyinfra.cloudrun.vocabulary import JOB_API, SERVICE_API, SERVICE_KIND
+from polyinfra.cloudrun.vocabulary import JOB_API, REVISION_SERVICE_LABEL, SERVICE_API, SERVICE_KIND
 from polyinfra.deploy.endpoint import (
     CONNECT_TIMEOUT,
     DEFAULT_HTTP_TIMEOUT,
@@ -435,7 +435,7 @@ class CloudRunClient:
         answer = self._read(
             collection_path(SERVICE_API, ref.namespace, "revisions"),
             f"list revisions of {ref}",
-            {"labelSelector": f"serving.knative.dev/service={ref.name}"},
+            {"labelSelector": f"{REVISION_SERVICE_LABEL}={ref.name}"},
         )
         return [item for item in answer.get("items") or [] if isinstance(item, dict)]
 

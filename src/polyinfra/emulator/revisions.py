@@ -7,7 +7,13 @@ import copy
 import uuid
 from dataclasses import dataclass
 
-from polyinfra.cloudrun.vocabulary import LOCATION_LABEL, SERVICE_API
+from polyinfra.cloudrun.vocabulary import (
+    LOCATION_LABEL,
+    REVISION_CONFIGURATION_LABEL,
+    REVISION_GENERATION_LABEL,
+    REVISION_SERVICE_LABEL,
+    SERVICE_API,
+)
 from polyinfra.emulator.objects import (
     _child,
     _now,
@@ -140,9 +146,9 @@ def revision_object(revision: Revision) -> JsonObject:
     labels = dict(template_meta.get("labels") or {})
     labels.update(
         {
-            "serving.knative.dev/service": revision.service,
-            "serving.knative.dev/configuration": revision.service,
-            "serving.knative.dev/configurationGeneration": str(revision.configuration_generation),
+            REVISION_SERVICE_LABEL: revision.service,
+            REVISION_CONFIGURATION_LABEL: revision.service,
+            REVISION_GENERATION_LABEL: str(revision.configuration_generation),
             LOCATION_LABEL: revision.region,
         }
     )
