@@ -74,6 +74,24 @@ TRIGGER_TYPE_ANNOTATION = "cloudfunctions.googleapis.com/trigger-type"
 HTTP_TRIGGER = "HTTP_TRIGGER"
 FUNCTION_TARGET_ENV = "FUNCTION_TARGET"
 FUNCTION_SIGNATURE_TYPE_ENV = "FUNCTION_SIGNATURE_TYPE"
+#: The signature types the Functions Framework's ``--signature-type`` takes.
+SIGNATURE_TYPES = ("http", "event", "cloudevent", "typed")
+
+
+def signature_type(declared: object, trigger_type: object) -> str:
+    """How the Functions Framework calls the function: ``FUNCTION_SIGNATURE_TYPE`` when the
+    container sets it, else what the trigger type implies (``http`` for ``HTTP_TRIGGER`` or
+    none, ``cloudevent`` for an event type).
+
+    >>> signature_type(None, "google.cloud.pubsub.topic.v1.messagePublished")
+    'cloudevent'
+    >>> signature_type("typed", HTTP_TRIGGER)
+    'typed'
+    """
+    if isinstance(declared, str) and declared:
+        return declared
+    return "http" if trigger_type in (None, HTTP_TRIGGER) else "cloudevent"
+
 
 #: Metadata the server owns and sets on every write.
 SERVER_METADATA = ("generation", "resourceVersion", "uid", "creationTimestamp", "selfLink")

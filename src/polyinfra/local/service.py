@@ -10,11 +10,12 @@ from typing import Any
 
 from polyinfra.cloudrun.vocabulary import (
     FUNCTION_SIGNATURE_TYPE_ENV,
-    HTTP_TRIGGER,
     SECRETS_ANNOTATION,
     SERVICE_POD,
+    SIGNATURE_TYPES,
     TRIGGER_TYPE_ANNOTATION,
     CloudRunObject,
+    signature_type,
 )
 from polyinfra.errors import UserError
 from polyinfra.local.probe import StartupProbe, startup_probe
@@ -23,7 +24,6 @@ from polyinfra.positions import Position
 from polyinfra.yamlio import KeyPath
 
 #: The signature types the Functions Framework's ``--signature-type`` takes.
-SIGNATURE_TYPES = ("http", "event", "cloudevent", "typed")
 DEFAULT_PORT = 8080
 #: A Service's request timeout when ``timeoutSeconds`` is unset.
 DEFAULT_REQUEST_TIMEOUT = 300
@@ -67,18 +67,16 @@ class FunctionService:
         """``FUNCTION_SIGNATURE_TYPE``, else what the trigger type implies: ``http`` for an
         HTTP trigger (or none), ``cloudevent`` for an event type."""
         declared = self.env.get(FUNCTION_SIGNATURE_TYPE_ENV)
-        if declared:
-            if declared not in SIGNATURE_TYPES:
-                raise UserError(
-                    f"FUNCTION_SIGNATURE_TYPE {declared!r} is not one the Functions Framework "
-                    f"takes ({', '.join(SIGNATURE_TYPES)})",
-                    position=self.position(
-                        (*self.env_paths[FUNCTION_SIGNATURE_TYPE_ENV], "value"), value=True
-                    ),
-                    hint="write http or cloudevent",
-                )
-            return declared
-        return "http" if self.trigger_type in (None, HTTP_TRIGGER) else "cloudevent"
+        if declared and declared not in SIGNATURE_TYPES:
+            raise UserError(
+                f"FUNCTION_SIGNATURE_TYPE {declared!r} is not one the Functions Framework "
+                f"takes ({', '.join(SIGNATURE_TYPES)})",
+                position=self.position(
+                    (*self.env_paths[FUNCTION_SIGNATURE_TYPE_ENV], "value"), value=True
+                ),
+                hint="write http or cloudevent",
+            )
+        return signature_type(declared, self.trigger_type)
 
 
 def function_service(app: RenderedApp) -> FunctionService:

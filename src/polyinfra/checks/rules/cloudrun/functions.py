@@ -20,12 +20,12 @@ from polyinfra.checks.rules.cloudrun.shape import (
 )
 from polyinfra.cloudrun.vocabulary import (
     FUNCTION_SIGNATURE_TYPE_ENV,
-    HTTP_TRIGGER,
     KNATIVE,
     RUN,
     TEMPLATE_META,
     TOP_META,
     TRIGGER_TYPE_ANNOTATION,
+    signature_type,
 )
 from polyinfra.workspace.app_kind import is_function_document
 
@@ -173,13 +173,15 @@ POST_ONLY_SIGNATURES = frozenset({"cloudevent", "typed"})
 def is_post_only_function(manifest: Manifest) -> bool:
     """Whether a function's framework takes POSTs only: ``FUNCTION_SIGNATURE_TYPE`` says
     ``cloudevent`` or ``typed``, or, without it, the trigger-type annotation names an event."""
+    declared = None
     for container in containers(manifest):
         env = container.data.get("env")
         for var in env if isinstance(env, list) else []:
-            if isinstance(var, dict) and var.get("name") == FUNCTION_SIGNATURE_TYPE_ENV:
-                return var.get("value") in POST_ONLY_SIGNATURES
+            is_signature = isinstance(var, dict) and var.get("name") == FUNCTION_SIGNATURE_TYPE_ENV
+            if is_signature and declared is None:  # the first container that sets it
+                declared = var.get("value")
     trigger = annotations_at(manifest, TEMPLATE_META).get(TRIGGER_TYPE_ANNOTATION)
-    return isinstance(trigger, str) and trigger != HTTP_TRIGGER
+    return signature_type(declared, trigger) in POST_ONLY_SIGNATURES
 
 
 class FunctionHttpProbe(FunctionRule):
