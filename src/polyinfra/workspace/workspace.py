@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,6 +101,25 @@ class Workspace:
                 hint="keep one Pulumi program per workspace, or pass its folder explicitly",
             )
         return self.programs[0]
+
+    @property
+    def layered(self) -> bool:
+        """Whether the foundation is split into several Pulumi programs (the three-stack
+        layout: ``infrastructure/pulumi/platform/`` and ``infrastructure/pulumi/services/``)."""
+        return len(self.programs) > 1
+
+    @functools.cached_property
+    def ordered_programs(self) -> tuple[PulumiProgram, ...]:
+        """The Pulumi programs, each after those its stack files reference: platform before
+        services (see :mod:`polyinfra.workspace.programs`)."""
+        from polyinfra.workspace.programs import order_programs
+
+        return order_programs(self.programs, self.bounds)
+
+    def stack_files(self, stack: str) -> tuple[Path, ...]:
+        """Stack ``stack``'s files, one per program that has it, in :attr:`ordered_programs`
+        order (the program that is read from last comes last)."""
+        return tuple(p.stacks[stack] for p in self.ordered_programs if stack in p.stacks)
 
     def program_at(self, path: Path | str) -> PulumiProgram:
         """The program whose folder holds ``path`` (``-w infrastructure/pulumi/services``),
