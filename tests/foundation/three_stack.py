@@ -23,6 +23,14 @@ config:
         description: Images of the stock-webhook function
 """
 
+#: The production stack of the platform: the same stack names in both programs.
+PLATFORM_PRODUCTION = """\
+config:
+  gcp:project: data-platform-prod
+  gcp:region: asia-southeast1
+  input:environment: production
+"""
+
 MAIN = '''"""Foundation stack: every resource comes from the Pulumi.<stack>.yaml config."""
 
 from polyinfra.foundation import run
@@ -55,6 +63,7 @@ def three_stack_workspace(destination: Path, *, registry_in_platform: bool = Tru
         "name: data-platform-platform\ndescription: Platform stack\nruntime: python\n"
     )
     (platform / "Pulumi.sandbox.yaml").write_text(PLATFORM_SANDBOX)
+    (platform / "Pulumi.production.yaml").write_text(PLATFORM_PRODUCTION)
     (platform / "__main__.py").write_text(MAIN)
     edit(
         root,

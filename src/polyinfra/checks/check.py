@@ -3,6 +3,7 @@ workspace, config, cross-stack and policy rules over them, timing each phase."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import time
 import traceback
@@ -117,8 +118,8 @@ def check_workspace(
         rules = engine.select_rules(CHECK_RULES, select=select, ignore=ignore, settings=settings)
         envs = choose_environments(ws, environments)
     with timings.phase("stacks"):
-        program = ws.program_at(path) if ws.programs else None
-        stacks = tuple(read_stack(ws, env, program=program) for env in envs)
+        # every program: the cross-stack rules compare the apps with all of them
+        stacks = read_stacks(ws, envs)
     plans: dict[str, Plan | None] = {}
     plan_failures: tuple[UnreadableInput, ...] = ()
     if plan and _needs_plan(rules):
@@ -159,7 +160,7 @@ def check_before_deploy(
     settings = rules_settings(ws)
     chosen = {rule.ID for rule in engine.select_rules(CHECK_RULES, settings=settings)}
     wanted = (*MANIFEST_RULES, *(LINK_RULES if links else ()))
-    stacks = (read_stack(ws, env),) if links else ()
+    stacks = read_stacks(ws, [env]) if links else ()
     ctx = workspace_context(
         ws, stacks, manifests_of(apps, version), only_apps=frozenset(app.app for app in apps)
     )
@@ -194,7 +195,7 @@ def workspace_context(
 
 def _plan_when_asked(ws: Workspace, stack: StackFile) -> Plan | None:
     plans, _ = plan_stacks(ws, [stack])
-    return plans.get(stack.stack)
+    return plans.get(stack.key)
 
 
 def rules_settings(ws: Workspace) -> RulesSettings:
@@ -216,6 +217,31 @@ def choose_environments(ws: Workspace, wanted: Sequence[str]) -> tuple[str, ...]
             hint=f"environments of this workspace: {', '.join(sorted(known)) or 'none'}",
         )
     return tuple(dict.fromkeys(wanted))
+
+
+def read_stacks(ws: Workspace, envs: Sequence[str]) -> tuple[StackFile, ...]:
+    """The stack files of ``envs`` (:func:`read_stack`), for each environment one per program,
+    platform before services: each knows its program and, as its ``upstream``, the same
+    environment's files of the programs before it. The programs that references name are
+    planned once for all of them."""
+    from polyinfra.foundation.plan.run import ReferencedPlans
+    from polyinfra.workspace.programs import reference_name
+
+    chosen = ws.ordered_programs
+    if len(chosen) < 2:
+        return tuple(read_stack(ws, env) for env in envs)
+    plans = ReferencedPlans()
+    found: list[StackFile] = []
+    for env in envs:
+        before: list[StackFile] = []
+        for program in chosen:
+            stack = read_stack(ws, env, program=program, plans=plans)
+            stack = dataclasses.replace(
+                stack, program=reference_name(program), upstream=tuple(before)
+            )
+            before.append(stack)
+            found.append(stack)
+    return tuple(found)
 
 
 def read_stack(
@@ -288,18 +314,18 @@ def _needs_plan(rules: Sequence[Rule]) -> bool:
 def plan_stacks(
     ws: Workspace, stacks: Sequence[StackFile]
 ) -> tuple[dict[str, Plan | None], tuple[UnreadableInput, ...]]:
-    """The foundation plan of every stack that validated, keyed by stack name, and where the
-    program failed for the others."""
+    """The foundation plan of every stack that validated, keyed by :attr:`StackFile.key`, and
+    where the program failed for the others."""
     from polyinfra.foundation.plan import plan_stack
 
     plans: dict[str, Plan | None] = {}
     failures: list[UnreadableInput] = []
     for stack in stacks:
-        if stack.model is None or stack.stack in plans:
+        if stack.model is None or stack.key in plans:
             continue
         program = _program_of(ws, stack)
         try:
-            plans[stack.stack] = plan_stack(program.path, stack.stack, config=stack.model)
+            plans[stack.key] = plan_stack(program.path, stack.stack, config=stack.model)
         except UserError as exc:
             failures.append(_unreadable(exc, stack.path))
         except RefusedFile:

@@ -98,8 +98,9 @@ class CheckContext:
     manifests: tuple[Manifest, ...] = ()
     unreadable: tuple[UnreadableInput, ...] = ()
     settings: RulesSettings = field(default_factory=RulesSettings)
-    # what `check` adds: the workspace, one stack file per environment checked, and the
-    # foundation plan of each stack (keyed by stack name) when it could be computed
+    # what `check` adds: the workspace, the stack files of each environment checked (one per
+    # program, platform before services), and the foundation plan of each (keyed by
+    # StackFile.key) when it could be computed
     workspace: Workspace | None = None
     stacks: tuple[StackFile, ...] = ()
     plans: dict[str, Plan | None] = field(default_factory=dict)
@@ -122,15 +123,16 @@ class CheckContext:
         return result
 
     def stack_for_env(self, env: str) -> StackFile | None:
-        """The stack file checked for environment ``env``, if any."""
-        return next((s for s in self.stacks if s.env == env), None)
+        """The stack file checked for environment ``env``, if any: with several programs, the
+        last one's (services), whose lookups include the programs before it (platform)."""
+        return next((s for s in reversed(self.stacks) if s.env == env), None)
 
     def plan_of(self, stack: StackFile) -> Plan | None:
         """The foundation plan of ``stack``: from ``plans``, else computed once by ``planner``;
         None when there is none."""
-        if stack.stack not in self.plans and self.planner is not None:
-            self.plans[stack.stack] = self.planner(stack)
-        return self.plans.get(stack.stack)
+        if stack.key not in self.plans and self.planner is not None:
+            self.plans[stack.key] = self.planner(stack)
+        return self.plans.get(stack.key)
 
     def workspace_apps(self) -> list[App]:
         """The workspace's apps under check (all of them unless ``only_apps`` narrows it), for

@@ -46,11 +46,9 @@ def foundation_environment(ws: Workspace, env: str, document: YamlDocument | Non
 
 def _stack_document(ws: Workspace, env: str) -> YamlDocument | None:
     """The stack file of ``env`` when the context holds none (``lint``, ``deploy
-    --skip-checks``); None when there is no readable one."""
-    from polyinfra.yamlio import load_file
-
+    --skip-checks``): the last program's that has one; None when there is no readable one."""
     try:
-        path = ws.program.stacks.get(ws.stack_for_env(env))
-        return load_file(path, bounds=ws.bounds) if path is not None else None
+        view = stackview.read_stack_view(ws, ws.stack_for_env(env))
     except UserError:
         return None
+    return next((doc for _, doc in reversed(view.documents) if doc is not None), None)

@@ -75,6 +75,14 @@ class StackFile:
     ``document`` is None when the file is missing or is not YAML; ``model`` (the foundation's
     validated ``StackConfig``) is None when it does not validate. ``errors`` says why, each at
     its position, for the config rules to report.
+
+    In a workspace of several programs (platform and services), ``program`` is this file's
+    program (its folder name) and ``upstream`` the same stack's files of the programs before it
+    (platform, for services). What an app may use is then what any of them creates: the
+    lookups (:meth:`service_accounts`, :meth:`secrets`, :meth:`registries`, :meth:`topics`,
+    :meth:`buckets`, :meth:`roles_of`) include the upstream files' entries, each at its own
+    file's line; what the file itself declares (:meth:`schedulers`, :meth:`triggers`,
+    :meth:`project_keys`, :meth:`walk`) does not.
     """
 
     env: str
@@ -83,7 +91,19 @@ class StackFile:
     document: YamlDocument | None
     model: StackConfig | None = None
     errors: tuple[UnreadableInput, ...] = ()
+    program: str = ""
+    upstream: tuple[StackFile, ...] = ()
     _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def key(self) -> str:
+        """What tells this file from the same stack of another program: ``sandbox``, or
+        ``services/sandbox`` in a workspace of several programs."""
+        return f"{self.program}/{self.stack}" if self.program else self.stack
+
+    def _with_upstream(self) -> list[StackFile]:
+        """The upstream files that validated, then this one (later entries win)."""
+        return [*(s for s in self.upstream if s.valid), self]
 
     @property
     def valid(self) -> bool:
@@ -108,7 +128,12 @@ class StackFile:
 
     @property
     def region(self) -> str | None:
-        return stackview.gcp_region(self.document)
+        """``gcp:region``, else the upstream stack's."""
+        for stack in reversed(self._with_upstream()):
+            region = stackview.gcp_region(stack.document)
+            if region is not None:
+                return region
+        return None
 
     @property
     def environment(self) -> str:
@@ -136,7 +161,13 @@ class StackFile:
         return next((e for e, d in self.service_accounts().items() if d.project == project), None)
 
     def service_accounts(self) -> dict[str, Declared]:
-        """Email -> the ``service_account.account_id`` that creates it."""
+        """Email -> the ``service_account.account_id`` that creates it (upstream ones too)."""
+        found: dict[str, Declared] = {}
+        for stack in self._with_upstream():
+            found.update(stack._own_accounts())
+        return found
+
+    def _own_accounts(self) -> dict[str, Declared]:
         if "accounts" not in self._cache:
             found: dict[str, Declared] = {}
             for key, section in self._projects():
@@ -153,7 +184,13 @@ class StackFile:
         return accounts
 
     def roles_of(self, project: str) -> dict[str, Position]:
-        """Project-level roles granted to ``project``'s service account."""
+        """Project-level roles granted to ``project``'s service account (upstream too)."""
+        found: dict[str, Position] = {}
+        for stack in self._with_upstream():
+            found.update(stack._own_roles(project))
+        return found
+
+    def _own_roles(self, project: str) -> dict[str, Position]:
         section = self.project(project)
         iam = section.service_account_iam if section is not None else None
         found: dict[str, Position] = {}
@@ -163,7 +200,13 @@ class StackFile:
         return found
 
     def secrets(self) -> dict[str, Declared]:
-        """Secret id -> where it is declared."""
+        """Secret id -> where it is declared (upstream too)."""
+        found: dict[str, Declared] = {}
+        for stack in self._with_upstream():
+            found.update(stack._own_secrets())
+        return found
+
+    def _own_secrets(self) -> dict[str, Declared]:
         found: dict[str, Declared] = {}
         for key, section in self._projects():
             for index, secret in enumerate(section.secrets):
@@ -173,7 +216,8 @@ class StackFile:
         return found
 
     def registries(self) -> list[Registry]:
-        return stackview.registries(self.document)
+        """The Artifact Registry repositories (upstream ones too)."""
+        return [r for stack in self._with_upstream() for r in stackview.registries(stack.document)]
 
     def schedulers(self) -> list[Scheduler]:
         found: list[Scheduler] = []
@@ -204,12 +248,20 @@ class StackFile:
         return found
 
     def topics(self) -> dict[str, Declared]:
-        """Pub/Sub topic name -> where it is declared."""
-        return self._named("pubsub_topics", [(k, s.pubsub_topics) for k, s in self._projects()])
+        """Pub/Sub topic name -> where it is declared (upstream too)."""
+        found: dict[str, Declared] = {}
+        for stack in self._with_upstream():
+            entries = [(k, s.pubsub_topics) for k, s in stack._projects()]
+            found.update(stack._named("pubsub_topics", entries))
+        return found
 
     def buckets(self) -> dict[str, Declared]:
-        """Cloud Storage bucket name -> where it is declared."""
-        return self._named("cloud_storage", [(k, s.cloud_storage) for k, s in self._projects()])
+        """Cloud Storage bucket name -> where it is declared (upstream too)."""
+        found: dict[str, Declared] = {}
+        for stack in self._with_upstream():
+            entries = [(k, s.cloud_storage) for k, s in stack._projects()]
+            found.update(stack._named("cloud_storage", entries))
+        return found
 
     def _named(self, section: str, entries: list[tuple[str, list[Any]]]) -> dict[str, Declared]:
         found: dict[str, Declared] = {}

@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from polyinfra.checks import Problem
     from polyinfra.manifests import RenderedApp, RenderResult
     from polyinfra.workspace import Workspace
-    from polyinfra.yamlio import YamlDocument
 
 
 @dataclass(frozen=True)
@@ -79,29 +78,19 @@ class ValidationFailed(Exception):
         return f"{len(self.errors)} error(s) in {where}"
 
 
-def stack_document(ws: Workspace, env: str) -> YamlDocument | None:
-    """The environment's ``Pulumi.<stack>.yaml``, if there is one."""
-    from polyinfra.yamlio import load_file
-
-    try:
-        program = ws.program
-    except UserError:
-        return None
-    stack_file = program.stacks.get(ws.stack_for_env(env))
-    return None if stack_file is None else load_file(stack_file, bounds=ws.bounds)
-
-
 def stack_region(ws: Workspace, env: str) -> str | None:
-    """``gcp:region`` of the environment's Pulumi stack file, if there is one."""
-    from polyinfra.foundation.stackview import gcp_region
+    """``gcp:region`` of the environment's Pulumi stack (the last program that states one:
+    services before platform), if any."""
+    from polyinfra.foundation.stackview import read_stack_view
 
-    return gcp_region(stack_document(ws, env))
+    return read_stack_view(ws, ws.stack_for_env(env)).gcp_region() if ws.programs else None
 
 
 def _namespace_hint(ws: Workspace, app: RenderedApp) -> str:
-    from polyinfra.foundation.stackview import gcp_project
+    from polyinfra.foundation.stackview import read_stack_view
 
-    project = gcp_project(stack_document(ws, app.env))
+    view = read_stack_view(ws, ws.stack_for_env(app.env)) if ws.programs else None
+    project = view.gcp_project() if view is not None else None
     stack = f"Pulumi.{ws.stack_for_env(app.env)}.yaml"
     value = f"{project}` (gcp:project of {stack})" if project else "<project id>`"
     return f"add `namespace: {value} to {_overlay_file(app, ws.root)}"

@@ -35,7 +35,8 @@ def key_inputs(resource: PlannedResource) -> str:
 
 def format_plan(plan: Plan) -> str:
     """Every resource grouped by type with its logical name and key inputs, then totals."""
-    lines = [f"Stack {plan.stack} (Google Cloud project {plan.project})"]
+    of = f" of {plan.program}" if plan.program else ""
+    lines = [f"Stack {plan.stack}{of} (Google Cloud project {plan.project})"]
     for type_token, resources in sorted(plan.by_type().items()):
         lines.append(f"  {type_token} ({len(resources)})")
         for resource in resources:
@@ -70,7 +71,8 @@ def _output_lines(outputs: Any, prefix: str = "") -> list[str]:
 
 def format_diff(diff: PlanDiff) -> str:
     """Resources added, removed and changed (with the changed inputs)."""
-    lines = [f"Stack {diff.stack}: changes since {diff.ref}"]
+    of = f" of {diff.program}" if diff.program else ""
+    lines = [f"Stack {diff.stack}{of}: changes since {diff.ref}"]
     for resource in diff.added:
         lines.append(f"  + {resource.name} ({resource.type})")
         lines.append(f"        {key_inputs(resource)}")

@@ -8,12 +8,19 @@ validation is ``load_stack_config``, which ``check`` reports on).
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from polyinfra.foundation.naming import registry_url
 from polyinfra.positions import Position
 from polyinfra.yamlio import KeyPath, YamlDocument
+
+if TYPE_CHECKING:
+    from polyinfra.workspace import Workspace
+    from polyinfra.yamlio.text import Bounds
 
 
 @dataclass(frozen=True)
@@ -88,3 +95,85 @@ def registries(document: YamlDocument | None) -> list[Registry]:
             )
         )
     return found
+
+
+#: Outputs a stack file states itself, readable without planning: the output and the config key
+#: that holds it (``environment`` defaults to the stack name).
+_STATED_OUTPUTS = {"gcp_project": "gcp:project", "environment": "input:environment"}
+_WHOLE_REFERENCE = re.compile(r"^\$\{\s*([^\s.${}]+)\s*\.\s*([^\s.${}]+)\s*\}$")
+
+
+@dataclass(frozen=True)
+class StackView:
+    """One stack (``sandbox``) as the files of every program say it, without validating them:
+    ``documents`` are (program folder name, document or None) in the workspace's program order,
+    platform first. A single-program workspace has one.
+
+    A value is read from the last program that states it: services before platform, so a
+    services stack file that sets its own ``gcp:region`` wins, and one whose ``gcp:project``
+    is ``${platform.gcp_project}`` reads the platform's. Other references are not followed
+    here (they need the referenced program's plan): such a value counts as unset.
+    """
+
+    stack: str
+    documents: tuple[tuple[str, YamlDocument | None], ...]
+
+    def document(self, program: str) -> YamlDocument | None:
+        return next((doc for name, doc in self.documents if name == program), None)
+
+    def value(self, key: str, program: str | None = None) -> Any:
+        """``config.<key>`` as the stack states it: of ``program`` (following a whole-value
+        reference to a stated output of another program), else of the last program that
+        states one."""
+        names = [name for name, _ in self.documents]
+        chosen = [program] if program is not None else list(reversed(names))
+        for name in chosen:
+            found = self._stated(name, key, depth=len(names))
+            if found is not None:
+                return found
+        return None
+
+    def _stated(self, program: str, key: str, depth: int) -> Any:
+        value = config_value(self.document(program), key)
+        if not isinstance(value, str) or "${" not in value:
+            return value
+        match = _WHOLE_REFERENCE.match(value)
+        if match is None or depth <= 0 or match.group(2) not in _STATED_OUTPUTS:
+            return None
+        output = match.group(2)
+        found = self._stated(match.group(1), _STATED_OUTPUTS[output], depth - 1)
+        if found is None and output == "environment" and self.document(match.group(1)):
+            return self.stack
+        return found
+
+    def gcp_project(self, program: str | None = None) -> str | None:
+        value = self.value("gcp:project", program)
+        return value if isinstance(value, str) and value else None
+
+    def gcp_region(self, program: str | None = None) -> str | None:
+        value = self.value("gcp:region", program)
+        return value if isinstance(value, str) and value else None
+
+
+def read_stack_view(ws: Workspace, stack: str) -> StackView:
+    """Stack ``stack`` of every program of ``ws``, read within the workspace's bounds (each file
+    read once per version); a program without the stack file has None. A file that is not
+    YAML raises its UserError, at the offending line."""
+    from polyinfra.workspace.programs import reference_name
+
+    documents: list[tuple[str, YamlDocument | None]] = []
+    for program in ws.ordered_programs:
+        path = program.stacks.get(stack)
+        document = None
+        if path is not None:
+            stat = path.stat()
+            document = _read_stack(path, stat.st_mtime_ns, stat.st_size, ws.bounds)
+        documents.append((reference_name(program), document))
+    return StackView(stack, tuple(documents))
+
+
+@functools.lru_cache(maxsize=32)
+def _read_stack(path: Path, mtime_ns: int, size: int, bounds: Bounds) -> YamlDocument:
+    from polyinfra.yamlio import load_file
+
+    return load_file(path, bounds=bounds)

@@ -3,7 +3,6 @@ prefix, or derived from the foundation stack's Artifact Registry repository)."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from polyinfra.manifests.rendered import RenderedApp, RenderOptions, RenderReque
 from polyinfra.positions import Position
 from polyinfra.values import InvalidValue, image_reference
 from polyinfra.workspace import App, Overlay, Workspace, normalize_name
-from polyinfra.yamlio import Bounds, YamlDocument, load_file
+from polyinfra.yamlio import YamlDocument
 
 
 def overlay_for(app: App, env: str) -> Overlay:
@@ -52,17 +51,6 @@ def parse_image_options(values: Sequence[str], ws: Workspace) -> dict[str, str]:
     return images
 
 
-def _stack_document(stack_file: Path, bounds: Bounds) -> YamlDocument:
-    """Cached per file version: every app of an environment reads the same stack file."""
-    stat = stack_file.stat()
-    return _read_stack(stack_file, stat.st_mtime_ns, stat.st_size, bounds)
-
-
-@functools.lru_cache(maxsize=16)
-def _read_stack(stack_file: Path, mtime_ns: int, size: int, bounds: Bounds) -> YamlDocument:
-    return load_file(stack_file, bounds=bounds)
-
-
 def image_ref(ws: Workspace, app: App, env: str, version: str) -> str:
     """The image app ``app`` runs in ``env`` at ``version``, the one reference every command
     uses (render, deploy, build, the workflows, ``polyinfra image-ref``):
@@ -75,26 +63,42 @@ def image_ref(ws: Workspace, app: App, env: str, version: str) -> str:
     those. A UserError says what is missing for this app, at its place in the stack file.
     """
     who = f"{app.name} ({env})"
-    try:
-        program = ws.program
-    except UserError as exc:
+    if not ws.programs:
         raise UserError(
-            f"{who}: no foundation stack to take the image repository from: {exc.message}",
-            position=exc.position,
+            f"{who}: no foundation stack to take the image repository from: no Pulumi program "
+            f"under {ws.infrastructure} (no Pulumi.yaml found)",
+            position=Position(ws.infrastructure),
             hint=f"pass --image {app.name}=REF or --registry URL, or create the foundation "
             "program with `polyinfra init`",
-        ) from exc
+        )
     stack = ws.stack_for_env(env)
-    stack_file = program.stacks.get(stack)
-    if stack_file is None:
+    view = stackview.read_stack_view(ws, stack)
+    present = [(program, doc) for program, doc in view.documents if doc is not None]
+    if not present:
         raise UserError(
             f"{who}: no stack file Pulumi.{stack}.yaml to take the image repository from",
-            position=Position(program.path),
+            position=Position(ws.ordered_programs[0].path),
             hint="pass --image APP=REF or --registry URL, or add the stack file",
         )
     name = app_image_name(ws, app)
-    document = _stack_document(stack_file, ws.bounds)
-    return f"{_registry_prefix(document, app, who)}/{name}:{version}"
+    # the last program that declares the registry wins (services before platform); when none
+    # does, the error of the file that has the app's project (platform first), else the first
+    found: list[tuple[bool, UserError]] = []
+    for program, document in reversed(present):
+        try:
+            prefix = _registry_prefix(document, app, who, view.gcp_project(program))
+        except UserError as exc:
+            found.append((_has_project(document, app), exc))
+            continue
+        return f"{prefix}/{name}:{version}"
+    found.reverse()
+    raise next((exc for has, exc in found if has), found[0][1])
+
+
+def _has_project(doc: YamlDocument, app: App) -> bool:
+    entries = stackview.config_value(doc, "input:projects")
+    keys = {normalize_name(str(key)) for key in entries} if isinstance(entries, dict) else set()
+    return any(normalize_name(n) in keys for n in (app.project, app.name) if n)
 
 
 def image_or_stand_in(ws: Workspace | None, app: str, env: str, version: str) -> str:
@@ -121,11 +125,12 @@ def app_image_name(ws: Workspace, app: App) -> str:
 _IMAGE_OPTIONS = "or pass --image APP=REF or --registry URL"
 
 
-def _registry_prefix(doc: YamlDocument, app: App, who: str) -> str:
+def _registry_prefix(doc: YamlDocument, app: App, who: str, gcp_project: str | None) -> str:
     """The image prefix of the app's project registry (the app's project first, then an entry
     named after the app); UserError naming the missing piece: the ``config:`` mapping, the
     ``input:projects`` mapping, the project's entry, its ``artifact_registry``, its
-    ``repository_id`` or location, or ``gcp:project``."""
+    ``repository_id`` or location, or ``gcp:project`` (``gcp_project``: as the stack states
+    it, a reference to another program's followed)."""
     name = doc.path.name
     projects = ("config", "input:projects")
     if not isinstance(doc.data, dict) or not isinstance(doc.data.get("config"), dict):
@@ -180,7 +185,6 @@ def _registry_prefix(doc: YamlDocument, app: App, who: str) -> str:
             position=doc.position((*projects, key, "artifact_registry")),
             hint="add `location: <region>` to the artifact_registry entry",
         )
-    gcp_project = stackview.gcp_project(doc)
     if gcp_project is None:
         raise UserError(
             f"{who}: gcp:project is not set in {name}, so the image repository has no project",

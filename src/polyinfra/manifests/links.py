@@ -64,9 +64,9 @@ def link_apps(
     project set where that evidence agrees on one (see the module docstring). ``bounds``:
     where the files read may be (see :class:`~polyinfra.yamlio.Bounds`)."""
     unmapped = [app for app in apps.values() if app.project is None]
-    if not unmapped or len(programs) != 1:
-        return apps  # several programs: which one deploys the apps is not known
-    stacks = _stack_configs(programs[0], bounds)
+    if not unmapped or not programs:
+        return apps
+    stacks = _stack_configs(programs, bounds)
     if not stacks:
         return apps
     linked = dict(apps)
@@ -136,15 +136,28 @@ def evidence_for(
     return tuple(sorted(found))
 
 
-def _stack_configs(program: PulumiProgram, bounds: Bounds | None) -> list[StackConfig]:
+def _stack_configs(programs: tuple[PulumiProgram, ...], bounds: Bounds | None) -> list[StackConfig]:
+    """Every program's stack files that validate; with several programs, their cross-stack
+    references resolved from the referenced programs' offline plans (each planned once)."""
     from polyinfra.foundation.config import load_stack_config
 
+    plans = None
+    if len(programs) > 1:
+        from polyinfra.foundation.plan.run import ReferencedPlans
+
+        plans = ReferencedPlans()
     configs: list[StackConfig] = []
-    for _, path in sorted(program.stacks.items()):
-        try:
-            configs.append(load_stack_config(path, program_dir=program.path, bounds=bounds))
-        except (UserError, OSError):
-            continue  # `check` reports a stack file that does not validate
+    for program in programs:
+        for stack, path in sorted(program.stacks.items()):
+            outputs_of = plans.outputs_of(program.path, stack) if plans is not None else None
+            try:
+                configs.append(
+                    load_stack_config(
+                        path, program_dir=program.path, bounds=bounds, outputs_of=outputs_of
+                    )
+                )
+            except (UserError, OSError):
+                continue  # `check` reports a stack file that does not validate
     return configs
 
 

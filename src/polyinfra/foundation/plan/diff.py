@@ -58,6 +58,8 @@ class PlanDiff:
     changed: tuple[ResourceChange, ...] = ()
     unchanged: int = 0
     warnings: tuple[ConfigWarning, ...] = field(default=())
+    #: the program's folder name in a workspace of several programs (``platform``), else ""
+    program: str = ""
 
     @property
     def empty(self) -> bool:
@@ -68,6 +70,7 @@ class PlanDiff:
         """JSON-ready form (``polyinfra plan --diff REF --json``)."""
         return {
             "stack": self.stack,
+            **({"program": self.program} if self.program else {}),
             "ref": self.ref,
             "added": [resource.to_json() for resource in self.added],
             "removed": [resource.to_json() for resource in self.removed],

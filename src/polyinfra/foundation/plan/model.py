@@ -45,6 +45,8 @@ class Plan:
     resources: tuple[PlannedResource, ...]
     outputs: Mapping[str, Any]
     warnings: tuple[ConfigWarning, ...] = ()
+    #: the program's folder name in a workspace of several programs (``platform``), else ""
+    program: str = ""
 
     def by_type(self) -> dict[str, list[PlannedResource]]:
         """Resources grouped by type token, types in first-declared order."""
@@ -68,6 +70,7 @@ class Plan:
         """JSON-ready form (``polyinfra plan --json``)."""
         return {
             "stack": self.stack,
+            **({"program": self.program} if self.program else {}),
             "project": self.project,
             "resources": [resource.to_json() for resource in self.resources],
             "totals": self.totals(),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TypeVar
 
 from polyinfra.errors import UserError
 from polyinfra.foundation.plan.diff import (
@@ -18,6 +19,8 @@ from polyinfra.foundation.plan.run import (
     plan_stack,
 )
 from polyinfra.suggest import closest
+
+T = TypeVar("T")
 
 
 def select_stacks(stacks: Mapping[str, Path], stack: str | None, where: Path) -> list[str]:
@@ -41,13 +44,38 @@ def select_stacks(stacks: Mapping[str, Path], stack: str | None, where: Path) ->
 def plan_workspace(
     workspace: Path, *, stack: str | None = None, diff_ref: str | None = None
 ) -> list[Plan] | list[PlanDiff]:
-    """Plan (or, with ``diff_ref``, diff) one stack or every stack of the workspace's program:
-    the one whose folder holds ``workspace`` when there are several."""
-    from polyinfra.workspace import Workspace
+    """Plan (or, with ``diff_ref``, diff) one stack or every stack of the workspace's program.
+    With several programs: of the one whose folder holds ``workspace``, else of every program,
+    platform before services (each result then names its program)."""
+    import dataclasses
 
-    program = Workspace.discover(workspace).program_at(workspace)
-    names = select_stacks(program.stacks, stack, program.path)
+    from polyinfra.workspace import Workspace
+    from polyinfra.workspace.programs import reference_name
+
+    ws = Workspace.discover(workspace)
+    where = Path(workspace).resolve()
+    inside = [p for p in ws.programs if where.is_relative_to(p.path.resolve())]
+    programs = inside[:1] or (list(ws.ordered_programs) if ws.layered else [ws.program])
+    # every stack is chosen before anything is planned: a typo fails at once
+    chosen = [(p, select_stacks(p.stacks, stack, p.path)) for p in programs]
+    named = ws.layered
     if diff_ref is not None:
-        return [plan_diff(program.path, name, diff_ref) for name in names]
+        diffs = [plan_diff(p.path, name, diff_ref) for p, names in chosen for name in names]
+        if named:
+            diffs = [
+                dataclasses.replace(d, program=reference_name(p))
+                for (p, _), d in zip(_each(chosen), diffs, strict=True)
+            ]
+        return diffs
     plans = ReferencedPlans()
-    return [plan_stack(program.path, name, plans=plans) for name in names]
+    found = [plan_stack(p.path, name, plans=plans) for p, names in chosen for name in names]
+    if named:
+        found = [
+            dataclasses.replace(plan, program=reference_name(p))
+            for (p, _), plan in zip(_each(chosen), found, strict=True)
+        ]
+    return found
+
+
+def _each(chosen: list[tuple[T, list[str]]]) -> list[tuple[T, str]]:
+    return [(program, name) for program, names in chosen for name in names]
