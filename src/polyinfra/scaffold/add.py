@@ -11,6 +11,7 @@ import tomlkit
 
 from polyinfra.cloudrun.vocabulary import service_account_email
 from polyinfra.errors import UserError
+from polyinfra.foundation.stackview import read_stack_view
 from polyinfra.manifests.links import discover_workspace
 from polyinfra.positions import Position
 from polyinfra.scaffold import names
@@ -21,7 +22,7 @@ from polyinfra.scaffold.stackfile import Schedule, StackFacts, add_app, read_fac
 from polyinfra.scaffold.templates import render
 from polyinfra.scaffold.triggers import Trigger, parse_trigger
 from polyinfra.suggest import did_you_mean
-from polyinfra.workspace import App, AppKind, Project, Workspace, normalize_name
+from polyinfra.workspace import App, AppKind, Project, PulumiProgram, Workspace, normalize_name
 from polyinfra.workspace.functions import project_functions
 from polyinfra.yamlio import read_text
 
@@ -75,17 +76,28 @@ def plan_add(path: Path, request: AddRequest) -> AddResult:
             hint="a service answers requests and a job runs on a schedule; drop --trigger",
         )
     trigger = parse_trigger(request.trigger, where)
-    program = ws.program
     _check_new(ws, name, kind, app_dir, request.force)
     project = _project(ws, name, request.project)
     target = _target(ws, project, request, trigger, where) if kind == "function" else ""
     key = names.kebab(project.package_name or project.name)
     envs = _environments(ws, request.environments)
 
+    # the app's entries go to the last program (services); in a three-stack workspace its
+    # image repository goes to the first (platform)
+    programs = _programs(ws)
     facts: dict[str, StackFacts] = {}
+    registry_facts: dict[str, StackFacts] = {}
     for env in envs:
         stack = ws.stack_for_env(env)
-        facts[env] = read_facts(program.stacks[stack], key)
+        facts[env] = read_facts(programs[-1].stacks[stack], key)
+        if len(programs) > 1:
+            registry_facts[env] = read_facts(programs[0].stacks[stack], key)
+            view = read_stack_view(ws, stack)
+            facts[env] = replace(
+                facts[env],
+                gcp_project=view.gcp_project() or facts[env].gcp_project,
+                region=facts[env].region or view.gcp_region(),
+            )
 
     operations: list[FileOperation] = []
     manifest = _MANIFESTS[kind]
@@ -142,8 +154,23 @@ def plan_add(path: Path, request: AddRequest) -> AddResult:
             region=region,
             schedule=schedule,
             trigger=trigger if trigger.event_type else None,
+            registry=env not in registry_facts,
         )
         operations.append(edit(fact.path, fact.text, after, f"{name}: input:projects.{key}"))
+        platform = registry_facts.get(env)
+        if platform is not None and not _has_registry(fact, key):
+            after = add_app(
+                platform,
+                key=key,
+                app=name,
+                kind=kind,
+                account_id="",
+                region=region,
+                schedule=None,
+                registry=None,
+            )
+            what = f"{name}: input:projects.{key}.artifact_registry"
+            operations.append(edit(platform.path, platform.text, after, what))
     operations.append(_dockerfile(ws, project, kind, target, request.force))
     mapping = _project_mapping(ws, name, project)
     if mapping is not None:
@@ -280,19 +307,33 @@ def _project(ws: Workspace, name: str, wanted: str | None) -> Project:
     )
 
 
+def _has_registry(fact: StackFacts, key: str) -> bool:
+    """Whether the stack file's ``input:projects.<key>`` declares an ``artifact_registry``."""
+    document = fact.document
+    entry = document.get(("config", "input:projects", key)) if document is not None else None
+    return isinstance(entry, dict) and entry.get("artifact_registry") is not None
+
+
+def _programs(ws: Workspace) -> tuple[PulumiProgram, ...]:
+    """The programs `add` edits, platform first (the workspace's one program otherwise)."""
+    return ws.ordered_programs if ws.layered else (ws.program,)
+
+
 def _environments(ws: Workspace, wanted: Sequence[str]) -> list[str]:
-    program = ws.program
-    if not wanted:
-        envs = [ws.env_for_stack(stack) for stack in program.stacks]
+    """The environments named (default: every stack of the last program), each with a stack
+    file in every program."""
+    programs = _programs(ws)
+    if wanted:
+        envs = list(dict.fromkeys(wanted))
+    else:
+        envs = [ws.env_for_stack(stack) for stack in programs[-1].stacks]
         if not envs:
             raise UserError(
-                f"no Pulumi.<stack>.yaml in {program.path}",
-                position=Position(program.path),
+                f"no Pulumi.<stack>.yaml in {programs[-1].path}",
+                position=Position(programs[-1].path),
                 hint="run `polyinfra init` to create the stack files",
             )
-        return envs
-    envs = list(dict.fromkeys(wanted))
-    for env in envs:
+    for env, program in ((e, p) for e in envs for p in programs):
         stack = ws.stack_for_env(env)
         if stack not in program.stacks:
             raise UserError(

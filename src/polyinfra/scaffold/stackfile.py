@@ -88,12 +88,16 @@ def add_app(
     region: str,
     schedule: Schedule | None,
     trigger: Trigger | None = None,
+    registry: bool | None = True,
 ) -> str:
     """The stack file's text with the entries app ``app`` needs under ``input:projects.<key>``:
     service account, IAM roles and Artifact Registry repository (added only where missing),
     ``roles/run.invoker`` and a ``cloud_scheduler`` entry for a scheduled job, a ``triggers``
     entry for an event function (and its Pub/Sub topic when no entry of the stack declares
-    it; a bucket the stack does not declare is marked ``external``)."""
+    it; a bucket the stack does not declare is marked ``external``).
+
+    ``registry``: True adds everything, False everything but the repository (a services stack
+    file, whose platform holds the registries), None only the repository (the platform's)."""
     editor = Editor(facts.text, facts.path, facts.document)
     config = _config(editor.document)
     roles = ["roles/logging.logWriter"] + (["roles/run.invoker"] if schedule else [])
@@ -112,6 +116,11 @@ def add_app(
             "cleanup_policies": _cleanup_policies(editor, config),
         },
     }
+    if registry is None:
+        sections = {"artifact_registry": sections["artifact_registry"]}
+        schedule = trigger = None
+    elif not registry:
+        del sections["artifact_registry"]
     scheduler = None
     if schedule is not None:
         scheduler = {
@@ -140,8 +149,10 @@ def add_app(
     entry_path = (*projects_path, key)
     entry = _mapping(editor, entry_path)
     for section in ("service_account", "service_account_iam", "artifact_registry"):
-        if section not in entry:
+        if section in sections and section not in entry:
             editor = editor.add_mapping_entry(entry_path, section, sections[section])
+    if "service_account_iam" not in sections:
+        return editor.text
     iam_path = (*entry_path, "service_account_iam")
     if "roles" not in _mapping(editor, iam_path):
         editor = editor.add_mapping_entry(iam_path, "roles", [])
