@@ -172,3 +172,32 @@ def test_the_view_stops_at_a_reference_loop() -> None:
         services="config:\n  gcp:project: ${platform.gcp_project}\n",
     )
     assert view.gcp_project() is None
+
+
+def test_policy_findings_of_both_programs_plans_are_reported_each_at_its_file(
+    layered: Path,
+) -> None:
+    identity = (
+        "  input:workload_identity:\n"
+        "    pool_id: github\n"
+        "    provider_id: data-platform\n"
+        "    repository: acme/data-platform\n"
+        "    deployer:\n"
+        "      account_id: github-deployer\n"
+        "      roles: [roles/run.admin, roles/editor]\n"
+    )
+    edit(
+        layered,
+        f"{PLATFORM}/Pulumi.sandbox.yaml",
+        "  input:environment: sandbox\n",
+        "  input:environment: sandbox\n" + identity,
+    )
+    edit(layered, f"{SERVICES}/Pulumi.sandbox.yaml", "- roles/bigquery.jobUser", "- roles/owner")
+    problems = check_workspace(layered, environments=["sandbox"]).problems
+    found = [
+        (p.rule, p.position.file.relative_to(layered).as_posix(), p.position.line) for p in problems
+    ]
+    assert found == [
+        ("policy/no-primitive-roles", f"{PLATFORM}/Pulumi.sandbox.yaml", 11),
+        ("policy/no-primitive-roles", f"{SERVICES}/Pulumi.sandbox.yaml", 54),
+    ]

@@ -38,7 +38,7 @@ def _value_position(ctx: CheckContext, stack: StackFile, value: str, resource: A
     for path, found in stack.walk():
         if found == value:
             return stack.position(path, value=True)
-    return in_program(ctx, value) or resource_position(ctx, stack, resource)
+    return in_program(ctx, value, stack) or resource_position(ctx, stack, resource)
 
 
 class NoPrimitiveRoles:

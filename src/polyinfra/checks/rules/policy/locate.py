@@ -49,8 +49,8 @@ def plans(ctx: CheckContext) -> Iterator[tuple[StackFile, Any]]:
     seen: set[str] = set()
     for stack in ctx.stacks:
         plan = ctx.plan_of(stack)
-        if plan is not None and stack.stack not in seen:
-            seen.add(stack.stack)
+        if plan is not None and stack.key not in seen:
+            seen.add(stack.key)
             yield stack, plan
 
 
@@ -70,12 +70,14 @@ def section_of(stack: StackFile, inputs: Any) -> KeyPath | None:
     return None
 
 
-def in_program(ctx: CheckContext, needle: str) -> Position | None:
-    """The first line of the Pulumi program's Python files that holds ``needle`` quoted."""
+def in_program(ctx: CheckContext, needle: str, stack: StackFile) -> Position | None:
+    """The first line of the Python files of ``stack``'s Pulumi program that holds ``needle``
+    quoted."""
     ws = ctx.workspace
-    if ws is None or len(ws.programs) != 1:
+    folder = stack.path.parent.resolve()
+    if ws is None or not any(p.path.resolve() == folder for p in ws.programs):
         return None
-    for path in sorted(ws.programs[0].path.rglob("*.py")):
+    for path in sorted(folder.rglob("*.py")):
         if ".venv" in path.parts:
             continue
         found = _find_quoted(path, needle)
@@ -107,10 +109,10 @@ def resource_position(ctx: CheckContext, stack: StackFile, resource: Any) -> Pos
     for wire in IDENTIFIERS:
         value = resource.inputs.get(wire) if isinstance(resource.inputs, Mapping) else None
         if isinstance(value, str):
-            found = in_program(ctx, value)
+            found = in_program(ctx, value, stack)
             if found is not None:
                 return found
-    found = in_program(ctx, resource.name)
+    found = in_program(ctx, resource.name, stack)
     if found is not None:
         return found
     return stack.position(("config", "input:projects"))
