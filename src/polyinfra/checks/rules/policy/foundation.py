@@ -75,7 +75,7 @@ class NoPrimitiveRoles:
                     yield Problem(
                         _value_position(ctx, stack, role, resource),
                         self.ID,
-                        f"{stack.stack}: {resource.name} grants the primitive role {role}",
+                        f"{stack.key}: {resource.name} grants the primitive role {role}",
                         hint="grant the predefined roles the workload needs instead",
                     )
 
@@ -119,7 +119,7 @@ class NoPublicMembers:
                 yield Problem(
                     _value_position(ctx, stack, exposed[0], resource),
                     self.ID,
-                    f"{stack.stack}: {resource.name} grants {_input(resource, 'role')} to "
+                    f"{stack.key}: {resource.name} grants {_input(resource, 'role')} to "
                     f"{' and '.join(exposed)}",
                     hint="grant it to specific members, or list the Cloud Run service in "
                     "[tool.polyinfra] public_services if it is public on purpose",
@@ -177,7 +177,7 @@ class BucketAccess:
                     yield Problem(
                         position,
                         self.ID,
-                        f"{stack.stack}: bucket {_input(resource, 'name')} has {key} "
+                        f"{stack.key}: bucket {_input(resource, 'name')} has {key} "
                         f"{_input(resource, wire)!r}, not {wanted!r}",
                         hint=f"set `{key}: {str(wanted).lower()}` (or remove the key: the "
                         "foundation defaults to it)",
@@ -234,7 +234,7 @@ class Labels:
                     yield Problem(
                         resource_position(ctx, stack, resource),
                         self.ID,
-                        f"{stack.stack}: {resource.name} lacks the label"
+                        f"{stack.key}: {resource.name} lacks the label"
                         f"{'s' if len(missing) > 1 else ''} {', '.join(missing)}",
                         hint="give it the stack's label: values (the foundation's builders "
                         "add them; a resource added by hand must pass them itself)",
@@ -274,7 +274,7 @@ class ProtectStateful:
                 yield Problem(
                     stack.position(setting, value=True),
                     self.ID,
-                    f"{stack.stack}: input:protect is false, so {len(exposed)} stateful "
+                    f"{stack.key}: input:protect is false, so {len(exposed)} stateful "
                     "resources are not protected in production",
                     hint="remove `input:protect: false` (production protects by default)",
                 )
@@ -283,7 +283,7 @@ class ProtectStateful:
                 yield Problem(
                     resource_position(ctx, stack, resource),
                     self.ID,
-                    f"{stack.stack}: {resource.type.rsplit(':', 1)[-1]} {resource.name} is not "
+                    f"{stack.key}: {resource.type.rsplit(':', 1)[-1]} {resource.name} is not "
                     "protected",
                     hint="pass protect=True (the foundation's builders do in production)",
                 )
