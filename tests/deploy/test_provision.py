@@ -122,12 +122,12 @@ def test_declining_runs_only_the_preview(stub: Path, monkeypatch: pytest.MonkeyP
     ws = Workspace.discover(EXAMPLE)
     lines: list[str] = []
     applied = provision(
-        ws, "sandbox", "preview-then-up", on_line=lines.append, confirm=lambda: False
+        ws, "sandbox", "preview-then-up", on_line=lines.append, confirm=lambda question: False
     )
     assert not applied
     assert [c["args"][0] for c in calls(stub)] == ["preview"]
     applied = provision(
-        ws, "sandbox", "preview-then-up", on_line=lines.append, confirm=lambda: True
+        ws, "sandbox", "preview-then-up", on_line=lines.append, confirm=lambda question: True
     )
     assert applied
     assert [c["args"][0] for c in calls(stub)] == ["preview", "preview", "up"]

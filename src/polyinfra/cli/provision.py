@@ -33,7 +33,7 @@ def provision(
     Exit status: 0 done, 1 a check error, pulumi failed or the update was declined, 2 bad
     input, 130 interrupted.
     """
-    from polyinfra.deploy.pulumi import CheckFailed, Mode, PulumiInterrupted
+    from polyinfra.deploy.pulumi import CheckFailed, Mode, PulumiInterrupted, not_run_sentence
     from polyinfra.deploy.pulumi import provision as run_provision
     from polyinfra.manifests.links import discover_workspace
     from polyinfra.redact import redact
@@ -48,8 +48,8 @@ def provision(
         )
     ws = discover_workspace(workspace)
 
-    def confirm() -> bool:
-        return typer.confirm(f"Apply these changes to stack {stack!r}?", default=False)
+    def confirm(question: str) -> bool:
+        return typer.confirm(question, default=False)
 
     def show(line: str) -> None:
         # pulumi's own output: it masks what the stack marks secret, not what a program or
@@ -57,13 +57,16 @@ def provision(
         out.print(redact(line), markup=False, highlight=False)
 
     try:
-        applied = run_provision(ws, stack, mode, on_line=show, confirm=confirm)
+        done = run_provision(ws, stack, mode, on_line=show, confirm=confirm, where=workspace)
     except PulumiInterrupted as exc:
         err.print(
             f"Interrupted: {exc} has stopped; its output above says what it changed and what "
             "it did not.",
             markup=False,
         )
+        if exc.not_run:
+            sentence = not_run_sentence(exc.not_run)
+            err.print(f"{sentence[:1].upper()}{sentence[1:]}.", markup=False)
         raise typer.Exit(130) from None
     except KeyboardInterrupt:
         err.print("Interrupted.", markup=False)
@@ -72,14 +75,18 @@ def provision(
         from polyinfra.checks.report import render_text
 
         err.print(render_text(exc.problems, root=ws.root), markup=False)
+        at = f" at {exc.program}" if exc.program else ""
+        for_programs = f" for {', '.join(exc.not_run)}" if exc.not_run else ""
         err.print(
-            f"provision stopped: `polyinfra check` found {len(exc.problems)} error(s) for "
-            f"stack {stack!r}; pulumi was not run",
+            f"provision stopped{at}: `polyinfra check` found {len(exc.problems)} error(s) for "
+            f"stack {stack!r}; pulumi was not run{for_programs}",
             markup=False,
         )
         raise typer.Exit(EXIT_FINDINGS) from None
-    if not applied:
-        err.print("Not applied.", markup=False)
+    if not done.applied:
+        at = f" at {done.stopped_at}" if done.stopped_at else ""
+        later = f"; {not_run_sentence(done.not_run)}" if done.not_run else ""
+        err.print(f"Not applied{at}{later}.", markup=False)
         raise typer.Exit(1)
 
 
