@@ -162,6 +162,16 @@ def test_help_shows_metavars_not_python_types(
                 "-h, --help",
             ],
         ),
+        (
+            ["provision"],
+            [
+                "-s, --stack STACK",
+                "-y, --yes",
+                "--preview",
+                "-w, --workspace DIR",
+                "-h, --help",
+            ],
+        ),
     ],
 )
 def test_option_rows(
@@ -169,6 +179,22 @@ def test_option_rows(
 ) -> None:
     assert main([*command, "--help"]) == 0
     assert sections(capsys.readouterr().out)["Options"] == rows
+
+
+def test_provision_help_says_how_several_programs_are_provisioned(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["provision", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert (
+        "Three-stack layout (infrastructure/pulumi/platform/ and services/): every program's "
+        "stack is checked first, then each program is provisioned in its own folder, platform "
+        "before services, stopping at the first that fails or is declined (the later ones are "
+        "not run). -w with a program's folder (-w infrastructure/pulumi/services) provisions "
+        "that program only."
+    ) in text
+    assert "preview, ask, then update (per program)" in text
+    assert "each stack file's `input:bucket`" in text
 
 
 def test_arguments_by_metavar(capsys: pytest.CaptureFixture[str]) -> None:

@@ -23,12 +23,18 @@ def provision(
     workspace: WorkspaceOption = DEFAULT_WORKSPACE,
 ) -> None:
     """Run `polyinfra check` for the stack, then run `pulumi preview` or `pulumi up --stack S` in
-    the Pulumi folder with its output streamed.
+    the Pulumi program's folder with its output streamed.
 
-    Without --yes or --preview: preview, ask, then update. The state backend is the stack's
-    `input:bucket` (gs://...) unless PULUMI_BACKEND_URL is set or you are logged in elsewhere.
-    Ctrl-C is passed on to pulumi, which cancels cleanly (a second Ctrl-C stops it at once);
-    its output is shown until it has stopped.
+    Three-stack layout (infrastructure/pulumi/platform/ and services/): every program's stack
+    is checked first, then each program is provisioned in its own folder, platform before
+    services, stopping at the first that fails or is declined (the later ones are not run).
+    -w with a program's folder (-w infrastructure/pulumi/services) provisions that program
+    only.
+
+    Without --yes or --preview: preview, ask, then update (per program). The state backend is
+    each stack file's `input:bucket` (gs://...) unless PULUMI_BACKEND_URL is set or you are
+    logged in elsewhere. Ctrl-C is passed on to pulumi, which cancels cleanly (a second Ctrl-C
+    stops it at once); its output is shown until it has stopped.
 
     Exit status: 0 done, 1 a check error, pulumi failed or the update was declined, 2 bad
     input, 130 interrupted.
