@@ -29,16 +29,6 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "data-platform"
 #: What platform's stack files keep of each project; services keep the rest.
 PLATFORM_SECTIONS = ("artifact_registry", "apis")
 
-#: `check -w <program>` holds the apps against that one program's stack file, so in this layout
-#: these rules report accounts, secrets and registries the other program provides (see
-#: test_each_program_is_clean_with_every_rule); the fixture disables them so that provision's
-#: own behaviour can be tested.
-RULES_THAT_SEE_ONE_PROGRAM = (
-    "crossstack/service-account-exists",
-    "crossstack/secret-declared",
-    "crossstack/image-registry",
-)
-
 STUB = """#!{python}
 import json, os, sys
 here = os.path.basename(os.getcwd())
@@ -56,9 +46,7 @@ if here == os.environ.get("PULUMI_STUB_FAIL_IN"):
 """
 
 
-def split_into_programs(
-    dest: Path, *, disable: tuple[str, ...] = RULES_THAT_SEE_ONE_PROGRAM
-) -> Path:
+def split_into_programs(dest: Path) -> Path:
     """A copy of the example at ``dest`` with infrastructure/pulumi split into a platform
     program (project, region, state bucket, registries) and a services program (the rest, its
     project read from platform, its state in a bucket of its own)."""
@@ -107,9 +95,6 @@ def split_into_programs(
         }
         (platform / stack_file.name).write_text(yaml.safe_dump({"config": own}, sort_keys=False))
         stack_file.write_text(yaml.safe_dump({"config": rest}, sort_keys=False))
-    if disable:
-        with (dest / "infrastructure" / "pyproject.toml").open("a") as pyproject:
-            pyproject.write(f"\n[tool.polyinfra.rules]\ndisable = {json.dumps(list(disable))}\n")
     return dest
 
 
@@ -260,8 +245,9 @@ def test_a_check_error_in_platform_stops_before_any_pulumi_run(
         "inventory-api.artifact_registry.dispaly_nam: unknown key 'dispaly_nam' "
         "[config/stack-valid]"
     ) in err
+    # and the services stack cannot read the platform's outputs: its reference is the second
     assert err.rstrip().splitlines()[-1] == (
-        "provision stopped at platform: `polyinfra check` found 1 error(s) for stack "
+        "provision stopped at platform: `polyinfra check` found 2 error(s) for stack "
         "'sandbox'; pulumi was not run for platform, services"
     )
     assert calls(stub) == []
@@ -478,20 +464,9 @@ def test_ctrl_c_names_the_programs_not_run(ws: Path, stub: Path, tmp_path: Path)
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="check -w <program> holds the apps against that one program's stack file: "
-    "platform's does not create the service accounts or declare the secrets (services' does) "
-    "and services' has no artifact_registry (platform's has), so "
-    "crossstack/service-account-exists, secret-declared and image-registry report errors "
-    "that the three-stack layout as a whole does not have",
-)
-@pytest.mark.parametrize("name", ["platform", "services"])
-def test_each_program_is_clean_with_every_rule(tmp_path: Path, name: str) -> None:
+def test_the_split_workspace_is_clean_with_every_rule(tmp_path: Path) -> None:
     from polyinfra.checks.check import check_workspace
-    from polyinfra.checks.problem import Level
 
-    ws = split_into_programs(tmp_path / "ws", disable=())
-    result = check_workspace(program(ws, name), environments=["sandbox"])
-    assert [p.message for p in result.problems if p.level >= Level.ERROR] == []
+    ws = split_into_programs(tmp_path / "ws")
+    result = check_workspace(ws, environments=["sandbox"])
+    assert [p.message for p in result.problems] == []

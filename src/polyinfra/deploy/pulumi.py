@@ -143,17 +143,36 @@ class CheckFailed(Exception):
         self.not_run = tuple(not_run)
 
 
-def check_stack(ws: Workspace, stack: str, program: PulumiProgram | None = None) -> None:
-    """Run `polyinfra check` for the stack's environment (narrowed to ``program`` when given);
-    CheckFailed on any error."""
+def check_stack(
+    ws: Workspace, stack: str, programs: Sequence[PulumiProgram] = (), names: Sequence[str] = ()
+) -> None:
+    """Run `polyinfra check` for the stack's environment (every program's stack file, as the
+    cross-stack rules need); CheckFailed on any error, except those in the files of programs
+    not among ``programs`` (``-w`` narrowed the run to others). The error names the first of
+    ``programs`` whose folder holds one (else the first) and the programs ``names`` lists."""
     from polyinfra.checks.check import check_workspace
     from polyinfra.checks.problem import Level
 
-    where = ws.root if program is None else program.path
-    result = check_workspace(where, environments=[ws.env_for_stack(stack)])
-    errors = [p for p in result.problems if p.level >= Level.ERROR]
-    if errors:
-        raise CheckFailed(errors, reference_name(program) if program else "")
+    result = check_workspace(ws.root, environments=[ws.env_for_stack(stack)])
+    chosen = [p.path.resolve() for p in programs]
+    others = [p.path.resolve() for p in ws.programs if p.path.resolve() not in chosen]
+
+    def folder_of(problem: Problem, folders: Sequence[Path]) -> Path | None:
+        file = problem.position.file.resolve() if problem.position.file else None
+        return next((f for f in folders if file is not None and file.is_relative_to(f)), None)
+
+    errors = [
+        p
+        for p in result.problems
+        if p.level >= Level.ERROR and (not programs or folder_of(p, others) is None)
+    ]
+    if not errors:
+        return
+    if not programs:
+        raise CheckFailed(errors)
+    failing = {folder_of(p, chosen) for p in errors}
+    first = next((p for p, f in zip(programs, chosen, strict=True) if f in failing), programs[0])
+    raise CheckFailed(errors, reference_name(first), names)
 
 
 def logged_in_elsewhere(environ: Mapping[str, str], home: Path) -> bool:
@@ -264,14 +283,7 @@ def provision(
     plans = plan_provisions(ws, stack, mode, where=where, environ=environ, home=home)
     programs = programs_to_provision(ws, where)
     names = [plan.program for plan in plans]
-    if not ws.layered:
-        check_stack(ws, stack)
-    else:
-        for program in programs:
-            try:
-                check_stack(ws, stack, program)
-            except CheckFailed as exc:
-                raise CheckFailed(exc.problems, exc.program, names) from None
+    check_stack(ws, stack, programs if ws.layered else (), names)
     executable = proc.which("pulumi")
     if executable is None:
         raise UserError("the `pulumi` CLI is not installed (not found on PATH)", hint=INSTALL_HINT)
