@@ -3,9 +3,8 @@ everything or narrowed to one environment."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-
-from polyinfra.affected.classify import Collected
+from polyinfra.affected.classify import Collected, StackKey, program_key
+from polyinfra.affected.layers import program_order, stack_reasons
 from polyinfra.affected.model import (
     Affected,
     AffectedApp,
@@ -19,16 +18,19 @@ from polyinfra.workspace import Workspace
 
 
 def affected_stacks(ws: Workspace, c: Collected) -> tuple[AffectedStack, ...]:
-    reasons: dict[str, list[Reason]] = defaultdict(list)
-    for stack, items in c.stacks.items():
-        reasons[stack].extend(items)
-    if c.all_stacks:
-        for program in ws.programs:
-            for stack in program.stacks:
-                reasons[stack].extend(c.all_stacks)
+    """The affected stacks, each once per program, in the order they are provisioned (by
+    program, then by name); the apps that the changed stacks feed go to ``c.fed_apps``."""
+    return _stacks(ws, stack_reasons(ws, c))
+
+
+def _stacks(ws: Workspace, reasons: dict[StackKey, list[Reason]]) -> tuple[AffectedStack, ...]:
+    order = program_order(ws)
+    keys = sorted(reasons, key=lambda key: (order.get(key[0], len(order)), key[0] or "", key[1]))
     return tuple(
-        AffectedStack(name=name, reasons=tuple(sorted(set(items))))
-        for name, items in sorted(reasons.items())
+        AffectedStack(
+            name=stack, reasons=tuple(sorted(set(reasons[(program, stack)]))), program=program
+        )
+        for program, stack in keys
     )
 
 
@@ -40,11 +42,18 @@ def affected_apps(
     for app in ws.apps.values():
         touched = c.app_envs.get(app.name, {})
         manifest = [r for items in touched.values() for r in items]
+        fed = c.fed_apps.get(app.name, {})
         project = by_project.get(app.project) if app.project is not None else None
         if project is not None:
             action: AppAction = "rebuild"
             envs = tuple(sorted(app.overlays))
-            items = [*project.reasons, *manifest]
+            items = [*project.reasons, *manifest, *(r for rs in fed.values() for r in rs)]
+        elif fed:
+            # Its environment's image registries changed: the image the last release pushed
+            # may not be in them, so it is built again there.
+            action = "rebuild" if app.project is not None else "redeploy"
+            envs = tuple(sorted(e for e in {*fed, *touched} if e in app.overlays))
+            items = [*manifest, *(r for rs in fed.values() for r in rs)]
         elif manifest:
             action = "redeploy"
             envs = tuple(sorted(e for e in touched if e in app.overlays))
@@ -71,6 +80,15 @@ def removed(items: dict[str, list[Reason]]) -> tuple[Removed, ...]:
     )
 
 
+def removed_stacks(ws: Workspace, items: dict[StackKey, list[Reason]]) -> tuple[Removed, ...]:
+    order = program_order(ws)
+    keys = sorted(items, key=lambda key: (order.get(key[0], len(order)), key[0] or "", key[1]))
+    return tuple(
+        Removed(name=stack, reasons=tuple(sorted(set(items[(program, stack)]))), program=program)
+        for program, stack in keys
+    )
+
+
 def with_everything(ws: Workspace, answer: Affected, why: tuple[Reason, ...]) -> Affected:
     """``answer`` with every project, app and stack added, each carrying ``why``."""
     projects = {p.name: p.reasons for p in answer.projects}
@@ -78,12 +96,13 @@ def with_everything(ws: Workspace, answer: Affected, why: tuple[Reason, ...]) ->
         AffectedProject(name=name, reasons=tuple(sorted({*projects.get(name, ()), *why})))
         for name in sorted(ws.projects)
     )
-    stacks = {s.name: s.reasons for s in answer.stacks}
-    names = sorted({stack for p in ws.programs for stack in p.stacks} | set(stacks))
-    all_stacks = tuple(
-        AffectedStack(name=name, reasons=tuple(sorted({*stacks.get(name, ()), *why})))
-        for name in names
-    )
+    stacks: dict[StackKey, list[Reason]] = {
+        (s.program, s.name): [*s.reasons, *why] for s in answer.stacks
+    }
+    for program in ws.programs:
+        for stack in program.stacks:
+            stacks.setdefault((program_key(ws, program), stack), list(why))
+    all_stacks = _stacks(ws, stacks)
     apps = {a.name: a for a in answer.apps}
     all_apps: list[AffectedApp] = []
     for app in ws.apps.values():

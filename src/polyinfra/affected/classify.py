@@ -11,11 +11,22 @@ from polyinfra.affected.git import Change
 from polyinfra.affected.model import Reason
 from polyinfra.affected.patterns import PathPatterns
 from polyinfra.errors import RefusedFile, UserError
-from polyinfra.workspace import APP_KIND_DIRS, App, Workspace
+from polyinfra.workspace import APP_KIND_DIRS, App, PulumiProgram, Workspace
+from polyinfra.workspace.programs import reference_name
 from polyinfra.yamlio.text import Bounds, read_text
 
 LOCK_FILE = "uv.lock"
 POETRY_LOCK = "poetry.lock"
+
+#: A foundation stack: the folder name of its Pulumi program when the workspace has several
+#: (``platform``, ``services``), else None, and the stack's name.
+StackKey = tuple[str | None, str]
+
+
+def program_key(ws: Workspace, program: PulumiProgram) -> str | None:
+    """The name ``program``'s stacks are reported under: its folder name (what cross-stack
+    references use) in a workspace of several programs, else None."""
+    return reference_name(program) if ws.layered else None
 
 
 @dataclass
@@ -29,13 +40,18 @@ class Collected:
     all_projects: list[Reason] = field(default_factory=list)
     lock_changed: bool = False
     project_pyprojects: set[str] = field(default_factory=set)
-    stacks: dict[str, list[Reason]] = field(default_factory=dict)
+    stacks: dict[StackKey, list[Reason]] = field(default_factory=dict)
     all_stacks: list[Reason] = field(default_factory=list)
+    #: program folder name -> reasons that reach every stack of that program (several programs)
+    program_stacks: dict[str, list[Reason]] = field(default_factory=dict)
     app_envs: dict[str, dict[str, list[Reason]]] = field(default_factory=dict)
     removed_projects: dict[str, list[Reason]] = field(default_factory=dict)
     removed_apps: dict[str, list[Reason]] = field(default_factory=dict)
-    removed_stacks: dict[str, list[Reason]] = field(default_factory=dict)
+    removed_stacks: dict[StackKey, list[Reason]] = field(default_factory=dict)
     chains: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: app -> environment -> reasons: a program whose stack declares the environment's image
+    #: registries changed (filled in with the stacks, see :mod:`polyinfra.affected.layers`)
+    fed_apps: dict[str, dict[str, list[Reason]]] = field(default_factory=dict)
 
 
 def classify_path(
@@ -213,14 +229,18 @@ def _classify_infrastructure_path(
     for program in ws.programs:
         program_rel = ws.rel(program.path)
         if path.startswith(program_rel + "/"):
-            _classify_program_path(ws, change, path[len(program_rel) + 1 :], c)
+            _classify_program_path(ws, program, change, path[len(program_rel) + 1 :], c)
             return True
     # A Pulumi stack file in a program folder deleted at head.
     name = parts[-1]
     if name.startswith("Pulumi.") and name.endswith((".yaml", ".yml")) and change.status == "D":
         stack = name[len("Pulumi.") :].rsplit(".", 1)[0]
         if stack and stack != "Pulumi":
-            c.removed_stacks.setdefault(stack, []).append(Reason(path, "stack file deleted"))
+            # with several programs, the folder the file was in names its program
+            folder = parts[-2] if ws.layered and len(inner) >= 2 else None
+            c.removed_stacks.setdefault((folder, stack), []).append(
+                Reason(path, "stack file deleted")
+            )
             return True
     if len(inner) >= 2 and inner[0] in APP_KIND_DIRS and change.status == "D":
         app_name = _removed_app_name(ws, inner)
@@ -240,17 +260,31 @@ def _removed_app_name(ws: Workspace, inner: list[str]) -> str | None:
     return inner[1]
 
 
-def _classify_program_path(ws: Workspace, change: Change, rel: str, c: Collected) -> None:
+def _classify_program_path(
+    ws: Workspace, program: PulumiProgram, change: Change, rel: str, c: Collected
+) -> None:
     path = change.path
     name = rel.rsplit("/", 1)[-1]
+    key = program_key(ws, program)
     if "/" not in rel and name.startswith("Pulumi.") and name.count(".") == 2:
         stack = name.split(".")[1]
-        if any(stack in p.stacks for p in ws.programs):
-            c.stacks.setdefault(stack, []).append(Reason(path, f"stack file of {stack} changed"))
+        if key is None:
+            exists = any(stack in p.stacks for p in ws.programs)
+            why = f"stack file of {stack} changed"
         else:
-            c.removed_stacks.setdefault(stack, []).append(Reason(path, "stack file deleted"))
+            exists = stack in program.stacks
+            why = f"stack {stack} of {key} changed"
+        if exists:
+            c.stacks.setdefault((key, stack), []).append(Reason(path, why))
+        else:
+            c.removed_stacks.setdefault((key, stack), []).append(Reason(path, "stack file deleted"))
         return
-    c.all_stacks.append(Reason(path, "Pulumi program changed: every stack runs it"))
+    if key is None:
+        c.all_stacks.append(Reason(path, "Pulumi program changed: every stack runs it"))
+    else:
+        c.program_stacks.setdefault(key, []).append(
+            Reason(path, f"Pulumi program {key} changed: every stack of it runs it")
+        )
 
 
 def _classify_app_path(ws: Workspace, app: App, change: Change, rel: str, c: Collected) -> None:

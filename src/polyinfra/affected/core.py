@@ -9,6 +9,7 @@ from polyinfra.affected.answer import (
     everything_answer,
     for_env,
     removed,
+    removed_stacks,
     with_everything,
 )
 from polyinfra.affected.classify import Collected, classify_path
@@ -121,7 +122,7 @@ def _classify(
         apps=apps,
         removed_projects=removed(c.removed_projects),
         removed_apps=removed(c.removed_apps),
-        removed_stacks=removed(c.removed_stacks),
+        removed_stacks=removed_stacks(ws, c.removed_stacks),
         ignored=tuple(sorted(set(c.ignored))),
     )
     if c.everything:

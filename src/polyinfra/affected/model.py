@@ -22,13 +22,18 @@ class Reason:
 
 @dataclass(frozen=True)
 class AffectedStack:
-    """A Pulumi stack of the foundation whose inputs changed."""
+    """A Pulumi stack of the foundation whose inputs changed. ``program`` is the folder name of
+    the Pulumi program it belongs to when the foundation has several (``platform``,
+    ``services``); None in a workspace with one program."""
 
     name: str
     reasons: tuple[Reason, ...]
+    program: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "reasons": [r.to_json() for r in self.reasons]}
+        return _with_program(
+            {"name": self.name, "reasons": [r.to_json() for r in self.reasons]}, self.program
+        )
 
 
 @dataclass(frozen=True)
@@ -88,9 +93,21 @@ class Removed:
 
     name: str
     reasons: tuple[Reason, ...]
+    #: the Pulumi program of a removed stack, in a foundation of several programs
+    program: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "reasons": [r.to_json() for r in self.reasons]}
+        return _with_program(
+            {"name": self.name, "reasons": [r.to_json() for r in self.reasons]}, self.program
+        )
+
+
+def _with_program(entry: dict[str, Any], program: str | None) -> dict[str, Any]:
+    """``entry`` with its ``program`` after ``name``, when it has one (a workspace with one
+    Pulumi program keeps the keys it always had)."""
+    if program is None:
+        return entry
+    return {"name": entry["name"], "program": program, "reasons": entry["reasons"]}
 
 
 @dataclass(frozen=True)

@@ -85,7 +85,7 @@ def github_outputs(
     values: dict[str, Any] = {
         "everything": answer.everything,
         "foundation": answer.foundation_changed,
-        "stacks": [s.name for s in answer.stacks],
+        "stacks": sorted({s.name for s in answer.stacks}),
         "bricks": [b.name for b in answer.bricks],
         "projects": [p.name for p in answer.projects],
         "apps": [a.name for a in answer.apps],
@@ -96,7 +96,22 @@ def github_outputs(
         "removed_projects": [p.name for p in answer.removed_projects],
         "removed_apps": [a.name for a in answer.removed_apps],
     }
+    if ws.layered:
+        values["program_stacks"] = program_stacks(answer, ws)
     return {key: _value(value) for key, value in values.items()}
+
+
+def program_stacks(answer: Affected, ws: Workspace) -> dict[str, list[str]]:
+    """Each Pulumi program's folder name -> its affected stacks (every program a key, ``[]``
+    when none is affected), for a foundation of several programs: what the generated
+    provision workflow reads to decide which programs to provision."""
+    from polyinfra.workspace.programs import reference_name
+
+    result: dict[str, list[str]] = {reference_name(p): [] for p in ws.ordered_programs}
+    for stack in answer.stacks:
+        if stack.program is not None:
+            result.setdefault(stack.program, []).append(stack.name)
+    return {name: sorted(set(stacks)) for name, stacks in result.items()}
 
 
 def check_buildable(answer: Affected, ws: Workspace) -> None:
@@ -159,7 +174,9 @@ def to_text(answer: Affected) -> str:
     if delivered:
         changed = "changed" if answer.foundation_changed else "unchanged"
         body.append(f"foundation: {changed}")
-        body.extend(f"  stack {s.name}{notes.refs(s.reasons)}" for s in answer.stacks)
+        body.extend(
+            f"  stack {s.name}{_of(s.program)}{notes.refs(s.reasons)}" for s in answer.stacks
+        )
         body.extend(bricks)
         body.append(f"projects: {len(answer.projects)}")
         body.extend(f"  {p.name}{notes.refs(p.reasons)}" for p in answer.projects)
@@ -171,7 +188,10 @@ def to_text(answer: Affected) -> str:
         removed = _removed(answer)
         if removed:
             body.append("removed (tear down by hand if they were deployed):")
-            body.extend(f"  {kind} {item.name}{notes.refs(item.reasons)}" for kind, item in removed)
+            body.extend(
+                f"  {kind} {item.name}{_of(item.program)}{notes.refs(item.reasons)}"
+                for kind, item in removed
+            )
     elif answer.bricks:
         body.extend(bricks)
         body.append("nothing else affected: no project includes these bricks")
@@ -191,6 +211,10 @@ def to_text(answer: Affected) -> str:
         lines.append("reasons:")
         lines.extend(f"  [{n}] {_reason(r)}" for r, n in notes.numbered.items())
     return "\n".join([*lines, *body]) + "\n"
+
+
+def _of(program: str | None) -> str:
+    return f" of {program}" if program else ""
 
 
 def _removed(answer: Affected) -> list[tuple[str, Removed]]:
