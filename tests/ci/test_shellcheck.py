@@ -12,6 +12,7 @@ import pytest
 
 from polyinfra.yamlio import load_file
 from tests.affected.conftest import copy_example
+from tests.affected.three_stack import split_three_stack
 
 SHELLCHECK = shutil.which("shellcheck")
 
@@ -31,10 +32,13 @@ def run_scripts(root: Path) -> list[tuple[str, str]]:
     return scripts
 
 
-def test_run_scripts_pass_shellcheck(tmp_path: Path) -> None:
+@pytest.mark.parametrize("layout", ["two-stack", "three-stack"])
+def test_run_scripts_pass_shellcheck(tmp_path: Path, layout: str) -> None:
     from polyinfra.cli.main import main
 
     root = copy_example(tmp_path / "ws")
+    if layout == "three-stack":
+        split_three_stack(root)
     assert main(["ci", "generate", "-w", str(root)]) == 0
     scripts = run_scripts(root)
     assert len(scripts) >= 18  # every workflow has several

@@ -101,14 +101,13 @@ echo "$PWD/{ctx.venv_bin}" >> "$GITHUB_PATH"
     ]
 
 
-def auth_step(ctx: WorkflowContext, access_token: bool = False) -> CommentedMap:
+def auth_step(inputs: dict[str, str], access_token: bool = False) -> CommentedMap:
+    """google-github-actions/auth with ``inputs`` (:mod:`polyinfra.ci.identity`)."""
     return uses_step(
         "Authenticate to Google Cloud",
         actions.GCP_AUTH,
         "authenticate-gcp",
-        workload_identity_provider=ctx.var(ctx.ci.workload_identity_provider_variable),
-        service_account=ctx.var(ctx.ci.service_account_variable),
-        project_id=ctx.var(ctx.ci.project_id_variable),
+        **inputs,
         token_format="access_token" if access_token else None,
         # The registry login needs only the token: no credentials file in the build context.
         create_credentials_file=False if access_token else None,

@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
+from polyinfra.ci.identity import AuthInputs, auth_inputs
 from polyinfra.errors import UserError, UserErrors
 from polyinfra.values import InvalidValue
 from polyinfra.values.types import GithubEnvironmentName, GithubVariableName, PlainFolder
@@ -28,9 +29,16 @@ class WorkflowContext:
         self.tool_dir = tool
         self.venv_bin = ".venv/bin" if tool == "." else f"{tool}/.venv/bin"
         self.released_tag = re.sub(r"[^A-Za-z0-9_.-]", "-", ci.main_branch)[:128]
+        self._auth: dict[str, AuthInputs] = {}
 
     def var(self, name: str) -> str:
         return "${{ vars." + name + " }}"
+
+    def auth(self, env: str) -> AuthInputs:
+        """The google-github-actions/auth inputs of environment ``env``."""
+        if env not in self._auth:
+            self._auth[env] = auth_inputs(self.ws, self.ci, env)
+        return self._auth[env]
 
 
 #: The kind of each setting the workflows write into YAML or a shell script.
@@ -41,6 +49,7 @@ _KINDS: dict[str, Any] = {
             "project_id_variable",
             "workload_identity_provider_variable",
             "service_account_variable",
+            "project_number_variable",
             "pulumi_backend_variable",
             "pulumi_passphrase_secret",
         ),

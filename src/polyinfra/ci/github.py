@@ -2,10 +2,14 @@
 
 - ``check.yaml``: pull requests run ``polyinfra check`` and an offline foundation plan diff.
 - ``infrastructure-provision.yaml``: the foundation; production by manual dispatch into the
-  protected environment, sandbox from a pull-request label.
+  protected environment, sandbox from a pull-request label (:mod:`polyinfra.ci.provision`:
+  one job per Pulumi program in the three-stack layout).
 - ``deploy.yaml``: push to main -> ``polyinfra affected`` -> build the ``rebuild`` images ->
   ``polyinfra deploy`` to production.
 - ``sandbox-deploy.yaml``: the same into sandbox from a labelled pull request's code.
+
+Jobs authenticate as :mod:`polyinfra.ci.identity` says: through the workload identity the
+environment's stack file declares, else through the GitHub variables of the settings.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from polyinfra.ci.context import (
     WorkflowContext,
     validate_settings,
 )
+from polyinfra.ci.provision import provision_workflow
 from polyinfra.workspace import Workspace
 
 
@@ -52,7 +57,7 @@ def github_workflows(ws: Workspace) -> tuple[Workflow, ...]:
     ctx = WorkflowContext(ws, ci)
     return (
         Workflow("check.yaml", dump(_check(ctx))),
-        Workflow("infrastructure-provision.yaml", dump(_provision(ctx))),
+        Workflow("infrastructure-provision.yaml", dump(provision_workflow(ctx))),
         Workflow("deploy.yaml", dump(_deploy(ctx, production=True))),
         Workflow("sandbox-deploy.yaml", dump(_deploy(ctx, production=False))),
     )
@@ -105,81 +110,6 @@ done
         jobs,
         node(group="check-${{ github.event.pull_request.number }}", cancel__in__progress=True),
     )
-
-
-def _provision(ctx: WorkflowContext) -> CommentedMap:
-    ci = ctx.ci
-    dispatch = "github.event_name == 'workflow_dispatch'"
-    environment = (
-        f"${{{{ {dispatch} && {quote(ci.production_environment)} || "
-        f"{quote(ci.sandbox_environment)} }}}}"
-    )
-    guard = (
-        f"{dispatch} || (github.event.label.name == {quote(ci.provision_label)} && "
-        "github.event.pull_request.head.repo.full_name == github.repository)"
-    )
-    steps = [
-        run_step(
-            "Determine stack",
-            "determine-stack",
-            f"""
-if [ "$EVENT_NAME" = "workflow_dispatch" ]; then
-  stack={shlex.quote(ctx.production_stack)}
-else
-  stack={shlex.quote(ctx.sandbox_stack)}
-fi
-echo "stack=$stack"
-echo "stack=$stack" >> "$GITHUB_OUTPUT"
-""",
-            env={"EVENT_NAME": "${{ github.event_name }}"},
-        ),
-        checkout_step(ref="${{ github.event.pull_request.head.sha || github.sha }}"),
-        *setup_steps(ctx),
-        run_step(
-            "Install the Pulumi CLI",
-            "install-pulumi",
-            f"""
-version="$(uv tree --package pulumi --depth 0 --frozen{_directory(ctx)} | sed 's/.* v//')"
-echo "pulumi $version"
-curl -fsSL https://get.pulumi.com | sh -s -- --version "$version"
-echo "$HOME/.pulumi/bin" >> "$GITHUB_PATH"
-""",
-        ),
-        auth_step(ctx),
-        run_step(
-            "Provision the foundation stack",
-            "provision-stack",
-            'polyinfra provision --stack "$STACK" --yes',
-            env={
-                "STACK": "${{ steps.determine-stack.outputs.stack }}",
-                "PULUMI_BACKEND_URL": ctx.var(ci.pulumi_backend_variable),
-                "PULUMI_CONFIG_PASSPHRASE": "${{ secrets." + ci.pulumi_passphrase_secret + " }}",
-            },
-        ),
-    ]
-    job = job_node(
-        ctx,
-        f"Provision {environment}",
-        steps,
-        permissions={"contents": "read", "id-token": "write"},
-        if_=guard,
-        environment=environment,
-        timeout=60,
-    )
-    on = CommentedMap()
-    on["workflow_dispatch"] = None
-    on["pull_request"] = node(types=flow_seq("labeled"))
-    return workflow_node(
-        ci.workflows.provision,
-        f"Provision {environment}",
-        on,
-        node(provision=job),
-        node(group=f"provision-{environment}", cancel__in__progress=False),
-    )
-
-
-def _directory(ctx: WorkflowContext) -> str:
-    return "" if ctx.tool_dir == "." else f" --directory {ctx.tool_dir}"
 
 
 def _deploy(ctx: WorkflowContext, *, production: bool) -> CommentedMap:
@@ -300,7 +230,7 @@ echo "version=$version" >> "$GITHUB_OUTPUT"
         build_push["cache__to"] = "type=gha,mode=max"
     build_steps = [
         checkout_step(ref=head_ref),
-        auth_step(ctx, access_token=True),
+        auth_step(ctx.auth(env).texts(), access_token=True),
         uses_step(
             "Log in to the registry",
             actions.DOCKER_LOGIN,
@@ -331,7 +261,7 @@ echo "version=$version" >> "$GITHUB_OUTPUT"
     deploy_steps = [
         checkout_step(ref=head_ref),
         *setup_steps(ctx),
-        auth_step(ctx),
+        auth_step(ctx.auth(env).texts()),
         run_step(
             "Deploy apps",
             "deploy-apps",

@@ -248,6 +248,15 @@ class CiSettings(BaseModel):
         default="WIF_SERVICE_ACCOUNT",
         description="GitHub variable holding the service account the workflows impersonate.",
     )
+    project_number_variable: str = Field(
+        default="GCP_PROJECT_NUMBER",
+        description="When an environment's stack file declares input:workload_identity, the "
+        "workflows authenticate through that provider as its deployer, read from the stack "
+        "file; only the project number is not known offline. It is read from the GitHub "
+        "variable <this>_<ENVIRONMENT> (the environment upper-cased, other characters than "
+        "letters and digits as '_'), e.g. GCP_PROJECT_NUMBER_PRODUCTION, one per environment "
+        "so that build jobs, which run in no GitHub environment, find it too.",
+    )
     pulumi_backend_variable: str = Field(
         default="PULUMI_BACKEND_URL",
         description="GitHub variable holding the Pulumi state backend (gs://bucket).",
