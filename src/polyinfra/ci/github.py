@@ -40,6 +40,7 @@ from polyinfra.ci.context import (
 )
 from polyinfra.ci.provision import provision_workflow
 from polyinfra.workspace import Workspace
+from polyinfra.workspace.programs import reference_name
 
 
 @dataclass(frozen=True)
@@ -67,21 +68,11 @@ def _check(ctx: WorkflowContext) -> CommentedMap:
     steps = [checkout_step(full_history=True), *setup_steps(ctx)]
     steps.append(run_step("Check workspace", "check-workspace", "polyinfra check --format github"))
     if ctx.stacks:
-        stacks = " ".join(shlex.quote(s) for s in ctx.stacks)
         steps.append(
             run_step(
                 "Plan foundation changes",
                 "plan-foundation",
-                f"""
-for stack in {stacks}; do
-  {{
-    echo "### Foundation plan for stack $stack against the base branch"
-    echo '```text'
-    polyinfra plan --stack "$stack" --diff "$BASE_SHA"
-    echo '```'
-  }} >> "$GITHUB_STEP_SUMMARY"
-done
-""",
+                _plan_script(ctx),
                 env={"BASE_SHA": "${{ github.event.pull_request.base.sha }}"},
                 **{"if": "${{ !cancelled() }}"},
             )
@@ -110,6 +101,36 @@ done
         jobs,
         node(group="check-${{ github.event.pull_request.number }}", cancel__in__progress=True),
     )
+
+
+def _plan_script(ctx: WorkflowContext) -> str:
+    """Each stack's plan diff in the job summary; with several Pulumi programs, each program's
+    stacks in turn (platform first), each planned with ``-w`` narrowed to its program."""
+    if not ctx.ws.layered:
+        return _plan_loop(ctx.stacks, "", "")
+    return "".join(
+        _plan_loop(
+            tuple(sorted(program.stacks)),
+            f" of {reference_name(program)}",
+            f" -w {shlex.quote(ctx.ws.rel(program.path))}",
+        )
+        for program in ctx.ws.ordered_programs
+        if program.stacks
+    )
+
+
+def _plan_loop(stacks: tuple[str, ...], of: str, narrow: str) -> str:
+    names = " ".join(shlex.quote(s) for s in stacks)
+    return f"""\
+for stack in {names}; do
+  {{
+    echo "### Foundation plan for stack $stack{of} against the base branch"
+    echo '```text'
+    polyinfra plan --stack "$stack"{narrow} --diff "$BASE_SHA"
+    echo '```'
+  }} >> "$GITHUB_STEP_SUMMARY"
+done
+"""
 
 
 def _deploy(ctx: WorkflowContext, *, production: bool) -> CommentedMap:
