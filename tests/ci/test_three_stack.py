@@ -165,6 +165,17 @@ def test_provision_runs_platform_then_services(workspace: Path, cli: Runner) -> 
         }
 
 
+def test_dispatch_provisions_only_the_programs_that_have_the_stack(
+    workspace: Path, cli: Runner
+) -> None:
+    (workspace / SERVICES / "Pulumi.production.yaml").unlink()
+    plan = generate(cli, workspace)["infrastructure-provision.yaml"]["jobs"]["plan"]
+    assert (
+        '\'program_stacks={"platform":["production"],"services":[]}\''
+        in step(plan, "find-affected")["run"]
+    )
+
+
 def test_check_plans_each_program_s_stacks(workspace: Path, cli: Runner) -> None:
     job = generate(cli, workspace)["check.yaml"]["jobs"]["check"]
     loop = (

@@ -156,7 +156,7 @@ def _single_job(ctx: WorkflowContext, environment: str) -> CommentedMap:
 def _program_jobs(ctx: WorkflowContext) -> CommentedMap:
     programs = ctx.ws.ordered_programs
     names = [_job_safe_name(ctx, program) for program in programs]
-    jobs = node(plan=_plan_job(ctx, names))
+    jobs = node(plan=_plan_job(ctx, dict(zip(names, programs, strict=True))))
     ci = ctx.ci
     for index, (program, name) in enumerate(zip(programs, names, strict=True)):
         earlier = [f"provision-{n}" for n in names[:index]]
@@ -202,11 +202,16 @@ def _program_jobs(ctx: WorkflowContext) -> CommentedMap:
     return jobs
 
 
-def _plan_job(ctx: WorkflowContext, names: list[str]) -> CommentedMap:
+def _plan_job(ctx: WorkflowContext, programs: dict[str, PulumiProgram]) -> CommentedMap:
     """Which stack the run provisions, and which programs have it affected: every program on a
     manual dispatch; on a pull request, those ``polyinfra affected`` lists (a platform change
-    reaches services too), or every program when git cannot tell."""
-    every = json.dumps({name: [ctx.production_stack] for name in names}, separators=(",", ":"))
+    reaches services too), or every program when git cannot tell. A program without the
+    stack has nothing to provision."""
+    stack = ctx.production_stack
+    every = json.dumps(
+        {name: [stack] if stack in p.stacks else [] for name, p in programs.items()},
+        separators=(",", ":"),
+    )
     steps = [
         _determine_stack(ctx),
         checkout_step(
