@@ -54,10 +54,11 @@ def test_every_command_is_walked() -> None:
         ("add", "job"),
         ("add", "service"),
         ("ci", "generate"),
+        ("migrate", "three-stack"),
         ("schema", "stack-config"),
         ("sync", "dockerfile"),
     }
-    assert len(COMMAND_PATHS) == 22
+    assert len(COMMAND_PATHS) == 24
 
 
 def sections(text: str) -> dict[str, list[str]]:

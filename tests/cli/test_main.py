@@ -13,6 +13,7 @@ from polyinfra.cli.main import COMMAND_MODULES, main
 
 COMMANDS = (
     "init",
+    "migrate",
     "add",
     "sync",
     "schema",

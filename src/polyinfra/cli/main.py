@@ -20,6 +20,7 @@ from polyinfra.cli import (
     image_ref,
     init,
     lint,
+    migrate,
     plan,
     provision,
     render,
@@ -36,6 +37,7 @@ from polyinfra.redact import redact
 # The order commands appear in ``polyinfra --help``: the order data flows.
 COMMAND_MODULES = (
     init,
+    migrate,
     add,
     sync,
     schema,

@@ -1,0 +1,327 @@
+"""`polyinfra migrate three-stack`: split a workspace's one foundation program into the
+three-stack layout's ``platform/`` and ``services/`` programs beside each other.
+
+Everything is decided first (:func:`plan_migration`: each stack file split, each move, each new
+file), printed, and only then done (:func:`apply_migration`), all or nothing: new files are
+written into a staging folder inside the program folder, the old entries are renamed into it,
+and the two programs are renamed into place last; a failure renames everything back.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from polyinfra.errors import UserError
+from polyinfra.positions import Position
+from polyinfra.scaffold.init import SCHEMA_FILE
+from polyinfra.scaffold.migrate_files import pulumi_yaml, rewrite_settings
+from polyinfra.scaffold.split import PROJECT_REFERENCE, split_stack
+from polyinfra.scaffold.templates import render
+from polyinfra.workspace import Workspace
+from polyinfra.workspace.model import PulumiProgram
+from polyinfra.yamlio import read_stack_file, read_text
+
+PLATFORM = "platform"
+SERVICES = "services"
+#: Files of the old program the platform gets a copy of (services keeps them): what makes the
+#: program run (the stack files' schema, pip's requirements).
+COPIED = (SCHEMA_FILE, "requirements.txt")
+MAIN = "__main__.py"
+#: The prefix of the staging folder inside the program folder while a migration is applied.
+STAGING = ".polyinfra-migrate-"
+
+
+@dataclass(frozen=True)
+class Write:
+    """A new file and its bytes; ``note`` says what it holds."""
+
+    path: Path
+    content: bytes
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Move:
+    """A file or folder of the old program moved into ``services/``."""
+
+    source: Path
+    target: Path
+
+
+@dataclass(frozen=True)
+class Migration:
+    """Every change of one migration; ``done`` when the workspace is already three-stack."""
+
+    root: Path
+    program: Path
+    moves: tuple[Move, ...] = ()
+    writes: tuple[Write, ...] = ()
+    removed: tuple[Path, ...] = ()  # old files whose content the new ones hold
+    update: Write | None = None  # infrastructure/pyproject.toml
+    notes: tuple[str, ...] = field(default=())
+    done: bool = False
+
+    def lines(self, *, dry_run: bool = False) -> list[str]:
+        """One line per change, paths relative to the workspace root, then the notes."""
+        if self.done:
+            where = self._rel(self.program)
+            return [
+                f"nothing to do: {where} is already split into {where}/{PLATFORM}/ and "
+                f"{where}/{SERVICES}/"
+            ]
+        rows: list[tuple[str, str, str]] = []
+        for move in self.moves:
+            slash = "/" if move.source.is_dir() else ""
+            shown = f"{self._rel(move.source)}{slash} -> {self._rel(move.target)}{slash}"
+            rows.append(("move", shown, ""))
+        for write in self.writes:
+            rows.append(("create", self._rel(write.path), write.note))
+        for path in self.removed:
+            rows.append(("remove", self._rel(path), "split into platform/ and services/"))
+        if self.update is not None:
+            rows.append(("update", self._rel(self.update.path), self.update.note))
+        result = []
+        for action, shown, note in rows:
+            label = f"would {action}" if dry_run else action
+            result.append(
+                f"{label:<{15 if dry_run else 9}} {shown}" + (f"  ({note})" if note else "")
+            )
+        return [*result, *self.notes]
+
+    def _rel(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path)
+
+
+def plan_migration(path: Path) -> Migration:
+    """The migration of the workspace that contains ``path``; nothing is written."""
+    ws = Workspace.discover(path)
+    program = _the_program(ws)
+    if isinstance(program, Path):
+        return Migration(ws.root, program, done=True)
+    folder = program.path
+    for name in (PLATFORM, SERVICES):
+        if (folder / name).exists() or (folder / name).is_symlink():
+            raise UserError(
+                f"{ws.rel(folder / name)} already exists in the program's folder",
+                position=Position(folder / name),
+                hint=f"rename or remove {name}/: the migration creates {name}/ as a program",
+            )
+    platform, services = folder / PLATFORM, folder / SERVICES
+    old_name = program.name
+    names = {PLATFORM: f"{old_name}-platform", SERVICES: f"{old_name}-services"}
+    project_text = read_text(program.project_file, bounds=ws.bounds)
+    splits = []
+    for stack_file in program.stacks.values():
+        text, _ = read_stack_file(stack_file, bounds=ws.bounds)
+        split = split_stack(text, stack_file, old_name=old_name, services_name=names[SERVICES])
+        splits.append((stack_file, split))
+    notes: list[str] = []
+    writes: list[Write] = []
+    for side, target in ((PLATFORM, platform), (SERVICES, services)):
+        text = pulumi_yaml(project_text, program.project_file, old_name, names[side])
+        writes.append(
+            Write(target / program.project_file.name, text.encode(), f"name: {names[side]}")
+        )
+        if side == PLATFORM:
+            writes.extend(_platform_files(folder, platform, ws, notes))
+        for stack_file, split in splits:
+            if side == PLATFORM:
+                content, keys = split.platform, list(split.platform_keys)
+            else:
+                content, keys = split.services, list(split.services_keys)
+                if split.project_replaced:
+                    keys = [
+                        f"gcp:project: {PROJECT_REFERENCE}" if k == "gcp:project" else k
+                        for k in keys
+                    ]
+            note = f"from {ws.rel(stack_file)}: {', '.join(keys) or 'no config keys'}"
+            writes.append(Write(target / stack_file.name, content.encode(), note))
+    replaced = {program.project_file, *program.stacks.values()}
+    moves = tuple(
+        Move(entry, services / entry.name)
+        for entry in sorted(folder.iterdir())
+        if entry not in replaced and not entry.name.startswith(STAGING)
+    )
+    update = None
+    if ws.infra_pyproject is not None:
+        changed = rewrite_settings(ws.infra_pyproject, ws.rel(folder), _platform_names(writes))
+        if changed is not None:
+            text, note = changed
+            update = Write(ws.infra_pyproject, text.encode(), note)
+    rel = ws.rel(folder)
+    notes.extend(
+        [
+            "next: run `polyinfra ci generate`: the workflows plan and provision "
+            f"{rel}/{PLATFORM} before {rel}/{SERVICES}",
+            f"next: the deployed stacks' state belongs to the Pulumi project {old_name}: before "
+            f"`pulumi up`, in {rel}/{SERVICES} rename each stack into its project (`pulumi stack "
+            f"rename <organization>/{names[SERVICES]}/<stack>`), then move the resources "
+            f"`polyinfra plan -w {rel}/{PLATFORM}` lists to {names[PLATFORM]} (`pulumi state "
+            "move`)",
+        ]
+    )
+    return Migration(
+        ws.root,
+        folder,
+        moves=moves,
+        writes=tuple(writes),
+        removed=tuple(sorted(replaced)),
+        update=update,
+        notes=tuple(notes),
+    )
+
+
+def _the_program(ws: Workspace) -> PulumiProgram | Path:
+    """The one program to migrate, or the folder of an already migrated one."""
+    programs = ws.programs
+    folders = {p.path.name: p.path.parent for p in programs}
+    if (
+        len(programs) == 2
+        and set(folders) == {PLATFORM, SERVICES}
+        and folders[PLATFORM] == folders[SERVICES]
+    ):
+        return folders[PLATFORM]
+    if not programs:
+        raise UserError(
+            f"no Pulumi program under {ws.rel(ws.infrastructure)}/: no Pulumi.yaml found",
+            position=Position(ws.infrastructure),
+            hint="run `polyinfra init` to create infrastructure/pulumi/, or `polyinfra init "
+            "--stacks 3` for the three-stack layout",
+        )
+    if len(programs) > 1:
+        found = ", ".join(ws.rel(p.project_file) for p in programs)
+        raise UserError(
+            f"more than one Pulumi program, and not the three-stack layout's {PLATFORM}/ and "
+            f"{SERVICES}/ side by side: {found}",
+            position=Position(programs[0].project_file),
+            hint="migrate a workspace that has one foundation program (infrastructure/pulumi/)",
+        )
+    program = programs[0]
+    if program.path.name in (PLATFORM, SERVICES):
+        raise UserError(
+            f"the one Pulumi program is already in a folder named {program.path.name}/",
+            position=Position(program.project_file),
+            hint=f"the three-stack layout has {PLATFORM}/ and {SERVICES}/ side by side; create "
+            "the other one, or move the program to infrastructure/pulumi/ and run again",
+        )
+    return program
+
+
+def _platform_files(folder: Path, platform: Path, ws: Workspace, notes: list[str]) -> list[Write]:
+    """The platform's ``__main__.py`` and its copies of the old program's files."""
+    template = render("main.py").encode()
+    main = folder / MAIN
+    writes = []
+    if main.is_file():
+        content = read_text(main, bounds=ws.bounds)
+        if _runs_only_the_engine(content):
+            writes.append(Write(platform / MAIN, content.encode(), f"a copy of {ws.rel(main)}"))
+        else:
+            writes.append(Write(platform / MAIN, template, "run() only"))
+            notes.append(
+                f"note: {ws.rel(main)} does more than run(): its code stays with services; "
+                f"{PLATFORM}/{MAIN} only runs the engine"
+            )
+    else:
+        writes.append(Write(platform / MAIN, template, "run() only"))
+    for name in COPIED:
+        source = folder / name
+        if source.is_file():
+            copied = read_text(source, bounds=ws.bounds).encode()
+            writes.append(Write(platform / name, copied, f"a copy of {ws.rel(source)}"))
+    return writes
+
+
+def _runs_only_the_engine(source: str) -> bool:
+    """Whether a ``__main__.py`` only imports and calls ``polyinfra.foundation.run``."""
+    try:
+        body = ast.parse(source).body
+    except SyntaxError:
+        return False
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]  # the docstring
+    statements = [ast.dump(node) for node in body]
+    expected = [
+        ast.dump(node) for node in ast.parse("from polyinfra.foundation import run\nrun()").body
+    ]
+    return statements == expected
+
+
+def _platform_names(writes: list[Write]) -> set[str]:
+    return {w.path.name for w in writes if w.path.parent.name == PLATFORM}
+
+
+def apply_migration(migration: Migration) -> None:
+    """Do ``migration``: all of it, or, when something fails, none of it (a file system error
+    is then a :class:`UserError` saying that nothing changed)."""
+    if migration.done:
+        return
+    try:
+        _apply(migration)
+    except OSError as exc:
+        where = exc.filename or migration.program
+        raise UserError(
+            f"could not write the migration ({exc.strerror or exc}: {where}); nothing was changed",
+            position=Position(migration.program),
+            hint="check that the folder is writable and the disk not full, then run again",
+        ) from exc
+
+
+def _apply(migration: Migration) -> None:
+    folder = migration.program
+    staging = Path(tempfile.mkdtemp(prefix=STAGING, dir=folder))
+    undo: list[tuple[Path, Path]] = []  # renames done, to reverse
+    pyproject_temp: Path | None = None
+    try:
+        for write in migration.writes:
+            _write(staging / write.path.relative_to(folder), write.content)
+        if migration.update is not None:
+            pyproject_temp = _write_beside(migration.update)
+        for move in migration.moves:
+            _rename(move.source, staging / move.target.relative_to(folder), undo)
+        kept = staging / ".replaced"
+        kept.mkdir()
+        for path in migration.removed:
+            _rename(path, kept / path.name, undo)
+        for name in (PLATFORM, SERVICES):
+            _rename(staging / name, folder / name, undo)
+        if pyproject_temp is not None and migration.update is not None:
+            os.replace(pyproject_temp, migration.update.path)
+            pyproject_temp = None
+    except BaseException:
+        for source, target in reversed(undo):
+            os.rename(target, source)
+        if pyproject_temp is not None:
+            pyproject_temp.unlink(missing_ok=True)
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    shutil.rmtree(staging, ignore_errors=True)
+
+
+def _rename(source: Path, target: Path, undo: list[tuple[Path, Path]]) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.rename(source, target)
+    undo.append((source, target))
+
+
+def _write(path: Path, content: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    os.chmod(path, 0o644)
+
+
+def _write_beside(write: Write) -> Path:
+    """``write``'s content in a temporary file next to its path, with the path's mode."""
+    fd, name = tempfile.mkstemp(prefix=f".{write.path.name}.", dir=write.path.parent)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(write.content)
+    os.chmod(name, write.path.stat().st_mode & 0o777)
+    return Path(name)
