@@ -144,6 +144,7 @@ def test_help_shows_metavars_not_python_types(
                 "--dry-run",
                 "--polyinfra-source SOURCE",
                 "--python VERSION",
+                "--stacks N",
                 "--no-lock",
                 "-h, --help",
             ],

@@ -66,6 +66,17 @@ def init(
             metavar="VERSION",
         ),
     ] = None,
+    stacks: Annotated[
+        int | None,
+        typer.Option(
+            "--stacks",
+            help="Layout: 2, one foundation program (infrastructure/pulumi/); 3, a platform and "
+            "a services program (infrastructure/pulumi/platform/ and services/). Default: the "
+            "workspace's layout, else 2.",
+            show_default=False,
+            metavar="N",
+        ),
+    ] = None,
     no_lock: Annotated[
         bool,
         typer.Option(
@@ -75,8 +86,9 @@ def init(
         ),
     ] = False,
 ) -> None:
-    """Create infrastructure/ in an existing Polylith workspace: the Pulumi foundation program,
-    sandbox and production stack files, bigquery/ and monitoring/. Existing files are kept."""
+    """Create infrastructure/ in an existing Polylith workspace: the Pulumi foundation program
+    (or, with --stacks 3, the platform and services programs), sandbox and production stack
+    files, bigquery/ and monitoring/. Existing files are kept."""
     from polyinfra.scaffold import apply, plan_init
 
     projects: dict[str, str] = {}
@@ -96,6 +108,7 @@ def init(
         force=force,
         polyinfra_source=polyinfra_source,
         python=python,
+        stacks=stacks,
     )
     for line in result.plan.lines(result.root, dry_run=dry_run):
         out.print(line, markup=False)

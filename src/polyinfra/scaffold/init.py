@@ -19,6 +19,7 @@ from polyinfra.positions import Position
 from polyinfra.scaffold.names import kebab
 from polyinfra.scaffold.plan import FileOperation, Plan, combine, decide, edit
 from polyinfra.scaffold.templates import render
+from polyinfra.workspace import Workspace
 from polyinfra.workspace.bounds import bounds_of
 from polyinfra.yamlio import load_stack_file, read_text
 
@@ -113,11 +114,15 @@ def plan_init(
     force: bool = False,
     polyinfra_source: str | None = None,
     python: str | None = None,
+    stacks: int | None = None,
 ) -> InitResult:
     """Every file `init` would write in the workspace containing ``path``; nothing is written.
 
     ``polyinfra_source`` is where the infrastructure project installs polyinfra from (see
-    :func:`polyinfra_dependency`); ``python`` its Python as ``X.Y`` (default 3.13)."""
+    :func:`polyinfra_dependency`); ``python`` its Python as ``X.Y`` (default 3.13). ``stacks``
+    is the layout: 2, one foundation program (``infrastructure/pulumi/``); 3, the platform and
+    services programs (``infrastructure/pulumi/platform/``, ``.../services/``). Default: the
+    layout the workspace has, else 2."""
     ws = discover_workspace(path)
     root_pyproject = ws.root / "pyproject.toml"
     project_table = _root_project_table(root_pyproject)
@@ -130,7 +135,7 @@ def plan_init(
     projects = _gcp_projects(name, envs, gcp_projects or {})
 
     infrastructure = ws.infrastructure
-    program = ws.programs[0].path if len(ws.programs) == 1 else infrastructure / "pulumi"
+    programs = _program_folders(ws, stacks)
     operations: list[FileOperation] = []
     pyproject_edit = _exclude_infrastructure(root_pyproject)
     if pyproject_edit is not None:
@@ -146,32 +151,84 @@ def plan_init(
                 uv_sources=f"[tool.uv.sources]\n{sources}\n\n" if sources else "",
             ),
         ),
-        (program / "Pulumi.yaml", render("Pulumi.yaml", name=name)),
-        (program / "__main__.py", render("main.py")),
     ]
-    for env in envs:
-        stack = ws.stack_for_env(env)
-        stack_file = program / f"Pulumi.{stack}.yaml"
-        if stack_file.exists() and not force:
-            # kept as it is, so it must be a stack file `plan` and `add` can read
-            load_stack_file(stack_file, bounds=ws.bounds)
+    for role, program in programs.items():
+        project = name if role == "foundation" else f"{name}-{role}"
         files.append(
             (
-                program / f"Pulumi.{stack}.yaml",
+                program / "Pulumi.yaml",
                 render(
-                    "stack.yaml",
-                    environment=env,
-                    gcp_project=projects[env],
-                    region=region,
-                    component=name,
+                    "Pulumi.yaml", name=project, description=_DESCRIPTIONS[role].format(name=name)
                 ),
             )
         )
-    files.append((program / SCHEMA_FILE, _stack_config_schema()))
-    files.append((program / "bigquery" / ".gitkeep", ""))
-    files.append((program / "monitoring" / "dashboard.json", render("dashboard.json", name=name)))
+        files.append((program / "__main__.py", render("main.py")))
+        template = "stack.yaml" if role == "foundation" else f"{role}-stack.yaml"
+        for env in envs:
+            stack = ws.stack_for_env(env)
+            stack_file = program / f"Pulumi.{stack}.yaml"
+            if stack_file.exists() and not force:
+                # kept as it is, so it must be a stack file `plan` and `add` can read
+                load_stack_file(stack_file, bounds=ws.bounds)
+            values = {"environment": env, "gcp_project": projects[env], "region": region}
+            files.append((stack_file, render(template, component=name, **values)))
+        files.append((program / SCHEMA_FILE, _stack_config_schema()))
+        if role != "platform":
+            files.append((program / "bigquery" / ".gitkeep", ""))
+            files.append(
+                (program / "monitoring" / "dashboard.json", render("dashboard.json", name=name))
+            )
     operations.extend(decide(file, content, force=force) for file, content in files)
     return InitResult(ws.root, combine(operations))
+
+
+_DESCRIPTIONS = {
+    "foundation": "Foundation stack of {name}",
+    "platform": "Platform stack of {name} (what the platform team owns)",
+    "services": "Services stack of {name} (the apps' foundation resources)",
+}
+
+
+def _program_folders(ws: Workspace, stacks: int | None) -> dict[str, Path]:
+    """Where each program goes: ``foundation`` (two stacks), or ``platform`` and ``services``
+    (three stacks); the layout the workspace has must be the one asked for."""
+    if stacks not in (None, 2, 3):
+        raise UserError(
+            f"--stacks {stacks}: expected 2 (one foundation program) or 3 (platform and "
+            "services programs)",
+            hint="pass --stacks 2 or --stacks 3",
+        )
+    base = ws.infrastructure / "pulumi"
+    folders = {p.path.name: p.path for p in ws.programs}
+    if ws.layered:
+        found = ", ".join(ws.rel(p.project_file) for p in ws.programs)
+        if set(folders) != {"platform", "services"}:
+            raise UserError(
+                f"the workspace has several Pulumi programs, not the three-stack layout's "
+                f"platform/ and services/ side by side: {found}",
+                position=Position(ws.programs[0].project_file),
+                hint="init writes one foundation program (--stacks 2) or the platform/ and "
+                "services/ programs (--stacks 3)",
+            )
+        if stacks == 2:
+            raise UserError(
+                f"the workspace has the three-stack layout ({found}): --stacks 2 would add a "
+                "third program",
+                position=Position(ws.programs[0].project_file),
+                hint="run `polyinfra init --stacks 3`, or `polyinfra init` without --stacks",
+            )
+        return {"platform": folders["platform"], "services": folders["services"]}
+    if ws.programs and stacks == 3:
+        program = ws.programs[0]
+        raise UserError(
+            f"the workspace has one foundation program, {ws.rel(program.path)}/: --stacks 3 "
+            "would add two more beside it",
+            position=Position(program.project_file),
+            hint="run `polyinfra migrate three-stack` to split it into platform/ and services/",
+        )
+    if stacks == 3:
+        return {"platform": base / "platform", "services": base / "services"}
+    return {"foundation": ws.programs[0].path if ws.programs else base}
 
 
 def _stack_config_schema() -> str:
