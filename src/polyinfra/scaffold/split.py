@@ -252,7 +252,7 @@ class _Splitter:
                 f"{path} is written in flow style ({{...}})",
                 f"write {path} in block style, one entry per line, then run again",
             )
-        if node.anchor and any(a.anchor == node.anchor for a in self.tree.aliases):
+        if node.anchor and self.tree.aliased(node.anchor):
             raise self._error(
                 node.start,
                 f"{path} is anchored (&{node.anchor}) and used through an alias",

@@ -8,6 +8,7 @@ ruamel.yaml's pure-Python parser). Lines and columns are 0-based.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -52,19 +53,27 @@ class Entry:
 
 @dataclass(frozen=True)
 class Tree:
-    """The first document's root node, every anchor definition and every alias."""
+    """The first document's root node, every anchor definition and every alias (each in the
+    order they are written)."""
 
     root: Node | None
     anchors: tuple[Node, ...]
     aliases: tuple[Node, ...]
+    _by_name: dict[str, list[Node]] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        for node in self.anchors:
+            self._by_name.setdefault(node.anchor or "", []).append(node)
 
     def defined(self, alias: Node) -> Node | None:
         """The anchored node ``alias`` refers to: the last one of its name written before it."""
-        found = None
-        for node in self.anchors:
-            if node.anchor == alias.anchor and node.start < alias.start:
-                found = node
-        return found
+        candidates = self._by_name.get(alias.anchor or "", [])
+        index = bisect.bisect_left([node.start for node in candidates], alias.start)
+        return candidates[index - 1] if index else None
+
+    def aliased(self, anchor: str) -> bool:
+        """Whether some alias names ``anchor``."""
+        return any(alias.anchor == anchor for alias in self.aliases)
 
 
 def node_tree(text: str) -> Tree:
