@@ -297,3 +297,62 @@ def test_a_failed_settings_write_changes_nothing(
     err, _ = failed(root, capsys)
     assert "No space left on device" in err
     assert not list(root.joinpath("infrastructure").glob(".pyproject.toml.*"))
+
+
+PLATFORM_SECTIONS = """\
+  input:workload_identity:
+    pool_id: github
+    provider_id: data-platform
+    repository: acme/data-platform
+    deployer:
+      account_id: github-deployer
+      roles: [roles/run.admin]
+
+  input:networks:
+    - name: main
+      subnets:
+        - {name: apps, ip_cidr_range: 10.8.0.0/24}
+
+  # who hears about alerts
+  input:notification_channels:
+    - name: oncall
+      type: email
+      labels: {email_address: oncall@acme.example}
+
+"""
+
+
+def test_platform_sections_move_and_alerts_notify_the_platform_channel(root: Path) -> None:
+    stack = f"{PULUMI}/Pulumi.sandbox.yaml"
+    edit(
+        root, stack, "  # One entry per Polylith", PLATFORM_SECTIONS + "  # One entry per Polylith"
+    )
+    edit(
+        root,
+        stack,
+        "  input:monitoring:\n",
+        "  input:monitoring:\n    notification_channel_id: oncall\n",
+    )
+    before = resources(root / PULUMI, "sandbox")
+
+    assert migrate(root) == 0
+
+    platform_text = (root / PLATFORM / "Pulumi.sandbox.yaml").read_text()
+    services_text = (root / SERVICES / "Pulumi.sandbox.yaml").read_text()
+    assert PLATFORM_SECTIONS in platform_text
+    assert "input:networks" not in services_text
+    assert (
+        "  input:monitoring:\n"
+        "    notification_channel_id: ${platform.notification_channels.oncall}\n"
+    ) in services_text
+    platform_plan = plan_stack(root / PLATFORM, "sandbox")
+    services_plan = plan_stack(root / SERVICES, "sandbox")
+    platform = {(r.type, r.name) for r in platform_plan.resources}
+    services = {(r.type, r.name) for r in services_plan.resources}
+    assert platform | services == before
+    assert ("gcp:compute/network:Network", "network_main") in platform
+    policy = services_plan.find(
+        "gcp:monitoring/alertPolicy:AlertPolicy", "alertpolicy_dmd_ingest_errors"
+    )
+    channel = platform_plan.outputs["notification_channels"]["oncall"]
+    assert policy.inputs["notificationChannels"] == [channel]
