@@ -24,10 +24,12 @@ def three_stack(
     ] = False,
     workspace: WorkspaceOption = DEFAULT_WORKSPACE,
 ) -> None:
-    """Split infrastructure/pulumi/ (one foundation program) into the platform/ and services/
-    programs of the three-stack layout: each stack file is split by what each team owns
-    (comments and anchors kept), services reads gcp:project from platform, and the program's
-    other files move to services/. All or nothing; running it again changes nothing."""
+    """Split the foundation program into platform/ and services/.
+
+    infrastructure/pulumi/ becomes the three-stack layout's platform/ and services/: each
+    stack file is split by what each team owns (comments and anchors kept), services reads
+    gcp:project from platform, and the program's other files move to services/. All or
+    nothing; running it again changes nothing."""
     from polyinfra.scaffold.migrate import apply_migration, plan_migration
 
     migration = plan_migration(workspace)
