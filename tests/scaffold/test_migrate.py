@@ -213,12 +213,25 @@ def test_a_stack_file_that_cannot_be_split(root: Path, capsys: pytest.CaptureFix
     assert "hint: write input:projects.inventory-api in block style" in err
 
 
-def test_invalid_yaml_is_reported_at_its_line(
+def test_every_stack_file_s_problem_is_reported_at_its_line(
     root: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     edit(root, f"{PULUMI}/Pulumi.sandbox.yaml", "  input:environment: sandbox\n", "  input: [x\n")
+    edit(
+        root,
+        f"{PULUMI}/Pulumi.production.yaml",
+        "    stock-webhook:\n      service_account:\n",
+        "    stock-webhook: *hook\n    other:\n      service_account:\n",
+    )
+    edit(
+        root,
+        f"{PULUMI}/Pulumi.production.yaml",
+        "  input:projects:\n",
+        "  input:h: &hook {}\n  input:projects:\n",
+    )
     err, _ = failed(root, capsys, "--dry-run")
-    assert f"{PULUMI}/Pulumi.sandbox.yaml:" in err
+    assert f"{PULUMI}/Pulumi.sandbox.yaml:7:15: invalid YAML" in err
+    assert f"{PULUMI}/Pulumi.production.yaml:99:20: input:projects.stock-webhook is an alias" in err
     assert "Traceback" not in err
 
 

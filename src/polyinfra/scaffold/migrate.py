@@ -16,7 +16,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from polyinfra.errors import UserError
+from polyinfra.errors import UserError, UserErrors
 from polyinfra.positions import Position
 from polyinfra.scaffold.init import SCHEMA_FILE
 from polyinfra.scaffold.migrate_files import pulumi_yaml, rewrite_settings
@@ -119,10 +119,17 @@ def plan_migration(path: Path) -> Migration:
     names = {PLATFORM: f"{old_name}-platform", SERVICES: f"{old_name}-services"}
     project_text = read_text(program.project_file, bounds=ws.bounds)
     splits = []
-    for stack_file in program.stacks.values():
-        text, _ = read_stack_file(stack_file, bounds=ws.bounds)
-        split = split_stack(text, stack_file, old_name=old_name, services_name=names[SERVICES])
+    errors: list[UserError] = []
+    for stack_file in program.stacks.values():  # every stack file's problem is reported
+        try:
+            text, _ = read_stack_file(stack_file, bounds=ws.bounds)
+            split = split_stack(text, stack_file, old_name=old_name, services_name=names[SERVICES])
+        except UserError as exc:
+            errors.extend(exc.errors if isinstance(exc, UserErrors) else [exc])
+            continue
         splits.append((stack_file, split))
+    if errors:
+        raise errors[0] if len(errors) == 1 else UserErrors(errors)
     notes: list[str] = []
     writes: list[Write] = []
     for side, target in ((PLATFORM, platform), (SERVICES, services)):
