@@ -49,7 +49,7 @@ def test_the_cli_plans_both_programs(root: Path, capsys: pytest.CaptureFixture[s
     assert "3 resources" in capsys.readouterr().out
     assert main(["plan", "-w", str(root / SERVICES), "--stack", "sandbox"]) == 0
     out = capsys.readouterr().out
-    assert "Stack sandbox (Google Cloud project data-platform-sandbox)" in out
+    assert "Stack sandbox of services (Google Cloud project data-platform-sandbox)" in out
     assert "19 resources" in out
 
 
@@ -77,22 +77,33 @@ def test_the_layout_after_the_migration(root: Path, capsys: pytest.CaptureFixtur
         assert after[f"services/{moved}"] == before[moved]
     assert after["platform/__main__.py"] == before["__main__.py"]
     assert after["platform/stack-config.schema.json"] == before["stack-config.schema.json"]
-    for side in ("platform", "services"):
-        project = before["Pulumi.yaml"].replace(
-            b"name: data-platform\n", f"name: data-platform-{side}\n".encode()
-        )
-        assert after[f"{side}/Pulumi.yaml"] == project
+    # services keeps the project's name (and so its deployed state); the platform is new
+    assert after["services/Pulumi.yaml"] == before["Pulumi.yaml"]
+    assert after["platform/Pulumi.yaml"] == before["Pulumi.yaml"].replace(
+        b"name: data-platform\n", b"name: data-platform-platform\n"
+    )
     ws = Workspace.discover(root)
-    assert [p.name for p in ws.ordered_programs] == [
-        "data-platform-platform",
-        "data-platform-services",
-    ]
+    assert [p.name for p in ws.ordered_programs] == ["data-platform-platform", "data-platform"]
     out = capsys.readouterr().out
     assert f"move      {PULUMI}/bigquery/ -> {SERVICES}/bigquery/\n" in out
     assert f"create    {PLATFORM}/Pulumi.sandbox.yaml  (from {PULUMI}/Pulumi.sandbox.yaml:" in out
     assert f"remove    {PULUMI}/Pulumi.sandbox.yaml" in out
     assert "polyinfra ci generate" in out
-    assert "pulumi stack rename <organization>/data-platform-services/<stack>" in out
+    assert (
+        f"next: {SERVICES} keeps the Pulumi project data-platform, so its deployed stacks keep "
+        "their state;"
+    ) in out
+    registries = ("dmd_ingest", "inventory_api", "stock_webhook")
+    assert (
+        "  sandbox: pulumi state move --source sandbox --dest "
+        "organization/data-platform-platform/sandbox "
+        + " ".join(
+            "urn:pulumi:sandbox::data-platform::gcp:artifactregistry/repository:Repository::"
+            f"registry_{name}_asia_southeast1"
+            for name in registries
+        )
+        + "\n"
+    ) in out
 
 
 def test_comments_and_anchors_are_kept(root: Path) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import os
+import shlex
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -116,7 +117,9 @@ def plan_migration(path: Path) -> Migration:
             )
     platform, services = folder / PLATFORM, folder / SERVICES
     old_name = program.name
-    names = {PLATFORM: f"{old_name}-platform", SERVICES: f"{old_name}-services"}
+    # services keeps the project's name, so its deployed stacks keep their state as they are;
+    # only what moves to the platform changes Pulumi project
+    names = {PLATFORM: f"{old_name}-platform", SERVICES: old_name}
     project_text = read_text(program.project_file, bounds=ws.bounds)
     splits = []
     errors: list[UserError] = []
@@ -168,13 +171,15 @@ def plan_migration(path: Path) -> Migration:
         [
             "next: run `polyinfra ci generate`: the workflows plan and provision "
             f"{rel}/{PLATFORM} before {rel}/{SERVICES}",
-            f"next: the deployed stacks' state belongs to the Pulumi project {old_name}: before "
-            f"`pulumi up`, in {rel}/{SERVICES} rename each stack into its project (`pulumi stack "
-            f"rename <organization>/{names[SERVICES]}/<stack>`), then move the resources "
-            f"`polyinfra plan -w {rel}/{PLATFORM}` lists to {names[PLATFORM]} (`pulumi state "
-            "move`)",
+            f"next: {rel}/{SERVICES} keeps the Pulumi project {old_name}, so its deployed "
+            f"stacks keep their state; what moved to {rel}/{PLATFORM} is the new project "
+            f"{names[PLATFORM]}. Before its first `pulumi up`, move those resources' state "
+            f"there, in {rel}/{SERVICES} (`{ORGANIZATION}` is a self-managed backend's; on "
+            "Pulumi Cloud, your organization):",
         ]
     )
+    for stack_file, split in splits:
+        notes.append(_state_move(ws, folder, stack_file, split.platform, old_name, names[PLATFORM]))
     return Migration(
         ws.root,
         folder,
@@ -183,6 +188,42 @@ def plan_migration(path: Path) -> Migration:
         removed=tuple(sorted(replaced)),
         update=update,
         notes=tuple(notes),
+    )
+
+
+#: The organization of a stack on a self-managed backend (GCS, S3, local files).
+ORGANIZATION = "organization"
+
+
+def _state_move(
+    ws: Workspace, folder: Path, stack_file: Path, platform: str, project: str, target: str
+) -> str:
+    """The `pulumi state move` that moves the platform's part of ``stack_file``'s deployed stack
+    from project ``project`` to ``target``: the URNs of the resources the platform's part
+    declares, from its offline plan (none to move: said so)."""
+    from polyinfra.foundation.config import stack_config_of
+    from polyinfra.foundation.plan import plan_stack
+    from polyinfra.yamlio import load_text
+
+    stack = stack_file.name[len("Pulumi.") : -len(stack_file.suffix)]
+    try:
+        config = stack_config_of(
+            platform, load_text(platform, stack_file), program_dir=folder, bounds=ws.bounds
+        )
+        plan = plan_stack(folder, stack, config=config, use_main=False)
+    except UserError as exc:
+        return (
+            f"  {stack}: the platform's part cannot be planned ({exc.message}); list the URNs "
+            "to move with `pulumi stack --show-urns`"
+        )
+    if not plan.resources:
+        return f"  {stack}: nothing to move"
+    urns = " ".join(
+        shlex.quote(f"urn:pulumi:{stack}::{project}::{r.type}::{r.name}") for r in plan.resources
+    )
+    return (
+        f"  {stack}: pulumi state move --source {stack} --dest "
+        f"{ORGANIZATION}/{target}/{stack} {urns}"
     )
 
 
