@@ -3,33 +3,24 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
-import stat
 import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from polyinfra.cli.main import main
 from polyinfra.deploy.pulumi import logged_in_elsewhere, plan_provision
 from polyinfra.workspace import Workspace
+from tests.stub_pulumi import calls, install_stub
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "data-platform"
 PROGRAM = EXAMPLE / "infrastructure" / "pulumi"
 
-STUB = """#!{python}
-import json, os, sys
-with open(os.environ["PULUMI_STUB_LOG"], "a") as log:
-    log.write(json.dumps({{
-        "args": sys.argv[1:],
-        "cwd": os.getcwd(),
-        "backend": os.environ.get("PULUMI_BACKEND_URL"),
-    }}) + "\\n")
+STUB_BODY = """\
 print("Previewing update (" + sys.argv[sys.argv.index("--stack") + 1] + "):", flush=True)
 print("  + gcp:storage:Bucket bucket_raw create", flush=True)
 code = int(os.environ.get("PULUMI_STUB_EXIT", "0"))
@@ -42,23 +33,7 @@ sys.exit(code)
 @pytest.fixture
 def stub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Install the stub as `pulumi`; returns the log of its calls."""
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    script = bin_dir / "pulumi"
-    script.write_text(STUB.format(python=sys.executable))
-    script.chmod(script.stat().st_mode | stat.S_IEXEC)
-    log = tmp_path / "calls.jsonl"
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
-    monkeypatch.setenv("PULUMI_STUB_LOG", str(log))
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("PULUMI_BACKEND_URL", raising=False)
-    return log
-
-
-def calls(log: Path) -> list[dict[str, Any]]:
-    if not log.exists():
-        return []
-    return [json.loads(line) for line in log.read_text().splitlines()]
+    return install_stub(tmp_path, monkeypatch, STUB_BODY)
 
 
 def test_preview_runs_in_the_program_folder_with_the_stack_bucket_backend(

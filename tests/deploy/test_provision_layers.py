@@ -5,11 +5,8 @@ PATH that records how it was called."""
 from __future__ import annotations
 
 import io
-import json
-import os
 import shutil
 import signal
-import stat
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -23,21 +20,14 @@ import yaml
 from polyinfra.cli.main import main
 from polyinfra.deploy.pulumi import plan_provisions, programs_to_provision
 from polyinfra.workspace import Workspace
+from tests.stub_pulumi import calls, install_stub
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "data-platform"
 
 #: What platform's stack files keep of each project; services keep the rest.
 PLATFORM_SECTIONS = ("artifact_registry", "apis")
 
-STUB = """#!{python}
-import json, os, sys
-here = os.path.basename(os.getcwd())
-with open(os.environ["PULUMI_STUB_LOG"], "a") as log:
-    log.write(json.dumps({{
-        "args": sys.argv[1:],
-        "cwd": os.getcwd(),
-        "backend": os.environ.get("PULUMI_BACKEND_URL"),
-    }}) + "\\n")
+STUB_BODY = """\
 print("Previewing update (" + sys.argv[sys.argv.index("--stack") + 1] + "):", flush=True)
 print("  + program " + here, flush=True)
 if here == os.environ.get("PULUMI_STUB_FAIL_IN"):
@@ -106,24 +96,8 @@ def ws(tmp_path: Path) -> Path:
 @pytest.fixture
 def stub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Install the stub as `pulumi`; returns the log of its calls."""
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    script = bin_dir / "pulumi"
-    script.write_text(STUB.format(python=sys.executable))
-    script.chmod(script.stat().st_mode | stat.S_IEXEC)
-    log = tmp_path / "calls.jsonl"
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
-    monkeypatch.setenv("PULUMI_STUB_LOG", str(log))
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("PULUMI_BACKEND_URL", raising=False)
     monkeypatch.delenv("PULUMI_STUB_FAIL_IN", raising=False)
-    return log
-
-
-def calls(log: Path) -> list[dict[str, Any]]:
-    if not log.exists():
-        return []
-    return [json.loads(line) for line in log.read_text().splitlines()]
+    return install_stub(tmp_path, monkeypatch, STUB_BODY)
 
 
 def program(ws: Path, name: str) -> Path:

@@ -5,10 +5,6 @@ plus the platform's own), checks clean, provisions platform before services thro
 
 from __future__ import annotations
 
-import json
-import os
-import stat
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +15,7 @@ from polyinfra.cli.main import main
 from polyinfra.emulator import FakeCloudRun
 from polyinfra.foundation.plan import plan_stack, plan_workspace
 from tests.conftest import EXAMPLE, copy_example
+from tests.stub_pulumi import calls, install_stub
 
 pytestmark = pytest.mark.slow
 
@@ -37,13 +34,6 @@ PLATFORM_RESOURCES = """\
     - name: main
       subnets:
         - {name: apps, ip_cidr_range: 10.8.0.0/24}
-"""
-
-STUB = """#!{python}
-import json, os, sys
-with open(os.environ["PULUMI_STUB_LOG"], "a") as log:
-    log.write(json.dumps({{"args": sys.argv[1:], "cwd": os.getcwd()}}) + "\\n")
-print("Updating (" + sys.argv[sys.argv.index("--stack") + 1] + ")")
 """
 
 
@@ -110,25 +100,18 @@ def test_the_workspace_checks_clean(workspace: Path) -> None:
 
 @pytest.fixture
 def stub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    script = bin_dir / "pulumi"
-    script.write_text(STUB.format(python=sys.executable))
-    script.chmod(script.stat().st_mode | stat.S_IEXEC)
-    log = tmp_path / "calls.jsonl"
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
-    monkeypatch.setenv("PULUMI_STUB_LOG", str(log))
+    log = install_stub(tmp_path, monkeypatch)
     monkeypatch.setenv("PULUMI_BACKEND_URL", "file:///srv/state")
     return log
 
 
 def test_provision_runs_platform_then_services(workspace: Path, stub: Path) -> None:
     assert main(["provision", "--stack", "sandbox", "--yes", "-w", str(workspace)]) == 0
-    calls = [json.loads(line) for line in stub.read_text().splitlines()]
     up = ["up", "--stack", "sandbox", "--non-interactive", "--yes"]
-    assert calls == [
-        {"args": up, "cwd": str(workspace / PULUMI / "platform")},
-        {"args": up, "cwd": str(workspace / PULUMI / "services")},
+    backend = "file:///srv/state"
+    assert calls(stub) == [
+        {"args": up, "cwd": str(workspace / PULUMI / "platform"), "backend": backend},
+        {"args": up, "cwd": str(workspace / PULUMI / "services"), "backend": backend},
     ]
 
 

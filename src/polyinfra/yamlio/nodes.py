@@ -13,8 +13,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from polyinfra.errors import PolyinfraError
-
 NodeKind = Literal["scalar", "mapping", "sequence", "alias"]
 Mark = tuple[int, int]
 
@@ -79,23 +77,9 @@ class Tree:
 def node_tree(text: str) -> Tree:
     """The node tree of the first document of ``text``, which must be valid YAML (load it
     first: the loaders report syntax errors with their position)."""
-    try:
-        import yaml
-    except ImportError:  # pragma: no cover - PyYAML is a dependency
-        yaml = None  # type: ignore[assignment]
-    loader = getattr(yaml, "CSafeLoader", None) if yaml is not None else None
-    if loader is not None:
-        try:
-            return _build(yaml.parse(text, Loader=loader))
-        except yaml.YAMLError:
-            pass  # something libyaml does not read (a YAML 1.2 directive): the reference parser
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import YAMLError
+    from polyinfra.yamlio.outline import from_events
 
-    try:
-        return _build(YAML(typ="safe", pure=True).parse(text))
-    except YAMLError as exc:
-        raise PolyinfraError(f"the YAML loaded but its node tree did not: {exc}") from exc
+    return from_events(text, _build, "its node tree")
 
 
 def _build(events: Iterable[Any]) -> Tree:

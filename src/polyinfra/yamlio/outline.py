@@ -10,12 +10,14 @@ entries and where its last entry starts; and every anchor with the path of its n
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from polyinfra.errors import PolyinfraError
 from polyinfra.yamlio.document import KeyPath
+
+T = TypeVar("T")
 
 _STR_TAG = "tag:yaml.org,2002:str"
 
@@ -83,6 +85,13 @@ class _Frame:
 def outline(text: str) -> Outline:
     """The outline of the first document of ``text``, which must be valid YAML (load it first:
     the loaders report syntax errors with their position)."""
+    return from_events(text, _build, "its outline")
+
+
+def from_events(text: str, build: Callable[[Iterable[Any]], T], what: str) -> T:
+    """``build`` over the parser events of ``text`` (valid YAML): libyaml's when it reads the
+    text, else the reference parser's; ``what`` names the result in the error raised when
+    neither can (``its outline``)."""
     try:
         import yaml
     except ImportError:  # pragma: no cover - PyYAML is a dependency
@@ -90,16 +99,16 @@ def outline(text: str) -> Outline:
     loader = getattr(yaml, "CSafeLoader", None) if yaml is not None else None
     if loader is not None:
         try:
-            return _build(yaml.parse(text, Loader=loader))
+            return build(yaml.parse(text, Loader=loader))
         except yaml.YAMLError:
             pass  # something libyaml does not read (a YAML 1.2 directive): the reference parser
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
     try:
-        return _build(YAML(typ="safe", pure=True).parse(text))
+        return build(YAML(typ="safe", pure=True).parse(text))
     except YAMLError as exc:
-        raise PolyinfraError(f"the YAML loaded but its outline did not: {exc}") from exc
+        raise PolyinfraError(f"the YAML loaded but {what} did not: {exc}") from exc
 
 
 def _build(events: Iterable[Any]) -> Outline:
