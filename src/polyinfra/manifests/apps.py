@@ -66,7 +66,7 @@ def image_ref(ws: Workspace, app: App, env: str, version: str) -> str:
     if not ws.programs:
         raise UserError(
             f"{who}: no foundation stack to take the image repository from: no Pulumi program "
-            f"under {ws.infrastructure} (no Pulumi.yaml found)",
+            f"under {ws.infrastructure}: no Pulumi.yaml found",
             position=Position(ws.infrastructure),
             hint=f"pass --image {app.name}=REF or --registry URL, or create the foundation "
             "program with `polyinfra init`",
