@@ -142,3 +142,45 @@ def test_every_app_deploys_to_the_emulator_with_the_platforms_registry(
         assert containers[0]["image"] == (
             f"asia-southeast1-docker.pkg.dev/{PROJECT}/{repository}/{name}:v1"
         )
+
+
+def test_the_workflows_provision_in_order_and_deploy_through_the_platforms_identity(
+    workspace: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    from polyinfra.yamlio import load_file
+
+    root = tmp_path / "ws"
+    shutil.copytree(workspace, root)
+    assert main(["ci", "generate", "-w", str(root)]) == 0
+    workflows = root / ".github" / "workflows"
+    provision = load_file(workflows / "infrastructure-provision.yaml").data
+    assert list(provision["jobs"]) == ["plan", "provision-platform", "provision-services"]
+    assert provision["jobs"]["provision-services"]["needs"] == ["plan", "provision-platform"]
+    runs = [
+        step["run"]
+        for name in ("provision-platform", "provision-services")
+        for step in provision["jobs"][name]["steps"]
+        if "polyinfra provision" in step.get("run", "")
+    ]
+    assert runs == [
+        f'polyinfra provision --stack "$STACK" -w {PULUMI}/{name} --yes'
+        for name in ("platform", "services")
+    ]
+    deploy = load_file(workflows / "sandbox-deploy.yaml").data
+    auth = [
+        step["with"]
+        for job in deploy["jobs"].values()
+        for step in job["steps"]
+        if str(step.get("uses", "")).startswith("google-github-actions/auth@")
+    ]
+    provider = (
+        "projects/${{ vars.GCP_PROJECT_NUMBER_SANDBOX }}/locations/global/"
+        "workloadIdentityPools/github/providers/data-platform"
+    )
+    account = f"github-deployer@{PROJECT}.iam.gserviceaccount.com"
+    assert [(a["workload_identity_provider"], a["service_account"]) for a in auth] == [
+        (provider, account)
+    ] * len(auth)
+    assert len(auth) >= 1
