@@ -1,7 +1,8 @@
 """The bundled example moved into the three-stack layout by `polyinfra migrate three-stack`,
 with platform resources added: it plans (the two-stack resources split between the programs,
 plus the platform's own), checks clean, provisions platform before services through a stub
-`pulumi`, and deploys every app to the emulator."""
+`pulumi`, deploys every app to the emulator, and its generated workflows provision the programs
+in order and deploy through the platform's workload identity."""
 
 from __future__ import annotations
 
