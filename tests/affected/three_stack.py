@@ -45,9 +45,9 @@ def platform_config(config: dict[str, Any]) -> dict[str, Any]:
 
 
 def services_config(config: dict[str, Any]) -> dict[str, Any]:
-    """Everything else, in the platform's project."""
+    """Everything else, its environment read from the platform's."""
     result = {key: config[key] for key in _SHARED}
-    result["gcp:project"] = "${platform.gcp_project}"
+    result["input:environment"] = "${platform.environment}"
     result.update({key: value for key, value in config.items() if key.startswith("label:")})
     result["input:projects"] = {
         name: {key: value for key, value in section.items() if key != "artifact_registry"}

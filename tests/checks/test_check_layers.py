@@ -78,8 +78,8 @@ def test_an_error_in_the_platform_file_is_reported_there_and_at_the_references_t
         (
             "config/stack-valid",
             f"{SERVICES}/Pulumi.sandbox.yaml",
-            4,
-            "reference '${platform.gcp_project}': the platform program's stack cannot be "
+            6,
+            "reference '${platform.environment}': the platform program's stack cannot be "
             "planned (its errors follow)",
         ),
     ]
@@ -150,28 +150,17 @@ def _view(**files: str) -> StackView:
     return StackView("sandbox", documents)
 
 
-def test_the_view_follows_references_to_stated_outputs_only() -> None:
+def test_the_view_reads_the_last_program_that_states_a_value() -> None:
     view = _view(
         platform="config:\n  gcp:project: acme\n  gcp:region: europe-west1\n",
-        services="config:\n  gcp:project: ${ platform.gcp_project }\n"
-        "  gcp:region: ${platform.networks.main.subnets.apps.region}\n"
-        "  input:environment: ${platform.environment}\n",
+        services="config:\n  gcp:project: acme-apps\n"
+        "  gcp:region: ${platform.networks.main.subnets.apps.region}\n",
     )
-    assert view.gcp_project() == "acme"
-    assert view.gcp_project("services") == "acme"
-    # a reference the stack files alone cannot resolve counts as unset: the platform's wins
+    assert view.gcp_project() == "acme-apps"
+    assert view.gcp_project("platform") == "acme"
+    # a reference (an error in a provider setting, which check reports) counts as unset
     assert view.gcp_region("services") is None
     assert view.gcp_region() == "europe-west1"
-    # `environment` defaults to the stack name, as the program exports it
-    assert view.value("input:environment", "services") == "sandbox"
-
-
-def test_the_view_stops_at_a_reference_loop() -> None:
-    view = _view(
-        platform="config:\n  gcp:project: ${services.gcp_project}\n",
-        services="config:\n  gcp:project: ${platform.gcp_project}\n",
-    )
-    assert view.gcp_project() is None
 
 
 def test_policy_findings_of_both_programs_plans_are_reported_each_at_its_file(
@@ -201,3 +190,20 @@ def test_policy_findings_of_both_programs_plans_are_reported_each_at_its_file(
         ("policy/no-primitive-roles", f"{PLATFORM}/Pulumi.sandbox.yaml", 11),
         ("policy/no-primitive-roles", f"{SERVICES}/Pulumi.sandbox.yaml", 54),
     ]
+
+
+def test_a_platform_in_a_project_of_its_own_serves_the_images(layered: Path) -> None:
+    edit(
+        layered,
+        f"{PLATFORM}/Pulumi.sandbox.yaml",
+        "gcp:project: data-platform-sandbox",
+        "gcp:project: data-platform-shared",
+    )
+    ws = discover_workspace(layered)
+    image = image_ref(ws, ws.apps["stock-webhook"], "sandbox", "1.2.3")
+    assert image == (
+        "asia-southeast1-docker.pkg.dev/data-platform-shared/stock-webhook/stock-webhook:1.2.3"
+    )
+    # check holds the rendered image against the repository in the platform's project
+    problems = check_workspace(layered, environments=["sandbox"]).problems
+    assert [(p.rule, p.message) for p in problems if "registry" in p.rule] == []

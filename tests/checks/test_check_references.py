@@ -5,40 +5,53 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from polyinfra.checks.check import check_workspace
+from polyinfra.checks.check import check_workspace, read_stacks
+from polyinfra.manifests.links import discover_workspace
 from tests.conftest import edit
-from tests.foundation.three_stack import PLATFORM, SERVICES, three_stack_workspace
+from tests.foundation.three_stack import (
+    PLATFORM,
+    REGISTRY_URL,
+    SERVICES,
+    three_stack_workspace,
+)
 
 
 def test_cross_stack_rules_see_resolved_values(tmp_path: Path) -> None:
     root = three_stack_workspace(tmp_path / "ws", registry_in_platform=False)
     assert check_workspace(root / SERVICES).problems == []
-    # the project now comes out of the platform stack as another one: every rule comparing
-    # the overlays with gcp:project sees the resolved value
+    # the services stack's environment comes out of the platform stack: the rules that know
+    # production see it as the platform says
+    stacks = read_stacks(discover_workspace(root), ["sandbox"])
+    assert [s.environment for s in stacks] == ["sandbox", "sandbox"]
     edit(
         root,
         f"{PLATFORM}/Pulumi.sandbox.yaml",
-        "gcp:project: data-platform-sandbox",
-        "gcp:project: acme-sandbox",
+        "input:environment: sandbox",
+        "input:environment: production",
     )
-    problems = check_workspace(root / SERVICES).problems
-    namespace = [p for p in problems if p.rule == "crossstack/namespace-project"]
-    assert [p.message for p in namespace if "stock-webhook" in p.message] == [
-        "overlay 'sandbox' of stock-webhook deploys to namespace 'data-platform-sandbox', but "
-        "infrastructure/pulumi/services/Pulumi.sandbox.yaml sets gcp:project 'acme-sandbox'"
-    ]
+    stacks = read_stacks(discover_workspace(root), ["sandbox"])
+    assert [s.environment for s in stacks] == ["production", "production"]
+    services = stacks[1]
+    assert services.model is not None
+    account = services.model.input.projects["stock-webhook"].service_account
+    assert account is not None
+    assert account.description == (
+        f"Runtime identity of the stock-webhook function (images in {REGISTRY_URL})"
+    )
 
 
 def test_a_bad_reference_is_a_problem_at_its_line(tmp_path: Path) -> None:
     root = three_stack_workspace(tmp_path / "ws", registry_in_platform=False)
-    edit(root, f"{SERVICES}/Pulumi.sandbox.yaml", "${platform.gcp_project}", "${platform.project}")
+    edit(
+        root, f"{SERVICES}/Pulumi.sandbox.yaml", "${platform.environment}", "${platform.enviroment}"
+    )
     stack = root / SERVICES / "Pulumi.sandbox.yaml"
     problems = [p for p in check_workspace(root / SERVICES).problems if p.position.file == stack]
     assert [(p.position.line, p.position.col, p.message, p.hint) for p in problems] == [
         (
-            4,
-            16,
-            "reference '${platform.project}': platform has no output 'project'",
-            "did you mean 'projects'? outputs of platform: environment, gcp_project, projects",
+            6,
+            22,
+            "reference '${platform.enviroment}': platform has no output 'enviroment'",
+            "did you mean 'environment'? outputs of platform: environment, gcp_project, projects",
         )
     ]

@@ -39,7 +39,7 @@ if here == os.environ.get("PULUMI_STUB_FAIL_IN"):
 def split_into_programs(dest: Path) -> Path:
     """A copy of the example at ``dest`` with infrastructure/pulumi split into a platform
     program (project, region, state bucket, registries) and a services program (the rest, its
-    project read from platform, its state in a bucket of its own)."""
+    environment read from platform, its state in a bucket of its own)."""
     shutil.copytree(EXAMPLE, dest, ignore=shutil.ignore_patterns(".venv", "__pycache__"))
     pulumi = dest / "infrastructure" / "pulumi"
     platform, services = pulumi / "platform", pulumi / "services"
@@ -74,8 +74,9 @@ def split_into_programs(dest: Path) -> Path:
             },
         }
         rest = {
-            "gcp:project": "${platform.gcp_project}",
+            "gcp:project": config["gcp:project"],
             **shared,
+            "input:environment": "${platform.environment}",
             "input:bucket": config["input:bucket"].replace("-pulumi-state", "-services-state"),
             "input:projects": {
                 name: {k: v for k, v in entry.items() if k not in PLATFORM_SECTIONS}

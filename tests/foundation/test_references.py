@@ -59,14 +59,14 @@ def resolved(text: str) -> dict[str, object]:
 def test_whole_value_keeps_the_output_type() -> None:
     config = resolved(
         "config:\n"
-        "  gcp:project: ${platform.gcp_project}\n"
+        "  input:project: ${platform.gcp_project}\n"
         "  input:port: ${platform.port}\n"
         "  input:public: ${platform.public}\n"
         "  input:ids: ${platform.projects.stock-webhook.secret_ids}\n"
         "  input:first: ${platform.projects.stock-webhook.secret_ids.1}\n"
     )
     assert config == {
-        "gcp:project": "acme-sandbox",
+        "input:project": "acme-sandbox",
         "input:port": 8080,
         "input:public": True,
         "input:ids": ["A", "B"],
@@ -104,12 +104,12 @@ def test_escape_is_a_literal_dollar_brace() -> None:
 
 
 def test_find_references_gives_each_position() -> None:
-    text = "config:\n  gcp:project: ${platform.gcp_project}\n  input:d: a ${platform.port} b\n"
+    text = "config:\n  input:p: ${platform.gcp_project}\n  input:d: a ${platform.port} b\n"
     doc = load_text(text, Path("Pulumi.sandbox.yaml"))
     refs, errors = find_references(doc.data["config"], doc, doc.path)
     assert errors == []
     assert [(r.program, r.path, r.whole, r.position.line, r.position.col) for r in refs] == [
-        ("platform", ("gcp_project",), True, 2, 16),
+        ("platform", ("gcp_project",), True, 2, 12),
         ("platform", ("port",), False, 3, 12),
     ]
 
@@ -117,7 +117,7 @@ def test_find_references_gives_each_position() -> None:
 def test_every_error_at_once_each_with_a_hint() -> None:
     text = (
         "config:\n"
-        "  gcp:project: ${platfrom.gcp_project}\n"
+        "  input:p: ${platfrom.gcp_project}\n"
         "  input:a: ${platform.gcp_projet}\n"
         "  input:b: x-${platform.projects}\n"
         "  input:c: ${platform}\n"
@@ -129,7 +129,7 @@ def test_every_error_at_once_each_with_a_hint() -> None:
         resolve(doc.data["config"], doc, OUTPUTS)
     rendered = [error.render() for error in caught.value.errors]
     assert rendered == [
-        "Pulumi.sandbox.yaml:2:16: reference '${platfrom.gcp_project}': unknown program "
+        "Pulumi.sandbox.yaml:2:12: reference '${platfrom.gcp_project}': unknown program "
         "'platfrom'\n  hint: did you mean 'platform'? programs are the folders next to this "
         "one holding a Pulumi.yaml: platform",
         "Pulumi.sandbox.yaml:3:12: reference '${platform.gcp_projet}': platform has no output "
@@ -173,7 +173,7 @@ def test_the_program_sees_resolved_values_in_its_runtime_config(workspace: Path)
         outputs_of=ReferencedPlans().outputs_of(program, "sandbox"),
     )
     values, _ = runtime_config_values(config)
-    assert values["gcp:project"] == "data-platform-sandbox"
+    assert values["input:environment"] == "sandbox"
     assert REGISTRY_URL in values["input:projects"]
     assert "${" not in "".join(values.values())
 
@@ -247,10 +247,10 @@ def test_referenced_stack_file_missing(workspace: Path) -> None:
     with pytest.raises(UserError) as caught:
         plan_stack(workspace / SERVICES, "sandbox")
     (error,) = errors_of(caught.value)  # once per program, at its first reference
-    assert error.position == stack_position(stack, "${platform.gcp_project}")
+    assert error.position == stack_position(stack, "${platform.environment}")
     missing = workspace / PLATFORM / "Pulumi.sandbox.yaml"
     assert error.message == (
-        "reference '${platform.gcp_project}': the services stack references platform, but "
+        "reference '${platform.environment}': the services stack references platform, but "
         f"platform has no Pulumi.sandbox.yaml ({missing.resolve()})"
     )
     assert error.hint == (
@@ -270,13 +270,13 @@ def test_unknown_program_suggests_a_sibling(workspace: Path) -> None:
     edit(
         workspace,
         f"{SERVICES}/Pulumi.sandbox.yaml",
-        "${platform.gcp_project}",
-        "${platfrom.gcp_project}",
+        "${platform.environment}",
+        "${platfrom.environment}",
     )
     with pytest.raises(UserError) as caught:
         plan_stack(workspace / SERVICES, "sandbox")
     error = errors_of(caught.value)[0]
-    assert error.message == "reference '${platfrom.gcp_project}': unknown program 'platfrom'"
+    assert error.message == "reference '${platfrom.environment}': unknown program 'platfrom'"
     assert error.hint == (
         "did you mean 'platform'? programs are the folders next to this one holding a "
         "Pulumi.yaml: platform, services"
@@ -289,12 +289,61 @@ def test_a_failing_referenced_stack_reports_its_own_errors(workspace: Path) -> N
         plan_stack(workspace / SERVICES, "sandbox")
     header, *inner = caught.value.errors
     assert header.message == (
-        "reference '${platform.gcp_project}': the platform program's stack cannot be planned "
+        "reference '${platform.environment}': the platform program's stack cannot be planned "
         "(its errors follow)"
     )
     assert inner
     assert all(e.position is not None and e.position.file.parent.name == "platform" for e in inner)
     assert any("DOCKR" in e.render() for e in inner)
+
+
+def test_a_reference_in_a_provider_setting_is_an_error() -> None:
+    text = (
+        "config:\n"
+        "  gcp:project: ${platform.gcp_project}\n"
+        "  gcp:region: europe-${platform.port}\n"
+        "  acme:motd: ${platform.gcp_project}\n"
+    )
+    doc = load_text(text, Path("Pulumi.sandbox.yaml"))
+    with pytest.raises(UserErrors) as caught:
+        resolve(doc.data["config"], doc, OUTPUTS, project="acme")
+    assert [(e.position.line, e.position.col, e.message) for e in caught.value.errors] == [  # type: ignore[union-attr]
+        (
+            2,
+            16,
+            "reference '${platform.gcp_project}' in gcp:project: the gcp provider reads its "
+            "settings from the stack config before the program runs, so a reference there is "
+            "never resolved",
+        ),
+        (
+            3,
+            15,
+            "reference '${platform.port}' in gcp:region: the gcp provider reads its settings "
+            "from the stack config before the program runs, so a reference there is never "
+            "resolved",
+        ),
+    ]
+    assert caught.value.errors[0].hint == (
+        "write the value itself (the same one in each program that needs it); references work "
+        "in input:, label: and the program's own keys"
+    )
+    # the program's own keys are resolved
+    del doc.data["config"]["gcp:project"], doc.data["config"]["gcp:region"]
+    assert resolve(doc.data["config"], doc, OUTPUTS, project="acme") == {
+        "acme:motd": "acme-sandbox"
+    }
+
+
+def test_a_secret_value_is_never_parsed() -> None:
+    text = "config:\n  input:token: pa${ss\n  input:other: ${platform.port}\n"
+    doc = load_text(text, Path("Pulumi.sandbox.yaml"))
+    assert resolve(doc.data["config"], doc, OUTPUTS, secret_keys={"input:token"}) == {
+        "input:token": "pa${ss",
+        "input:other": 8080,
+    }
+    with pytest.raises(UserError) as caught:
+        resolve(doc.data["config"], doc, OUTPUTS)
+    assert "'${ss'" in caught.value.message  # a piece of the secret: what secret_keys prevents
 
 
 def test_a_stack_file_without_references_is_untouched(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ from tests.foundation.three_stack import SERVICES, three_stack_workspace
 #: What the platform's sandbox stack has exported, as the Pulumi service would answer.
 PLATFORM_OUTPUTS = {
     "gcp_project": "acme-sandbox",
-    "environment": "sandbox",
+    "environment": "sandbox-eu",
     "projects": {"stock-webhook": {"registry_url": "europe-docker.pkg.dev/acme-sandbox/hooks"}},
 }
 STACK_REFERENCE = "pulumi:pulumi:StackReference"
@@ -48,14 +48,17 @@ def engine_config(stack_file: Path) -> dict[str, str]:
     return {key: v if isinstance(v, str) else json.dumps(v) for key, v in config.items()}
 
 
-def run_program(program: Path) -> StackConfig:
+def run_program(
+    program: Path, extra: dict[str, str] | None = None, secret_keys: list[str] | None = None
+) -> StackConfig:
     got: list[StackConfig] = []
     run_under_mocks(
         lambda: got.append(from_pulumi_config(program)),
         project="data-platform-services",
         stack="sandbox",
         gcp_project="acme-sandbox",
-        config=engine_config(program / "Pulumi.sandbox.yaml"),
+        config={**engine_config(program / "Pulumi.sandbox.yaml"), **(extra or {})},
+        secret_keys=secret_keys,
     )
     return got[0]
 
@@ -66,7 +69,7 @@ def test_references_resolve_through_a_stack_reference(
     root = three_stack_workspace(tmp_path / "ws")
     config = run_program(root / SERVICES)
     assert referenced == ["organization/data-platform-platform/sandbox"]
-    assert config.project == "acme-sandbox"
+    assert config.environment == "sandbox-eu"
     account = config.input.projects["stock-webhook"].service_account
     assert account is not None
     assert account.description == (
@@ -82,8 +85,8 @@ def test_the_organization_is_the_programs_own_setting(
     edit(
         root,
         f"{SERVICES}/Pulumi.sandbox.yaml",
-        "  input:environment: sandbox\n",
-        "  input:environment: sandbox\n"
+        "  input:environment: ${platform.environment}\n",
+        "  input:environment: ${platform.environment}\n"
         "  data-platform-services:stack_reference_organization: acme\n",
     )
     run_program(root / SERVICES)
@@ -95,17 +98,30 @@ def test_a_missing_output_fails_before_any_resource(tmp_path: Path, referenced: 
     edit(
         root,
         f"{SERVICES}/Pulumi.sandbox.yaml",
-        "${platform.gcp_project}",
-        "${platform.gcp_projects}",
+        "${platform.environment}",
+        "${platform.environments}",
     )
     with pytest.raises(UserError) as caught:
         run_program(root / SERVICES)
     errors = caught.value.errors if isinstance(caught.value, UserErrors) else [caught.value]
     (error,) = errors
-    assert str(error.position) == f"{root / SERVICES / 'Pulumi.sandbox.yaml'}:4:16"
+    assert str(error.position) == f"{root / SERVICES / 'Pulumi.sandbox.yaml'}:6:22"
     assert error.message == (
-        "reference '${platform.gcp_projects}': platform has no output 'gcp_projects'"
+        "reference '${platform.environments}': platform has no output 'environments'"
     )
     assert error.hint == (
-        "did you mean 'gcp_project'? outputs of platform: environment, gcp_project, projects"
+        "did you mean 'environment'? outputs of platform: environment, gcp_project, projects"
     )
+
+
+def test_a_decrypted_secret_is_never_parsed_nor_shown(
+    tmp_path: Path, referenced: list[str]
+) -> None:
+    root = three_stack_workspace(tmp_path / "ws")
+    secret = {"data-platform-services:token": "pa${ss-TOPSECRET"}
+    config = run_program(root / SERVICES, secret, ["data-platform-services:token"])
+    assert config.environment == "sandbox-eu"
+    # without it marked secret, the value is read as a (broken) reference
+    with pytest.raises(UserError) as caught:
+        run_program(root / SERVICES, secret)
+    assert "${ss-TOPSECRET" in caught.value.render()

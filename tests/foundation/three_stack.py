@@ -46,8 +46,8 @@ PLATFORM = "infrastructure/pulumi/platform"
 
 def three_stack_workspace(destination: Path, *, registry_in_platform: bool = True) -> Path:
     """The example with its program moved to ``services/`` and a ``platform/`` program beside
-    it; the services sandbox stack takes ``gcp:project`` and the stock-webhook registry URL
-    from the platform's outputs (and, with ``registry_in_platform``, leaves that registry to
+    it; the services sandbox stack takes ``input:environment`` and the stock-webhook registry
+    URL from the platform's outputs (and, with ``registry_in_platform``, leaves that registry to
     the platform)."""
     root = copy_example(destination)
     pulumi = root / "infrastructure" / "pulumi"
@@ -68,8 +68,8 @@ def three_stack_workspace(destination: Path, *, registry_in_platform: bool = Tru
     edit(
         root,
         f"{SERVICES}/Pulumi.sandbox.yaml",
-        "gcp:project: data-platform-sandbox",
-        "gcp:project: ${platform.gcp_project}",
+        "input:environment: sandbox",
+        "input:environment: ${platform.environment}",
     )
     edit(
         root,

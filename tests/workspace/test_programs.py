@@ -40,7 +40,9 @@ def test_a_literal_dollar_brace_and_a_self_reference_are_not_dependencies(tmp_pa
     platform = _program(
         tmp_path, "platform", "config:\n  a: $${services.x}\n  b: ${platform.gcp_project}\n"
     )
-    services = _program(tmp_path, "services", "config:\n  gcp:project: ${platform.gcp_project}\n")
+    services = _program(
+        tmp_path, "services", "config:\n  input:environment: ${platform.environment}\n"
+    )
     assert referenced_programs(platform) == set()
     assert _names(order_programs([services, platform])) == ["platform", "services"]
 
@@ -49,3 +51,12 @@ def test_a_cycle_keeps_the_fallback_order(tmp_path: Path) -> None:
     platform = _program(tmp_path, "platform", "config:\n  a: ${services.x}\n")
     services = _program(tmp_path, "services", "config:\n  b: ${platform.y}\n")
     assert _names(order_programs([services, platform])) == ["platform", "services"]
+
+
+def test_a_reference_in_a_comment_is_not_a_dependency(tmp_path: Path) -> None:
+    core = _program(
+        tmp_path, "core", "# apps reads ${apps.environment}?\nconfig:\n  gcp:project: p\n"
+    )
+    apps = _program(tmp_path, "apps", "config:\n  input:environment: ${core.environment}\n")
+    assert referenced_programs(core) == set()
+    assert _names(order_programs([apps, core])) == ["core", "apps"]

@@ -173,7 +173,7 @@ def _from_document(
         )
     if outputs_of is not None and references.mentioned(text):
         try:
-            config = references.resolve(config, doc, outputs_of)
+            config = references.resolve(config, doc, outputs_of, project=project)
         except UserError as exc:
             found = [*errors.items, *(exc.errors if isinstance(exc, UserErrors) else [exc])]
             raise found[0] if len(found) == 1 else UserErrors(found) from None
@@ -248,9 +248,15 @@ def from_pulumi_config(program_dir: Path | None = None) -> StackConfig:
         anchored = set(config)
     errors = Findings(doc, file)
     if references.mentioned(json.dumps(config, default=str)):
+        from pulumi.runtime.config import get_config_secret_keys_env, is_config_secret
+
         organization = config.get(f"{pulumi.get_project()}:{ORGANIZATION_KEY}")
         outputs_of = stack_reference_outputs(folder, stack, str(organization or DEFAULT_ORG))
-        config = references.resolve(config, doc, outputs_of, file=file)
+        # decrypted values are never parsed: a secret may hold `${` and must not be shown
+        secrets = {k for k in config if is_config_secret(k)} | set(get_config_secret_keys_env())
+        config = references.resolve(
+            config, doc, outputs_of, file=file, project=pulumi.get_project(), secret_keys=secrets
+        )
     raw = split_namespaces(config, anchored, errors, pulumi.get_project())
     return validate_raw(raw, stack, folder, errors, doc, bounds)
 

@@ -10,7 +10,7 @@ of each program and reports every problem at once, at the line of the value.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -176,18 +176,32 @@ def unknown_program(program: str, known: Mapping[str, Any] | list[str]) -> UserE
     )
 
 
+def resolvable(key: str, project: str | None) -> bool:
+    """Whether references in config key ``key`` are resolved: those the program reads
+    (``input:``, ``label:``, its own ``<project>:`` keys and bare ones). A provider's settings
+    (``gcp:project``) are read by the Pulumi engine from the stack config before the program
+    runs, so a reference there would reach the provider as written."""
+    namespace, sep, _ = key.partition(":")
+    return not sep or namespace in ("input", "label") or namespace == project
+
+
 def resolve(
     config: Mapping[str, Any],
     doc: YamlDocument | None,
     outputs: OutputsOf | Mapping[str, Mapping[str, Any]],
     *,
     file: Path | None = None,
+    project: str | None = None,
+    secret_keys: Collection[str] = (),
 ) -> dict[str, Any]:
     """``config`` with every reference replaced by the output it names.
 
     ``outputs`` gives each program's outputs (a mapping, or a function asked once per
     program). Every problem is raised at once as :class:`UserErrors`, at the value that holds
     the reference; a string with no reference is kept as it is, an escaped one unescaped.
+    A reference in a key the program does not read (:func:`resolvable`; ``project`` is the
+    program's Pulumi project) is an error. The values of ``secret_keys`` (decrypted at run
+    time) are kept as they are, never parsed.
     """
     outputs_of = outputs_from(outputs) if isinstance(outputs, Mapping) else outputs
     where = file or (doc.path if doc is not None else Path("Pulumi.yaml"))
@@ -234,10 +248,37 @@ def resolve(
                 return value
         return "".join(texts)
 
-    resolved = {name: substitute(item, ("config", name)) for name, item in config.items()}
+    resolved: dict[str, Any] = {}
+    for name, item in config.items():
+        if name in secret_keys:
+            resolved[name] = item
+        elif resolvable(name, project):
+            resolved[name] = substitute(item, ("config", name))
+        else:
+            resolved[name] = item
+            errors.extend(_provider_setting(name, item, doc, where))
     if errors:
         raise errors[0] if len(errors) == 1 else UserErrors(_unique(errors))
     return resolved
+
+
+def _provider_setting(
+    key: str, value: Any, doc: YamlDocument | None, file: Path
+) -> list[UserError]:
+    """An error for each reference in provider setting ``key``: the engine, not the program,
+    reads it."""
+    found, _ = find_references({key: value}, doc, file)
+    namespace = key.partition(":")[0]
+    return [
+        UserError(
+            f"reference '{ref.text}' in {key}: the {namespace} provider reads its settings from "
+            "the stack config before the program runs, so a reference there is never resolved",
+            position=ref.position,
+            hint="write the value itself (the same one in each program that needs it); "
+            "references work in input:, label: and the program's own keys",
+        )
+        for ref in found
+    ]
 
 
 def _at_reference(exc: UserError, ref: Reference) -> list[UserError]:

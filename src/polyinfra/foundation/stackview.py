@@ -9,7 +9,6 @@ validation is ``load_stack_config``, which ``check`` reports on).
 from __future__ import annotations
 
 import functools
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,6 +32,8 @@ class Registry:
     position: Position
     #: where ``location`` is written (None when it defaults to gcp:region)
     location_path: KeyPath | None = None
+    #: ``gcp:project`` of the stack file that declares it (the repository's project)
+    gcp_project: str | None = None
 
     def url(self, gcp_project: str) -> str:
         """``<location>-docker.pkg.dev/<gcp_project>/<repository_id>``, the image prefix.
@@ -79,6 +80,7 @@ def registries(document: YamlDocument | None) -> list[Registry]:
     if document is None:
         return []
     region = gcp_region(document) or ""
+    project = gcp_project(document)
     found: list[Registry] = []
     for key, section in projects(document):
         registry = section.get("artifact_registry")
@@ -92,15 +94,10 @@ def registries(document: YamlDocument | None) -> list[Registry]:
                 project=key,
                 position=document.position((*where, "repository_id"), value=True),
                 location_path=(*where, "location") if registry.get("location") else None,
+                gcp_project=project,
             )
         )
     return found
-
-
-#: Outputs a stack file states itself, readable without planning: the output and the config key
-#: that holds it (``environment`` defaults to the stack name).
-_STATED_OUTPUTS = {"gcp_project": "gcp:project", "environment": "input:environment"}
-_WHOLE_REFERENCE = re.compile(r"^\$\{\s*([^\s.${}]+)\s*\.\s*([^\s.${}]+)\s*\}$")
 
 
 @dataclass(frozen=True)
@@ -110,9 +107,9 @@ class StackView:
     platform first. A single-program workspace has one.
 
     A value is read from the last program that states it: services before platform, so a
-    services stack file that sets its own ``gcp:region`` wins, and one whose ``gcp:project``
-    is ``${platform.gcp_project}`` reads the platform's. Other references are not followed
-    here (they need the referenced program's plan): such a value counts as unset.
+    services stack file that sets its own ``gcp:region`` wins. A value holding a reference
+    counts as unset here (resolving it needs the referenced program's plan; in a provider
+    setting it is an error `check` reports).
     """
 
     stack: str
@@ -122,29 +119,13 @@ class StackView:
         return next((doc for name, doc in self.documents if name == program), None)
 
     def value(self, key: str, program: str | None = None) -> Any:
-        """``config.<key>`` as the stack states it: of ``program`` (following a whole-value
-        reference to a stated output of another program), else of the last program that
-        states one."""
-        names = [name for name, _ in self.documents]
-        chosen = [program] if program is not None else list(reversed(names))
-        for name in chosen:
-            found = self._stated(name, key, depth=len(names))
-            if found is not None:
-                return found
+        """``config.<key>`` of ``program``, else of the last program that states it."""
+        names = [program] if program is not None else [n for n, _ in reversed(self.documents)]
+        for name in names:
+            value = config_value(self.document(name), key)
+            if value is not None and not (isinstance(value, str) and "${" in value):
+                return value
         return None
-
-    def _stated(self, program: str, key: str, depth: int) -> Any:
-        value = config_value(self.document(program), key)
-        if not isinstance(value, str) or "${" not in value:
-            return value
-        match = _WHOLE_REFERENCE.match(value)
-        if match is None or depth <= 0 or match.group(2) not in _STATED_OUTPUTS:
-            return None
-        output = match.group(2)
-        found = self._stated(match.group(1), _STATED_OUTPUTS[output], depth - 1)
-        if found is None and output == "environment" and self.document(match.group(1)):
-            return self.stack
-        return found
 
     def gcp_project(self, program: str | None = None) -> str | None:
         value = self.value("gcp:project", program)

@@ -21,7 +21,7 @@ from polyinfra.errors import UserError, UserErrors
 from polyinfra.positions import Position
 from polyinfra.scaffold.init import SCHEMA_FILE
 from polyinfra.scaffold.migrate_files import pulumi_yaml, rewrite_settings
-from polyinfra.scaffold.split import PROJECT_REFERENCE, split_stack
+from polyinfra.scaffold.split import split_stack
 from polyinfra.scaffold.templates import render
 from polyinfra.workspace import Workspace
 from polyinfra.workspace.model import PulumiProgram
@@ -147,11 +147,6 @@ def plan_migration(path: Path) -> Migration:
                 content, keys = split.platform, list(split.platform_keys)
             else:
                 content, keys = split.services, list(split.services_keys)
-                if split.project_replaced:
-                    keys = [
-                        f"gcp:project: {PROJECT_REFERENCE}" if k == "gcp:project" else k
-                        for k in keys
-                    ]
             note = f"from {ws.rel(stack_file)}: {', '.join(keys) or 'no config keys'}"
             writes.append(Write(target / stack_file.name, content.encode(), note))
     replaced = {program.project_file, *program.stacks.values()}

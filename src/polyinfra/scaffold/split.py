@@ -13,7 +13,8 @@ quoting, anchors and aliases are kept as written. What goes where:
 - a shared value (an ``input:<x>`` key that only holds an anchor): every file that uses it
   through an alias (services when neither does).
 
-In services, ``gcp:project`` becomes ``${platform.gcp_project}``, a
+``gcp:project`` stays as written in both (the Pulumi engine reads provider settings before the
+program runs, so they cannot be references). In services, a
 ``input:monitoring.notification_channel_id`` naming a moved channel becomes
 ``${platform.notification_channels.<name>}``, and the old program's own keys
 (``<old name>:<key>``) are renamed to the services program's name. Both results are loaded
@@ -30,7 +31,6 @@ from typing import Any, Literal
 
 from polyinfra.errors import PolyinfraError, UserError
 from polyinfra.foundation.model import InputConfig
-from polyinfra.foundation.references import OPEN
 from polyinfra.positions import Position
 from polyinfra.yamlio import stack_document
 from polyinfra.yamlio.nodes import Node, Tree, node_tree
@@ -41,7 +41,6 @@ CHANNELS = "input:notification_channels"
 PLATFORM_KEYS = frozenset({"input:workload_identity", "input:networks", CHANNELS})
 BOTH_KEYS = frozenset({"input:environment", "input:bucket", "input:protect"})
 PLATFORM_SECTIONS = frozenset({"artifact_registry", "apis"})
-PROJECT_REFERENCE = "${platform.gcp_project}"
 _INPUT_FIELDS = frozenset(InputConfig.model_fields)
 _SEGMENT = re.compile(r"[^\s.${}]+")
 
@@ -57,8 +56,6 @@ class SplitStack:
     services: str
     platform_keys: tuple[str, ...]
     services_keys: tuple[str, ...]
-    #: whether services' gcp:project became ``${platform.gcp_project}``
-    project_replaced: bool = False
 
 
 @dataclass
@@ -92,7 +89,6 @@ def split_stack(text: str, path: Path, *, old_name: str, services_name: str) -> 
         services,
         tuple(k for k in config if "platform" in splitter.sides_of(k)),
         tuple(splitter.renamed(k) for k in config if "services" in splitter.sides_of(k)),
-        project_replaced=splitter.project is not None,
     )
 
 
@@ -110,7 +106,6 @@ class _Splitter:
         self.project_sides: dict[str, set[Side]] = {}
         self.edits: list[tuple[Node, str]] = []  # services only: node -> its new text
         self.channel_names: set[str] = set()
-        self.project: str | None = None  # the gcp:project replaced by the reference
         self.channel: str | None = None  # the channel name replaced by a reference
 
     # --- deciding ---------------------------------------------------------------------------
@@ -167,9 +162,7 @@ class _Splitter:
             parts.append(part)
             if where == "shared":
                 self.shared[key] = part
-            if key == "gcp:project":
-                self._rewrite_project(entry.value)
-            elif key == MONITORING:
+            if key == MONITORING:
                 self._rewrite_channel(entry.value)
             elif key.startswith(self.old_prefix):
                 written = self._node_text(entry.key_node)
@@ -302,12 +295,6 @@ class _Splitter:
 
     # --- rewriting --------------------------------------------------------------------------
 
-    def _rewrite_project(self, value: Node) -> None:
-        if value.kind == "scalar" and value.value and OPEN not in value.value:
-            anchor = f"&{value.anchor} " if value.anchor else ""
-            self.edits.append((value, anchor + PROJECT_REFERENCE))
-            self.project = value.value
-
     def _rewrite_channel(self, monitoring: Node) -> None:
         channel = monitoring.get("notification_channel_id")
         if channel is None or channel.kind != "scalar" or channel.value is None:
@@ -385,8 +372,6 @@ class _Splitter:
             return {k: self.read_back(v) for k, v in data.items()}
         if isinstance(data, list):
             return [self.read_back(v) for v in data]
-        if self.project is not None and data == PROJECT_REFERENCE:
-            return self.project
         if self.channel is not None and data == channel_reference(self.channel):
             return self.channel
         return data

@@ -5,10 +5,12 @@ services wherever the order matters (provision, the cross-stack rules, the workf
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 from polyinfra.errors import UserError
 from polyinfra.workspace.model import PulumiProgram
+from polyinfra.yamlio import load_text
 from polyinfra.yamlio.text import Bounds, read_text
 
 #: ``${name.`` not preceded by another ``$`` (``$${`` is a literal).
@@ -23,17 +25,31 @@ def reference_name(program: PulumiProgram) -> str:
 
 
 def referenced_programs(program: PulumiProgram, bounds: Bounds | None = None) -> set[str]:
-    """The folder names the stack files of ``program`` reference (a file that cannot be read
-    references nothing here; the commands that read it report why)."""
+    """The folder names the values of ``program``'s stack files reference (comments do not
+    count; a file that cannot be read references nothing here: the commands that read it
+    report why)."""
     found: set[str] = set()
     for path in program.stacks.values():
         try:
             text = read_text(path, bounds=bounds)
+            data = load_text(text, path).data if "${" in text else None
         except (UserError, OSError):
             continue
-        found.update(match.group(1) for match in _REFERENCE.finditer(text))
+        for value in _strings(data):
+            found.update(match.group(1) for match in _REFERENCE.finditer(value))
     found.discard(reference_name(program))
     return found
+
+
+def _strings(node: Any) -> Iterator[str]:
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for value in node.values():
+            yield from _strings(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _strings(value)
 
 
 def order_programs(

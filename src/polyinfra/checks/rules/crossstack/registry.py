@@ -55,8 +55,9 @@ class ImageRegistry:
     def check(self, ctx: CheckContext) -> Iterator[Problem]:
         for item in workloads(ctx):
             stack = item.stack
+            # each repository in its own stack file's project (platform's may be another one)
             project = stack.gcp_project or ""
-            registries = {r.url(project): r for r in stack.registries()}
+            registries = {r.url(r.gcp_project or project): r for r in stack.registries()}
             for path, container in containers(item.manifest):
                 image = container.get("image")
                 if not isinstance(image, str):
