@@ -380,3 +380,35 @@ def test_platform_sections_move_and_alerts_notify_the_platform_channel(root: Pat
     )
     channel = platform_plan.outputs["notification_channels"]["oncall"]
     assert policy.inputs["notificationChannels"] == [channel]
+
+
+@pytest.mark.parametrize(
+    ("setting", "line", "col", "name"),
+    [
+        ("main: src/\n", 7, 7, "main: src/"),
+        ("    virtualenv: ../.venv\n", 7, 17, "runtime.options.virtualenv: ../.venv"),
+    ],
+)
+def test_a_path_relative_to_the_program_folder_is_refused(
+    root: Path, capsys: pytest.CaptureFixture[str], setting: str, line: int, col: int, name: str
+) -> None:
+    project = root / PULUMI / "Pulumi.yaml"
+    project.write_text(project.read_text() + setting)
+    err, _ = failed(root, capsys)
+    assert err.splitlines()[0] == (
+        f"error: {project}:{line}:{col}: Pulumi.yaml sets {name}, a path relative to the program "
+        "folder, which the migration moves into services/ (and platform gets a __main__.py of "
+        "its own)"
+    )
+
+
+def test_the_notes_say_how_to_create_the_platforms_stacks(
+    root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert migrate(root) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert (
+        "create each of its stacks (in infrastructure/pulumi/platform, with the backend the old "
+        "stack is in: `pulumi stack init organization/data-platform-platform/<stack>`)"
+    ) in out
+    assert "`data-platform:stack_reference_organization: <organization>`" in out

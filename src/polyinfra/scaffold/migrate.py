@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from polyinfra.errors import UserError, UserErrors
+from polyinfra.foundation.config import ORGANIZATION_KEY
 from polyinfra.positions import Position
 from polyinfra.scaffold.init import SCHEMA_FILE
 from polyinfra.scaffold.migrate_files import pulumi_yaml, rewrite_settings
@@ -107,6 +108,7 @@ def plan_migration(path: Path) -> Migration:
     program = _the_program(ws)
     if isinstance(program, Path):
         return Migration(ws.root, program, done=True)
+    _check_movable(program.project_file, ws)
     folder = program.path
     for name in (PLATFORM, SERVICES):
         if (folder / name).exists() or (folder / name).is_symlink():
@@ -168,9 +170,13 @@ def plan_migration(path: Path) -> Migration:
             f"{rel}/{PLATFORM} before {rel}/{SERVICES}",
             f"next: {rel}/{SERVICES} keeps the Pulumi project {old_name}, so its deployed "
             f"stacks keep their state; what moved to {rel}/{PLATFORM} is the new project "
-            f"{names[PLATFORM]}. Before its first `pulumi up`, move those resources' state "
-            f"there, in {rel}/{SERVICES} (`{ORGANIZATION}` is a self-managed backend's; on "
-            "Pulumi Cloud, your organization):",
+            f"{names[PLATFORM]}. Before its first `pulumi up`, create each of its stacks (in "
+            f"{rel}/{PLATFORM}, with the backend the old stack is in: `pulumi stack init "
+            f"{ORGANIZATION}/{names[PLATFORM]}/<stack>`), then move those resources' state "
+            f"there, in {rel}/{SERVICES}. `{ORGANIZATION}` is a self-managed backend's "
+            "(GCS, S3, local); on Pulumi Cloud use your organization, and set "
+            f"`{old_name}:{ORGANIZATION_KEY}: <organization>` in the services stack files so "
+            "their references find the platform's stacks:",
         ]
     )
     for stack_file, split in splits:
@@ -188,6 +194,31 @@ def plan_migration(path: Path) -> Migration:
 
 #: The organization of a stack on a self-managed backend (GCS, S3, local files).
 ORGANIZATION = "organization"
+
+
+def _check_movable(project_file: Path, ws: Workspace) -> None:
+    """A UserError, at its line, for a ``Pulumi.yaml`` setting that names a path relative to
+    the program folder (``main``, ``runtime.options.virtualenv``): the files move one folder
+    down into services/ while platform gets its own ``__main__.py``, so such a path would be
+    wrong in one program or both."""
+    from polyinfra.yamlio import load_file
+
+    doc = load_file(project_file, bounds=ws.bounds)
+    for key in (("main",), ("runtime", "options", "virtualenv")):
+        value = doc.get(key)
+        if not isinstance(value, str) or value.strip() in ("", ".", "./"):
+            continue
+        if key == ("runtime", "options", "virtualenv") and Path(value).is_absolute():
+            continue
+        name = ".".join(key)
+        raise UserError(
+            f"{project_file.name} sets {name}: {value}, a path relative to the program folder, "
+            "which the migration moves into services/ (and platform gets a __main__.py of its "
+            "own)",
+            position=doc.position(key, value=True),
+            hint=f"remove {name} (or make it absolute), run the migration, then set it in "
+            "each program's Pulumi.yaml relative to that program's folder",
+        )
 
 
 def _state_move(
