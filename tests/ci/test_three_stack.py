@@ -28,15 +28,6 @@ GUARD = (
 POOL_PATH = "locations/global/workloadIdentityPools/github/providers/data-platform"
 PROD_ACCOUNT = "github-deployer@data-platform-prod.iam.gserviceaccount.com"
 SANDBOX_ACCOUNT = "github-deployer@data-platform-sandbox.iam.gserviceaccount.com"
-PROVISION_AUTH = {
-    "workload_identity_provider": (
-        f"${{{{ {DISPATCH} && "
-        f"format('projects/{{0}}/{POOL_PATH}', vars.GCP_PROJECT_NUMBER_PRODUCTION) || "
-        f"format('projects/{{0}}/{POOL_PATH}', vars.GCP_PROJECT_NUMBER_SANDBOX) }}}}"
-    ),
-    "service_account": f"${{{{ {DISPATCH} && '{PROD_ACCOUNT}' || '{SANDBOX_ACCOUNT}' }}}}",
-    "project_id": f"${{{{ {DISPATCH} && 'data-platform-prod' || 'data-platform-sandbox' }}}}",
-}
 VARIABLE_AUTH = {
     "workload_identity_provider": "${{ vars.WIF_PROVIDER }}",
     "service_account": "${{ vars.WIF_SERVICE_ACCOUNT }}",
@@ -150,7 +141,8 @@ def test_provision_runs_platform_then_services(workspace: Path, cli: Runner) -> 
             "ref": "${{ github.event.pull_request.head.sha || github.sha }}",
             "persist-credentials": False,
         }
-        assert step(job, "authenticate-gcp")["with"] == PROVISION_AUTH
+        # the provisioning identity of the settings, not the deployer the platform creates
+        assert step(job, "authenticate-gcp")["with"] == VARIABLE_AUTH
         run = step(job, "provision-stack")
         assert run["name"] == f"Provision the {program} stack"
         # from the checkout's root, narrowed to the program's folder
@@ -235,29 +227,18 @@ def test_without_workload_identity_the_variables_stay(workspace: Path, cli: Runn
 
 
 def test_one_environment_with_workload_identity(workspace: Path, cli: Runner) -> None:
-    """Production declares none: its side of each choice is the variable."""
+    """Production declares none: its deploys keep the variables, sandbox's use the platform's
+    deployer, and provisioning uses the variables in both."""
     path = workspace / PLATFORM / "Pulumi.production.yaml"
     text = path.read_text()
     path.write_text(text[: text.index("  input:workload_identity:")])
     docs = generate(cli, workspace)
-    auth = step(
-        docs["infrastructure-provision.yaml"]["jobs"]["provision-platform"], "authenticate-gcp"
-    )
-    # `c && a || b` gives b when a is empty: an unset production variable must not fall back
-    # to sandbox's identity, so the variable is the last operand
-    sandbox = f"!({DISPATCH})"
-    assert auth["with"] == {
-        "workload_identity_provider": (
-            f"${{{{ {sandbox} && "
-            f"format('projects/{{0}}/{POOL_PATH}', vars.GCP_PROJECT_NUMBER_SANDBOX) || "
-            "vars.WIF_PROVIDER }}"
-        ),
-        "service_account": (
-            f"${{{{ {sandbox} && '{SANDBOX_ACCOUNT}' || vars.WIF_SERVICE_ACCOUNT }}}}"
-        ),
-        "project_id": f"${{{{ {sandbox} && 'data-platform-sandbox' || vars.GCP_PROJECT_ID }}}}",
-    }
+    for job in ("provision-platform", "provision-services"):
+        provision = docs["infrastructure-provision.yaml"]["jobs"][job]
+        assert step(provision, "authenticate-gcp")["with"] == VARIABLE_AUTH
     assert step(docs["deploy.yaml"]["jobs"]["deploy"], "authenticate-gcp")["with"] == VARIABLE_AUTH
+    sandbox = step(docs["sandbox-deploy.yaml"]["jobs"]["deploy"], "authenticate-gcp")["with"]
+    assert sandbox["service_account"] == SANDBOX_ACCOUNT
 
 
 def test_project_number_variable_setting(workspace: Path, cli: Runner) -> None:

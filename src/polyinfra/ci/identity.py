@@ -40,68 +40,25 @@ SECTION = "input:workload_identity"
 _PROJECT_ID = re.compile(r"[a-z][a-z0-9-]{4,28}[a-z0-9]", re.ASCII)
 
 
-@dataclass(frozen=True)
-class Value:
-    """One input: ``text`` as the YAML value of a workflow that serves one environment,
-    ``expr`` as an operand of a ``${{ }}`` expression that chooses between environments;
-    ``may_be_empty`` for a variable, which is empty where it is not set."""
-
-    text: str
-    expr: str
-    may_be_empty: bool = False
-
-
-def variable(name: str) -> Value:
-    return Value("${{ vars." + name + " }}", f"vars.{name}", may_be_empty=True)
-
-
-def literal(text: str) -> Value:
-    return Value(text, "'" + text.replace("'", "''") + "'")
+def variable(name: str) -> str:
+    """A GitHub variable as a workflow value."""
+    return "${{ vars." + name + " }}"
 
 
 @dataclass(frozen=True)
 class AuthInputs:
     """The ``with:`` of google-github-actions/auth for one environment."""
 
-    workload_identity_provider: Value
-    service_account: Value
-    project_id: Value
+    workload_identity_provider: str
+    service_account: str
+    project_id: str
 
     def texts(self) -> dict[str, str]:
         return {
-            "workload_identity_provider": self.workload_identity_provider.text,
-            "service_account": self.service_account.text,
-            "project_id": self.project_id.text,
+            "workload_identity_provider": self.workload_identity_provider,
+            "service_account": self.service_account,
+            "project_id": self.project_id,
         }
-
-
-def by_event(condition: str, when: AuthInputs, otherwise: AuthInputs) -> dict[str, str]:
-    """The inputs of a job that serves two environments, the first when ``condition`` holds:
-    each written as it is where both agree, else as an expression that chooses.
-
-    ``c && a || b`` gives ``b`` when ``a`` is empty, so a variable that may be empty is never
-    the middle operand: an unset variable leaves the input empty (the action stops), rather
-    than the other environment's identity taking its place.
-    """
-    chosen: dict[str, str] = {}
-    for (key, first), second in zip(
-        _values(when).items(), _values(otherwise).values(), strict=True
-    ):
-        if first.text == second.text:
-            chosen[key] = first.text
-        elif first.may_be_empty and not second.may_be_empty:
-            chosen[key] = f"${{{{ !({condition}) && {second.expr} || {first.expr} }}}}"
-        else:
-            chosen[key] = f"${{{{ {condition} && {first.expr} || {second.expr} }}}}"
-    return chosen
-
-
-def _values(inputs: AuthInputs) -> dict[str, Value]:
-    return {
-        "workload_identity_provider": inputs.workload_identity_provider,
-        "service_account": inputs.service_account,
-        "project_id": inputs.project_id,
-    }
 
 
 def number_variable(ci: CiSettings, env: str) -> str:
@@ -122,6 +79,13 @@ def auth_inputs(ws: Workspace, ci: CiSettings, env: str) -> AuthInputs:
         found = _declared(ws, path, ci, env)
         if found is not None:
             return found
+    return settings_inputs(ci)
+
+
+def settings_inputs(ci: CiSettings) -> AuthInputs:
+    """The inputs the settings' variables name: the identity that provisions the stacks. It
+    is set up outside them (it must exist before the platform creates the pool, and create
+    what the stacks declare), unlike the deployer the platform creates for the deploys."""
     return AuthInputs(
         variable(ci.workload_identity_provider_variable),
         variable(ci.service_account_variable),
@@ -159,14 +123,11 @@ def _declared(ws: Workspace, path: Path, ci: CiSettings, env: str) -> AuthInputs
         )
     gcp = gcp_project(document)
     number = number_variable(ci, env)
-    name = f"projects/{{0}}/locations/global/workloadIdentityPools/{pool}/providers/{provider}"
     return AuthInputs(
-        Value(
-            name.replace("{0}", "${{ vars." + number + " }}"),
-            f"format('{name}', vars.{number})",
-        ),
-        literal(f"{account}@{project}.iam.gserviceaccount.com"),
-        literal(gcp if gcp and _PROJECT_ID.fullmatch(gcp) else project),
+        f"projects/{variable(number)}/locations/global/workloadIdentityPools/{pool}/providers/"
+        f"{provider}",
+        f"{account}@{project}.iam.gserviceaccount.com",
+        gcp if gcp and _PROJECT_ID.fullmatch(gcp) else project,
     )
 
 

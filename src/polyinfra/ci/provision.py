@@ -31,7 +31,7 @@ from polyinfra.ci.blocks import (
     workflow_node,
 )
 from polyinfra.ci.context import WorkflowContext
-from polyinfra.ci.identity import by_event
+from polyinfra.ci.identity import settings_inputs
 from polyinfra.errors import UserError
 from polyinfra.positions import Position
 from polyinfra.workspace import PulumiProgram
@@ -107,13 +107,9 @@ curl -fsSL https://get.pulumi.com | sh -s -- --version "$version"
 echo "$HOME/.pulumi/bin" >> "$GITHUB_PATH"
 """,
         ),
-        auth_step(
-            by_event(
-                DISPATCH,
-                ctx.auth(ci.production_environment),
-                ctx.auth(ci.sandbox_environment),
-            )
-        ),
+        # the provisioning identity, not the deployer a platform stack creates: it must exist
+        # before the platform does, and create what the stacks declare
+        auth_step(settings_inputs(ci).texts()),
     ]
 
 
