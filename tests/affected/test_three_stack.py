@@ -44,7 +44,7 @@ def fed_apps(envs: list[str], reasons: list[dict[str, str]]) -> list[dict[str, A
     ]
 
 
-def test_platform_stack_change_feeds_services_and_the_apps(
+def test_platform_stack_change_feeds_services_but_not_apps_whose_registry_stays(
     three_stack_repo: Repo, cli: Runner
 ) -> None:
     repo = three_stack_repo
@@ -66,15 +66,7 @@ def test_platform_stack_change_feeds_services_and_the_apps(
                 [reason(path, f"{changed}; stack sandbox of services reads its outputs")],
             ),
         ],
-        apps=fed_apps(
-            ["sandbox"],
-            [
-                reason(
-                    path,
-                    f"{changed}; the apps of sandbox run images from the registries it declares",
-                )
-            ],
-        ),
+        apps=[],
     )
 
     code, out, err = cli("affected", "-w", str(repo.root), "--base", base)
@@ -83,17 +75,34 @@ def test_platform_stack_change_feeds_services_and_the_apps(
         "reasons:",
         f"  [1] {path}: {changed}",
         f"  [2] {path}: {changed}; stack sandbox of services reads its outputs",
-        f"  [3] {path}: {changed}; the apps of sandbox run images from the registries it declares",
         "foundation: changed",
         "  stack sandbox of platform [1]",
         "  stack sandbox of services [2]",
         "bricks: 0",
         "projects: 0",
-        "apps: 3",
-        "  dmd-inv-mov-api2bq (job): rebuild in sandbox [3]",
-        "  inventory-api (service): rebuild in sandbox [3]",
-        "  stock-webhook (function): rebuild in sandbox [3]",
+        "apps: 0",
     ]
+
+
+def test_a_moved_registry_rebuilds_the_apps_of_its_project_only(
+    three_stack_repo: Repo, cli: Runner
+) -> None:
+    repo = three_stack_repo
+    base = repo.sha()
+    path = f"{PLATFORM}/Pulumi.sandbox.yaml"
+    repo.replace(path, "repository_id: inventory-api", "repository_id: inventory-images")
+    repo.commit("inventory images")
+    code, out, err = cli("affected", "-w", str(repo.root), "--base", base)
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[lines.index("apps: 1") :] == [
+        "apps: 1",
+        "  inventory-api (service): rebuild in sandbox [3]",
+    ]
+    assert lines[4] == (
+        f"  [3] {path}: stack sandbox of platform changed; the apps of sandbox run images from "
+        "the registries it declares"
+    )
 
 
 def test_services_stack_change_does_not_mark_platform(three_stack_repo: Repo, cli: Runner) -> None:

@@ -14,13 +14,17 @@ from polyinfra.affected.model import (
     Reason,
     Removed,
 )
+from polyinfra.affected.projects import BlobReader
 from polyinfra.workspace import Workspace
 
 
-def affected_stacks(ws: Workspace, c: Collected) -> tuple[AffectedStack, ...]:
+def affected_stacks(
+    ws: Workspace, c: Collected, read_base: BlobReader | None = None
+) -> tuple[AffectedStack, ...]:
     """The affected stacks, each once per program, in the order they are provisioned (by
-    program, then by name); the apps that the changed stacks feed go to ``c.fed_apps``."""
-    return _stacks(ws, stack_reasons(ws, c))
+    program, then by name); the apps that the changed stacks feed go to ``c.fed_apps``
+    (``read_base`` reads the base revision's stack files, to tell which registries moved)."""
+    return _stacks(ws, stack_reasons(ws, c, read_base))
 
 
 def _stacks(ws: Workspace, reasons: dict[StackKey, list[Reason]]) -> tuple[AffectedStack, ...]:

@@ -106,7 +106,7 @@ def _classify(
         c.chains = brick_imports(ws.bricks, ws.namespace).dependents(c.bricks)
     bricks = affected_bricks(c)
     projects = affected_projects(ws, c, read_base, read_head)
-    stacks = affected_stacks(ws, c)
+    stacks = affected_stacks(ws, c, read_base)
     apps = affected_apps(ws, c, projects)
     answer = Affected(
         base=base,

@@ -14,12 +14,16 @@ from collections.abc import Mapping
 
 from polyinfra.affected.classify import Collected, StackKey, program_key
 from polyinfra.affected.model import Reason
+from polyinfra.affected.projects import BlobReader
 from polyinfra.errors import RefusedFile, UserError
-from polyinfra.workspace import PulumiProgram, Workspace
+from polyinfra.workspace import PulumiProgram, Workspace, normalize_name
 from polyinfra.workspace.programs import reference_name, referenced_programs
+from polyinfra.yamlio import YamlDocument
 
 
-def stack_reasons(ws: Workspace, c: Collected) -> dict[StackKey, list[Reason]]:
+def stack_reasons(
+    ws: Workspace, c: Collected, read_base: BlobReader | None = None
+) -> dict[StackKey, list[Reason]]:
     """Every affected stack with its reasons: its own (its stack file, its program), those
     that reach every stack, and, with several programs, those of the stacks it reads from.
     Records the apps that changed registries reach in ``c.fed_apps``."""
@@ -35,11 +39,16 @@ def stack_reasons(ws: Workspace, c: Collected) -> dict[StackKey, list[Reason]]:
             if c.all_stacks:
                 reasons.setdefault(key, []).extend(c.all_stacks)
     if ws.layered:
-        _feed(ws, c, reasons)
+        _feed(ws, c, reasons, read_base)
     return reasons
 
 
-def _feed(ws: Workspace, c: Collected, reasons: dict[StackKey, list[Reason]]) -> None:
+def _feed(
+    ws: Workspace,
+    c: Collected,
+    reasons: dict[StackKey, list[Reason]],
+    read_base: BlobReader | None,
+) -> None:
     """Add to ``reasons`` what each program's changed stacks feed, programs in the order they
     read each other (platform first), so a reader's reasons are complete before it feeds."""
     readers = _readers(ws)
@@ -69,7 +78,9 @@ def _feed(ws: Workspace, c: Collected, reasons: dict[StackKey, list[Reason]]) ->
                 fed.setdefault(target, []).extend(why)
                 reasons.setdefault(target, []).extend(why)
             if _declares_registries(ws, program, stack):
-                _feed_apps(ws, c, stack, changed)
+                keys = _changed_registries(ws, program, stack, changed, read_base)
+                if keys is None or keys:
+                    _feed_apps(ws, c, stack, changed, keys)
 
 
 def _readers(ws: Workspace) -> Mapping[str, tuple[PulumiProgram, ...]]:
@@ -95,14 +106,55 @@ def _declares_registries(ws: Workspace, program: PulumiProgram, stack: str) -> b
         return True
 
 
-def _feed_apps(ws: Workspace, c: Collected, stack: str, changed: list[Reason]) -> None:
+def _changed_registries(
+    ws: Workspace,
+    program: PulumiProgram,
+    stack: str,
+    changed: list[Reason],
+    read_base: BlobReader | None,
+) -> set[str] | None:
+    """The ``input:projects`` keys whose Artifact Registry repository (its id, location or
+    project) the change to ``program``'s stack file moved; None when that cannot be told (the
+    program's code changed, or a side of the file cannot be read): every app then counts."""
+    from polyinfra.yamlio import load_stack_file, load_text
+
+    path = program.stacks[stack]
+    rel = ws.rel(path)
+    if read_base is None or any(r.path != rel for r in changed):
+        return None
+    try:
+        head = _registry_table(load_stack_file(path, bounds=ws.bounds))
+        blob = read_base([rel]).get(rel)
+        base = _registry_table(load_text(blob.decode("utf-8"), path)) if blob else {}
+    except (UserError, RefusedFile, OSError, UnicodeDecodeError):
+        return None
+    return {key for key in head.keys() | base.keys() if head.get(key) != base.get(key)}
+
+
+def _registry_table(document: YamlDocument) -> dict[str, tuple[str, str, str | None]]:
+    from polyinfra.foundation.stackview import registries
+
+    return {
+        normalize_name(r.project): (r.repository_id, r.location.lower(), r.gcp_project)
+        for r in registries(document)
+    }
+
+
+def _feed_apps(
+    ws: Workspace, c: Collected, stack: str, changed: list[Reason], keys: set[str] | None
+) -> None:
+    """The apps of ``stack``'s environment whose project's repository is among ``keys`` (every
+    app when None) are fed the change."""
     env = ws.env_for_stack(stack)
     why = [
         Reason(r.path, f"{r.why}; the apps of {env} run images from the registries it declares")
         for r in changed
     ]
     for app in ws.apps.values():
-        if env in app.overlays:
+        if env not in app.overlays:
+            continue
+        names = {normalize_name(n) for n in (app.project, app.name) if n}
+        if keys is None or names & keys:
             c.fed_apps.setdefault(app.name, {}).setdefault(env, []).extend(why)
 
 
