@@ -207,3 +207,16 @@ def test_a_platform_in_a_project_of_its_own_serves_the_images(layered: Path) -> 
     # check holds the rendered image against the repository in the platform's project
     problems = check_workspace(layered, environments=["sandbox"]).problems
     assert [(p.rule, p.message) for p in problems if "registry" in p.rule] == []
+
+
+def test_render_names_the_program_whose_stack_file_is_missing(layered: Path) -> None:
+    (layered / PLATFORM / "Pulumi.sandbox.yaml").unlink()
+    ws = discover_workspace(layered)
+    with pytest.raises(UserError) as caught:
+        image_ref(ws, ws.apps["stock-webhook"], "sandbox", "1.2.3")
+    assert caught.value.message == (
+        "stock-webhook (sandbox): no image repository in the stack files there are, and "
+        f"{PLATFORM} has no Pulumi.sandbox.yaml"
+    )
+    assert caught.value.position is not None
+    assert caught.value.position.file == layered / PLATFORM

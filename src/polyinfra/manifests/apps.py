@@ -91,6 +91,15 @@ def image_ref(ws: Workspace, app: App, env: str, version: str) -> str:
             found.append((_has_project(document, app), exc))
             continue
         return f"{prefix}/{name}:{version}"
+    missing = [p for p in ws.ordered_programs if stack not in p.stacks]
+    if missing:  # the registry is probably in the program whose stack file is not there
+        raise UserError(
+            f"{who}: no image repository in the stack files there are, and "
+            f"{ws.rel(missing[0].path)} has no Pulumi.{stack}.yaml",
+            position=Position(missing[0].path),
+            hint=f"add {ws.rel(missing[0].path / f'Pulumi.{stack}.yaml')} (every program needs "
+            f"each stack), {_IMAGE_OPTIONS}",
+        )
     found.reverse()
     raise next((exc for has, exc in found if has), found[0][1])
 
