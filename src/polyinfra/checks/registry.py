@@ -16,6 +16,7 @@ from polyinfra.checks.rules.cloudrun import (
     schema,
 )
 from polyinfra.checks.rules.config.namespaces import NamespaceTypo
+from polyinfra.checks.rules.config.roles import DeprecatedRole
 from polyinfra.checks.rules.config.stack_file import StackPlans, StackValid
 from polyinfra.checks.rules.crossstack import (
     identity,
@@ -139,6 +140,7 @@ WORKSPACE_RULES: tuple[Rule, ...] = (
     _STACK_VALID,
     StackPlans(),
     NamespaceTypo(),
+    DeprecatedRole(),
     # cross-stack consistency
     *_CROSSSTACK_LINKS,
     scheduler.SchedulerTarget(),

@@ -5,6 +5,7 @@ the model: :mod:`polyinfra.values`.)"""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from polyinfra.foundation.model import Findings, StackConfig, display_path
 from polyinfra.foundation.naming import make_resource_name
 from polyinfra.positions import Position
 from polyinfra.suggest import closest
+from polyinfra.values import deprecated_role
 from polyinfra.yamlio import KeyPath, YamlDocument, format_path, load_text
 from polyinfra.yamlio.jsontext import load_json_text
 from polyinfra.yamlio.text import read_text
@@ -48,6 +50,22 @@ def check(config: StackConfig, errors: Findings) -> None:
     _check_triggers(config, errors, names)
     _check_monitoring(config, errors, names)
     _check_platform(config, errors, names)
+    for path, role in granted_roles(config):
+        deprecated = deprecated_role(role)
+        if deprecated is not None:
+            errors.warn(path, "; ".join(deprecated))
+
+
+def granted_roles(config: StackConfig) -> Iterator[tuple[KeyPath, str]]:
+    """Every role the stack file grants, with its model path: each project's
+    ``service_account_iam.roles``, then the deployer's ``workload_identity.deployer.roles``."""
+    for name, project in config.input.projects.items():
+        if project.service_account_iam is not None:
+            for index, role in enumerate(project.service_account_iam.roles):
+                yield ("input", "projects", name, "service_account_iam", "roles", index), role
+    if config.input.workload_identity is not None:
+        for index, role in enumerate(config.input.workload_identity.deployer.roles):
+            yield ("input", "workload_identity", "deployer", "roles", index), role
 
 
 def _claim(names: dict[str, KeyPath], name: str, path: KeyPath, errors: Findings) -> None:

@@ -91,6 +91,7 @@ from polyinfra.values.ranges import (
     text_length,
 )
 from polyinfra.values.roles import (
+    deprecated_role,
     predefined_roles,
     role,
 )
@@ -130,6 +131,7 @@ __all__ = [
     "cron",
     "dataset_id",
     "date",
+    "deprecated_role",
     "duration",
     "each",
     "event_type",
