@@ -1,13 +1,30 @@
-"""Text of plans and plan diffs for the terminal."""
+"""Text of plans and plan diffs for the terminal.
+
+No value is ever cut: a line longer than :data:`WIDTH` columns is wrapped after a space or a
+``,`` ``/`` ``@`` ``&`` ``?`` ``;``, its continuation lines indented under the value they
+continue; a single piece longer than the width stays whole on a line of its own. Mappings and
+lists are shown by their size in a resource's inputs (``labels={2 keys}``; ``plan --json`` has
+them in full), and in full where a diff shows them changed. Each value is redacted before it is
+wrapped, so a secret-shaped value is never split where the redaction would miss it.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from polyinfra.foundation.plan import Plan, PlanDiff, PlannedResource
+from polyinfra.redact import redact
 
-_MAX_VALUE = 60
+#: The width lines are wrapped to.
+WIDTH = 100
+#: Indentation of a resource's inputs and of its changed inputs.
+_INPUTS = 8
+#: Continuation lines are indented under their value, unless that is further right than this.
+_MAX_HANG = 40
+#: Pieces of a value, each ending where a line may break.
+_PIECE = re.compile(r".+?(?:[ ,/@&?;]+|$)", re.DOTALL)
 
 
 def short_type(type_token: str) -> str:
@@ -17,20 +34,85 @@ def short_type(type_token: str) -> str:
     return f"{module}.{kind}" if module else kind
 
 
+def _scalar(value: Any) -> str:
+    if isinstance(value, str) and value and value.isprintable() and " " not in value:
+        return redact(value)
+    return redact(json.dumps(value, ensure_ascii=False))
+
+
 def _value(value: Any) -> str:
+    """A resource input: a scalar in full, a structure by its size."""
     if isinstance(value, dict):
         return "{" + f"{len(value)} keys" + "}"
     if isinstance(value, list):
         return f"[{len(value)} items]"
-    text = json.dumps(value) if not isinstance(value, str) else value
-    if isinstance(value, str) and (" " in value or not value):
-        text = json.dumps(value)
-    return text if len(text) <= _MAX_VALUE else text[: _MAX_VALUE - 1] + "…"
+    return _scalar(value)
+
+
+def _full(value: Any) -> str:
+    """A changed input: in full, structures as JSON."""
+    return _scalar(value)
+
+
+def wrap(prefix: str, text: str, hang: int, width: int = WIDTH) -> list[str]:
+    """``prefix`` + ``text`` as lines of at most ``width`` columns, broken after a space or a
+    ``,`` ``/`` ``@`` ``&`` ``?`` ``;``; continuation lines are indented by ``hang``. A piece
+    longer than the width is kept whole.
+
+    >>> wrap("  key=", "one two three", 6, width=14)
+    ['  key=one two', '      three']
+    >>> wrap("  k=", "a/very-long-piece b", 4, width=10)
+    ['  k=a/', '    very-long-piece', '    b']
+    """
+    hang = min(hang, _MAX_HANG)
+    lines: list[str] = []
+    line = prefix
+    fresh = True  # nothing on the line yet but its prefix or indentation
+    for piece in _PIECE.findall(text):
+        if not fresh and len(line) + len(piece.rstrip()) > width:
+            lines.append(line.rstrip())
+            line = " " * hang
+        line += piece
+        fresh = False
+    lines.append(line.rstrip())
+    return lines
+
+
+def key_input_lines(resource: PlannedResource, indent: int = _INPUTS) -> list[str]:
+    """The resource's inputs, ``key=value`` in key order, as many to a line as fit; a value too
+    long for a line wraps under itself."""
+    lines: list[str] = []
+    line = ""
+    for key, value in sorted(resource.inputs.items()):
+        item = f"{key}={_value(value)}"
+        if line and len(line) + 1 + len(item) <= WIDTH:
+            line += " " + item
+            continue
+        if line:
+            lines.append(line)
+        line = " " * indent + item
+        if len(line) > WIDTH:
+            lines.extend(wrap(" " * indent + f"{key}=", _value(value), indent + len(key) + 1))
+            line = ""
+    if line:
+        lines.append(line)
+    return lines
 
 
 def key_inputs(resource: PlannedResource) -> str:
-    """The resource's inputs on one line: scalars in full (shortened), structures as sizes."""
+    """The resource's inputs on one line: scalars in full, structures as sizes."""
     return " ".join(f"{key}={_value(value)}" for key, value in sorted(resource.inputs.items()))
+
+
+def _change_lines(path: str, old: Any, new: Any) -> list[str]:
+    """``path: old -> new`` on one line, or the old value then ``-> new`` under it."""
+    prefix = " " * _INPUTS + f"{path}: "
+    before, after = _full(old), _full(new)
+    line = f"{prefix}{before} -> {after}"
+    if len(line) <= WIDTH:
+        return [line]
+    hang = min(len(prefix), _MAX_HANG)
+    return wrap(prefix, before, hang) + wrap(" " * hang + "-> ", after, hang + 3)
 
 
 def format_plan(plan: Plan) -> str:
@@ -42,10 +124,10 @@ def format_plan(plan: Plan) -> str:
         for resource in resources:
             flag = " [protected]" if resource.protect else ""
             lines.append(f"    + {resource.name}{flag}")
-            lines.append(f"        {key_inputs(resource)}")
+            lines.extend(key_input_lines(resource))
     if plan.outputs:
         lines.append("  Outputs:")
-        lines.extend(f"    {line}" for line in _output_lines(plan.outputs))
+        lines.extend(_output_lines(plan.outputs))
     totals = plan.totals()
     summary = ", ".join(f"{count} {short_type(t)}" for t, count in sorted(totals.items()))
     protected = sum(1 for r in plan.resources if r.protect)
@@ -58,15 +140,18 @@ def format_plan(plan: Plan) -> str:
 
 
 def _output_lines(outputs: Any, prefix: str = "") -> list[str]:
-    """Stack outputs flattened to ``path: value`` lines."""
+    """Stack outputs flattened to ``path: value`` lines, a long value wrapped under itself."""
     if isinstance(outputs, dict) and outputs:
         lines: list[str] = []
         for key, value in outputs.items():
             lines.extend(_output_lines(value, f"{prefix}.{key}" if prefix else str(key)))
         return lines
-    if isinstance(outputs, list):
-        return [f"{prefix}: {', '.join(str(item) for item in outputs)}"]
-    return [f"{prefix}: {outputs}"]
+    items = outputs if isinstance(outputs, list) else [outputs]
+    text = ", ".join(str(item) for item in items)
+    if not text.isprintable():  # a line break or a tab would break the layout
+        text = json.dumps(text, ensure_ascii=False)
+    head = f"    {prefix}: "
+    return wrap(head, redact(text), len(head))
 
 
 def format_diff(diff: PlanDiff) -> str:
@@ -75,7 +160,7 @@ def format_diff(diff: PlanDiff) -> str:
     lines = [f"Stack {diff.stack}{of}: changes since {diff.ref}"]
     for resource in diff.added:
         lines.append(f"  + {resource.name} ({resource.type})")
-        lines.append(f"        {key_inputs(resource)}")
+        lines.extend(key_input_lines(resource))
     for resource in diff.removed:
         flag = " [protected: the update will fail until unprotected]" if resource.protect else ""
         lines.append(f"  - {resource.name} ({resource.type}){flag}")
@@ -84,7 +169,7 @@ def format_diff(diff: PlanDiff) -> str:
         if change.protect:
             lines.append(f"        protect: {change.protect[0]} -> {change.protect[1]}")
         for item in change.changes:
-            lines.append(f"        {item.path}: {_value(item.old)} -> {_value(item.new)}")
+            lines.extend(_change_lines(item.path, item.old, item.new))
     if diff.empty:
         lines.append("  no changes")
     lines.append(
