@@ -1,15 +1,30 @@
-"""Plans a reviewer can trust: values wrapped and never cut."""
+"""Plans a reviewer can trust: values wrapped and never cut, and a protected resource that a
+change removes or replaces as an error."""
 
 from __future__ import annotations
 
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from polyinfra.cli.main import main
 from polyinfra.foundation.plan import Plan, PlannedResource, diff_plans
 from polyinfra.foundation.report import WIDTH, format_diff, format_plan
 
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "examples" / "data-platform"
 MEMBER = (
     "principalSet://iam.googleapis.com/projects/123456789012/locations/global/"
     "workloadIdentityPools/github/attribute.repository/acme/data-platform"
 )
 TOKEN = "x" * 120
+BUCKET_URN = (
+    "urn:pulumi:production::data-platform::gcp:storage/bucket:Bucket::"
+    "bucket_data_platform_prod_dmd_raw"
+)
 
 
 def grant(member: str = MEMBER) -> PlannedResource:
@@ -99,3 +114,143 @@ def test_a_list_changed_in_length_is_shown_in_full() -> None:
     assert format_diff(diff_plans(old, new, "HEAD")).splitlines()[2] == (
         '        cors: [{"origin": ["https://a.example"]}] -> []'
     )
+
+
+def test_a_protected_resource_whose_name_changes_is_replaced_an_error() -> None:
+    old = Plan("production", "acme-prod", (bucket(),), {})
+    new = Plan("production", "acme-prod", (bucket("acme-raw-2"),), {})
+    diff = diff_plans(old, new, "HEAD", pulumi_project="acme-infra")
+    urn = "urn:pulumi:production::acme-infra::gcp:storage/bucket:Bucket::bucket_raw"
+    assert [(loss.urn, loss.replaced_by) for loss in diff.protected] == [(urn, ("name",))]
+    assert format_diff(diff).splitlines() == [
+        "Stack production: changes since HEAD",
+        "  ~ bucket_raw (gcp:storage/bucket:Bucket) [protected and replaced: the update will "
+        "fail until unprotected]",
+        "        name: acme-raw -> acme-raw-2",
+        "  0 to add, 1 to change, 0 to remove, 0 unchanged",
+        "  error: bucket_raw (gcp:storage/bucket:Bucket) is protected and this change replaces "
+        "it (name changed): Pulumi refuses to delete a protected resource, so the update would "
+        "fail",
+        "    hint: set input:protect: false for the production stack and deploy that first, or "
+        f"run `pulumi state unprotect --stack production '{urn}'`",
+    ]
+
+
+def test_other_inputs_of_a_protected_resource_change_in_place() -> None:
+    old = Plan("production", "acme-prod", (bucket(),), {})
+    new = Plan("production", "acme-prod", (bucket(location="ASIA"),), {})
+    diff = diff_plans(old, new, "HEAD")
+    assert diff.protected == ()
+    assert [c.path for c in diff.changed[0].changes] == ["location"]
+
+
+def test_a_new_gcp_project_replaces_every_resource_of_the_provider_project() -> None:
+    old = Plan("production", "acme-prod", (bucket(), grant()), {})
+    new = Plan("production", "acme-prod-2", (bucket(), grant()), {})
+    diff = diff_plans(old, new, "HEAD", pulumi_project="acme-infra")
+    assert [(loss.name, loss.replaced_by) for loss in diff.protected] == [
+        ("bucket_raw", ("gcp:project",))
+    ]
+    assert format_diff(diff).splitlines()[:7] == [
+        "Stack production: changes since HEAD",
+        "  gcp:project: acme-prod -> acme-prod-2 (every resource moves to the new project: "
+        "Pulumi replaces each one)",
+        "  ~ bucket_raw (gcp:storage/bucket:Bucket) [protected and replaced: the update will "
+        "fail until unprotected]",
+        "        gcp:project: acme-prod -> acme-prod-2",
+        "  ~ wif_user (gcp:serviceaccount/iAMMember:IAMMember)",
+        "        gcp:project: acme-prod -> acme-prod-2",
+        "  0 to add, 2 to change, 0 to remove, 0 unchanged",
+    ]
+
+
+# --- through the CLI, in a git repository ---------------------------------------------------
+
+
+def git(repo: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+    )
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """The example workspace committed as the only commit of a git repository."""
+    workspace = tmp_path / "ws"
+    shutil.copytree(EXAMPLE, workspace, ignore=shutil.ignore_patterns(".venv", "__pycache__"))
+    git(workspace, "init", "-q", "-b", "main")
+    git(workspace, "add", ".")
+    git(workspace, "commit", "-q", "-m", "base")
+    return workspace
+
+
+def stack_file(repo: Path, stack: str) -> Path:
+    return repo / "infrastructure" / "pulumi" / f"Pulumi.{stack}.yaml"
+
+
+def test_removing_a_protected_bucket_is_an_error_naming_its_urn(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stack = stack_file(repo, "production")
+    text = stack.read_text(encoding="utf-8")
+    start = text.index("      cloud_storage:\n")
+    end = text.index("      cloud_scheduler:\n")
+    stack.write_text(text[:start] + text[end:], encoding="utf-8")
+    args = ["plan", "-w", str(repo), "--stack", "production", "--diff", "HEAD"]
+    assert main(args) == 1
+    assert capsys.readouterr().out.splitlines() == [
+        "Stack production: changes since HEAD",
+        "  - bucket_data_platform_prod_dmd_raw (gcp:storage/bucket:Bucket) [protected: the "
+        "update will fail until unprotected]",
+        "  0 to add, 0 to change, 1 to remove, 21 unchanged",
+        f"  {stack}: error: bucket_data_platform_prod_dmd_raw (gcp:storage/bucket:Bucket) is "
+        "protected and this change removes it: Pulumi refuses to delete a protected "
+        "resource, so the update would fail",
+        "    hint: set input:protect: false for the production stack and deploy that first, "
+        f"or run `pulumi state unprotect --stack production '{BUCKET_URN}'`",
+    ]
+    assert main([*args, "--json"]) == 1
+    [diff] = json.loads(capsys.readouterr().out)["stacks"]
+    assert diff["errors"] == [
+        {
+            "position": str(stack),
+            "message": "bucket_data_platform_prod_dmd_raw (gcp:storage/bucket:Bucket) is "
+            "protected and this change removes it: Pulumi refuses to delete a protected "
+            "resource, so the update would fail",
+            "hint": "set input:protect: false for the production stack and deploy that first, "
+            f"or run `pulumi state unprotect --stack production '{BUCKET_URN}'`",
+            "urn": BUCKET_URN,
+        }
+    ]
+
+
+def test_the_error_points_at_input_protect_when_the_stack_file_sets_it(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stack = stack_file(repo, "production")
+    text = stack.read_text(encoding="utf-8")
+    text = text.replace(
+        "  input:environment: production\n",
+        "  input:environment: production\n  input:protect: false\n",
+    )
+    start = text.index("      cloud_storage:\n")
+    stack.write_text(text[:start] + text[text.index("      cloud_scheduler:\n") :])
+    code = main(["plan", "-w", str(repo), "--stack", "production", "--diff", "HEAD"])
+    assert code == 1  # protected at HEAD: unprotecting in the same change is too late
+    errors = [line for line in capsys.readouterr().out.splitlines() if "error:" in line]
+    assert [line.split(": error: ")[0] for line in errors] == [f"  {stack}:7:3"]
+
+
+def test_an_unprotected_stack_may_remove_its_bucket(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stack = stack_file(repo, "sandbox")
+    text = stack.read_text(encoding="utf-8")
+    start = text.index("      cloud_storage:\n")
+    stack.write_text(text[:start] + text[text.index("      cloud_scheduler:\n") :])
+    args = ["plan", "-w", str(repo), "--stack", "sandbox", "--diff", "HEAD"]
+    assert main(args) == 0
+    assert "error" not in capsys.readouterr().out

@@ -155,17 +155,29 @@ def _output_lines(outputs: Any, prefix: str = "") -> list[str]:
 
 
 def format_diff(diff: PlanDiff) -> str:
-    """Resources added, removed and changed (with the changed inputs)."""
+    """Resources added, removed and changed (with the changed inputs), then the protected
+    resources the change removes or replaces, as errors."""
     of = f" of {diff.program}" if diff.program else ""
     lines = [f"Stack {diff.stack}{of}: changes since {diff.ref}"]
+    if diff.project:
+        lines.append(
+            f"  gcp:project: {diff.project[0]} -> {diff.project[1]} (every resource moves to "
+            "the new project: Pulumi replaces each one)"
+        )
     for resource in diff.added:
         lines.append(f"  + {resource.name} ({resource.type})")
         lines.extend(key_input_lines(resource))
     for resource in diff.removed:
         flag = " [protected: the update will fail until unprotected]" if resource.protect else ""
         lines.append(f"  - {resource.name} ({resource.type}){flag}")
+    replaced = {(loss.type, loss.name) for loss in diff.protected if loss.replaced_by}
     for change in diff.changed:
-        lines.append(f"  ~ {change.name} ({change.type})")
+        flag = (
+            " [protected and replaced: the update will fail until unprotected]"
+            if (change.type, change.name) in replaced
+            else ""
+        )
+        lines.append(f"  ~ {change.name} ({change.type}){flag}")
         if change.protect:
             lines.append(f"        protect: {change.protect[0]} -> {change.protect[1]}")
         for item in change.changes:
@@ -176,5 +188,9 @@ def format_diff(diff: PlanDiff) -> str:
         f"  {len(diff.added)} to add, {len(diff.changed)} to change, "
         f"{len(diff.removed)} to remove, {diff.unchanged} unchanged"
     )
+    for loss in diff.protected:
+        where = f"{loss.position}: " if loss.position else ""
+        lines.append(f"  {where}error: {loss.message}")
+        lines.append(f"    hint: {loss.hint(diff.stack)}")
     lines.extend(f"  {warning}" for warning in diff.warnings)
     return "\n".join(lines)

@@ -4,8 +4,10 @@ and record every resource it declares; compare two plans (the working tree and a
 from polyinfra.foundation.plan.diff import (
     InputChange,
     PlanDiff,
+    ProtectedLoss,
     ResourceChange,
     diff_plans,
+    naming_inputs,
     plan_diff,
     referenced_files,
 )
@@ -33,10 +35,12 @@ __all__ = [
     "Plan",
     "PlanDiff",
     "PlannedResource",
+    "ProtectedLoss",
     "ReferencedPlans",
     "ResourceChange",
     "computed_state",
     "diff_plans",
+    "naming_inputs",
     "plan_diff",
     "plan_stack",
     "plan_workspace",

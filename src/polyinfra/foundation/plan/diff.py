@@ -23,7 +23,9 @@ from polyinfra.foundation.plan.model import (
 from polyinfra.foundation.plan.run import (
     ReferencedPlans,
     plan_stack,
+    pulumi_project_name,
 )
+from polyinfra.positions import Position
 from polyinfra.yamlio import load_text
 from polyinfra.yamlio.text import decode
 
@@ -47,6 +49,62 @@ class ResourceChange:
     protect: tuple[bool, bool] | None = None
 
 
+#: The inputs that name a protected resource in Google Cloud (its id is made of them): a change
+#: of one replaces the resource, as does a change of its ``project`` input or of the stack's
+#: ``gcp:project``. A type not listed here is named by its ``name`` input.
+NAMING_INPUTS: dict[str, tuple[str, ...]] = {
+    "gcp:storage/bucket:Bucket": ("name",),
+    "gcp:bigquery/dataset:Dataset": ("datasetId",),
+    "gcp:bigquery/table:Table": ("datasetId", "tableId"),
+    "gcp:secretmanager/secret:Secret": ("secretId",),
+    "gcp:artifactregistry/repository:Repository": ("repositoryId", "location"),
+}
+
+
+def naming_inputs(type_token: str) -> tuple[str, ...]:
+    """The inputs whose change replaces a resource of ``type_token``.
+
+    >>> naming_inputs("gcp:bigquery/table:Table")
+    ('datasetId', 'tableId', 'project')
+    >>> naming_inputs("gcp:pubsub/topic:Topic")
+    ('name', 'project')
+    """
+    return (*NAMING_INPUTS.get(type_token, ("name",)), "project")
+
+
+@dataclass(frozen=True)
+class ProtectedLoss:
+    """A resource protected at the revision compared with that the change removes or replaces:
+    Pulumi refuses to delete a protected resource, so the update would fail."""
+
+    type: str
+    name: str
+    #: the resource's URN in the stack (``urn:pulumi:<stack>::<project>::<type>::<name>``)
+    urn: str
+    #: what replaces it (``name``, ``gcp:project``); empty when the change removes it
+    replaced_by: tuple[str, ...] = ()
+    #: where to set ``input:protect`` (the stack file, at that key when it is set)
+    position: Position | None = None
+
+    @property
+    def message(self) -> str:
+        what = (
+            f"replaces it ({', '.join(self.replaced_by)} changed)"
+            if self.replaced_by
+            else "removes it"
+        )
+        return (
+            f"{self.name} ({self.type}) is protected and this change {what}: Pulumi refuses to "
+            "delete a protected resource, so the update would fail"
+        )
+
+    def hint(self, stack: str) -> str:
+        return (
+            f"set input:protect: false for the {stack} stack and deploy that first, or run "
+            f"`pulumi state unprotect --stack {stack} '{self.urn}'`"
+        )
+
+
 @dataclass(frozen=True)
 class PlanDiff:
     """What the working tree's stack file changes compared with a git revision."""
@@ -60,11 +118,27 @@ class PlanDiff:
     warnings: tuple[ConfigWarning, ...] = field(default=())
     #: the program's folder name in a workspace of several programs (``platform``), else ""
     program: str = ""
+    #: ``gcp:project`` at the revision and now, when it changed (every resource is replaced)
+    project: tuple[str, str] | None = None
+    #: protected resources the change removes or replaces: the update would fail
+    protected: tuple[ProtectedLoss, ...] = ()
 
     @property
     def empty(self) -> bool:
         """True when nothing is added, removed or changed."""
-        return not (self.added or self.removed or self.changed)
+        return not (self.added or self.removed or self.changed or self.project)
+
+    def errors(self) -> list[dict[str, str]]:
+        """The protected resources the change removes or replaces, as messages with hints."""
+        return [
+            {
+                "position": str(loss.position) if loss.position else "",
+                "message": loss.message,
+                "hint": loss.hint(self.stack),
+                "urn": loss.urn,
+            }
+            for loss in self.protected
+        ]
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready form (``polyinfra plan --diff REF --json``)."""
@@ -72,6 +146,7 @@ class PlanDiff:
             "stack": self.stack,
             **({"program": self.program} if self.program else {}),
             "ref": self.ref,
+            **({"project": list(self.project)} if self.project else {}),
             "added": [resource.to_json() for resource in self.added],
             "removed": [resource.to_json() for resource in self.removed],
             "changed": [
@@ -87,28 +162,65 @@ class PlanDiff:
                 for change in self.changed
             ],
             "unchanged": self.unchanged,
+            "errors": self.errors(),
         }
 
 
-def diff_plans(old: Plan, new: Plan, ref: str) -> PlanDiff:
-    """Resources added, removed and changed from ``old`` to ``new``."""
+def diff_plans(
+    old: Plan,
+    new: Plan,
+    ref: str,
+    *,
+    pulumi_project: str = "<project>",
+    protect_at: Position | None = None,
+) -> PlanDiff:
+    """Resources added, removed and changed from ``old`` to ``new``, and the resources
+    protected in ``old`` that the change removes or replaces (``pulumi_project`` is the
+    ``name`` of ``Pulumi.yaml``, for their URNs; ``protect_at`` where the stack file says
+    whether to protect)."""
     old_by_key = {resource.key: resource for resource in old.resources}
     new_by_key = {resource.key: resource for resource in new.resources}
     added = tuple(r for r in new.resources if r.key not in old_by_key)
     removed = tuple(r for r in old.resources if r.key not in new_by_key)
+    moved = old.project != new.project and bool(old.resources)
     changed: list[ResourceChange] = []
+    lost: list[ProtectedLoss] = []
+
+    def urn(resource: PlannedResource) -> str:
+        return f"urn:pulumi:{new.stack}::{pulumi_project}::{resource.type}::{resource.name}"
+
+    lost.extend(ProtectedLoss(r.type, r.name, urn(r), (), protect_at) for r in removed if r.protect)
     unchanged = 0
     for resource in new.resources:
         before = old_by_key.get(resource.key)
         if before is None:
             continue
         changes = tuple(_input_changes(before.inputs, resource.inputs, ""))
+        if moved and "project" not in before.inputs and "project" not in resource.inputs:
+            # the resource is in the provider's project: it moves with gcp:project
+            changes += (InputChange("gcp:project", old.project, new.project),)
         protect = (before.protect, resource.protect) if before.protect != resource.protect else None
         if changes or protect:
             changed.append(ResourceChange(resource.type, resource.name, changes, protect))
         else:
             unchanged += 1
-    return PlanDiff(new.stack, ref, added, removed, tuple(changed), unchanged, new.warnings)
+        naming = (*naming_inputs(resource.type), "gcp:project")
+        replaced_by = tuple(dict.fromkeys(c.path for c in changes if c.path in naming))
+        if before.protect and replaced_by:
+            lost.append(
+                ProtectedLoss(resource.type, resource.name, urn(resource), replaced_by, protect_at)
+            )
+    return PlanDiff(
+        new.stack,
+        ref,
+        added,
+        removed,
+        tuple(changed),
+        unchanged,
+        new.warnings,
+        project=(old.project, new.project) if moved else None,
+        protected=tuple(lost),
+    )
 
 
 def _input_changes(old: Any, new: Any, prefix: str) -> Iterator[InputChange]:
@@ -158,9 +270,15 @@ def plan_diff(program_dir: Path, stack: str, ref: str) -> PlanDiff:
     new_plan = plan_stack(program_dir, stack, config=new_config, use_main=False)
     stack_rel = (rel_dir / f"Pulumi.{stack}.yaml").as_posix()
     old_text = _git_show(repo, ref, stack_rel)
+    project = pulumi_project_name(program_dir)
+    protect_at = (
+        new_config.position(("input", "protect"))
+        if new_config.input.protect is not None
+        else Position(stack_file(program_dir, stack))
+    )
     if old_text is None:
         empty = Plan(stack, new_config.project, (), {})
-        return diff_plans(empty, new_plan, ref)
+        return diff_plans(empty, new_plan, ref, pulumi_project=project, protect_at=protect_at)
     with tempfile.TemporaryDirectory(prefix="polyinfra-plan-") as tmp:
         old_dir = Path(tmp)
         display = Path(f"{ref}:{stack_rel}")
@@ -182,7 +300,7 @@ def plan_diff(program_dir: Path, stack: str, ref: str) -> PlanDiff:
                 f"the stack file at {ref} is not valid, so it cannot be compared:\n{exc}"
             ) from exc
         old_plan = plan_stack(old_dir, stack, config=old_config, use_main=False)
-    return diff_plans(old_plan, new_plan, ref)
+    return diff_plans(old_plan, new_plan, ref, pulumi_project=project, protect_at=protect_at)
 
 
 def referenced_files(data: Any) -> list[str]:
