@@ -1,5 +1,5 @@
-"""Plans a reviewer can trust: values wrapped and never cut, and a protected resource that a
-change removes or replaces as an error."""
+"""Plans a reviewer can trust: values wrapped and never cut, ``plan --diff --detailed-exitcode``
+exit codes, and a protected resource that a change removes or replaces as an error."""
 
 from __future__ import annotations
 
@@ -191,6 +191,61 @@ def stack_file(repo: Path, stack: str) -> Path:
     return repo / "infrastructure" / "pulumi" / f"Pulumi.{stack}.yaml"
 
 
+def commit_edit(repo: Path, path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    git(repo, "commit", "-q", "-am", "edit")
+
+
+def test_detailed_exitcode_is_2_when_the_last_commit_changes_the_plan(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stack = stack_file(repo, "sandbox")
+    commit_edit(repo, stack, 'schedule: "0 4 * * *"', 'schedule: "0 5 * * *"')
+    args = ["plan", "-w", str(repo), "--stack", "sandbox", "--diff", "HEAD~1"]
+    assert main([*args, "--detailed-exitcode"]) == 2
+    assert capsys.readouterr().out.splitlines() == [
+        "Stack sandbox: changes since HEAD~1",
+        "  ~ scheduler_dmd_inv_mov (gcp:cloudscheduler/job:Job)",
+        '        schedule: "0 4 * * *" -> "0 5 * * *"',
+        "  0 to add, 1 to change, 0 to remove, 21 unchanged",
+    ]
+    assert main(args) == 0  # without the flag, a change is a success
+
+
+def test_detailed_exitcode_is_0_when_the_last_commit_changes_no_resource(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    commit_edit(repo, repo / "README.md", "#", "# ")
+    args = ["plan", "-w", str(repo), "--diff", "HEAD~1", "--detailed-exitcode"]
+    assert main(args) == 0
+    assert "  no changes" in capsys.readouterr().out.splitlines()
+
+
+def test_detailed_exitcode_without_diff_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["plan", "-w", str(EXAMPLE), "--detailed-exitcode"]) == 2
+    assert capsys.readouterr().err == (
+        "error: --detailed-exitcode needs --diff REF: it tells whether the diff has changes\n"
+        "  hint: add --diff REF (e.g. --diff origin/main), or drop --detailed-exitcode\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "extra", [["--stack", "prodution"], ["--bogus"]], ids=["bad stack", "bad option"]
+)
+def test_bad_input_under_detailed_exitcode_exits_1_not_2(
+    repo: Path, capsys: pytest.CaptureFixture[str], extra: list[str]
+) -> None:
+    args = ["plan", "-w", str(repo), "--diff", "HEAD", *extra]
+    assert main(args) == 2
+    first = capsys.readouterr().err
+    assert main([*args, "--detailed-exitcode"]) == 1
+    assert capsys.readouterr().err == first  # the same message
+
+
 def test_removing_a_protected_bucket_is_an_error_naming_its_urn(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -200,18 +255,19 @@ def test_removing_a_protected_bucket_is_an_error_naming_its_urn(
     end = text.index("      cloud_scheduler:\n")
     stack.write_text(text[:start] + text[end:], encoding="utf-8")
     args = ["plan", "-w", str(repo), "--stack", "production", "--diff", "HEAD"]
-    assert main(args) == 1
-    assert capsys.readouterr().out.splitlines() == [
-        "Stack production: changes since HEAD",
-        "  - bucket_data_platform_prod_dmd_raw (gcp:storage/bucket:Bucket) [protected: the "
-        "update will fail until unprotected]",
-        "  0 to add, 0 to change, 1 to remove, 21 unchanged",
-        f"  {stack}: error: bucket_data_platform_prod_dmd_raw (gcp:storage/bucket:Bucket) is "
-        "protected and this change removes it: Pulumi refuses to delete a protected "
-        "resource, so the update would fail",
-        "    hint: set input:protect: false for the production stack and deploy that first, "
-        f"or run `pulumi state unprotect --stack production '{BUCKET_URN}'`",
-    ]
+    for extra in ([], ["--detailed-exitcode"]):
+        assert main([*args, *extra]) == 1
+        assert capsys.readouterr().out.splitlines() == [
+            "Stack production: changes since HEAD",
+            "  - bucket_data_platform_prod_dmd_raw (gcp:storage/bucket:Bucket) [protected: the "
+            "update will fail until unprotected]",
+            "  0 to add, 0 to change, 1 to remove, 21 unchanged",
+            f"  {stack}: error: bucket_data_platform_prod_dmd_raw (gcp:storage/bucket:Bucket) is "
+            "protected and this change removes it: Pulumi refuses to delete a protected "
+            "resource, so the update would fail",
+            "    hint: set input:protect: false for the production stack and deploy that first, "
+            f"or run `pulumi state unprotect --stack production '{BUCKET_URN}'`",
+        ]
     assert main([*args, "--json"]) == 1
     [diff] = json.loads(capsys.readouterr().out)["stacks"]
     assert diff["errors"] == [
@@ -253,4 +309,5 @@ def test_an_unprotected_stack_may_remove_its_bucket(
     stack.write_text(text[:start] + text[text.index("      cloud_scheduler:\n") :])
     args = ["plan", "-w", str(repo), "--stack", "sandbox", "--diff", "HEAD"]
     assert main(args) == 0
+    assert main([*args, "--detailed-exitcode"]) == 2
     assert "error" not in capsys.readouterr().out

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from polyinfra.cli.console import out
+from polyinfra.cli.command import Command
+from polyinfra.cli.console import err, out
 from polyinfra.cli.options import DEFAULT_WORKSPACE, WorkspaceOption
-from polyinfra.errors import EXIT_FINDINGS
+from polyinfra.errors import EXIT_FINDINGS, EXIT_USAGE, PolyinfraError, UserError
+
+#: ``--detailed-exitcode``: the exit code when the diff has changes (Terraform's convention).
+EXIT_CHANGES = 2
 
 
 def plan(
@@ -33,6 +37,15 @@ def plan(
             show_default=False,
         ),
     ] = None,
+    detailed_exitcode: Annotated[
+        bool,
+        typer.Option(
+            "--detailed-exitcode",
+            help="With --diff only: exit 0 when nothing changes, 2 when something does, 1 on "
+            "any error (bad input too, which otherwise exits 2), as terraform plan "
+            "-detailed-exitcode does.",
+        ),
+    ] = False,
     workspace: WorkspaceOption = DEFAULT_WORKSPACE,
 ) -> None:
     """Plan the foundation stack offline: run the Pulumi program under mocks (no credentials, no
@@ -46,13 +59,27 @@ def plan(
     code is 1: Pulumi would refuse to delete it. Set input:protect: false and deploy that
     first, or run `pulumi state unprotect` on the URN the error names.
 
-    Exit codes: 0 planned, 1 a protected resource removed or replaced, 2 bad input.
+    Exit codes: 0 planned, 1 a protected resource removed or replaced, 2 bad input. With
+    --diff REF --detailed-exitcode: 0 no changes, 2 changes, 1 any error (bad input included);
+    3 is still a bug in polyinfra.
     """
     from polyinfra.foundation.plan import Plan, PlanDiff, plan_workspace
     from polyinfra.foundation.report import format_diff, format_plan
     from polyinfra.redact import redact
 
-    results = plan_workspace(workspace, stack=stack, diff_ref=diff)
+    if detailed_exitcode and diff is None:
+        raise UserError(
+            "--detailed-exitcode needs --diff REF: it tells whether the diff has changes",
+            hint="add --diff REF (e.g. --diff origin/main), or drop --detailed-exitcode",
+        )
+    try:
+        results = plan_workspace(workspace, stack=stack, diff_ref=diff)
+    except PolyinfraError as exc:
+        if not detailed_exitcode:
+            raise
+        # terraform's convention: 1 is every error, 2 means "changes"
+        err.print(f"error: {redact(str(exc))}", markup=False)
+        raise typer.Exit(EXIT_FINDINGS) from exc
     if as_json:
         stacks = [result.to_json() for result in results]
         out.print_json(json.dumps({"stacks": redact.data(stacks)}))
@@ -66,10 +93,30 @@ def plan(
                 assert isinstance(result, Plan)
                 text = format_plan(result)
             out.print(redact(text), markup=False)
-    if any(isinstance(result, PlanDiff) and result.protected for result in results):
+    diffs = [result for result in results if isinstance(result, PlanDiff)]
+    if any(d.protected for d in diffs):
         raise typer.Exit(EXIT_FINDINGS)
+    if detailed_exitcode and any(not d.empty for d in diffs):
+        raise typer.Exit(EXIT_CHANGES)
+
+
+class PlanCommand(Command):
+    """``plan``: under ``--detailed-exitcode`` (with ``--diff``) a usage error exits 1, as every
+    error does there (2 means "changes")."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        detailed = "--detailed-exitcode" in args and any(
+            arg == "--diff" or arg.startswith("--diff=") for arg in args
+        )
+        try:
+            result: list[str] = super().parse_args(ctx, args)
+        except Exception as exc:  # Click's usage errors carry their exit code
+            if detailed and getattr(exc, "exit_code", None) == EXIT_USAGE:
+                exc.exit_code = EXIT_FINDINGS  # type: ignore[attr-defined]
+            raise
+        return result
 
 
 def register(app: typer.Typer) -> None:
     """Add the command to ``app``."""
-    app.command("plan")(plan)
+    app.command("plan", cls=PlanCommand)(plan)
