@@ -99,11 +99,6 @@ def key_input_lines(resource: PlannedResource, indent: int = _INPUTS) -> list[st
     return lines
 
 
-def key_inputs(resource: PlannedResource) -> str:
-    """The resource's inputs on one line: scalars in full, structures as sizes."""
-    return " ".join(f"{key}={_value(value)}" for key, value in sorted(resource.inputs.items()))
-
-
 def _change_lines(path: str, old: Any, new: Any) -> list[str]:
     """``path: old -> new`` on one line, or the old value then ``-> new`` under it."""
     prefix = " " * _INPUTS + f"{path}: "
