@@ -139,7 +139,8 @@ def _mocks_and_monitor(recorder: _Recorder) -> tuple[Any, Any]:
     class RecordingMonitor(MockMonitor):
         def RegisterResource(self, request: Any) -> Any:
             if request.type != "pulumi:pulumi:Stack":
-                depends = tuple(urn.rsplit("::", 1)[-1] for urn in request.dependencies)
+                # sorted: the SDK lists them in the order they resolved, which varies
+                depends = tuple(sorted(urn.rsplit("::", 1)[-1] for urn in request.dependencies))
                 recorder.options[(request.type, request.name)] = (bool(request.protect), depends)
             return super().RegisterResource(request)  # type: ignore[no-untyped-call]
 
