@@ -89,7 +89,7 @@ def test_plan_plans_every_program_in_order_and_names_each(layered: Path) -> None
     plans = plan_workspace(layered, stack="sandbox")
     assert [(p.program, p.stack, len(p.resources)) for p in plans] == [
         ("platform", "sandbox", 1),
-        ("services", "sandbox", 21),
+        ("services", "sandbox", 22),
     ]
     assert json.loads(json.dumps(plans[0].to_json()))["program"] == "platform"
     only = plan_workspace(layered / SERVICES, stack="sandbox")

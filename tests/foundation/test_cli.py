@@ -22,7 +22,13 @@ def test_plan_the_example_sandbox_stack(capsys: pytest.CaptureFixture[str]) -> N
     assert lines[0] == "Stack sandbox (Google Cloud project data-platform-sandbox)"
     assert "  gcp:cloudscheduler/job:Job (1)" in lines
     assert "    + scheduler_dmd_inv_mov" in lines
-    assert lines[-1].startswith("  22 resources (0 protected): 3 artifactregistry.Repository")
+    assert lines[-2].startswith("  23 resources (0 protected): 3 artifactregistry.Repository")
+    stack = EXAMPLE / "infrastructure" / "pulumi" / "Pulumi.sandbox.yaml"
+    assert lines[-1] == (
+        f"  {stack}:87:11: note: project number: looked up at run time (stand-in 000000000000 "
+        "in this plan) for the Cloud Scheduler service agent; set input:project_number to plan "
+        "the real one"
+    )
 
 
 def test_plan_json_every_stack(capsys: pytest.CaptureFixture[str]) -> None:
@@ -132,5 +138,8 @@ def test_plan_diff_against_a_git_ref(tmp_path: Path, capsys: pytest.CaptureFixtu
         "Stack sandbox: changes since HEAD",
         "  ~ scheduler_dmd_inv_mov (gcp:cloudscheduler/job:Job)",
         '        schedule: "0 4 * * *" -> "0 5 * * *"',
-        "  0 to add, 1 to change, 0 to remove, 21 unchanged",
+        "  0 to add, 1 to change, 0 to remove, 22 unchanged",
+        f"  {stack}:87:11: note: project number: looked up at run time (stand-in 000000000000 "
+        "in this plan) for the Cloud Scheduler service agent; set input:project_number to plan "
+        "the real one",
     ]

@@ -36,7 +36,7 @@ def repo(tmp_path: Path) -> Path:
 def test_no_changes(repo: Path) -> None:
     diff = plan_diff(repo, "production", "HEAD")
     assert diff.empty
-    assert diff.unchanged == 8
+    assert diff.unchanged == 9
 
 
 def test_added_removed_changed(repo: Path) -> None:
@@ -66,7 +66,7 @@ def test_added_removed_changed(repo: Path) -> None:
     assert table_schema.path == "schema"
     assert '"sku"' in table_schema.old
     assert '"sku_code"' in table_schema.new
-    assert diff.unchanged == 5
+    assert diff.unchanged == 6
 
 
 def test_stack_file_new_since_ref(repo: Path) -> None:

@@ -19,6 +19,11 @@ REPO = "gcp:artifactregistry/repository:Repository"
 DATASET = "gcp:bigquery/dataset:Dataset"
 TABLE = "gcp:bigquery/table:Table"
 JOB = "gcp:cloudscheduler/job:Job"
+SA_IAM = "gcp:serviceaccount/iAMMember:IAMMember"
+AGENT_GRANT = (
+    "serviceaccountiammember_cloud_run_dmd_cloudscheduler_agent_roles_iam_"
+    "serviceAccountTokenCreator"
+)
 EMAIL = "cloud-run-dmd@my-gcp-project.iam.gserviceaccount.com"
 CLEANUP = [
     {"action": "DELETE", "id": "delete-prerelease", "condition": {"olderThan": "2592000s"}},
@@ -42,9 +47,10 @@ def test_dmd_plans_to_exactly_the_resources_it_implies(dmd_plan: Plan) -> None:
             (DATASET, "dataset_bronze_dmd"),
             (TABLE, "table_bronze_dmd_inventory_movement"),
             (JOB, "scheduler_dmd_inv_mov"),
+            (SA_IAM, AGENT_GRANT),
         ]
     )
-    assert dmd_plan.totals() == {SA: 1, IAM: 3, REPO: 1, DATASET: 1, TABLE: 1, JOB: 1}
+    assert dmd_plan.totals() == {SA: 1, IAM: 3, REPO: 1, DATASET: 1, TABLE: 1, JOB: 1, SA_IAM: 1}
 
 
 def test_dmd_inputs(dmd_plan: Plan) -> None:
@@ -102,7 +108,8 @@ def test_dmd_scheduler_calls_the_run_endpoint_with_the_oauth_account(dmd_plan: P
             "oauthToken": {"serviceAccountEmail": EMAIL},
         },
     }
-    assert job.depends_on == ("serviceaccount_cloud_run_dmd",)
+    # the agent may mint the account's token before the job's first run
+    assert job.depends_on == ("serviceaccount_cloud_run_dmd", AGENT_GRANT)
 
 
 def test_production_protects_stateful_resources_only(dmd_plan: Plan) -> None:
@@ -278,7 +285,7 @@ def test_a_custom_main_adds_resources_next_to_ours(program_dir: Path) -> None:
         "bucketiammember_landing_roles_storage_objectViewer",
     )
     assert extra.inputs["member"] == f"serviceAccount:{EMAIL}"
-    assert len(plan.resources) == 9
+    assert len(plan.resources) == 10
 
 
 def test_runtime_config_path_reads_pulumi_config(program_dir: Path) -> None:
@@ -335,4 +342,4 @@ def test_a_failing_program_is_reported_at_its_line(program_dir: Path) -> None:
         "  hint: fix the program (it runs exactly like this under `pulumi up`)"
     )
     # the runtime state is clean for the next plan
-    assert len(plan_stack(DMD, "production").resources) == 8
+    assert len(plan_stack(DMD, "production").resources) == 9

@@ -219,10 +219,14 @@ def test_a_network_may_ask_for_auto_mode(write_stack: WriteStack) -> None:
 @pytest.mark.parametrize("stack", ["sandbox", "production"])
 def test_the_example_plans_as_before(stack: str) -> None:
     plan = plan_stack(EXAMPLE / "infrastructure" / "pulumi", stack)
-    # 22 resources, as before the platform sections existed
-    assert len(plan.resources) == 22
+    # 23 resources, as before the platform sections existed
+    assert len(plan.resources) == 23
     assert tuple(plan.outputs) == STACK_OUTPUTS
-    platform_types = {POOL, PROVIDER, SA_IAM, NETWORK, SUBNET, CHANNEL}
+    platform_types = {POOL, PROVIDER, NETWORK, SUBNET, CHANNEL}
     assert not [r for r in plan.resources if r.type in platform_types]
+    # the one account IAM grant is the Cloud Scheduler agent's, not a workload identity user
+    assert [r.inputs["role"] for r in plan.resources if r.type == SA_IAM] == [
+        "roles/iam.serviceAccountTokenCreator"
+    ]
     services = {r.inputs["service"] for r in plan.resources if r.type == SERVICE}
     assert not services & {"iamcredentials.googleapis.com", "sts.googleapis.com"}

@@ -76,6 +76,12 @@ def test_plan_declares_what_the_stack_file_says(workspace: Path) -> None:
         ("projects/iAMMember", f"{role}run_invoker", False),
         ("projects/iAMMember", f"{role}secretmanager_secretAccessor", False),
         ("serviceaccount/account", "serviceaccount_cloud_run_my_project", False),
+        (
+            "serviceaccount/iAMMember",
+            "serviceaccountiammember_cloud_run_my_project_cloudscheduler_agent_roles_iam_"
+            "serviceAccountTokenCreator",
+            False,
+        ),
         ("storage/bucket", "bucket_my_project_data", False),
     ]
     policy = plan.find("gcp:monitoring/alertPolicy:AlertPolicy", "alertpolicy_my_alert_policy")
@@ -86,11 +92,15 @@ def test_plan_declares_what_the_stack_file_says(workspace: Path) -> None:
     assert policy.inputs["notificationChannels"] == [
         "projects/acme-sandbox/notificationChannels/1234567890"
     ]
-    assert plan.warnings == ()
+    # the plan only says where the scheduler agent's project number comes from
+    assert [w.message for w in plan.warnings] == [
+        "project number: looked up at run time (stand-in 000000000000 in this plan) for the "
+        "Cloud Scheduler service agent; set input:project_number to plan the real one"
+    ]
 
 
 def test_plan_cli_exits_0(workspace: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["plan", "-w", str(workspace), "--stack", "sandbox"]) == 0
     out = capsys.readouterr().out
     assert "documentation={2 keys}" in out
-    assert out.rstrip().splitlines()[-1].startswith("  14 resources (0 protected)")
+    assert out.rstrip().splitlines()[-2].startswith("  15 resources (0 protected)")

@@ -309,11 +309,15 @@ def test_spec_literal_workspace_as_published(tmp_path: Path, cli: Cli) -> None:
     assert code == 0, err
     lines = out.splitlines()
     assert lines[0] == "Stack sandbox (Google Cloud project acme-sandbox)"
-    assert lines[-1] == (
-        "  14 resources (0 protected): 1 artifactregistry.Repository, 1 bigquery.Dataset, "
+    assert lines[-2] == (
+        "  15 resources (0 protected): 1 artifactregistry.Repository, 1 bigquery.Dataset, "
         "2 bigquery.Table, 1 cloudscheduler.Job, 1 logging.Metric, 1 monitoring.AlertPolicy, "
         "1 monitoring.Dashboard, 4 projects.IAMMember, 1 serviceaccount.Account, "
-        "1 storage.Bucket"
+        "1 serviceaccount.IAMMember, 1 storage.Bucket"
+    )
+    assert lines[-1].endswith(
+        ": note: project number: looked up at run time (stand-in 000000000000 in this plan) "
+        "for the Cloud Scheduler service agent; set input:project_number to plan the real one"
     )
 
     code, out, err = cli("render", "--env", "sandbox", "--version", "1.2.3", "-w", root)

@@ -50,7 +50,7 @@ def test_the_cli_plans_both_programs(root: Path, capsys: pytest.CaptureFixture[s
     assert main(["plan", "-w", str(root / SERVICES), "--stack", "sandbox"]) == 0
     out = capsys.readouterr().out
     assert "Stack sandbox of services (Google Cloud project data-platform-sandbox)" in out
-    assert "19 resources" in out
+    assert "20 resources" in out
 
 
 def test_the_layout_after_the_migration(root: Path, capsys: pytest.CaptureFixture[str]) -> None:

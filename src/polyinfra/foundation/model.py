@@ -33,6 +33,7 @@ from polyinfra.values.types import (
     BucketName,
     CloudRunJobName,
     Labels,
+    ProjectNumber,
     Region,
     Role,
     Zone,
@@ -261,6 +262,11 @@ class InputConfig(_Model):
         default_factory=list,
         description="Cloud Monitoring notification channels; `name` is the key of the channel's "
         "stack output.",
+    )
+    project_number: ProjectNumber | None = Field(
+        default=None,
+        description="The project's number (digits). Names the Cloud Scheduler service agent; "
+        "when absent it is looked up when the program runs.",
     )
 
 

@@ -32,6 +32,9 @@ class Resources:
     subscriptions: dict[str, dict[str, gcp.pubsub.Subscription]] = field(default_factory=dict)
     secrets: dict[str, dict[str, gcp.secretmanager.Secret]] = field(default_factory=dict)
     scheduler_jobs: dict[str, dict[str, gcp.cloudscheduler.Job]] = field(default_factory=dict)
+    #: ``roles/iam.serviceAccountTokenCreator`` for the Cloud Scheduler service agent on the
+    #: account each project's scheduler jobs run as (by project name).
+    scheduler_agent_grants: dict[str, gcp.serviceaccount.IAMMember] = field(default_factory=dict)
     #: Eventarc triggers, their service accounts, and the roles those accounts are granted
     #: (per project, by trigger name).
     triggers: dict[str, dict[str, gcp.eventarc.Trigger]] = field(default_factory=dict)

@@ -74,6 +74,7 @@ from polyinfra.values.names import (
 from polyinfra.values.platform import (
     compute_name,
     github_repository,
+    project_number,
     subnet_range,
     workload_identity_pool_id,
     workload_identity_provider_id,
@@ -149,6 +150,7 @@ __all__ = [
     "number",
     "one_of",
     "predefined_roles",
+    "project_number",
     "pubsub_name",
     "pubsub_topic",
     "region",

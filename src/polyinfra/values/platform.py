@@ -103,3 +103,22 @@ def subnet_range(value: Any) -> Any:
             f"use a prefix length of {SMALLEST_SUBNET_PREFIX} or less",
         )
     return value
+
+
+#: A project number: the decimal number Google assigns a project when it is created (the
+#: ``projectNumber`` of the Resource Manager API's Project, an int64, so at most 19 digits and
+#: no leading zero). Service agents are named after it.
+_PROJECT_NUMBER = re.compile(r"[1-9][0-9]{0,18}", re.ASCII)
+
+
+def project_number(value: Any) -> Any:
+    """A Google Cloud project number, as a string of digits (a YAML integer is read as one)."""
+    text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+    text = _text(text, "a project number")
+    if not _PROJECT_NUMBER.fullmatch(text):
+        raise InvalidValue(
+            f"{shown(text)}: not a project number: the digits Google assigned the project, "
+            "without a leading zero",
+            "`gcloud projects describe <project id> --format='value(projectNumber)'` prints it",
+        )
+    return value

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, ValidationInfo
+from pydantic import AfterValidator, BeforeValidator, ValidationInfo
 
 from polyinfra.values.base import Check
 from polyinfra.values.cloudrun import cloud_run_function_name, cloud_run_job_name
@@ -32,6 +32,7 @@ from polyinfra.values.names import (
 )
 from polyinfra.values.platform import (
     github_repository,
+    project_number,
     workload_identity_pool_id,
     workload_identity_provider_id,
 )
@@ -94,3 +95,9 @@ PlainFolder = Annotated[str, checked(plain_folder)]
 WorkloadIdentityPoolId = Annotated[str, checked(workload_identity_pool_id)]
 WorkloadIdentityProviderId = Annotated[str, checked(workload_identity_provider_id)]
 GithubRepository = Annotated[str, checked(github_repository)]
+#: ``input:project_number``: a string of digits; an unquoted YAML number is read as its digits.
+ProjectNumber = Annotated[
+    str,
+    BeforeValidator(lambda v: str(v) if isinstance(v, int) and not isinstance(v, bool) else v),
+    checked(project_number),
+]

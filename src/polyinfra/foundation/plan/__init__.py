@@ -18,6 +18,7 @@ from polyinfra.foundation.plan.mocks import (
 from polyinfra.foundation.plan.model import (
     Plan,
     PlannedResource,
+    PlanNote,
 )
 from polyinfra.foundation.plan.run import (
     ReferencedPlans,
@@ -34,6 +35,7 @@ __all__ = [
     "InputChange",
     "Plan",
     "PlanDiff",
+    "PlanNote",
     "PlannedResource",
     "ProtectedLoss",
     "ReferencedPlans",

@@ -21,6 +21,8 @@ STORAGE_AGENT_INVOKE = "gcp:storage/getProjectServiceAccount:getProjectServiceAc
 #: Google's answer is ``service-<PROJECT_NUMBER>@gs-project-accounts.iam.gserviceaccount.com``
 #: (https://cloud.google.com/storage/docs/projects#service-agents).
 STAND_IN_PROJECT_NUMBER = "000000000000"
+#: The invoke that answers a project's details, its number among them.
+PROJECT_INVOKE = "gcp:organizations/getProject:getProject"
 
 
 def invoke_result(token: str, args: Mapping[str, Any], project: str) -> dict[str, Any]:
@@ -32,6 +34,14 @@ def invoke_result(token: str, args: Mapping[str, Any], project: str) -> dict[str
             "member": f"serviceAccount:{email}",
             "id": email,
             "project": str(args.get("project") or project),
+        }
+    if token == PROJECT_INVOKE:
+        project_id = str(args.get("projectId") or project)
+        return {
+            "id": f"projects/{project_id}",
+            "projectId": project_id,
+            "name": project_id,
+            "number": STAND_IN_PROJECT_NUMBER,
         }
     return {}
 

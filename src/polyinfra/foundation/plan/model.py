@@ -10,6 +10,15 @@ from typing import Any
 from polyinfra.foundation.model import ConfigWarning
 
 
+@dataclass(frozen=True, order=True)
+class PlanNote(ConfigWarning):
+    """Something the plan says about itself, not a problem: e.g. where a value it shows comes
+    from. Listed with the stack's warnings, as a note."""
+
+    def __str__(self) -> str:
+        return f"{self.position}: note: {self.message}"
+
+
 @dataclass(frozen=True)
 class PlannedResource:
     """One declared resource: type token, logical name, inputs (Pulumi wire names), protect."""

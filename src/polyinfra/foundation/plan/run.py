@@ -25,10 +25,12 @@ from polyinfra.foundation.config import (
 from polyinfra.foundation.keys import parse_config_key
 from polyinfra.foundation.model import StackConfig
 from polyinfra.foundation.plan.mocks import (
+    STAND_IN_PROJECT_NUMBER,
     run_under_mocks,
 )
 from polyinfra.foundation.plan.model import (
     Plan,
+    PlanNote,
 )
 from polyinfra.foundation.references import OutputsOf, unknown_program
 from polyinfra.positions import Position
@@ -165,8 +167,21 @@ def plan_stack(
         project=config.project,
         resources=tuple(resources),
         outputs=outputs,
-        warnings=config.warnings,
+        warnings=(*config.warnings, *plan_notes(config)),
     )
+
+
+def plan_notes(config: StackConfig) -> list[PlanNote]:
+    """What a plan of ``config`` says about its own values: where the project number naming
+    the Cloud Scheduler service agent comes from (the stack file, or the stand-in)."""
+    from polyinfra.foundation.builders.scheduler_jobs import project_number_source
+
+    notes = []
+    source = project_number_source(config, STAND_IN_PROJECT_NUMBER)
+    if source is not None:
+        path, message = source
+        notes.append(PlanNote(config.position(path), message))
+    return notes
 
 
 def _run_main(main: Path) -> None:
