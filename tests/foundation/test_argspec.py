@@ -83,3 +83,29 @@ def test_disk_cache_is_used_and_keyed_by_version(
     finally:
         argspec._table.cache_clear()
         argspec.spec.cache_clear()
+
+
+def test_any_other_args_class_is_read_when_first_asked_for() -> None:
+    spec = argspec.spec("sql.DatabaseInstanceArgs")
+    parameters = inspect.signature(gcp.sql.DatabaseInstanceArgs).parameters
+    assert list(spec.fields) == [name for name in parameters if name != "__self__"]
+    assert spec.required == {"database_version"}
+    settings = argspec.spec(spec.fields["settings"][1])
+    assert settings.required == {"tier"}
+    for name in ("sql.NoSuchArgs", "nosuchmodule.BucketArgs", "sql.DatabaseInstance", "../x.Args"):
+        with pytest.raises(KeyError):
+            argspec.spec(name)
+
+
+def test_a_value_known_only_at_run_time_is_checked_for_its_kind() -> None:
+    name = argspec.Deferred("str", "the output 'name' of resource 'db' (a string)")
+    count = argspec.Deferred("list", "the output 'ip_addresses' of resource 'db' (a list)")
+    arguments = {"name": name, "instance": count, "project": argspec.Deferred("any", "x")}
+    assert [
+        (issue.path, issue.message) for issue in argspec.check_args(arguments, "sql.DatabaseArgs")
+    ] == [
+        (
+            ("instance",),
+            "expected a string, got the output 'ip_addresses' of resource 'db' (a list)",
+        )
+    ]

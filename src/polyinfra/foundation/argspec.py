@@ -25,6 +25,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from polyinfra.foundation.deferred import Deferred, deferred_matches, holds_deferred
 from polyinfra.suggest import closest
 from polyinfra.values import Check, InvalidValue, each, one_of
 
@@ -235,12 +236,47 @@ def _table() -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
     return specs, roots
 
 
+#: Specs of the Args classes introspected on demand (any other resource's, under
+#: ``input:resources``), with their nested classes: kept in memory only.
+_MORE_SPECS: dict[str, dict[str, Any]] = {}
+_MORE_ROOTS: dict[str, str] = {}
+_MODULE = re.compile(r"[a-z][a-z0-9_]*", re.ASCII)
+
+
+def _introspect_more(name: str) -> str:
+    """Introspect ``name`` (``"sql.DatabaseInstanceArgs"``, any pulumi_gcp module's Args class)
+    into the in-memory specs and return its key; KeyError when there is no such class."""
+    if name in _MORE_ROOTS:
+        return _MORE_ROOTS[name]
+    module_name, _, class_name = name.partition(".")
+    if not _MODULE.fullmatch(module_name) or not class_name.endswith("Args"):
+        raise KeyError(name)
+    try:
+        module = importlib.import_module(f"pulumi_gcp.{module_name}")
+    except ImportError:
+        raise KeyError(name) from None
+    cls = getattr(module, class_name, None)
+    if not isinstance(cls, type):
+        raise KeyError(name)
+    specs, _ = _table()
+    key = f"{cls.__module__}:{cls.__qualname__}"
+    if key not in specs:
+        _introspect(cls, _MORE_SPECS)
+    _MORE_ROOTS[name] = key
+    return key
+
+
 @cache
 def spec(name: str) -> ArgsSpec:
-    """The spec of a root class (``"storage.BucketArgs"``) or of a nested key."""
+    """The spec of a root class (``"storage.BucketArgs"``), of a nested key, or of any other
+    pulumi_gcp Args class named ``"<module>.<Class>Args"`` (introspected when first asked
+    for; KeyError when there is none)."""
     specs, roots = _table()
     key = roots.get(name, name)
-    raw = specs[key]
+    raw = specs.get(key) or _MORE_SPECS.get(key)
+    if raw is None:
+        key = _introspect_more(name)
+        raw = specs.get(key) or _MORE_SPECS[key]
     return ArgsSpec(
         key=key,
         fields=raw["fields"],
@@ -276,6 +312,8 @@ def describe(value: Any) -> str:
     """What a YAML value is, in words (never the value itself: it may be a secret)."""
     if value is None:
         return "null"
+    if isinstance(value, Deferred):
+        return value.what
     if is_secret(value):
         return "an encrypted (secure) value"
     if isinstance(value, bool):
@@ -310,6 +348,8 @@ def unknown_key_issue(path: tuple[str | int, ...], key: str, allowed: list[str])
 
 
 def _matches(value: Any, expr: TypeExpr) -> bool:
+    if isinstance(value, Deferred):
+        return deferred_matches(value.kind, expr)
     if expr == "any":
         return True
     if is_secret(value):
@@ -345,6 +385,10 @@ def check_value(
     values: ValueChecks | None = None,
 ) -> Iterator[ArgIssue]:
     """Issues of ``value`` against ``expr``, recursively (``values``: see :func:`check_args`)."""
+    if isinstance(value, Deferred):
+        if not _matches(value, expr):
+            yield ArgIssue(path, f"expected {expected(expr)}, got {describe(value)}")
+        return
     if isinstance(expr, list) and expr[0] == "union":
         for option in expr[1]:
             if _matches(value, option):
@@ -381,8 +425,8 @@ def _value_issues(
 ) -> Iterator[ArgIssue]:
     """Issues of a well-typed ``value`` of argument ``key``: the provider's documented values,
     then the kind of value ``values`` gives it."""
-    if is_secret(value) or value == SECRET_PLACEHOLDER:
-        return  # an encrypted value cannot be read offline
+    if is_secret(value) or value == SECRET_PLACEHOLDER or holds_deferred(value):
+        return  # an encrypted value cannot be read offline, nor an output before it exists
     checks: list[Check] = []
     documented = args.choices.get(key)
     if documented:
