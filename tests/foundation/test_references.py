@@ -405,3 +405,29 @@ def test_diff_resolves_both_sides_from_the_working_tree(workspace: Path) -> None
     assert change.new == (
         f"Runtime identity of the stock-webhook function (its images are in {REGISTRY_URL})"
     )
+
+
+# --- next to references between resources of one stack file ---------------------------------
+
+
+def test_cross_stack_references_leave_resource_references_to_the_program() -> None:
+    text = (
+        "config:\n"
+        "  gcp:project: ${platform.gcp_project}\n"
+        "  input:resources:\n"
+        "    db:\n"
+        "      type: gcp.sql.Database\n"
+        "      args:\n"
+        "        name: ${platform.gcp_project}-${resources.db.name}\n"
+        "        instance: $${resources.not.a_reference} and $${HOME}\n"
+        "  acme:motd: $${resources.x.y}\n"
+    )
+    doc = load_text(text, Path("Pulumi.sandbox.yaml"))
+    config = resolve(doc.data["config"], doc, {"platform": {"gcp_project": "acme"}})
+    assert config["gcp:project"] == "acme"
+    assert config["input:resources"]["db"]["args"] == {
+        "name": "acme-${resources.db.name}",
+        # the escape of a resource reference stays for the program, which reads it as text
+        "instance": "$${resources.not.a_reference} and ${HOME}",
+    }
+    assert config["acme:motd"] == "${resources.x.y}"

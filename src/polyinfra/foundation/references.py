@@ -26,6 +26,13 @@ OPEN = "${"
 ESCAPED_OPEN = "$${"
 #: How a reference is written, for hints.
 SYNTAX = "${<program>.<output>[.<key>...]}"
+#: The first segment of a reference to another resource of the same stack file
+#: (``${resources.<name>.<output>}``, under ``input:resources``): never a program, so such a
+#: reference is left as written, for the program to resolve when it runs.
+RESOURCES = "resources"
+#: The stack-file key whose values may hold resource references; there a ``$${`` before
+#: ``resources.`` stays escaped, so the resource reader (which unescapes it) sees it as written.
+RESOURCES_KEY = "input:resources"
 _SEGMENT = re.compile(r"[^\s.${}]+")
 
 #: The outputs of the program a reference names (its stack of the same name), or a UserError:
@@ -74,9 +81,12 @@ def _parse(
     errors: list[UserError] = []
     literal = ""
     index = 0
+    own_escapes = len(key) > 1 and key[1] == RESOURCES_KEY
     while index < len(value):
         if value.startswith(ESCAPED_OPEN, index):
-            literal += OPEN
+            after = value[index + len(ESCAPED_OPEN) :].lstrip()
+            kept = own_escapes and after.startswith(f"{RESOURCES}.")
+            literal += ESCAPED_OPEN if kept else OPEN
             index += len(ESCAPED_OPEN)
             continue
         if not value.startswith(OPEN, index):
@@ -96,7 +106,9 @@ def _parse(
         text = value[index : end + 1]
         segments = value[index + len(OPEN) : end].strip().split(".")
         bad = [s for s in segments if not _SEGMENT.fullmatch(s)]
-        if len(segments) < 2 or bad:
+        if segments[0] == RESOURCES and len(segments) > 1:
+            literal += text  # another resource's output: the program's to resolve
+        elif len(segments) < 2 or bad:
             what = "names no output" if len(segments) < 2 and not bad else "is malformed"
             errors.append(
                 UserError(
