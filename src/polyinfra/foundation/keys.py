@@ -195,6 +195,9 @@ def validate_raw(
 ) -> StackConfig:
     _check_gcp_keys(raw["gcp"], errors)
     _check_pass_through(raw["input"], errors)
+    from polyinfra.foundation import anyresource_checks
+
+    anyresource_checks.check_raw(raw, errors)
     model: StackConfig | None = None
     try:
         model = StackConfig.model_validate(

@@ -24,6 +24,7 @@ from pydantic import (
 from polyinfra.cloudrun.vocabulary import service_account_email
 from polyinfra.errors import UserError, UserErrors
 from polyinfra.foundation import argspec
+from polyinfra.foundation.anyresource import AnyResource
 from polyinfra.foundation.eventarc import Trigger
 from polyinfra.foundation.passthrough import PassThrough
 from polyinfra.foundation.platform_model import Network, NotificationChannel, WorkloadIdentity
@@ -267,6 +268,12 @@ class InputConfig(_Model):
         default=None,
         description="The project's number (digits). Names the Cloud Scheduler service agent; "
         "when absent it is looked up when the program runs.",
+    )
+    resources: dict[str, AnyResource] = Field(
+        default_factory=dict,
+        description="Resources of any pulumi-gcp type, by name: {type: gcp.<module>.<Class>, "
+        "args: {...}, depends_on: [names], protect: bool}; a string in args may hold "
+        "${resources.<name>.<output>}.",
     )
 
 

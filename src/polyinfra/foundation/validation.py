@@ -54,6 +54,7 @@ def check(config: StackConfig, errors: Findings) -> None:
         deprecated = deprecated_role(role)
         if deprecated is not None:
             errors.warn(path, "; ".join(deprecated))
+    _check_resources(config, errors, names)
 
 
 def granted_roles(config: StackConfig) -> Iterator[tuple[KeyPath, str]]:
@@ -313,6 +314,20 @@ def _check_platform(config: StackConfig, errors: Findings, names: dict[str, KeyP
     for index, channel in enumerate(config.input.notification_channels):
         path = ("input", "notification_channels", index, "name")
         _claim(names, make_resource_name("notificationchannel", channel.name), path, errors)
+
+
+def _check_resources(config: StackConfig, errors: Findings, names: dict[str, KeyPath]) -> None:
+    """Resource names of ``input:resources`` that another resource already has (their other
+    problems are reported before the model is built)."""
+    from polyinfra.foundation.anyresource import parse_type
+    from polyinfra.values import InvalidValue
+
+    for name, entry in config.input.resources.items():
+        try:
+            prefix = parse_type(entry.type).prefix
+        except InvalidValue:
+            continue  # reported
+        _claim(names, make_resource_name(prefix, name), ("input", "resources", name), errors)
 
 
 def resolve_file(config: StackConfig, relative: str) -> Path:

@@ -21,6 +21,7 @@ from polyinfra.foundation.builders import (
     notification_channels,
     pubsub_subscriptions,
     pubsub_topics,
+    resources,
     scheduler_jobs,
     secrets,
     service_accounts,
@@ -58,6 +59,7 @@ BUILDERS: tuple[Builder, ...] = (
     notification_channels,
     alert_policies,
     dashboards,
+    resources,
 )
 
 __all__ = ["BUILDERS", "Builder"]

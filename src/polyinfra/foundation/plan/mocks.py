@@ -64,6 +64,12 @@ def computed_state(
         state["name"] = f"projects/{project}/secrets/{inputs.get('secretId')}"
     elif type_ == "gcp:bigquery/dataset:Dataset":
         state["id"] = f"projects/{project}/datasets/{inputs.get('datasetId')}"
+    elif type_ == "gcp:sql/databaseInstance:DatabaseInstance" and "name" in inputs:
+        # Cloud SQL's instance connection name, "{project}:{location}:{instance}" (the Cloud
+        # Run Admin API's CloudSqlInstance, https://cloud.google.com/sql/docs/mysql/connect-run)
+        region = inputs.get("region")
+        if region:
+            state["connectionName"] = f"{project}:{region}:{inputs['name']}"
     else:
         state.update(platform_state(type_, inputs, project, name))
     return state
@@ -158,8 +164,18 @@ def _mocks_and_monitor(recorder: _Recorder) -> tuple[Any, Any]:
     return mocks, RecordingMonitor(mocks)
 
 
+#: What a plan shows for an input that is another resource's output Google Cloud computes
+#: (an id, a generated name) and the mocks cannot know.
+UNKNOWN = "[unknown]"
+
+
 def _plain(value: Any) -> Any:
-    """Inputs as the user wrote them: the wire format turns every number into a float."""
+    """Inputs as the user wrote them: the wire format turns every number into a float; an
+    output not known before the resource exists is :data:`UNKNOWN`."""
+    from pulumi.output import Unknown
+
+    if isinstance(value, Unknown):
+        return UNKNOWN
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, dict):
