@@ -156,3 +156,28 @@ def test_a_public_service_still_grants_only_the_invoker_role(root: Path) -> None
         f"{MAIN}:14:12: policy/no-public-members: production: inventory-api-public grants "
         "roles/run.developer to allUsers"
     ]
+
+
+def test_a_resource_of_input_resources_is_found_at_its_entry(root: Path) -> None:
+    stack = "infrastructure/pulumi/Pulumi.production.yaml"
+    edit(
+        root,
+        stack,
+        "  # Workspace-wide monitoring\n",
+        "  input:resources:\n"
+        "    archive:\n"
+        "      type: gcp.storage.Bucket\n"
+        "      protect: false\n"
+        "      args: {name: data-platform-prod-archive, location: ASIA-SOUTHEAST1}\n"
+        "\n  # Workspace-wide monitoring\n",
+    )
+    # the bucket policy holds for any bucket; the defaults are the cloud_storage section's
+    # each at the entry's arguments
+    assert policy(root, "production") == [
+        f"{stack}:118:7: policy/bucket-access: production: bucket data-platform-prod-archive "
+        "has public_access_prevention None, not 'enforced'",
+        f"{stack}:118:7: policy/bucket-access: production: bucket data-platform-prod-archive "
+        "has uniform_bucket_level_access None, not True",
+        f"{stack}:118:7: policy/protect-stateful: production: Bucket bucket_archive is not "
+        "protected",
+    ]

@@ -56,7 +56,8 @@ def plans(ctx: CheckContext) -> Iterator[tuple[StackFile, Any]]:
 
 def section_of(stack: StackFile, inputs: Any) -> KeyPath | None:
     """The stack-file mapping that declares a resource with these inputs (matched on the
-    identifying input, e.g. a bucket's ``name``)."""
+    identifying input, e.g. a bucket's ``name``): a section of ``input:projects``, or the
+    ``args`` of an ``input:resources`` entry."""
     wanted = {
         (key, inputs.get(wire))
         for wire, key in IDENTIFIERS.items()
@@ -65,7 +66,8 @@ def section_of(stack: StackFile, inputs: Any) -> KeyPath | None:
     if not wanted:
         return None
     for path, value in stack.walk():
-        if len(path) >= 2 and (path[-1], value) in wanted and "input:projects" in path:
+        declared = "input:projects" in path or "input:resources" in path
+        if len(path) >= 2 and (path[-1], value) in wanted and declared:
             return path[:-1]
     return None
 
