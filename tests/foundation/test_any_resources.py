@@ -117,6 +117,25 @@ def test_production_protects_them_unless_one_says_otherwise(write_stack: WriteSt
     assert "deletionPolicy" not in queue.inputs
 
 
+def test_deletion_protection_is_set_only_where_the_class_takes_it() -> None:
+    from polyinfra.foundation.anyresource import parse_type
+
+    def protection(kind: str) -> dict[str, object]:
+        return parse_type(kind).protection(True)
+
+    assert protection("gcp.sql.DatabaseInstance") == {
+        "deletion_protection": True,
+        "deletion_policy": "PREVENT",
+    }
+    # Bigtable's deletion_protection is PROTECTED/UNPROTECTED, not a boolean
+    assert protection("gcp.bigtable.Table") == {"deletion_policy": "PREVENT"}
+    # this deletion_policy is about what the script creates (ABANDON or DELETE)
+    assert protection("gcp.sql.ProvisionScript") == {}
+    assert parse_type("gcp.sql.DatabaseInstance").protection(False) == {
+        "deletion_protection": False
+    }
+
+
 def test_references_become_the_other_resources_outputs(write_stack: WriteStack) -> None:
     path = write_stack(STACK + MORE)
     plan = plan_stack(path.parent, "sandbox")

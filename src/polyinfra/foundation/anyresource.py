@@ -13,6 +13,7 @@ from __future__ import annotations
 import collections.abc
 import importlib
 import importlib.util
+import inspect
 import re
 import types
 import typing
@@ -24,6 +25,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from polyinfra.foundation import argspec
 from polyinfra.foundation.references import ESCAPED_OPEN, OPEN, RESOURCES
 from polyinfra.suggest import closest
 from polyinfra.values import InvalidValue, shown
@@ -87,11 +89,30 @@ class ResourceType:
         built-in sections name theirs (``bucket_<name>``)."""
         return self.name.lower()
 
-    def load(self) -> type:
-        """The class itself."""
+    def load(self, suffix: str = "") -> type:
+        """The class itself (``suffix="Args"``: its arguments' class)."""
         module = importlib.import_module(f"pulumi_gcp.{self.module}")
-        found: type = getattr(module, self.name)
+        found: type = getattr(module, self.name + suffix)
         return found
+
+    def protection(self, protect: bool) -> dict[str, Any]:
+        """The provider's deletion protection of this class matching ``protect``, as the
+        sections set it: ``deletion_protection`` when it is a boolean (Bigtable's is not),
+        ``deletion_policy: PREVENT`` when the class documents that value (the few whose
+        ``deletion_policy`` means something else do not)."""
+        fields = argspec.spec(self.args_class).fields
+        found: dict[str, Any] = {}
+        if fields.get("deletion_protection") == "bool":
+            found["deletion_protection"] = protect
+        if protect and "deletion_policy" in fields and _documents_prevent(self.load("Args")):
+            found["deletion_policy"] = "PREVENT"
+        return found
+
+
+def _documents_prevent(args_class: type) -> bool:
+    doc = inspect.getdoc(args_class.__init__) or ""  # type: ignore[misc]
+    entry = re.search(r":param [^\n]*? deletion_policy: (.*?)(?=\n\s*:param |\Z)", doc, re.S)
+    return entry is not None and '"PREVENT"' in entry.group(1)
 
 
 @cache

@@ -97,19 +97,15 @@ class BuildContext:
             return args  # none, or a value known only when the program runs
         return {**args, key: {**self.config.labels, **(args.get(key) or {})}}
 
-    def with_protection(
-        self, args_class: str, args: dict[str, Any], *, protect: bool | None = None
-    ) -> dict[str, Any]:
-        """``args`` plus the provider's deletion protection matching the stack's setting (or
-        ``protect``, one resource's own).
+    def with_protection(self, args_class: str, args: dict[str, Any]) -> dict[str, Any]:
+        """``args`` plus the provider's deletion protection matching the stack's setting.
 
         Explicit values in the stack file win: they are a deliberate choice for one resource.
         """
-        protect = self.config.protect if protect is None else protect
         fields = argspec.spec(args_class).fields
         extra: dict[str, Any] = {}
         if "deletion_protection" in fields:
-            extra["deletion_protection"] = protect
-        if protect and "deletion_policy" in fields:
+            extra["deletion_protection"] = self.config.protect
+        if self.config.protect and "deletion_policy" in fields:
             extra["deletion_policy"] = "PREVENT"
         return {**extra, **args}

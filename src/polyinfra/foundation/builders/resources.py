@@ -32,9 +32,7 @@ def build(ctx: BuildContext) -> None:
         kind = parse_type(entry.type)  # validated
         protect = ctx.config.protect if entry.protect is None else entry.protect
         args = {key: _resolved(value, created) for key, value in entry.args.items()}
-        args = ctx.with_protection(
-            kind.args_class, ctx.with_labels(kind.args_class, args), protect=protect
-        )
+        args = {**kind.protection(protect), **ctx.with_labels(kind.args_class, args)}
         if "project" in argspec.spec(kind.args_class).required and "project" not in args:
             args["project"] = ctx.config.project
         waits: list[pulumi.Resource] = [created[other] for other in entry.depends_on]
