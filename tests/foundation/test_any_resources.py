@@ -117,6 +117,22 @@ def test_production_protects_them_unless_one_says_otherwise(write_stack: WriteSt
     assert "deletionPolicy" not in queue.inputs
 
 
+def test_the_stacks_labels_go_where_the_class_keeps_its_labels(write_stack: WriteStack) -> None:
+    path = write_stack(
+        STACK + "    oncall:\n      type: gcp.monitoring.NotificationChannel\n"
+        "      args: {type: email, labels: {email_address: oncall@acme.example}}\n"
+    )
+    plan = plan_stack(path.parent, "sandbox")
+    # a channel's labels are its settings: the stack's labels are its user_labels
+    assert plan.find(
+        "gcp:monitoring/notificationChannel:NotificationChannel", "notificationchannel_oncall"
+    ).inputs == {
+        "type": "email",
+        "labels": {"email_address": "oncall@acme.example"},
+        "userLabels": {"team": "data"},
+    }
+
+
 def test_deletion_protection_is_set_only_where_the_class_takes_it() -> None:
     from polyinfra.foundation.anyresource import parse_type
 

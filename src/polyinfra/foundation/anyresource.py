@@ -108,6 +108,27 @@ class ResourceType:
             found["deletion_policy"] = "PREVENT"
         return found
 
+    def labels_argument(self) -> str | None:
+        """The argument that takes the stack's labels: ``labels`` when it is the resource's
+        Google Cloud labels (pulumi-gcp gives such a resource an ``effective_labels`` output;
+        a notification channel's ``labels`` are its settings, a Cloud Identity group's its
+        kinds), else ``user_labels`` (Cloud Monitoring's); None when it has neither."""
+        fields = argspec.spec(self.args_class).fields
+        if fields.get("labels") == ["map", "str"] and "effective_labels" in outputs(self):
+            return "labels"
+        if fields.get("user_labels") == ["map", "str"]:
+            return "user_labels"
+        return None
+
+
+def type_of_token(token: str) -> ResourceType | None:
+    """The class of a Pulumi type token: ``gcp:storage/bucket:Bucket`` -> ``gcp.storage.Bucket``
+    (None for a token of another provider)."""
+    parts = token.split(":")
+    if len(parts) != 3 or parts[0] != "gcp":
+        return None
+    return ResourceType(parts[1].split("/")[0], parts[2])
+
 
 def _documents_prevent(args_class: type) -> bool:
     doc = inspect.getdoc(args_class.__init__) or ""  # type: ignore[misc]

@@ -32,7 +32,10 @@ def build(ctx: BuildContext) -> None:
         kind = parse_type(entry.type)  # validated
         protect = ctx.config.protect if entry.protect is None else entry.protect
         args = {key: _resolved(value, created) for key, value in entry.args.items()}
-        args = {**kind.protection(protect), **ctx.with_labels(kind.args_class, args)}
+        labels = kind.labels_argument()
+        if labels is not None and ctx.config.labels and isinstance(args.get(labels) or {}, dict):
+            args[labels] = {**ctx.config.labels, **(args.get(labels) or {})}
+        args = {**kind.protection(protect), **args}
         if "project" in argspec.spec(kind.args_class).required and "project" not in args:
             args["project"] = ctx.config.project
         waits: list[pulumi.Resource] = [created[other] for other in entry.depends_on]

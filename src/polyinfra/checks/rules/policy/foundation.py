@@ -10,7 +10,6 @@ from polyinfra.checks.context import CheckContext
 from polyinfra.checks.problem import Level, Problem
 from polyinfra.checks.rules.policy.locate import (
     STATEFUL_TYPES,
-    args_class,
     in_program,
     plans,
     resource_position,
@@ -206,25 +205,19 @@ class Labels:
     NEEDS_PLAN = True
 
     def check(self, ctx: CheckContext) -> Iterator[Problem]:
-        from polyinfra.foundation import argspec
+        from polyinfra.foundation.anyresource import type_of_token
 
         for stack, plan in plans(ctx):
             wanted = stack.labels
             if not wanted:
                 continue
             for resource in plan.resources:
-                name = args_class(resource.type)
+                kind = type_of_token(resource.type)
                 try:
-                    fields = argspec.spec(name).fields if name else {}
+                    argument = kind.labels_argument() if kind else None
                 except (KeyError, ValueError, AttributeError, ImportError):
                     continue
-                wire = (
-                    "labels"
-                    if "labels" in fields
-                    else "userLabels"
-                    if "user_labels" in fields
-                    else None
-                )
+                wire = {"labels": "labels", "user_labels": "userLabels"}.get(argument or "")
                 if wire is None:
                     continue
                 labels = _input(resource, wire)
