@@ -209,7 +209,10 @@ def test_detailed_exitcode_is_2_when_the_last_commit_changes_the_plan(
         "Stack sandbox: changes since HEAD~1",
         "  ~ scheduler_dmd_inv_mov (gcp:cloudscheduler/job:Job)",
         '        schedule: "0 4 * * *" -> "0 5 * * *"',
-        "  0 to add, 1 to change, 0 to remove, 21 unchanged",
+        "  0 to add, 1 to change, 0 to remove, 22 unchanged",
+        f"  {stack}:87:11: note: project number: looked up at run time (stand-in 000000000000 "
+        "in this plan) for the Cloud Scheduler service agent; set input:project_number to plan "
+        "the real one",
     ]
     assert main(args) == 0  # without the flag, a change is a success
 
@@ -255,18 +258,25 @@ def test_removing_a_protected_bucket_is_an_error_naming_its_urn(
     end = text.index("      cloud_scheduler:\n")
     stack.write_text(text[:start] + text[end:], encoding="utf-8")
     args = ["plan", "-w", str(repo), "--stack", "production", "--diff", "HEAD"]
+    scheduler = stack.read_text(encoding="utf-8").splitlines().index("        - name: dmd-inv-mov")
+    note = (
+        f"  {stack}:{scheduler + 1}:11: note: project number: looked up at run time (stand-in "
+        "000000000000 in this plan) for the Cloud Scheduler service agent; set "
+        "input:project_number to plan the real one"
+    )
     for extra in ([], ["--detailed-exitcode"]):
         assert main([*args, *extra]) == 1
         assert capsys.readouterr().out.splitlines() == [
             "Stack production: changes since HEAD",
             "  - bucket_data_platform_prod_dmd_raw (gcp:storage/bucket:Bucket) [protected: the "
             "update will fail until unprotected]",
-            "  0 to add, 0 to change, 1 to remove, 21 unchanged",
+            "  0 to add, 0 to change, 1 to remove, 22 unchanged",
             f"  {stack}: error: bucket_data_platform_prod_dmd_raw (gcp:storage/bucket:Bucket) is "
             "protected and this change removes it: Pulumi refuses to delete a protected "
             "resource, so the update would fail",
             "    hint: set input:protect: false for the production stack and deploy that first, "
             f"or run `pulumi state unprotect --stack production '{BUCKET_URN}'`",
+            note,
         ]
     assert main([*args, "--json"]) == 1
     [diff] = json.loads(capsys.readouterr().out)["stacks"]

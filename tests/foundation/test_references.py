@@ -413,7 +413,7 @@ def test_diff_resolves_both_sides_from_the_working_tree(workspace: Path) -> None
 def test_cross_stack_references_leave_resource_references_to_the_program() -> None:
     text = (
         "config:\n"
-        "  gcp:project: ${platform.gcp_project}\n"
+        "  input:environment: ${platform.gcp_project}\n"
         "  input:resources:\n"
         "    db:\n"
         "      type: gcp.sql.Database\n"
@@ -424,7 +424,7 @@ def test_cross_stack_references_leave_resource_references_to_the_program() -> No
     )
     doc = load_text(text, Path("Pulumi.sandbox.yaml"))
     config = resolve(doc.data["config"], doc, {"platform": {"gcp_project": "acme"}})
-    assert config["gcp:project"] == "acme"
+    assert config["input:environment"] == "acme"
     assert config["input:resources"]["db"]["args"] == {
         "name": "acme-${resources.db.name}",
         # the escape of a resource reference stays for the program, which reads it as text
