@@ -423,7 +423,7 @@ def test_cross_stack_references_leave_resource_references_to_the_program() -> No
         "  acme:motd: $${resources.x.y}\n"
     )
     doc = load_text(text, Path("Pulumi.sandbox.yaml"))
-    config = resolve(doc.data["config"], doc, {"platform": {"gcp_project": "acme"}})
+    config = resolve(doc.data["config"], doc, {"platform": {"gcp_project": "acme"}}, project="acme")
     assert config["input:environment"] == "acme"
     assert config["input:resources"]["db"]["args"] == {
         "name": "acme-${resources.db.name}",
