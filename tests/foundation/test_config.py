@@ -149,7 +149,7 @@ def test_missing_required_provider_argument(write_stack: WriteStack) -> None:
     assert errors_of(path) == [
         f"{path}:5:7: input:projects.app.logging_only: unknown key 'logging_only'\n"
         "  hint: accepted keys: apis, artifact_registry, bigquery_dataset, bigquery_tables, "
-        "cloud_scheduler, cloud_storage, pubsub_topics, secrets, service_account, "
+        "cloud_scheduler, cloud_storage, iam, pubsub_topics, secrets, service_account, "
         "service_account_iam, triggers",
         f"{path}:9:28: input:projects.app.bigquery_tables[0].clusterings[1]: "
         "expected a string, got an integer\n  hint: quote it to make it a string",
@@ -353,8 +353,9 @@ def test_missing_run_invoker_is_a_warning(write_stack: WriteStack) -> None:
     config = load_stack_config(path)
     assert [str(w) for w in config.warnings] == [
         f"{path}:11:11: warning: input:projects.app.cloud_scheduler[0].target_job: service "
-        "account 'app-runner' lacks roles/run.invoker, so the scheduler cannot start the job; "
-        "add the role to service_account_iam.roles"
+        "account 'app-runner' lacks roles/run.invoker on job 'app-job', so the scheduler cannot "
+        "start it; grant it on the job: `iam: [{role: roles/run.invoker, resource: {job: "
+        "app-job}}]`"
     ]
 
 

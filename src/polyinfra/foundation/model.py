@@ -26,6 +26,7 @@ from polyinfra.errors import UserError, UserErrors
 from polyinfra.foundation import argspec
 from polyinfra.foundation.anyresource import AnyResource
 from polyinfra.foundation.eventarc import Trigger
+from polyinfra.foundation.grants import Grant
 from polyinfra.foundation.passthrough import PassThrough
 from polyinfra.foundation.platform_model import Network, NotificationChannel, WorkloadIdentity
 from polyinfra.positions import Position
@@ -161,6 +162,11 @@ class ProjectConfig(_Model):
 
     service_account: ServiceAccount | None = None
     service_account_iam: ServiceAccountIam | None = None
+    iam: list[Grant] = Field(
+        default_factory=list,
+        description="Roles on one resource each (a secret, a bucket, a Cloud Run job...), for "
+        "the project's service account unless a grant names its member.",
+    )
     artifact_registry: ArtifactRegistry | None = None
     bigquery_dataset: BigQueryDataset | None = None
     bigquery_tables: list[BigQueryTable] = Field(default_factory=list)

@@ -24,6 +24,9 @@ class Resources:
     services: dict[str, gcp.projects.Service] = field(default_factory=dict)
     service_accounts: dict[str, gcp.serviceaccount.Account] = field(default_factory=dict)
     iam_members: dict[str, list[gcp.projects.IAMMember]] = field(default_factory=dict)
+    #: Roles on one resource each (``iam``), per project by logical name: a
+    #: ``secretmanager.SecretIamMember``, ``storage.BucketIAMMember``... by the resource's kind.
+    scoped_grants: dict[str, dict[str, pulumi.CustomResource]] = field(default_factory=dict)
     repositories: dict[str, gcp.artifactregistry.Repository] = field(default_factory=dict)
     datasets: dict[str, gcp.bigquery.Dataset] = field(default_factory=dict)
     tables: dict[str, dict[str, gcp.bigquery.Table]] = field(default_factory=dict)

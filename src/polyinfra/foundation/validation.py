@@ -12,6 +12,7 @@ from typing import Any
 
 from polyinfra.errors import UserError
 from polyinfra.foundation.eventarc import Trigger
+from polyinfra.foundation.grant_checks import check_grants
 from polyinfra.foundation.model import Findings, StackConfig, display_path
 from polyinfra.foundation.naming import make_resource_name
 from polyinfra.positions import Position
@@ -48,6 +49,7 @@ def check(config: StackConfig, errors: Findings) -> None:
     for name in config.input.projects:
         _check_project(config, name, errors, names, topics, schemas)
     _check_triggers(config, errors, names)
+    check_grants(config, errors, lambda name, path: _claim(names, name, path, errors))
     _check_monitoring(config, errors, names)
     _check_platform(config, errors, names)
     for path, role in granted_roles(config):
@@ -147,6 +149,13 @@ def _check_project(
         path = (*base, "cloud_storage", index, "name")
         _claim(names, make_resource_name("bucket", bucket.name), path, errors)
     invoker = bool(iam and RUN_INVOKER in iam.roles)
+    region = config.gcp.region
+    invoked = {
+        (grant.target.name, (grant.location or grant.target.location or region or "").lower())
+        for grant in project.iam
+        if grant.member is None and grant.role == RUN_INVOKER and grant.target.kind == "job"
+        if grant.target.in_project(config.project)
+    }
     for index, job in enumerate(project.cloud_scheduler):
         _check_scheduler(
             config, job, (*base, "cloud_scheduler", index), errors, account is not None
@@ -157,11 +166,13 @@ def _check_project(
             (*base, "cloud_scheduler", index, "name"),
             errors,
         )
-        if account is not None and not invoker:
+        where = (job.target_job, (job.region or region or "").lower())
+        if account is not None and not invoker and where not in invoked:
             errors.warn(
                 (*base, "cloud_scheduler", index, "target_job"),
-                f"service account '{account.account_id}' lacks {RUN_INVOKER}, so the scheduler "
-                "cannot start the job; add the role to service_account_iam.roles",
+                f"service account '{account.account_id}' lacks {RUN_INVOKER} on job "
+                f"'{job.target_job}', so the scheduler cannot start it; grant it on the job: "
+                f"`iam: [{{role: {RUN_INVOKER}, resource: {{job: {job.target_job}}}}}]`",
             )
     for t_index, topic in enumerate(project.pubsub_topics):
         path = (*base, "pubsub_topics", t_index)

@@ -22,6 +22,7 @@ from polyinfra.values.cloudrun import cloud_run_function_name, cloud_run_job_nam
 from polyinfra.values.events import event_type, eventarc_trigger_name, pubsub_topic
 from polyinfra.values.labels import label_key, label_value, labels
 from polyinfra.values.locations import region, zone
+from polyinfra.values.members import iam_member
 from polyinfra.values.names import (
     api_name,
     bucket_name,
@@ -69,6 +70,7 @@ def checked(check: Check) -> AfterValidator:
 Region = Annotated[str, checked(region)]
 Zone = Annotated[str, checked(zone)]
 Role = Annotated[str, checked(role)]
+IamMember = Annotated[str, checked(iam_member)]
 ApiName = Annotated[str, checked(api_name)]
 BucketName = Annotated[str, checked(bucket_name)]
 ServiceAccountId = Annotated[str, checked(service_account_id)]

@@ -1,0 +1,86 @@
+"""Checks of ``iam`` grants that need the whole stack: a short name names a resource the stack
+declares, a grant without ``member`` has the project's service account to go to, a Cloud Run
+grant has a region, and no two grants share a logical name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from polyinfra.foundation.grants import CLOUD_RUN_KINDS, KINDS
+from polyinfra.foundation.model import Findings, StackConfig, display_path
+from polyinfra.suggest import closest
+from polyinfra.yamlio import KeyPath
+
+#: Claims a logical name for the resource at a model path (reports a name used twice).
+Claim = Callable[[str, KeyPath], None]
+
+
+def declared_names(config: StackConfig) -> dict[str, list[str]]:
+    """Kind -> the names of the resources of that kind the stack creates, in file order."""
+    found: dict[str, list[str]] = {kind: [] for kind in KINDS}
+    for project in config.input.projects.values():
+        found["secret"] += [secret.secret_id for secret in project.secrets]
+        found["bucket"] += [bucket.name for bucket in project.cloud_storage]
+        if project.bigquery_dataset is not None:
+            found["dataset"].append(project.bigquery_dataset.dataset_id)
+        for topic in project.pubsub_topics:
+            found["topic"].append(topic.name)
+            found["subscription"] += [subscription.name for subscription in topic.subscriptions]
+        if project.service_account is not None:
+            found["service_account"].append(project.service_account.account_id)
+    return found
+
+
+def check_grants(config: StackConfig, errors: Findings, claim: Claim) -> None:
+    """Add every problem of the stack's ``iam`` grants to ``errors``."""
+    declared = declared_names(config)
+    seen: dict[str, KeyPath] = {}
+    for name, project in config.input.projects.items():
+        account = project.service_account
+        for index, grant in enumerate(project.iam):
+            path: KeyPath = ("input", "projects", name, "iam", index)
+            target = grant.target
+            kind = KINDS[target.kind]
+            if grant.member is None and account is None:
+                errors.add(
+                    path,
+                    f"the grant has no member: it is for the project's service account, but "
+                    f"input:projects.{name} declares no service_account",
+                    "add `member:` (serviceAccount:<email>, group:<email>...) or a "
+                    "service_account to the project",
+                )
+                continue
+            if target.kind in CLOUD_RUN_KINDS:
+                if not target.full and grant.location is None and config.gcp.region is None:
+                    errors.add(
+                        path,
+                        f"no location for the Cloud Run {target.kind}",
+                        "set location here or gcp:region",
+                    )
+                    continue
+            elif not target.full and target.name not in declared[target.kind]:
+                names = declared[target.kind]
+                close = closest(target.name, names)
+                what = target.kind.replace("_", " ")
+                listed = f" (its {what}s: {', '.join(names)})" if names and not close else ""
+                errors.add(
+                    (*path, "resource", target.kind),
+                    f"{what} '{target.name}' is not declared by this stack{listed}",
+                    f"did you mean '{close}'?"
+                    if close
+                    else f"declare it ({kind.declared}), or name an existing one by its full "
+                    f"name {kind.full}",
+                    value=True,
+                )
+                continue
+            resource = grant.resource_name(account.account_id if account else None)
+            if resource in seen:
+                errors.add(
+                    path,
+                    f"the same grant as {display_path(seen[resource])}: {grant.role} on "
+                    f"{target.kind} '{target.name}' for the same member",
+                    "remove one of the two",
+                )
+                continue
+            seen[resource] = path
+            claim(resource, path)
