@@ -188,7 +188,7 @@ def test_policy_findings_of_both_programs_plans_are_reported_each_at_its_file(
     ]
     assert found == [
         ("policy/no-primitive-roles", f"{PLATFORM}/Pulumi.sandbox.yaml", 11),
-        ("policy/no-primitive-roles", f"{SERVICES}/Pulumi.sandbox.yaml", 54),
+        ("policy/no-primitive-roles", f"{SERVICES}/Pulumi.sandbox.yaml", 53),
     ]
 
 

@@ -55,7 +55,7 @@ def test_environment_with_a_stack_file_but_no_overlay(root: Path) -> None:
     assert "staging" in result.environments
     # its scheduler targets a job that has no staging overlay
     assert [(p.rule, str(p.position.relative_to(root))) for p in result.problems] == [
-        ("crossstack/scheduler-target", "infrastructure/pulumi/Pulumi.staging.yaml:88:23")
+        ("crossstack/scheduler-target", "infrastructure/pulumi/Pulumi.staging.yaml:92:23")
     ]
 
 
@@ -89,7 +89,7 @@ def test_invalid_stack_file_stops_the_stack_rules_not_the_others(root: Path) -> 
     stack = root / "infrastructure/pulumi/Pulumi.production.yaml"
     stack.write_text(stack.read_text(encoding="utf-8") + "  oops: [\n", encoding="utf-8")
     result = check_workspace(root)
-    assert [(p.rule, p.position.line) for p in result.problems] == [("config/stack-valid", 152)]
+    assert [(p.rule, p.position.line) for p in result.problems] == [("config/stack-valid", 156)]
     assert result.exit_code() == 1
 
 

@@ -249,10 +249,11 @@ VARIANTS: list[tuple[str, Edit, set[tuple[str, str]]]] = [
         "service account cannot read its secret",
         Edit(
             PROD_STACK,
-            "          - roles/secretmanager.secretAccessor # reads DMD_API_TOKEN\n",
+            "        - role: roles/secretmanager.secretAccessor # reads DMD_API_TOKEN\n"
+            "          resource: {secret: DMD_API_TOKEN}\n",
             "",
         ),
-        {("crossstack/secret-readable", f"{PROD_STACK}:52")},
+        {("crossstack/secret-readable", f"{PROD_STACK}:55")},
     ),
     (
         "project without an Artifact Registry repository",
@@ -290,7 +291,7 @@ VARIANTS: list[tuple[str, Edit, set[tuple[str, str]]]] = [
         "scheduler targets a job that does not exist",
         Edit(PROD_STACK, "target_job: dmd-inv-mov-api2bq", "target_job: dmd-inv-mov-api2b"),
         {
-            ("crossstack/scheduler-target", f"{PROD_STACK}:88"),
+            ("crossstack/scheduler-target", f"{PROD_STACK}:92"),
             ("crossstack/job-trigger", f"{JOB}/base/job.yaml:4"),
         },
     ),
@@ -301,16 +302,17 @@ VARIANTS: list[tuple[str, Edit, set[tuple[str, str]]]] = [
             "          target_job: dmd-inv-mov-api2bq\n          region: asia-southeast1",
             "          target_job: dmd-inv-mov-api2bq\n          region: europe-west1",
         ),
-        {("crossstack/scheduler-region", f"{PROD_STACK}:89")},
+        {("crossstack/scheduler-region", f"{PROD_STACK}:93")},
     ),
     (
         "scheduler's service account may not run jobs",
         Edit(
             PROD_STACK,
-            "          - roles/run.invoker # Cloud Scheduler runs the job as this account\n",
+            "        - role: roles/run.invoker # Cloud Scheduler runs the job as this account\n"
+            "          resource: {job: dmd-inv-mov-api2bq}\n",
             "",
         ),
-        {("crossstack/scheduler-invoker", f"{PROD_STACK}:52")},
+        {("crossstack/scheduler-invoker", f"{PROD_STACK}:55")},
     ),
     (
         "job without a trigger",
@@ -357,7 +359,7 @@ VARIANTS: list[tuple[str, Edit, set[tuple[str, str]]]] = [
     (
         "bucket without uniform access",
         Edit(PROD_STACK, "uniform_bucket_level_access: true", "uniform_bucket_level_access: false"),
-        {("policy/bucket-access", f"{PROD_STACK}:79")},
+        {("policy/bucket-access", f"{PROD_STACK}:83")},
     ),
     (
         "resource added by hand without the stack's labels",

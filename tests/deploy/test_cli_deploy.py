@@ -375,7 +375,11 @@ def test_no_region_anywhere_is_a_usage_error(
     stack_file = copy / "infrastructure" / "pulumi" / "Pulumi.sandbox.yaml"
     text = stack_file.read_text()
     assert "  gcp:region: asia-southeast1\n" in text
-    stack_file.write_text(text.replace("  gcp:region: asia-southeast1\n", ""))
+    text = text.replace("  gcp:region: asia-southeast1\n", "")
+    # the job's invoker grant then names its region itself, as the scheduler entry does
+    grant = "          resource: {job: dmd-inv-mov-api2bq}\n"
+    assert text.count(grant) == 1
+    stack_file.write_text(text.replace(grant, grant + "          location: asia-southeast1\n"))
     code = main(["deploy", "inventory-api", "--env", "sandbox", "--version", "v1", "-w", str(copy)])
     assert code == 2
     err = capsys.readouterr().err

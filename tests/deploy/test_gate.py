@@ -270,7 +270,7 @@ def test_the_foundation_program_runs_only_when_a_rule_needs_its_plan(
         return plan_stacks(ws, stacks)
 
     monkeypatch.setattr(check_module, "plan_stacks", counting)
-    # the stack file grants the job's account the secret reader role: no plan needed
+    # the stack file grants the job's account the secret reader role on the secret: no plan needed
     assert deploy(root, cloud_run, "--all") == 0
     assert planned == []
     capsys.readouterr()
@@ -278,7 +278,8 @@ def test_the_foundation_program_runs_only_when_a_rule_needs_its_plan(
     edit(
         root,
         SANDBOX_STACK,
-        "          - roles/secretmanager.secretAccessor # reads DMD_API_TOKEN\n",
+        "        - role: roles/secretmanager.secretAccessor # reads DMD_API_TOKEN\n"
+        "          resource: {secret: DMD_API_TOKEN}\n",
         "",
     )
     writes = len(cloud_run.writes())
@@ -287,8 +288,8 @@ def test_the_foundation_program_runs_only_when_a_rule_needs_its_plan(
     err = capsys.readouterr().err
     assert (
         "error: dmd-ingest@data-platform-sandbox.iam.gserviceaccount.com cannot read "
-        "DMD_API_TOKEN: input:projects.dmd-ingest does not grant it "
-        "roles/secretmanager.secretAccessor [crossstack/secret-readable]"
+        "DMD_API_TOKEN: input:projects.dmd-ingest grants it roles/secretmanager.secretAccessor "
+        "neither on the secret nor on the project [crossstack/secret-readable]"
     ) in err
     assert len(cloud_run.writes()) == writes
 

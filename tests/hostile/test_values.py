@@ -58,7 +58,7 @@ CASES: dict[str, tuple[str, str, list[Problem]]] = {
         "storage_class: SUPERFAST",
         [
             (
-                78,
+                82,
                 24,
                 f"{BUCKET}.storage_class: 'SUPERFAST' is not a Cloud Storage class: use one of "
                 "STANDARD, NEARLINE, COLDLINE, ARCHIVE, MULTI_REGIONAL, REGIONAL",
@@ -71,7 +71,7 @@ CASES: dict[str, tuple[str, str, list[Problem]]] = {
         "age: -30",
         [
             (
-                85,
+                89,
                 20,
                 f"{BUCKET}.lifecycle_rules[0].condition.age: -30 is out of range: an age in days "
                 "must be from 0 to 2,147,483,647",
@@ -84,7 +84,7 @@ CASES: dict[str, tuple[str, str, list[Problem]]] = {
         "age: 1" + "0" * 40,
         [
             (
-                85,
+                89,
                 20,
                 f"{BUCKET}.lifecycle_rules[0].condition.age: the integer is out of range: Pulumi "
                 "carries at most 9,007,199,254,740,991",
@@ -97,7 +97,7 @@ CASES: dict[str, tuple[str, str, list[Problem]]] = {
         "age: 1e40",
         [
             (
-                85,
+                89,
                 20,
                 f"{BUCKET}.lifecycle_rules[0].condition.age: expected an integer, got a number",
                 None,
@@ -128,7 +128,7 @@ CASES: dict[str, tuple[str, str, list[Problem]]] = {
         "location: ASIA-SOUTHEAST",
         [
             (
-                77,
+                81,
                 19,
                 f"{BUCKET}.location: 'ASIA-SOUTHEAST' is not a Cloud Storage location",
                 "did you mean 'ASIA-SOUTHEAST1'?",
@@ -136,13 +136,26 @@ CASES: dict[str, tuple[str, str, list[Problem]]] = {
         ],
     ),
     "iam-role": (
-        "- roles/bigquery.dataEditor",
-        "- roles/bigquery.dataEditr",
+        "- roles/bigquery.jobUser",
+        "- roles/bigquery.jobUsr",
         [
             (
                 53,
                 13,
                 "input:projects.dmd-ingest.service_account_iam.roles[0]: "
+                "'roles/bigquery.jobUsr' is not a predefined IAM role",
+                "did you mean 'roles/bigquery.jobUser'?",
+            )
+        ],
+    ),
+    "scoped-iam-role": (
+        "- role: roles/bigquery.dataEditor",
+        "- role: roles/bigquery.dataEditr",
+        [
+            (
+                56,
+                17,
+                "input:projects.dmd-ingest.iam[0].role: "
                 "'roles/bigquery.dataEditr' is not a predefined IAM role",
                 "did you mean 'roles/bigquery.dataEditor'?",
             )
@@ -179,7 +192,7 @@ CASES: dict[str, tuple[str, str, list[Problem]]] = {
         "target_job: dmd-inv-m\u00f6v",
         [
             (
-                88,
+                92,
                 23,
                 "input:projects.dmd-ingest.cloud_scheduler[0].target_job: 'dmd-inv-m\u00f6v' is "
                 "not a valid Cloud Run job name: use lowercase letters, digits and hyphens, "

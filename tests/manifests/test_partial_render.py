@@ -83,7 +83,7 @@ def test_an_artifact_registry_without_repository_id(workspace: Path) -> None:
         "Pulumi.sandbox.yaml has an artifact_registry without repository_id to take the image "
         "repository from"
     )
-    assert caught.value.position == Position(stack, 85, 7)
+    assert caught.value.position == Position(stack, 89, 7)
     assert caught.value.result.apps == ()
 
 

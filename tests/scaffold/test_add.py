@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import shutil
 import subprocess
 from pathlib import Path
@@ -19,16 +18,6 @@ from tests.scaffold.conftest import snapshot
 
 STACKS = ("sandbox", "production")
 GCP = {"sandbox": "acme-sandbox", "production": "acme-prod"}
-
-
-def insertions(before: list[str], after: list[str]) -> tuple[int, list[str]]:
-    """The one block of lines inserted into ``before`` to give ``after`` (asserting that no
-    original line was changed or removed): its index in ``after`` and its lines."""
-    matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
-    changes = [op for op in matcher.get_opcodes() if op[0] != "equal"]
-    assert [op[0] for op in changes] == ["insert"], changes
-    _, _, _, start, end = changes[0]
-    return start, after[start:end]
 
 
 def kustomize(overlay: Path) -> list[dict[str, object]]:
@@ -285,22 +274,26 @@ def test_second_job_of_an_example_project_merges_into_its_entry(tmp_path: Path) 
 
     assert main([*args, "--schedule", "30 4 * * *", "--time-zone", "Asia/Kuala_Lumpur"]) == 0
 
-    after = stack.read_text().splitlines()
-    (at, inserted) = insertions(before.splitlines(), after)
-    assert inserted == [
-        "        - name: dmd-sku-api2bq",
-        "          target_job: dmd-sku-api2bq",
-        "          region: asia-southeast1",
-        "          description: Runs the dmd-sku-api2bq Cloud Run job",
-        '          schedule: "30 4 * * *"',
-        "          time_zone: Asia/Kuala_Lumpur",
-    ]
-    # right after the existing scheduler entry, before `secrets:`
-    assert after[at - 2 : at] == [
-        '          schedule: "0 4 * * *"',
-        "          time_zone: Asia/Kuala_Lumpur",
-    ]
-    assert after[at + len(inserted)] == "      secrets:"
+    # two blocks inserted, every original line kept: the invoker role in the project's roles,
+    # the job's scheduler entry after the existing one (before `secrets:`)
+    roles_end = "          - roles/logging.logWriter\n      iam:"
+    schedulers_end = "          time_zone: Asia/Kuala_Lumpur\n      secrets:\n"
+    assert before.count(roles_end) == 1
+    assert before.count(schedulers_end) == 1
+    assert stack.read_text() == before.replace(
+        roles_end,
+        "          - roles/logging.logWriter\n          - roles/run.invoker\n      iam:",
+    ).replace(
+        schedulers_end,
+        "          time_zone: Asia/Kuala_Lumpur\n"
+        "        - name: dmd-sku-api2bq\n"
+        "          target_job: dmd-sku-api2bq\n"
+        "          region: asia-southeast1\n"
+        "          description: Runs the dmd-sku-api2bq Cloud Run job\n"
+        '          schedule: "30 4 * * *"\n'
+        "          time_zone: Asia/Kuala_Lumpur\n"
+        "      secrets:\n",
+    )
     ws = Workspace.discover(root)
     assert ws.apps["dmd-sku-api2bq"].project == "dmd_ingest"
     infra = tomlkit.parse((root / "infrastructure/pyproject.toml").read_text()).unwrap()

@@ -130,9 +130,10 @@ def test_comments_and_anchors_are_kept(root: Path) -> None:
         "  input:log_metric_distribution_descriptor: &log_metric_distribution_descriptor\n"
     ) in services
     assert "        metric_descriptor: *log_metric_distribution_descriptor\n" in services
-    assert "          - roles/run.invoker # Cloud Scheduler runs the job as this account\n" in (
-        services
-    )
+    assert (
+        "        - role: roles/run.invoker # Cloud Scheduler runs the job as this account\n"
+        "          resource: {job: dmd-inv-mov-api2bq}\n"
+    ) in services
     assert "        - secret_id: DMD_API_TOKEN # the value is added out of band" in services
     assert "  # Workspace-wide monitoring\n  input:monitoring:\n" in services
 
@@ -242,7 +243,9 @@ def test_every_stack_file_s_problem_is_reported_at_its_line(
     )
     err, _ = failed(root, capsys, "--dry-run")
     assert f"{PULUMI}/Pulumi.sandbox.yaml:7:15: invalid YAML" in err
-    assert f"{PULUMI}/Pulumi.production.yaml:99:20: input:projects.stock-webhook is an alias" in err
+    assert (
+        f"{PULUMI}/Pulumi.production.yaml:103:20: input:projects.stock-webhook is an alias" in err
+    )
     assert "Traceback" not in err
 
 

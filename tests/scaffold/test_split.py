@@ -172,7 +172,8 @@ def test_the_example_stack_file() -> None:
     assert "  # One entry per Polylith project (kebab-case project name)\n" in platform
     assert "  # One entry per Polylith project (kebab-case project name)\n" in services
     assert "  # Workspace-wide monitoring\n  input:monitoring:\n" in services
-    assert "- roles/run.invoker # Cloud Scheduler runs the job as this account\n" in services
+    assert "- role: roles/run.invoker # Cloud Scheduler runs the job as this account\n" in services
+    assert "      iam: # roles on one resource each, not on the whole project\n" in services
     assert "artifact_registry" not in services
     assert "service_account" not in platform
     # the services file is the original without the platform's lines

@@ -17,6 +17,7 @@ from typing import Any
 from polyinfra.checks.problem import UnreadableInput
 from polyinfra.foundation import stackview
 from polyinfra.foundation.eventarc import Trigger
+from polyinfra.foundation.grants import CLOUD_RUN_KINDS, Grant, Target
 from polyinfra.foundation.model import ProjectConfig, StackConfig, doc_path
 from polyinfra.foundation.stackview import Registry
 from polyinfra.positions import Position
@@ -51,6 +52,27 @@ class Scheduler:
     position: Position
     #: whether the entry sets ``region`` itself
     region_set: bool = False
+
+
+@dataclass(frozen=True)
+class ScopedGrant:
+    """An ``iam`` entry: ``grant.role`` on one resource, for ``member`` (the project's service
+    account when the entry names none)."""
+
+    grant: Grant
+    project: str
+    #: the email of the account the grant is for (its ``member``, else the project's account;
+    #: None for a member that is not a service account)
+    account: str | None
+    #: where the resource is: a Cloud Run grant's region (its ``location``, its full name's,
+    #: else the stack's ``gcp:region``), None for other kinds
+    location: str | None
+    path: KeyPath
+    position: Position
+
+    @property
+    def target(self) -> Target:
+        return self.grant.target
 
 
 @dataclass(frozen=True)
@@ -198,6 +220,63 @@ class StackFile:
             where = ("input", "projects", project, "service_account_iam", "roles", index)
             found[str(role)] = self._at(where, value=True)[1]
         return found
+
+    def grants(self) -> list[ScopedGrant]:
+        """Every ``iam`` entry of every project (upstream ones too), with where it stands."""
+        return [g for stack in self._with_upstream() for g in stack._own_grants()]
+
+    def _own_grants(self) -> list[ScopedGrant]:
+        found: list[ScopedGrant] = []
+        for key, section in self._projects():
+            own_account = self.account_of(key)
+            for index, grant in enumerate(section.iam):
+                path, position = self._at(("input", "projects", key, "iam", index))
+                member = grant.member
+                account = own_account
+                if member is not None:
+                    prefix = "serviceAccount:"
+                    account = member.removeprefix(prefix) if member.startswith(prefix) else None
+                target = grant.target
+                location = None
+                if target.kind in CLOUD_RUN_KINDS:
+                    location = grant.location or target.location or self.region
+                found.append(ScopedGrant(grant, key, account, location, path, position))
+        return found
+
+    def granted_on(
+        self,
+        email: str,
+        roles: frozenset[str],
+        kind: str,
+        name: str,
+        location: str | None = None,
+    ) -> ScopedGrant | None:
+        """The ``iam`` entry that grants ``serviceAccount:<email>`` one of ``roles`` on the
+        ``kind`` resource ``name`` of this stack's project (for Cloud Run, in ``location``),
+        or None."""
+        for grant in self.grants():
+            target = grant.target
+            if grant.account != email or grant.grant.role not in roles:
+                continue
+            if target.kind != kind or target.name != name:
+                continue
+            if not target.in_project(self.gcp_project):
+                continue
+            if location is not None and (grant.location or "").lower() != location.lower():
+                continue
+            return grant
+        return None
+
+    def grant_position(self, project: str) -> Position:
+        """Where a grant ``project``'s account lacks goes: its ``iam`` list, else its project
+        roles, else its service account."""
+        section = self.project(project)
+        base = ("config", "input:projects", project)
+        if section is not None and section.iam:
+            return self.position((*base, "iam"))
+        if section is not None and section.service_account_iam is not None:
+            return self.position((*base, "service_account_iam", "roles"))
+        return self.position((*base, "service_account"))
 
     def secrets(self) -> dict[str, Declared]:
         """Secret id -> where it is declared (upstream too)."""

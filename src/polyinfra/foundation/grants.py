@@ -328,3 +328,13 @@ def member_identifier(member: str) -> str:
     'group_data-team_acme.example'
     """
     return member.replace(":", "_").replace("@", "_")
+
+
+def scoped_entry(role: str, kind: str, name: str) -> str:
+    """The ``iam`` entry granting ``role`` on one resource, as a stack file writes it (for
+    hints).
+
+    >>> scoped_entry("roles/run.invoker", "job", "nightly")
+    '`{role: roles/run.invoker, resource: {job: nightly}}`'
+    """
+    return f"`{{role: {role}, resource: {{{kind}: {name}}}}}`"

@@ -224,9 +224,9 @@ def test_example_job_is_linked_by_both_stack_files_without_its_setting(tmp_path:
         (str(e.position.relative_to(root)).split("/")[-1], e.key) for e in app.project_evidence
     ] == [
         ("Pulumi.production.yaml:47:21", "dmd-ingest"),
-        ("Pulumi.production.yaml:88:23", "dmd-ingest"),
+        ("Pulumi.production.yaml:92:23", "dmd-ingest"),
         ("Pulumi.sandbox.yaml:47:21", "dmd-ingest"),
-        ("Pulumi.sandbox.yaml:88:23", "dmd-ingest"),
+        ("Pulumi.sandbox.yaml:92:23", "dmd-ingest"),
     ]
     assert findings(root, "crossstack") == []
 

@@ -179,7 +179,7 @@ def test_scheduler_targets_the_cloud_run_job_name_not_the_folder(root: Path) -> 
     assert crossstack(root) == []
     edit(root, PROD_STACK, "target_job: dmd-inv-mov-api2bq", "target_job: dmd-inventory")
     assert crossstack(root) == [
-        f"{PROD_STACK}:88:23: crossstack/scheduler-target: scheduler 'dmd-inv-mov' targets job "
+        f"{PROD_STACK}:92:23: crossstack/scheduler-target: scheduler 'dmd-inv-mov' targets job "
         "'dmd-inventory', which is not a Cloud Run job of environment 'production' (its jobs: "
         "dmd-inv-mov-api2bq)"
     ]
@@ -201,12 +201,13 @@ def test_a_grant_on_the_secret_in_the_program_makes_it_readable(root: Path) -> N
     edit(
         root,
         PROD_STACK,
-        "          - roles/secretmanager.secretAccessor # reads DMD_API_TOKEN\n",
+        "        - role: roles/secretmanager.secretAccessor # reads DMD_API_TOKEN\n"
+        "          resource: {secret: DMD_API_TOKEN}\n",
         "",
     )
     result = check_workspace(root, environments=["production"], select=["crossstack"])
     assert [(p.rule, p.position.line) for p in result.problems] == [
-        ("crossstack/secret-readable", 52)
+        ("crossstack/secret-readable", 55)
     ]
     main = root / "infrastructure/pulumi/__main__.py"
     main.write_text(main.read_text(encoding="utf-8") + SECRET_READER, encoding="utf-8")
@@ -231,12 +232,13 @@ def test_a_grant_on_the_job_in_the_program_lets_the_scheduler_run_it(root: Path)
     edit(
         root,
         PROD_STACK,
-        "          - roles/run.invoker # Cloud Scheduler runs the job as this account\n",
+        "        - role: roles/run.invoker # Cloud Scheduler runs the job as this account\n"
+        "          resource: {job: dmd-inv-mov-api2bq}\n",
         "",
     )
     result = check_workspace(root, environments=["production"], select=["crossstack"])
     assert [(p.rule, p.position.line) for p in result.problems] == [
-        ("crossstack/scheduler-invoker", 52)
+        ("crossstack/scheduler-invoker", 55)
     ]
     main = root / "infrastructure/pulumi/__main__.py"
     main.write_text(main.read_text(encoding="utf-8") + JOB_INVOKER, encoding="utf-8")

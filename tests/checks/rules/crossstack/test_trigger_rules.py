@@ -19,7 +19,7 @@ WEBHOOK_END = (
     "        cleanup_policies: *artifact_registry_cleanup_policies\n"
 )
 #: The line the first trigger's ``name`` is on once :func:`with_triggers` added them.
-FIRST = 116
+FIRST = 120
 
 
 def with_triggers(root: Path, triggers: str) -> None:

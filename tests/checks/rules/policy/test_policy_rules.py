@@ -128,7 +128,7 @@ def test_public_access_prevention_inherited(root: Path) -> None:
         "public_access_prevention: inherited",
     )
     assert policy(root, "sandbox") == [
-        f"{SANDBOX_STACK}:80:35: policy/bucket-access: sandbox: bucket "
+        f"{SANDBOX_STACK}:84:35: policy/bucket-access: sandbox: bucket "
         "data-platform-sandbox-dmd-raw has public_access_prevention 'inherited', not 'enforced'"
     ]
 

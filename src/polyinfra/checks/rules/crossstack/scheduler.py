@@ -9,6 +9,7 @@ from polyinfra.checks.context import CheckContext
 from polyinfra.checks.problem import Level, Problem
 from polyinfra.checks.rules.crossstack.workload import Workload, granted_in_plan, workloads
 from polyinfra.checks.stacks import JOB_RUNNER_ROLES, Scheduler, StackFile
+from polyinfra.foundation.grants import scoped_entry
 from polyinfra.suggest import did_you_mean
 
 _JOB_GRANTS = frozenset(
@@ -133,8 +134,9 @@ class SchedulerRegion:
 
 
 class SchedulerInvoker:
-    """The account a scheduler runs as (its project's service account) may run Cloud Run jobs:
-    the stack grants it ``roles/run.invoker``.
+    """The account a scheduler runs as (its project's service account) may run its Cloud Run
+    job: the stack grants it ``roles/run.invoker`` on the job (an ``iam`` entry), or on the
+    project.
 
     Without it every scheduled run is refused with a permission error. A grant the Pulumi
     program adds itself (on the project, or a ``cloudrunv2.JobIamMember`` on the job) counts
@@ -142,21 +144,22 @@ class SchedulerInvoker:
 
     Bad::
 
-        service_account_iam:
+        service_account:
           account_id: dmd-ingest
-          roles:
-            - roles/bigquery.dataEditor
         cloud_scheduler:
           - name: dmd-inv-mov
             target_job: dmd-inv-mov-api2bq
 
     Good::
 
-        service_account_iam:
+        service_account:
           account_id: dmd-ingest
-          roles:
-            - roles/bigquery.dataEditor
-            - roles/run.invoker
+        iam:
+          - role: roles/run.invoker
+            resource: {job: dmd-inv-mov-api2bq}
+        cloud_scheduler:
+          - name: dmd-inv-mov
+            target_job: dmd-inv-mov-api2bq
     """
 
     ID = "crossstack/scheduler-invoker"
@@ -167,7 +170,6 @@ class SchedulerInvoker:
         for stack, scheduler in _schedulers(ctx):
             section = stack.project(scheduler.project)
             email = stack.account_of(scheduler.project)
-            project_path = ("config", "input:projects", scheduler.project)
             if section is None or email is None:
                 yield Problem(
                     stack.position(scheduler.path),
@@ -179,19 +181,23 @@ class SchedulerInvoker:
                 continue
             if JOB_RUNNER_ROLES & set(stack.roles_of(scheduler.project)):
                 continue
-            target = ("name", scheduler.target_job or "")
+            job = scheduler.target_job or ""
+            jobs = _jobs(ctx, stack.env)
+            if job not in jobs.rendered and job not in jobs.apps:
+                continue  # no such job: crossstack/scheduler-target reports the scheduler
+            if stack.granted_on(email, JOB_RUNNER_ROLES, "job", job, scheduler.region):
+                continue
+            target = ("name", job)
             if granted_in_plan(ctx, stack, email, JOB_RUNNER_ROLES, _JOB_GRANTS, target):
                 continue
             yield Problem(
-                stack.position(
-                    (*project_path, "service_account_iam", "roles")
-                    if section.service_account_iam is not None
-                    else (*project_path, "service_account")
-                ),
+                stack.grant_position(scheduler.project),
                 self.ID,
                 f"scheduler {scheduler.name!r} runs as the service account of "
-                f"input:projects.{scheduler.project}, which lacks roles/run.invoker",
-                hint="add roles/run.invoker to its service_account_iam roles",
+                f"input:projects.{scheduler.project}, which lacks roles/run.invoker on job "
+                f"{job!r}",
+                hint=f"add to input:projects.{scheduler.project}.iam: "
+                + scoped_entry("roles/run.invoker", "job", job),
             )
 
 

@@ -15,8 +15,11 @@ from polyinfra.checks.rules.crossstack.workload import (
 )
 from polyinfra.checks.stacks import SECRET_READER_ROLES
 from polyinfra.cloudrun.vocabulary import SECRETS_ANNOTATION, TEMPLATE_META
+from polyinfra.foundation.grants import scoped_entry
 from polyinfra.positions import Position
 from polyinfra.suggest import did_you_mean
+
+SECRET_ACCESSOR = "roles/secretmanager.secretAccessor"
 
 
 @dataclass(frozen=True)
@@ -103,7 +106,7 @@ class SecretDeclared:
 
 class SecretReadable:
     """The app's service account may read the secrets it mounts: the stack grants it
-    ``roles/secretmanager.secretAccessor`` on the project.
+    ``roles/secretmanager.secretAccessor`` on each secret (an ``iam`` entry), or on the project.
 
     Without the role the revision fails to start with a permission error on the secret. A grant
     the Pulumi program adds itself (a ``secretmanager.SecretIamMember`` on the secret, or a
@@ -111,18 +114,20 @@ class SecretReadable:
 
     Bad::
 
-        service_account_iam:
+        service_account:
           account_id: dmd-ingest
-          roles:
-            - roles/bigquery.dataEditor
+        secrets:
+          - secret_id: DMD_API_TOKEN
 
     Good::
 
-        service_account_iam:
+        service_account:
           account_id: dmd-ingest
-          roles:
-            - roles/bigquery.dataEditor
-            - roles/secretmanager.secretAccessor
+        iam:
+          - role: roles/secretmanager.secretAccessor
+            resource: {secret: DMD_API_TOKEN}
+        secrets:
+          - secret_id: DMD_API_TOKEN
     """
 
     ID = "crossstack/secret-readable"
@@ -138,22 +143,18 @@ class SecretReadable:
                 continue
             if SECRET_READER_ROLES & set(item.stack.roles_of(account.project)):
                 continue
-            refs = [r for r in refs if not _granted_in_plan(ctx, item, r.secret, email or "")]
+            refs = [r for r in refs if not _granted(ctx, item, r.secret, email or "")]
             if not refs:
                 continue
-            section = ("config", "input:projects", account.project, "service_account_iam")
-            project = item.stack.project(account.project)
-            has_iam = project is not None and project.service_account_iam is not None
-            position = item.stack.position(
-                (*section, "roles") if has_iam else (*section[:-1], "service_account")
-            )
-            names = ", ".join(sorted({r.secret for r in refs}))
+            names = sorted({r.secret for r in refs})
             yield Problem(
-                position,
+                item.stack.grant_position(account.project),
                 self.ID,
-                f"{email} cannot read {names}: input:projects.{account.project} does not "
-                "grant it roles/secretmanager.secretAccessor",
-                hint="add roles/secretmanager.secretAccessor to its service_account_iam roles",
+                f"{email} cannot read {', '.join(names)}: input:projects.{account.project} "
+                f"grants it {SECRET_ACCESSOR} neither on "
+                f"{'the secret' if len(names) == 1 else 'these secrets'} nor on the project",
+                hint=f"add to input:projects.{account.project}.iam: "
+                + ", ".join(scoped_entry(SECRET_ACCESSOR, "secret", name) for name in names),
             )
 
 
@@ -165,7 +166,11 @@ _SECRET_GRANTS = frozenset(
 )
 
 
-def _granted_in_plan(ctx: CheckContext, item: Workload, secret: str, email: str) -> bool:
+def _granted(ctx: CheckContext, item: Workload, secret: str, email: str) -> bool:
+    """A grant on the secret: an ``iam`` entry, else one the program adds (read from the plan,
+    which is made only when needed)."""
+    if item.stack.granted_on(email, SECRET_READER_ROLES, "secret", secret) is not None:
+        return True
     return granted_in_plan(
         ctx, item.stack, email, SECRET_READER_ROLES, _SECRET_GRANTS, ("secretId", secret)
     )
