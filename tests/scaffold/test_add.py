@@ -127,6 +127,15 @@ def test_stack_edits_keep_every_original_line(initialised: Path) -> None:
         assert keys == ["api:", "ingest:", "hook:"]
         assert block.count("        cleanup_policies: *artifact_registry_cleanup_policies") == 3
         assert '          schedule: "0 4 * * *"' in block
+        grant = block.index("      iam:")
+        assert block[grant - 3 : grant + 3] == [
+            "        account_id: ingest",
+            "        roles:",
+            "          - roles/logging.logWriter",
+            "      iam:",
+            "        - role: roles/run.invoker",
+            "          resource: {job: ingest}",
+        ]
 
         config = load_file(path).get(("config",))
         projects = config["input:projects"]
@@ -135,10 +144,12 @@ def test_stack_edits_keep_every_original_line(initialised: Path) -> None:
             assert projects[key]["artifact_registry"]["cleanup_policies"] == policies
             assert projects[key]["artifact_registry"]["repository_id"] == key
             assert projects[key]["artifact_registry"]["location"] == "asia-southeast1"
-        assert projects["ingest"]["service_account_iam"]["roles"] == [
-            "roles/logging.logWriter",
-            "roles/run.invoker",
+        assert projects["ingest"]["service_account_iam"]["roles"] == ["roles/logging.logWriter"]
+        # the job's account may run that job, not every job and service of the project
+        assert projects["ingest"]["iam"] == [
+            {"role": "roles/run.invoker", "resource": {"job": "ingest"}}
         ]
+        assert "iam" not in projects["api"]
         assert projects["ingest"]["cloud_scheduler"] == [
             {
                 "name": "ingest",
@@ -274,15 +285,17 @@ def test_second_job_of_an_example_project_merges_into_its_entry(tmp_path: Path) 
 
     assert main([*args, "--schedule", "30 4 * * *", "--time-zone", "Asia/Kuala_Lumpur"]) == 0
 
-    # two blocks inserted, every original line kept: the invoker role in the project's roles,
-    # the job's scheduler entry after the existing one (before `secrets:`)
-    roles_end = "          - roles/logging.logWriter\n      iam:"
+    # two blocks inserted, every original line kept: the job's invoker grant at the end of the
+    # project's iam entries, its scheduler entry after the existing one (before `secrets:`)
+    grants_end = "          resource: {secret: DMD_API_TOKEN}\n"
     schedulers_end = "          time_zone: Asia/Kuala_Lumpur\n      secrets:\n"
-    assert before.count(roles_end) == 1
+    assert before.count(grants_end) == 1
     assert before.count(schedulers_end) == 1
     assert stack.read_text() == before.replace(
-        roles_end,
-        "          - roles/logging.logWriter\n          - roles/run.invoker\n      iam:",
+        grants_end,
+        grants_end
+        + "        - role: roles/run.invoker\n"
+        + "          resource: {job: dmd-sku-api2bq}\n",
     ).replace(
         schedulers_end,
         "          time_zone: Asia/Kuala_Lumpur\n"

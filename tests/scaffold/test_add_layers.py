@@ -53,7 +53,8 @@ def test_add_splits_the_apps_entries_between_platform_and_services(tmp_path: Pat
     services = load_file(root / SERVICES / "Pulumi.sandbox.yaml").data["config"]
     entry = services["input:projects"]["stock-webhook"]
     assert "artifact_registry" not in entry
-    assert entry["service_account_iam"]["roles"] == ["roles/logging.logWriter", "roles/run.invoker"]
+    assert entry["service_account_iam"]["roles"] == ["roles/logging.logWriter"]
+    assert entry["iam"] == [{"role": "roles/run.invoker", "resource": {"job": "stock-sync"}}]
     assert [(j["name"], j["target_job"]) for j in entry["cloud_scheduler"]] == [
         ("stock-sync", "stock-sync")
     ]

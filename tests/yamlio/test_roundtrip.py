@@ -11,7 +11,13 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from polyinfra.errors import UserError
 from polyinfra.yamlio import load_text
 from polyinfra.yamlio.outline import outline
-from polyinfra.yamlio.roundtrip import Alias, Editor, add_mapping_entry, add_sequence_item
+from polyinfra.yamlio.roundtrip import (
+    Alias,
+    Editor,
+    Flow,
+    add_mapping_entry,
+    add_sequence_item,
+)
 
 FILE = Path("Pulumi.test.yaml")
 
@@ -48,6 +54,20 @@ def test_mapping_entry_goes_after_the_last_entry_with_the_same_spacing() -> None
     )
     data = load_text(result, FILE).data
     assert data["config"]["input:projects"]["c"] == {"x": [{"keep": 10}]}
+
+
+def test_a_flow_mapping_is_written_on_one_line() -> None:
+    grant = {"role": "roles/run.invoker", "resource": Flow({"job": "nightly"})}
+    result = add_sequence_item(STACK, FILE, ("config", "input:projects", "a", "roles"), grant)
+    assert result == STACK.replace(
+        "        - two\n",
+        "        - two\n        - role: roles/run.invoker\n          resource: {job: nightly}\n",
+    )
+    data = load_text(result, FILE).data
+    assert data["config"]["input:projects"]["a"]["roles"][-1] == {
+        "role": "roles/run.invoker",
+        "resource": {"job": "nightly"},
+    }
 
 
 def test_sequence_item_is_appended_in_the_sequence_style() -> None:

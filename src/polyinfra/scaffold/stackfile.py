@@ -14,10 +14,11 @@ from polyinfra.workspace import AppKind
 from polyinfra.workspace.bounds import bounds_of
 from polyinfra.yamlio import KeyPath, YamlDocument, format_path, read_stack_file
 from polyinfra.yamlio.loader import describe
-from polyinfra.yamlio.roundtrip import Alias, Editor
+from polyinfra.yamlio.roundtrip import Alias, Editor, Flow
 
 PROJECTS = "input:projects"
 CLEANUP_POLICIES = "input:artifact_registry_cleanup_policies"
+RUN_INVOKER = "roles/run.invoker"
 
 #: The spec's cleanup policies, used when the stack file does not define them once already.
 DEFAULT_CLEANUP_POLICIES: list[dict[str, Any]] = [
@@ -92,7 +93,8 @@ def add_app(
 ) -> str:
     """The stack file's text with the entries app ``app`` needs under ``input:projects.<key>``:
     service account, IAM roles and Artifact Registry repository (added only where missing),
-    ``roles/run.invoker`` and a ``cloud_scheduler`` entry for a scheduled job, a ``triggers``
+    ``roles/run.invoker`` on the job (an ``iam`` entry) and a ``cloud_scheduler`` entry for a
+    scheduled job, a ``triggers``
     entry for an event function (and its Pub/Sub topic when no entry of the stack declares
     it; a bucket the stack does not declare is marked ``external``).
 
@@ -100,7 +102,7 @@ def add_app(
     file, whose platform holds the registries), None only the repository (the platform's)."""
     editor = Editor(facts.text, facts.path, facts.document)
     config = _config(editor.document)
-    roles = ["roles/logging.logWriter"] + (["roles/run.invoker"] if schedule else [])
+    roles = ["roles/logging.logWriter"]
     sections: dict[str, Any] = {
         "service_account": {
             "account_id": account_id,
@@ -132,6 +134,14 @@ def add_app(
             "time_zone": schedule.time_zone,
         }
         sections["cloud_scheduler"] = [scheduler]
+        # the scheduler runs the job as the project's account: it may run this job only
+        sections = {
+            **{
+                k: v for k, v in sections.items() if k in ("service_account", "service_account_iam")
+            },
+            "iam": [_invoker_grant(app)],
+            **sections,
+        }
 
     if trigger is not None:
         sections["triggers"] = [_trigger_entry(app, trigger, config)]
@@ -162,6 +172,12 @@ def add_app(
             # a value that is not a list is reported where it is written
             editor = editor.add_sequence_item((*iam_path, "roles"), role)
     if scheduler is not None:
+        grants = entry.get("iam")
+        if grants is None:
+            editor = editor.add_mapping_entry(entry_path, "iam", sections["iam"])
+        elif not isinstance(grants, list) or _invoker_plain(app) not in grants:
+            # a value that is not a list is reported where it is written
+            editor = editor.add_sequence_item((*entry_path, "iam"), sections["iam"][0])
         jobs = entry.get("cloud_scheduler")
         if jobs is None:
             editor = editor.add_mapping_entry(entry_path, "cloud_scheduler", [scheduler])
@@ -181,6 +197,16 @@ def add_app(
         ):
             editor = editor.add_sequence_item((*entry_path, section), sections[section][0])
     return editor.text
+
+
+def _invoker_grant(job: str) -> dict[str, Any]:
+    """The ``iam`` entry that lets the project's account run Cloud Run job ``job`` only."""
+    return {"role": RUN_INVOKER, "resource": Flow({"job": job})}
+
+
+def _invoker_plain(job: str) -> dict[str, Any]:
+    """The invoker grant of ``job`` as it loads."""
+    return {"role": RUN_INVOKER, "resource": {"job": job}}
 
 
 def _trigger_entry(app: str, trigger: Trigger, config: dict[str, Any]) -> dict[str, Any]:

@@ -40,6 +40,13 @@ class Alias:
     anchor: str
 
 
+@dataclass(frozen=True)
+class Flow:
+    """A mapping of scalars to write in flow style, on one line: ``{job: nightly}``."""
+
+    items: Mapping[str, Any]
+
+
 class Editor:
     """One YAML text to edit. Each edit returns a new :class:`Editor` for the edited text, whose
     document is the one the edit was checked against (so a chain of edits loads each text once).
@@ -167,6 +174,8 @@ class Editor:
                 raise PolyinfraError(f"{self.path}: no anchor &{value.anchor} to refer to")
             data = self.document.get(anywhere[0].path)
             return data, data
+        if isinstance(value, Flow):
+            return value, dict(value.items)
         if isinstance(value, Mapping):
             pairs = {key: self._bind(item, line) for key, item in value.items()}
             return {k: w for k, (w, _) in pairs.items()}, {k: e for k, (_, e) in pairs.items()}
@@ -305,6 +314,10 @@ def _render(value: Any, indent: int, newline: str) -> list[str]:
 def _plain(value: Any) -> Any:
     if isinstance(value, Alias):
         return f"{_ALIAS_PREFIX}{value.anchor}"
+    if isinstance(value, Flow):
+        flow = CommentedMap(value.items)
+        flow.fa.set_flow_style()
+        return flow
     if isinstance(value, Mapping):
         result = CommentedMap()
         for key, item in value.items():
