@@ -50,9 +50,24 @@ def test_check_reports_only_what_is_true(workspace: Path) -> None:
             "unrendered template: placeholders GCP_REGION_ABBREV_PLACEHOLDER, "
             "GCP_REGION_SUFFIX_PLACEHOLDER must be substituted before deploy",
         ),
+        # The spec grants the invoker and secret reader roles on the whole project.
+        (
+            "infrastructure/pulumi/Pulumi.sandbox.yaml:34:13",
+            "warning",
+            "policy/project-wide-grant",
+            "sandbox: input:projects.my-project grants roles/run.invoker on the whole project: "
+            "its service account may run every Cloud Run job and call every service",
+        ),
+        (
+            "infrastructure/pulumi/Pulumi.sandbox.yaml:36:13",
+            "warning",
+            "policy/project-wide-grant",
+            "sandbox: input:projects.my-project grants roles/secretmanager.secretAccessor on the "
+            "whole project: its service account may read every secret of the project",
+        ),
     ]
     # the stack file itself validates and plans
-    assert not [p for p in result.problems if p.rule.startswith(("config/", "policy/"))]
+    assert not [p for p in result.problems if p.rule.startswith("config/")]
 
 
 def test_plan_declares_what_the_stack_file_says(workspace: Path) -> None:

@@ -291,6 +291,35 @@ UNRENDERED = {
     'infrastructure/pyproject.toml (GCP_REGION_ABBREV_PLACEHOLDER = "..."; render replaces '
     "it) or replace it in the overlay",
 }
+#: The spec's stack file grants the invoker and secret reader roles on the whole project.
+PROJECT_WIDE = [
+    {
+        "file": "infrastructure/pulumi/Pulumi.sandbox.yaml",
+        "line": line,
+        "col": 13,
+        "level": "warning",
+        "rule": "policy/project-wide-grant",
+        "message": f"sandbox: input:projects.my-project grants {role} on the whole project: its "
+        f"service account may {reach}",
+        "hint": "remove it from service_account_iam.roles and add to "
+        f"input:projects.my-project.iam: {entry}",
+    }
+    for line, role, reach, entry in (
+        (
+            34,
+            "roles/run.invoker",
+            "run every Cloud Run job and call every service",
+            "`{role: roles/run.invoker, resource: {job: my-job-api2bq}}`",
+        ),
+        (
+            36,
+            "roles/secretmanager.secretAccessor",
+            "read every secret of the project",
+            "`{role: roles/secretmanager.secretAccessor, resource: {secret: <secret_id>}}`, one "
+            "entry per secret it uses",
+        ),
+    )
+]
 PLACEHOLDERS = (
     "\n[tool.polyinfra.placeholders.sandbox]\n"
     'GCP_REGION_ABBREV_PLACEHOLDER = "ase1"\n'
@@ -302,8 +331,9 @@ def test_spec_literal_workspace_as_published(tmp_path: Path, cli: Cli) -> None:
     repo = published(tmp_path, SPEC_LITERAL)
     root = str(repo.root)
 
-    # The one true finding: no step of the spec's deploy replaces these two placeholders.
-    assert cli.findings(repo.root) == (1, [UNRENDERED])
+    # The one true error: no step of the spec's deploy replaces these two placeholders; and the
+    # spec grants two roles on the whole project that have a resource-level form.
+    assert cli.findings(repo.root) == (1, [UNRENDERED, *PROJECT_WIDE])
 
     code, out, err = cli("plan", "-w", root)
     assert code == 0, err
@@ -338,10 +368,10 @@ def test_spec_literal_workspace_as_published(tmp_path: Path, cli: Cli) -> None:
         "[manifest/unrendered-template]"
     )
 
-    # Declared, the placeholders render and nothing is left to report.
+    # Declared, the placeholders render and only the warnings are left.
     repo.append("infrastructure/pyproject.toml", PLACEHOLDERS)
     repo.commit("declare the region placeholders")
-    assert cli.findings(repo.root) == (0, [])
+    assert cli.findings(repo.root) == (0, PROJECT_WIDE)
     code, out, err = cli("render", "--env", "sandbox", "--version", "1.2.3", "-w", root)
     assert code == 0, err
     assert "              value: ase1" in out.splitlines()

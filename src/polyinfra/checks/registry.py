@@ -31,7 +31,7 @@ from polyinfra.checks.rules.manifest.not_a_manifest import NotAManifest
 from polyinfra.checks.rules.manifest.unrendered_template import UnrenderedTemplate
 from polyinfra.checks.rules.patches import paths as patch_paths
 from polyinfra.checks.rules.patches import targets as patch_targets
-from polyinfra.checks.rules.policy import foundation, plain_secrets
+from polyinfra.checks.rules.policy import foundation, grants, plain_secrets
 from polyinfra.checks.rules.workspace import (
     apps,
     dockerfile,
@@ -154,6 +154,7 @@ WORKSPACE_RULES: tuple[Rule, ...] = (
     projects.ProjectDockerfile(),
     # policy
     foundation.NoPrimitiveRoles(),
+    grants.ProjectWideGrant(),
     foundation.NoPublicMembers(),
     foundation.BucketAccess(),
     foundation.Labels(),

@@ -29,6 +29,11 @@ UNRENDERED_MESSAGE = (
     "unrendered template: placeholders GCP_REGION_ABBREV_PLACEHOLDER, "
     "GCP_REGION_SUFFIX_PLACEHOLDER must be substituted before deploy"
 )
+#: the spec's stack file grants these two roles on the whole project
+PROJECT_WIDE = [
+    ("policy/project-wide-grant", "warning", f"{STACK}:34:13"),
+    ("policy/project-wide-grant", "warning", f"{STACK}:36:13"),
+]
 #: a second project entry whose scheduler also runs the job
 OTHER_ENTRY = """\
     other-project:
@@ -110,8 +115,9 @@ def test_spec_literal_job_deploys_the_project_its_stack_entry_names(workspace: P
         ),
     ]
     # neither the app nor the project is reported alone; what is left is true (no step of the
-    # spec's deploy substitutes the two region placeholders)
-    assert findings(workspace) == [UNRENDERED]
+    # spec's deploy substitutes the two region placeholders, and the spec grants the invoker
+    # and secret reader roles on the whole project)
+    assert findings(workspace) == [UNRENDERED, *PROJECT_WIDE]
 
 
 def test_stack_evidence_for_two_projects_keeps_the_finding_and_says_why(workspace: Path) -> None:
@@ -147,6 +153,24 @@ def test_stack_evidence_for_two_projects_keeps_the_finding_and_says_why(workspac
             f"{APP} (sandbox) deploys an image set at deploy time, but it deploys no project, "
             "and Pulumi.sandbox.yaml has no Artifact Registry repository under an entry named "
             "after the app",
+        ),
+        # the spec grants these roles on the whole project
+        (
+            *PROJECT_WIDE[0],
+            "sandbox: input:projects.my-project grants roles/run.invoker on the whole project: "
+            "its service account may run every Cloud Run job and call every service",
+        ),
+        (
+            *PROJECT_WIDE[1],
+            "sandbox: input:projects.my-project grants roles/secretmanager.secretAccessor on the "
+            "whole project: its service account may read every secret of the project",
+        ),
+        (
+            "policy/project-wide-grant",
+            "warning",
+            f"{STACK}:72:13",
+            "sandbox: input:projects.other-project grants roles/run.invoker on the whole "
+            "project: its service account may run every Cloud Run job and call every service",
         ),
         (
             "crossstack/project-without-app",
