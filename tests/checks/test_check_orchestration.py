@@ -53,9 +53,10 @@ def test_environment_with_a_stack_file_but_no_overlay(root: Path) -> None:
     )
     result = check_workspace(root, select=["config", "crossstack"], plan=False)
     assert "staging" in result.environments
-    # its scheduler targets a job that has no staging overlay
+    # its scheduler targets, and its invoker grant names, a job that has no staging overlay
     assert [(p.rule, str(p.position.relative_to(root))) for p in result.problems] == [
-        ("crossstack/scheduler-target", "infrastructure/pulumi/Pulumi.staging.yaml:92:23")
+        ("crossstack/grant-target", "infrastructure/pulumi/Pulumi.staging.yaml:59:27"),
+        ("crossstack/scheduler-target", "infrastructure/pulumi/Pulumi.staging.yaml:92:23"),
     ]
 
 

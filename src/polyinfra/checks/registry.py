@@ -18,6 +18,7 @@ from polyinfra.checks.rules.cloudrun import (
 from polyinfra.checks.rules.config.namespaces import NamespaceTypo
 from polyinfra.checks.rules.config.roles import DeprecatedRole
 from polyinfra.checks.rules.config.stack_file import StackPlans, StackValid
+from polyinfra.checks.rules.crossstack import grants as grant_targets
 from polyinfra.checks.rules.crossstack import (
     identity,
     projects,
@@ -146,6 +147,7 @@ WORKSPACE_RULES: tuple[Rule, ...] = (
     scheduler.SchedulerTarget(),
     scheduler.SchedulerRegion(),
     scheduler.SchedulerInvoker(),
+    grant_targets.GrantTarget(),
     scheduler.JobTrigger(),
     triggers.TriggerSource(),
     triggers.TriggerFunction(),

@@ -104,7 +104,8 @@ class StackFile:
     lookups (:meth:`service_accounts`, :meth:`secrets`, :meth:`registries`, :meth:`topics`,
     :meth:`buckets`, :meth:`roles_of`) include the upstream files' entries, each at its own
     file's line; what the file itself declares (:meth:`schedulers`, :meth:`triggers`,
-    :meth:`project_keys`, :meth:`walk`) does not.
+    :meth:`project_keys`, :meth:`grants`, :meth:`walk`) does not; :meth:`granted_on` looks
+    at the upstream files' grants too.
     """
 
     env: str
@@ -222,10 +223,7 @@ class StackFile:
         return found
 
     def grants(self) -> list[ScopedGrant]:
-        """Every ``iam`` entry of every project (upstream ones too), with where it stands."""
-        return [g for stack in self._with_upstream() for g in stack._own_grants()]
-
-    def _own_grants(self) -> list[ScopedGrant]:
+        """Every ``iam`` entry of every project of this file, with where it stands."""
         found: list[ScopedGrant] = []
         for key, section in self._projects():
             own_account = self.account_of(key)
@@ -254,7 +252,7 @@ class StackFile:
         """The ``iam`` entry that grants ``serviceAccount:<email>`` one of ``roles`` on the
         ``kind`` resource ``name`` of this stack's project (for Cloud Run, in ``location``),
         or None."""
-        for grant in self.grants():
+        for grant in (g for stack in self._with_upstream() for g in stack.grants()):
             target = grant.target
             if grant.account != email or grant.grant.role not in roles:
                 continue

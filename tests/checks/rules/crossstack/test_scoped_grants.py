@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from polyinfra.checks.check import check_workspace
 from tests.conftest import edit
 
@@ -77,26 +79,84 @@ def test_a_grant_to_someone_else_does_not_count(root: Path) -> None:
     assert problems(root) == [SECRET_NOT_READABLE]
 
 
-def test_a_grant_on_the_job_in_another_region_does_not_count(root: Path) -> None:
+INVOKER_MISSING = (
+    f"{PROD_STACK}:55:7",
+    "crossstack/scheduler-invoker",
+    "scheduler 'dmd-inv-mov' runs as the service account of input:projects.dmd-ingest, "
+    "which lacks roles/run.invoker on job 'dmd-inv-mov-api2bq'\n"
+    "  hint: add to input:projects.dmd-ingest.iam: `{role: roles/run.invoker, "
+    "resource: {job: dmd-inv-mov-api2bq}}`",
+)
+
+
+def test_a_grant_on_the_job_in_another_region(root: Path) -> None:
     edit(root, PROD_STACK, JOB_GRANT, JOB_GRANT + "          location: europe-west1\n")
     assert problems(root) == [
+        INVOKER_MISSING,
         (
-            f"{PROD_STACK}:55:7",
-            "crossstack/scheduler-invoker",
-            "scheduler 'dmd-inv-mov' runs as the service account of input:projects.dmd-ingest, "
-            "which lacks roles/run.invoker on job 'dmd-inv-mov-api2bq'\n"
-            "  hint: add to input:projects.dmd-ingest.iam: `{role: roles/run.invoker, "
-            "resource: {job: dmd-inv-mov-api2bq}}`",
-        )
+            f"{PROD_STACK}:60:21",
+            "crossstack/grant-target",
+            "input:projects.dmd-ingest grants roles/run.invoker on job 'dmd-inv-mov-api2bq' in "
+            "europe-west1, but it deploys to asia-southeast1\n"
+            "  hint: set `location: asia-southeast1` on the grant",
+        ),
     ]
 
 
-def test_a_grant_on_another_job_does_not_count(root: Path) -> None:
-    edit(root, PROD_STACK, JOB_GRANT, "          resource: {job: dmd-sku-api2bq}\n")
-    found = problems(root)
-    assert [(where, rule) for where, rule, _ in found] == [
-        (f"{PROD_STACK}:55:7", "crossstack/scheduler-invoker")
+def test_a_grant_on_a_job_the_environment_does_not_have(root: Path) -> None:
+    edit(root, PROD_STACK, JOB_GRANT, "          resource: {job: dmd-inv-mov-api2b}\n")
+    assert problems(root) == [
+        INVOKER_MISSING,
+        (
+            f"{PROD_STACK}:59:27",
+            "crossstack/grant-target",
+            "input:projects.dmd-ingest grants roles/run.invoker on job 'dmd-inv-mov-api2b', "
+            "which is not a Cloud Run job of environment 'production' (did you mean "
+            "'dmd-inv-mov-api2bq'?)\n"
+            "  hint: name a job app deployed to this environment, or give the full name of one "
+            "deployed elsewhere: projects/<project>/locations/<location>/jobs/<name>",
+        ),
     ]
+
+
+@pytest.mark.parametrize(
+    ("resource", "found"),
+    [
+        ("{service: inventory-api}", []),
+        ("{service: stock-webhook}", []),  # a function is a Cloud Run service
+        (
+            "{service: projects/data-platform-prod/locations/asia-southeast1/services/billing}",
+            [],
+        ),
+        (
+            "{job: inventory-api}",
+            [
+                "input:projects.dmd-ingest grants roles/run.invoker on job 'inventory-api', which "
+                "is not a Cloud Run job of environment 'production' (its jobs: "
+                "dmd-inv-mov-api2bq)"
+            ],
+        ),
+        (
+            "{service: dmd-inv-mov-api2bq}",
+            [
+                "input:projects.dmd-ingest grants roles/run.invoker on service "
+                "'dmd-inv-mov-api2bq', which is not a Cloud Run service or function of "
+                "environment 'production' (its services: inventory-api, stock-webhook)"
+            ],
+        ),
+    ],
+)
+def test_grants_on_services(root: Path, resource: str, found: list[str]) -> None:
+    edit(
+        root,
+        PROD_STACK,
+        JOB_GRANT,
+        JOB_GRANT + f"        - role: roles/run.invoker\n          resource: {resource}\n",
+    )
+    result = check_workspace(
+        root, environments=["production"], select=["crossstack/grant-target"], plan=False
+    )
+    assert [p.message for p in result.problems] == found
 
 
 def test_a_project_wide_role_still_counts(root: Path) -> None:
@@ -107,4 +167,4 @@ def test_a_project_wide_role_still_counts(root: Path) -> None:
         "          - roles/logging.logWriter\n      iam:",
         "          - roles/logging.logWriter\n          - roles/run.developer\n      iam:",
     )
-    assert problems(root) == []
+    assert [rule for _, rule, _ in problems(root)] == ["crossstack/grant-target"]
