@@ -25,7 +25,7 @@ def test_plan_the_example_sandbox_stack(capsys: pytest.CaptureFixture[str]) -> N
     assert lines[-2].startswith("  23 resources (0 protected): 3 artifactregistry.Repository")
     stack = EXAMPLE / "infrastructure" / "pulumi" / "Pulumi.sandbox.yaml"
     assert lines[-1] == (
-        f"  {stack}:87:11: note: project number: looked up at run time (stand-in 000000000000 "
+        f"  {stack}:91:11: note: project number: looked up at run time (stand-in 000000000000 "
         "in this plan) for the Cloud Scheduler service agent; set input:project_number to plan "
         "the real one"
     )
@@ -139,7 +139,7 @@ def test_plan_diff_against_a_git_ref(tmp_path: Path, capsys: pytest.CaptureFixtu
         "  ~ scheduler_dmd_inv_mov (gcp:cloudscheduler/job:Job)",
         '        schedule: "0 4 * * *" -> "0 5 * * *"',
         "  0 to add, 1 to change, 0 to remove, 22 unchanged",
-        f"  {stack}:87:11: note: project number: looked up at run time (stand-in 000000000000 "
+        f"  {stack}:91:11: note: project number: looked up at run time (stand-in 000000000000 "
         "in this plan) for the Cloud Scheduler service agent; set input:project_number to plan "
         "the real one",
     ]

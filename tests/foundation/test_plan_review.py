@@ -210,7 +210,7 @@ def test_detailed_exitcode_is_2_when_the_last_commit_changes_the_plan(
         "  ~ scheduler_dmd_inv_mov (gcp:cloudscheduler/job:Job)",
         '        schedule: "0 4 * * *" -> "0 5 * * *"',
         "  0 to add, 1 to change, 0 to remove, 22 unchanged",
-        f"  {stack}:87:11: note: project number: looked up at run time (stand-in 000000000000 "
+        f"  {stack}:91:11: note: project number: looked up at run time (stand-in 000000000000 "
         "in this plan) for the Cloud Scheduler service agent; set input:project_number to plan "
         "the real one",
     ]

@@ -52,7 +52,7 @@ def test_the_example_lets_the_scheduler_agent_mint_the_jobs_token(stack: str, pr
     # the plan says the number is a stand-in, at the first scheduler job
     [note] = plan.warnings
     assert isinstance(note, PlanNote)
-    assert str(note) == f"{PULUMI / f'Pulumi.{stack}.yaml'}:87:11: note: {LOOKED_UP}"
+    assert str(note) == f"{PULUMI / f'Pulumi.{stack}.yaml'}:91:11: note: {LOOKED_UP}"
 
 
 def with_number(number: str) -> str:

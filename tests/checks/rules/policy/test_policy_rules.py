@@ -174,10 +174,10 @@ def test_a_resource_of_input_resources_is_found_at_its_entry(root: Path) -> None
     # the bucket policy holds for any bucket; the defaults are the cloud_storage section's
     # each at the entry's arguments
     assert policy(root, "production") == [
-        f"{stack}:118:7: policy/bucket-access: production: bucket data-platform-prod-archive "
+        f"{stack}:122:7: policy/bucket-access: production: bucket data-platform-prod-archive "
         "has public_access_prevention None, not 'enforced'",
-        f"{stack}:118:7: policy/bucket-access: production: bucket data-platform-prod-archive "
+        f"{stack}:122:7: policy/bucket-access: production: bucket data-platform-prod-archive "
         "has uniform_bucket_level_access None, not True",
-        f"{stack}:118:7: policy/protect-stateful: production: Bucket bucket_archive is not "
+        f"{stack}:122:7: policy/protect-stateful: production: Bucket bucket_archive is not "
         "protected",
     ]
