@@ -11,7 +11,6 @@ import tomlkit
 
 from polyinfra.cloudrun.vocabulary import service_account_email
 from polyinfra.errors import UserError
-from polyinfra.foundation.stackview import read_stack_view
 from polyinfra.manifests.links import discover_workspace
 from polyinfra.positions import Position
 from polyinfra.scaffold import names
@@ -91,13 +90,9 @@ def plan_add(path: Path, request: AddRequest) -> AddResult:
         stack = ws.stack_for_env(env)
         facts[env] = read_facts(programs[-1].stacks[stack], key)
         if len(programs) > 1:
-            registry_facts[env] = read_facts(programs[0].stacks[stack], key)
-            view = read_stack_view(ws, stack)
-            facts[env] = replace(
-                facts[env],
-                gcp_project=view.gcp_project() or facts[env].gcp_project,
-                region=facts[env].region or view.gcp_region(),
-            )
+            upstream = registry_facts[env] = read_facts(programs[0].stacks[stack], key)
+            if facts[env].region is None:  # services may leave the region to the platform
+                facts[env] = replace(facts[env], region=upstream.region)
 
     operations: list[FileOperation] = []
     manifest = _MANIFESTS[kind]
