@@ -204,3 +204,64 @@ def test_an_unresolvable_host_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) 
         "get service api (project proj): cannot resolve the host of "
         "http://polyinfra-no-such-host.invalid; check the region and your network"
     )
+
+
+def test_services_and_jobs_are_listed_by_label_across_pages(make_service: Any) -> None:
+    with FakeCloudRun() as fake:
+        client = client_for(fake, None)
+        for name, team in (("api", "a"), ("web", "b"), ("zeta", "a"), ("beta", "a")):
+            service = make_service()
+            service["metadata"]["name"] = name
+            service["metadata"]["labels"] = {"team": team}
+            apply_object(client, ObjectRef("Service", "proj", name), service)
+        listed = client.list_objects("Service", "proj", "team=a")
+        every = client.list_objects("Service", "proj")
+        jobs = client.list_objects("Job", "proj")
+        paged = fake.served_object("services", "proj", "api")
+        client.close()
+    assert [s["metadata"]["name"] for s in listed] == ["api", "beta", "zeta"]
+    assert [s["metadata"]["name"] for s in every] == ["api", "beta", "web", "zeta"]
+    assert jobs == []
+    assert paged is not None
+    assert listed[0]["metadata"]["uid"] == paged["metadata"]["uid"]
+
+
+def test_a_list_follows_continue_tokens() -> None:
+    with FakeCloudRun() as fake:
+        client = client_for(fake, None)
+        pages = []
+        original = client.request
+
+        def request(method: str, path: str, what: str, **kwargs: Any) -> Any:
+            params = dict(kwargs.get("params") or {})
+            if path.endswith("/revisions"):
+                params["limit"] = "1"
+                pages.append(params.get("continue", ""))
+            kwargs["params"] = params
+            return original(method, path, what, **kwargs)
+
+        client.request = request  # type: ignore[method-assign]
+        for image in ("img:1", "img:2", "img:3"):
+            service = {
+                "apiVersion": "serving.knative.dev/v1",
+                "kind": "Service",
+                "metadata": {"name": "api"},
+                "spec": {"template": {"spec": {"containers": [{"image": image}]}}},
+            }
+            live = client.get(API)
+            if live is None:
+                client.create(API, service)
+            else:
+                service["metadata"]["resourceVersion"] = live["metadata"]["resourceVersion"]
+                client.replace(API, service)
+        revisions = client.list_revisions(API)
+        first = client.get_revision("proj", revisions[0]["metadata"]["name"])
+        missing = client.get_revision("proj", "api-nope")
+        client.close()
+    assert len(revisions) == 3
+    assert len(pages) == 3
+    assert pages[0] == ""
+    assert all(pages[1:])
+    assert first is not None
+    assert first["metadata"]["name"] == revisions[0]["metadata"]["name"]
+    assert missing is None

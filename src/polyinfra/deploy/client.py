@@ -13,7 +13,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import quote
 
-from polyinfra.cloudrun.vocabulary import JOB_API, REVISION_SERVICE_LABEL, SERVICE_API, SERVICE_KIND
+from polyinfra.cloudrun.vocabulary import (
+    JOB_API,
+    JOB_LABEL,
+    REVISION_SERVICE_LABEL,
+    SERVICE_API,
+    SERVICE_KIND,
+)
 from polyinfra.deploy.endpoint import (
     CONNECT_TIMEOUT,
     DEFAULT_HTTP_TIMEOUT,
@@ -50,6 +56,10 @@ Kind = Literal["Service", "Job"]
 # A Cloud Run object is a few KiB; an answer larger than this is not one (and one that never
 # ends must not be read until memory runs out).
 MAX_ANSWER_BYTES = 4 * 1024 * 1024
+
+
+# A list call is followed across at most this many pages (each holds what the server chose).
+MAX_PAGES = 1000
 
 
 _WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -413,31 +423,73 @@ class CloudRunClient:
 
     # ---- executions and revisions ----------------------------------------------------------
 
-    def run_job(self, ref: ObjectRef) -> JsonObject:
-        """POST ``:run`` once; see ``apply.start_execution`` for what follows a lost answer."""
-        return self.request("POST", f"{ref.path}:run", f"execute {ref}", body={})
+    def run_job(self, ref: ObjectRef, overrides: JsonObject | None = None) -> JsonObject:
+        """POST ``:run`` once, with the run's ``overrides`` (the API's ``Overrides``: container
+        args and env, task count, timeout) when given; see ``apply.start_execution`` for what
+        follows a lost answer."""
+        body: JsonObject = {"overrides": overrides} if overrides else {}
+        return self.request("POST", f"{ref.path}:run", f"execute {ref}", body=body)
 
     def get_execution(self, namespace: str, name: str) -> JsonObject:
         path = f"{collection_path(JOB_API, namespace, 'executions')}/{_segment(name)}"
         return self._read(path, f"get execution {name}")
 
     def list_executions(self, ref: ObjectRef) -> list[JsonObject]:
-        """The job's executions."""
-        answer = self._read(
+        """The job's executions, every page."""
+        return self._list(
             collection_path(JOB_API, ref.namespace, "executions"),
             f"list executions of {ref}",
-            {"labelSelector": f"run.googleapis.com/job={ref.name}"},
+            f"{JOB_LABEL}={ref.name}",
         )
-        return [item for item in answer.get("items") or [] if isinstance(item, dict)]
 
     def list_revisions(self, ref: ObjectRef) -> list[JsonObject]:
-        """The service's revisions."""
-        answer = self._read(
+        """The service's revisions, every page."""
+        return self._list(
             collection_path(SERVICE_API, ref.namespace, "revisions"),
             f"list revisions of {ref}",
-            {"labelSelector": f"{REVISION_SERVICE_LABEL}={ref.name}"},
+            f"{REVISION_SERVICE_LABEL}={ref.name}",
         )
-        return [item for item in answer.get("items") or [] if isinstance(item, dict)]
+
+    def get_revision(self, namespace: str, name: str) -> JsonObject | None:
+        """One revision, or None when it does not exist."""
+        path = f"{collection_path(SERVICE_API, namespace, 'revisions')}/{_segment(name)}"
+
+        def call() -> JsonObject | None:
+            try:
+                return self.request("GET", path, f"get revision {name}")
+            except CloudRunError as exc:
+                if exc.status == 404 and not isinstance(exc, TransientError):
+                    return None
+                raise
+
+        return self.retry.run(call, self.pause)
+
+    def list_objects(self, kind: Kind, namespace: str, selector: str = "") -> list[JsonObject]:
+        """The project's services or jobs (in this client's region) whose labels match
+        ``selector`` (``key=value,...``), every page."""
+        api = SERVICE_API if kind == SERVICE_KIND else JOB_API
+        collection = "services" if kind == SERVICE_KIND else "jobs"
+        return self._list(
+            collection_path(api, namespace, collection),
+            f"list {collection} of project {namespace}",
+            selector,
+        )
+
+    def _list(self, path: str, what: str, selector: str) -> list[JsonObject]:
+        """Every item of a list call, following ``metadata.continue`` from page to page."""
+        items: list[JsonObject] = []
+        token = ""
+        for _ in range(MAX_PAGES):
+            params = {"labelSelector": selector} if selector else {}
+            if token:
+                params["continue"] = token
+            answer = self._read(path, what, params)
+            items.extend(item for item in answer.get("items") or [] if isinstance(item, dict))
+            metadata = answer.get("metadata")
+            token = str(metadata.get("continue") or "") if isinstance(metadata, dict) else ""
+            if not token:
+                return items
+        raise CloudRunError(f"{what}: more than {MAX_PAGES} pages; narrow the selector")
 
     def close(self) -> None:
         """Close every session this client opened, in any thread."""

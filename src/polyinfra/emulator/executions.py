@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import copy
 import uuid
+from collections.abc import Mapping
 
 from polyinfra.cloudrun.vocabulary import JOB_API, JOB_LABEL, LOCATION_LABEL
 from polyinfra.emulator.objects import (
+    _list_answer,
     _now,
+    _page,
     _ready_status,
     _selected,
     _selector,
@@ -96,8 +99,9 @@ class Executions:
         }
         return copy.deepcopy(execution)
 
-    def listing(self, namespace: str, selector: str) -> JsonObject:
-        """The ExecutionsList of ``namespace`` whose labels match ``selector``."""
+    def listing(self, namespace: str, selector: str, query: Mapping[str, str]) -> JsonObject:
+        """A page of the ExecutionsList of ``namespace`` whose labels match ``selector``, by
+        name."""
         number = self._settings.project_number(namespace)
         wanted = _selector(selector)
         items = []
@@ -106,9 +110,6 @@ class Executions:
                 continue
             if _selected(entry.obj, wanted):
                 items.append(copy.deepcopy(entry.obj))
-        return {
-            "apiVersion": JOB_API,
-            "kind": "ExecutionsList",
-            "metadata": {"selfLink": _self_link("executions", number, None)},
-            "items": items,
-        }
+        items.sort(key=lambda item: str(item["metadata"]["name"]))
+        page, token = _page(items, query)
+        return _list_answer(JOB_API, "ExecutionsList", "executions", number, page, token)

@@ -169,6 +169,29 @@ def _selected(obj: JsonObject, wanted: Mapping[str, str]) -> bool:
     return all(labels.get(k) == v for k, v in wanted.items())
 
 
+def _page(items: list[JsonObject], query: Mapping[str, str]) -> tuple[list[JsonObject], str]:
+    """One page of ``items`` (sorted by name) as a list call's ``limit`` and ``continue``
+    ask, and the token of the next page ("" on the last)."""
+    after = query.get("continue", "")
+    if after:
+        items = [item for item in items if str(item["metadata"]["name"]) > after]
+    limit = query.get("limit", "")
+    if not (limit.isdigit() and 0 < int(limit) < len(items)):
+        return items, ""
+    page = items[: int(limit)]
+    return page, str(page[-1]["metadata"]["name"])
+
+
+def _list_answer(
+    api_version: str, kind: str, collection: str, project: str, page: list[JsonObject], token: str
+) -> JsonObject:
+    """A list call's answer: ``page`` and, when more follow, ``metadata.continue``."""
+    metadata: JsonObject = {"selfLink": _self_link(collection, project, None)}
+    if token:
+        metadata["continue"] = token
+    return {"apiVersion": api_version, "kind": kind, "metadata": metadata, "items": page}
+
+
 def _set_conditions(status: JsonObject, wanted: list[tuple[str, str, str, str]]) -> None:
     """Set ``status.conditions``; a condition that keeps its status keeps its transition time."""
     before = {c.get("type"): c for c in status.get("conditions") or [] if isinstance(c, dict)}

@@ -11,7 +11,14 @@ import uuid
 
 from polyinfra.cloudrun.vocabulary import JOB_LABEL, LOCATION_LABEL, SERVER_METADATA
 from polyinfra.emulator.executions import Executions
-from polyinfra.emulator.objects import _now, _set_conditions
+from polyinfra.emulator.objects import (
+    _list_answer,
+    _now,
+    _page,
+    _selected,
+    _selector,
+    _set_conditions,
+)
 from polyinfra.emulator.revisions import Revisions, revision_object
 from polyinfra.emulator.rollout import Rollouts
 from polyinfra.emulator.script import Client
@@ -54,10 +61,12 @@ class Resources:
         selector = query.get("labelSelector", "")
         if name is None:
             if collection == "executions":
-                return 200, self._executions.listing(namespace, selector)
+                return 200, self._executions.listing(namespace, selector, query)
             if collection == "revisions":
                 number = self._settings.project_number(namespace)
-                return 200, self._revisions.listing(number, selector)
+                return 200, self._revisions.listing(number, selector, query)
+            if action == "list":
+                return 200, self._listing(collection, namespace, selector, query)
             return 200, self._create(collection, namespace, body, dry_run, client)
         if collection == "revisions":
             return 200, self._get_revision(namespace, name)
@@ -68,6 +77,24 @@ class Resources:
         if action == "delete":
             return 200, self._delete(collection, namespace, name, dry_run)
         return 200, self._replace(collection, namespace, name, body, dry_run, client)
+
+    def _listing(
+        self, collection: str, namespace: str, selector: str, query: dict[str, str]
+    ) -> JsonObject:
+        """A page of the project's services or jobs whose labels match ``selector``, by name."""
+        number = self._settings.project_number(namespace)
+        wanted = _selector(selector)
+        items = sorted(
+            (
+                served(entry)
+                for (kind, project, _), entry in self._objects.items()
+                if kind == collection and project == number and _selected(entry.obj, wanted)
+            ),
+            key=lambda item: str(item["metadata"]["name"]),
+        )
+        page, token = _page(items, query)
+        _, api_version, kind_name = _COLLECTIONS[collection]
+        return _list_answer(api_version, f"{kind_name}List", collection, number, page, token)
 
     def _not_found(self, collection: str, namespace: str, name: str) -> _ApiError:
         return not_found(collection, namespace, name, self._settings.region)

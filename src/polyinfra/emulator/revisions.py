@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from polyinfra.cloudrun.vocabulary import (
@@ -16,7 +17,9 @@ from polyinfra.cloudrun.vocabulary import (
 )
 from polyinfra.emulator.objects import (
     _child,
+    _list_answer,
     _now,
+    _page,
     _record_client,
     _selected,
     _selector,
@@ -120,8 +123,8 @@ class Revisions:
         self._by_service.setdefault((entry.project, revision.service), []).append(revision)
         entry.obj["status"]["latestCreatedRevisionName"] = name
 
-    def listing(self, project: str, selector: str) -> JsonObject:
-        """The RevisionList of ``project`` whose labels match ``selector``, by name."""
+    def listing(self, project: str, selector: str, query: Mapping[str, str]) -> JsonObject:
+        """A page of the RevisionList of ``project`` whose labels match ``selector``, by name."""
         wanted = _selector(selector)
         items = []
         for (number, _), found in self._by_service.items():
@@ -132,12 +135,8 @@ class Revisions:
                 if _selected(item, wanted):
                     items.append(item)
         items.sort(key=lambda item: str(item["metadata"]["name"]))
-        return {
-            "apiVersion": SERVICE_API,
-            "kind": "RevisionList",
-            "metadata": {"selfLink": _self_link("revisions", project, None)},
-            "items": items,
-        }
+        page, token = _page(items, query)
+        return _list_answer(SERVICE_API, "RevisionList", "revisions", project, page, token)
 
 
 def revision_object(revision: Revision) -> JsonObject:

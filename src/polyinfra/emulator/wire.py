@@ -41,12 +41,14 @@ _COLLECTIONS = {
 # (collection, HTTP method, names one object, verb) -> the method's id in the discovery document.
 _METHODS = {
     ("services", "POST", False, ""): "run.namespaces.services.create",
+    ("services", "GET", False, ""): "run.namespaces.services.list",
     ("services", "GET", True, ""): "run.namespaces.services.get",
     ("services", "PUT", True, ""): "run.namespaces.services.replaceService",
     ("services", "DELETE", True, ""): "run.namespaces.services.delete",
     ("revisions", "GET", False, ""): "run.namespaces.revisions.list",
     ("revisions", "GET", True, ""): "run.namespaces.revisions.get",
     ("jobs", "POST", False, ""): "run.namespaces.jobs.create",
+    ("jobs", "GET", False, ""): "run.namespaces.jobs.list",
     ("jobs", "GET", True, ""): "run.namespaces.jobs.get",
     ("jobs", "PUT", True, ""): "run.namespaces.jobs.replaceJob",
     ("jobs", "DELETE", True, ""): "run.namespaces.jobs.delete",
