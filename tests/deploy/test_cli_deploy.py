@@ -16,8 +16,9 @@ from typing import Any
 import pytest
 
 from polyinfra.cli.main import main
-from polyinfra.deploy.apply import VERSION_ANNOTATION, VERSION_LABEL, stamp_version
+from polyinfra.deploy.apply import VERSION_ANNOTATION, VERSION_LABEL
 from polyinfra.deploy.diff import SERVER_LABELS
+from polyinfra.deploy.release import stamp_release
 from polyinfra.emulator import FakeCloudRun
 from polyinfra.manifests import render_apps
 from polyinfra.workspace import Workspace
@@ -86,7 +87,16 @@ def test_deploys_every_app_and_stored_objects_equal_the_rendered_manifests(
     for app in rendered.apps:
         data = app.primary.data  # type: ignore[union-attr]
         live = without_server_fields(stored(emulator, data["kind"], data["metadata"]["name"]))
-        assert live == stamp_version(data, "v1")
+        assert live == stamp_release(data, app=app.app, env="sandbox", version="v1")
+        assert {
+            k: v
+            for k, v in live["metadata"]["labels"].items()
+            if "polyinfra" in v or "polyinfra" in k
+        } == {
+            "managed-by": "polyinfra",
+            "polyinfra-app": app.app,
+            "polyinfra-env": "sandbox",
+        }
         template = live["spec"]["template"]["metadata"]
         assert template["annotations"][VERSION_ANNOTATION] == "v1"
         assert template["labels"][VERSION_LABEL] == "v1"

@@ -14,13 +14,13 @@ from polyinfra.deploy.apply import (
     apply_object,
     describe_error,
     execute_job,
-    stamp_version,
     wait_ready,
 )
 from polyinfra.deploy.client import CloudRunClient, Kind, ObjectRef
 from polyinfra.deploy.diff import Change, diff_objects
 from polyinfra.deploy.endpoint import DEFAULT_HTTP_TIMEOUT
 from polyinfra.deploy.errors import Cancelled, CloudRunError, DeadlineExceeded, JsonObject
+from polyinfra.deploy.release import stamp_release
 from polyinfra.deploy.retry import Pacer
 
 Outcome = Literal["ready", "failed", "timeout", "cancelled", "not started", "dry-run"]
@@ -315,7 +315,9 @@ def _deploy_one(
     target = slot.target
     start = slot.started if slot.started is not None else pacer.clock()
     ref = target.ref
-    desired = stamp_version(target.manifest, options.version)
+    desired = stamp_release(
+        target.manifest, app=target.app, env=target.env, version=options.version
+    )
 
     def elapsed() -> float:
         return round(pacer.clock() - start, 1)

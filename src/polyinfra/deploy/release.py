@@ -1,0 +1,92 @@
+"""What a release is on Cloud Run, shared by every command that reads or changes one: the
+labels a deploy stamps on each object it writes (so objects polyinfra manages can be found and
+told apart from everything else in the project), the version a live object or revision carries,
+and where an app of the tree lives (its project, name, kind and region) without deploying it.
+
+Labels follow Google Cloud's label rules (lowercase keys and values, no ``/``) because Cloud
+Run stores an object's labels as its resource labels; ``managed-by`` is the key Google's own
+tools use for the same purpose (Cloud Deploy writes ``managed-by: google-cloud-deploy``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from polyinfra.deploy.apply import VERSION_ANNOTATION, stamp_version
+from polyinfra.deploy.errors import JsonObject
+from polyinfra.values import is_label_value
+
+if TYPE_CHECKING:
+    from polyinfra.deploy.rollout import DeployTarget
+    from polyinfra.workspace import Workspace
+
+#: Top-level labels of every object polyinfra deploys.
+MANAGED_BY_LABEL = "managed-by"
+MANAGED_BY = "polyinfra"
+APP_LABEL = "polyinfra-app"
+ENV_LABEL = "polyinfra-env"
+
+#: ``labelSelector`` of every object polyinfra deployed to ``env`` (see :func:`managed_selector`).
+_SELECTOR = f"{MANAGED_BY_LABEL}={MANAGED_BY}"
+
+#: The version :func:`locate` renders with: where an object lives does not depend on it.
+LOCATE_VERSION = "0"
+
+
+def stamp_release(manifest: JsonObject, *, app: str, env: str, version: str) -> JsonObject:
+    """A copy of ``manifest`` as a deploy writes it: ``version`` on its revision template
+    (:func:`~polyinfra.deploy.apply.stamp_version`) and, on the object, the labels that say
+    polyinfra manages it, for which app and environment (each only when it is a valid label
+    value; an app or environment name that is not cannot be selected by label)."""
+    stamped = stamp_version(manifest, version)
+    metadata = stamped.setdefault("metadata", {})
+    labels = dict(metadata.get("labels") or {})
+    labels[MANAGED_BY_LABEL] = MANAGED_BY
+    for key, value in ((APP_LABEL, app), (ENV_LABEL, env)):
+        if is_label_value(value):
+            labels[key] = value
+    metadata["labels"] = labels
+    return stamped
+
+
+def managed_selector(env: str | None = None) -> str:
+    """The ``labelSelector`` of the objects polyinfra deployed (to ``env`` when given)."""
+    return _SELECTOR if env is None else f"{_SELECTOR},{ENV_LABEL}={env}"
+
+
+def is_managed(obj: JsonObject) -> bool:
+    """True when ``obj`` carries the label polyinfra stamps on what it deploys."""
+    labels = (obj.get("metadata") or {}).get("labels") or {}
+    return bool(labels.get(MANAGED_BY_LABEL) == MANAGED_BY)
+
+
+def managed_app(obj: JsonObject) -> str | None:
+    """The app a managed object was deployed for (None when it is not managed)."""
+    if not is_managed(obj):
+        return None
+    labels = (obj.get("metadata") or {}).get("labels") or {}
+    value = labels.get(APP_LABEL)
+    return str(value) if value else None
+
+
+def revision_version(revision: JsonObject) -> str | None:
+    """The version a Revision (or any object whose own metadata carries the revision
+    template's annotations) was deployed with."""
+    annotations = (revision.get("metadata") or {}).get("annotations") or {}
+    value = annotations.get(VERSION_ANNOTATION)
+    return None if value is None else str(value)
+
+
+def locate(
+    ws: Workspace, apps: Sequence[str], env: str, *, region: str | None = None
+) -> list[DeployTarget]:
+    """Where each app (every app with an overlay for ``env`` when ``apps`` is empty) lives in
+    ``env``: its rendered objects as deploy targets (kind, project, name, region), rendered
+    as a deploy would but without any check or call. Bad input is a UserError as for
+    ``render``."""
+    from polyinfra.deploy.apps import targets_from_render
+    from polyinfra.manifests import render_apps
+
+    result = render_apps(ws, list(apps), env, LOCATE_VERSION)
+    return targets_from_render(ws, result, region=region)
