@@ -83,11 +83,15 @@ def test_deploys_every_app_and_stored_objects_equal_the_rendered_manifests(
     assert f"Cloud Run emulator at http://{emulator.host}" in output.err
     ws = Workspace.discover(EXAMPLE)
     rendered = render_apps(ws, [], "sandbox", "v1")
+    head = subprocess.run(
+        ["git", "-C", str(EXAMPLE), "rev-parse", "HEAD"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert len(head) == 40
     assert sorted(app.app for app in rendered.apps) == APPS
     for app in rendered.apps:
         data = app.primary.data  # type: ignore[union-attr]
         live = without_server_fields(stored(emulator, data["kind"], data["metadata"]["name"]))
-        assert live == stamp_release(data, app=app.app, env="sandbox", version="v1")
+        assert live == stamp_release(data, app=app.app, env="sandbox", version="v1", commit=head)
         assert {
             k: v
             for k, v in live["metadata"]["labels"].items()

@@ -125,8 +125,18 @@ def written_by_us(live: JsonObject, desired: JsonObject, before: JsonObject | No
     return generation in (_generation(before), _generation(before) + 1) and matches(live, desired)
 
 
+#: Makes the object to write from the desired one and the live one (None when there is none):
+#: what a write keeps of the live object (traffic, a record of the previous template).
+Adjust = Callable[[JsonObject, "JsonObject | None"], JsonObject]
+
+
 def apply_object(
-    client: CloudRunClient, ref: ObjectRef, desired: JsonObject, *, dry_run: bool = False
+    client: CloudRunClient,
+    ref: ObjectRef,
+    desired: JsonObject,
+    *,
+    dry_run: bool = False,
+    adjust: Adjust | None = None,
 ) -> Applied:
     """Create ``ref`` from ``desired`` or replace it, like ``gcloud run … replace``.
 
@@ -135,14 +145,19 @@ def apply_object(
     the object is read again before anything is re-sent: a create is never repeated blindly,
     and the object read back is recognised as our write by :func:`written_by_us`.
     A live object that already holds everything ``desired`` says is left alone (``unchanged``).
+    ``adjust``, when given, makes the object to write from ``desired`` and each live object
+    read (so a retry after a lost answer adjusts to what is live then).
     """
+    original = desired
     lost = False
     # The object the write whose answer was lost was sent against (None: it was a create).
     before: JsonObject | None = None
 
     def attempt() -> Applied:
-        nonlocal lost, before
+        nonlocal lost, before, desired
         live = client.get(ref)
+        if adjust is not None:
+            desired = adjust(original, live)
         if lost and live is not None:
             if before is not None and _resource_version(live) == _resource_version(before):
                 pass  # the replace did not land: send it again

@@ -180,6 +180,7 @@ def deploy_apps(
     manifests mark secret) and the deploy goes on. The report's ``secrets`` are those values."""
     from polyinfra.checks import Level
     from polyinfra.checks.check import check_before_deploy
+    from polyinfra.deploy.release import head_commit
     from polyinfra.manifests import render_apps
     from polyinfra.redact import workspace_secrets
 
@@ -200,6 +201,8 @@ def deploy_apps(
     if problems and on_problems is not None:
         on_problems(problems, secrets)
     targets = targets_from_render(ws, result, region=request.region)
+    if not options.commit:
+        options = dataclasses.replace(options, commit=head_commit(ws.root))
     report = deploy_manifests(
         targets,
         options,

@@ -11,6 +11,7 @@ tools use for the same purpose (Cloud Deploy writes ``managed-by: google-cloud-d
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from polyinfra.deploy.apply import VERSION_ANNOTATION, stamp_version
@@ -30,17 +31,28 @@ ENV_LABEL = "polyinfra-env"
 #: ``labelSelector`` of every object polyinfra deployed to ``env`` (see :func:`managed_selector`).
 _SELECTOR = f"{MANAGED_BY_LABEL}={MANAGED_BY}"
 
+#: The object annotation that records the commit the workspace was at when it was deployed
+#: (on the object, not the revision template: a new commit alone cuts no revision).
+COMMIT_ANNOTATION = "polyinfra.dev/commit"
+
 #: The version :func:`locate` renders with: where an object lives does not depend on it.
 LOCATE_VERSION = "0"
 
 
-def stamp_release(manifest: JsonObject, *, app: str, env: str, version: str) -> JsonObject:
+def stamp_release(
+    manifest: JsonObject, *, app: str, env: str, version: str, commit: str = ""
+) -> JsonObject:
     """A copy of ``manifest`` as a deploy writes it: ``version`` on its revision template
     (:func:`~polyinfra.deploy.apply.stamp_version`) and, on the object, the labels that say
     polyinfra manages it, for which app and environment (each only when it is a valid label
-    value; an app or environment name that is not cannot be selected by label)."""
+    value; an app or environment name that is not cannot be selected by label), and the
+    ``commit`` deployed from when known."""
     stamped = stamp_version(manifest, version)
     metadata = stamped.setdefault("metadata", {})
+    if commit:
+        annotations = dict(metadata.get("annotations") or {})
+        annotations[COMMIT_ANNOTATION] = commit
+        metadata["annotations"] = annotations
     labels = dict(metadata.get("labels") or {})
     labels[MANAGED_BY_LABEL] = MANAGED_BY
     for key, value in ((APP_LABEL, app), (ENV_LABEL, env)):
@@ -76,6 +88,26 @@ def revision_version(revision: JsonObject) -> str | None:
     annotations = (revision.get("metadata") or {}).get("annotations") or {}
     value = annotations.get(VERSION_ANNOTATION)
     return None if value is None else str(value)
+
+
+def deployed_commit(obj: JsonObject) -> str | None:
+    """The commit ``obj`` was deployed from (:data:`COMMIT_ANNOTATION`), if recorded."""
+    annotations = (obj.get("metadata") or {}).get("annotations") or {}
+    value = annotations.get(COMMIT_ANNOTATION)
+    return str(value) if value else None
+
+
+def head_commit(root: Path) -> str:
+    """The commit ``root``'s checkout is at, or "" outside a git checkout (or without git)."""
+    from polyinfra.errors import ToolError
+    from polyinfra.proc import run
+
+    try:
+        completed = run(["git", "-C", str(root), "rev-parse", "--verify", "HEAD"], check=False)
+    except ToolError:  # git is not installed: nothing to record
+        return ""
+    sha = completed.stdout.decode("ascii", "replace").strip()
+    return sha if completed.returncode == 0 and len(sha) in (40, 64) else ""
 
 
 def locate(

@@ -64,6 +64,8 @@ class DeployOptions:
     first_poll: float = 0.2
     http_timeout: float = DEFAULT_HTTP_TIMEOUT
     interrupt_grace: float = 0.5
+    #: the commit the workspace is at, recorded on each object (``release.COMMIT_ANNOTATION``)
+    commit: str = ""
 
 
 @dataclass(frozen=True)
@@ -316,7 +318,11 @@ def _deploy_one(
     start = slot.started if slot.started is not None else pacer.clock()
     ref = target.ref
     desired = stamp_release(
-        target.manifest, app=target.app, env=target.env, version=options.version
+        target.manifest,
+        app=target.app,
+        env=target.env,
+        version=options.version,
+        commit=options.commit,
     )
 
     def elapsed() -> float:
