@@ -447,3 +447,27 @@ def test_grants_are_built_after_the_resources_they_name() -> None:
     assert BUILDERS.index(scoped_iam) > max(
         BUILDERS.index(m) for m in BUILDERS if m.NAME in {"secrets", "storage_buckets"}
     )
+
+
+def test_a_grant_on_a_resource_made_in_another_project_goes_to_that_project(
+    write_stack: WriteStack,
+) -> None:
+    text = stack(
+        grant("roles/secretmanager.secretAccessor", "{secret: OTHER_TOKEN}"),
+        grant("roles/pubsub.publisher", "{topic: other-topic}"),
+    )
+    text = text.replace(
+        "        - secret_id: API_TOKEN\n",
+        "        - secret_id: API_TOKEN\n        - secret_id: OTHER_TOKEN\n"
+        "          project: other-proj-123\n",
+    ).replace(
+        "      pubsub_topics:\n",
+        "      pubsub_topics:\n        - name: other-topic\n          project: other-proj-123\n",
+    )
+    plan = plan_stack(write_stack(text).parent, "sandbox")
+    projects = {
+        r.type.rsplit(":", 1)[-1]: r.inputs["project"]
+        for r in plan.resources
+        if r.type.endswith(("SecretIamMember", "TopicIAMMember"))
+    }
+    assert projects == {"SecretIamMember": "other-proj-123", "TopicIAMMember": "other-proj-123"}

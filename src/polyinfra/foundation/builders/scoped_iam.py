@@ -51,6 +51,9 @@ def _declare(
         "opts": ctx.options(api=KINDS[target.kind].api),
     }
     own = None if target.full else _created(ctx, target)
+    if own is not None and not target.project:
+        # A section may create its resource in another project than the stack's.
+        project = _declared_project(ctx, target) or project
     if target.kind == "secret":
         secret_id = own.secret_id if own is not None else target.name
         return gcp.secretmanager.SecretIamMember(secret_id=secret_id, project=project, **common)
@@ -109,4 +112,27 @@ def _created(ctx: BuildContext, target: Target) -> Any:
     for found in by_project.get(target.kind, {}).values():
         if name in found:
             return found[name]
+    return None
+
+
+def _declared_project(ctx: BuildContext, target: Target) -> str | None:
+    """The ``project`` argument of the section entry that creates the resource a short name
+    names, when it sets one."""
+    for project in ctx.config.input.projects.values():
+        entries: list[Any] = []
+        if target.kind == "secret":
+            entries = [s for s in project.secrets if s.secret_id == target.name]
+        elif target.kind == "dataset" and project.bigquery_dataset is not None:
+            dataset = project.bigquery_dataset
+            entries = [dataset] if dataset.dataset_id == target.name else []
+        elif target.kind == "topic":
+            entries = [t for t in project.pubsub_topics if t.name == target.name]
+        elif target.kind == "subscription":
+            entries = [
+                s for t in project.pubsub_topics for s in t.subscriptions if s.name == target.name
+            ]
+        for entry in entries:
+            value = entry.args.get("project")
+            if isinstance(value, str) and value:
+                return value
     return None
