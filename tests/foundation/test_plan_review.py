@@ -3,6 +3,7 @@ exit codes, and a protected resource that a change removes or replaces as an err
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import subprocess
@@ -138,10 +139,45 @@ def test_a_protected_resource_whose_name_changes_is_replaced_an_error() -> None:
 
 def test_other_inputs_of_a_protected_resource_change_in_place() -> None:
     old = Plan("production", "acme-prod", (bucket(),), {})
-    new = Plan("production", "acme-prod", (bucket(location="ASIA"),), {})
+    new = Plan("production", "acme-prod", (bucket(storageClass="NEARLINE"),), {})
     diff = diff_plans(old, new, "HEAD")
     assert diff.protected == ()
-    assert [c.path for c in diff.changed[0].changes] == ["location"]
+    assert [c.path for c in diff.changed[0].changes] == ["storageClass"]
+
+
+def test_inputs_the_provider_cannot_change_in_place_replace_a_protected_resource() -> None:
+    secret = PlannedResource(
+        "gcp:secretmanager/secret:Secret",
+        "secret_TOKEN",
+        {"secretId": "TOKEN", "replication": {"auto": {}}},
+        protect=True,
+    )
+    moved = PlannedResource(
+        secret.type,
+        secret.name,
+        {"secretId": "TOKEN", "replication": {"userManaged": {"replicas": [{"location": "eu"}]}}},
+        protect=True,
+    )
+    dataset = PlannedResource(
+        "gcp:bigquery/dataset:Dataset", "dataset_raw", {"datasetId": "raw"}, protect=True
+    )
+    old = Plan("production", "acme-prod", (bucket(), secret, dataset), {})
+    new = Plan(
+        "production",
+        "acme-prod",
+        (
+            bucket(location="ASIA"),
+            moved,
+            dataclasses.replace(dataset, inputs={"datasetId": "raw", "location": "US"}),
+        ),
+        {},
+    )
+    diff = diff_plans(old, new, "HEAD")
+    assert [(loss.name, loss.replaced_by) for loss in diff.protected] == [
+        ("bucket_raw", ("location",)),
+        ("secret_TOKEN", ("replication",)),
+        ("dataset_raw", ("location",)),
+    ]
 
 
 def test_a_new_gcp_project_replaces_every_resource_of_the_provider_project() -> None:

@@ -266,6 +266,29 @@ def _introspect_more(name: str) -> str:
     return key
 
 
+_FORCES_NEW = re.compile(r"Changing this forces a new resource to be created", re.I)
+
+
+@cache
+def replacing_fields(type_token: str) -> frozenset[str]:
+    """The arguments whose change replaces a resource of ``type_token``
+    (``gcp:bigquery/dataset:Dataset``), as the provider's documentation of its Args class says
+    ("Changing this forces a new resource to be created"); empty when the class is unknown.
+    The documentation does not say it of every such argument: callers add what they know."""
+    _, _, path = type_token.partition(":")
+    module, _, class_name = path.rpartition(":")
+    module = module.split("/", 1)[0]
+    if not _MODULE.fullmatch(module) or not class_name:
+        return frozenset()
+    try:
+        cls = getattr(importlib.import_module(f"pulumi_gcp.{module}"), f"{class_name}Args")
+    except (ImportError, AttributeError):
+        return frozenset()
+    doc = inspect.getdoc(cls.__init__) or ""
+    entries = re.finditer(r":param [^\n]*? (\w+): (.*?)(?=\n\s*:param |\Z)", doc, re.S)
+    return frozenset(m.group(1) for m in entries if _FORCES_NEW.search(m.group(2)))
+
+
 @cache
 def spec(name: str) -> ArgsSpec:
     """The spec of a root class (``"storage.BucketArgs"``), of a nested key, or of any other

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -49,27 +50,51 @@ class ResourceChange:
     protect: tuple[bool, bool] | None = None
 
 
-#: The inputs that name a protected resource in Google Cloud (its id is made of them): a change
-#: of one replaces the resource, as does a change of its ``project`` input or of the stack's
-#: ``gcp:project``. A type not listed here is named by its ``name`` input.
+#: The inputs whose change replaces a resource of the types the sections declare, beyond its
+#: ``project``: the arguments the Google provider marks ``ForceNew`` (hashicorp/
+#: terraform-provider-google, ``google/services/<service>/resource_<type>.go``, which
+#: pulumi-gcp bridges), e.g. a bucket's name, location and object retention. A type not listed
+#: here is replaced by a change of its ``name`` and of what the provider's documentation of its
+#: Args class says "forces a new resource" (:func:`polyinfra.foundation.argspec.replacing_fields`).
 NAMING_INPUTS: dict[str, tuple[str, ...]] = {
-    "gcp:storage/bucket:Bucket": ("name",),
-    "gcp:bigquery/dataset:Dataset": ("datasetId",),
+    "gcp:storage/bucket:Bucket": ("name", "location", "enableObjectRetention"),
+    "gcp:bigquery/dataset:Dataset": ("datasetId", "location"),
     "gcp:bigquery/table:Table": ("datasetId", "tableId"),
-    "gcp:secretmanager/secret:Secret": ("secretId",),
-    "gcp:artifactregistry/repository:Repository": ("repositoryId", "location"),
+    "gcp:secretmanager/secret:Secret": ("secretId", "replication"),
+    "gcp:artifactregistry/repository:Repository": ("repositoryId", "location", "format", "mode"),
+    "gcp:pubsub/topic:Topic": ("name",),
+    "gcp:pubsub/subscription:Subscription": ("name", "topic"),
+    "gcp:serviceaccount/account:Account": ("accountId",),
+    "gcp:cloudscheduler/job:Job": ("name", "region"),
 }
 
 
 def naming_inputs(type_token: str) -> tuple[str, ...]:
-    """The inputs whose change replaces a resource of ``type_token``.
+    """The inputs (top-level, in the plan's camelCase) whose change replaces a resource of
+    ``type_token``.
 
     >>> naming_inputs("gcp:bigquery/table:Table")
     ('datasetId', 'tableId', 'project')
-    >>> naming_inputs("gcp:pubsub/topic:Topic")
+    >>> naming_inputs("gcp:bigquery/dataset:Dataset")
+    ('datasetId', 'location', 'project')
+    >>> naming_inputs("gcp:sql/databaseInstance:DatabaseInstance")
     ('name', 'project')
     """
-    return (*NAMING_INPUTS.get(type_token, ("name",)), "project")
+    from polyinfra.foundation.argspec import replacing_fields
+
+    documented = (_camel(name) for name in sorted(replacing_fields(type_token)))
+    known = NAMING_INPUTS.get(type_token, ("name",))
+    return tuple(dict.fromkeys((*known, *documented, "project")))
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def _top_input(path: str) -> str:
+    """``replication.userManaged.replicas[0]`` -> ``replication``."""
+    return re.split(r"[.\[]", path, maxsplit=1)[0]
 
 
 @dataclass(frozen=True)
@@ -205,7 +230,9 @@ def diff_plans(
         else:
             unchanged += 1
         naming = (*naming_inputs(resource.type), "gcp:project")
-        replaced_by = tuple(dict.fromkeys(c.path for c in changes if c.path in naming))
+        replaced_by = tuple(
+            dict.fromkeys(_top_input(c.path) for c in changes if _top_input(c.path) in naming)
+        )
         if before.protect and replaced_by:
             lost.append(
                 ProtectedLoss(resource.type, resource.name, urn(resource), replaced_by, protect_at)
