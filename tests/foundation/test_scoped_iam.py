@@ -248,6 +248,11 @@ config:
             "          member: group:ops@acme.example",
             True,
         ),
+        (
+            "      iam:\n        - role: roles/run.invoker\n          resource: {job: etl}\n"
+            "          member: serviceAccount:app-runner@acme-sandbox.iam.gserviceaccount.com",
+            False,
+        ),
         ("      service_account_iam:\n        roles: [roles/run.invoker]", False),
     ],
 )
@@ -471,3 +476,32 @@ def test_a_grant_on_a_resource_made_in_another_project_goes_to_that_project(
         if r.type.endswith(("SecretIamMember", "TopicIAMMember"))
     }
     assert projects == {"SecretIamMember": "other-proj-123", "TopicIAMMember": "other-proj-123"}
+
+
+def test_members_that_differ_only_by_dot_and_dash_are_two_grants(write_stack: WriteStack) -> None:
+    path = write_stack(
+        stack(
+            grant("roles/storage.objectViewer", "{bucket: acme-landing}", "member: group:a.b@x.io"),
+            grant("roles/storage.objectViewer", "{bucket: acme-landing}", "member: group:a-b@x.io"),
+        )
+    )
+    assert load_stack_config(path).warnings == ()
+    plan = plan_stack(path.parent, "sandbox")
+    members = sorted(
+        (r.name, r.inputs["member"]) for r in plan.resources if r.type.endswith("BucketIAMMember")
+    )
+    base = "bucketiammember_acme_landing_group_a_b_x_io_roles_storage_objectViewer"
+    assert members[0] == (base, "group:a.b@x.io")
+    assert members[1][0].startswith(base + "_")
+    assert len(members[1][0]) == len(base) + 9
+    assert members[1][1] == "group:a-b@x.io"
+
+
+def test_a_deprecated_role_granted_on_one_resource_is_a_warning(write_stack: WriteStack) -> None:
+    path = write_stack(stack(grant("roles/servicebroker.admin", "{secret: API_TOKEN}")))
+    warnings = [w.message for w in load_stack_config(path).warnings]
+    assert warnings == [
+        "input:projects.app.iam[0].role: 'roles/servicebroker.admin' is deprecated: Google lists "
+        'its launch stage as DEPRECATED; its title is "Service Broker Admin"; see '
+        "https://cloud.google.com/iam/docs/roles-permissions for the role to grant instead"
+    ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from polyinfra.foundation.grants import CLOUD_RUN_KINDS, KINDS
+from polyinfra.foundation.grants import CLOUD_RUN_KINDS, KINDS, grant_names
 from polyinfra.foundation.model import Findings, StackConfig, display_path
 from polyinfra.suggest import closest
 from polyinfra.yamlio import KeyPath
@@ -34,7 +34,8 @@ def declared_names(config: StackConfig) -> dict[str, list[str]]:
 def check_grants(config: StackConfig, errors: Findings, claim: Claim) -> None:
     """Add every problem of the stack's ``iam`` grants to ``errors``."""
     declared = declared_names(config)
-    seen: dict[str, KeyPath] = {}
+    seen: dict[tuple[str, ...], KeyPath] = {}
+    named = grant_names(config.input.projects, config.gcp.region)
     for name, project in config.input.projects.items():
         account = project.service_account
         for index, grant in enumerate(project.iam):
@@ -73,14 +74,14 @@ def check_grants(config: StackConfig, errors: Findings, claim: Claim) -> None:
                     value=True,
                 )
                 continue
-            resource = grant.resource_name(account.account_id if account else None)
-            if resource in seen:
+            resource, identity = named[(name, index)]
+            if identity in seen:
                 errors.add(
                     path,
-                    f"the same grant as {display_path(seen[resource])}: {grant.role} on "
+                    f"the same grant as {display_path(seen[identity])}: {grant.role} on "
                     f"{target.kind} '{target.name}' for the same member",
                     "remove one of the two",
                 )
                 continue
-            seen[resource] = path
+            seen[identity] = path
             claim(resource, path)

@@ -13,7 +13,9 @@ is the boolean true.
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -319,6 +321,41 @@ class Grant(BaseModel):
         who = account_id if self.member is None else member_identifier(self.member)
         ids = [part for part in parts if part]
         return make_resource_name(KINDS[target.kind].prefix, *ids, who or "", self.role)
+
+
+def grant_identity(grant: Grant, account_id: str | None, region: str | None) -> tuple[str, ...]:
+    """What makes two grants the same grant: role, member and the resource (kind, project,
+    location, name), as Google reads them."""
+    target = grant.target
+    location = (grant.location or target.location or region or "").lower()
+    member = grant.member if grant.member is not None else f"account:{account_id}"
+    return (grant.role, member, target.kind, target.project or "", location, target.name)
+
+
+def grant_names(
+    projects: Mapping[str, Any], region: str | None
+) -> dict[tuple[str, int], tuple[str, tuple[str, ...]]]:
+    """Each ``iam`` entry's Pulumi logical name and identity, by (project key, index).
+
+    Logical names read ``-``, ``.`` and ``/`` as ``_``, so two different grants may make the
+    same name (members ``group:a.b@x`` and ``group:a-b@x``): the later one then takes a short
+    hash of its identity as a suffix, so every distinct grant has a name of its own. The
+    same grant twice keeps one name (and is an error of the stack file).
+    """
+    names: dict[tuple[str, int], tuple[str, tuple[str, ...]]] = {}
+    owner: dict[str, tuple[str, ...]] = {}
+    for key, project in projects.items():
+        account = project.service_account
+        account_id = account.account_id if account is not None else None
+        for index, grant in enumerate(project.iam):
+            identity = grant_identity(grant, account_id, region)
+            name = grant.resource_name(account_id)
+            if owner.setdefault(name, identity) != identity:
+                digest = hashlib.sha256("\0".join(identity).encode()).hexdigest()[:8]
+                name = f"{name}_{digest}"
+                owner.setdefault(name, identity)
+            names[(key, index)] = (name, identity)
+    return names
 
 
 def member_identifier(member: str) -> str:

@@ -61,11 +61,14 @@ def check(config: StackConfig, errors: Findings) -> None:
 
 def granted_roles(config: StackConfig) -> Iterator[tuple[KeyPath, str]]:
     """Every role the stack file grants, with its model path: each project's
-    ``service_account_iam.roles``, then the deployer's ``workload_identity.deployer.roles``."""
+    ``service_account_iam.roles`` and ``iam`` entries, then the deployer's
+    ``workload_identity.deployer.roles``."""
     for name, project in config.input.projects.items():
         if project.service_account_iam is not None:
             for index, role in enumerate(project.service_account_iam.roles):
                 yield ("input", "projects", name, "service_account_iam", "roles", index), role
+        for index, grant in enumerate(project.iam):
+            yield ("input", "projects", name, "iam", index, "role"), grant.role
     if config.input.workload_identity is not None:
         for index, role in enumerate(config.input.workload_identity.deployer.roles):
             yield ("input", "workload_identity", "deployer", "roles", index), role
@@ -150,10 +153,17 @@ def _check_project(
         _claim(names, make_resource_name("bucket", bucket.name), path, errors)
     invoker = bool(iam and RUN_INVOKER in iam.roles)
     region = config.gcp.region
+    own_member = (
+        f"serviceAccount:{project.service_account.email(config.project)}"
+        if project.service_account is not None and config.project
+        else None
+    )
     invoked = {
         (grant.target.name, (grant.location or grant.target.location or region or "").lower())
         for grant in project.iam
-        if grant.member is None and grant.role == RUN_INVOKER and grant.target.kind == "job"
+        if grant.member in (None, own_member)
+        and grant.role == RUN_INVOKER
+        and grant.target.kind == "job"
         if grant.target.in_project(config.project)
     }
     for index, job in enumerate(project.cloud_scheduler):

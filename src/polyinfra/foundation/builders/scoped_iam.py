@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from polyinfra.foundation.grants import KINDS, Grant, Target
+from polyinfra.foundation.grants import KINDS, Grant, Target, grant_names
 from polyinfra.foundation.resources import BuildContext
 
 if TYPE_CHECKING:
@@ -21,19 +21,19 @@ NAME = "scoped_iam"
 
 def build(ctx: BuildContext) -> None:
     """Declare one resource-level IAM member per ``iam`` entry."""
+    named = grant_names(ctx.config.input.projects, ctx.config.gcp.region)
     for name, project in ctx.config.input.projects.items():
         if not project.iam:
             continue
         account = ctx.resources.service_accounts.get(name)
-        account_id = project.service_account.account_id if project.service_account else None
         declared = ctx.resources.scoped_grants.setdefault(name, {})
-        for grant in project.iam:
+        for index, grant in enumerate(project.iam):
             if grant.member is not None:
                 member: pulumi.Input[str] = grant.member
             else:
                 assert account is not None  # validated: a grant without member needs one
                 member = account.member
-            resource_name = grant.resource_name(account_id)
+            resource_name, _ = named[(name, index)]
             declared[resource_name] = _declare(ctx, grant, member, resource_name)
 
 
