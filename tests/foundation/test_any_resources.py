@@ -328,6 +328,20 @@ def test_a_reference_outside_input_resources_is_an_error(write_stack: WriteStack
     ]
 
 
+def test_a_reference_in_the_programs_own_keys_is_an_error(write_stack: WriteStack) -> None:
+    path = write_stack(
+        STACK.replace(
+            "  label:team: data\n", "  label:team: data\n  acme:motd: x ${resources.db.name}\n"
+        )
+    )
+    assert errors_of(path) == [
+        f"{path}:5:14: acme:motd: reference '${{resources.db.name}}' names a resource of "
+        "input:resources, which only values under input:resources may reference\n"
+        "  hint: `resources` is reserved for ${resources.<name>.<output>} (a program folder "
+        "named resources cannot be referenced: rename it)"
+    ]
+
+
 def test_a_name_already_taken_by_a_built_in_section(write_stack: WriteStack) -> None:
     path = write_stack(
         STACK.replace(

@@ -250,9 +250,11 @@ def _cycles(edges: Edges) -> Iterator[tuple[list[str], KeyPath]]:
 
 
 def _stray_references(raw: Mapping[str, Any], errors: Findings) -> None:
-    """A resource reference outside ``input:resources``: nothing would resolve it."""
-    for namespace in ("gcp", "input", "labels"):
-        section = raw.get(namespace)
+    """A resource reference outside ``input:resources`` (the program's own keys included):
+    nothing would resolve it."""
+    sections = [(namespace, raw.get(namespace)) for namespace in ("gcp", "input", "labels")]
+    sections += list((raw.get("program") or {}).items())
+    for namespace, section in sections:
         if not isinstance(section, dict):
             continue
         for key, value in section.items():

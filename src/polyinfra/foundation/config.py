@@ -247,17 +247,20 @@ def from_pulumi_config(program_dir: Path | None = None) -> StackConfig:
         # Without the file there is no telling anchors from typos: accept extra input: keys.
         anchored = set(config)
     errors = Findings(doc, file)
-    if references.mentioned(json.dumps(config, default=str)):
-        from pulumi.runtime.config import get_config_secret_keys_env, is_config_secret
+    from pulumi.runtime.config import get_config_secret_keys_env, is_config_secret
 
+    # decrypted values are never parsed: a secret may hold `${` and must not be shown
+    secrets = {k for k in config if is_config_secret(k)} | set(get_config_secret_keys_env())
+    if references.mentioned(json.dumps(config, default=str)):
         organization = config.get(f"{pulumi.get_project()}:{ORGANIZATION_KEY}")
         outputs_of = stack_reference_outputs(folder, stack, str(organization or DEFAULT_ORG))
-        # decrypted values are never parsed: a secret may hold `${` and must not be shown
-        secrets = {k for k in config if is_config_secret(k)} | set(get_config_secret_keys_env())
         config = references.resolve(
             config, doc, outputs_of, file=file, project=pulumi.get_project(), secret_keys=secrets
         )
     raw = split_namespaces(config, anchored, errors, pulumi.get_project())
+    for key in secrets:
+        namespace, _, name = key.partition(":")
+        (raw["program"].get(namespace) or {}).pop(name, None)
     return validate_raw(raw, stack, folder, errors, doc, bounds)
 
 

@@ -97,7 +97,14 @@ def misspelt_key(key: str, project: str | None = None) -> str | None:
 def split_namespaces(
     config: dict[str, Any], anchored: set[str], errors: Findings, project: str | None
 ) -> dict[str, Any]:
-    raw: dict[str, Any] = {"gcp": {}, "input": {}, "labels": {}, "shared_keys": []}
+    raw: dict[str, Any] = {
+        "gcp": {},
+        "input": {},
+        "labels": {},
+        "shared_keys": [],
+        # the program's own keys, by namespace: read only to find references nothing resolves
+        "program": {},
+    }
     input_fields = set(InputConfig.model_fields)
     own = f"`{project}:<name>`" if project else "`<project>:<name>` (the name in Pulumi.yaml)"
     written: dict[str, str] = {}  # <namespace>:<name> -> the key as written
@@ -140,6 +147,7 @@ def split_namespaces(
                         f"only gcp:, input: and label: keys; did you mean '{meant}'?",
                     )
                 )
+            raw["program"].setdefault(namespace, {})[name] = value
             continue
         if namespace == "gcp":
             raw["gcp"][name] = value
