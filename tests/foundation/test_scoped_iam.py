@@ -7,6 +7,7 @@ import pytest
 
 from polyinfra.foundation import load_stack_config, plan_stack
 from polyinfra.foundation.grants import KINDS, Grant, parse_target
+from polyinfra.foundation.validation import granted_roles
 
 from .conftest import WriteStack
 from .test_config import errors_of
@@ -497,11 +498,35 @@ def test_members_that_differ_only_by_dot_and_dash_are_two_grants(write_stack: Wr
     assert members[1][1] == "group:a-b@x.io"
 
 
-def test_a_deprecated_role_granted_on_one_resource_is_a_warning(write_stack: WriteStack) -> None:
-    path = write_stack(stack(grant("roles/servicebroker.admin", "{secret: API_TOKEN}")))
-    warnings = [w.message for w in load_stack_config(path).warnings]
-    assert warnings == [
-        "input:projects.app.iam[0].role: 'roles/servicebroker.admin' is deprecated: Google lists "
-        'its launch stage as DEPRECATED; its title is "Service Broker Admin"; see '
-        "https://cloud.google.com/iam/docs/roles-permissions for the role to grant instead"
+def test_roles_granted_on_one_resource_are_among_the_granted_roles(
+    write_stack: WriteStack,
+) -> None:
+    # so a deprecated one is warned about (no deprecated role of these services exists today)
+    path = write_stack(stack(grant("roles/secretmanager.secretAccessor", "{secret: API_TOKEN}")))
+    config = load_stack_config(path)
+    assert list(granted_roles(config)) == [
+        (("input", "projects", "app", "iam", 0, "role"), "roles/secretmanager.secretAccessor")
+    ]
+
+
+def test_a_role_of_another_service_is_refused_on_the_resource(write_stack: WriteStack) -> None:
+    path = write_stack(
+        stack(
+            grant("roles/run.invoker", "{secret: API_TOKEN}"),
+            grant("roles/secretmanager.secretAccessor", "{bucket: acme-landing}"),
+            grant("roles/viewer", "{topic: events}"),
+            grant("projects/acme-sandbox/roles/reader", "{dataset: raw}"),
+        )
+    )
+    assert errors_of(path) == [
+        f"{path}:9:17: input:projects.app.iam[0].role: roles/run.invoker cannot be granted on a "
+        "secret: a secret's IAM policy takes roles of secretmanager.googleapis.com "
+        "(roles/secretmanager.*), and Google refuses this grant when the stack is applied\n"
+        "  hint: grant a roles/secretmanager.* role on the secret, or grant roles/run.invoker "
+        "on a resource of its own service",
+        f"{path}:11:17: input:projects.app.iam[1].role: roles/secretmanager.secretAccessor "
+        "cannot be granted on a bucket: a bucket's IAM policy takes roles of "
+        "storage.googleapis.com (roles/storage.*), and Google refuses this grant when the stack "
+        "is applied\n  hint: grant a roles/storage.* role on the bucket, or grant "
+        "roles/secretmanager.secretAccessor on a resource of its own service",
     ]

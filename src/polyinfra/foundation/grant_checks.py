@@ -74,6 +74,10 @@ def check_grants(config: StackConfig, errors: Findings, claim: Claim) -> None:
                     value=True,
                 )
                 continue
+            misfit = _role_misfit(grant.role, target.kind)
+            if misfit is not None:
+                errors.add((*path, "role"), *misfit, value=True)
+                continue
             resource, identity = named[(name, index)]
             if identity in seen:
                 errors.add(
@@ -85,3 +89,31 @@ def check_grants(config: StackConfig, errors: Findings, claim: Claim) -> None:
                 continue
             seen[identity] = path
             claim(resource, path)
+
+
+#: The basic roles, which are not tied to one service.
+_BASIC_ROLES = frozenset({"roles/owner", "roles/editor", "roles/viewer"})
+
+
+def _role_misfit(role: str, kind: str) -> tuple[str, str] | None:
+    """Why Google would refuse ``role`` on a resource of ``kind`` (message, hint), or None.
+
+    A resource's IAM policy takes the predefined roles of its own service (the roles Google
+    lists as grantable on it: https://cloud.google.com/iam/docs/roles-permissions, one page
+    per service); a role of another service is refused when the policy is set. Custom roles
+    and the basic roles are not judged here.
+    """
+    if not role.startswith("roles/") or role in _BASIC_ROLES:
+        return None
+    service = role.removeprefix("roles/").split(".", 1)[0]
+    expected = KINDS[kind].api.split(".", 1)[0]
+    if service == expected:
+        return None
+    what = kind.replace("_", " ")
+    return (
+        f"{role} cannot be granted on a {what}: a {what}'s IAM policy takes roles of "
+        f"{KINDS[kind].api} (roles/{expected}.*), and Google refuses this grant when the stack "
+        "is applied",
+        f"grant a roles/{expected}.* role on the {what}, or grant {role} on a resource of its "
+        "own service",
+    )
