@@ -353,3 +353,52 @@ def test_a_name_already_taken_by_a_built_in_section(write_stack: WriteStack) -> 
         f"{path}:25:5: input:resources.jobs: resource name 'topic_jobs' is already used by "
         "input:projects.app.pubsub_topics[0].name\n  hint: give one of them a different id"
     ]
+
+
+def test_roles_and_members_of_iam_classes_are_checked_as_in_iam(write_stack: WriteStack) -> None:
+    text = """
+config:
+  gcp:project: acme-sandbox
+  input:resources:
+    pub:
+      type: gcp.pubsub.TopicIAMMember
+      args:
+        topic: events
+        role: roles/pubsub.publisherx
+        member: serviceaccount:x@acme.example
+    team:
+      type: gcp.storage.BucketIAMBinding
+      args:
+        bucket: acme-raw
+        role: roles/storage.objectViewer
+        members: [group:data@acme.example, data@acme.example]
+"""
+    path = write_stack(text)
+    assert errors_of(path) == [
+        f"{path}:8:15: input:resources.pub.args.role: 'roles/pubsub.publisherx' is not a "
+        "predefined IAM role\n  hint: did you mean 'roles/pubsub.publisher'?",
+        f"{path}:9:17: input:resources.pub.args.member: 'serviceaccount:x@acme.example' is not "
+        "an IAM member\n  hint: did you mean 'serviceAccount:x@acme.example'?",
+        f"{path}:15:44: input:resources.team.args.members[1]: 'data@acme.example' is not an IAM "
+        "member\n  hint: a member names its kind: did you mean 'user:data@acme.example'?",
+    ]
+
+
+def test_a_deprecated_role_in_an_iam_class_is_a_warning(write_stack: WriteStack) -> None:
+    text = """
+config:
+  gcp:project: acme-sandbox
+  input:resources:
+    broker:
+      type: gcp.projects.IAMMember
+      args:
+        project: acme-sandbox
+        role: roles/servicebroker.admin
+        member: group:ops@acme.example
+"""
+    warnings = [w.message for w in load_stack_config(write_stack(text)).warnings]
+    assert warnings == [
+        "input:resources.broker.args.role: 'roles/servicebroker.admin' is deprecated: Google "
+        'lists its launch stage as DEPRECATED; its title is "Service Broker Admin"; see '
+        "https://cloud.google.com/iam/docs/roles-permissions for the role to grant instead"
+    ]

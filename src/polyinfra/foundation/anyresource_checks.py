@@ -7,6 +7,7 @@ where it is used), and cycles among them. A reference anywhere else is an error 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -27,7 +28,8 @@ from polyinfra.foundation.deferred import Deferred
 from polyinfra.foundation.model import Findings
 from polyinfra.foundation.references import RESOURCES, RESOURCES_KEY
 from polyinfra.suggest import closest
-from polyinfra.values import InvalidValue
+from polyinfra.values import Check, InvalidValue, deprecated_role, each, role
+from polyinfra.values.members import iam_member
 from polyinfra.yamlio import KeyPath
 
 #: Edges of the dependency graph: resource -> [(resource it waits for, where that is said)].
@@ -104,13 +106,35 @@ def _check_entry(
     resource_type = types.get(name)
     if resource_type is None:
         return  # its type is missing or wrong (reported): its arguments are unknown
-    values = ARGUMENT_VALUES if resource_type.args_class in _BUILT_IN_ARGS else {}
+    values = _argument_values(resource_type.args_class)
     for issue in argspec.check_args(
         prepared, resource_type.args_class, supplied=frozenset({"project"}), values=values
     ):
         errors.malformed |= not issue.of_value
         path = (*base, "args", *issue.path)
         errors.add(path, issue.message, issue.hint, value=not issue.at_key)
+    if _IAM_ARGS.search(resource_type.args_class):
+        deprecated = deprecated_role(prepared.get("role"))
+        if deprecated is not None:
+            errors.warn((*base, "args", "role"), "; ".join(deprecated))
+
+
+#: The Args classes of the provider's IAM members and bindings (``projects.IAMMemberArgs``,
+#: ``secretmanager.SecretIamMemberArgs``, ``storage.BucketIAMBindingArgs``...).
+_IAM_ARGS = re.compile(r"I(?:AM|am)(?:Member|Binding)Args$")
+
+
+def _argument_values(args_class: str) -> dict[str, Check]:
+    """The value checks of ``args_class``'s arguments: the sections' own for the classes they
+    use, and for an IAM member or binding its role and members checked as in ``iam`` (a
+    predefined role that exists, members of the forms IAM accepts)."""
+    found: dict[str, Check] = dict(ARGUMENT_VALUES) if args_class in _BUILT_IN_ARGS else {}
+    short = args_class.rsplit(".", 1)[-1]
+    if _IAM_ARGS.search(short):
+        found[f"{short}.role"] = role
+        found[f"{short}.member"] = iam_member
+        found[f"{short}.members"] = each(iam_member)
+    return found
 
 
 def _deferred(
