@@ -402,3 +402,34 @@ config:
         'lists its launch stage as DEPRECATED; its title is "Service Broker Admin"; see '
         "https://cloud.google.com/iam/docs/roles-permissions for the role to grant instead"
     ]
+
+
+def test_a_long_chain_of_references_is_ordered_without_recursion(write_stack: WriteStack) -> None:
+    count = 3000  # deeper than Python's default recursion limit
+    lines = ["config:", "  gcp:project: acme-sandbox", "  input:resources:"]
+    for index in reversed(range(count)):
+        lines += [f"    t{index}:", "      type: gcp.pubsub.Topic", "      args:"]
+        lines.append(f"        name: topic-{index}")
+        if index:
+            lines.append(f"        kms_key_name: ${{resources.t{index - 1}.name}}")
+    config = load_stack_config(write_stack("\n".join(lines) + "\n"))
+    from polyinfra.foundation.builders.resources import build_order
+
+    order = build_order(config.input.resources)
+    assert order == [f"t{index}" for index in range(count)]
+
+
+def test_a_cycle_at_the_end_of_a_long_chain_is_found(write_stack: WriteStack) -> None:
+    count = 2000
+    lines = ["config:", "  gcp:project: acme-sandbox", "  input:resources:"]
+    for index in range(count):
+        after = (index + 1) % count  # the last one waits for the first: one long cycle
+        lines += [f"    t{index}:", "      type: gcp.pubsub.Topic", "      args:"]
+        lines.append(f"        name: topic-{index}")
+        lines.append(f"        kms_key_name: ${{resources.t{after}.name}}")
+    path = write_stack("\n".join(lines) + "\n")
+    found = errors_of(path)
+    assert len(found) == 1
+    assert found[0].startswith(f"{path}:")
+    assert "a cycle of dependencies between resources: t0 -> t1 -> t2 -> " in found[0]
+    assert " -> t1999 -> t0\n" in found[0]

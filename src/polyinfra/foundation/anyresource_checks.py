@@ -254,23 +254,33 @@ def _report_cycles(edges: Edges, errors: Findings) -> None:
 
 
 def _cycles(edges: Edges) -> Iterator[tuple[list[str], KeyPath]]:
-    """Each cycle (``[a, b, a]``) a depth-first walk meets, with the edge that closes it."""
+    """Each cycle (``[a, b, a]``) a depth-first walk meets, with the edge that closes it.
+
+    The walk keeps its own stack (a chain of thousands of references must not reach Python's
+    recursion limit) and each node's place on the trail, so it takes time linear in the
+    edges."""
     done: set[str] = set()
-
-    def visit(node: str, trail: list[str]) -> Iterator[tuple[list[str], KeyPath]]:
-        if node in done:
-            return
-        trail.append(node)
-        for target, where in edges.get(node, []):
-            if target in trail:
-                yield [*trail[trail.index(target) :], target], where
-            else:
-                yield from visit(target, trail)
-        trail.pop()
-        done.add(node)
-
     for start in edges:
-        yield from visit(start, [])
+        if start in done:
+            continue
+        trail: list[str] = [start]
+        place: dict[str, int] = {start: 0}
+        stack = [iter(edges.get(start, []))]
+        while stack:
+            step = next(stack[-1], None)
+            if step is None:
+                stack.pop()
+                node = trail.pop()
+                del place[node]
+                done.add(node)
+                continue
+            target, where = step
+            if target in place:
+                yield [*trail[place[target] :], target], where
+            elif target not in done:
+                place[target] = len(trail)
+                trail.append(target)
+                stack.append(iter(edges.get(target, [])))
 
 
 def _stray_references(raw: Mapping[str, Any], errors: Findings) -> None:

@@ -62,18 +62,21 @@ def build_order(declared: dict[str, AnyResource]) -> list[str]:
     order of the stack file (validation has ruled out cycles and unknown names)."""
     ordered: list[str] = []
     placed: set[str] = set()
-
-    def place(name: str) -> None:
-        if name in placed:
-            return
-        placed.add(name)
-        for other in waits_for(declared[name]):
-            if other in declared:
-                place(other)
-        ordered.append(name)
-
-    for name in declared:
-        place(name)
+    # a stack of its own: a long chain of references must not reach the recursion limit
+    for first in declared:
+        if first in placed:
+            continue
+        placed.add(first)
+        stack = [(first, iter(waits_for(declared[first])))]
+        while stack:
+            name, waits = stack[-1]
+            other = next(waits, None)
+            if other is None:
+                stack.pop()
+                ordered.append(name)
+            elif other in declared and other not in placed:
+                placed.add(other)
+                stack.append((other, iter(waits_for(declared[other]))))
     return ordered
 
 
