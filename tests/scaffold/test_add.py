@@ -432,3 +432,30 @@ def test_apps_go_where_the_workspace_keeps_that_kind(initialised: Path) -> None:
         "ingest-nightly": infrastructure / "cloudrunjob/ingest-nightly",
     }
     assert not (infrastructure / "cloudrun_job").exists()
+
+
+def test_a_job_scheduled_in_another_region_is_granted_in_that_region(tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    shutil.copytree(EXAMPLE, root)
+    args = ["add", "job", "nightly-x", "-p", "dmd_ingest", "--schedule", "0 5 * * *"]
+    assert main([*args, "--region", "europe-west1", "-w", str(root)]) == 0
+    from polyinfra.foundation import load_stack_config
+
+    stack = root / "infrastructure" / "pulumi" / "Pulumi.sandbox.yaml"
+    config = load_stack_config(stack)
+    (project,) = [
+        p
+        for p in config.input.projects.values()
+        if p.cloud_scheduler and any(job.target_job == "nightly-x" for job in p.cloud_scheduler)
+    ]
+    grants = [
+        (g.role, g.target.kind, g.target.name, g.location)
+        for g in project.iam
+        if g.target.name == "nightly-x"
+    ]
+    assert grants == [("roles/run.invoker", "job", "nightly-x", "europe-west1")]
+    assert not [w for w in config.warnings if "lacks roles/run.invoker" in w.message]
+    assert (
+        "        - role: roles/run.invoker\n          resource: {job: nightly-x}\n"
+        "          location: europe-west1\n"
+    ) in stack.read_text()

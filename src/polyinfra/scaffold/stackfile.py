@@ -134,12 +134,14 @@ def add_app(
             "time_zone": schedule.time_zone,
         }
         sections["cloud_scheduler"] = [scheduler]
+        # the job runs in ``region``: a grant without location would be on the stack's region
+        grant_location = region if region != facts.region else None
         # the scheduler runs the job as the project's account: it may run this job only
         sections = {
             **{
                 k: v for k, v in sections.items() if k in ("service_account", "service_account_iam")
             },
-            "iam": [_invoker_grant(app)],
+            "iam": [_invoker_grant(app, grant_location)],
             **sections,
         }
 
@@ -175,7 +177,7 @@ def add_app(
         grants = entry.get("iam")
         if grants is None:
             editor = editor.add_mapping_entry(entry_path, "iam", sections["iam"])
-        elif not isinstance(grants, list) or _invoker_plain(app) not in grants:
+        elif not isinstance(grants, list) or _invoker_plain(app, grant_location) not in grants:
             # a value that is not a list is reported where it is written
             editor = editor.add_sequence_item((*entry_path, "iam"), sections["iam"][0])
         jobs = entry.get("cloud_scheduler")
@@ -199,14 +201,18 @@ def add_app(
     return editor.text
 
 
-def _invoker_grant(job: str) -> dict[str, Any]:
-    """The ``iam`` entry that lets the project's account run Cloud Run job ``job`` only."""
-    return {"role": RUN_INVOKER, "resource": Flow({"job": job})}
+def _invoker_grant(job: str, location: str | None = None) -> dict[str, Any]:
+    """The ``iam`` entry that lets the project's account run Cloud Run job ``job`` only (in
+    ``location`` when it is not the stack's ``gcp:region``)."""
+    return {**_invoker_plain(job, location), "resource": Flow({"job": job})}
 
 
-def _invoker_plain(job: str) -> dict[str, Any]:
+def _invoker_plain(job: str, location: str | None = None) -> dict[str, Any]:
     """The invoker grant of ``job`` as it loads."""
-    return {"role": RUN_INVOKER, "resource": {"job": job}}
+    grant: dict[str, Any] = {"role": RUN_INVOKER, "resource": {"job": job}}
+    if location is not None:
+        grant["location"] = location
+    return grant
 
 
 def _trigger_entry(app: str, trigger: Trigger, config: dict[str, Any]) -> dict[str, Any]:
