@@ -433,3 +433,20 @@ def test_a_cycle_at_the_end_of_a_long_chain_is_found(write_stack: WriteStack) ->
     assert found[0].startswith(f"{path}:")
     assert "a cycle of dependencies between resources: t0 -> t1 -> t2 -> " in found[0]
     assert " -> t1999 -> t0\n" in found[0]
+
+
+def test_every_resource_has_an_id_and_a_urn(write_stack: WriteStack) -> None:
+    text = (
+        STACK
+        + "    note:\n      type: gcp.pubsub.Topic\n      args:\n"
+        + (
+            "        name: notes\n        labels: {of: x}\n"
+            "        kms_key_name: ${resources.db.urn}\n"
+        )
+    )
+    plan = plan_stack(write_stack(text).parent, "sandbox")
+    urn = plan.find(TOPIC, "topic_note").inputs["kmsKeyName"]
+    assert urn == (
+        "urn:pulumi:sandbox::data-integration::pulumi:pulumi:Stack$"
+        "gcp:sql/databaseInstance:DatabaseInstance::databaseinstance_db"
+    )

@@ -228,10 +228,10 @@ def _kind(annotation: Any) -> str:
 
 @cache
 def outputs(resource_type: ResourceType) -> dict[str, str]:
-    """The outputs of a resource class (its properties, ``id`` among them), each with the kind
-    of value it holds."""
+    """The outputs of a resource class (its properties, and the ``id`` and ``urn`` every
+    resource has), each with the kind of value it holds."""
     cls = resource_type.load()
-    found = {"id": "str"}
+    found = {"id": "str", "urn": "str"}
     for klass in reversed(cls.__mro__):
         if not klass.__module__.startswith("pulumi_gcp."):
             continue
