@@ -42,7 +42,18 @@ def test_the_example_grants_per_resource(root: Path) -> None:
     assert warnings(root) == []
 
 
+SECRET_GRANT = (
+    "        - role: roles/secretmanager.secretAccessor # reads DMD_API_TOKEN\n"
+    "          resource: {secret: DMD_API_TOKEN}\n"
+)
+INVOKER_GRANT = (
+    "        - role: roles/run.invoker # Cloud Scheduler runs the job as this account\n"
+    "          resource: {job: dmd-inv-mov-api2bq}\n"
+)
+
+
 def test_a_secret_reader_on_the_project_names_the_projects_one_secret(root: Path) -> None:
+    edit(root, PROD_STACK, SECRET_GRANT, "")
     add_dmd_role(root, "roles/secretmanager.secretAccessor")
     assert warnings(root) == [
         (
@@ -57,10 +68,19 @@ def test_a_secret_reader_on_the_project_names_the_projects_one_secret(root: Path
 
 
 def test_an_invoker_on_the_project_names_the_job_its_scheduler_starts(root: Path) -> None:
+    edit(root, PROD_STACK, INVOKER_GRANT, "")
     add_dmd_role(root, "roles/run.invoker")
     assert [hint for *_, hint in warnings(root)] == [
         "remove it from service_account_iam.roles and add to input:projects.dmd-ingest.iam: "
         "`{role: roles/run.invoker, resource: {job: dmd-inv-mov-api2bq}}`"
+    ]
+
+
+def test_a_project_role_already_granted_on_each_resource_is_only_to_remove(root: Path) -> None:
+    add_dmd_role(root, "roles/secretmanager.secretAccessor")
+    assert [hint for *_, hint in warnings(root)] == [
+        "remove it from service_account_iam.roles: input:projects.dmd-ingest.iam already grants "
+        "it on each secret the project declares"
     ]
 
 

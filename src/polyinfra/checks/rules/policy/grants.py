@@ -97,6 +97,16 @@ def _hint(section: ProjectConfig, key: str, role: str, kind: str) -> str:
     """The ``iam`` entry to write instead, naming the resource when the project declares
     exactly one of its kind."""
     names = _declared(section, kind)
+    scoped = {
+        grant.target.name
+        for grant in section.iam
+        if grant.role == role and grant.member is None and grant.target.kind == kind
+    }
+    if names and set(names) <= scoped:
+        return (
+            f"remove it from service_account_iam.roles: input:projects.{key}.iam already "
+            f"grants it on each {kind} the project declares"
+        )
     move = f"remove it from service_account_iam.roles and add to input:projects.{key}.iam: "
     if len(names) == 1:
         return move + scoped_entry(role, kind, names[0])
