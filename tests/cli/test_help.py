@@ -103,6 +103,7 @@ def test_help_shows_metavars_not_python_types(
             ["deploy"],
             [
                 "--all",
+                "--changed",
                 "-e, --env ENV",
                 "--version VERSION",
                 "--image APP=IMAGE",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -17,6 +17,9 @@ from polyinfra.cli.options import (
 from polyinfra.cli.state import state
 from polyinfra.errors import EXIT_FINDINGS, UserError
 
+if TYPE_CHECKING:
+    from polyinfra.workspace import Workspace
+
 
 def deploy(
     apps: Annotated[
@@ -25,6 +28,15 @@ def deploy(
     ] = None,
     all_apps: Annotated[
         bool, typer.Option("--all", help="Every app with an overlay for --env.")
+    ] = False,
+    changed: Annotated[
+        bool,
+        typer.Option(
+            "--changed",
+            help="The apps whose bricks, project files, base or overlay changed since the "
+            "commit each one runs in --env (recorded by its last deploy, or its version when "
+            "that is a commit or tag), and those not deployed yet; each with its reasons.",
+        ),
     ] = False,
     env: Annotated[str, typer.Option("--env", "-e", help="Environment (overlay name).")] = ...,  # type: ignore[assignment]
     version: Annotated[
@@ -131,10 +143,10 @@ def deploy(
     from polyinfra.manifests import parse_image_options
     from polyinfra.manifests.links import discover_workspace
 
-    if all_apps and apps:
-        raise UserError("name apps or pass --all, not both")
-    if not all_apps and not apps:
-        raise UserError("no apps named", hint="name the apps to deploy, or pass --all")
+    if sum((bool(apps), all_apps, changed)) > 1:
+        raise UserError("name apps, or pass --all or --changed: only one of them")
+    if not all_apps and not apps and not changed:
+        raise UserError("no apps named", hint="name the apps to deploy, or pass --all or --changed")
     if emulator and endpoint:
         raise UserError("--emulator and --endpoint both choose the endpoint: pass one")
     if state.debug:
@@ -168,6 +180,16 @@ def deploy(
     # a local emulator answers as the regional endpoint the apps would be deployed to
     local_region = (region or stack_region(ws, env)) if emulator else None
     with deploy_endpoint(endpoint, local=emulator, say=say, region=local_region) as target:
+        if changed:
+            apps = _changed_apps(ws, env, region, target, options.http_timeout)
+            if not apps:
+                out.print(
+                    f"nothing to deploy: every app of {env} runs a commit whose inputs have not "
+                    "changed since",
+                    markup=False,
+                    highlight=False,
+                )
+                return
         request = DeployRequest(
             apps=tuple(apps or ()),
             env=env,
@@ -198,6 +220,43 @@ def deploy(
         raise typer.Exit(130)
     if not report.ok:
         raise typer.Exit(EXIT_FINDINGS)
+
+
+def _changed_apps(
+    ws: Workspace, env: str, region: str | None, endpoint: str | None, http_timeout: float
+) -> list[str]:
+    """The apps ``deploy --changed`` deploys, printed with their reasons (and the others with
+    the commit they run)."""
+    from polyinfra.deploy.changed import choose_changed
+    from polyinfra.deploy.client import CloudRunClient
+
+    clients: dict[str, CloudRunClient] = {}
+
+    def client_for(name: str) -> CloudRunClient:
+        if name not in clients:
+            clients[name] = CloudRunClient.connect(name, endpoint=endpoint, timeout=http_timeout)
+        return clients[name]
+
+    try:
+        choices = choose_changed(ws, env, region=region, client_for=client_for)
+    finally:
+        for client in clients.values():
+            client.close()
+    chosen = [c for c in choices if c.chosen]
+    if chosen:
+        err.print(f"changed since the commit running in {env}:", markup=False, highlight=False)
+    for choice in chosen:
+        err.print(f"  {choice.app}", markup=False, highlight=False)
+        for reason in choice.reasons:
+            err.print(f"    {reason}", markup=False, highlight=False)
+    for choice in choices:
+        if not choice.chosen:
+            err.print(
+                f"  unchanged: {choice.app} (runs {choice.base[:12]})",
+                markup=False,
+                highlight=False,
+            )
+    return [c.app for c in chosen]
 
 
 def register(app: typer.Typer) -> None:

@@ -1,7 +1,7 @@
 """What a release is on Cloud Run, shared by every command that reads or changes one: the
 labels a deploy stamps on each object it writes (so objects polyinfra manages can be found and
 told apart from everything else in the project), the version a live object or revision carries,
-and where an app of the tree lives (its project, name, kind and region) without deploying it.
+and the commit a deploy was made from.
 
 Labels follow Google Cloud's label rules (lowercase keys and values, no ``/``) because Cloud
 Run stores an object's labels as its resource labels; ``managed-by`` is the key Google's own
@@ -10,17 +10,11 @@ tools use for the same purpose (Cloud Deploy writes ``managed-by: google-cloud-d
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from polyinfra.deploy.apply import VERSION_ANNOTATION, stamp_version
 from polyinfra.deploy.errors import JsonObject
 from polyinfra.values import is_label_value
-
-if TYPE_CHECKING:
-    from polyinfra.deploy.rollout import DeployTarget
-    from polyinfra.workspace import Workspace
 
 #: Top-level labels of every object polyinfra deploys.
 MANAGED_BY_LABEL = "managed-by"
@@ -34,9 +28,6 @@ _SELECTOR = f"{MANAGED_BY_LABEL}={MANAGED_BY}"
 #: The object annotation that records the commit the workspace was at when it was deployed
 #: (on the object, not the revision template: a new commit alone cuts no revision).
 COMMIT_ANNOTATION = "polyinfra.dev/commit"
-
-#: The version :func:`locate` renders with: where an object lives does not depend on it.
-LOCATE_VERSION = "0"
 
 
 def stamp_release(
@@ -108,17 +99,3 @@ def head_commit(root: Path) -> str:
         return ""
     sha = completed.stdout.decode("ascii", "replace").strip()
     return sha if completed.returncode == 0 and len(sha) in (40, 64) else ""
-
-
-def locate(
-    ws: Workspace, apps: Sequence[str], env: str, *, region: str | None = None
-) -> list[DeployTarget]:
-    """Where each app (every app with an overlay for ``env`` when ``apps`` is empty) lives in
-    ``env``: its rendered objects as deploy targets (kind, project, name, region), rendered
-    as a deploy would but without any check or call. Bad input is a UserError as for
-    ``render``."""
-    from polyinfra.deploy.apps import targets_from_render
-    from polyinfra.manifests import render_apps
-
-    result = render_apps(ws, list(apps), env, LOCATE_VERSION)
-    return targets_from_render(ws, result, region=region)

@@ -1,0 +1,138 @@
+"""``deploy --changed``: the apps whose inputs changed since the version running in an
+environment.
+
+For each app with an overlay for the environment, its live objects are read. The commit each
+was deployed from is the one a deploy records on the object (``polyinfra.dev/commit``), else
+its version when that names a commit of the repository (a SHA or a tag). The files changed
+between that commit and the checkout are then mapped to apps exactly as ``polyinfra affected``
+maps them (bricks, project files, lock, Dockerfile, base and overlays), and an app is chosen
+when the answer names it. An app that is not deployed, or whose running version cannot be
+traced to a commit here, is chosen too, saying why: deploying it is the safe side.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from polyinfra.deploy.apply import stamped_version
+from polyinfra.deploy.locate import locate
+from polyinfra.deploy.release import deployed_commit
+from polyinfra.errors import ToolError
+
+if TYPE_CHECKING:
+    from polyinfra.deploy.client import CloudRunClient
+    from polyinfra.deploy.errors import JsonObject
+    from polyinfra.workspace import Workspace
+
+#: Reasons listed per app; the rest are counted.
+MAX_REASONS = 3
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One app and why it is deployed (or, with no reasons, why not)."""
+
+    app: str
+    #: the commit the live objects were deployed from ("" when not known)
+    base: str
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def chosen(self) -> bool:
+        return bool(self.reasons)
+
+
+def version_commit(root_dir: str, version: str | None) -> str:
+    """The commit ``version`` names in the repository at ``root_dir`` (a SHA, a tag), or ""."""
+    from polyinfra.proc import run
+
+    if not version:
+        return ""
+    try:
+        completed = run(
+            [
+                "git",
+                "-C",
+                root_dir,
+                "rev-parse",
+                "--verify",
+                "--quiet",
+                "--end-of-options",
+                f"{version}^{{commit}}",
+            ],
+            check=False,
+        )
+    except ToolError:
+        return ""
+    return completed.stdout.decode("ascii", "replace").strip() if completed.returncode == 0 else ""
+
+
+def live_commit(root_dir: str, live: JsonObject) -> str:
+    """The commit ``live`` was deployed from: recorded by the deploy, else its version's."""
+    return deployed_commit(live) or version_commit(root_dir, stamped_version(live))
+
+
+def choose_changed(
+    ws: Workspace,
+    env: str,
+    *,
+    region: str | None,
+    client_for: Callable[[str], CloudRunClient],
+) -> list[Choice]:
+    """For every app with an overlay for ``env``: whether it changed since the version that
+    runs there (``client_for(region)`` reads the live objects), in the order of the apps."""
+    from polyinfra.affected import find_affected
+
+    by_app: dict[str, list[str]] = {}
+    bases: dict[str, str] = {}
+    for target in locate(ws, [], env, region=region):
+        if by_app.get(target.app):
+            continue  # already chosen by another of its objects
+        reasons = by_app.setdefault(target.app, [])
+        live = client_for(target.region).get(target.ref)
+        if live is None:
+            reasons.append(f"not deployed in {env} ({target.ref})")
+            continue
+        commit = live_commit(str(ws.root), live)
+        if not commit:
+            version = stamped_version(live) or "none"
+            reasons.append(
+                f"the running version ({version}) is not a commit of this repository and its "
+                "deploy recorded none"
+            )
+            continue
+        known = bases.setdefault(target.app, commit)
+        if known != commit:
+            reasons.append(f"its objects run different commits ({known[:12]}, {commit[:12]})")
+    answers: dict[str, dict[str, tuple[str, ...]]] = {}
+    for app, base in bases.items():
+        if by_app[app] or base in answers:
+            continue
+        try:
+            answer = find_affected(ws, base, "HEAD", env=env)
+        except ToolError as exc:
+            answers[base] = {"*": (f"cannot compare with {base[:12]}: {exc.message}",)}
+            continue
+        answers[base] = {
+            item.name: tuple(_reason(r.path, r.why) for r in item.reasons) for item in answer.apps
+        }
+    choices = []
+    for app, reasons in by_app.items():
+        base = bases.get(app, "")
+        if not reasons and base:
+            found = answers[base]
+            reasons = list(found.get("*", found.get(app, ())))
+        choices.append(Choice(app, base, tuple(_capped(reasons))))
+    return choices
+
+
+def _reason(path: str, why: str) -> str:
+    return f"{path}: {why}" if path else why
+
+
+def _capped(reasons: Sequence[str]) -> list[str]:
+    if len(reasons) <= MAX_REASONS:
+        return list(reasons)
+    return [*reasons[:MAX_REASONS], f"and {len(reasons) - MAX_REASONS} more"]
