@@ -78,7 +78,10 @@ def test_only_the_apps_whose_inputs_changed_are_deployed(
         assert written(fake, before) == [f"jobs/{JOB}"]
         err = capsys.readouterr().err
         assert "changed since the commit running in sandbox:\n  dmd-inv-mov-api2bq\n" in err
-        assert "    components/data_platform/dmd_client/core.py: " in err
+        assert (
+            "    components/data_platform/dmd_client/core.py: brick "
+            "components/data_platform/dmd_client changed; the project includes it\n"
+        ) in err
         assert f"  unchanged: inventory-api (runs {first[:12]})" in err
         assert f"  unchanged: stock-webhook (runs {first[:12]})" in err
         job = fake.get_object("jobs", PROJECT, JOB)
