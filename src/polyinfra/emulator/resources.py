@@ -73,7 +73,11 @@ class Resources:
         if action == "get":
             return 200, served(self._poll(collection, namespace, name))
         if action == "run":
-            return 200, self._executions.run(namespace, name)
+            return 200, self._executions.run(namespace, name, body)
+        if collection == "executions" and action == "cancel":
+            return 200, self._executions.cancel(namespace, name)
+        if collection == "executions" and action == "delete":
+            return 200, self._executions.delete(namespace, name)
         if action == "delete":
             return 200, self._delete(collection, namespace, name, dry_run)
         return 200, self._replace(collection, namespace, name, body, dry_run, client)

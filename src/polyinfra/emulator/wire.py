@@ -26,7 +26,7 @@ JsonObject = dict[str, Any]
 _PATH = re.compile(
     rf"^/apis/(?P<group>{re.escape(SERVICE_GROUP)}|{re.escape(JOB_GROUP)})/v1/namespaces/"
     r"(?P<namespace>[^/]+)/(?P<collection>services|revisions|jobs|executions)"
-    r"(?:/(?P<name>[^/:]+)(?P<verb>:run)?)?$"
+    r"(?:/(?P<name>[^/:]+)(?P<verb>:run|:cancel)?)?$"
 )
 
 
@@ -55,6 +55,8 @@ _METHODS = {
     ("jobs", "POST", True, ":run"): "run.namespaces.jobs.run",
     ("executions", "GET", False, ""): "run.namespaces.executions.list",
     ("executions", "GET", True, ""): "run.namespaces.executions.get",
+    ("executions", "DELETE", True, ""): "run.namespaces.executions.delete",
+    ("executions", "POST", True, ":cancel"): "run.namespaces.executions.cancel",
 }
 
 
