@@ -17,6 +17,7 @@ from polyinfra.cli import (
     check,
     ci,
     deploy,
+    execute,
     image_ref,
     init,
     lint,
@@ -51,6 +52,7 @@ COMMAND_MODULES = (
     affected,
     ci,
     deploy,
+    execute,
     provision,
 )
 

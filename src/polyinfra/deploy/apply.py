@@ -296,8 +296,11 @@ def _latest_execution(client: CloudRunClient, ref: ObjectRef) -> str:
     return str(latest.get("name", ""))
 
 
-def start_execution(client: CloudRunClient, ref: ObjectRef) -> JsonObject:
-    """Start one execution of the job; never two.
+def start_execution(
+    client: CloudRunClient, ref: ObjectRef, overrides: JsonObject | None = None
+) -> JsonObject:
+    """Start one execution of the job, with the run's ``overrides`` (the API's ``Overrides``)
+    when given; never two.
 
     When the answer to ``:run`` is lost, the job's latest execution tells whether the run
     started; it is only sent again when it did not.
@@ -306,7 +309,7 @@ def start_execution(client: CloudRunClient, ref: ObjectRef) -> JsonObject:
 
     def attempt() -> JsonObject:
         try:
-            return client.run_job(ref)
+            return client.run_job(ref, overrides)
         except TransientError:
             latest = _latest_execution(client, ref)
             if latest and latest != before:
@@ -324,9 +327,11 @@ def execute_job(
     poll: float = 1.0,
     first_poll: float = 0.2,
     progress: Progress | None = None,
+    overrides: JsonObject | None = None,
 ) -> ExecutionResult:
-    """Run the job once and wait for the execution; DeployFailed names the failed tasks."""
-    execution = start_execution(client, ref)
+    """Run the job once (with ``overrides``, see :func:`start_execution`) and wait for the
+    execution; DeployFailed names the failed tasks."""
+    execution = start_execution(client, ref, overrides)
     name = str(execution["metadata"]["name"])
     pacer = client.pacer
     deadline = pacer.clock() + timeout

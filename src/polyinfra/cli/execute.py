@@ -1,0 +1,301 @@
+"""`polyinfra execute` runs a deployed job once, with overrides, and `polyinfra executions`
+lists its recent executions."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from polyinfra.cli.console import err, out
+from polyinfra.cli.options import DEFAULT_WORKSPACE, WorkspaceOption, region_option
+from polyinfra.cli.state import state
+from polyinfra.errors import EXIT_FINDINGS, UserError
+
+EnvOption = Annotated[
+    str, typer.Option("--env", "-e", help="Environment (overlay name).", metavar="ENV")
+]
+RegionOption = Annotated[
+    str | None,
+    typer.Option(
+        "--region",
+        help="Cloud Run region (default: the cloud.googleapis.com/location label, else "
+        "gcp:region of the environment's stack).",
+        show_default=False,
+        callback=region_option,
+    ),
+]
+EndpointOption = Annotated[
+    str | None,
+    typer.Option(
+        "--endpoint",
+        help="Send Cloud Run calls to this URL over plain HTTP without credentials (an "
+        "emulator); same as CLOUD_RUN_EMULATOR_HOST=host:port.",
+        show_default=False,
+        metavar="URL",
+    ),
+]
+HttpTimeoutOption = Annotated[
+    float | None,
+    typer.Option(
+        "--http-timeout",
+        help="Seconds to wait for the answer to one Cloud Run call before it counts as "
+        "failed and is retried (default 30, or POLYINFRA_HTTP_TIMEOUT).",
+        show_default=False,
+        metavar="SECONDS",
+    ),
+]
+
+
+class Format(StrEnum):
+    text = "text"
+    json = "json"
+
+
+def _say(line: str) -> None:
+    err.print(line, markup=False, highlight=False)
+
+
+def _not_deployed(app: str, env: str, what: str) -> typer.Exit:
+    _say(f"error: {app} (env {env}): {what} is not deployed")
+    _say(f"  hint: deploy it first: polyinfra deploy {app} --env {env} --version VERSION")
+    return typer.Exit(EXIT_FINDINGS)
+
+
+def execute(
+    job: Annotated[str, typer.Argument(help="The job app to run.", metavar="JOB")],
+    env: EnvOption = ...,  # type: ignore[assignment]
+    args: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--args",
+            help="Run with these arguments instead of the job's (gcloud's --args); one "
+            "argument per --args, repeat it for more, so an argument may hold commas.",
+            show_default=False,
+            metavar="ARG",
+        ),
+    ] = None,
+    clear_args: Annotated[
+        bool,
+        typer.Option(
+            "--clear-args",
+            help="Run without the job's arguments (gcloud's --args=\"\").",
+        ),
+    ] = False,
+    env_var: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--env-var",
+            help="Set one environment variable for this run (repeatable); the value is "
+            "taken whole, commas included, and never printed.",
+            show_default=False,
+            metavar="KEY=VALUE",
+        ),
+    ] = None,
+    update_env_vars: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--update-env-vars",
+            help="gcloud's --update-env-vars: comma-separated KEY=VALUE pairs, merged with "
+            "--env-var.",
+            show_default=False,
+            metavar="KEY=VALUE,...",
+        ),
+    ] = None,
+    tasks: Annotated[
+        int | None,
+        typer.Option(
+            "--tasks",
+            min=1,
+            help="Number of tasks of this run (gcloud's --tasks).",
+            show_default=False,
+            metavar="N",
+        ),
+    ] = None,
+    task_timeout: Annotated[
+        str | None,
+        typer.Option(
+            "--task-timeout",
+            help="Time each task of this run may take: seconds or a duration such as 10m or "
+            "1h30m (gcloud's --task-timeout).",
+            show_default=False,
+            metavar="SECONDS",
+        ),
+    ] = None,
+    wait: Annotated[
+        bool,
+        typer.Option(
+            "--wait/--no-wait",
+            help="Wait for the execution to complete and report failed tasks (gcloud's "
+            "--wait); without it, print the execution's name once it has started.",
+        ),
+    ] = False,
+    timeout: Annotated[
+        float,
+        typer.Option(
+            "--timeout",
+            min=1,
+            help="Seconds to wait with --wait before giving up (the execution goes on).",
+            metavar="SECONDS",
+        ),
+    ] = 3600.0,
+    region: RegionOption = None,
+    endpoint: EndpointOption = None,
+    http_timeout: HttpTimeoutOption = None,
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+) -> None:
+    """Run a deployed job once, like `gcloud run jobs execute`, with overrides for this
+    execution only: arguments, environment variables, task count and task timeout.
+
+    Prints the execution's name on stdout once it has started; with --wait, waits for it and
+    reports failed tasks as `deploy --execute` does. The values of environment variables are
+    never printed, only their names.
+
+    Exit status: 0 started (or, with --wait, succeeded), 1 the job is not deployed, the run
+    failed or did not complete in time, 2 bad input (a service named as JOB), 130 interrupted.
+    """
+    from polyinfra.deploy.apply import (
+        DeployFailed,
+        WaitTimeout,
+        describe_error,
+        execute_job,
+        start_execution,
+    )
+    from polyinfra.deploy.client import CloudRunClient
+    from polyinfra.deploy.endpoint import http_timeout as resolve_http_timeout
+    from polyinfra.deploy.endpoint import log_http_calls
+    from polyinfra.deploy.errors import CloudRunError
+    from polyinfra.deploy.jobs import RunOverrides, env_pairs, locate_job, task_timeout_seconds
+    from polyinfra.manifests.links import discover_workspace
+    from polyinfra.redact import Redactor
+
+    if clear_args and args:
+        raise UserError("--args and --clear-args both set the arguments: pass one")
+    overrides = RunOverrides(
+        args=tuple(args) if args else None,
+        clear_args=clear_args,
+        env=env_pairs(env_var or [], update_env_vars or []),
+        tasks=tasks,
+        task_timeout=task_timeout_seconds(task_timeout) if task_timeout is not None else None,
+    )
+    calls_timeout = resolve_http_timeout(http_timeout)
+    if state.debug:
+        log_http_calls()
+    ws = discover_workspace(workspace)
+    target = locate_job(ws, job, env, region)
+    ref = target.ref
+    redact = Redactor(overrides.secrets)
+    label = f"{job} ({env})"
+    client = CloudRunClient.connect(target.region, endpoint=endpoint, timeout=calls_timeout)
+    last = ""
+
+    def progress(message: str) -> None:
+        nonlocal last
+        if message != last:
+            last = message
+            _say(f"{label}: {message}")
+
+    try:
+        if client.get(ref) is None:
+            raise _not_deployed(
+                job, env, f"job {ref.name} (project {ref.namespace}, region {target.region})"
+            )
+        summary = overrides.summary()
+        _say(
+            f"{label}: executing job {ref.name} in project {ref.namespace}, region "
+            f"{target.region}" + (f" ({summary})" if summary else "")
+        )
+        if not wait:
+            execution = start_execution(client, ref, overrides.to_api())
+            name = str(execution["metadata"]["name"])
+            _say(f"{label}: execution {name} started; see `polyinfra executions {job} --env {env}`")
+            out.print(name, markup=False, highlight=False)
+            return
+        result = execute_job(
+            client, ref, timeout=timeout, progress=progress, overrides=overrides.to_api()
+        )
+        out.print(
+            f"{label}: execution {result.name} succeeded ({result.succeeded} task(s))",
+            markup=False,
+            highlight=False,
+        )
+    except WaitTimeout as exc:
+        _say(f"error: {job} (env {env}, {target.source}): {redact(str(exc))}; it goes on running")
+        raise typer.Exit(EXIT_FINDINGS) from None
+    except (CloudRunError, DeployFailed) as exc:
+        _say(f"error: {job} (env {env}, {target.source}): {redact(describe_error(exc))}")
+        raise typer.Exit(EXIT_FINDINGS) from None
+    finally:
+        client.close()
+
+
+def executions(
+    job: Annotated[str, typer.Argument(help="The job app.", metavar="JOB")],
+    env: EnvOption = ...,  # type: ignore[assignment]
+    limit: Annotated[
+        int, typer.Option("--limit", min=1, help="Show at most N executions.", metavar="N")
+    ] = 20,
+    output_format: Annotated[
+        Format, typer.Option("--format", "-f", help="text or json.", metavar="FORMAT")
+    ] = Format.text,
+    region: RegionOption = None,
+    endpoint: EndpointOption = None,
+    http_timeout: HttpTimeoutOption = None,
+    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
+) -> None:
+    """List a deployed job's recent executions, newest first: name, when it started and
+    completed (UTC), and its status: running, succeeded, cancelled or failed N of M (tasks).
+
+    The json format is an object with app, job, env, project, region and executions, each
+    with name, started, completed (RFC 3339, null when not yet), status, tasks, succeeded,
+    failed and cancelled.
+
+    Exit status: 0 listed, 1 the job is not deployed or Cloud Run failed, 2 bad input.
+    """
+    from polyinfra.deploy.client import CloudRunClient
+    from polyinfra.deploy.endpoint import http_timeout as resolve_http_timeout
+    from polyinfra.deploy.endpoint import log_http_calls
+    from polyinfra.deploy.errors import CloudRunError
+    from polyinfra.deploy.jobs import executions_text, locate_job, recent_executions
+    from polyinfra.manifests.links import discover_workspace
+
+    calls_timeout = resolve_http_timeout(http_timeout)
+    if state.debug:
+        log_http_calls()
+    ws = discover_workspace(workspace)
+    target = locate_job(ws, job, env, region)
+    ref = target.ref
+    client = CloudRunClient.connect(target.region, endpoint=endpoint, timeout=calls_timeout)
+    try:
+        if client.get(ref) is None:
+            raise _not_deployed(
+                job, env, f"job {ref.name} (project {ref.namespace}, region {target.region})"
+            )
+        rows = recent_executions(client.list_executions(ref), limit)
+    except CloudRunError as exc:
+        _say(f"error: {job} (env {env}): {exc}")
+        raise typer.Exit(EXIT_FINDINGS) from None
+    finally:
+        client.close()
+    if output_format is Format.json:
+        document = {
+            "app": job,
+            "job": ref.name,
+            "env": env,
+            "project": ref.namespace,
+            "region": target.region,
+            "executions": [row.to_json() for row in rows],
+        }
+        out.file.write(json.dumps(document, indent=2) + "\n")
+    elif rows:
+        out.print(executions_text(rows), markup=False, highlight=False)
+    else:
+        out.print(f"job {ref.name} has no executions", markup=False, highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the commands to ``app``."""
+    app.command("execute")(execute)
+    app.command("executions")(executions)
