@@ -30,7 +30,9 @@ PYTHON_TYPES = (
     "DIRECTORY",
     "FILENAME",
 )
-OPTION_ROW = re.compile(r"(-[a-zA-Z], )?--[a-z][a-z-]*( [A-Z][A-Z0-9_]*(=[A-Z][A-Z0-9_]*)?)?")
+OPTION_ROW = re.compile(
+    r"(-[a-zA-Z], )?--([a-z][a-z-]*)( / --no-\2)?( [A-Z][A-Z0-9_]*(=[A-Z][A-Z0-9_]*)?)?"
+)
 ARGUMENT_ROW = re.compile(r"[A-Z][A-Z0-9_]*(\.\.\.)?")
 
 
@@ -58,7 +60,7 @@ def test_every_command_is_walked() -> None:
         ("schema", "stack-config"),
         ("sync", "dockerfile"),
     }
-    assert len(COMMAND_PATHS) == 24
+    assert len(COMMAND_PATHS) == 26
 
 
 def sections(text: str) -> dict[str, list[str]]:
@@ -118,6 +120,38 @@ def test_help_shows_metavars_not_python_types(
                 "--execute",
                 "--dry-run",
                 "--skip-checks",
+                "-w, --workspace DIR",
+                "-h, --help",
+            ],
+        ),
+        (
+            ["execute"],
+            [
+                "-e, --env ENV",
+                "--args ARG",
+                "--clear-args",
+                "--env-var KEY=VALUE",
+                "--update-env-vars KEY=VALUE",
+                "--tasks N",
+                "--task-timeout SECONDS",
+                "--wait / --no-wait",
+                "--timeout SECONDS",
+                "--region REGION",
+                "--endpoint URL",
+                "--http-timeout SECONDS",
+                "-w, --workspace DIR",
+                "-h, --help",
+            ],
+        ),
+        (
+            ["executions"],
+            [
+                "-e, --env ENV",
+                "--limit N",
+                "-f, --format FORMAT",
+                "--region REGION",
+                "--endpoint URL",
+                "--http-timeout SECONDS",
                 "-w, --workspace DIR",
                 "-h, --help",
             ],

@@ -27,6 +27,8 @@ COMMANDS = (
     "affected",
     "ci",
     "deploy",
+    "execute",
+    "executions",
     "provision",
 )
 

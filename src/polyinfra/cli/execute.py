@@ -1,10 +1,8 @@
-"""`polyinfra execute` runs a deployed job once, with overrides, and `polyinfra executions`
-lists its recent executions."""
+"""`polyinfra execute`: run a deployed job once, with overrides for that run; and the options
+the commands that call Cloud Run for one environment share."""
 
 from __future__ import annotations
 
-import json
-from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -49,18 +47,13 @@ HttpTimeoutOption = Annotated[
 ]
 
 
-class Format(StrEnum):
-    text = "text"
-    json = "json"
-
-
-def _say(line: str) -> None:
+def say(line: str) -> None:
     err.print(line, markup=False, highlight=False)
 
 
-def _not_deployed(app: str, env: str, what: str) -> typer.Exit:
-    _say(f"error: {app} (env {env}): {what} is not deployed")
-    _say(f"  hint: deploy it first: polyinfra deploy {app} --env {env} --version VERSION")
+def not_deployed(app: str, env: str, what: str) -> typer.Exit:
+    say(f"error: {app} (env {env}): {what} is not deployed")
+    say(f"  hint: deploy it first: polyinfra deploy {app} --env {env} --version VERSION")
     return typer.Exit(EXIT_FINDINGS)
 
 
@@ -98,10 +91,10 @@ def execute(
         list[str] | None,
         typer.Option(
             "--update-env-vars",
-            help="gcloud's --update-env-vars: comma-separated KEY=VALUE pairs, merged with "
-            "--env-var.",
+            help="Comma-separated KEY=VALUE pairs, as gcloud's --update-env-vars takes them "
+            "(repeatable); merged with --env-var.",
             show_default=False,
-            metavar="KEY=VALUE,...",
+            metavar="KEY=VALUE",
         ),
     ] = None,
     tasks: Annotated[
@@ -195,22 +188,22 @@ def execute(
         nonlocal last
         if message != last:
             last = message
-            _say(f"{label}: {message}")
+            say(f"{label}: {message}")
 
     try:
         if client.get(ref) is None:
-            raise _not_deployed(
+            raise not_deployed(
                 job, env, f"job {ref.name} (project {ref.namespace}, region {target.region})"
             )
         summary = overrides.summary()
-        _say(
+        say(
             f"{label}: executing job {ref.name} in project {ref.namespace}, region "
             f"{target.region}" + (f" ({summary})" if summary else "")
         )
         if not wait:
             execution = start_execution(client, ref, overrides.to_api())
             name = str(execution["metadata"]["name"])
-            _say(f"{label}: execution {name} started; see `polyinfra executions {job} --env {env}`")
+            say(f"{label}: execution {name} started; see `polyinfra executions {job} --env {env}`")
             out.print(name, markup=False, highlight=False)
             return
         result = execute_job(
@@ -222,80 +215,15 @@ def execute(
             highlight=False,
         )
     except WaitTimeout as exc:
-        _say(f"error: {job} (env {env}, {target.source}): {redact(str(exc))}; it goes on running")
+        say(f"error: {job} (env {env}, {target.source}): {redact(str(exc))}; it goes on running")
         raise typer.Exit(EXIT_FINDINGS) from None
     except (CloudRunError, DeployFailed) as exc:
-        _say(f"error: {job} (env {env}, {target.source}): {redact(describe_error(exc))}")
+        say(f"error: {job} (env {env}, {target.source}): {redact(describe_error(exc))}")
         raise typer.Exit(EXIT_FINDINGS) from None
     finally:
         client.close()
-
-
-def executions(
-    job: Annotated[str, typer.Argument(help="The job app.", metavar="JOB")],
-    env: EnvOption = ...,  # type: ignore[assignment]
-    limit: Annotated[
-        int, typer.Option("--limit", min=1, help="Show at most N executions.", metavar="N")
-    ] = 20,
-    output_format: Annotated[
-        Format, typer.Option("--format", "-f", help="text or json.", metavar="FORMAT")
-    ] = Format.text,
-    region: RegionOption = None,
-    endpoint: EndpointOption = None,
-    http_timeout: HttpTimeoutOption = None,
-    workspace: WorkspaceOption = DEFAULT_WORKSPACE,
-) -> None:
-    """List a deployed job's recent executions, newest first: name, when it started and
-    completed (UTC), and its status: running, succeeded, cancelled or failed N of M (tasks).
-
-    The json format is an object with app, job, env, project, region and executions, each
-    with name, started, completed (RFC 3339, null when not yet), status, tasks, succeeded,
-    failed and cancelled.
-
-    Exit status: 0 listed, 1 the job is not deployed or Cloud Run failed, 2 bad input.
-    """
-    from polyinfra.deploy.client import CloudRunClient
-    from polyinfra.deploy.endpoint import http_timeout as resolve_http_timeout
-    from polyinfra.deploy.endpoint import log_http_calls
-    from polyinfra.deploy.errors import CloudRunError
-    from polyinfra.deploy.jobs import executions_text, locate_job, recent_executions
-    from polyinfra.manifests.links import discover_workspace
-
-    calls_timeout = resolve_http_timeout(http_timeout)
-    if state.debug:
-        log_http_calls()
-    ws = discover_workspace(workspace)
-    target = locate_job(ws, job, env, region)
-    ref = target.ref
-    client = CloudRunClient.connect(target.region, endpoint=endpoint, timeout=calls_timeout)
-    try:
-        if client.get(ref) is None:
-            raise _not_deployed(
-                job, env, f"job {ref.name} (project {ref.namespace}, region {target.region})"
-            )
-        rows = recent_executions(client.list_executions(ref), limit)
-    except CloudRunError as exc:
-        _say(f"error: {job} (env {env}): {exc}")
-        raise typer.Exit(EXIT_FINDINGS) from None
-    finally:
-        client.close()
-    if output_format is Format.json:
-        document = {
-            "app": job,
-            "job": ref.name,
-            "env": env,
-            "project": ref.namespace,
-            "region": target.region,
-            "executions": [row.to_json() for row in rows],
-        }
-        out.file.write(json.dumps(document, indent=2) + "\n")
-    elif rows:
-        out.print(executions_text(rows), markup=False, highlight=False)
-    else:
-        out.print(f"job {ref.name} has no executions", markup=False, highlight=False)
 
 
 def register(app: typer.Typer) -> None:
-    """Add the commands to ``app``."""
+    """Add the command to ``app``."""
     app.command("execute")(execute)
-    app.command("executions")(executions)

@@ -18,6 +18,7 @@ from polyinfra.cli import (
     ci,
     deploy,
     execute,
+    executions,
     image_ref,
     init,
     lint,
@@ -53,6 +54,7 @@ COMMAND_MODULES = (
     ci,
     deploy,
     execute,
+    executions,
     provision,
 )
 
