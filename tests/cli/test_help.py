@@ -60,7 +60,7 @@ def test_every_command_is_walked() -> None:
         ("schema", "stack-config"),
         ("sync", "dockerfile"),
     }
-    assert len(COMMAND_PATHS) == 26
+    assert len(COMMAND_PATHS) == 27
 
 
 def sections(text: str) -> dict[str, list[str]]:
@@ -120,6 +120,7 @@ def test_help_shows_metavars_not_python_types(
                 "--execute",
                 "--dry-run",
                 "--skip-checks",
+                "--prune",
                 "-w, --workspace DIR",
                 "-h, --help",
             ],
@@ -149,6 +150,19 @@ def test_help_shows_metavars_not_python_types(
                 "-e, --env ENV",
                 "--limit N",
                 "-f, --format FORMAT",
+                "--region REGION",
+                "--endpoint URL",
+                "--http-timeout SECONDS",
+                "-w, --workspace DIR",
+                "-h, --help",
+            ],
+        ),
+        (
+            ["remove"],
+            [
+                "-e, --env ENV",
+                "-y, --yes",
+                "--dry-run",
                 "--region REGION",
                 "--endpoint URL",
                 "--http-timeout SECONDS",

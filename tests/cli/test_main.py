@@ -29,6 +29,7 @@ COMMANDS = (
     "deploy",
     "execute",
     "executions",
+    "remove",
     "provision",
 )
 

@@ -124,6 +124,15 @@ def deploy(
             "account, namespace, secrets, registry); the manifest rules still run.",
         ),
     ] = False,
+    prune: Annotated[
+        bool,
+        typer.Option(
+            "--prune",
+            help="With --all, after a successful deploy delete the services and jobs "
+            "polyinfra deployed to --env for apps no longer in the tree (only objects "
+            "labelled managed-by=polyinfra and polyinfra-env=ENV); with --dry-run, list them.",
+        ),
+    ] = False,
     workspace: WorkspaceOption = DEFAULT_WORKSPACE,
 ) -> None:
     """Render and check apps for one environment, then apply each through the Cloud Run
@@ -139,7 +148,8 @@ def deploy(
     from polyinfra.deploy.display import print_report, progress_for
     from polyinfra.deploy.endpoint import http_timeout as resolve_http_timeout
     from polyinfra.deploy.endpoint import log_http_calls
-    from polyinfra.deploy.rollout import DeployOptions
+    from polyinfra.deploy.prune import prune_after_deploy, prune_lines
+    from polyinfra.deploy.rollout import DeployOptions, default_client_factory
     from polyinfra.manifests import parse_image_options
     from polyinfra.manifests.links import discover_workspace
 
@@ -147,6 +157,11 @@ def deploy(
         raise UserError("name apps, or pass --all or --changed: only one of them")
     if not all_apps and not apps and not changed:
         raise UserError("no apps named", hint="name the apps to deploy, or pass --all or --changed")
+    if prune and not all_apps:
+        raise UserError(
+            "--prune needs --all: deploying some apps says nothing of the others",
+            hint="deploy every app of the environment with --all --prune",
+        )
     if emulator and endpoint:
         raise UserError("--emulator and --endpoint both choose the endpoint: pass one")
     if state.debug:
@@ -215,7 +230,21 @@ def deploy(
             say(render_text(exc.problems, root=ws.root, secrets=exc.secrets))
             say(f"deploy stopped: {exc.summary}; nothing was deployed")
             raise typer.Exit(EXIT_FINDINGS) from None
+        pruned = (
+            prune_after_deploy(
+                report,
+                env=env,
+                client_factory=default_client_factory(target, http_timeout=options.http_timeout),
+                dry_run=dry_run,
+            )
+            if prune
+            else None
+        )
     print_report(report, out, err, dry_run=dry_run)
+    for failed, line in prune_lines(pruned, env, dry_run=dry_run) if pruned else ():
+        (err if failed else out).print(line, markup=False, highlight=False)
+    if pruned is not None and not pruned.ok:
+        raise typer.Exit(EXIT_FINDINGS)
     if report.interrupted:
         raise typer.Exit(130)
     if not report.ok:

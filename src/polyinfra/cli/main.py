@@ -25,6 +25,7 @@ from polyinfra.cli import (
     migrate,
     plan,
     provision,
+    remove,
     render,
     schema,
     sync,
@@ -55,6 +56,7 @@ COMMAND_MODULES = (
     deploy,
     execute,
     executions,
+    remove,
     provision,
 )
 
