@@ -145,7 +145,7 @@ def test_deploy_builds_only_rebuilt_images_and_guards_empty_matrices(
 def test_sandbox_deploy_runs_on_label_for_same_repository_prs(workspace: Path, cli: Runner) -> None:
     assert generate(cli, workspace)[0] == 0
     doc = load(workspace, "sandbox-deploy.yaml")
-    assert doc["on"] == {"pull_request": {"types": ["labeled", "synchronize"]}}
+    assert doc["on"] == {"pull_request": {"types": ["labeled", "synchronize", "closed"]}}
     plan = doc["jobs"]["plan"]
     assert "github.event.label.name == 'sandbox deploy'" in plan["if"]
     assert "github.event.pull_request.head.repo.full_name == github.repository" in plan["if"]
@@ -158,6 +158,44 @@ def test_sandbox_deploy_runs_on_label_for_same_repository_prs(workspace: Path, c
     push = next(s for s in steps(doc["jobs"]["build"]) if s.get("id") == "build-push-image")
     assert push["with"]["cache-from"] == "type=gha"
     assert doc["jobs"]["deploy"]["environment"] == "sandbox"
+
+
+def test_closing_a_labelled_pull_request_runs_only_the_teardown(
+    workspace: Path, cli: Runner
+) -> None:
+    assert generate(cli, workspace)[0] == 0
+    doc = load(workspace, "sandbox-deploy.yaml")
+    assert list(doc["jobs"]) == ["plan", "build", "deploy", "teardown"]
+    # plan (and so build and deploy) never runs for a closed pull request
+    assert "'closed'" not in doc["jobs"]["plan"]["if"]
+    teardown = doc["jobs"]["teardown"]
+    assert teardown["if"] == (
+        "github.event.action == 'closed' && "
+        "github.event.pull_request.head.repo.full_name == github.repository && "
+        "contains(github.event.pull_request.labels.*.name, 'sandbox deploy')"
+    )
+    assert teardown["environment"] == "sandbox"
+    assert teardown["permissions"] == {"contents": "read", "id-token": "write"}
+    checkout = steps(teardown)[0]
+    assert checkout["with"] == {
+        "ref": "${{ github.event.pull_request.head.sha }}",
+        "fetch-depth": 0,
+        "persist-credentials": False,
+    }
+    remove = steps(teardown)[-1]
+    assert remove["id"] == "remove-added-apps"
+    assert remove["env"] == {
+        "BASE_REF": "${{ github.event.pull_request.base.ref }}",
+        "REGION": "${{ vars.REGION }}",
+    }
+    assert remove["run"].splitlines()[-1] == (
+        'polyinfra remove "${added[@]}" --env sandbox --yes "${region_args[@]}"'
+    )
+    assert doc["run-name"] == (
+        "${{ github.event.action == 'closed' && format('Remove the apps pull request #{0} "
+        "added from sandbox', github.event.pull_request.number) || format('Deploy pull "
+        "request #{0} to sandbox', github.event.pull_request.number) }}"
+    )
 
 
 def test_provision_production_by_dispatch_sandbox_by_label(workspace: Path, cli: Runner) -> None:

@@ -6,7 +6,8 @@
   one job per Pulumi program in the three-stack layout).
 - ``deploy.yaml``: push to main -> ``polyinfra affected`` -> build the ``rebuild`` images ->
   ``polyinfra deploy`` to production.
-- ``sandbox-deploy.yaml``: the same into sandbox from a labelled pull request's code.
+- ``sandbox-deploy.yaml``: the same into sandbox from a labelled pull request's code; when
+  the pull request closes, the apps it added are removed from sandbox (:func:`_teardown`).
 
 Jobs authenticate as :mod:`polyinfra.ci.identity` says: through the workload identity the
 environment's stack file declares, else through the GitHub variables of the settings.
@@ -179,7 +180,7 @@ fi
         concurrency = node(group=f"deploy-{env}", cancel__in__progress=False)
     else:
         label = quote(ci.sandbox_deploy_label)
-        on = node(pull_request=node(types=flow_seq("labeled", "synchronize")))
+        on = node(pull_request=node(types=flow_seq("labeled", "synchronize", "closed")))
         head_ref = "${{ github.event.pull_request.head.sha }}"
         version = (
             "branch=\"$(printf '%s' \"$HEAD_REF\" | tr -c 'A-Za-z0-9_.' '_' | cut -c1-60)\"\n"
@@ -201,7 +202,14 @@ fi
             f"(github.event.action == 'synchronize' && "
             f"contains(github.event.pull_request.labels.*.name, {label})))"
         )
-        run_name = f"Deploy pull request #${{{{ github.event.pull_request.number }}}} to {env}"
+        # The same workflow removes a closed pull request's apps (the teardown job).
+        number = "github.event.pull_request.number"
+        deploy_name = quote(f"Deploy pull request #{{0}} to {env}")
+        remove_name = quote(f"Remove the apps pull request #{{0}} added from {env}")
+        run_name = (
+            f"${{{{ github.event.action == 'closed' && format({remove_name}, {number}) || "
+            f"format({deploy_name}, {number}) }}}}"
+        )
         concurrency = node(
             group=f"deploy-{env}-${{{{ github.event.pull_request.number }}}}",
             cancel__in__progress=True,
@@ -320,7 +328,69 @@ polyinfra deploy "${{app_args[@]}}" --env {q_env} --version "$VERSION" \\
         environment=env,
         timeout=45,
     )
+    jobs = node(plan=plan, build=build, deploy=deploy)
+    if not production:
+        jobs["teardown"] = _teardown(ctx, env)
     name = ci.workflows.deploy if production else ci.workflows.sandbox_deploy
-    return workflow_node(
-        name, run_name, on, node(plan=plan, build=build, deploy=deploy), concurrency
+    return workflow_node(name, run_name, on, jobs, concurrency)
+
+
+#: Removes from sandbox the apps a closed pull request added. The objects a labelled pull
+#: request deploys carry the names the sandbox overlays give them, the same for every pull
+#: request: an app the base branch also has is shared (the last pull request to deploy it
+#: wins) and is never removed. An app only this pull request's tree has was deployed by it
+#: alone; once it is closed unmerged nothing else deploys it, and once merged the base branch
+#: has it and it stays. Any failure to list the apps stops the step before anything is removed.
+_TEARDOWN = """
+set -o pipefail
+base_tree="$(mktemp -d)/base"
+git worktree add --detach "$base_tree" "origin/$BASE_REF"
+apps_of() {{
+  polyinfra affected --all --env {env} -w "$1" --format json | jq -r '.apps[].name' | sort -u
+}}
+head_apps="$(apps_of .)"
+base_apps="$(apps_of "$base_tree")"
+mapfile -t added < <(comm -23 <(echo "$head_apps") <(echo "$base_apps") | sed '/^$/d')
+if [ "${{#added[@]}}" -eq 0 ]; then
+  echo "This pull request adds no app that $BASE_REF lacks: nothing to remove from {env}."
+  exit 0
+fi
+region_args=()
+if [ -n "$REGION" ]; then region_args=(--region "$REGION"); fi
+# polyinfra removes only objects labelled as deployed by polyinfra for that app and env.
+polyinfra remove "${{added[@]}}" --env {env} --yes "${{region_args[@]}}"
+"""
+
+
+def _teardown(ctx: WorkflowContext, env: str) -> CommentedMap:
+    """The job that runs when a labelled pull request closes: ``polyinfra remove`` of the
+    apps its tree has and the base branch (as it is then) has not."""
+    label = quote(ctx.ci.sandbox_deploy_label)
+    steps = [
+        checkout_step(ref="${{ github.event.pull_request.head.sha }}", full_history=True),
+        *setup_steps(ctx),
+        auth_step(ctx.auth(env).texts()),
+        run_step(
+            "Remove the apps this pull request added",
+            "remove-added-apps",
+            _TEARDOWN.format(env=shlex.quote(env)),
+            env={
+                "BASE_REF": "${{ github.event.pull_request.base.ref }}",
+                "REGION": ctx.var(ctx.ci.region_variable),
+            },
+        ),
+    ]
+    return job_node(
+        ctx,
+        f"Remove this pull request's apps from {env}",
+        steps,
+        permissions={"contents": "read", "id-token": "write"},
+        # Pull requests from forks get no OIDC token: never run for them.
+        if_=(
+            "github.event.action == 'closed' && "
+            "github.event.pull_request.head.repo.full_name == github.repository && "
+            f"contains(github.event.pull_request.labels.*.name, {label})"
+        ),
+        environment=env,
+        timeout=15,
     )
