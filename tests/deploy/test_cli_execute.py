@@ -4,7 +4,6 @@ Cloud Run API."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,13 +22,8 @@ OVERLAY = "infrastructure/cloudrun_job/dmd-inv-mov-api2bq/overlays/sandbox/kusto
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture
-def fake() -> Iterator[FakeCloudRun]:
-    with FakeCloudRun(ready_after=1) as server:
-        yield server
-
-
 def cli(fake: FakeCloudRun, *args: str) -> int:
+    """Run a command on the example workspace's sandbox against ``fake``."""
     return main([*args, "--env", "sandbox", "-w", str(EXAMPLE), "--endpoint", fake.endpoint])
 
 

@@ -4,35 +4,19 @@ API: what polyinfra deployed goes, an object planted without polyinfra's labels 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from polyinfra.cli.main import main
 from polyinfra.deploy.client import CloudRunClient, Kind, ObjectRef
 from polyinfra.emulator import FakeCloudRun
+from tests.deploy.test_cli_execute import JOB, PROJECT, REGION, calls, cli
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "data-platform"
-PROJECT = "data-platform-sandbox"
-REGION = "asia-southeast1"
-JOB = "dmd-inv-mov-api2bq"
 SERVICES = f"/apis/serving.knative.dev/v1/namespaces/{PROJECT}/services"
 JOBS = f"/apis/run.googleapis.com/v1/namespaces/{PROJECT}/jobs"
 WHERE = f"(project {PROJECT}, region {REGION})"
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeCloudRun]:
-    with FakeCloudRun(ready_after=1) as server:
-        yield server
-
-
-def cli(fake: FakeCloudRun, *args: str) -> int:
-    return main([*args, "--env", "sandbox", "-w", str(EXAMPLE), "--endpoint", fake.endpoint])
 
 
 def deploy_all(fake: FakeCloudRun, *more: str) -> int:
@@ -67,10 +51,6 @@ def plant(fake: FakeCloudRun, kind: Kind, name: str, labels: dict[str, str]) -> 
 
 def managed(app: str, env: str = "sandbox") -> dict[str, str]:
     return {"managed-by": "polyinfra", "polyinfra-app": app, "polyinfra-env": env}
-
-
-def calls(fake: FakeCloudRun, since: int) -> list[tuple[str, str]]:
-    return [(r.method, r.path) for r in fake.requests[since:]]
 
 
 def writes(fake: FakeCloudRun, since: int) -> list[tuple[str, str]]:

@@ -3,7 +3,8 @@ the commands that call Cloud Run for one environment share."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -11,6 +12,10 @@ from polyinfra.cli.console import err, out
 from polyinfra.cli.options import DEFAULT_WORKSPACE, WorkspaceOption, region_option
 from polyinfra.cli.state import state
 from polyinfra.errors import EXIT_FINDINGS, UserError
+
+if TYPE_CHECKING:
+    from polyinfra.deploy.client import CloudRunClient
+    from polyinfra.deploy.rollout import DeployTarget
 
 EnvOption = Annotated[
     str, typer.Option("--env", "-e", help="Environment (overlay name).", metavar="ENV")
@@ -51,10 +56,44 @@ def say(line: str) -> None:
     err.print(line, markup=False, highlight=False)
 
 
-def not_deployed(app: str, env: str, what: str) -> typer.Exit:
-    say(f"error: {app} (env {env}): {what} is not deployed")
-    say(f"  hint: deploy it first: polyinfra deploy {app} --env {env} --version VERSION")
-    return typer.Exit(EXIT_FINDINGS)
+def deployed_job(
+    job: str,
+    env: str,
+    *,
+    region: str | None,
+    endpoint: str | None,
+    http_timeout: float | None,
+    workspace: Path,
+) -> tuple[DeployTarget, CloudRunClient]:
+    """Where job app ``job`` lives in ``env`` and a client for its region, once the job is
+    read and found deployed; exit 1 with a hint to deploy it when it is not. The caller
+    closes the client."""
+    from polyinfra.deploy.client import CloudRunClient
+    from polyinfra.deploy.endpoint import http_timeout as resolve_http_timeout
+    from polyinfra.deploy.endpoint import log_http_calls
+    from polyinfra.deploy.errors import CloudRunError
+    from polyinfra.deploy.jobs import locate_job
+    from polyinfra.manifests.links import discover_workspace
+
+    calls_timeout = resolve_http_timeout(http_timeout)
+    if state.debug:
+        log_http_calls()
+    target = locate_job(discover_workspace(workspace), job, env, region)
+    ref = target.ref
+    client = CloudRunClient.connect(target.region, endpoint=endpoint, timeout=calls_timeout)
+    try:
+        live = client.get(ref)
+    except CloudRunError as exc:
+        client.close()
+        say(f"error: {job} (env {env}): {exc}")
+        raise typer.Exit(EXIT_FINDINGS) from None
+    if live is None:
+        client.close()
+        where = f"project {ref.namespace}, region {target.region}"
+        say(f"error: {job} (env {env}): job {ref.name} ({where}) is not deployed")
+        say(f"  hint: deploy it first: polyinfra deploy {job} --env {env} --version VERSION")
+        raise typer.Exit(EXIT_FINDINGS)
+    return target, client
 
 
 def execute(
@@ -156,12 +195,8 @@ def execute(
         execute_job,
         start_execution,
     )
-    from polyinfra.deploy.client import CloudRunClient
-    from polyinfra.deploy.endpoint import http_timeout as resolve_http_timeout
-    from polyinfra.deploy.endpoint import log_http_calls
     from polyinfra.deploy.errors import CloudRunError
-    from polyinfra.deploy.jobs import RunOverrides, env_pairs, locate_job, task_timeout_seconds
-    from polyinfra.manifests.links import discover_workspace
+    from polyinfra.deploy.jobs import RunOverrides, env_pairs, task_timeout_seconds
     from polyinfra.redact import Redactor
 
     if clear_args and args:
@@ -173,15 +208,12 @@ def execute(
         tasks=tasks,
         task_timeout=task_timeout_seconds(task_timeout) if task_timeout is not None else None,
     )
-    calls_timeout = resolve_http_timeout(http_timeout)
-    if state.debug:
-        log_http_calls()
-    ws = discover_workspace(workspace)
-    target = locate_job(ws, job, env, region)
-    ref = target.ref
     redact = Redactor(overrides.secrets)
+    target, client = deployed_job(
+        job, env, region=region, endpoint=endpoint, http_timeout=http_timeout, workspace=workspace
+    )
+    ref = target.ref
     label = f"{job} ({env})"
-    client = CloudRunClient.connect(target.region, endpoint=endpoint, timeout=calls_timeout)
     last = ""
 
     def progress(message: str) -> None:
@@ -191,10 +223,6 @@ def execute(
             say(f"{label}: {message}")
 
     try:
-        if client.get(ref) is None:
-            raise not_deployed(
-                job, env, f"job {ref.name} (project {ref.namespace}, region {target.region})"
-            )
         summary = overrides.summary()
         say(
             f"{label}: executing job {ref.name} in project {ref.namespace}, region "

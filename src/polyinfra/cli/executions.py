@@ -14,11 +14,10 @@ from polyinfra.cli.execute import (
     EnvOption,
     HttpTimeoutOption,
     RegionOption,
-    not_deployed,
+    deployed_job,
     say,
 )
 from polyinfra.cli.options import DEFAULT_WORKSPACE, WorkspaceOption
-from polyinfra.cli.state import state
 from polyinfra.errors import EXIT_FINDINGS
 
 
@@ -50,25 +49,14 @@ def executions(
 
     Exit status: 0 listed, 1 the job is not deployed or Cloud Run failed, 2 bad input.
     """
-    from polyinfra.deploy.client import CloudRunClient
-    from polyinfra.deploy.endpoint import http_timeout as resolve_http_timeout
-    from polyinfra.deploy.endpoint import log_http_calls
     from polyinfra.deploy.errors import CloudRunError
-    from polyinfra.deploy.jobs import executions_text, locate_job, recent_executions
-    from polyinfra.manifests.links import discover_workspace
+    from polyinfra.deploy.jobs import executions_text, recent_executions
 
-    calls_timeout = resolve_http_timeout(http_timeout)
-    if state.debug:
-        log_http_calls()
-    ws = discover_workspace(workspace)
-    target = locate_job(ws, job, env, region)
+    target, client = deployed_job(
+        job, env, region=region, endpoint=endpoint, http_timeout=http_timeout, workspace=workspace
+    )
     ref = target.ref
-    client = CloudRunClient.connect(target.region, endpoint=endpoint, timeout=calls_timeout)
     try:
-        if client.get(ref) is None:
-            raise not_deployed(
-                job, env, f"job {ref.name} (project {ref.namespace}, region {target.region})"
-            )
         rows = recent_executions(client.list_executions(ref), limit)
     except CloudRunError as exc:
         say(f"error: {job} (env {env}): {exc}")
