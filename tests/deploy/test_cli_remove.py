@@ -104,8 +104,13 @@ def test_remove_deletes_the_apps_objects_and_nothing_else(
             "polyinfra-app=other-app, polyinfra-env=sandbox)",
         ),
         (
+            {"managed-by": "polyinfra", "polyinfra-env": "sandbox"},
+            "it carries no polyinfra-app label (labels: managed-by=polyinfra, "
+            "polyinfra-app=(none), polyinfra-env=sandbox)",
+        ),
+        (
             managed("stock-webhook", "production"),
-            "polyinfra deployed it to another environment (labels: managed-by=polyinfra, "
+            "polyinfra deployed it for another environment (labels: managed-by=polyinfra, "
             "polyinfra-app=stock-webhook, polyinfra-env=production)",
         ),
     ],

@@ -51,9 +51,13 @@ def ownership_problem(obj: JsonObject, app: str, env: str) -> str | None:
     found = ", ".join(f"{key}={labels.get(key, '(none)')}" for key in wanted)
     if labels.get(MANAGED_BY_LABEL) != MANAGED_BY:
         return f"it does not carry the label {MANAGED_BY_LABEL}={MANAGED_BY} (labels: {found})"
-    if labels.get(APP_LABEL) != app:
-        return f"polyinfra deployed it for another app (labels: {found})"
-    return f"polyinfra deployed it to another environment (labels: {found})"
+    for key, other in ((APP_LABEL, "another app"), (ENV_LABEL, "another environment")):
+        if key not in labels:
+            # a name that is no valid label value is not stamped: whose it is cannot be told
+            return f"it carries no {key} label (labels: {found})"
+        if labels[key] != wanted[key]:
+            return f"polyinfra deployed it for {other} (labels: {found})"
+    return None
 
 
 def gcloud_delete(ref: ObjectRef, region: str) -> str:
