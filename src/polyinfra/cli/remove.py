@@ -51,8 +51,8 @@ def remove(
     from polyinfra.deploy.endpoint import http_timeout as resolve_http_timeout
     from polyinfra.deploy.endpoint import log_http_calls
     from polyinfra.deploy.errors import CloudRunError
+    from polyinfra.deploy.locate import locate
     from polyinfra.deploy.prune import delete_managed, ownership_problem, refusal
-    from polyinfra.deploy.release import locate
     from polyinfra.manifests.links import discover_workspace
 
     if not yes and not dry_run and not sys.stdin.isatty():

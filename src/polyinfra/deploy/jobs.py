@@ -136,7 +136,7 @@ def task_timeout_seconds(text: str) -> int:
 
 def locate_job(ws: Workspace, app: str, env: str, region: str | None) -> DeployTarget:
     """The job app ``app`` deploys to ``env``; a UserError when it is a service."""
-    from polyinfra.deploy.release import locate
+    from polyinfra.deploy.locate import locate
 
     targets = locate(ws, [app], env, region=region)
     jobs = [target for target in targets if target.kind == "Job"]
