@@ -660,9 +660,16 @@ def test_traffic_targets_are_resolved_in_status() -> None:
         ]
         _, answer = call(fake, "PUT", f"{SERVICES}/api", split)
         second = fake.revisions("proj", "api")[-1]
+        number = fake.project_number("proj")
     assert answer["status"]["traffic"] == [
         {"revisionName": first, "percent": 90},
-        {"revisionName": second, "latestRevision": True, "percent": 10, "tag": "canary"},
+        {
+            "revisionName": second,
+            "latestRevision": True,
+            "percent": 10,
+            "tag": "canary",
+            "url": f"https://canary---api-{number}.europe-west1.run.app",
+        },
     ]
 
 

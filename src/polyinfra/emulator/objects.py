@@ -1,5 +1,5 @@
 """What the emulator does to a stored object the way Cloud Run does: canonical field values,
-server-set annotations and defaults, traffic, conditions, selectors, names."""
+server-set annotations and defaults, conditions, selectors, names."""
 
 from __future__ import annotations
 
@@ -123,25 +123,6 @@ def _container_defaults(container: JsonObject) -> None:
     limits = _child(resources, "limits")
     limits.setdefault("cpu", "1000m")
     limits.setdefault("memory", "512Mi")
-
-
-def _traffic(targets: list[Any], latest_ready: str) -> list[JsonObject]:
-    """``status.traffic``: the spec's targets, each naming the revision it resolves to."""
-    resolved = []
-    for target in targets:
-        if not isinstance(target, dict):
-            continue
-        entry: JsonObject = {}
-        if target.get("latestRevision"):
-            entry["revisionName"] = latest_ready
-            entry["latestRevision"] = True
-        elif target.get("revisionName"):
-            entry["revisionName"] = target["revisionName"]
-        entry["percent"] = int(target.get("percent") or 0)
-        if target.get("tag"):
-            entry["tag"] = target["tag"]
-        resolved.append(entry)
-    return resolved
 
 
 def _image_digest(template: JsonObject) -> str:

@@ -1,15 +1,20 @@
 """The Admin API's operations on stored objects: which operation a route is, and the create,
 get, replace and delete of services and jobs, validated the way Cloud Run validates them,
 stored with the metadata the server owns, cutting a revision when a service's template changes
-and beginning a rollout when the spec does; revisions and executions are read and run here
-too."""
+and beginning a rollout when the spec does, a service's traffic checked against its revisions;
+revisions are read and deleted, and executions read and run, here too."""
 
 from __future__ import annotations
 
 import copy
 import uuid
 
-from polyinfra.cloudrun.vocabulary import JOB_LABEL, LOCATION_LABEL, SERVER_METADATA
+from polyinfra.cloudrun.vocabulary import (
+    JOB_LABEL,
+    LOCATION_LABEL,
+    SERVER_METADATA,
+    SERVICE_GROUP,
+)
 from polyinfra.emulator.executions import Executions
 from polyinfra.emulator.objects import (
     _list_answer,
@@ -19,11 +24,12 @@ from polyinfra.emulator.objects import (
     _selector,
     _set_conditions,
 )
-from polyinfra.emulator.revisions import Revisions, revision_object
+from polyinfra.emulator.revisions import Revisions, comparable_spec, revision_object
 from polyinfra.emulator.rollout import Rollouts
 from polyinfra.emulator.script import Client
 from polyinfra.emulator.served import served, spec_defaults
 from polyinfra.emulator.state import Entry, Objects, Settings, Versions, not_found
+from polyinfra.emulator.traffic import serves, violations
 from polyinfra.emulator.wire import _COLLECTIONS, JsonObject, _ApiError, _invalid, _Route
 
 
@@ -69,6 +75,8 @@ class Resources:
                 return 200, self._listing(collection, namespace, selector, query)
             return 200, self._create(collection, namespace, body, dry_run, client)
         if collection == "revisions":
+            if action == "delete":
+                return 200, self._delete_revision(namespace, name, dry_run)
             return 200, self._get_revision(namespace, name)
         if action == "get":
             return 200, served(self._poll(collection, namespace, name))
@@ -108,6 +116,47 @@ class Resources:
         if revision is None:
             raise self._not_found("revisions", namespace, name)
         return revision_object(revision)
+
+    def _delete_revision(self, namespace: str, name: str, dry_run: bool) -> JsonObject:
+        """Delete revision ``name``; one that serves traffic (a share or a tag, by the spec or
+        by what is routed now) or is its service's latest is refused with 400
+        FAILED_PRECONDITION, as Cloud Run refuses it ("Revision ... cannot be directly deleted
+        because it is actively serving.", hashicorp/waypoint#814)."""
+        number = self._settings.project_number(namespace)
+        revision = self._revisions.find(number, name)
+        if revision is None:
+            raise self._not_found("revisions", namespace, name)
+        service = self._objects.get(("services", number, revision.service))
+        if service is not None:
+            status = service.obj.get("status") or {}
+            latest_ready = str(status.get("latestReadyRevisionName") or "")
+            spec = spec_defaults("services", service.obj.get("spec"), number)
+            if serves(spec.get("traffic") or [], name, latest_ready) or serves(
+                status.get("traffic") or [], name, latest_ready
+            ):
+                raise _ApiError(
+                    400,
+                    f'Revision "{name}" cannot be directly deleted because it is actively serving.',
+                    status_name="FAILED_PRECONDITION",
+                )
+            if status.get("latestCreatedRevisionName") == name:
+                raise _ApiError(
+                    400,
+                    f'Revision "{name}" cannot be directly deleted because it is the latest '
+                    f'revision of service "{revision.service}".',
+                    status_name="FAILED_PRECONDITION",
+                )
+        if not dry_run:
+            self._revisions.delete(number, name)
+        return {
+            "status": "Success",
+            "details": {
+                "name": name,
+                "group": SERVICE_GROUP,
+                "kind": "revisions",
+                "uid": revision.uid,
+            },
+        }
 
     def _poll(self, collection: str, namespace: str, name: str) -> Entry:
         entry = self._objects.get((collection, self._settings.project_number(namespace), name))
@@ -264,15 +313,26 @@ class Resources:
             spec_changed = template_changed = True
             uid, created = str(uuid.uuid4()), _now()
         else:
-            live = spec_defaults(collection, previous.obj.get("spec"), number)
-            spec_changed = desired != live
-            template_changed = desired.get("template") != live.get("template")
+            # the record of the writing client is no change (Cloud Run rewrites it each write)
+            compared = comparable_spec(desired)
+            live = comparable_spec(spec_defaults(collection, previous.obj.get("spec"), number))
+            spec_changed = compared != live
+            template_changed = compared.get("template") != live.get("template")
             generation = previous.obj["metadata"]["generation"] + (1 if spec_changed else 0)
             uid = previous.obj["metadata"]["uid"]
             created = previous.obj["metadata"]["creationTimestamp"]
-        revision_name = ""
+        revision_name, reused = "", False
         if collection == "services" and template_changed:
-            revision_name = self._revisions.name_for(number, name, desired["template"])
+            revision_name, reused = self._revisions.name_for(number, name, desired["template"])
+        if collection == "services":
+            problems = violations(
+                desired.get("traffic"),
+                service=name,
+                owner=lambda revision: self._revisions.owner(number, revision),
+                cutting=revision_name,
+            )
+            if problems:
+                raise _invalid(*problems)
         metadata["namespace"] = namespace
         metadata["generation"] = generation
         metadata["uid"] = uid
@@ -311,7 +371,9 @@ class Resources:
             entry.ready_at = previous.ready_at
         else:
             self._rollouts.begin(entry, name)
-            if revision_name:
+            if reused:
+                self._revisions.reuse(entry, revision_name)
+            elif revision_name:
                 self._revisions.cut(entry, revision_name, desired["template"])
         self._objects[(collection, number, name)] = entry
         self._rollouts.settle_if_due(entry)

@@ -1,5 +1,5 @@
 """A service's revisions: the one a changed template cuts, its name (the template's own or a
-generated one), and the Revision object a GET or a list answers for it."""
+generated one), the Revision object a GET or a list answers for it, and deleting one."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from polyinfra.cloudrun.vocabulary import (
+    CLIENT_NAME_ANNOTATION,
+    CLIENT_VERSION_ANNOTATION,
     LOCATION_LABEL,
     REVISION_CONFIGURATION_LABEL,
     REVISION_GENERATION_LABEL,
@@ -72,10 +74,19 @@ class Revisions:
                     return revision
         return None
 
-    def name_for(self, project: str, service: str, template: JsonObject) -> str:
-        """The name of the revision ``template`` cuts: the one it gives, checked, or the next
-        generated one."""
-        existing = {r.name for r in self._by_service.get((project, service), [])}
+    def owner(self, project: str, name: str) -> str | None:
+        """The service revision ``name`` of ``project`` belongs to (None when there is none)."""
+        revision = self.find(project, name)
+        return None if revision is None else revision.service
+
+    def name_for(self, project: str, service: str, template: JsonObject) -> tuple[str, bool]:
+        """The name of the revision ``template`` cuts (the one it gives, checked, or the next
+        generated one), and whether that revision exists already with this very template (it
+        is used again, nothing is cut; with another template the name is taken: 409, as
+        Cloud Run answers "Revision named '...' with different configuration already exists",
+        googleapis/google-cloud-python#14259, hashicorp/terraform-provider-google#9438)."""
+        revisions = self._by_service.get((project, service), [])
+        existing = {r.name: r for r in revisions}
         wanted = (template.get("metadata") or {}).get("name")
         if wanted:
             wanted = str(wanted)
@@ -88,16 +99,29 @@ class Revisions:
                     )
                 )
             if wanted in existing:
+                if comparable_template(existing[wanted].template) == comparable_template(template):
+                    return wanted, True
                 raise _ApiError(
                     409,
                     f"Revision named '{wanted}' with different configuration already exists.",
                     status_name="ALREADY_EXISTS",
                 )
-            return wanted
+            return wanted, False
         while True:
             candidate = f"{service}-{len(existing) + 1:05d}-{_suffix(3)}"
             if candidate not in existing:
-                return candidate
+                return candidate, False
+
+    def reuse(self, entry: Entry, name: str) -> None:
+        """Make the existing revision ``name`` the latest created one of the service in
+        ``entry`` again (its template was sent once more under its name)."""
+        entry.obj["status"]["latestCreatedRevisionName"] = name
+
+    def delete(self, project: str, name: str) -> None:
+        """Forget revision ``name`` of ``project``."""
+        for key, found in self._by_service.items():
+            if key[0] == project:
+                found[:] = [revision for revision in found if revision.name != name]
 
     def cut(self, entry: Entry, name: str, template: JsonObject) -> None:
         """Cut revision ``name`` of the service in ``entry`` from ``template``; it is deploying
@@ -171,3 +195,23 @@ def revision_object(revision: Revision) -> JsonObject:
         "spec": copy.deepcopy(revision.template.get("spec") or {}),
         "status": copy.deepcopy(revision.status),
     }
+
+
+def comparable_template(template: JsonObject) -> JsonObject:
+    """``template`` as it counts for cutting a revision: without the record of the client that
+    wrote it, which Cloud Run rewrites on every write (a read-modify-write that sends back
+    what a GET answered changes no revision)."""
+    compared = copy.deepcopy(template)
+    annotations = (compared.get("metadata") or {}).get("annotations")
+    if isinstance(annotations, dict):
+        for key in (CLIENT_NAME_ANNOTATION, CLIENT_VERSION_ANNOTATION):
+            annotations.pop(key, None)
+    return compared
+
+
+def comparable_spec(spec: JsonObject) -> JsonObject:
+    """``spec`` with its template as :func:`comparable_template` gives it."""
+    compared = dict(spec)
+    if isinstance(compared.get("template"), dict):
+        compared["template"] = comparable_template(compared["template"])
+    return compared

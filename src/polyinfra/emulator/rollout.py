@@ -7,11 +7,12 @@ from __future__ import annotations
 import time
 
 from polyinfra.cloudrun.vocabulary import JOB_LABEL, LOCATION_LABEL
-from polyinfra.emulator.objects import _image_digest, _now, _set_conditions, _traffic
+from polyinfra.emulator.objects import _image_digest, _now, _set_conditions
 from polyinfra.emulator.revisions import Revisions
 from polyinfra.emulator.script import Outcome
 from polyinfra.emulator.served import spec_defaults
 from polyinfra.emulator.state import Entry, Objects, Settings
+from polyinfra.emulator.traffic import resolved
 
 
 class Rollouts:
@@ -78,9 +79,9 @@ class Rollouts:
                 _set_conditions(revision.status, [ready])
                 revision.status["imageDigest"] = _image_digest(revision.template)
             spec = spec_defaults("services", obj.get("spec"), entry.project)
-            status["traffic"] = _traffic(spec.get("traffic") or [], latest)
             region = obj["metadata"]["labels"][LOCATION_LABEL]
             url = f"https://{name}-{entry.project}.{region}.run.app"
+            status["traffic"] = resolved(spec.get("traffic") or [], latest, url)
             status["url"] = url
             status["address"] = {"url": url}
         else:

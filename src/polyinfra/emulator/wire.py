@@ -47,6 +47,7 @@ _METHODS = {
     ("services", "DELETE", True, ""): "run.namespaces.services.delete",
     ("revisions", "GET", False, ""): "run.namespaces.revisions.list",
     ("revisions", "GET", True, ""): "run.namespaces.revisions.get",
+    ("revisions", "DELETE", True, ""): "run.namespaces.revisions.delete",
     ("jobs", "POST", False, ""): "run.namespaces.jobs.create",
     ("jobs", "GET", False, ""): "run.namespaces.jobs.list",
     ("jobs", "GET", True, ""): "run.namespaces.jobs.get",
