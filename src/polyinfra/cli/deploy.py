@@ -13,6 +13,7 @@ from polyinfra.cli.options import (
     RegistryOption,
     WorkspaceOption,
     region_option,
+    tag_option,
 )
 from polyinfra.cli.state import state
 from polyinfra.errors import EXIT_FINDINGS, UserError
@@ -109,6 +110,37 @@ def deploy(
             "--execute", help="Run each job once after replacing it and wait for the execution."
         ),
     ] = False,
+    traffic: Annotated[
+        int | None,
+        typer.Option(
+            "--traffic",
+            min=1,
+            max=100,
+            help="Send N% of each service's traffic to its new revision; the other revisions "
+            "keep their shares of the rest. Services only.",
+            show_default=False,
+            metavar="N",
+        ),
+    ] = None,
+    no_traffic: Annotated[
+        bool,
+        typer.Option(
+            "--no-traffic",
+            help="Create each service's new revision with no traffic; the split stays as it "
+            "is. Services only.",
+        ),
+    ] = False,
+    tag: Annotated[
+        str | None,
+        typer.Option(
+            "--tag",
+            help="Tag each service's new revision: it gets a URL of its own, printed after "
+            "the deploy. Services only.",
+            show_default=False,
+            metavar="TAG",
+            callback=tag_option,
+        ),
+    ] = None,
     dry_run: Annotated[
         bool,
         typer.Option(
@@ -141,6 +173,9 @@ def deploy(
     Before anything is applied, the rendered manifests and their links to the environment's
     foundation stack are checked as `polyinfra check` does; an error stops the deploy.
 
+    A service's traffic follows its manifest unless --traffic, --no-traffic or --tag says
+    otherwise; a deploy that replaces a pinned split says so.
+
     Exit status: 0 all ready, 1 a check error or an app failed or timed out, 2 bad input,
     130 interrupted.
     """
@@ -150,6 +185,7 @@ def deploy(
     from polyinfra.deploy.endpoint import log_http_calls
     from polyinfra.deploy.prune import prune_after_deploy, prune_lines
     from polyinfra.deploy.rollout import DeployOptions, default_client_factory
+    from polyinfra.deploy.traffic import traffic_request
     from polyinfra.manifests import parse_image_options
     from polyinfra.manifests.links import discover_workspace
 
@@ -164,6 +200,8 @@ def deploy(
         )
     if emulator and endpoint:
         raise UserError("--emulator and --endpoint both choose the endpoint: pass one")
+    if traffic is not None and no_traffic:
+        raise UserError("--traffic and --no-traffic both say what the new revision gets: pass one")
     if state.debug:
         log_http_calls()
     ws = discover_workspace(workspace)
@@ -183,6 +221,7 @@ def deploy(
         execute=execute,
         dry_run=dry_run,
         http_timeout=resolve_http_timeout(http_timeout),
+        traffic=traffic_request(traffic, no_traffic=no_traffic, tag=tag),
     )
     from polyinfra.checks.report import render_text
     from polyinfra.emulator.local import deploy_endpoint

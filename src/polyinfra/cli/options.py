@@ -109,6 +109,20 @@ def region_option(value: str | None) -> str | None:
     return value
 
 
+def tag_option(value: str | None) -> str | None:
+    """``--tag``: a traffic tag, a DNS label Cloud Run takes (:data:`polyinfra.deploy.traffic.TAG`),
+    else exit 2."""
+    from polyinfra.deploy.traffic import TAG
+
+    if value is not None and (len(value) > 63 or not TAG.match(value)):
+        raise UserError(
+            f"--tag {value!r}: not a traffic tag",
+            hint="a tag is lowercase letters, digits and hyphens, starts with a letter, ends "
+            "with a letter or digit and has at most 63 characters (e.g. canary, pr-42)",
+        )
+    return value
+
+
 RegistryOption = Annotated[
     str | None,
     typer.Option(

@@ -54,6 +54,8 @@ class Readiness:
     reason: str = ""
     revision: str = ""
     url: str = ""
+    #: a ready service's ``status.traffic``: how its requests are routed, tags with their URLs
+    traffic: tuple[JsonObject, ...] = ()
 
 
 def label_safe(value: str) -> bool:
@@ -227,7 +229,8 @@ def readiness(obj: JsonObject, ref: ObjectRef, generation: int) -> Readiness:
             if created and created != latest:
                 return Readiness(False, False, f"revision {created} is not ready yet")
             url = str(status.get("url") or (status.get("address") or {}).get("url") or "")
-            return Readiness(True, True, revision=str(latest or ""), url=url)
+            routed = tuple(t for t in status.get("traffic") or () if isinstance(t, dict))
+            return Readiness(True, True, revision=str(latest or ""), url=url, traffic=routed)
         return Readiness(True, True, revision=ref.name)
     return Readiness(False, False, message or "deploying", reason)
 

@@ -16,6 +16,7 @@ from rich.text import Text
 from polyinfra.cloudrun.vocabulary import pod_spec
 from polyinfra.deploy.errors import JsonObject
 from polyinfra.deploy.rollout import AppResult, DeployReport, DeployTarget
+from polyinfra.deploy.traffic import describe, split_table, wrapped
 from polyinfra.redact import Redactor
 
 _MARKS = {
@@ -200,6 +201,41 @@ def url_lines(report: DeployReport) -> list[str]:
     ]
 
 
+def traffic_lines(report: DeployReport) -> list[str]:
+    """For each service deployed with traffic options: its split before and after, what the
+    output must say about it, and where each tag answers."""
+    lines = []
+    for r in report.results:
+        traffic = r.traffic
+        if r.outcome != "ready" or traffic is None or not traffic.shown:
+            continue
+        lines.append(f"{r.target.app} traffic ({r.target.env}):")
+        lines.extend(split_table(traffic.before, traffic.after, traffic.revision))
+        if traffic.note:
+            lines.extend(wrapped(f"{r.target.app}: {traffic.note}"))
+        lines.extend(f"{r.target.app} tag {tag} is at {url}" for tag, url in traffic.tag_urls())
+    return lines
+
+
+def traffic_warnings(report: DeployReport) -> list[str]:
+    """A pinned split that a deploy without traffic options replaced with the manifest's
+    traffic: said, never silent."""
+    lines = []
+    for r in report.results:
+        traffic = r.traffic
+        if traffic is None or not traffic.replaced or r.action == "unchanged":
+            continue
+        lines.extend(
+            wrapped(
+                f"warning: {r.target.app} ({r.target.env}): its traffic was pinned "
+                f"({describe(traffic.replaced)}); this deploy wrote the manifest's traffic "
+                f"instead ({describe(traffic.written)}). To keep a split, deploy with "
+                "--traffic N or --no-traffic"
+            )
+        )
+    return lines
+
+
 def failure_lines(report: DeployReport) -> list[str]:
     """Why each app failed, with the overlay file to look at."""
     lines = []
@@ -255,8 +291,9 @@ def _images(manifest: JsonObject) -> list[str]:
 
 def print_report(report: DeployReport, out: Console, err: Console, *, dry_run: bool) -> None:
     """What a deploy prints when it is over: the dry-run differences, or the results (a table
-    on a terminal, aligned text elsewhere) and the service URLs on ``out``; failures and what
-    an interruption left behind on ``err``."""
+    on a terminal, aligned text elsewhere), the service URLs and the traffic splits asked for
+    on ``out``; a pinned split replaced, failures and what an interruption left behind on
+    ``err``."""
     if dry_run:
         for line in dry_run_lines(report):
             out.print(line, markup=False, highlight=False)
@@ -268,6 +305,10 @@ def print_report(report: DeployReport, out: Console, err: Console, *, dry_run: b
             out.print(results_text(report), markup=False, highlight=False)
         for line in url_lines(report):
             out.print(line, markup=False, highlight=False)
+        for line in traffic_lines(report):
+            out.print(line, markup=False, highlight=False)
+        for line in traffic_warnings(report):
+            err.print(line, markup=False, highlight=False)
     for line in failure_lines(report):
         err.print(f"error: {line}", markup=False, highlight=False)
     if report.interrupted:

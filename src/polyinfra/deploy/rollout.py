@@ -22,6 +22,7 @@ from polyinfra.deploy.endpoint import DEFAULT_HTTP_TIMEOUT
 from polyinfra.deploy.errors import Cancelled, CloudRunError, DeadlineExceeded, JsonObject
 from polyinfra.deploy.release import stamp_release
 from polyinfra.deploy.retry import Pacer
+from polyinfra.deploy.traffic import TrafficPlan, TrafficReport, TrafficRequest
 
 Outcome = Literal["ready", "failed", "timeout", "cancelled", "not started", "dry-run"]
 
@@ -66,6 +67,9 @@ class DeployOptions:
     interrupt_grace: float = 0.5
     #: the commit the workspace is at, recorded on each object (``release.COMMIT_ANNOTATION``)
     commit: str = ""
+    #: what to do with each service's traffic (``--traffic``, ``--no-traffic``, ``--tag``);
+    #: None: the manifest's traffic
+    traffic: TrafficRequest | None = None
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,8 @@ class AppResult:
     url: str = ""
     changes: tuple[Change, ...] = ()
     unconfirmed: str = ""
+    #: what a service's deploy did to its traffic (None for a job, or when nothing was written)
+    traffic: TrafficReport | None = None
 
     @property
     def ok(self) -> bool:
@@ -213,8 +219,10 @@ def deploy_manifests(
     ``options.interrupt_grace`` seconds at most, then the report says which apps were applied,
     which had a write whose outcome is unknown, and which were not applied. The workers are
     daemon threads: one still waiting for an answer does not hold the process. With
-    ``fail_fast`` no app starts after a failure.
+    ``fail_fast`` no app starts after a failure. Traffic options with a job among the targets
+    are a UserError, raised before anything is sent.
     """
+    _check_traffic_targets(targets, options.traffic)
     pacer = pacer or Pacer()
     gate = _Gate(observer or _Silent())
     clients = _Clients(client_factory, pacer)
@@ -274,6 +282,19 @@ def deploy_manifests(
     return report
 
 
+def _check_traffic_targets(targets: Sequence[DeployTarget], request: TrafficRequest | None) -> None:
+    """Traffic options split a service's traffic between its revisions: a job has none."""
+    from polyinfra.errors import UserError
+
+    jobs = [t.app for t in targets if t.kind == "Job"]
+    if request is not None and jobs:
+        what = "is a job" if len(jobs) == 1 else "are jobs"
+        raise UserError(
+            f"{request.flags()} applies to services only: {', '.join(jobs)} {what}",
+            hint="deploy jobs without traffic options, or name only services",
+        )
+
+
 def _await_answers(workers: Sequence[threading.Thread], grace: float, pacer: Pacer) -> None:
     """Give the calls on the wire ``grace`` seconds to answer; a second Ctrl-C stops at once."""
     deadline = pacer.clock() + grace
@@ -331,19 +352,34 @@ def _deploy_one(
     def progress(message: str) -> None:
         gate.progress(target, message)
 
+    # a service's traffic: what the options ask, and a pinned split a deploy replaces
+    plan = TrafficPlan(ref.name, options.traffic) if target.kind == "Service" else None
+    adjust = plan.adjust if plan is not None else None
+
+    def traffic(routed: tuple[JsonObject, ...] = ()) -> TrafficReport | None:
+        return plan.report(routed) if plan is not None and slot.applied else None
+
     def result(outcome: Outcome, message: str) -> AppResult:
-        return AppResult(target, outcome, elapsed(), slot.applied, slot.action, message=message)
+        return AppResult(
+            target,
+            outcome,
+            elapsed(),
+            slot.applied,
+            slot.action,
+            message=message,
+            traffic=traffic(),
+        )
 
     try:
         client = clients.get(target.region).bounded(start + options.timeout, options.timeout)
         slot.client = client
         if options.dry_run:
             live = client.get(ref)
-            changes = tuple(diff_objects(live, desired))
+            changes = tuple(diff_objects(live, adjust(desired, live) if adjust else desired))
             if client.authenticated:
                 # Google validates the request without applying it. An emulator gets no write
                 # at all: one that ignored dryRun would apply it.
-                apply_object(client, ref, desired, dry_run=True)
+                apply_object(client, ref, desired, dry_run=True, adjust=adjust)
             return AppResult(
                 target,
                 "dry-run",
@@ -352,7 +388,7 @@ def _deploy_one(
                 changes=changes,
             )
         progress("applying")
-        applied = apply_object(client, ref, desired)
+        applied = apply_object(client, ref, desired, adjust=adjust)
         slot.applied, slot.action = True, applied.action
         progress(f"{applied.action}; waiting for Ready")
         state = wait_ready(
@@ -388,6 +424,7 @@ def _deploy_one(
             revision=state.revision,
             execution=execution,
             url=state.url,
+            traffic=traffic(state.traffic),
         )
     except Cancelled:
         if slot.applied:
