@@ -6,9 +6,6 @@ document."""
 from __future__ import annotations
 
 import copy
-import gzip
-import http.client
-import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,6 +13,7 @@ import pytest
 
 from polyinfra.emulator import FakeCloudRun
 from tests.conformance import check_exchanges
+from tests.emulator.test_server import send
 
 NS = "/apis/serving.knative.dev/v1/namespaces/proj"
 SERVICES = f"{NS}/services"
@@ -42,18 +40,8 @@ def call(
     body: dict[str, Any] | None = None,
     user_agent: str = "",
 ) -> tuple[int, dict[str, Any]]:
-    conn = http.client.HTTPConnection(fake.host, timeout=5)
-    payload = json.dumps(body).encode() if body is not None else None
-    headers = {"Content-Type": "application/json"} if payload else {}
-    if user_agent:
-        headers["User-Agent"] = user_agent
-    conn.request(method, path, body=payload, headers=headers)
-    answer = conn.getresponse()
-    raw = answer.read()
-    conn.close()
-    if answer.getheader("Content-Encoding") == "gzip":
-        raw = gzip.decompress(raw)
-    return answer.status, json.loads(raw or b"{}")
+    answer = send(fake, method, path, body, {"User-Agent": user_agent} if user_agent else None)
+    return answer.status, answer.data
 
 
 @pytest.fixture
@@ -81,6 +69,11 @@ def with_traffic(
     return body
 
 
+def put_traffic(fake: FakeCloudRun, targets: list[dict[str, Any]]) -> tuple[int, dict[str, Any]]:
+    """Replace service ``api`` (as :func:`two_revisions` left it) with ``targets``."""
+    return call(fake, "PUT", f"{SERVICES}/api", with_traffic(targets))
+
+
 def invalid(message: str, *violations: tuple[str, str]) -> dict[str, Any]:
     return {
         "error": {
@@ -105,11 +98,8 @@ def test_percents_that_do_not_sum_to_100_are_invalid_and_nothing_changes(
 ) -> None:
     one, two = two_revisions(fake)
     before = fake.get_object("services", "proj", "api")
-    status, answer = call(
-        fake,
-        "PUT",
-        f"{SERVICES}/api",
-        with_traffic([{"revisionName": one, "percent": 80}, {"revisionName": two, "percent": 10}]),
+    status, answer = put_traffic(
+        fake, [{"revisionName": one, "percent": 80}, {"revisionName": two, "percent": 10}]
     )
     assert status == 400
     assert answer == invalid(
@@ -122,17 +112,13 @@ def test_percents_that_do_not_sum_to_100_are_invalid_and_nothing_changes(
 
 def test_percents_are_integers_from_0_to_100(fake: FakeCloudRun) -> None:
     one, two = two_revisions(fake)
-    status, answer = call(
+    status, answer = put_traffic(
         fake,
-        "PUT",
-        f"{SERVICES}/api",
-        with_traffic(
-            [
-                {"revisionName": one, "percent": 101},
-                {"revisionName": two, "percent": -1},
-                {"latestRevision": True, "percent": 10.5},
-            ]
-        ),
+        [
+            {"revisionName": one, "percent": 101},
+            {"revisionName": two, "percent": -1},
+            {"latestRevision": True, "percent": 10.5},
+        ],
     )
     assert status == 400
     assert answer["error"]["details"][0]["fieldViolations"] == [
@@ -144,11 +130,8 @@ def test_percents_are_integers_from_0_to_100(fake: FakeCloudRun) -> None:
         },
     ]
     # An int32 may come as a JSON string (proto3 JSON); a missing percent is 0.
-    status, answer = call(
-        fake,
-        "PUT",
-        f"{SERVICES}/api",
-        with_traffic([{"revisionName": one, "percent": "100"}, {"revisionName": two, "tag": "t"}]),
+    status, answer = put_traffic(
+        fake, [{"revisionName": one, "percent": "100"}, {"revisionName": two, "tag": "t"}]
     )
     assert status == 200, answer
     assert answer["spec"]["traffic"] == [
@@ -159,16 +142,12 @@ def test_percents_are_integers_from_0_to_100(fake: FakeCloudRun) -> None:
 
 def test_a_target_pins_a_revision_or_follows_the_latest_not_both(fake: FakeCloudRun) -> None:
     one, _ = two_revisions(fake)
-    status, answer = call(
+    status, answer = put_traffic(
         fake,
-        "PUT",
-        f"{SERVICES}/api",
-        with_traffic(
-            [
-                {"revisionName": one, "latestRevision": True, "percent": 50},
-                {"latestRevision": False, "percent": 50},
-            ]
-        ),
+        [
+            {"revisionName": one, "latestRevision": True, "percent": 50},
+            {"latestRevision": False, "percent": 50},
+        ],
     )
     assert status == 400
     assert answer == invalid(
@@ -185,7 +164,7 @@ def test_a_target_pins_a_revision_or_follows_the_latest_not_both(fake: FakeCloud
         ),
     )
     # A target that names no revision follows the latest one.
-    status, answer = call(fake, "PUT", f"{SERVICES}/api", with_traffic([{"percent": 100}]))
+    status, answer = put_traffic(fake, [{"percent": 100}])
     assert status == 200
     assert answer["status"]["traffic"] == [
         {"revisionName": "api-two", "latestRevision": True, "percent": 100}
@@ -195,17 +174,13 @@ def test_a_target_pins_a_revision_or_follows_the_latest_not_both(fake: FakeCloud
 def test_a_pinned_revision_must_exist_and_belong_to_the_service(fake: FakeCloudRun) -> None:
     one, _ = two_revisions(fake)
     assert call(fake, "POST", SERVICES, service("web", revision="web-one"))[0] == 200
-    status, answer = call(
+    status, answer = put_traffic(
         fake,
-        "PUT",
-        f"{SERVICES}/api",
-        with_traffic(
-            [
-                {"revisionName": "api-gone", "percent": 50},
-                {"revisionName": "web-one", "percent": 25},
-                {"revisionName": one, "percent": 25},
-            ]
-        ),
+        [
+            {"revisionName": "api-gone", "percent": 50},
+            {"revisionName": "web-one", "percent": 25},
+            {"revisionName": one, "percent": 25},
+        ],
     )
     assert status == 400
     violations = answer["error"]["details"][0]["fieldViolations"]
@@ -227,18 +202,14 @@ def test_a_pinned_revision_must_exist_and_belong_to_the_service(fake: FakeCloudR
 
 def test_tags_are_unique_dns_labels(fake: FakeCloudRun) -> None:
     one, two = two_revisions(fake)
-    status, answer = call(
+    status, answer = put_traffic(
         fake,
-        "PUT",
-        f"{SERVICES}/api",
-        with_traffic(
-            [
-                {"revisionName": one, "percent": 100, "tag": "Blue"},
-                {"revisionName": two, "percent": 0, "tag": "green"},
-                {"latestRevision": True, "percent": 0, "tag": "green"},
-                {"revisionName": one, "percent": 0, "tag": "1st"},
-            ]
-        ),
+        [
+            {"revisionName": one, "percent": 100, "tag": "Blue"},
+            {"revisionName": two, "percent": 0, "tag": "green"},
+            {"latestRevision": True, "percent": 0, "tag": "green"},
+            {"revisionName": one, "percent": 0, "tag": "1st"},
+        ],
     )
     assert status == 400
     fields = [
@@ -255,17 +226,13 @@ def test_tags_are_unique_dns_labels(fake: FakeCloudRun) -> None:
 
 def test_status_resolves_targets_and_gives_each_tag_its_url(fake: FakeCloudRun) -> None:
     one, two = two_revisions(fake)
-    status, answer = call(
+    status, answer = put_traffic(
         fake,
-        "PUT",
-        f"{SERVICES}/api",
-        with_traffic(
-            [
-                {"revisionName": one, "percent": 90, "tag": "blue"},
-                {"latestRevision": True, "percent": 10},
-                {"revisionName": two, "percent": 0, "tag": "green"},
-            ]
-        ),
+        [
+            {"revisionName": one, "percent": 90, "tag": "blue"},
+            {"latestRevision": True, "percent": 10},
+            {"revisionName": two, "percent": 0, "tag": "green"},
+        ],
     )
     number = fake.project_number("proj")
     assert status == 200
@@ -419,9 +386,7 @@ def test_a_revision_without_traffic_is_deleted(fake: FakeCloudRun) -> None:
     assert gone[0] == again[0] == 404
     assert again[1]["error"]["status"] == "NOT_FOUND"
     # A deleted revision can no longer be given traffic.
-    status, answer = call(
-        fake, "PUT", f"{SERVICES}/api", with_traffic([{"revisionName": one, "percent": 100}])
-    )
+    status, answer = put_traffic(fake, [{"revisionName": one, "percent": 100}])
     assert status == 400
     assert "Revision 'api-one' does not exist or is deleted" in answer["error"]["message"]
 
@@ -433,7 +398,7 @@ def test_every_traffic_exchange_conforms(fake: FakeCloudRun) -> None:
     )
     call(fake, "PUT", f"{SERVICES}/api", body)
     call(fake, "GET", f"{SERVICES}/api")
-    call(fake, "PUT", f"{SERVICES}/api", with_traffic([{"revisionName": one, "percent": 9}]))
+    put_traffic(fake, [{"revisionName": one, "percent": 9}])
     call(fake, "DELETE", f"{REVISIONS}/{one}")
     moved = copy.deepcopy(body)
     moved["spec"]["traffic"] = [{"latestRevision": True, "percent": 100}]
