@@ -60,7 +60,7 @@ def test_every_command_is_walked() -> None:
         ("schema", "stack-config"),
         ("sync", "dockerfile"),
     }
-    assert len(COMMAND_PATHS) == 27
+    assert len(COMMAND_PATHS) == 28
 
 
 def sections(text: str) -> dict[str, list[str]]:
@@ -168,6 +168,19 @@ def test_help_shows_metavars_not_python_types(
                 "--dry-run",
                 "--region REGION",
                 "--endpoint URL",
+                "--http-timeout SECONDS",
+                "-w, --workspace DIR",
+                "-h, --help",
+            ],
+        ),
+        (
+            ["promote"],
+            [
+                "-e, --env ENV",
+                "--percent N",
+                "--region REGION",
+                "--endpoint URL",
+                "--timeout SECONDS",
                 "--http-timeout SECONDS",
                 "-w, --workspace DIR",
                 "-h, --help",

@@ -27,6 +27,7 @@ COMMANDS = (
     "affected",
     "ci",
     "deploy",
+    "promote",
     "execute",
     "executions",
     "remove",

@@ -73,6 +73,60 @@ def section(lines: list[str], head: str) -> list[str]:
     return lines[start:end]
 
 
+def test_a_canary_is_split_off_promoted_and_followed_by_normal_deploys(
+    emulator: FakeCloudRun, cli: Cli
+) -> None:
+    assert cli("deploy", API, "--version", "v1") == 0
+    (v1,) = emulator.revisions(PROJECT, API)
+    number = emulator.project_number(PROJECT)
+
+    assert cli("deploy", API, "--version", "v2", "--traffic", "10") == 0
+    v2 = emulator.revisions(PROJECT, API)[-1]
+    assert re.fullmatch(r"inventory-api-v2-[0-9a-f]{6}", v2)
+    put = emulator.writes()[-1].body
+    assert put is not None
+    assert put["spec"]["template"]["metadata"]["name"] == v2
+    assert put["spec"]["traffic"] == [
+        {"revisionName": v1, "percent": 90},
+        {"revisionName": v2, "percent": 10},
+    ]
+    assert section(cli.out, "inventory-api traffic (sandbox):") == [
+        "inventory-api traffic (sandbox):",
+        "  revision                 before  after",
+        f"  {v1}    100%    90%",
+        f"  {v2}       -    10%  new",
+    ]
+    assert cli.out[1].split()[2:4] == [v2, "replaced"]
+    assert max(len(line) for line in cli.out if " is at " not in line) <= 80
+    assert [(t["revisionName"], t["percent"]) for t in live(emulator)["status"]["traffic"]] == [
+        (v1, 90),
+        (v2, 10),
+    ]
+
+    assert cli("promote", API) == 0
+    assert cli.out == [
+        f"inventory-api (sandbox): 100% of the traffic to {v2}",
+        "  revision                 before  after",
+        f"  {v1}     90%      -",
+        f"  {v2}     10%   100%  latest",
+        f"inventory-api is at https://inventory-api-{number}.europe-west1.run.app",
+    ]
+    assert cli.err == [
+        f"inventory-api (sandbox): moving 100% of the traffic to {v2}",
+        "inventory-api (sandbox): replaced; waiting for Ready",
+    ]
+    assert live(emulator)["spec"]["traffic"] == [{"latestRevision": True, "percent": 100}]
+    assert emulator.revisions(PROJECT, API) == [v1, v2]
+
+    # Following the latest revision again: a plain deploy rolls forward, with no warning.
+    assert cli("deploy", API, "--version", "v3") == 0
+    assert not [line for line in cli.err if "warning" in line]
+    v3 = live(emulator)["status"]["latestReadyRevisionName"]
+    assert live(emulator)["status"]["traffic"] == [
+        {"revisionName": v3, "latestRevision": True, "percent": 100}
+    ]
+
+
 def test_no_traffic_keeps_everything_on_the_old_revision_and_prints_the_tag_url(
     emulator: FakeCloudRun, cli: Cli
 ) -> None:
@@ -167,6 +221,33 @@ def test_traffic_out_of_range_is_a_usage_error(
 ) -> None:
     assert cli("deploy", API, "--version", "v1", "--traffic", value) == 2
     assert emulator.requests == []
+
+
+def test_promote_refuses_a_job_and_fails_without_a_ready_revision(
+    emulator: FakeCloudRun, cli: Cli
+) -> None:
+    assert cli("promote", JOB) == 2
+    assert cli.err == [
+        f"error: promote moves traffic between the revisions of a service: {JOB} is a job",
+        f"  hint: run a job's new version with `polyinfra deploy {JOB} --env sandbox --execute`",
+    ]
+    assert cli("promote", API) == 1
+    assert cli.err == [
+        "error: inventory-api (sandbox): not deployed: there is no service inventory-api "
+        f"(project {PROJECT}) in region asia-southeast1"
+    ]
+    emulator.script(API, ready=False, message="bad image")
+    assert cli("deploy", API, "--version", "v1") == 1
+    (v1,) = emulator.revisions(PROJECT, API)
+    writes = len(emulator.writes())
+    assert cli("promote", API, "--percent", "50") == 1
+    assert cli.err == [
+        f"error: inventory-api (sandbox): service inventory-api (project {PROJECT}) has no "
+        f"ready revision to promote (latest created: {v1}); deploy a version that becomes "
+        "ready first"
+    ]
+    assert len(emulator.writes()) == writes
+    assert cli("promote", API, "--percent", "0") == 2
 
 
 def test_a_dry_run_shows_the_split_it_would_write(emulator: FakeCloudRun, cli: Cli) -> None:

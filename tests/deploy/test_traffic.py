@@ -11,7 +11,9 @@ import pytest
 
 from polyinfra.deploy.apply import apply_object
 from polyinfra.deploy.client import CloudRunClient, ObjectRef
+from polyinfra.deploy.promote import promote
 from polyinfra.deploy.release import stamp_release
+from polyinfra.deploy.rollout import DeployTarget
 from polyinfra.deploy.traffic import (
     ALONE,
     Target,
@@ -304,3 +306,42 @@ def test_tag_alone_tags_the_new_revision_next_to_the_manifests_traffic(
         {"revisionName": new, "percent": 0, "tag": "pr-7"},
     ]
     assert template_name(fake) == new
+
+
+# ---- promote -------------------------------------------------------------------------------
+
+
+TARGET = DeployTarget(
+    app="api",
+    env="dev",
+    manifest={"kind": "Service", "metadata": {"namespace": "proj", "name": "api"}},
+    region="europe-west1",
+)
+
+
+def test_promote_moves_a_share_then_everything_to_the_latest_ready_revision(
+    fake: FakeCloudRun, client: CloudRunClient, make_service: Any
+) -> None:
+    first, new = split_off(fake, client, make_service, TrafficRequest(10, "canary"))
+    half = promote(client, TARGET, 50, timeout=10)
+    assert traffic_written(fake) == [
+        {"revisionName": first, "percent": 50},
+        {"revisionName": new, "percent": 50, "tag": "canary"},
+    ]
+    assert (half.revision, half.action) == (new, "replaced")
+    assert half.before == (Target(first, 90), Target(new, 10, "canary"))
+    assert [(t.revision, t.percent, t.tag) for t in half.after] == [
+        (first, 50, ""),
+        (new, 50, "canary"),
+    ]
+    whole = promote(client, TARGET, 100, timeout=10)
+    assert traffic_written(fake) == [
+        {"latestRevision": True, "percent": 100},
+        {"revisionName": new, "percent": 0, "tag": "canary"},
+    ]
+    assert [(t.revision, t.percent, t.latest) for t in whole.after[:1]] == [(new, 100, True)]
+    writes = len(fake.writes())
+    assert promote(client, TARGET, 100, timeout=10).action == "unchanged"
+    assert len(fake.writes()) == writes
+    # No revision was cut: promote changes traffic only.
+    assert fake.revisions("proj", "api") == [first, new]
