@@ -275,8 +275,15 @@ def test_a_plain_deploy_replaces_a_pinned_split_and_says_which(
     assert report.replaced == (Target(first, 90), Target(second, 10))
     assert report.written == (Target("", 100, latest=True),)
     assert report.shown is False
-    # Nothing pinned: nothing to say.
+    # Nothing pinned: nothing to say, and the manifest's traffic (here none) is left as it is.
     assert deploy(client, release(make_service, "v4")).report().replaced == ()
+    body = fake.writes()[-1].body
+    assert body is not None
+    assert "traffic" not in body["spec"]
+    manifest = release(make_service, "v5")
+    manifest["spec"]["traffic"] = [{"percent": 100}]
+    deploy(client, manifest)
+    assert traffic_written(fake) == [{"percent": 100}]
 
 
 def test_a_plain_deploy_of_the_version_deployed_with_traffic_cuts_no_new_revision(

@@ -266,7 +266,7 @@ class TrafficPlan:
             if not written:
                 written = alone(planned, request.tag, current)
                 self.note = ALONE
-        spec["traffic"] = [t.to_json() for t in written]
+            spec["traffic"] = [t.to_json() for t in written]
         self.written = tuple(written)
         return body
 
@@ -274,14 +274,19 @@ class TrafficPlan:
         self, body: JsonObject, live: JsonObject | None, planned: str, tag: str
     ) -> list[Target]:
         """The manifest's traffic (Cloud Run's default, all to the latest revision, when it
-        has none) with ``tag`` on the new revision; a pinned live split it replaces is
-        remembered."""
-        written = targets(body) or [Target("", 100, latest=True)]
+        has none: then written explicitly over a pinned split, which an absent field would
+        leave alone in a comparison) with ``tag`` on the new revision; a pinned live split it
+        replaces is remembered. The manifest's own traffic is written as it is."""
+        manifest = targets(body)
+        written = manifest or [Target("", 100, latest=True)]
         if tag:
             written = [replace(t, tag="") if t.tag == tag else t for t in written]
             written.append(Target(planned, 0, tag))
-        if is_pinned(live) and written != targets(live):
+        pinned = is_pinned(live)
+        if pinned and written != targets(live):
             self.replaced = tuple(resolve(live))
+        if tag or (pinned and not manifest):
+            body["spec"]["traffic"] = [t.to_json() for t in written]
         return written
 
     def report(self, routed: Iterable[JsonObject] = ()) -> TrafficReport:
