@@ -81,8 +81,8 @@ def promote(
     from polyinfra.deploy.endpoint import http_timeout as resolve_http_timeout
     from polyinfra.deploy.endpoint import log_http_calls
     from polyinfra.deploy.errors import CloudRunError
+    from polyinfra.deploy.locate import locate
     from polyinfra.deploy.promote import promote as promote_service
-    from polyinfra.deploy.release import locate
     from polyinfra.deploy.retry import Pacer
     from polyinfra.deploy.rollout import default_client_factory
     from polyinfra.deploy.traffic import split_table
