@@ -9,6 +9,7 @@ import typer
 from polyinfra.cli.console import err, out
 from polyinfra.cli.options import (
     DEFAULT_WORKSPACE,
+    EndpointOption,
     ImageOption,
     RegistryOption,
     WorkspaceOption,
@@ -59,16 +60,7 @@ def deploy(
             callback=region_option,
         ),
     ] = None,
-    endpoint: Annotated[
-        str | None,
-        typer.Option(
-            "--endpoint",
-            help="Send Cloud Run calls to this URL over plain HTTP without credentials (an "
-            "emulator); same as CLOUD_RUN_EMULATOR_HOST=host:port.",
-            show_default=False,
-            metavar="URL",
-        ),
-    ] = None,
+    endpoint: EndpointOption = None,
     emulator: Annotated[
         bool,
         typer.Option(

@@ -135,6 +135,19 @@ RegistryOption = Annotated[
 ]
 
 
+#: ``--endpoint`` of every command that calls the Cloud Run Admin API.
+EndpointOption = Annotated[
+    str | None,
+    typer.Option(
+        "--endpoint",
+        help="Send Cloud Run calls to this URL over plain HTTP without credentials (an "
+        "emulator); same as CLOUD_RUN_EMULATOR_HOST=host:port.",
+        show_default=False,
+        metavar="URL",
+    ),
+]
+
+
 def workspace_of(path: Path | None, workspace: Path | None) -> Path:
     """The folder a command that takes ``PATH`` or ``--workspace`` works on: whichever was
     given (the current folder when neither was); both at once is a usage error."""
