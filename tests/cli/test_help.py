@@ -60,7 +60,7 @@ def test_every_command_is_walked() -> None:
         ("schema", "stack-config"),
         ("sync", "dockerfile"),
     }
-    assert len(COMMAND_PATHS) == 28
+    assert len(COMMAND_PATHS) == 29
 
 
 def sections(text: str) -> dict[str, list[str]]:
@@ -181,6 +181,23 @@ def test_help_shows_metavars_not_python_types(
                 "--region REGION",
                 "--endpoint URL",
                 "--timeout SECONDS",
+                "--http-timeout SECONDS",
+                "-w, --workspace DIR",
+                "-h, --help",
+            ],
+        ),
+        (
+            ["status"],
+            [
+                "-e, --env ENV",
+                "--all-envs",
+                "-f, --format FORMAT",
+                "--diff",
+                "--exit-code",
+                "--image APP=IMAGE",
+                "--registry URL",
+                "--region REGION",
+                "--endpoint URL",
                 "--http-timeout SECONDS",
                 "-w, --workspace DIR",
                 "-h, --help",

@@ -27,6 +27,7 @@ COMMANDS = (
     "affected",
     "ci",
     "deploy",
+    "status",
     "promote",
     "execute",
     "executions",

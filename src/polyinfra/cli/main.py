@@ -29,6 +29,7 @@ from polyinfra.cli import (
     remove,
     render,
     schema,
+    status,
     sync,
 )
 from polyinfra.cli import run as run_command  # `run` below is the console script
@@ -55,6 +56,7 @@ COMMAND_MODULES = (
     affected,
     ci,
     deploy,
+    status,
     promote,
     execute,
     executions,

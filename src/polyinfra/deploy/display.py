@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from types import TracebackType
 
@@ -14,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from polyinfra.cloudrun.vocabulary import pod_spec
+from polyinfra.deploy.diff import Change
 from polyinfra.deploy.errors import JsonObject
 from polyinfra.deploy.rollout import AppResult, DeployReport, DeployTarget
 from polyinfra.deploy.traffic import describe, split_table, wrapped
@@ -279,8 +280,14 @@ def dry_run_lines(report: DeployReport) -> list[str]:
         images = ", ".join(_images(r.target.manifest)) if r.action == "create" else ""
         lines.append(f"{head}: {r.action}" + (f" (image {images})" if images else ""))
         if r.action == "replace":
-            lines.extend(f"    {change.render(redact)}" for change in r.changes)
+            lines.extend(change_lines(r.changes, redact))
     return lines
+
+
+def change_lines(changes: Iterable[Change], redact: Redactor, indent: str = "    ") -> list[str]:
+    """Field-level differences, one indented line each (``~ path: live -> desired``), as
+    ``deploy --dry-run`` and ``status --diff`` show them; secrets redacted."""
+    return [f"{indent}{change.render(redact)}" for change in changes]
 
 
 def _images(manifest: JsonObject) -> list[str]:
