@@ -10,10 +10,11 @@ from polyinfra.cli.console import err, out
 from polyinfra.cli.options import (
     DEFAULT_WORKSPACE,
     EndpointOption,
+    HttpTimeoutOption,
     ImageOption,
+    RegionOption,
     RegistryOption,
     WorkspaceOption,
-    region_option,
     tag_option,
 )
 from polyinfra.cli.state import state
@@ -50,16 +51,7 @@ def deploy(
     ] = ...,  # type: ignore[assignment]
     image: ImageOption = None,
     registry: RegistryOption = None,
-    region: Annotated[
-        str | None,
-        typer.Option(
-            "--region",
-            help="Cloud Run region (default: the cloud.googleapis.com/location label, else "
-            "gcp:region of the environment's stack).",
-            show_default=False,
-            callback=region_option,
-        ),
-    ] = None,
+    region: RegionOption = None,
     endpoint: EndpointOption = None,
     emulator: Annotated[
         bool,
@@ -86,16 +78,7 @@ def deploy(
             metavar="SECONDS",
         ),
     ] = 600.0,
-    http_timeout: Annotated[
-        float | None,
-        typer.Option(
-            "--http-timeout",
-            help="Seconds to wait for the answer to one Cloud Run call before it counts as "
-            "failed and is retried (default 30, or POLYINFRA_HTTP_TIMEOUT).",
-            show_default=False,
-            metavar="SECONDS",
-        ),
-    ] = None,
+    http_timeout: HttpTimeoutOption = None,
     execute: Annotated[
         bool,
         typer.Option(

@@ -135,6 +135,30 @@ RegistryOption = Annotated[
 ]
 
 
+#: ``--region`` of every command that deploys or reads Cloud Run objects.
+RegionOption = Annotated[
+    str | None,
+    typer.Option(
+        "--region",
+        help="Cloud Run region (default: the cloud.googleapis.com/location label, else "
+        "gcp:region of the environment's stack).",
+        show_default=False,
+        callback=region_option,
+    ),
+]
+
+#: ``--http-timeout`` of every command that calls the Cloud Run Admin API.
+HttpTimeoutOption = Annotated[
+    float | None,
+    typer.Option(
+        "--http-timeout",
+        help="Seconds to wait for the answer to one Cloud Run call before it counts as "
+        "failed and is retried (default 30, or POLYINFRA_HTTP_TIMEOUT).",
+        show_default=False,
+        metavar="SECONDS",
+    ),
+]
+
 #: ``--endpoint`` of every command that calls the Cloud Run Admin API.
 EndpointOption = Annotated[
     str | None,

@@ -11,10 +11,11 @@ from polyinfra.cli.console import err, out
 from polyinfra.cli.options import (
     DEFAULT_WORKSPACE,
     EndpointOption,
+    HttpTimeoutOption,
     ImageOption,
+    RegionOption,
     RegistryOption,
     WorkspaceOption,
-    region_option,
 )
 from polyinfra.cli.state import state
 from polyinfra.errors import EXIT_FINDINGS, UserError
@@ -62,27 +63,9 @@ def status(
     ] = False,
     image: ImageOption = None,
     registry: RegistryOption = None,
-    region: Annotated[
-        str | None,
-        typer.Option(
-            "--region",
-            help="Cloud Run region (default: the cloud.googleapis.com/location label, else "
-            "gcp:region of the environment's stack).",
-            show_default=False,
-            callback=region_option,
-        ),
-    ] = None,
+    region: RegionOption = None,
     endpoint: EndpointOption = None,
-    http_timeout: Annotated[
-        float | None,
-        typer.Option(
-            "--http-timeout",
-            help="Seconds to wait for the answer to one Cloud Run call before it counts as "
-            "failed and is retried (default 30, or POLYINFRA_HTTP_TIMEOUT).",
-            show_default=False,
-            metavar="SECONDS",
-        ),
-    ] = None,
+    http_timeout: HttpTimeoutOption = None,
     workspace: WorkspaceOption = DEFAULT_WORKSPACE,
 ) -> None:
     """Show per app and environment what Cloud Run runs: kind, the version each serving
