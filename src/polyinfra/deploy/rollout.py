@@ -22,6 +22,7 @@ from polyinfra.deploy.endpoint import DEFAULT_HTTP_TIMEOUT
 from polyinfra.deploy.errors import Cancelled, CloudRunError, DeadlineExceeded, JsonObject
 from polyinfra.deploy.release import stamp_release
 from polyinfra.deploy.retry import Pacer
+from polyinfra.deploy.rollback import record_previous
 from polyinfra.deploy.traffic import TrafficPlan, TrafficReport, TrafficRequest
 
 Outcome = Literal["ready", "failed", "timeout", "cancelled", "not started", "dry-run"]
@@ -352,9 +353,10 @@ def _deploy_one(
     def progress(message: str) -> None:
         gate.progress(target, message)
 
-    # a service's traffic: what the options ask, and a pinned split a deploy replaces
+    # What the write keeps of the live object: a service's traffic (what the options ask, and
+    # a pinned split a deploy replaces), a job's record of the template it replaces.
     plan = TrafficPlan(ref.name, options.traffic) if target.kind == "Service" else None
-    adjust = plan.adjust if plan is not None else None
+    adjust = plan.adjust if plan is not None else record_previous
 
     def traffic(routed: tuple[JsonObject, ...] = ()) -> TrafficReport | None:
         return plan.report(routed) if plan is not None and slot.applied else None
