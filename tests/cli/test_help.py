@@ -60,7 +60,7 @@ def test_every_command_is_walked() -> None:
         ("schema", "stack-config"),
         ("sync", "dockerfile"),
     }
-    assert len(COMMAND_PATHS) == 29
+    assert len(COMMAND_PATHS) == 30
 
 
 def sections(text: str) -> dict[str, list[str]]:
@@ -199,6 +199,22 @@ def test_help_shows_metavars_not_python_types(
                 "--region REGION",
                 "--endpoint URL",
                 "--http-timeout SECONDS",
+                "-w, --workspace DIR",
+                "-h, --help",
+            ],
+        ),
+        (
+            ["rollback"],
+            [
+                "-e, --env ENV",
+                "--to VERSION",
+                "--image APP=IMAGE",
+                "--registry URL",
+                "--region REGION",
+                "--endpoint URL",
+                "--timeout SECONDS",
+                "--http-timeout SECONDS",
+                "--dry-run",
                 "-w, --workspace DIR",
                 "-h, --help",
             ],

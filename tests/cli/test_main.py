@@ -29,6 +29,7 @@ COMMANDS = (
     "deploy",
     "status",
     "promote",
+    "rollback",
     "execute",
     "executions",
     "remove",

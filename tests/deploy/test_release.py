@@ -13,6 +13,7 @@ from polyinfra.deploy.release import (
     is_managed,
     managed_app,
     managed_selector,
+    resolve_commit,
     stamp_release,
 )
 
@@ -61,3 +62,21 @@ def test_head_commit_inside_and_outside_a_checkout(tmp_path: Path) -> None:
         [*git, "rev-parse", "HEAD"], capture_output=True, text=True, check=True
     ).stdout.strip()
     assert head_commit(tmp_path) == sha
+
+
+def test_resolve_commit_takes_a_sha_short_or_full_or_a_tag(tmp_path: Path) -> None:
+    assert resolve_commit(tmp_path, "HEAD") is None  # not a checkout
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / "f").write_text("x")
+    git = ["git", "-C", str(tmp_path), "-c", "user.email=a@b", "-c", "user.name=a"]
+    subprocess.run([*git, "add", "f"], check=True)
+    subprocess.run([*git, "commit", "-qm", "f"], check=True)
+    subprocess.run([*git, "tag", "v1.0"], check=True)
+    sha = head_commit(tmp_path)
+    for ref in (sha, sha[:7], "v1.0"):
+        assert resolve_commit(tmp_path, ref) == sha
+    for ref in ("v2.0", "0" * 40, "--help", ""):
+        assert resolve_commit(tmp_path, ref) is None
+    # a tree or a blob is no commit
+    tree = subprocess.run([*git, "rev-parse", "HEAD^{tree}"], capture_output=True, text=True)
+    assert resolve_commit(tmp_path, tree.stdout.strip()) is None

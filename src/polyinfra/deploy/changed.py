@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from polyinfra.deploy.apply import stamped_version
 from polyinfra.deploy.locate import locate
-from polyinfra.deploy.release import deployed_commit
+from polyinfra.deploy.release import deployed_commit, resolve_commit
 from polyinfra.errors import ToolError
 
 if TYPE_CHECKING:
@@ -44,34 +45,9 @@ class Choice:
         return bool(self.reasons)
 
 
-def version_commit(root_dir: str, version: str | None) -> str:
-    """The commit ``version`` names in the repository at ``root_dir`` (a SHA, a tag), or ""."""
-    from polyinfra.proc import run
-
-    if not version:
-        return ""
-    try:
-        completed = run(
-            [
-                "git",
-                "-C",
-                root_dir,
-                "rev-parse",
-                "--verify",
-                "--quiet",
-                "--end-of-options",
-                f"{version}^{{commit}}",
-            ],
-            check=False,
-        )
-    except ToolError:
-        return ""
-    return completed.stdout.decode("ascii", "replace").strip() if completed.returncode == 0 else ""
-
-
-def live_commit(root_dir: str, live: JsonObject) -> str:
+def live_commit(root: Path, live: JsonObject) -> str:
     """The commit ``live`` was deployed from: recorded by the deploy, else its version's."""
-    return deployed_commit(live) or version_commit(root_dir, stamped_version(live))
+    return deployed_commit(live) or resolve_commit(root, stamped_version(live) or "") or ""
 
 
 def choose_changed(
@@ -95,7 +71,7 @@ def choose_changed(
         if live is None:
             reasons.append(f"not deployed in {env} ({target.ref})")
             continue
-        commit = live_commit(str(ws.root), live)
+        commit = live_commit(ws.root, live)
         if not commit:
             version = stamped_version(live) or "none"
             reasons.append(

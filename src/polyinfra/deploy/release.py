@@ -99,3 +99,23 @@ def head_commit(root: Path) -> str:
         return ""
     sha = completed.stdout.decode("ascii", "replace").strip()
     return sha if completed.returncode == 0 and len(sha) in (40, 64) else ""
+
+
+def resolve_commit(root: Path, ref: str) -> str | None:
+    """The full SHA of the commit ``ref`` names in the repository ``root`` is in (a version
+    that is a commit SHA, short or full, or a tag or branch named like the version), or None
+    when it names none, ``root`` is no git checkout or git is not installed."""
+    from polyinfra.errors import ToolError
+    from polyinfra.proc import run
+
+    if not ref or ref.startswith("-"):
+        return None
+    try:
+        completed = run(
+            ["git", "-C", str(root), "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"],
+            check=False,
+        )
+    except ToolError:
+        return None
+    sha = completed.stdout.decode("ascii", "replace").strip()
+    return sha if completed.returncode == 0 and len(sha) in (40, 64) else None

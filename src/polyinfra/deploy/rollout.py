@@ -377,7 +377,7 @@ def _deploy_one(
         slot.client = client
         if options.dry_run:
             live = client.get(ref)
-            changes = tuple(diff_objects(live, adjust(desired, live) if adjust else desired))
+            changes = tuple(diff_objects(live, adjust(desired, live)))
             if client.authenticated:
                 # Google validates the request without applying it. An emulator gets no write
                 # at all: one that ignored dryRun would apply it.
