@@ -9,47 +9,20 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from polyinfra.cli.console import err, out
-from polyinfra.cli.options import DEFAULT_WORKSPACE, WorkspaceOption, region_option
+from polyinfra.cli.options import (
+    DEFAULT_WORKSPACE,
+    EndpointOption,
+    EnvOption,
+    HttpTimeoutOption,
+    RegionOption,
+    WorkspaceOption,
+)
 from polyinfra.cli.state import state
 from polyinfra.errors import EXIT_FINDINGS, UserError
 
 if TYPE_CHECKING:
     from polyinfra.deploy.client import CloudRunClient
     from polyinfra.deploy.rollout import DeployTarget
-
-EnvOption = Annotated[
-    str, typer.Option("--env", "-e", help="Environment (overlay name).", metavar="ENV")
-]
-RegionOption = Annotated[
-    str | None,
-    typer.Option(
-        "--region",
-        help="Cloud Run region (default: the cloud.googleapis.com/location label, else "
-        "gcp:region of the environment's stack).",
-        show_default=False,
-        callback=region_option,
-    ),
-]
-EndpointOption = Annotated[
-    str | None,
-    typer.Option(
-        "--endpoint",
-        help="Send Cloud Run calls to this URL over plain HTTP without credentials (an "
-        "emulator); same as CLOUD_RUN_EMULATOR_HOST=host:port.",
-        show_default=False,
-        metavar="URL",
-    ),
-]
-HttpTimeoutOption = Annotated[
-    float | None,
-    typer.Option(
-        "--http-timeout",
-        help="Seconds to wait for the answer to one Cloud Run call before it counts as "
-        "failed and is retried (default 30, or POLYINFRA_HTTP_TIMEOUT).",
-        show_default=False,
-        metavar="SECONDS",
-    ),
-]
 
 
 def say(line: str) -> None:

@@ -9,15 +9,15 @@ from typing import Annotated
 import typer
 
 from polyinfra.cli.console import out
-from polyinfra.cli.execute import (
+from polyinfra.cli.execute import deployed_job, say
+from polyinfra.cli.options import (
+    DEFAULT_WORKSPACE,
     EndpointOption,
     EnvOption,
     HttpTimeoutOption,
     RegionOption,
-    deployed_job,
-    say,
+    WorkspaceOption,
 )
-from polyinfra.cli.options import DEFAULT_WORKSPACE, WorkspaceOption
 from polyinfra.errors import EXIT_FINDINGS
 
 

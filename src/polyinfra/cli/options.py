@@ -135,6 +135,11 @@ RegistryOption = Annotated[
 ]
 
 
+#: ``--env`` of every command that acts on one environment's apps.
+EnvOption = Annotated[
+    str, typer.Option("--env", "-e", help="Environment (overlay name).", metavar="ENV")
+]
+
 #: ``--region`` of every command that deploys or reads Cloud Run objects.
 RegionOption = Annotated[
     str | None,

@@ -7,14 +7,21 @@ from typing import Annotated
 import typer
 
 from polyinfra.cli.console import err, out
-from polyinfra.cli.options import DEFAULT_WORKSPACE, WorkspaceOption, region_option
+from polyinfra.cli.options import (
+    DEFAULT_WORKSPACE,
+    EndpointOption,
+    EnvOption,
+    HttpTimeoutOption,
+    RegionOption,
+    WorkspaceOption,
+)
 from polyinfra.cli.state import state
 from polyinfra.errors import EXIT_FINDINGS, UserError
 
 
 def promote(
     app: Annotated[str, typer.Argument(help="The service to promote.", metavar="APP")],
-    env: Annotated[str, typer.Option("--env", "-e", help="Environment (overlay name).")] = ...,  # type: ignore[assignment]
+    env: EnvOption = ...,  # type: ignore[assignment]
     percent: Annotated[
         int,
         typer.Option(
@@ -26,26 +33,8 @@ def promote(
             metavar="N",
         ),
     ] = 100,
-    region: Annotated[
-        str | None,
-        typer.Option(
-            "--region",
-            help="Cloud Run region (default: the cloud.googleapis.com/location label, else "
-            "gcp:region of the environment's stack).",
-            show_default=False,
-            callback=region_option,
-        ),
-    ] = None,
-    endpoint: Annotated[
-        str | None,
-        typer.Option(
-            "--endpoint",
-            help="Send Cloud Run calls to this URL over plain HTTP without credentials (an "
-            "emulator); same as CLOUD_RUN_EMULATOR_HOST=host:port.",
-            show_default=False,
-            metavar="URL",
-        ),
-    ] = None,
+    region: RegionOption = None,
+    endpoint: EndpointOption = None,
     timeout: Annotated[
         float,
         typer.Option(
@@ -56,16 +45,7 @@ def promote(
             metavar="SECONDS",
         ),
     ] = 600.0,
-    http_timeout: Annotated[
-        float | None,
-        typer.Option(
-            "--http-timeout",
-            help="Seconds to wait for the answer to one Cloud Run call before it counts as "
-            "failed and is retried (default 30, or POLYINFRA_HTTP_TIMEOUT).",
-            show_default=False,
-            metavar="SECONDS",
-        ),
-    ] = None,
+    http_timeout: HttpTimeoutOption = None,
     workspace: WorkspaceOption = DEFAULT_WORKSPACE,
 ) -> None:
     """Move a service's traffic to its latest ready revision: all of it, or --percent N

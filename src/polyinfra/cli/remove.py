@@ -9,8 +9,15 @@ from typing import Annotated
 import typer
 
 from polyinfra.cli.console import out
-from polyinfra.cli.execute import EndpointOption, EnvOption, HttpTimeoutOption, RegionOption, say
-from polyinfra.cli.options import DEFAULT_WORKSPACE, WorkspaceOption
+from polyinfra.cli.execute import say
+from polyinfra.cli.options import (
+    DEFAULT_WORKSPACE,
+    EndpointOption,
+    EnvOption,
+    HttpTimeoutOption,
+    RegionOption,
+    WorkspaceOption,
+)
 from polyinfra.cli.state import state
 from polyinfra.errors import EXIT_FINDINGS, UserError
 

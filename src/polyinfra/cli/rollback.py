@@ -9,10 +9,13 @@ import typer
 from polyinfra.cli.console import err, out
 from polyinfra.cli.options import (
     DEFAULT_WORKSPACE,
+    EndpointOption,
+    EnvOption,
+    HttpTimeoutOption,
     ImageOption,
+    RegionOption,
     RegistryOption,
     WorkspaceOption,
-    region_option,
 )
 from polyinfra.cli.state import state
 from polyinfra.errors import EXIT_FINDINGS
@@ -25,7 +28,7 @@ def rollback(
     app: Annotated[
         str, typer.Argument(help="The app to roll back.", show_default=False, metavar="APP")
     ],
-    env: Annotated[str, typer.Option("--env", "-e", help="Environment (overlay name).")] = ...,  # type: ignore[assignment]
+    env: EnvOption = ...,  # type: ignore[assignment]
     to: Annotated[
         str | None,
         typer.Option(
@@ -38,26 +41,8 @@ def rollback(
     ] = None,
     image: ImageOption = None,
     registry: RegistryOption = None,
-    region: Annotated[
-        str | None,
-        typer.Option(
-            "--region",
-            help="Cloud Run region (default: the cloud.googleapis.com/location label, else "
-            "gcp:region of the environment's stack).",
-            show_default=False,
-            callback=region_option,
-        ),
-    ] = None,
-    endpoint: Annotated[
-        str | None,
-        typer.Option(
-            "--endpoint",
-            help="Send Cloud Run calls to this URL over plain HTTP without credentials (an "
-            "emulator); same as CLOUD_RUN_EMULATOR_HOST=host:port.",
-            show_default=False,
-            metavar="URL",
-        ),
-    ] = None,
+    region: RegionOption = None,
+    endpoint: EndpointOption = None,
     timeout: Annotated[
         float,
         typer.Option(
@@ -68,16 +53,7 @@ def rollback(
             metavar="SECONDS",
         ),
     ] = 600.0,
-    http_timeout: Annotated[
-        float | None,
-        typer.Option(
-            "--http-timeout",
-            help="Seconds to wait for the answer to one Cloud Run call before it counts as "
-            "failed and is retried (default 30, or POLYINFRA_HTTP_TIMEOUT).",
-            show_default=False,
-            metavar="SECONDS",
-        ),
-    ] = None,
+    http_timeout: HttpTimeoutOption = None,
     dry_run: Annotated[
         bool,
         typer.Option("--dry-run", help="Show what would change; write nothing."),
