@@ -200,7 +200,8 @@ def test_a_split_service_shows_both_versions_and_each_revision_s_share(
             "version": "v2",
             "tag": "canary",
             "latest": False,
-            "url": None,
+            "url": f"https://canary---inventory-api-{cli.fake.project_number(PROJECT)}.{REGION}"
+            ".run.app",
         },
     ]
 

@@ -84,7 +84,9 @@ def _details(row: AppStatus, redact: Redactor) -> list[str]:
             lines.append(f"newest revision {newest}{deployed}, is not ready")
         if row.url:
             lines.append(row.url)
-        if len(row.traffic) > 1 or any(share.tag for share in row.traffic):
+        # the split, when it is more than the latest revision taking everything
+        pinned = any(share.revision != row.revision for share in row.traffic)
+        if len(row.traffic) > 1 or pinned or any(share.tag for share in row.traffic):
             for share in row.traffic:
                 tag = f"  tag {share.tag}" if share.tag else ""
                 version = share.version if share.version is not None else "?"
