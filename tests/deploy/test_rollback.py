@@ -271,7 +271,13 @@ def test_tags_keep_pointing_where_they_pointed(
         {"revisionName": first, "percent": 0, "tag": "stable"},
         {"revisionName": second, "percent": 0, "tag": "edge"},
     ]
-    assert stored["status"]["traffic"] == stored["spec"]["traffic"]
+    # status names the same targets, each tagged one with its own URL
+    routed = stored["status"]["traffic"]
+    assert [{k: v for k, v in t.items() if k != "url"} for t in routed] == stored["spec"]["traffic"]
+    assert [t["url"].split("---")[0] for t in routed if "tag" in t] == [
+        "https://stable",
+        "https://edge",
+    ]
     assert fake.revisions(PROJECT, "api") == [first, second]
 
 
