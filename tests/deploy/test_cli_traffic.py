@@ -264,3 +264,19 @@ def test_a_dry_run_shows_the_split_it_would_write(emulator: FakeCloudRun, cli: C
         f"[{{'revisionName': '{v1}', 'percent': 90}}, {{'revisionName': '{v2}', 'percent': 10}}]"
     ) in cli.out
     assert cli.out[-1] == "dry run: nothing was written"
+
+
+def test_tags_stay_where_they_point_through_plain_deploys(emulator: FakeCloudRun, cli: Cli) -> None:
+    assert cli("deploy", API, "--version", "v1") == 0
+    assert cli("deploy", API, "--version", "v2", "--no-traffic", "--tag", "canary") == 0
+    v2 = emulator.revisions(PROJECT, API)[-1]
+    assert cli("promote", API) == 0
+    assert cli("deploy", API, "--version", "v3", "--tag", "next") == 0
+    v3 = emulator.revisions(PROJECT, API)[-1]
+    assert cli("deploy", API, "--version", "v4") == 0
+    assert live(emulator)["spec"]["traffic"] == [
+        {"percent": 100, "latestRevision": True},
+        {"revisionName": v3, "percent": 0, "tag": "next"},
+        {"revisionName": v2, "percent": 0, "tag": "canary"},
+    ]
+    assert not [line for line in cli.err if "warning" in line]

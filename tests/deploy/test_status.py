@@ -206,6 +206,16 @@ def test_a_split_service_shows_both_versions_and_each_revision_s_share(
     ]
 
 
+def test_a_job_deployed_again_is_as_rendered_though_it_records_its_previous_template(
+    cli: Cli,
+) -> None:
+    cli.deploy(JOB, "--version", "v1")
+    cli.deploy(JOB, "--version", "v2")
+    (row,) = json.loads(cli.status(JOB, "--format", "json")[1])
+    assert (row["version"], row["drift"], row["changes"]) == ("v2", "no", [])
+    assert cli.status(JOB, "--exit-code")[0] == 0
+
+
 def test_an_app_not_deployed_is_listed_and_fails_only_with_exit_code(cli: Cli) -> None:
     cli.deploy("inventory-api", "--version", "v1")
     code, out = cli.status()

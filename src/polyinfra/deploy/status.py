@@ -27,6 +27,7 @@ from polyinfra.deploy.release import (
     stamp_release,
 )
 from polyinfra.deploy.retry import Pacer
+from polyinfra.deploy.rollback.record import PREVIOUS_TEMPLATE_ANNOTATION
 from polyinfra.deploy.rollout import ClientFactory, DeployTarget
 from polyinfra.errors import UserError
 
@@ -407,7 +408,8 @@ def _compare(
     """``live`` against the tree's object at ``version``, stamped as deploy stamps it (the
     commit the live object records, so that a later commit alone is no drift). The traffic
     split is not compared: it is the release's state (``deploy --traffic``, ``promote``,
-    ``rollback`` move it), shown on its own."""
+    ``rollback`` move it), shown on its own; nor is a job's record of the template it
+    replaced, which deploy writes and the tree never holds."""
     for app in rendered.apps:
         for obj in app.objects if app.app == target.app else ():
             if obj.kind == target.kind and obj.name == target.ref.name:
@@ -419,12 +421,18 @@ def _compare(
                     commit=deployed_commit(live) or "",
                 )
                 changes = tuple(
-                    change for change in diff_objects(live, desired) if not _traffic(change)
+                    change
+                    for change in diff_objects(live, desired)
+                    if not _traffic(change) and change.path != _RECORD_PATH
                 )
                 return _Drift("yes" if changes else "no", changes=changes)
     return _Drift(
         "unknown", f"version {version} renders no {target.kind.lower()} {target.ref.name}"
     )
+
+
+#: The change a job's record of its previous template reads as (``deploy.rollback.record``).
+_RECORD_PATH = f"metadata.annotations[{PREVIOUS_TEMPLATE_ANNOTATION}]"
 
 
 def _traffic(change: Change) -> bool:

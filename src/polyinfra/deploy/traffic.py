@@ -282,10 +282,19 @@ class TrafficPlan:
         if tag:
             written = [replace(t, tag="") if t.tag == tag else t for t in written]
             written.append(Target(planned, 0, tag))
+        # the live tags stay where they point (as gcloud keeps them), with no traffic of their
+        # own, unless the manifest or --tag names them
+        named = {t.tag for t in written if t.tag}
+        kept = [
+            Target(t.revision, 0, t.tag)
+            for t in resolve(live)
+            if t.tag and t.tag not in named and t.revision
+        ]
+        written += kept
         pinned = is_pinned(live)
         if pinned and written != targets(live):
             self.replaced = tuple(resolve(live))
-        if tag or (pinned and not manifest):
+        if tag or kept or (pinned and not manifest):
             body["spec"]["traffic"] = [t.to_json() for t in written]
         return written
 
