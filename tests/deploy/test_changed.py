@@ -129,3 +129,51 @@ def test_changed_excludes_naming_apps(repo: Path, capsys: pytest.CaptureFixture[
         assert deploy(repo, fake, "--changed", "--all", "--version", "v1") == 2
         assert fake.requests == []
     assert "name apps, or pass --all or --changed: only one of them" in capsys.readouterr().err
+
+
+def test_a_failed_read_of_what_runs_deploys_nothing_and_exits_1(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with FakeCloudRun() as fake:
+        fake.fail(403, method="GET", times=10, message="Permission 'run.jobs.get' denied")
+        capsys.readouterr()
+        assert deploy(repo, fake, "--changed", "--version", "v1") == 1
+        assert fake.writes() == []
+    err = capsys.readouterr().err
+    assert "error: --changed: get job dmd-inv-mov-api2bq (project data-platform-sandbox): " in err
+    assert err.rstrip().endswith("; nothing was deployed")
+
+
+def test_a_rolled_back_service_is_deployed_to_roll_it_forward(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with FakeCloudRun() as fake:
+        assert deploy(repo, fake, "--all", "--version", "v1") == 0
+        touch(repo, "components/data_platform/inventory/core.py")
+        commit_all(repo, "inventory")
+        assert deploy(repo, fake, "inventory-api", "--version", "v2") == 0
+        first, second = fake.revisions(PROJECT, "inventory-api")
+        assert (
+            main(
+                [
+                    "rollback",
+                    "inventory-api",
+                    "--env",
+                    "sandbox",
+                    "--endpoint",
+                    fake.endpoint,
+                    "-w",
+                    str(repo),
+                ]
+            )
+            == 0
+        )
+        capsys.readouterr()
+        before = len(fake.requests)
+        assert deploy(repo, fake, "--changed", "--version", "v3") == 0
+        assert sorted(written(fake, before)) == ["services/inventory-api", "services/stock-webhook"]
+        err = capsys.readouterr().err
+        assert (
+            f"  inventory-api\n    rolled back: its latest revision {second} serves no traffic "
+            f"({first} does); deploying rolls it forward\n"
+        ) in err

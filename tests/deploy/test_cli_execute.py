@@ -172,6 +172,9 @@ def test_bad_overrides_are_usage_errors_before_any_call(
     assert cli(fake, "execute", JOB, "--tasks", "0") == 2
     assert cli(fake, "execute", JOB, "--task-timeout", "soon") == 2
     assert cli(fake, "execute", JOB, "--env-var", "A=1", "--env-var", "A=2") == 2
+    capsys.readouterr()
+    assert cli(fake, "execute", JOB, "--timeout", "60") == 2
+    assert "--timeout bounds the wait of --wait" in capsys.readouterr().err
     assert fake.requests == []
 
 

@@ -241,3 +241,33 @@ def test_the_help_names_what_a_rollback_does(capsys: pytest.CaptureFixture[str])
     assert main(["rollback", "--help"]) == 0
     text = " ".join(capsys.readouterr().out.split())
     assert "no render, no new revision; its tags keep pointing where they pointed" in text
+
+
+def test_a_failed_read_is_an_error_that_writes_nothing(
+    emulator: FakeCloudRun, workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    emulator.fail(403, method="GET", times=10, message="Permission 'run.services.get' denied")
+    capsys.readouterr()
+    assert run(emulator, workspace, "rollback", "inventory-api") == 1
+    assert emulator.writes() == []
+    err = capsys.readouterr().err
+    assert err.startswith(
+        "error: inventory-api (sandbox): get service inventory-api (project "
+        "data-platform-sandbox): "
+    )
+    assert "internal error" not in err
+
+
+def test_image_options_that_a_rollback_would_not_use_are_refused(
+    emulator: FakeCloudRun, workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    deployed(emulator, workspace, "inventory-api", "v1")
+    deployed(emulator, workspace, "inventory-api", "v2")
+    before = len(emulator.writes())
+    capsys.readouterr()
+    code = run(
+        emulator, workspace, "rollback", "inventory-api", "--registry", "europe-docker.pkg.dev/x/y"
+    )
+    assert code == 2
+    assert len(emulator.writes()) == before
+    assert "--image and --registry are for a job re-rendered from git" in capsys.readouterr().err

@@ -229,7 +229,7 @@ def test_promote_refuses_a_job_and_fails_without_a_ready_revision(
     assert cli("promote", JOB) == 2
     assert cli.err == [
         f"error: promote moves traffic between the revisions of a service: {JOB} is a job",
-        f"  hint: run a job's new version with `polyinfra deploy {JOB} --env sandbox --execute`",
+        f"  hint: run the job now with `polyinfra execute {JOB} --env sandbox`",
     ]
     assert cli("promote", API) == 1
     assert cli.err == [

@@ -18,7 +18,7 @@ from polyinfra.cli.options import (
     tag_option,
 )
 from polyinfra.cli.state import state
-from polyinfra.errors import EXIT_FINDINGS, UserError
+from polyinfra.errors import EXIT_FINDINGS, FailedError, UserError
 
 if TYPE_CHECKING:
     from polyinfra.workspace import Workspace
@@ -272,6 +272,7 @@ def _changed_apps(
     the commit they run)."""
     from polyinfra.deploy.changed import choose_changed
     from polyinfra.deploy.client import CloudRunClient
+    from polyinfra.deploy.errors import CloudRunError
 
     clients: dict[str, CloudRunClient] = {}
 
@@ -282,6 +283,9 @@ def _changed_apps(
 
     try:
         choices = choose_changed(ws, env, region=region, client_for=client_for)
+    except CloudRunError as exc:
+        # reading what runs failed: nothing was deployed
+        raise FailedError(f"--changed: {exc}; nothing was deployed") from None
     finally:
         for client in clients.values():
             client.close()

@@ -25,6 +25,10 @@ if TYPE_CHECKING:
     from polyinfra.deploy.rollout import DeployTarget
 
 
+#: Seconds ``execute --wait`` waits by default.
+DEFAULT_WAIT = 3600.0
+
+
 def say(line: str) -> None:
     err.print(line, markup=False, highlight=False)
 
@@ -138,14 +142,16 @@ def execute(
         ),
     ] = False,
     timeout: Annotated[
-        float,
+        float | None,
         typer.Option(
             "--timeout",
             min=1,
-            help="Seconds to wait with --wait before giving up (the execution goes on).",
+            help="Seconds to wait with --wait before giving up (the execution goes on; "
+            "default 3600).",
             metavar="SECONDS",
+            show_default=False,
         ),
-    ] = 3600.0,
+    ] = None,
     region: RegionOption = None,
     endpoint: EndpointOption = None,
     http_timeout: HttpTimeoutOption = None,
@@ -174,6 +180,11 @@ def execute(
 
     if clear_args and args:
         raise UserError("--args and --clear-args both set the arguments: pass one")
+    if timeout is not None and not wait:
+        raise UserError(
+            "--timeout bounds the wait of --wait; without --wait nothing waits",
+            hint="add --wait, or drop --timeout",
+        )
     overrides = RunOverrides(
         args=tuple(args) if args else None,
         clear_args=clear_args,
@@ -208,7 +219,11 @@ def execute(
             out.print(name, markup=False, highlight=False)
             return
         result = execute_job(
-            client, ref, timeout=timeout, progress=progress, overrides=overrides.to_api()
+            client,
+            ref,
+            timeout=timeout or DEFAULT_WAIT,
+            progress=progress,
+            overrides=overrides.to_api(),
         )
         out.print(
             f"{label}: execution {result.name} succeeded ({result.succeeded} task(s))",

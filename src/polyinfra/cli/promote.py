@@ -76,7 +76,7 @@ def promote(
     if not services:
         raise UserError(
             f"promote moves traffic between the revisions of a service: {app} is a job",
-            hint=f"run a job's new version with `polyinfra deploy {app} --env {env} --execute`",
+            hint=f"run the job now with `polyinfra execute {app} --env {env}`",
         )
     target = services[0]
     label = f"{target.app} ({target.env})"

@@ -18,7 +18,7 @@ from polyinfra.cli.options import (
     WorkspaceOption,
 )
 from polyinfra.cli.state import state
-from polyinfra.errors import EXIT_FINDINGS
+from polyinfra.errors import EXIT_FINDINGS, FailedError, UserError
 
 if TYPE_CHECKING:
     from polyinfra.deploy.rollback.plan import Rollback, RolledBack, Share
@@ -103,7 +103,17 @@ def rollback(
 
     failed = False
     try:
-        plans = plan_rollbacks(ws, request, client_for)
+        try:
+            plans = plan_rollbacks(ws, request, client_for)
+        except CloudRunError as exc:
+            # reading what runs failed: nothing was written
+            raise FailedError(f"{app} ({env}): {exc}") from None
+        if (image or registry) and not any(p.rendered for p in plans):
+            raise UserError(
+                "--image and --registry are for a job re-rendered from git; this rollback "
+                "renders nothing (a service's traffic moves, a recorded template returns)",
+                hint="drop --image/--registry",
+            )
         for plan in plans:
             if plan.desired is None:
                 out.print(plan.note)

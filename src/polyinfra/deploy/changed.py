@@ -71,6 +71,10 @@ def choose_changed(
         if live is None:
             reasons.append(f"not deployed in {env} ({target.ref})")
             continue
+        back = _rolled_back(live)
+        if back:
+            reasons.append(back)
+            continue
         commit = live_commit(ws.root, live)
         if not commit:
             version = stamped_version(live) or "none"
@@ -102,6 +106,25 @@ def choose_changed(
             reasons = list(found.get("*", found.get(app, ())))
         choices.append(Choice(app, base, tuple(_capped(reasons))))
     return choices
+
+
+def _rolled_back(live: JsonObject) -> str:
+    """Why a service whose latest revision serves no traffic (a rollback pinned it to an
+    earlier one) runs something else than its recorded commit, or "" when it does not."""
+    status = live.get("status") or {}
+    latest = status.get("latestReadyRevisionName")
+    shares = [t for t in status.get("traffic") or () if isinstance(t, dict)]
+    if not latest or not shares:
+        return ""
+    if any(t.get("revisionName") == latest and int(t.get("percent") or 0) > 0 for t in shares):
+        return ""
+    serving = ", ".join(
+        str(t.get("revisionName")) for t in shares if int(t.get("percent") or 0) > 0
+    )
+    return (
+        f"rolled back: its latest revision {latest} serves no traffic ({serving or 'none'} "
+        "does); deploying rolls it forward"
+    )
 
 
 def _reason(path: str, why: str) -> str:

@@ -71,6 +71,8 @@ class Rollback:
     tags: tuple[tuple[str, str], ...] = ()
     source: str = ""
     note: str = ""
+    #: True when the job's template was re-rendered from git (with --image/--registry)
+    rendered: bool = False
 
 
 @dataclass(frozen=True)
@@ -382,6 +384,7 @@ def plan_job(
         adjust=record_previous,
         changes=tuple(diff_objects(live, record_previous(desired, live))),
         source=source,
+        rendered=recorded is None or recorded.template is None,
     )
 
 
