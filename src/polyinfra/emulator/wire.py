@@ -261,6 +261,10 @@ def _error(
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default listen backlog is 5: a deploy that opens a connection per app at
+    # once would see the rest refused and retried by TCP a second later. Google's front ends
+    # take them all; so does the fake.
+    request_queue_size = 128
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Quiet about clients that hung up before their answer (a deploy interrupted or timed
