@@ -259,6 +259,7 @@ class CloudRunClient:
 
         if self.pacer.cancel.is_set():
             raise Cancelled
+        self._take_turn(method, what)
         read_timeout = self.timeout
         remaining = self.remaining()
         if remaining is not None:
@@ -345,6 +346,21 @@ class CloudRunClient:
         if not isinstance(result, dict):
             raise CloudRunError(f"{what}: unexpected answer from {self.endpoint}")
         return result
+
+    def _take_turn(self, method: str, what: str) -> None:
+        """Wait for this region's request pace (the pacer's quota) to let the request go; a
+        dry-run write counts as a write, as it does at Google. DeadlineExceeded when the wait
+        would outlast the deadline."""
+        write = method in _WRITES
+        remaining = self.remaining()
+        if not self.pacer.take(
+            self.endpoint, write=write, limit=None if remaining is None else max(0.0, remaining)
+        ):
+            kind = "writes" if write else "reads"
+            raise DeadlineExceeded(
+                f"{what}: not sent, the {self.budget:g}s allowed would run out before the "
+                f"pace of {kind} per minute in this region let it go"
+            )
 
     def _read_answer(self, response: requests.Response, what: str) -> bytes:
         """The whole (decoded) body, at most ``max_answer_bytes`` of it, read within the
