@@ -114,6 +114,7 @@ def test_help_shows_metavars_not_python_types(
                 "--endpoint URL",
                 "--emulator",
                 "--concurrency N",
+                "--max-writes-per-minute N",
                 "--fail-fast",
                 "--timeout SECONDS",
                 "--http-timeout SECONDS",

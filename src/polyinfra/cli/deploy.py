@@ -62,9 +62,28 @@ def deploy(
         ),
     ] = False,
     concurrency: Annotated[
-        int,
-        typer.Option("--concurrency", min=1, help="Apps deployed at the same time.", metavar="N"),
-    ] = 4,
+        int | None,
+        typer.Option(
+            "--concurrency",
+            min=1,
+            help="Apps deployed at the same time. Default: [tool.polyinfra.deploy] concurrency, "
+            "else every app up to 32.",
+            show_default=False,
+            metavar="N",
+        ),
+    ] = None,
+    max_writes_per_minute: Annotated[
+        int | None,
+        typer.Option(
+            "--max-writes-per-minute",
+            min=2,
+            help="Admin API writes sent per minute per region, all apps together: keep it "
+            "within the project's write quota. Default: [tool.polyinfra.deploy] "
+            "max_writes_per_minute, else 60.",
+            show_default=False,
+            metavar="N",
+        ),
+    ] = None,
     fail_fast: Annotated[
         bool, typer.Option("--fail-fast", help="Start no further app after a failure.")
     ] = False,
@@ -159,6 +178,7 @@ def deploy(
     from polyinfra.deploy.endpoint import http_timeout as resolve_http_timeout
     from polyinfra.deploy.endpoint import log_http_calls
     from polyinfra.deploy.prune import prune_after_deploy, prune_lines
+    from polyinfra.deploy.retry import Pacer, Quota
     from polyinfra.deploy.rollout import DeployOptions, default_client_factory
     from polyinfra.deploy.traffic import traffic_request
     from polyinfra.manifests import parse_image_options
@@ -188,9 +208,14 @@ def deploy(
             markup=False,
         )
     images = parse_image_options(image or [], ws)
+    paced = ws.settings.deploy
     options = DeployOptions(
         version=version,
-        concurrency=concurrency,
+        concurrency=concurrency or paced.concurrency,
+        quota=Quota(
+            writes_per_minute=max_writes_per_minute or paced.max_writes_per_minute,
+            reads_per_minute=paced.max_reads_per_minute,
+        ),
         fail_fast=fail_fast,
         timeout=timeout,
         execute=execute,
@@ -229,6 +254,8 @@ def deploy(
             endpoint=target,
             skip_checks=skip_checks,
         )
+        # one pace per region for the deploy and the prune after it
+        pacer = Pacer(quota=options.quota)
         try:
             with progress_for(err) as display:
                 report = deploy_apps(
@@ -239,6 +266,7 @@ def deploy(
                     on_problems=lambda found, secrets: say(
                         render_text(found, root=ws.root, secrets=secrets)
                     ),
+                    pacer=pacer,
                 )
         except ValidationFailed as exc:
             say(render_text(exc.problems, root=ws.root, secrets=exc.secrets))
@@ -250,6 +278,7 @@ def deploy(
                 env=env,
                 client_factory=default_client_factory(target, http_timeout=options.http_timeout),
                 dry_run=dry_run,
+                pacer=pacer,
             )
             if prune
             else None

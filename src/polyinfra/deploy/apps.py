@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from polyinfra.cloudrun.vocabulary import DEPLOYABLE, JOB_API, LOCATION_LABEL, SERVICE_API
+from polyinfra.deploy.retry import Pacer
 from polyinfra.deploy.rollout import (
     ClientFactory,
     DeployOptions,
@@ -174,10 +175,13 @@ def deploy_apps(
     observer: Observer | None = None,
     client_factory: ClientFactory | None = None,
     on_problems: Callable[[Sequence[Problem], frozenset[str]], None] | None = None,
+    pacer: Pacer | None = None,
 ) -> DeployReport:
     """Render and check the apps, then deploy them. An error stops before any call
     (ValidationFailed); problems of lower levels go to ``on_problems`` (with the values the
-    manifests mark secret) and the deploy goes on. The report's ``secrets`` are those values."""
+    manifests mark secret) and the deploy goes on. The report's ``secrets`` are those values.
+    ``pacer`` (default: a new one) paces the calls; pass it on to what follows the deploy
+    (``deploy --prune``) so that it keeps to the same per-region pace."""
     from polyinfra.checks import Level
     from polyinfra.checks.check import check_before_deploy
     from polyinfra.deploy.release import head_commit
@@ -209,5 +213,6 @@ def deploy_apps(
         client_factory=client_factory
         or default_client_factory(request.endpoint, http_timeout=options.http_timeout),
         observer=observer,
+        pacer=pacer,
     )
     return dataclasses.replace(report, secrets=secrets)

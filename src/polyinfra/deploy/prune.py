@@ -210,15 +210,21 @@ class PruneReport:
 
 
 def prune_after_deploy(
-    report: DeployReport, *, env: str, client_factory: ClientFactory, dry_run: bool = False
+    report: DeployReport,
+    *,
+    env: str,
+    client_factory: ClientFactory,
+    dry_run: bool = False,
+    pacer: Pacer | None = None,
 ) -> PruneReport:
     """Prune ``env`` after a deploy of every app it has: in each (project, region) those
     apps were deployed to, the objects polyinfra deployed to ``env`` for an app that is not
     one of them. Nothing when the deploy did not succeed (an app that failed to render or
-    deploy must not look like one that left the tree)."""
+    deploy must not look like one that left the tree). Given the deploy's ``pacer``, its
+    calls share the deploy's pace per region."""
     if not report.ok or not report.results:
         return PruneReport(skipped=True)
-    pacer = Pacer()
+    pacer = pacer or Pacer()
     clients: dict[str, CloudRunClient] = {}
 
     def client_for(region: str) -> CloudRunClient:

@@ -21,7 +21,7 @@ from polyinfra.deploy.diff import Change, diff_objects
 from polyinfra.deploy.endpoint import DEFAULT_HTTP_TIMEOUT
 from polyinfra.deploy.errors import Cancelled, CloudRunError, DeadlineExceeded, JsonObject
 from polyinfra.deploy.release import stamp_release
-from polyinfra.deploy.retry import Pacer
+from polyinfra.deploy.retry import Pacer, Quota
 from polyinfra.deploy.rollback import record_previous
 from polyinfra.deploy.traffic import TrafficPlan, TrafficReport, TrafficRequest
 
@@ -48,16 +48,24 @@ class DeployTarget:
         return ObjectRef(self.kind, str(metadata.get("namespace")), str(metadata.get("name")))
 
 
+#: Apps deployed at the same time by default: every app of a deploy up to this many. An app
+#: spends nearly all its time waiting for Cloud Run to make it ready, so as many as there are
+#: (within reason: a thread and a connection each) finish in about the time of the slowest one;
+#: the request pace (:class:`Quota`), not the thread count, keeps the calls inside the quotas.
+DEFAULT_CONCURRENCY = 32
+
+
 @dataclass(frozen=True)
 class DeployOptions:
     """How to deploy. ``timeout`` bounds each app's whole apply and wait (reads, writes,
     retries, polling) from the moment it starts, and, with ``execute``, its job's execution
     afresh; ``http_timeout`` bounds each call's answer. After Ctrl-C, answers to the calls
     already on the wire are awaited ``interrupt_grace`` seconds at most (they say what was
-    applied); nothing more is sent."""
+    applied); nothing more is sent. ``quota`` paces the Admin API calls of all apps together,
+    per region (writes and reads per minute)."""
 
     version: str
-    concurrency: int = 4
+    concurrency: int = DEFAULT_CONCURRENCY
     fail_fast: bool = False
     timeout: float = 600.0
     execute: bool = False
@@ -71,6 +79,7 @@ class DeployOptions:
     #: what to do with each service's traffic (``--traffic``, ``--no-traffic``, ``--tag``);
     #: None: the manifest's traffic
     traffic: TrafficRequest | None = None
+    quota: Quota = field(default_factory=Quota)
 
 
 @dataclass(frozen=True)
@@ -213,7 +222,8 @@ def deploy_manifests(
     observer: Observer | None = None,
     pacer: Pacer | None = None,
 ) -> DeployReport:
-    """Deploy ``targets`` with at most ``options.concurrency`` in flight.
+    """Deploy ``targets`` with at most ``options.concurrency`` in flight, their Admin API
+    calls paced per region by ``options.quota`` (unless ``pacer`` brings a quota of its own).
 
     Ctrl-C (KeyboardInterrupt in the calling thread) stops at once: no request is sent after
     it and none is retried. The answers to calls already on the wire are awaited
@@ -225,6 +235,8 @@ def deploy_manifests(
     """
     _check_traffic_targets(targets, options.traffic)
     pacer = pacer or Pacer()
+    if pacer.quota is None:
+        pacer.quota = options.quota
     gate = _Gate(observer or _Silent())
     clients = _Clients(client_factory, pacer)
     stop_starting = threading.Event()

@@ -267,6 +267,42 @@ class CiSettings(BaseModel):
     )
 
 
+class DeploySettings(BaseModel):
+    """``[tool.polyinfra.deploy]``: how `polyinfra deploy` paces itself.
+
+    The command-line options of the same names take precedence. The Admin API quotas are per
+    project and region; the console's Quotas & System Limits page shows a project's own (see
+    "Concurrency and the Admin API quotas" in docs/deploy.md). A 429 still backs off and retries.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    # the defaults are polyinfra.deploy's DEFAULT_CONCURRENCY, DEFAULT_WRITES_PER_MINUTE and
+    # DEFAULT_READS_PER_MINUTE (a test keeps them equal)
+    concurrency: int = Field(
+        default=32,
+        ge=1,
+        description="Apps deployed at the same time (`--concurrency`): every app of a deploy, "
+        "up to this many.",
+    )
+    max_writes_per_minute: int = Field(
+        default=60,
+        ge=2,
+        description="Cloud Run Admin API writes (create, replace, delete, run) a deploy sends "
+        "per minute per region, all apps together (`--max-writes-per-minute`): at most this many "
+        "in any 60 seconds, half of them at once. Keep it at or below the project's 'Write "
+        "requests per minute per region' quota.",
+    )
+    max_reads_per_minute: int = Field(
+        default=600,
+        ge=2,
+        description="Cloud Run Admin API reads (gets, lists, readiness polls) a deploy sends per "
+        "minute per region, all apps together: at most this many in any 60 seconds, half of "
+        "them at once. Keep it at or below the project's 'Read requests per minute per region' "
+        "quota.",
+    )
+
+
 class Settings(BaseModel):
     """The whole ``[tool.polyinfra]`` table."""
 
@@ -285,6 +321,7 @@ class Settings(BaseModel):
     )
     affected: AffectedSettings = Field(default_factory=AffectedSettings)
     ci: CiSettings = Field(default_factory=CiSettings)
+    deploy: DeploySettings = Field(default_factory=DeploySettings)
     placeholders: dict[str, dict[str, str]] = Field(
         default_factory=dict,
         description="Environment -> {PLACEHOLDER: value}: extra placeholders `polyinfra render` "
