@@ -116,6 +116,10 @@ def read_projects(
     by_name: dict[str, list[str]] = {}
     for rel, brick in bricks.items():
         by_name.setdefault(brick.name, []).append(rel)
+    # An include that climbs out of its project (``../../components/ns/log``) names the same
+    # bricks from every project folder that really is ``<root>/projects/<name>``: read once.
+    climbing: dict[str, list[str]] = {}
+    projects_prefix = os.path.join(resolved_root, "projects", "")
     for folder in subdirs(root / "projects"):
         pyproject = folder / "pyproject.toml"
         if not pyproject.is_file():
@@ -135,8 +139,16 @@ def read_projects(
         # without resolving symlinks too, and a full resolve per include cost seconds on
         # large workspaces.
         real_folder = folder.resolve()
+        in_place = str(real_folder) == projects_prefix + folder.name
         for include in includes:
-            found = _bricks_of(include.key, real_folder, resolved_root, namespace, bricks, by_name)
+            key = include.key
+            if in_place and key.startswith("../../"):
+                found = climbing.get(key)
+                if found is None:
+                    found = _bricks_of(key, real_folder, resolved_root, namespace, bricks, by_name)
+                    climbing[key] = found
+            else:
+                found = _bricks_of(key, real_folder, resolved_root, namespace, bricks, by_name)
             if not found:
                 errors.append(
                     _missing_brick(folder, real_folder, resolved_root, namespace, include, bricks)
@@ -191,12 +203,14 @@ def _bricks_of(
     ``/<namespace>/`` part, whatever the folders before it: every base and component of that
     name.
     """
-    for start in (project, root):
-        target = Path(os.path.normpath(start / key))
-        if target.is_relative_to(root):
-            rel = target.relative_to(root).as_posix()
-            if rel in bricks:
-                return [rel]
+    # Lexical, on strings: what ``Path(os.path.normpath(start / key)).relative_to(root)``
+    # gives, without building paths (tens of thousands of includes in large workspaces).
+    root_text = str(root)
+    prefix = root_text if root_text.endswith("/") else root_text + "/"
+    for start in (str(project), root_text):
+        target = os.path.normpath(os.path.join(start, key))
+        if target.startswith(prefix) and target[len(prefix) :] in bricks:
+            return [target[len(prefix) :]]
     name = polylith_brick_name(key, namespace)
     return list(by_name.get(name, ())) if name else []
 

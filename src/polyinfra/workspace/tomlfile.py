@@ -9,6 +9,7 @@ from typing import Any
 
 from polyinfra.errors import UserError
 from polyinfra.positions import Position
+from polyinfra.workspace.tomlfast import parse_plain
 
 _AT = re.compile(r"\(at line (\d+), column (\d+)\)")
 
@@ -18,6 +19,9 @@ def load_toml(path: Path) -> dict[str, Any]:
     from polyinfra.yamlio.text import read_text
 
     text = read_text(path)  # not UTF-8, or a NUL byte: an error at the first bad byte
+    plain = parse_plain(text)  # most project files: the same answer, several times faster
+    if plain is not None:
+        return plain
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
