@@ -20,7 +20,7 @@ from polyinfra.affected.projects import BlobReader, affected_bricks, affected_pr
 from polyinfra.affected.schemas import editor_schemas, outside_bricks
 from polyinfra.errors import ToolError, UserError
 from polyinfra.workspace import Workspace
-from polyinfra.workspace.imports import brick_imports
+from polyinfra.workspace.imports import brick_dependents
 
 
 def find_affected(
@@ -103,7 +103,7 @@ def _classify(
         classify_path(ws, change, ignore, global_files, schemas, c)
 
     if c.bricks:
-        c.chains = brick_imports(ws.bricks, ws.namespace).dependents(c.bricks)
+        c.chains = brick_dependents(ws.bricks, ws.namespace, c.bricks)
     bricks = affected_bricks(c)
     projects = affected_projects(ws, c, read_base, read_head)
     stacks = affected_stacks(ws, c, read_base)

@@ -4,6 +4,8 @@ set of bricks, so a change reaches every brick that depends on it however indire
 from __future__ import annotations
 
 import ast
+import os
+import re
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -74,32 +76,120 @@ def brick_imports(bricks: Mapping[str, Brick], namespace: str) -> ImportGraph:
     return ImportGraph(imports=graph)
 
 
+def brick_dependents(
+    bricks: Mapping[str, Brick], namespace: str, changed: Iterable[str]
+) -> dict[str, tuple[str, ...]]:
+    """``brick_imports(bricks, namespace).dependents(changed)``, parsing only the files that
+    can import a brick the search reaches: a file imports brick ``log`` only if the word
+    ``log`` is written in it, so each file is read once and split into words, and a file is
+    parsed the first time one of its words names a brick being followed."""
+    index = _WordIndex(bricks, namespace)
+    start = sorted(set(changed))
+    chains: dict[str, tuple[str, ...]] = dict.fromkeys(start, ())
+    queue = deque(start)
+    while queue:
+        brick = queue.popleft()
+        for user in sorted(index.users(brick)):
+            if user in chains:
+                continue
+            chains[user] = (brick, *chains[brick])
+            queue.append(user)
+    return {brick: chain for brick, chain in sorted(chains.items()) if chain}
+
+
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+class _WordIndex:
+    """The bricks' Python files by the words written in them, parsed on demand."""
+
+    def __init__(self, bricks: Mapping[str, Brick], namespace: str) -> None:
+        self.bricks = bricks
+        self.namespace = namespace
+        #: word -> (brick, file) pairs whose text holds it; files that are not ASCII (whose
+        #: identifiers Python normalizes) are in ``always``, parsed whatever is followed
+        self.by_word: dict[str, list[tuple[str, Path]]] = {}
+        self.always: list[tuple[str, Path]] = []
+        self.texts: dict[Path, str] = {}
+        self.parsed: dict[Path, set[str]] = {}
+        for rel, brick in bricks.items():
+            for source in _python_files(brick.path):
+                text = _source_text(source, namespace)
+                if text is None:
+                    continue
+                self.texts[source] = text
+                if not text.isascii():
+                    self.always.append((rel, source))
+                    continue
+                for word in set(_WORD.findall(text)):
+                    self.by_word.setdefault(word, []).append((rel, source))
+
+    def users(self, brick: str) -> set[str]:
+        """The bricks that import ``brick`` directly (never ``brick`` itself)."""
+        if brick not in self.bricks:
+            return set()  # a deleted brick: nothing can import it any more
+        name = self.bricks[brick].name
+        found: set[str] = set()
+        for rel, source in [*self.by_word.get(name, ()), *self.always]:
+            if rel != brick and rel not in found and name in self._names(source):
+                found.add(rel)
+        return found
+
+    def _names(self, source: Path) -> set[str]:
+        names = self.parsed.get(source)
+        if names is None:
+            names = _names_in(self.texts[source], source, self.namespace)
+            self.parsed[source] = names
+        return names
+
+
 def _python_files(folder: Path) -> list[Path]:
     found: list[Path] = []
-    stack = [folder]
+    stack = [str(folder)]
     while stack:
         current = stack.pop()
         try:
-            entries = list(current.iterdir())
+            with os.scandir(current) as listing:
+                entries = list(listing)
         except OSError:
             continue
         for entry in entries:
-            if entry.is_dir():
-                if entry.name not in _SKIP_DIRS and not entry.name.startswith("."):
-                    stack.append(entry)
-            elif entry.suffix == ".py":
-                found.append(entry)
+            name = entry.name
+            if _is_dir(entry):
+                if name not in _SKIP_DIRS and not name.startswith("."):
+                    stack.append(entry.path)
+            elif name.endswith(".py") and len(name) > len(".py"):  # Path(name).suffix == ".py"
+                found.append(Path(entry.path))
     return sorted(found)
 
 
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    """``Path.is_dir``: a folder or a link to one; False when it cannot be told."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
 def _imported_bricks(source: Path, namespace: str) -> set[str]:
+    text = _source_text(source, namespace)
+    return set() if text is None else _names_in(text, source, namespace)
+
+
+def _source_text(source: Path, namespace: str) -> str | None:
+    """The text of a brick's file when it can import a brick, else None."""
     data = read_quietly(source)  # a regular file within the size limit, else no imports
     try:
         text = data.decode("utf-8") if data is not None else ""
     except UnicodeDecodeError:
-        return set()
+        return None
     if namespace not in text:  # cheap pre-filter: no mention of the namespace, no brick import
-        return set()
+        return None
+    return text
+
+
+def _names_in(text: str, source: Path, namespace: str) -> set[str]:
+    """The brick names the runtime imports of ``text`` name."""
     try:
         tree = ast.parse(text, filename=str(source))
     except SyntaxError:
