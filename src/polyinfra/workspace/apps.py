@@ -26,7 +26,13 @@ from polyinfra.workspace.app_overlays import (
     resolve_overlays_dir,
 )
 from polyinfra.workspace.bounds import workspace_bounds
-from polyinfra.workspace.model import App, Project, kustomization_file, project_named
+from polyinfra.workspace.model import (
+    App,
+    Project,
+    kustomization_file,
+    normalize_name,
+    projects_by_name,
+)
 from polyinfra.workspace.settings import Settings
 from polyinfra.workspace.tomlfile import key_position
 
@@ -75,6 +81,7 @@ def discover_apps(
                 found.append(match)
                 claimed.add(match.folder)
     found.extend(kind_folder_apps(infrastructure, claimed, bounds))
+    named = projects_by_name(projects)
     apps: dict[str, App] = {}
     for item in found:
         if item.name in apps:
@@ -91,7 +98,7 @@ def discover_apps(
             )
             continue
         try:
-            apps[item.name] = _app(root, pyproject, item, projects, settings, bounds)
+            apps[item.name] = _app(root, pyproject, item, projects, settings, bounds, named)
         except UserError as exc:
             errors.extend(exc.errors if isinstance(exc, UserErrors) else [exc])
     errors.extend(_unused_options(pyproject, settings, {item.name for item in found}))
@@ -112,6 +119,7 @@ def _app(
     projects: dict[str, Project],
     settings: Settings,
     bounds: Bounds,
+    named: dict[str, str],
 ) -> App:
     options = settings.apps.get(item.name)
     table = ("tool", "polyinfra", "apps", item.name)
@@ -161,10 +169,14 @@ def _app(
         if overlays_dir is not None
         else None
     )
-    kind = attempt(
-        lambda: app_kind(item, options, key_position(pyproject, table, "kind"), base, bounds)
+    # where `kind` is written: only a `kind` setting can be wrong, and finding it reads the file
+    kind_at = (
+        key_position(pyproject, table, "kind")
+        if options is not None and options.kind is not None
+        else Position(pyproject)
     )
-    project = attempt(lambda: _project_for(item.name, projects, settings, pyproject))
+    kind = attempt(lambda: app_kind(item, options, kind_at, base, bounds))
+    project = attempt(lambda: _project_for(item.name, projects, named, settings, pyproject))
     if errors:
         raise errors[0] if len(errors) == 1 else UserErrors(errors)
     assert overlays_dir is not None
@@ -205,8 +217,15 @@ def _unused_options(pyproject: Path, settings: Settings, apps: set[str]) -> list
 
 
 def _project_for(
-    app: str, projects: dict[str, Project], settings: Settings, infra_pyproject: Path
+    app: str,
+    projects: dict[str, Project],
+    named: dict[str, str],
+    settings: Settings,
+    infra_pyproject: Path,
 ) -> str | None:
+    """The project ``app`` deploys, by setting or by name; ``named`` is
+    :func:`~polyinfra.workspace.model.projects_by_name`
+    of ``projects``."""
     explicit = settings.apps.get(app)
     if explicit is not None and explicit.project is not None:
         if explicit.project not in projects:
@@ -221,4 +240,4 @@ def _project_for(
         return explicit.project
     # the foundation stack files are the last resort, for the apps this leaves unmapped:
     # polyinfra.manifests.links (discover_workspace), once every app and program is known
-    return project_named(app, projects)
+    return named.get(normalize_name(app))

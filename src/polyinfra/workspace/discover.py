@@ -418,9 +418,25 @@ def discover_programs(
 
 
 def subdirs(folder: Path) -> list[Path]:
+    """The folders in ``folder`` (links to folders too), by name, hidden and dunder ones left
+    out; read from one directory listing, without a stat call per entry."""
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith((".", "__")))
+    with os.scandir(folder) as listing:
+        names = sorted(
+            entry.name
+            for entry in listing
+            if not entry.name.startswith((".", "__")) and _is_dir(entry)
+        )
+    return [folder / name for name in names]
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    """``Path.is_dir`` of a directory entry: False when it cannot be told."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
 
 
 def _walk_files(top: Path, names: Iterable[str]) -> list[Path]:

@@ -38,6 +38,15 @@ def project_named(name: str, projects: dict[str, Project]) -> str | None:
     return next((folder for folder in projects if normalize_name(folder) == wanted), None)
 
 
+def projects_by_name(projects: dict[str, Project]) -> dict[str, str]:
+    """``normalize_name(folder) -> folder`` of ``projects``, the first folder of each name: a
+    lookup gives :func:`project_named`'s answer, for many names at once."""
+    found: dict[str, str] = {}
+    for folder in projects:
+        found.setdefault(normalize_name(folder), folder)
+    return found
+
+
 @dataclass(frozen=True)
 class Brick:
     """A base or component. ``rel`` is its root-relative posix path (the key in
