@@ -164,17 +164,26 @@ def history(root: Path, commits: int, seed: int) -> None:
         git(root, "commit", "-q", "-m", f"change {number}")
 
 
-def timed(args: list[str], cwd: Path, repeat: int) -> tuple[float, str]:
+def timed(args: list[str], cwd: Path, repeat: int) -> tuple[float, str, int]:
+    """Median wall time of ``repeat`` runs, the last run's stdout, and the largest peak RSS
+    (KiB) of a run (the process and the children it waited for, as ``wait4`` reports it)."""
     times = []
     out = ""
+    peak = 0
     for _ in range(repeat):
-        start = time.perf_counter()
-        completed = subprocess.run(args, cwd=cwd, capture_output=True, text=True, env=GIT_ENV)
-        times.append(time.perf_counter() - start)
-        if completed.returncode != 0:
-            raise SystemExit(f"{' '.join(args)} failed:\n{completed.stderr}")
-        out = completed.stdout
-    return statistics.median(times), out
+        with tempfile.TemporaryFile() as stdout, tempfile.TemporaryFile() as stderr:
+            start = time.perf_counter()
+            process = subprocess.Popen(args, cwd=cwd, stdout=stdout, stderr=stderr, env=GIT_ENV)
+            _pid, status, usage = os.wait4(process.pid, 0)
+            times.append(time.perf_counter() - start)
+            process.returncode = os.waitstatus_to_exitcode(status)
+            stdout.seek(0)
+            stderr.seek(0)
+            if process.returncode != 0:
+                raise SystemExit(f"{' '.join(args)} failed:\n{stderr.read().decode()}")
+            out = stdout.read().decode()
+        peak = max(peak, usage.ru_maxrss)
+    return statistics.median(times), out, peak
 
 
 def in_process(root: Path, base: str, repeat: int) -> tuple[float, float]:
@@ -227,13 +236,18 @@ def main() -> None:
             f"{count} commits (generated in {time.perf_counter() - start:.1f}s)"
         )
 
-        ours, out = timed(
+        if sys.dont_write_bytecode:
+            print(
+                "  note: PYTHONDONTWRITEBYTECODE is set: a module without a cached .pyc is "
+                "compiled on every run of either command"
+            )
+        ours, out, rss = timed(
             [str(BIN / "polyinfra"), "affected", "--base", base, "--format", "json"],
             root,
             options.repeat,
         )
         answer = json.loads(out)
-        theirs, poly_out = timed(
+        theirs, poly_out, poly_rss = timed(
             [str(BIN / "poly"), "diff", "--since", base, "--short"], root, options.repeat
         )
         poly_projects = sorted(p for p in poly_out.strip().split(",") if p)
@@ -242,7 +256,8 @@ def main() -> None:
             f"brick change: polyinfra affected {ours * 1000:.0f} ms "
             f"({len(our_projects)} projects, {len(answer['bricks'])} bricks incl. transitive "
             f"importers, {len(answer['apps'])} apps); poly diff --short {theirs * 1000:.0f} ms "
-            f"({len(poly_projects)} projects); ratio {ours / theirs:.2f}x"
+            f"({len(poly_projects)} projects); ratio {ours / theirs:.2f}x; peak RSS "
+            f"polyinfra {rss / 1024:.0f} MiB, poly {poly_rss / 1024:.0f} MiB"
         )
         discover, compute = in_process(root, base, options.repeat)
         print(
@@ -264,12 +279,12 @@ def main() -> None:
         )
         (root / "uv.lock").write_text(lock)
         git(root, "commit", "-qam", "bump lib-005")
-        lock_time, out = timed(
+        lock_time, out, lock_rss = timed(
             [str(BIN / "polyinfra"), "affected", "--base", base, "--format", "json"],
             root,
             options.repeat,
         )
-        poly_time, poly_out = timed(
+        poly_time, poly_out, _ = timed(
             [str(BIN / "poly"), "diff", "--since", base, "--short"], root, options.repeat
         )
         answer = json.loads(out)
@@ -277,7 +292,8 @@ def main() -> None:
             f"uv.lock change: polyinfra affected {lock_time * 1000:.0f} ms "
             f"({len(answer['projects'])} projects install lib-005); poly diff --short "
             f"{poly_time * 1000:.0f} ms ({len([p for p in poly_out.strip().split(',') if p])} "
-            f"projects: it does not read the lock); ratio {lock_time / poly_time:.2f}x"
+            f"projects: it does not read the lock); ratio {lock_time / poly_time:.2f}x; peak "
+            f"RSS polyinfra {lock_rss / 1024:.0f} MiB"
         )
 
 
