@@ -439,10 +439,32 @@ def _is_dir(entry: os.DirEntry[str]) -> bool:
         return False
 
 
+def _is_link(entry: os.DirEntry[str]) -> bool:
+    """``os.path.islink`` of a directory entry: False when it cannot be told."""
+    try:
+        return entry.is_symlink()
+    except OSError:
+        return False
+
+
 def _walk_files(top: Path, names: Iterable[str]) -> list[Path]:
+    """The files called one of ``names`` under ``top``, as ``os.walk`` finds them (links to
+    folders are not followed, unreadable folders are passed over), in no particular order;
+    one directory listing per folder and no path objects for the rest."""
     wanted = set(names)
     found: list[Path] = []
-    for dirpath, dirnames, filenames in os.walk(top):
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
-        found.extend(Path(dirpath) / f for f in filenames if f in wanted)
+    stack = [str(top)]
+    while stack:
+        try:
+            with os.scandir(stack.pop()) as listing:
+                entries = list(listing)
+        except OSError:
+            continue
+        for entry in entries:
+            if _is_dir(entry):
+                name = entry.name
+                if name not in SKIP_DIRS and not name.startswith(".") and not _is_link(entry):
+                    stack.append(entry.path)
+            elif entry.name in wanted:
+                found.append(Path(entry.path))
     return found
