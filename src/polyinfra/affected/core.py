@@ -54,7 +54,7 @@ def find_affected(
     try:
         base_commit = git.resolve_commit(ws.root, base, "base")
         head_commit = git.resolve_commit(ws.root, head, "head")
-        checkout = git.resolve_commit(ws.root, "HEAD", "head")
+        checkout = head_commit if head == "HEAD" else git.resolve_commit(ws.root, "HEAD", "head")
         if head_commit != checkout:
             raise UserError(
                 f"--head {head} is {head_commit[:12]} but the checkout is at {checkout[:12]}; "

@@ -84,13 +84,16 @@ def discover_bricks(root: Path, namespace: str, theme: str) -> dict[str, Brick]:
         if not top.is_dir():
             continue
         if theme == "loose":
-            candidates = subdirs(top / namespace)
+            # folders of one folder: each one's relative path is the folder's and its name
+            paths = subdirs(top / namespace)
+            parent = paths[0].parent.relative_to(root).as_posix() if paths else ""
+            found = [(path, f"{parent}/{path.name}") for path in paths]
         else:
             candidates = [d / "src" / namespace / d.name for d in subdirs(top)]
-        for path in candidates:
-            if path.is_dir():
-                rel = path.relative_to(root).as_posix()
-                bricks[rel] = Brick(name=path.name, kind=brick_kind, path=path, rel=rel)
+            found = [(path, path.relative_to(root).as_posix()) for path in candidates]
+            found = [(path, rel) for path, rel in found if path.is_dir()]
+        for path, rel in found:
+            bricks[rel] = Brick(name=path.name, kind=brick_kind, path=path, rel=rel)
     return dict(sorted(bricks.items()))
 
 
