@@ -14,7 +14,17 @@ PACKAGE = SRC / "polyinfra"
 #: Lowest first. A package may import from its own layer and the ones before it.
 LAYERS: tuple[frozenset[str], ...] = (
     frozenset(
-        {"polyinfra", "errors", "positions", "suggest", "cloudrun", "redact", "values", "proc"}
+        {
+            "polyinfra",
+            "errors",
+            "positions",
+            "suggest",
+            "cloudrun",
+            "redact",
+            "values",
+            "proc",
+            "cache",
+        }
     ),
     frozenset({"yamlio"}),
     frozenset({"workspace"}),
