@@ -83,6 +83,12 @@ def root(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(autouse=True)
+def _own_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Each test has its own cache folder: none reads or fills the user's."""
+    monkeypatch.setenv("POLYINFRA_CACHE_DIR", str(tmp_path / ".polyinfra-cache"))
+
+
+@pytest.fixture(autouse=True)
 def _no_uv_on_path(monkeypatch: pytest.MonkeyPatch) -> None:
     """`polyinfra init` runs `uv lock` when uv is on PATH (network, time): tests see no uv
     unless they put one there (a stub, or the real one for an end-to-end run)."""

@@ -34,6 +34,7 @@ COMMANDS = (
     "executions",
     "remove",
     "provision",
+    "cache",
 )
 
 

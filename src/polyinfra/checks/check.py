@@ -34,6 +34,7 @@ from polyinfra.workspace.settings import RulesSettings
 from polyinfra.yamlio import load_text, read_text
 
 if TYPE_CHECKING:
+    from polyinfra.cache import Cache
     from polyinfra.foundation.plan import Plan
     from polyinfra.foundation.plan.run import ReferencedPlans
     from polyinfra.manifests import RenderedApp
@@ -104,12 +105,15 @@ def check_workspace(
     select: Sequence[str] = (),
     ignore: Sequence[str] = (),
     plan: bool = True,
+    cache: Cache | None = None,
 ) -> CheckResult:
     """Check the workspace containing ``path`` for ``environments`` (default: every
     environment that has an overlay or a stack file).
 
     Raises :class:`UserError` when the workspace cannot be read at all, or for an unknown
-    environment or rule pattern; every other finding is a :class:`Problem`.
+    environment or rule pattern; every other finding is a :class:`Problem`. Plans and renders
+    come from ``cache`` when it holds them for exactly the same inputs (the result is the
+    same either way).
     """
     timings = Timings()
     with timings.phase("workspace"):
@@ -124,9 +128,9 @@ def check_workspace(
     plan_failures: tuple[UnreadableInput, ...] = ()
     if plan and _needs_plan(rules):
         with timings.phase("pulumi"):
-            plans, plan_failures = plan_stacks(ws, stacks)
+            plans, plan_failures = plan_stacks(ws, stacks, cache=cache)
     with timings.phase("kustomize"):
-        manifests, failures = render_overlays(ws, envs)
+        manifests, failures = render_overlays(ws, envs, cache=cache)
     ctx = workspace_context(
         ws,
         stacks,
@@ -312,11 +316,12 @@ def _needs_plan(rules: Sequence[Rule]) -> bool:
 
 
 def plan_stacks(
-    ws: Workspace, stacks: Sequence[StackFile]
+    ws: Workspace, stacks: Sequence[StackFile], *, cache: Cache | None = None
 ) -> tuple[dict[str, Plan | None], tuple[UnreadableInput, ...]]:
     """The foundation plan of every stack that validated, keyed by :attr:`StackFile.key`, and
-    where the program failed for the others."""
-    from polyinfra.foundation.plan import plan_stack
+    where the program failed for the others (plans from ``cache`` when it holds them)."""
+    from polyinfra.foundation.plan.cached import cached_plan
+    from polyinfra.foundation.references import mentioned
 
     plans: dict[str, Plan | None] = {}
     failures: list[UnreadableInput] = []
@@ -325,7 +330,10 @@ def plan_stacks(
             continue
         program = _program_of(ws, stack)
         try:
-            plans[stack.key] = plan_stack(program.path, stack.stack, config=stack.model)
+            references = mentioned(read_text(stack.path, bounds=ws.bounds))
+            plans[stack.key] = cached_plan(
+                cache, program.path, stack.stack, stack.model, stack.path, references=references
+            )
         except UserError as exc:
             failures.append(_unreadable(exc, stack.path))
         except RefusedFile:
@@ -377,10 +385,10 @@ def render_targets(ws: Workspace, envs: Sequence[str]) -> list[tuple[App, Overla
 
 
 def render_overlays(
-    ws: Workspace, envs: Sequence[str]
+    ws: Workspace, envs: Sequence[str], *, cache: Cache | None = None
 ) -> tuple[tuple[Manifest, ...], tuple[UnreadableInput, ...]]:
     """Render every target overlay (see :func:`polyinfra.checks.rendering.render_for_rules`),
-    with the image a deploy would set."""
+    with the image a deploy would set (renders from ``cache`` when it holds them)."""
     from polyinfra.manifests import RenderRequest
     from polyinfra.manifests.apps import image_or_stand_in
 
@@ -393,7 +401,7 @@ def render_overlays(
         )
         for app, overlay in render_targets(ws, envs)
     ]
-    manifests, failures = render_for_rules(requests, CHECK_VERSION, ws)
+    manifests, failures = render_for_rules(requests, CHECK_VERSION, ws, cache=cache)
     return tuple(manifests), tuple(failures)
 
 

@@ -19,16 +19,22 @@ from polyinfra.positions import Position
 from polyinfra.workspace import Workspace, kustomization_file
 
 if TYPE_CHECKING:
+    from polyinfra.cache import Cache
     from polyinfra.manifests import RenderedApp, RenderRequest
 
 
 def render_for_rules(
-    requests: Sequence[RenderRequest], version: str, workspace: Workspace | None = None
+    requests: Sequence[RenderRequest],
+    version: str,
+    workspace: Workspace | None = None,
+    *,
+    cache: Cache | None = None,
 ) -> tuple[list[Manifest], list[UnreadableInput]]:
     """Render ``requests`` (batched per environment) with ``version`` in place of
-    VERSION_PLACEHOLDER. Placeholders left over are not errors here: the manifest rules
-    report them."""
+    VERSION_PLACEHOLDER; apps ``cache`` holds the render of are not rendered again.
+    Placeholders left over are not errors here: the manifest rules report them."""
     from polyinfra.manifests import RenderOptions, render
+    from polyinfra.manifests.cached import cached_render
 
     by_env: dict[str, list[RenderRequest]] = {}
     for request in requests:
@@ -45,7 +51,7 @@ def render_for_rules(
             check_leftovers=False,
         )
         try:
-            rendered = list(render(group, options).apps)
+            rendered = cached_render(group, options, cache)
         except UserError:
             rendered = []
             for request in group:

@@ -57,6 +57,14 @@ def check(
     list_rules: Annotated[
         bool, typer.Option("--list-rules", help="List every rule check runs and exit.")
     ] = False,
+    no_cache: Annotated[
+        bool,
+        typer.Option(
+            "--no-cache",
+            help="Plan every stack and render every overlay again, without reading or writing "
+            "the cache (`polyinfra cache dir`). The result is the same either way.",
+        ),
+    ] = False,
 ) -> None:
     """Check the workspace conventions, every stack file, the consistency of each environment's
     overlays with its foundation stack (service accounts, secrets, registries, namespaces,
@@ -78,8 +86,16 @@ def check(
 
         typer.echo(rules_table(CHECK_RULES))
         return
+    from polyinfra.cache import default_cache
+    from polyinfra.cli.cache import log_cache_debug
+
+    log_cache_debug()
     result = check_workspace(
-        folder, environments=envs or (), select=select or (), ignore=ignore or ()
+        folder,
+        environments=envs or (),
+        select=select or (),
+        ignore=ignore or (),
+        cache=None if no_cache else default_cache(),
     )
     report = render(result.problems, result.rules, output_format, secrets=result.secrets)
     if report:

@@ -14,6 +14,7 @@ from polyinfra.cli import (
     add,
     affected,
     build,
+    cache,
     check,
     ci,
     deploy,
@@ -64,6 +65,7 @@ COMMAND_MODULES = (
     executions,
     remove,
     provision,
+    cache,
 )
 
 app = typer.Typer(
