@@ -55,12 +55,14 @@ def test_every_command_is_walked() -> None:
         ("add", "function"),
         ("add", "job"),
         ("add", "service"),
+        ("cache", "clear"),
+        ("cache", "dir"),
         ("ci", "generate"),
         ("migrate", "three-stack"),
         ("schema", "stack-config"),
         ("sync", "dockerfile"),
     }
-    assert len(COMMAND_PATHS) == 30
+    assert len(COMMAND_PATHS) == 33
 
 
 def sections(text: str) -> dict[str, list[str]]:
