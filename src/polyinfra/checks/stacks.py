@@ -9,6 +9,7 @@ be broken elsewhere (project, region, registries) comes from the partial view in
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -278,6 +279,11 @@ class StackFile:
 
     def secrets(self) -> dict[str, Declared]:
         """Secret id -> where it is declared (upstream too)."""
+        return dict(self._secrets)
+
+    @functools.cached_property
+    def _secrets(self) -> dict[str, Declared]:
+        # asked once per rendered manifest by several rules: the positions are found once
         found: dict[str, Declared] = {}
         for stack in self._with_upstream():
             found.update(stack._own_secrets())
@@ -294,7 +300,13 @@ class StackFile:
 
     def registries(self) -> list[Registry]:
         """The Artifact Registry repositories (upstream ones too)."""
-        return [r for stack in self._with_upstream() for r in stackview.registries(stack.document)]
+        return list(self._registries)
+
+    @functools.cached_property
+    def _registries(self) -> tuple[Registry, ...]:
+        return tuple(
+            r for stack in self._with_upstream() for r in stackview.registries(stack.document)
+        )
 
     def schedulers(self) -> list[Scheduler]:
         found: list[Scheduler] = []
