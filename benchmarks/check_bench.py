@@ -5,17 +5,23 @@ Baseline, same run: the naive check renders every overlay with its own `kubectl 
 process (what the spec's per-app `kustomize build` amounts to). Prints both render times, the
 naive check's total (our other phases plus the naive render) and the ratios.
 
+Then the incremental cache (a fresh cache folder): check with a cold cache, again with nothing
+changed, and again after one overlay changed, each as a ratio of the run without a cache, and
+the peak RSS of the process.
+
     .venv/bin/python benchmarks/check_bench.py [--projects 50] [--apps-per-project 2]
 """
 
 from __future__ import annotations
 
 import argparse
+import resource
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from polyinfra.cache import Cache
 from polyinfra.checks.check import check_workspace, render_targets
 from polyinfra.manifests import find_kustomize
 from polyinfra.workspace import Workspace
@@ -214,6 +220,7 @@ def main() -> int:
         generate(root, args.projects, args.apps_per_project)
         result = check_workspace(root)
         naive_seconds, overlays = naive_render(root)
+        cached = cache_runs(root, Path(tmp) / "cache")
     ws = result.workspace
     t = result.timings
     print(
@@ -234,7 +241,28 @@ def main() -> int:
         f"check ratio (naive check {naive_total:.2f} s / polyinfra check {t.total:.2f} s): "
         f"{naive_total / t.total:.2f}x"
     )
+    print(f"incremental cache (no cache: {t.total:.2f} s):")
+    for label, seconds in cached.items():
+        print(f"  {label:<26} {seconds:6.2f} s  {seconds / t.total:5.2f}x of no cache")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS (polyinfra side, this process): {peak:.0f} MiB")
     return 1 if result.problems else 0
+
+
+def cache_runs(root: Path, folder: Path) -> dict[str, float]:
+    """Wall time of check with a cold cache, a warm one with nothing changed, and a warm one
+    after one overlay changed (one byte of its kustomization)."""
+    cache = Cache(folder)
+    times = {}
+    for label in ("cold cache", "warm, nothing changed", "warm, one overlay changed"):
+        if label.startswith("warm, one"):
+            overlay = next((root / "infrastructure" / "cloudrun_service").iterdir())
+            path = overlay / "overlays" / next(iter(ENVS)) / "kustomization.yaml"
+            path.write_text(path.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+        start = time.perf_counter()
+        check_workspace(root, cache=cache)
+        times[label] = time.perf_counter() - start
+    return times
 
 
 if __name__ == "__main__":
