@@ -74,11 +74,27 @@ def projects(document: YamlDocument | None) -> list[tuple[str, dict[str, Any]]]:
     return [(str(key), section) for key, section in entries.items() if isinstance(section, dict)]
 
 
+#: registries found per document, by identity (a stack document is read once per version
+#: and asked once per app rendered from it)
+_REGISTRIES: dict[int, tuple[YamlDocument, tuple[Registry, ...]]] = {}
+
+
 def registries(document: YamlDocument | None) -> list[Registry]:
     """Every ``artifact_registry`` with a ``repository_id``; the location defaults to
     ``gcp:region`` (empty when neither is set)."""
     if document is None:
         return []
+    held = _REGISTRIES.get(id(document))
+    if held is not None and held[0] is document:
+        return list(held[1])
+    found = _registries(document)
+    if len(_REGISTRIES) >= 64:
+        _REGISTRIES.clear()
+    _REGISTRIES[id(document)] = (document, tuple(found))
+    return found
+
+
+def _registries(document: YamlDocument) -> list[Registry]:
     region = gcp_region(document) or ""
     project = gcp_project(document)
     found: list[Registry] = []
