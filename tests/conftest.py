@@ -89,6 +89,13 @@ def _own_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _plans_in_this_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stacks are planned in this process (where tests can watch and stub the planning), as
+    on one CPU; the tests of planning in other processes say otherwise."""
+    monkeypatch.setattr("polyinfra.foundation.plan.parallel.usable_cpus", lambda: 1)
+
+
+@pytest.fixture(autouse=True)
 def _no_uv_on_path(monkeypatch: pytest.MonkeyPatch) -> None:
     """`polyinfra init` runs `uv lock` when uv is on PATH (network, time): tests see no uv
     unless they put one there (a stub, or the real one for an end-to-end run)."""

@@ -36,8 +36,11 @@ def bench_module() -> ModuleType:
 def report(root: Path, cache: Cache | None) -> list[str]:
     result = check_workspace(root, cache=cache)
     return [
-        render_report(result.problems, result.rules, fmt, secrets=result.secrets)
-        for fmt in ("text", "json")
+        *(
+            render_report(result.problems, result.rules, fmt, secrets=result.secrets)
+            for fmt in ("text", "json")
+        ),
+        f"{result.rendered} rendered, secrets {sorted(result.secrets)}",
     ]
 
 
@@ -207,3 +210,27 @@ def test_check_cli_uses_the_cache_unless_told_not_to(
     assert main(["cache", "clear"]) == 0
     assert "Removed" in capsys.readouterr().err
     assert not any(p.is_file() for p in folder.rglob("*"))
+
+
+def test_rules_run_again_when_any_file_changes(
+    bench_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from polyinfra.checks import engine
+
+    cache = Cache(tmp_path / "cache")
+    cold = report(bench_root, cache)
+    runs: list[int] = []
+    real = engine.run
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        runs.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "run", counting)
+    assert report(bench_root, cache) == cold
+    assert runs == []  # nothing changed: the problems found before
+    dockerfile = bench_root / "projects" / "svc_000" / "Dockerfile"
+    dockerfile.write_text(dockerfile.read_text().replace("slim", "bookworm"))
+    warm = report(bench_root, cache)
+    assert runs == [1]
+    assert warm == report(bench_root, None)

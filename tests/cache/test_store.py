@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from polyinfra.cache import Cache, cache_dir
+from polyinfra.cache import Cache, TooLarge, cache_dir, folder_digest
 
 KEY = "ab" + "0" * 62
 
@@ -99,3 +99,16 @@ def test_the_cache_folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
     assert cache_dir() == tmp_path / "home" / ".cache" / "polyinfra"
     monkeypatch.setenv("POLYINFRA_CACHE_DIR", str(tmp_path / "explicit"))
     assert cache_dir() == tmp_path / "explicit"
+
+
+def test_a_folder_digest_follows_contents_not_tool_folders(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "f.txt").write_text("one")
+    (tmp_path / "__pycache__").mkdir()
+    before = folder_digest(tmp_path)
+    (tmp_path / "__pycache__" / "x.pyc").write_bytes(b"\0")
+    assert folder_digest(tmp_path) == before
+    (tmp_path / "a" / "f.txt").write_text("two")
+    assert folder_digest(tmp_path) != before
+    with pytest.raises(TooLarge):
+        folder_digest(tmp_path, max_bytes=2)

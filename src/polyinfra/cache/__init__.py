@@ -3,6 +3,7 @@ user's cache directory, each checked before it is trusted (:mod:`polyinfra.cache
 the digests their keys are made of (:mod:`polyinfra.cache.keys`)."""
 
 from polyinfra.cache.keys import (
+    TooLarge,
     code_digest,
     digest,
     file_digest,
@@ -19,6 +20,7 @@ from polyinfra.cache.store import (
 __all__ = [
     "FORMAT_VERSION",
     "Cache",
+    "TooLarge",
     "cache_dir",
     "code_digest",
     "default_cache",

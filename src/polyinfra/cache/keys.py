@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import Any
 
 #: Folders whose contents are never an input (bytecode, tools' own state).
-SKIPPED_FOLDERS = frozenset({"__pycache__", ".git", ".venv", "node_modules", ".mypy_cache"})
+SKIPPED_FOLDERS = frozenset(
+    {"__pycache__", ".git", ".venv", "node_modules", ".mypy_cache", ".pytest_cache", ".ruff_cache"}
+)
 
 
 def digest(*parts: Any) -> str:
@@ -28,17 +30,29 @@ def file_digest(path: Path) -> str:
         return "missing"
 
 
-def folder_digest(folder: Path, *, skip: frozenset[str] = frozenset()) -> str:
+class TooLarge(Exception):
+    """A folder holds more bytes than a digest of it may read."""
+
+
+def folder_digest(
+    folder: Path, *, skip: frozenset[str] = frozenset(), max_bytes: int | None = None
+) -> str:
     """The digest of every file under ``folder`` (relative names and contents; links followed
     as a copy would), except the folders of :data:`SKIPPED_FOLDERS` and the names in ``skip``
-    (directly in ``folder``)."""
+    (directly in ``folder``). :class:`TooLarge` when the files hold more than ``max_bytes``."""
     entries: list[tuple[str, str]] = []
-    _collect(folder, folder, skip, entries, set())
+    budget = [max_bytes] if max_bytes is not None else None
+    _collect(folder, folder, skip, entries, set(), budget)
     return digest(sorted(entries))
 
 
 def _collect(
-    root: Path, folder: Path, skip: frozenset[str], out: list[tuple[str, str]], seen: set[Path]
+    root: Path,
+    folder: Path,
+    skip: frozenset[str],
+    out: list[tuple[str, str]],
+    seen: set[Path],
+    budget: list[int] | None,
 ) -> None:
     real = folder.resolve()
     if real in seen:  # a link back up: the copy leaves it out too
@@ -54,8 +68,12 @@ def _collect(
             continue
         if child.is_dir():
             if child.name not in SKIPPED_FOLDERS:
-                _collect(root, child, skip, out, seen)
+                _collect(root, child, skip, out, seen, budget)
         elif child.is_file():
+            if budget is not None:
+                budget[0] -= child.stat().st_size
+                if budget[0] < 0:
+                    raise TooLarge(str(folder))
             out.append((str(child.relative_to(root)), file_digest(child)))
 
 

@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 FORMAT_VERSION = 1
 _MAGIC = b"polyinfra-cache"
 #: The kinds of entry, each a folder of the cache.
-KINDS = ("plan", "render", "kustomize")
+KINDS = ("plan", "render", "kustomize", "problems")
 _SHARD = re.compile(r"[0-9a-f]{2}")
 _ENTRY = re.compile(r"[0-9a-f]{64}|\.tmp-[A-Za-z0-9_]+")
 

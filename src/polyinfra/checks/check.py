@@ -14,6 +14,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from polyinfra.checks import engine
+from polyinfra.checks.cached import (
+    CachedCheck,
+    cached_check,
+    manifests_by_key,
+    problems_key,
+    store_check,
+)
 from polyinfra.checks.context import CheckContext, Manifest
 from polyinfra.checks.problem import Level, Problem, UnreadableInput
 from polyinfra.checks.registry import CHECK_RULES, LINK_RULES, MANIFEST_RULES
@@ -36,8 +43,9 @@ from polyinfra.yamlio import load_text, read_text
 if TYPE_CHECKING:
     from polyinfra.cache import Cache
     from polyinfra.foundation.plan import Plan
+    from polyinfra.foundation.plan.parallel import PlansInProcesses
     from polyinfra.foundation.plan.run import ReferencedPlans
-    from polyinfra.manifests import RenderedApp
+    from polyinfra.manifests import RenderedApp, RenderRequest
 
 #: The phases ``check`` reports timings for, in the order they run.
 PHASES = ("workspace", "stacks", "pulumi", "kustomize", "rules")
@@ -111,9 +119,9 @@ def check_workspace(
     environment that has an overlay or a stack file).
 
     Raises :class:`UserError` when the workspace cannot be read at all, or for an unknown
-    environment or rule pattern; every other finding is a :class:`Problem`. Plans and renders
-    come from ``cache`` when it holds them for exactly the same inputs (the result is the
-    same either way).
+    environment or rule pattern; every other finding is a :class:`Problem`. Plans, renders
+    and the problems of an unchanged workspace come from ``cache`` when it holds them for
+    exactly the same inputs (the result is the same either way).
     """
     timings = Timings()
     with timings.phase("workspace"):
@@ -126,11 +134,35 @@ def check_workspace(
         stacks = read_stacks(ws, envs)
     plans: dict[str, Plan | None] = {}
     plan_failures: tuple[UnreadableInput, ...] = ()
-    if plan and _needs_plan(rules):
+    pending = None
+    known: CachedCheck | None = None
+    key = None
+    if cache is not None:
+        with timings.phase("rules"):
+            key = problems_key(ws, envs, rules, plan=plan, cache=cache)
+            known = cached_check(cache, key) if key is not None else None
+    if plan and _needs_plan(rules) and known is None:  # plans are read by the rules only
         with timings.phase("pulumi"):
-            plans, plan_failures = plan_stacks(ws, stacks, cache=cache)
-    with timings.phase("kustomize"):
-        manifests, failures = render_overlays(ws, envs, cache=cache)
+            pending = start_plans(ws, stacks, cache=cache)
+    keys_used: list[tuple[RenderRequest, str]] = []
+    try:  # rendered while other processes, if any, plan
+        with timings.phase("kustomize"):
+            reused: tuple[Manifest, ...] | None = None
+            if cache is not None and known is not None and known.renders is not None:
+                # nothing changed: the same renders, without walking the overlays for keys
+                reused = manifests_by_key(cache, known.renders, CHECK_VERSION)
+            failures: tuple[UnreadableInput, ...] = ()
+            if reused is not None:
+                manifests = reused
+            else:
+                manifests, failures = render_overlays(ws, envs, cache=cache, keys_used=keys_used)
+    except BaseException:
+        if pending is not None:
+            pending.close()
+        raise
+    if pending is not None:
+        with timings.phase("pulumi"):
+            plans, plan_failures = pending.finish()
     ctx = workspace_context(
         ws,
         stacks,
@@ -140,7 +172,15 @@ def check_workspace(
         plan_failures=plan_failures,
     )
     with timings.phase("rules"):
-        problems = engine.run(ctx, rules, settings=settings)
+        if known is not None:
+            problems = list(known.problems)
+        else:
+            problems = engine.run(ctx, rules, settings=settings)
+            if cache is not None and key is not None:
+                # every app rendered has its render cached: else they are rendered again
+                keyed = {(request.app, request.env) for request, _ in keys_used}
+                complete = {(m.app, m.env) for m in manifests} <= keyed
+                store_check(cache, key, problems, keys_used if complete else None)
     rendered = len({(m.app, m.env) for m in manifests})
     secrets = workspace_secrets(
         (m.data for m in manifests), (s.document.data for s in stacks if s.document is not None)
@@ -320,34 +360,111 @@ def plan_stacks(
 ) -> tuple[dict[str, Plan | None], tuple[UnreadableInput, ...]]:
     """The foundation plan of every stack that validated, keyed by :attr:`StackFile.key`, and
     where the program failed for the others (plans from ``cache`` when it holds them)."""
-    from polyinfra.foundation.plan.cached import cached_plan
+    return start_plans(ws, stacks, cache=cache).finish()
+
+
+def start_plans(
+    ws: Workspace, stacks: Sequence[StackFile], *, cache: Cache | None = None
+) -> PendingPlans:
+    """Start planning ``stacks`` (see :func:`plan_stacks`): plans ``cache`` holds are taken
+    from it; when several others can be planned apart (no cross-stack references) and there
+    are several CPUs, they are planned in processes of their own while the caller goes on.
+    :meth:`PendingPlans.finish` gives the result, the same as :func:`plan_stacks`."""
+    from polyinfra.foundation.plan import parallel
+    from polyinfra.foundation.plan.cached import lookup_plan
     from polyinfra.foundation.references import mentioned
 
-    plans: dict[str, Plan | None] = {}
-    failures: list[UnreadableInput] = []
+    pending = PendingPlans(ws, cache)
+    apart: list[StackFile] = []
     for stack in stacks:
-        if stack.model is None or stack.key in plans:
+        if stack.model is None or stack.key in pending.order:
             continue
-        program = _program_of(ws, stack)
+        pending.order[stack.key] = stack
         try:
             references = mentioned(read_text(stack.path, bounds=ws.bounds))
-            plans[stack.key] = cached_plan(
-                cache, program.path, stack.stack, stack.model, stack.path, references=references
-            )
-        except UserError as exc:
-            failures.append(_unreadable(exc, stack.path))
-        except RefusedFile:
-            raise
-        except Exception as exc:  # the user's program failed: report where, not a traceback
-            failures.append(
-                UnreadableInput(
-                    _failing_line(exc, program.path) or Position(stack.path, 1, 1),
-                    f"the foundation program fails for stack {stack.stack!r}: "
-                    f"{type(exc).__name__}: {exc}",
-                    hint=f"run `polyinfra plan --stack {stack.stack}` to see it fail",
+        except UserError:
+            continue  # planned by finish(), which reports it
+        if references:
+            continue
+        if cache is not None:
+            key, found = lookup_plan(cache, _program_of(ws, stack).path, stack.stack, stack.path)
+            pending.keys[stack.key] = key
+            if found is not None:
+                pending.ready[stack.key] = found
+                continue
+        apart.append(stack)
+    if len(apart) > 1 and parallel.usable_cpus() > 1:
+        # the first is planned here, where the Pulumi SDK is loaded once anyway
+        pending.elsewhere = parallel.PlansInProcesses(
+            [(_program_of(ws, stack).path, stack.stack) for stack in apart[1:]]
+        )
+        pending.elsewhere_keys = [stack.key for stack in apart[1:]]
+    return pending
+
+
+@dataclass
+class PendingPlans:
+    """Plans being made (:func:`start_plans`)."""
+
+    ws: Workspace
+    cache: Cache | None
+    order: dict[str, StackFile] = field(default_factory=dict)
+    ready: dict[str, Plan] = field(default_factory=dict)
+    keys: dict[str, str] = field(default_factory=dict)
+    elsewhere: PlansInProcesses | None = None
+    elsewhere_keys: list[str] = field(default_factory=list)
+
+    def finish(self) -> tuple[dict[str, Plan | None], tuple[UnreadableInput, ...]]:
+        """The plans by :attr:`StackFile.key` and where the program failed for the others;
+        a stack whose plan failed in another process is planned here, for the error."""
+        from polyinfra.foundation.plan.cached import cached_plan, store_plan
+        from polyinfra.foundation.references import mentioned
+
+        if self.elsewhere is not None:
+            results = self.elsewhere.results()
+            for key, made in zip(self.elsewhere_keys, results, strict=True):
+                if made is None:
+                    continue
+                self.ready[key] = made
+                if self.cache is not None and key in self.keys:
+                    store_plan(self.cache, self.keys[key], made)
+        plans: dict[str, Plan | None] = {}
+        failures: list[UnreadableInput] = []
+        for key, stack in self.order.items():
+            if key in self.ready:
+                plans[key] = self.ready[key]
+                continue
+            program = _program_of(self.ws, stack)
+            assert stack.model is not None  # only stacks that validated are here
+            try:
+                references = mentioned(read_text(stack.path, bounds=self.ws.bounds))
+                plans[key] = cached_plan(
+                    self.cache,
+                    program.path,
+                    stack.stack,
+                    stack.model,
+                    stack.path,
+                    references=references,
                 )
-            )
-    return plans, tuple(failures)
+            except UserError as exc:
+                failures.append(_unreadable(exc, stack.path))
+            except RefusedFile:
+                raise
+            except Exception as exc:  # the user's program failed: report where, not a traceback
+                failures.append(
+                    UnreadableInput(
+                        _failing_line(exc, program.path) or Position(stack.path, 1, 1),
+                        f"the foundation program fails for stack {stack.stack!r}: "
+                        f"{type(exc).__name__}: {exc}",
+                        hint=f"run `polyinfra plan --stack {stack.stack}` to see it fail",
+                    )
+                )
+        return plans, tuple(failures)
+
+    def close(self) -> None:
+        """Stop planning (the caller failed before it asked for the plans)."""
+        if self.elsewhere is not None:
+            self.elsewhere.close()
 
 
 def _program_of(ws: Workspace, stack: StackFile) -> PulumiProgram:
@@ -385,7 +502,11 @@ def render_targets(ws: Workspace, envs: Sequence[str]) -> list[tuple[App, Overla
 
 
 def render_overlays(
-    ws: Workspace, envs: Sequence[str], *, cache: Cache | None = None
+    ws: Workspace,
+    envs: Sequence[str],
+    *,
+    cache: Cache | None = None,
+    keys_used: list[tuple[RenderRequest, str]] | None = None,
 ) -> tuple[tuple[Manifest, ...], tuple[UnreadableInput, ...]]:
     """Render every target overlay (see :func:`polyinfra.checks.rendering.render_for_rules`),
     with the image a deploy would set (renders from ``cache`` when it holds them)."""
@@ -401,7 +522,9 @@ def render_overlays(
         )
         for app, overlay in render_targets(ws, envs)
     ]
-    manifests, failures = render_for_rules(requests, CHECK_VERSION, ws, cache=cache)
+    manifests, failures = render_for_rules(
+        requests, CHECK_VERSION, ws, cache=cache, keys_used=keys_used
+    )
     return tuple(manifests), tuple(failures)
 
 

@@ -29,6 +29,7 @@ def render_for_rules(
     workspace: Workspace | None = None,
     *,
     cache: Cache | None = None,
+    keys_used: list[tuple[RenderRequest, str]] | None = None,
 ) -> tuple[list[Manifest], list[UnreadableInput]]:
     """Render ``requests`` (batched per environment) with ``version`` in place of
     VERSION_PLACEHOLDER; apps ``cache`` holds the render of are not rendered again.
@@ -51,7 +52,7 @@ def render_for_rules(
             check_leftovers=False,
         )
         try:
-            rendered = cached_render(group, options, cache)
+            rendered = cached_render(group, options, cache, keys_used=keys_used)
         except UserError:
             rendered = []
             for request in group:

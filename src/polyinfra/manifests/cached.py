@@ -93,10 +93,15 @@ def render_key(
 
 
 def cached_render(
-    requests: Sequence[RenderRequest], options: RenderOptions, cache: Cache | None
+    requests: Sequence[RenderRequest],
+    options: RenderOptions,
+    cache: Cache | None,
+    *,
+    keys_used: list[tuple[RenderRequest, str]] | None = None,
 ) -> list[RenderedApp]:
     """``render(requests, options).apps``, each app from ``cache`` when it holds the render of
-    exactly these inputs; the others rendered together (and stored)."""
+    exactly these inputs; the others rendered together (and stored). ``keys_used`` receives
+    each request that has a key, with it (see :func:`renders_by_key`)."""
     from polyinfra.manifests.render import _bounds, render
 
     if cache is None or not requests:
@@ -139,4 +144,41 @@ def cached_render(
             if keyed is not None:
                 entry = {"text": app.text, "image_name": app.image_name}
                 cache.put(KIND, keyed[0], json.dumps(entry, ensure_ascii=False).encode("utf-8"))
+    if keys_used is not None:
+        keys_used.extend((r, k[0]) for r, k in zip(requests, keys, strict=True) if k is not None)
     return [found[i] for i in range(len(requests))]
+
+
+def renders_by_key(
+    cache: Cache, entries: Sequence[tuple[RenderRequest, str]]
+) -> list[RenderedApp] | None:
+    """The apps ``cache`` holds under these keys (recorded by :func:`cached_render` for a
+    workspace that has not changed since), or None when one is missing."""
+    from polyinfra.manifests.render import _bounds
+
+    requests = [request for request, _ in entries]
+    apps = []
+    for (request, key), bounds in zip(entries, _bounds(requests), strict=True):
+        payload = cache.get(KIND, key)
+        if payload is None:
+            return None
+        try:
+            entry = json.loads(payload)
+            text, image_name = entry["text"], entry["image_name"]
+            if not isinstance(text, str) or not isinstance(image_name, str):
+                raise TypeError("text and image name must be strings")
+        except (ValueError, KeyError, TypeError) as exc:
+            log.debug("cached render of %s (%s) ignored: %s", request.app, request.env, exc)
+            return None
+        apps.append(
+            RenderedApp(
+                app=request.app,
+                env=request.env,
+                overlay=request.overlay,
+                image=request.image,
+                text=text,
+                image_name=image_name,
+                bounds=bounds,
+            )
+        )
+    return apps

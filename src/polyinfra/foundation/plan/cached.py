@@ -67,21 +67,37 @@ def cached_plan(
 
     if cache is None or references:
         return plan_stack(program_dir, stack, config=config)
+    key, plan = lookup_plan(cache, program_dir, stack, stack_path)
+    if plan is not None:
+        return plan
+    plan = plan_stack(program_dir, stack, config=config)
+    store_plan(cache, key, plan)
+    return plan
+
+
+def lookup_plan(
+    cache: Cache, program_dir: Path, stack: str, stack_path: Path
+) -> tuple[str, Plan | None]:
+    """The key of ``stack``'s plan, and the plan when ``cache`` holds one to trust."""
     key = plan_key(program_dir, stack, stack_path)
     payload = cache.get(KIND, key)
     if payload is not None:
         try:
-            return plan_from_json(json.loads(payload))
+            return key, plan_from_json(json.loads(payload))
         except (ValueError, KeyError, TypeError) as exc:
             log.debug("cached plan of %s ignored: %s", stack, exc)
-    plan = plan_stack(program_dir, stack, config=config)
+    return key, None
+
+
+def store_plan(cache: Cache, key: str, plan: Plan) -> None:
+    """Keep ``plan`` under ``key`` (a plan holding values JSON cannot carry exactly is not
+    kept)."""
     try:
         encoded = json.dumps(plan_to_json(plan), ensure_ascii=False).encode("utf-8")
     except Unstorable as exc:
-        log.debug("plan of %s not cached: %s", stack, exc)
-    else:
-        cache.put(KIND, key, encoded)
-    return plan
+        log.debug("plan of %s not cached: %s", plan.stack, exc)
+        return
+    cache.put(KIND, key, encoded)
 
 
 class Unstorable(TypeError):
