@@ -205,6 +205,14 @@ def test_check_cli_uses_the_cache_unless_told_not_to(
     assert capsys.readouterr().out == cold
     assert calls.plans == []
     assert calls.renders == []
+    for entry in folder.rglob("*"):
+        if entry.is_file():
+            entry.write_bytes(entry.read_bytes()[:-1])
+    assert main(["--debug", "check", str(root)]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == cold
+    assert "debug: cache entry" in captured.err
+    assert "ignored: truncated" in captured.err
     assert main(["cache", "dir"]) == 0
     assert capsys.readouterr().out == f"{folder}\n"
     assert main(["cache", "clear"]) == 0

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import sys
+from typing import TextIO
 
 import typer
 
@@ -22,6 +24,7 @@ CACHE_LOGGERS = (
     "polyinfra.cache",
     "polyinfra.foundation.plan.cached",
     "polyinfra.manifests.cached",
+    "polyinfra.checks.cached",
 )
 
 
@@ -47,13 +50,26 @@ def log_cache_debug() -> None:
     """With ``--debug``: say on stderr why a cache entry was ignored or not written."""
     if not state.debug:
         return
-    handler = logging.StreamHandler()
+    handler = _StderrHandler()
     handler.setFormatter(logging.Formatter("debug: %(message)s"))
     for name in CACHE_LOGGERS:
         logger = logging.getLogger(name)
-        if not logger.handlers:
+        if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
             logger.addHandler(handler)
         logger.setLevel(logging.DEBUG)
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to ``sys.stderr`` as it is when a message comes (not when the handler was made:
+    ``main`` runs many times in one process under tests)."""
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: object) -> None:
+        pass
 
 
 def register(app: typer.Typer) -> None:
