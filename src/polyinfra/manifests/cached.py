@@ -115,17 +115,10 @@ def cached_render(
         if keyed is None:
             continue
         key, bounds = keyed
-        payload = cache.get(KIND, key)
-        if payload is None:
+        decoded = _entry(cache, key, request)
+        if decoded is None:
             continue
-        try:
-            entry = json.loads(payload)
-            text, image_name = entry["text"], entry["image_name"]
-            if not isinstance(text, str) or not isinstance(image_name, str):
-                raise TypeError("text and image name must be strings")
-        except (ValueError, KeyError, TypeError) as exc:
-            log.debug("cached render of %s (%s) ignored: %s", request.app, request.env, exc)
-            continue
+        text, image_name = decoded
         found[i] = RenderedApp(
             app=request.app,
             env=request.env,
@@ -159,17 +152,10 @@ def renders_by_key(
     requests = [request for request, _ in entries]
     apps = []
     for (request, key), bounds in zip(entries, _bounds(requests), strict=True):
-        payload = cache.get(KIND, key)
-        if payload is None:
+        decoded = _entry(cache, key, request)
+        if decoded is None:
             return None
-        try:
-            entry = json.loads(payload)
-            text, image_name = entry["text"], entry["image_name"]
-            if not isinstance(text, str) or not isinstance(image_name, str):
-                raise TypeError("text and image name must be strings")
-        except (ValueError, KeyError, TypeError) as exc:
-            log.debug("cached render of %s (%s) ignored: %s", request.app, request.env, exc)
-            return None
+        text, image_name = decoded
         apps.append(
             RenderedApp(
                 app=request.app,
@@ -182,3 +168,20 @@ def renders_by_key(
             )
         )
     return apps
+
+
+def _entry(cache: Cache, key: str, request: RenderRequest) -> tuple[str, str] | None:
+    """The rendered text and image name cached under ``key``, or None when there is no entry
+    or it is not one (ignored, with a debug message)."""
+    payload = cache.get(KIND, key)
+    if payload is None:
+        return None
+    try:
+        entry = json.loads(payload)
+        text, image_name = entry["text"], entry["image_name"]
+        if not isinstance(text, str) or not isinstance(image_name, str):
+            raise TypeError("text and image name must be strings")
+    except (ValueError, KeyError, TypeError) as exc:
+        log.debug("cached render of %s (%s) ignored: %s", request.app, request.env, exc)
+        return None
+    return text, image_name
