@@ -2,7 +2,8 @@
 polyinfra's plan (strict validation + the foundation program under recording mocks) against a
 bare Pulumi-mocks program declaring the same resources from the same dicts with no validation
 (the SDK's own floor), same process, run alternately, best of --repeat. Prints both times, the
-ratio, and the time of validation alone (parsing and checking the stack file).
+ratio, the time of validation alone (parsing and checking the stack file), and the peak RSS of
+the process.
 
     .venv/bin/python benchmarks/plan_bench.py [--projects 20 200] [--repeat 3]
 """
@@ -13,6 +14,7 @@ import argparse
 import asyncio
 import json
 import math
+import resource
 import tempfile
 import time
 from collections.abc import Callable
@@ -115,20 +117,29 @@ def bare_program(projects: dict[str, dict[str, Any]], schema_text: str) -> Calla
                 )
         for name, cfg in projects.items():
             gcp.artifactregistry.Repository(
-                f"registry_{name}", opts=protect, labels=labels, **cfg["artifact_registry"]
+                f"registry_{name}",
+                opts=protect,
+                labels=labels,
+                deletion_policy="PREVENT",
+                **cfg["artifact_registry"],
             )
         for name, cfg in projects.items():
             gcp.storage.Bucket(
                 f"bucket_{name}",
                 opts=protect,
                 labels=labels,
+                deletion_policy="PREVENT",
                 uniform_bucket_level_access=True,
                 public_access_prevention="enforced",
                 **cfg["cloud_storage"],
             )
         datasets = {
             name: gcp.bigquery.Dataset(
-                f"dataset_{name}", opts=protect, labels=labels, **cfg["bigquery_dataset"]
+                f"dataset_{name}",
+                opts=protect,
+                labels=labels,
+                deletion_policy="PREVENT",
+                **cfg["bigquery_dataset"],
             )
             for name, cfg in projects.items()
         }
@@ -139,17 +150,33 @@ def bare_program(projects: dict[str, dict[str, Any]], schema_text: str) -> Calla
                     f"table_{name}_{table['table_id']}",
                     opts=pulumi.ResourceOptions(protect=True, depends_on=[datasets[name]]),
                     labels=labels,
+                    deletion_policy="PREVENT",
+                    deletion_protection=True,
                     schema=schema_text,
                     **args,
                 )
         for cfg in projects.values():
             for topic in cfg["pubsub_topics"]:
                 gcp.pubsub.Topic(f"topic_{topic['name']}", labels=labels, **topic)
+        # the Cloud Scheduler agent's token grant on each account jobs run as, its project
+        # number looked up once, as the foundation program does
+        number = gcp.organizations.get_project_output(project_id=GCP_PROJECT).number
+        agent = number.apply(
+            lambda n: f"serviceAccount:service-{n}@gcp-sa-cloudscheduler.iam.gserviceaccount.com"
+        )
         for name, cfg in projects.items():
+            account_id = cfg["service_account"]["account_id"]
+            grant = gcp.serviceaccount.IAMMember(
+                f"serviceaccountiammember_{account_id}_agent",
+                service_account_id=accounts[name].name,
+                role="roles/iam.serviceAccountTokenCreator",
+                member=agent,
+            )
             for job in cfg["cloud_scheduler"]:
                 args = {k: v for k, v in job.items() if k != "target_job"}
                 gcp.cloudscheduler.Job(
                     f"scheduler_{job['name']}",
+                    opts=pulumi.ResourceOptions(depends_on=[grant]),
                     **args,
                     http_target=gcp.cloudscheduler.JobHttpTargetArgs(
                         uri=f"https://{job['region']}-run.googleapis.com/apis/run.googleapis.com"
@@ -183,8 +210,8 @@ def run_bare(program: Callable[[], None]) -> int:
                 state["member"] = f"serviceAccount:{state['email']}"
             return f"{args.name}_id", state
 
-        def call(self, args: Any) -> tuple[dict[str, Any], None]:
-            return {}, None
+        def call(self, args: Any) -> tuple[dict[str, Any], list[Any]]:
+            return {"number": "000000000000"}, []
 
     # a loop of its own, as polyinfra's plan makes one (and leaves none behind)
     loop = asyncio.new_event_loop()
@@ -229,6 +256,8 @@ def main() -> None:
     print("projects resources  validate  polyinfra  bare SDK  ratio")
     for count in options.projects:
         measure(count, options.repeat)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS (this process: polyinfra's plan and the bare program): {peak:.0f} MiB")
 
 
 def measure(count: int, repeat: int) -> None:
