@@ -3,6 +3,7 @@ file), images, and the tree of kustomizations and resource files an overlay buil
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -190,10 +191,15 @@ class Kustomization:
 
 
 def read_documents(text: str, path: Path, *, fast: bool = False) -> list[YamlDocument]:
-    """The documents of ``text``, read as everywhere else: libyaml builds the data and the
-    positions are found only when asked for, so ``fast`` (no positions needed) costs the same
-    and bounds nesting and alias expansion the same way."""
-    return load_all_text(text, path)
+    """The documents of ``text``, read as everywhere else (libyaml builds the data, nesting
+    and alias expansion bounded the same way). ``fast``: without positions, so the many a
+    kustomization's fields are given cost nothing (finding them means reading the text
+    again); every position is the document's start. A fast reader that raises a UserError
+    reads again with positions first (see :func:`load_kustomization`)."""
+    docs = load_all_text(text, path)
+    if fast:
+        return [dataclasses.replace(d, key_positions={}, value_positions={}) for d in docs]
+    return docs
 
 
 def load_kustomization(
@@ -212,8 +218,8 @@ def load_kustomization(
     bounds = bounds or _bounds_of(directory)
     try:
         return _load_kustomization(directory, fast, bounds, reference)
-    except RefusedFile:
-        if fast:  # say where the file is named: read again, with positions
+    except (UserError, RefusedFile):
+        if fast:  # say where the error is: read again, with positions
             _load_kustomization(directory, False, bounds, reference)
         raise
 

@@ -118,9 +118,9 @@ def load_tree(
     bounds = bounds or _bounds_of(overlay_dir)
     try:
         return _load_tree(overlay_dir, fast, objects, bounds)
-    except RefusedFile:
-        if fast:  # say where the file is named: read again, with positions
-            _load_tree(overlay_dir, False, False, bounds)
+    except (UserError, RefusedFile):
+        if fast:  # say where the error is: read again, with positions
+            _load_tree(overlay_dir, False, objects, bounds)
         raise
 
 
