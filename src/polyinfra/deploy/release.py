@@ -90,15 +90,7 @@ def deployed_commit(obj: JsonObject) -> str | None:
 
 def head_commit(root: Path) -> str:
     """The commit ``root``'s checkout is at, or "" outside a git checkout (or without git)."""
-    from polyinfra.errors import ToolError
-    from polyinfra.proc import run
-
-    try:
-        completed = run(["git", "-C", str(root), "rev-parse", "--verify", "HEAD"], check=False)
-    except ToolError:  # git is not installed: nothing to record
-        return ""
-    sha = completed.stdout.decode("ascii", "replace").strip()
-    return sha if completed.returncode == 0 and len(sha) in (40, 64) else ""
+    return resolve_commit(root, "HEAD") or ""
 
 
 def resolve_commit(root: Path, ref: str) -> str | None:
