@@ -10,10 +10,10 @@ be broken elsewhere (project, region, registries) comes from the partial view in
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from polyinfra.checks.problem import UnreadableInput
 from polyinfra.foundation import stackview
@@ -23,6 +23,8 @@ from polyinfra.foundation.model import ProjectConfig, StackConfig, doc_path
 from polyinfra.foundation.stackview import Registry
 from polyinfra.positions import Position
 from polyinfra.yamlio import KeyPath, YamlDocument
+
+T = TypeVar("T")
 
 #: Roles that let an account read a secret when granted on the project.
 SECRET_READER_ROLES = frozenset({"roles/secretmanager.secretAccessor", "roles/secretmanager.admin"})
@@ -125,6 +127,13 @@ class StackFile:
         ``services/sandbox`` in a workspace of several programs."""
         return f"{self.program}/{self.stack}" if self.program else self.stack
 
+    def memo(self, name: str, compute: Callable[[StackFile], T]) -> T:
+        """``compute(self)``, worked out once for this file (what rules look up per resource)."""
+        if name not in self._cache:
+            self._cache[name] = compute(self)
+        found: T = self._cache[name]
+        return found
+
     def _with_upstream(self) -> list[StackFile]:
         """The upstream files that validated, then this one (later entries win)."""
         return [*(s for s in self.upstream if s.valid), self]
@@ -224,7 +233,11 @@ class StackFile:
         return found
 
     def grants(self) -> list[ScopedGrant]:
-        """Every ``iam`` entry of every project of this file, with where it stands."""
+        """Every ``iam`` entry of every project of this file, with where it stands (worked out
+        once: rules ask for every app)."""
+        if "grants" in self._cache:
+            cached: list[ScopedGrant] = self._cache["grants"]
+            return cached
         found: list[ScopedGrant] = []
         for key, section in self._projects():
             own_account = self.account_of(key)
@@ -240,6 +253,7 @@ class StackFile:
                 if target.kind in CLOUD_RUN_KINDS:
                     location = grant.location or target.location or self.region
                 found.append(ScopedGrant(grant, key, account, location, path, position))
+        self._cache["grants"] = found
         return found
 
     def granted_on(

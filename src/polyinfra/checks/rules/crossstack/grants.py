@@ -14,19 +14,26 @@ from polyinfra.suggest import did_you_mean
 
 def _deployed(ctx: CheckContext, env: str, kind: str) -> tuple[dict[str, Workload], set[str]]:
     """The services (function apps too) or jobs of ``env``: rendered ones by Cloud Run name,
-    and the names of apps of that kind that did not render (reported by the workspace rules)."""
-    job = kind == "job"
-    rendered = {
-        w.manifest.name: w for w in workloads(ctx) if w.env == env and w.manifest.is_job == job
-    }
-    done = {w.app.name for w in rendered.values()}
+    and the names of apps of that kind that did not render (reported by the workspace rules).
+    Looked up for every grant, worked out once per check."""
+    return ctx.shared(_deployed_by_env).get((env, kind == "job"), ({}, set()))
+
+
+def _deployed_by_env(
+    ctx: CheckContext,
+) -> dict[tuple[str, bool], tuple[dict[str, Workload], set[str]]]:
+    found: dict[tuple[str, bool], tuple[dict[str, Workload], set[str]]] = {}
+    for w in workloads(ctx):
+        rendered, _ = found.setdefault((w.env, w.manifest.is_job), ({}, set()))
+        rendered[w.manifest.name] = w
+    done = {(key, w.app.name) for key, (rendered, _) in found.items() for w in rendered.values()}
     ws = ctx.workspace
-    apps = {
-        app.name
-        for app in (ws.apps.values() if ws else [])
-        if (app.kind == "job") == job and env in app.overlays and app.name not in done
-    }
-    return rendered, apps
+    for app in ws.apps.values() if ws else []:
+        for env in app.overlays:
+            key = (env, app.kind == "job")
+            if (key, app.name) not in done:
+                found.setdefault(key, ({}, set()))[1].add(app.name)
+    return found
 
 
 class GrantTarget:

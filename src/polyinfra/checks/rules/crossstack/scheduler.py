@@ -30,15 +30,25 @@ class _EnvJobs:
 
 
 def _jobs(ctx: CheckContext, env: str) -> _EnvJobs:
-    rendered = {w.manifest.name: w for w in workloads(ctx) if w.env == env and w.manifest.is_job}
-    rendered_apps = {w.app.name for w in rendered.values()}
+    """The jobs of ``env``: looked up for every scheduler, worked out once per check."""
+    return ctx.shared(_jobs_by_env).get(env) or _EnvJobs({}, set())
+
+
+def _jobs_by_env(ctx: CheckContext) -> dict[str, _EnvJobs]:
+    found: dict[str, _EnvJobs] = {}
+    for w in workloads(ctx):
+        if w.manifest.is_job:
+            found.setdefault(w.env, _EnvJobs({}, set())).rendered[w.manifest.name] = w
+    rendered_apps = {(w.env, w.app.name) for jobs in found.values() for w in jobs.rendered.values()}
     ws = ctx.workspace
-    apps = {
-        app.name
-        for app in (ws.apps.values() if ws else [])
-        if app.kind == "job" and env in app.overlays and app.name not in rendered_apps
-    }
-    return _EnvJobs(rendered, apps)
+    for app in ws.apps.values() if ws else []:
+        if app.kind != "job":
+            continue
+        for env in app.overlays:
+            jobs = found.setdefault(env, _EnvJobs({}, set()))
+            if (env, app.name) not in rendered_apps:
+                jobs.apps.add(app.name)
+    return found
 
 
 def _schedulers(ctx: CheckContext) -> Iterator[tuple[StackFile, Scheduler]]:

@@ -65,11 +65,28 @@ def section_of(stack: StackFile, inputs: Any) -> KeyPath | None:
     }
     if not wanted:
         return None
-    for path, value in stack.walk():
-        declared = "input:projects" in path or "input:resources" in path
-        if len(path) >= 2 and (path[-1], value) in wanted and declared:
-            return path[:-1]
-    return None
+    found = [f for f in map(stack.memo("declarations", _declarations).get, wanted) if f]
+    return min(found)[1] if found else None
+
+
+_IDENTIFYING_KEYS = frozenset(IDENTIFIERS.values())
+
+
+def _declarations(stack: StackFile) -> dict[tuple[str, Any], tuple[int, KeyPath]]:
+    """(identifying key, value) -> (order in the file, the mapping that holds it): the first
+    of each under ``input:projects`` or ``input:resources`` (worked out once per stack file:
+    every planned resource is looked up)."""
+    found: dict[tuple[str, Any], tuple[int, KeyPath]] = {}
+    for order, (path, value) in enumerate(stack.walk()):
+        if len(path) < 2 or path[-1] not in _IDENTIFYING_KEYS:
+            continue
+        if "input:projects" not in path and "input:resources" not in path:
+            continue
+        try:
+            found.setdefault((str(path[-1]), value), (order, path[:-1]))
+        except TypeError:  # an unhashable value identifies nothing
+            continue
+    return found
 
 
 def in_program(ctx: CheckContext, needle: str, stack: StackFile) -> Position | None:
