@@ -85,6 +85,58 @@ def test_disk_cache_is_used_and_keyed_by_version(
         argspec.spec.cache_clear()
 
 
+def test_provider_facts_are_worked_out_once_per_machine(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(argspec, "_FACTS", None)
+    calls: list[str] = []
+
+    def compute() -> str:
+        calls.append("computed")
+        return "labels"
+
+    assert argspec.provider_fact("labels_argument", "gcp.storage.Bucket", compute) == "labels"
+    facts = argspec._facts_file(argspec.provider_version())
+    assert facts.parent == tmp_path / "polyinfra"
+    stored = json.loads(facts.read_text())
+    assert stored == {
+        "version": argspec.provider_version(),
+        "facts": {"labels_argument": {"gcp.storage.Bucket": "labels"}},
+    }
+    # another process reads it from the file: prove it by altering the stored value
+    stored["facts"]["labels_argument"]["gcp.storage.Bucket"] = "user_labels"
+    facts.write_text(json.dumps(stored))
+    monkeypatch.setattr(argspec, "_FACTS", None)
+    assert argspec.provider_fact("labels_argument", "gcp.storage.Bucket", compute) == "user_labels"
+    assert calls == ["computed"]
+    # a corrupt file, or one another provider version wrote, is not trusted
+    for text in ("{not json", json.dumps({"version": "0.0.1", "facts": stored["facts"]})):
+        facts.write_text(text)
+        monkeypatch.setattr(argspec, "_FACTS", None)
+        assert argspec.provider_fact("labels_argument", "gcp.storage.Bucket", compute) == "labels"
+    assert calls == ["computed"] * 3
+
+
+def test_labels_argument_comes_from_the_facts_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from polyinfra.foundation.anyresource import ResourceType
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(argspec, "_FACTS", None)
+    bucket = ResourceType("storage", "Bucket")
+    assert bucket.labels_argument() == "labels"
+    assert ResourceType("monitoring", "AlertPolicy").labels_argument() == "user_labels"
+    assert ResourceType("projects", "IAMMember").labels_argument() is None
+    stored = json.loads(argspec._facts_file(argspec.provider_version()).read_text())
+    assert stored["facts"]["labels_argument"] == {
+        "gcp.storage.Bucket": "labels",
+        "gcp.monitoring.AlertPolicy": "user_labels",
+        "gcp.projects.IAMMember": None,
+    }
+
+
 def test_any_other_args_class_is_read_when_first_asked_for() -> None:
     spec = argspec.spec("sql.DatabaseInstanceArgs")
     parameters = inspect.signature(gcp.sql.DatabaseInstanceArgs).parameters

@@ -112,7 +112,14 @@ class ResourceType:
         """The argument that takes the stack's labels: ``labels`` when it is the resource's
         Google Cloud labels (pulumi-gcp gives such a resource an ``effective_labels`` output;
         a notification channel's ``labels`` are its settings, a Cloud Identity group's its
-        kinds), else ``user_labels`` (Cloud Monitoring's); None when it has neither."""
+        kinds), else ``user_labels`` (Cloud Monitoring's); None when it has neither. Worked
+        out once per provider version (:func:`~polyinfra.foundation.argspec.provider_fact`)."""
+        found: str | None = argspec.provider_fact(
+            "labels_argument", str(self), self._labels_argument
+        )
+        return found
+
+    def _labels_argument(self) -> str | None:
         fields = argspec.spec(self.args_class).fields
         if fields.get("labels") == ["map", "str"] and "effective_labels" in outputs(self):
             return "labels"

@@ -19,7 +19,7 @@ import re
 import sys
 import types
 import typing
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -155,6 +155,7 @@ def _introspect(cls: type, into: dict[str, dict[str, Any]]) -> None:
         _introspect(nested, into)
 
 
+@cache
 def provider_version() -> str:
     """The installed pulumi-gcp version."""
     return importlib.metadata.version("pulumi-gcp")
@@ -163,6 +164,46 @@ def provider_version() -> str:
 def _cache_file(version: str) -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "polyinfra" / f"pulumi-gcp-{version}-args-v{_CACHE_FORMAT}.json"
+
+
+def _facts_file(version: str) -> Path:
+    return _cache_file(version).with_name(f"pulumi-gcp-{version}-facts-v{_CACHE_FORMAT}.json")
+
+
+#: What :func:`provider_fact` worked out, by kind then key, as stored for this provider
+_FACTS: dict[str, dict[str, Any]] | None = None
+
+
+def provider_fact(kind: str, key: str, compute: Callable[[], Any]) -> Any:
+    """A fact about the installed pulumi-gcp (``kind`` ``"labels_argument"``, ``key`` a class):
+    ``compute()`` the first time on this machine, then read from a file of this provider
+    version's facts in the user's cache folder (a check whose plans come from the cache need
+    not import the provider's modules to know them). ``compute()`` returns JSON values; an
+    unreadable or foreign file is ignored and an unwritable one only costs speed."""
+    global _FACTS
+    version = provider_version()
+    path = _facts_file(version)
+    if _FACTS is None:
+        _FACTS = {}
+        try:
+            stored = json.loads(path.read_text(encoding="utf-8"))
+            if isinstance(stored, dict) and stored.get("version") == version:
+                _FACTS = {k: v for k, v in stored.get("facts", {}).items() if isinstance(v, dict)}
+        except (OSError, ValueError, AttributeError):
+            pass
+    known = _FACTS.setdefault(kind, {})
+    if key in known:
+        return known[key]
+    value = compute()
+    known[key] = value
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"version": version, "facts": _FACTS}), encoding="utf-8")
+        tmp.replace(path)
+    except OSError:
+        pass
+    return value
 
 
 #: Every ``*Args`` class the foundation program passes user keys to, as ``module.Class``: the
