@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -98,6 +99,46 @@ def test_warm_check_of_the_benchmark_workspace_is_byte_identical(
     assert report(bench_root, cache) == cold
     assert calls.plans == []
     assert calls.renders == []
+
+
+def test_a_warm_check_reads_the_stack_files_without_validating_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = copy_example(tmp_path / "ws")
+    stack = root / "infrastructure" / "pulumi" / "Pulumi.sandbox.yaml"
+    stack.write_text(
+        stack.read_text(encoding="utf-8").replace(
+            "config:\n", "config:\n  gcp:accessToken:\n    secure: v1:c2VjcmV0LXRva2VuLXZhbHVl\n", 1
+        ),
+        encoding="utf-8",
+    )
+    cache = Cache(tmp_path / "cache")
+    cold = report(root, None)
+    assert "v1:c2VjcmV0LXRva2VuLXZhbHVl" in cold[-1]  # a secret the output must not show
+    assert report(root, cache) == cold
+
+    def no_validation(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the problems are known: nothing to validate")
+
+    monkeypatch.setattr(check_module(), "read_stacks", no_validation)
+    assert report(root, cache) == cold
+
+
+def check_module() -> ModuleType:
+    return importlib.import_module("polyinfra.checks.check")
+
+
+def test_reading_a_cached_plan_loads_no_pulumi(tmp_path: Path) -> None:
+    code = (
+        "import sys\n"
+        "import polyinfra.foundation.plan.cached\n"
+        "from polyinfra.foundation.plan import Plan, PlannedResource\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pulumi', 'pulumi_gcp')))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path
+    )
+    assert done.stdout == "[]\n"
 
 
 def test_one_overlay_byte_renders_only_that_app_again(

@@ -155,7 +155,7 @@ def test_external_service_account_setting(workspace: Path) -> None:
 def test_timings(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", str(EXAMPLE), "--timings"]) == 0
     err = capsys.readouterr().err
-    for phase in ("workspace", "stacks", "pulumi", "kustomize", "rules", "total"):
+    for phase in ("workspace", "stacks", "pulumi", "kustomize", "rules", "total", "wall"):
         assert re.search(rf"^{phase}\s+\d+\.\d{{3}}", err, re.MULTILINE), phase
 
 

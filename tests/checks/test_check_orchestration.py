@@ -31,6 +31,7 @@ def test_every_environment_is_checked_and_each_app_rendered_once() -> None:
     assert set(result.timings.seconds) == {"workspace", "stacks", "pulumi", "kustomize", "rules"}
     assert all(seconds > 0 for seconds in result.timings.seconds.values())
     assert result.timings.total == pytest.approx(sum(result.timings.seconds.values()))
+    assert result.timings.wall > 0
 
 
 def test_no_plan_when_no_rule_needs_one() -> None:

@@ -8,6 +8,7 @@ import functools
 import time
 import traceback
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,7 +39,7 @@ from polyinfra.redact import workspace_secrets
 from polyinfra.suggest import did_you_mean
 from polyinfra.workspace import App, Overlay, PulumiProgram, Workspace
 from polyinfra.workspace.settings import RulesSettings
-from polyinfra.yamlio import load_text, read_text
+from polyinfra.yamlio import YamlDocument, load_text, read_text
 
 if TYPE_CHECKING:
     from polyinfra.cache import Cache
@@ -57,6 +58,9 @@ class Timings:
     rendering the overlays)."""
 
     seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(PHASES, 0.0))
+    #: wall-clock seconds of the whole check: less than :attr:`total` when the overlays
+    #: rendered while the stacks were planned
+    wall: float = 0.0
 
     @contextmanager
     def phase(self, name: str) -> Iterator[None]:
@@ -124,45 +128,55 @@ def check_workspace(
     exactly the same inputs (the result is the same either way).
     """
     timings = Timings()
+    started = time.perf_counter()
     with timings.phase("workspace"):
         ws = discover_workspace(path)
         settings = rules_settings(ws)
         rules = engine.select_rules(CHECK_RULES, select=select, ignore=ignore, settings=settings)
         envs = choose_environments(ws, environments)
-    with timings.phase("stacks"):
-        # every program: the cross-stack rules compare the apps with all of them
-        stacks = read_stacks(ws, envs)
-    plans: dict[str, Plan | None] = {}
-    plan_failures: tuple[UnreadableInput, ...] = ()
-    pending = None
     known: CachedCheck | None = None
     key = None
     if cache is not None:
         with timings.phase("rules"):
             key = problems_key(ws, envs, rules, plan=plan, cache=cache)
             known = cached_check(cache, key) if key is not None else None
+    with timings.phase("stacks"):
+        # every program: the cross-stack rules compare the apps with all of them; when the
+        # problems are known, only what the output must not show (the files' secrets)
+        documents = stack_documents(ws, envs) if known is not None else None
+        stacks = read_stacks(ws, envs) if documents is None else ()
+    plans: dict[str, Plan | None] = {}
+    plan_failures: tuple[UnreadableInput, ...] = ()
+    pending = None
     if plan and _needs_plan(rules) and known is None:  # plans are read by the rules only
         with timings.phase("pulumi"):
             pending = start_plans(ws, stacks, cache=cache)
     keys_used: list[tuple[RenderRequest, str]] = []
-    try:  # rendered while other processes, if any, plan
+
+    def render() -> tuple[tuple[Manifest, ...], tuple[UnreadableInput, ...]]:
         with timings.phase("kustomize"):
-            reused: tuple[Manifest, ...] | None = None
             if cache is not None and known is not None and known.renders is not None:
                 # nothing changed: the same renders, without walking the overlays for keys
                 reused = manifests_by_key(cache, known.renders, CHECK_VERSION)
-            failures: tuple[UnreadableInput, ...] = ()
-            if reused is not None:
-                manifests = reused
-            else:
-                manifests, failures = render_overlays(ws, envs, cache=cache, keys_used=keys_used)
-    except BaseException:
-        if pending is not None:
-            pending.close()
-        raise
-    if pending is not None:
-        with timings.phase("pulumi"):
-            plans, plan_failures = pending.finish()
+                if reused is not None:
+                    return reused, ()
+            return render_overlays(ws, envs, cache=cache, keys_used=keys_used)
+
+    if pending is None:
+        manifests, failures = render()
+    else:
+        # kustomize runs in its own process: the overlays render while this one plans (and
+        # other processes, if any, plan the other stacks)
+        with ThreadPoolExecutor(1, thread_name_prefix="polyinfra-render") as pool:
+            rendering = pool.submit(render)
+            try:
+                with timings.phase("pulumi"):
+                    plans, plan_failures = pending.finish()
+            except BaseException:
+                pending.close()
+                rendering.cancel()
+                raise
+            manifests, failures = rendering.result()
     ctx = workspace_context(
         ws,
         stacks,
@@ -182,9 +196,10 @@ def check_workspace(
                 complete = {(m.app, m.env) for m in manifests} <= keyed
                 store_check(cache, key, problems, keys_used if complete else None)
     rendered = len({(m.app, m.env) for m in manifests})
-    secrets = workspace_secrets(
-        (m.data for m in manifests), (s.document.data for s in stacks if s.document is not None)
-    )
+    if documents is None:
+        documents = tuple(s.document for s in stacks if s.document is not None)
+    secrets = workspace_secrets((m.data for m in manifests), (d.data for d in documents))
+    timings.wall = time.perf_counter() - started
     return CheckResult(ws, problems, tuple(rules), envs, timings, rendered, secrets)
 
 
@@ -285,6 +300,28 @@ def read_stacks(ws: Workspace, envs: Sequence[str]) -> tuple[StackFile, ...]:
             )
             before.append(stack)
             found.append(stack)
+    return tuple(found)
+
+
+def stack_documents(ws: Workspace, envs: Sequence[str]) -> tuple[YamlDocument, ...] | None:
+    """The stack files of ``envs`` (every program's) as written, without validating them;
+    None when one does not read or names another stack's outputs (its values are known only
+    once that stack is planned: :func:`read_stacks` is needed)."""
+    from polyinfra.foundation.references import mentioned
+
+    found: list[YamlDocument] = []
+    for program in ws.programs:
+        for env in envs:
+            path = program.stacks.get(ws.stack_for_env(env))
+            if path is None:
+                continue
+            try:
+                text = read_text(path, bounds=ws.bounds)
+                if mentioned(text):
+                    return None
+                found.append(load_text(text, path))
+            except UserError:
+                return None
     return tuple(found)
 
 
