@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import os
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -38,8 +40,7 @@ def find_root(start: Path) -> Path:
     for candidate in (folder, *folder.parents):
         if (candidate / "workspace.toml").is_file():
             return candidate
-        pyproject = candidate / "pyproject.toml"
-        if pyproject.is_file() and "polylith" in load_toml(pyproject).get("tool", {}):
+        if _names_polylith(candidate / "pyproject.toml"):
             return candidate
     raise UserError(
         f"{start}: not inside a Polylith workspace: no workspace.toml (or pyproject.toml with "
@@ -47,6 +48,25 @@ def find_root(start: Path) -> Path:
         hint="run polyinfra from the workspace, pass --workspace, or create one with "
         "`poly create workspace --name NAME --theme loose`",
     )
+
+
+def _names_polylith(pyproject: Path) -> bool:
+    """Whether ``pyproject`` is a file with a ``[tool.polylith]`` table."""
+    try:
+        info = pyproject.stat()
+    except OSError:
+        return False
+    return stat.S_ISREG(info.st_mode) and _version_names_polylith(
+        pyproject, info.st_mtime_ns, info.st_size
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _version_names_polylith(pyproject: Path, mtime_ns: int, size: int) -> bool:
+    """:func:`_names_polylith` of one version of the file: every path a render or a rule
+    reads finds its workspace, and an ``infrastructure/pyproject.toml`` on the way up (no
+    ``[tool.polylith]``, many app tables) was parsed again each time."""
+    return "polylith" in load_toml(pyproject).get("tool", {})
 
 
 def read_polylith_config(root: Path) -> tuple[dict[str, Any], Path]:
