@@ -24,6 +24,7 @@ LAYERS: tuple[frozenset[str], ...] = (
             "values",
             "proc",
             "cache",
+            "realpaths",
         }
     ),
     frozenset({"yamlio"}),

@@ -19,6 +19,7 @@ from polyinfra.manifests.inputs import named_inputs
 from polyinfra.manifests.kustomize import Kustomize, find_kustomize
 from polyinfra.manifests.rendered import RenderedApp, RenderOptions, RenderRequest
 from polyinfra.manifests.tree import load_tree
+from polyinfra.realpaths import real, resolving
 from polyinfra.yamlio import Bounds
 
 log = logging.getLogger(__name__)
@@ -66,18 +67,18 @@ def render_key(
         return None  # the render reports why
     if tree.remote:
         return None
-    folders = {str(d.resolve()): folder_digest(d) for d in tree.directories}
-    files = {str(f.resolve()): file_digest(f) for f, _ in tree.resource_files}
+    folders = {str(real(d)): folder_digest(d) for d in tree.directories}
+    files = {str(real(f)): file_digest(f) for f, _ in tree.resource_files}
     for kustomization in tree.kustomizations:
         for path, _, _ in named_inputs(kustomization):
-            real = path.resolve()
-            files[str(real)] = folder_digest(real) if real.is_dir() else file_digest(real)
+            found = real(path)
+            files[str(found)] = folder_digest(found) if found.is_dir() else file_digest(found)
     bounds = tree.bounds
     key = digest(
         KIND,
         code_digest(),
         tool,
-        [request.app, request.env, str(request.overlay.resolve()), request.image, request.explicit],
+        [request.app, request.env, str(real(request.overlay)), request.image, request.explicit],
         [
             options.version,
             dict(options.placeholders),
@@ -107,9 +108,11 @@ def cached_render(
     if cache is None or not requests:
         return list(render(requests, options).apps)
     tool = kustomize_version(find_kustomize(), cache)
-    keys = [
-        render_key(r, options, tool, b) for r, b in zip(requests, _bounds(requests), strict=True)
-    ]
+    with resolving():  # the overlays share their bases' folders: each is resolved once
+        keys = [
+            render_key(r, options, tool, b)
+            for r, b in zip(requests, _bounds(requests), strict=True)
+        ]
     found: dict[int, RenderedApp] = {}
     for i, (request, keyed) in enumerate(zip(requests, keys, strict=True)):
         if keyed is None:

@@ -26,6 +26,7 @@ from polyinfra.manifests.kustomization import (
     read_documents,
 )
 from polyinfra.positions import Position
+from polyinfra.realpaths import real, resolving
 from polyinfra.yamlio import Bounds, YamlDocument
 from polyinfra.yamlio.text import read_text
 
@@ -116,12 +117,13 @@ def load_tree(
     regular file within the size limit: :class:`~polyinfra.errors.RefusedFile` at the line
     that names it otherwise, before anything reads it."""
     bounds = bounds or _bounds_of(overlay_dir)
-    try:
-        return _load_tree(overlay_dir, fast, objects, bounds)
-    except (UserError, RefusedFile):
-        if fast:  # say where the error is: read again, with positions
-            _load_tree(overlay_dir, False, objects, bounds)
-        raise
+    with resolving():  # the tree's files share their folders: each is resolved once
+        try:
+            return _load_tree(overlay_dir, fast, objects, bounds)
+        except (UserError, RefusedFile):
+            if fast:  # say where the error is: read again, with positions
+                _load_tree(overlay_dir, False, objects, bounds)
+            raise
 
 
 def _load_tree(overlay_dir: Path, fast: bool, objects: bool, bounds: Bounds) -> KustomizeTree:
@@ -131,7 +133,7 @@ def _load_tree(overlay_dir: Path, fast: bool, objects: bool, bounds: Bounds) -> 
     files: list[tuple[Path, tuple[Kustomization, ...]]] = []
 
     def visit(directory: Path, chain: tuple[Kustomization, ...], named_at: Position | None) -> None:
-        key = directory.resolve()
+        key = real(directory)
         if key in seen:
             if seen[key] in chain:
                 raise UserError(

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from polyinfra.errors import RefusedFile, UserError
 from polyinfra.positions import Position
+from polyinfra.realpaths import real
 
 #: What YAML 1.2 (§5.1) and TOML 1.0 do not allow in a file: C0 control characters other than
 #: tab, line feed and carriage return, DEL, C1 controls other than NEL, lone surrogates and
@@ -74,7 +75,7 @@ class Bounds:
         """``path`` resolved; :class:`RefusedFile` at ``reference`` (else at ``path``) when it
         resolves outside ``root``. ``name``: the path as the reference writes it. The message
         names the paths, never what the file holds."""
-        resolved = path.resolve()
+        resolved = real(path)
         if self.root is None or resolved.is_relative_to(self.root):
             return resolved
         written = name or (str(path) if reference is not None else "the file")

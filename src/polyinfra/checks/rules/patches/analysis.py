@@ -12,6 +12,7 @@ from polyinfra.checks.context import CheckContext
 from polyinfra.errors import UserError
 from polyinfra.manifests.kustomization import Kustomization, Patch, PatchOp
 from polyinfra.manifests.tree import KustomizeTree, SourceObject, load_tree, target_matches
+from polyinfra.realpaths import resolving
 
 Tokens = tuple[str, ...]
 
@@ -64,12 +65,13 @@ def overlay_trees(ctx: CheckContext) -> list[KustomizeTree]:
     trees: list[KustomizeTree] = []
     if ctx.workspace is None:
         return trees
-    for app in ctx.workspace.apps.values():
-        for overlay in app.overlays.values():
-            try:
-                trees.append(load_tree(overlay.path, bounds=ctx.workspace.bounds))
-            except UserError:
-                continue
+    with resolving():  # the overlays share their bases' folders: each is resolved once
+        for app in ctx.workspace.apps.values():
+            for overlay in app.overlays.values():
+                try:
+                    trees.append(load_tree(overlay.path, bounds=ctx.workspace.bounds))
+                except UserError:
+                    continue
     return trees
 
 
