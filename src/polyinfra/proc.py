@@ -21,6 +21,14 @@ from polyinfra.redact import redact
 _MAX_STDERR = 4000
 
 
+def usable_cpus() -> int:
+    """The CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on every platform
+        return os.cpu_count() or 1
+
+
 def which(name: str) -> str | None:
     """Full path of ``name`` on PATH, or None."""
     return shutil.which(name)

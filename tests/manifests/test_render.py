@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from polyinfra import proc
 from polyinfra.errors import ToolError, UserError
 from polyinfra.manifests import RenderOptions, RenderRequest, render, render_apps
+from polyinfra.manifests.render import MIN_BATCH, _batches
 from polyinfra.positions import Position
 from polyinfra.workspace import Workspace
 from tests.conftest import write_tree
@@ -113,6 +115,42 @@ def test_batched_environment_is_one_run_and_byte_identical(tmp_path: Path) -> No
         assert app.text == expected
         assert app.kind == "Service"
         assert app.name == app.app
+
+
+def test_several_cpus_run_one_batch_each_with_the_same_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    count = 2 * MIN_BATCH + 3  # 53: two batches of 27 and 26 on two CPUs
+    overlays = {f"app-{i:02d}": app_tree(tmp_path / "src", f"app-{i:02d}") for i in range(count)}
+    monkeypatch.setattr(proc, "usable_cpus", lambda: 1)
+    one = render(requests_for(overlays), RenderOptions(version="2.0.1"))
+    monkeypatch.setattr(proc, "usable_cpus", lambda: 8)  # batches of MIN_BATCH apps at least
+    two = render(requests_for(overlays), RenderOptions(version="2.0.1"))
+    assert (one.kustomize_runs, two.kustomize_runs) == (1, 2)
+    assert one.batched == two.batched == tuple(overlays)
+    assert [(a.app, a.text) for a in two.apps] == [(a.app, a.text) for a in one.apps]
+    copy = shutil.copytree(tmp_path / "src", tmp_path / "copy")
+    for app in (two.apps[0], two.apps[27], two.apps[-1]):  # first and last of each batch
+        expected = spec_pipeline(copy / app.app / "overlays/production", ref(app.app), "2.0.1")
+        assert app.text == expected
+
+
+@pytest.mark.parametrize(
+    ("candidates", "cpus", "sizes"),
+    [
+        (10, 4, [10]),  # too few to share
+        (2 * MIN_BATCH - 1, 2, [2 * MIN_BATCH - 1]),
+        (2 * MIN_BATCH, 2, [MIN_BATCH, MIN_BATCH]),
+        (300, 2, [150, 150]),
+        (301, 3, [101, 100, 100]),
+        (300, 1, [300]),
+        (100, 32, [25, 25, 25, 25]),
+    ],
+)
+def test_batches_share_the_apps_in_order(candidates: int, cpus: int, sizes: list[int]) -> None:
+    batches = _batches(list(range(candidates)), cpus)
+    assert [len(b) for b in batches] == sizes
+    assert [i for b in batches for i in b] == list(range(candidates))
 
 
 def test_clashing_names_fall_back_to_per_app_runs(tmp_path: Path) -> None:

@@ -3,7 +3,6 @@ environment in one run where it is safe), split per app, replace placeholders.""
 
 from __future__ import annotations
 
-import functools
 import os
 import shutil
 import stat
@@ -12,6 +11,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from polyinfra import proc
 from polyinfra.errors import ToolError, UserError, UserErrors
 from polyinfra.manifests.documents import (
     _split,
@@ -35,6 +35,7 @@ from polyinfra.manifests.rendered import (
     RenderResult,
 )
 from polyinfra.manifests.tree import KustomizeTree, load_tree
+from polyinfra.realpaths import real, resolving
 from polyinfra.workspace.model import kustomization_file
 from polyinfra.yamlio import Bounds, format_path
 
@@ -55,43 +56,44 @@ def render(
     """
     check_version(options.version)
     check_placeholders(options.placeholders, "placeholders")
-    _real.cache_clear()  # resolved paths are kept for one render only
-    bounds = _bounds(requests)
-    trees = [
-        load_tree(r.overlay, fast=True, objects=False, bounds=b)
-        for r, b in zip(requests, bounds, strict=True)
-    ]
-    _refuse_remote(requests, trees, options)
-    names = [first_image_name(r, tree) for r, tree in zip(requests, trees, strict=True)]
-    settings = [parse_set_image(f"{n}={r.image}") for r, n in zip(requests, names, strict=True)]
-    kustomize = kustomize or find_kustomize()
-    replacements = {VERSION_PLACEHOLDER: options.version, **options.placeholders}
-    with tempfile.TemporaryDirectory(prefix="polyinfra-render-", dir=_scratch()) as tmp:
-        copy = _Copy(Path(tmp), trees, bounds=trees[0].bounds if trees else None)
-        for tree, setting in zip(trees, settings, strict=True):
-            _apply_image(copy.of(tree.overlay.directory), setting)
-        outputs, runs, batched, single = _build(requests, trees, copy, kustomize, options.batch)
-        placements = image_placements(requests, trees, outputs)
-        if placements:
-            again = sorted(placements)
-            for i in again:
-                setting = parse_set_image(f"{placements[i]}={requests[i].image}")
-                _apply_image(copy.of(trees[i].overlay.directory), setting)
-            texts, more, batched_again, single_again = _build(
-                [requests[i] for i in again],
-                [trees[i] for i in again],
-                copy,
-                kustomize,
-                options.batch,
-            )
-            runs += more
-            moved = {requests[i].app for i in again}
-            batched = [a for a in batched if a not in moved] + batched_again
-            single = {a: why for a, why in single.items() if a not in moved} | single_again
-            for i, text in zip(again, texts, strict=True):
-                outputs[i] = text
-                names[i] = placements[i]
-            refuse_unplaced(requests, trees, outputs, placements)
+    # the overlays share their bases' folders: each is resolved once, for this render only
+    with resolving():
+        bounds = _bounds(requests)
+        trees = [
+            load_tree(r.overlay, fast=True, objects=False, bounds=b)
+            for r, b in zip(requests, bounds, strict=True)
+        ]
+        _refuse_remote(requests, trees, options)
+        names = [first_image_name(r, tree) for r, tree in zip(requests, trees, strict=True)]
+        settings = [parse_set_image(f"{n}={r.image}") for r, n in zip(requests, names, strict=True)]
+        kustomize = kustomize or find_kustomize()
+        replacements = {VERSION_PLACEHOLDER: options.version, **options.placeholders}
+        with tempfile.TemporaryDirectory(prefix="polyinfra-render-", dir=_scratch()) as tmp:
+            copy = _Copy(Path(tmp), trees, bounds=trees[0].bounds if trees else None)
+            for tree, setting in zip(trees, settings, strict=True):
+                _apply_image(copy.of(tree.overlay.directory), setting)
+            outputs, runs, batched, single = _build(requests, trees, copy, kustomize, options.batch)
+            placements = image_placements(requests, trees, outputs)
+            if placements:
+                again = sorted(placements)
+                for i in again:
+                    setting = parse_set_image(f"{placements[i]}={requests[i].image}")
+                    _apply_image(copy.of(trees[i].overlay.directory), setting)
+                texts, more, batched_again, single_again = _build(
+                    [requests[i] for i in again],
+                    [trees[i] for i in again],
+                    copy,
+                    kustomize,
+                    options.batch,
+                )
+                runs += more
+                moved = {requests[i].app for i in again}
+                batched = [a for a in batched if a not in moved] + batched_again
+                single = {a: why for a, why in single.items() if a not in moved} | single_again
+                for i, text in zip(again, texts, strict=True):
+                    outputs[i] = text
+                    names[i] = placements[i]
+                refuse_unplaced(requests, trees, outputs, placements)
     rendered: list[RenderedApp] = []
     for i, (r, name, tree) in enumerate(zip(requests, names, trees, strict=True)):
         text, outputs[i] = outputs[i], ""  # one copy of each output is kept: the final text
@@ -121,8 +123,8 @@ def _bounds(requests: Sequence[RenderRequest]) -> list[Bounds]:
     known: list[Bounds] = []
     found: list[Bounds] = []
     for request in requests:
-        real = _real(request.overlay)
-        bounds = next((b for b in known if b.root and real.is_relative_to(b.root)), None)
+        overlay = _real(request.overlay)
+        bounds = next((b for b in known if b.root and overlay.is_relative_to(b.root)), None)
         if bounds is None:
             bounds = bounds_of(request.overlay)
             known.append(bounds)
@@ -167,10 +169,10 @@ def _apply_image(overlay_copy: Path, setting: ImageSetting) -> None:
         set_image(path, setting)
 
 
-@functools.lru_cache(maxsize=4096)
 def _real(folder: Path) -> Path:
-    """``folder.resolve()``, asked for several times per folder during one render."""
-    return folder.resolve()
+    """``folder.resolve()``, asked for several times per folder during one render (from memory
+    inside :func:`~polyinfra.realpaths.resolving`)."""
+    return real(folder)
 
 
 class _Copy:
@@ -220,7 +222,7 @@ def _not_copied(bounds: Bounds) -> Callable[[str, list[str]], set[str]]:
     kustomize reads."""
 
     def ignore(folder: str, names: list[str]) -> set[str]:
-        here = Path(folder).resolve()
+        here = real(Path(folder))
         left_out: set[str] = set()
         for name in names:
             path = Path(folder) / name
@@ -230,11 +232,11 @@ def _not_copied(bounds: Bounds) -> Callable[[str, list[str]], set[str]]:
                 left_out.add(name)  # a dangling link
                 continue
             if path.is_symlink():
-                real = path.resolve()
-                if bounds.root is not None and not real.is_relative_to(bounds.root):
+                target = real(path)
+                if bounds.root is not None and not target.is_relative_to(bounds.root):
                     left_out.add(name)
                     continue
-                if stat.S_ISDIR(info.st_mode) and here.is_relative_to(real):
+                if stat.S_ISDIR(info.st_mode) and here.is_relative_to(target):
                     left_out.add(name)
                     continue
             if stat.S_ISDIR(info.st_mode):
@@ -268,31 +270,36 @@ def _build(
     runs = 0
     batched: list[int] = []
     if len(candidates) > 1:
-        # The aggregate run and reading the resource files (which says whose each output
-        # object is) overlap: kustomize runs in its own process meanwhile.
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            pending = pool.submit(_run_batch, [trees[i] for i in candidates], copy, kustomize)
+        # The aggregate runs and reading the resource files (which says whose each output
+        # object is) overlap: kustomize runs in processes of its own meanwhile, one per batch.
+        batches = _batches(candidates, proc.usable_cpus())
+        with ThreadPoolExecutor(max_workers=len(batches)) as pool:
+            pending = [
+                pool.submit(_run_batch, [trees[i] for i in members], copy, kustomize)
+                for members in batches
+            ]
             full = {i: trees[i].with_objects() for i in candidates}
-            output = pending.result()
-        runs += 1
+            results = [p.result() for p in pending]
+        runs += len(batches)
         clashes = _clashes(requests, full)
         single.update(clashes)
-        group = [i for i in candidates if i not in clashes]
-        if clashes and len(group) > 1:  # the first run held both sides of a clash
-            output = _run_batch([full[i] for i in group], copy, kustomize)
-            runs += 1
-        split = None
-        if len(group) > 1 and output is not None:
-            split = _split(output, [full[i] for i in group])
-        if len(group) == 1:
-            single.setdefault(group[0], "only app in its batch")
-        elif split is None:
-            for i in group:
-                single[i] = "batch output could not be attributed"
-        else:
-            for i, text in zip(group, split, strict=True):
-                outputs[i] = text
-            batched = group
+        for members, output in zip(batches, results, strict=True):
+            group = [i for i in members if i not in clashes]
+            if len(group) < len(members) and len(group) > 1:  # it held a side of a clash
+                output = _run_batch([full[i] for i in group], copy, kustomize)
+                runs += 1
+            split = None
+            if len(group) > 1 and output is not None:
+                split = _split(output, [full[i] for i in group])
+            if len(group) == 1:
+                single.setdefault(group[0], "only app in its batch")
+            elif split is None:
+                for i in group:
+                    single[i] = "batch output could not be attributed"
+            else:
+                for i, text in zip(group, split, strict=True):
+                    outputs[i] = text
+                batched.extend(group)
     else:
         for i in candidates:
             single.setdefault(i, "only app in its batch")
@@ -309,6 +316,25 @@ def _build(
         [requests[i].app for i in batched],
         {requests[i].app: why for i, why in single.items()},
     )
+
+
+#: The fewest apps a batch of its own is worth: below it, one more kustomize process costs
+#: more than sharing the work saves.
+MIN_BATCH = 25
+
+
+def _batches(candidates: list[int], cpus: int) -> list[list[int]]:
+    """``candidates`` in as many batches as there are CPUs to run them side by side (each of
+    at least :data:`MIN_BATCH` apps), in order; one batch on one CPU."""
+    count = max(1, min(cpus, len(candidates) // MIN_BATCH))
+    size, extra = divmod(len(candidates), count)
+    batches: list[list[int]] = []
+    start = 0
+    for number in range(count):
+        end = start + size + (1 if number < extra else 0)
+        batches.append(candidates[start:end])
+        start = end
+    return batches
 
 
 def _clashes(requests: Sequence[RenderRequest], trees: dict[int, KustomizeTree]) -> dict[int, str]:

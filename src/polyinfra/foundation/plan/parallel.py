@@ -18,14 +18,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from polyinfra.foundation.plan.model import Plan
+from polyinfra.proc import usable_cpus
 
-
-def usable_cpus() -> int:
-    """The CPUs this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on every platform
-        return os.cpu_count() or 1
+__all__ = ["PlansInProcesses", "main", "usable_cpus"]
 
 
 class PlansInProcesses:
