@@ -283,12 +283,12 @@ def read_stacks(ws: Workspace, envs: Sequence[str]) -> tuple[StackFile, ...]:
     platform before services: each knows its program and, as its ``upstream``, the same
     environment's files of the programs before it. The programs that references name are
     planned once for all of them."""
-    from polyinfra.foundation.plan.run import ReferencedPlans
-    from polyinfra.workspace.programs import reference_name
-
     chosen = ws.ordered_programs
     if len(chosen) < 2:
         return tuple(read_stack(ws, env) for env in envs)
+    from polyinfra.foundation.plan.run import ReferencedPlans  # planning machinery: only here
+    from polyinfra.workspace.programs import reference_name
+
     plans = ReferencedPlans()
     found: list[StackFile] = []
     for env in envs:
