@@ -55,6 +55,9 @@ def test_the_wheel_carries_the_package_data_and_metadata(dist: Path) -> None:
         "polyinfra/cloudrun/run.v1.json",
         "polyinfra/scaffold/templates/stack.yaml.tmpl",
         "polyinfra/py.typed",
+        "polyinfra/graph/assets/dagre/dagre.min.js",
+        "polyinfra/graph/assets/dagre/LICENSE",
+        "polyinfra/graph/assets/dagre/NOTICE",
     } <= names
     assert "License-Expression: MIT" in metadata
     assert "Requires-Python: >=3.11" in metadata
