@@ -55,6 +55,8 @@ def test_the_wheel_carries_the_package_data_and_metadata(dist: Path) -> None:
         "polyinfra/cloudrun/run.v1.json",
         "polyinfra/scaffold/templates/stack.yaml.tmpl",
         "polyinfra/py.typed",
+        "polyinfra/graph/assets/graph.js",
+        "polyinfra/graph/assets/graph.css",
         "polyinfra/graph/assets/dagre/dagre.min.js",
         "polyinfra/graph/assets/dagre/LICENSE",
         "polyinfra/graph/assets/dagre/NOTICE",
