@@ -25,6 +25,7 @@ COMMANDS = (
     "lint",
     "check",
     "affected",
+    "graph",
     "ci",
     "deploy",
     "status",
