@@ -33,7 +33,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"foundation"}),
     frozenset({"manifests"}),
     frozenset({"checks"}),
-    frozenset({"deploy", "affected", "ci", "graph", "scaffold", "emulator", "local"}),
+    frozenset({"deploy", "affected", "ci", "graph", "scaffold", "emulator", "local", "review"}),
     frozenset({"cli", "testing", "__main__"}),
 )
 #: Imports against the layer order, each with its reason (docs/architecture.md): none.

@@ -99,7 +99,7 @@ def key_input_lines(resource: PlannedResource, indent: int = _INPUTS) -> list[st
     return lines
 
 
-def _change_lines(path: str, old: Any, new: Any) -> list[str]:
+def change_lines(path: str, old: Any, new: Any) -> list[str]:
     """``path: old -> new`` on one line, or the old value then ``-> new`` under it."""
     prefix = " " * _INPUTS + f"{path}: "
     before, after = _full(old), _full(new)
@@ -176,7 +176,7 @@ def format_diff(diff: PlanDiff) -> str:
         if change.protect:
             lines.append(f"        protect: {change.protect[0]} -> {change.protect[1]}")
         for item in change.changes:
-            lines.extend(_change_lines(item.path, item.old, item.new))
+            lines.extend(change_lines(item.path, item.old, item.new))
     if diff.empty:
         lines.append("  no changes")
     lines.append(

@@ -48,6 +48,10 @@ class ResourceChange:
     name: str
     changes: tuple[InputChange, ...]
     protect: tuple[bool, bool] | None = None
+    #: the resource's inputs at the revision compared and now, for reports that read the
+    #: whole resource (who an IAM member names), not only what changed
+    before: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    after: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 #: The inputs whose change replaces a resource of the types the sections declare, beyond its
@@ -147,6 +151,8 @@ class PlanDiff:
     project: tuple[str, str] | None = None
     #: protected resources the change removes or replaces: the update would fail
     protected: tuple[ProtectedLoss, ...] = ()
+    #: the stack's Google Cloud project in the working tree (``gcp:project``)
+    gcp_project: str = field(default="", compare=False)
 
     @property
     def empty(self) -> bool:
@@ -226,7 +232,16 @@ def diff_plans(
             changes += (InputChange("gcp:project", old.project, new.project),)
         protect = (before.protect, resource.protect) if before.protect != resource.protect else None
         if changes or protect:
-            changed.append(ResourceChange(resource.type, resource.name, changes, protect))
+            changed.append(
+                ResourceChange(
+                    resource.type,
+                    resource.name,
+                    changes,
+                    protect,
+                    before=before.inputs,
+                    after=resource.inputs,
+                )
+            )
         else:
             unchanged += 1
         naming = (*naming_inputs(resource.type), "gcp:project")
@@ -247,6 +262,7 @@ def diff_plans(
         new.warnings,
         project=(old.project, new.project) if moved else None,
         protected=tuple(lost),
+        gcp_project=new.project,
     )
 
 
