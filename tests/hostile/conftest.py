@@ -20,7 +20,7 @@ import pytest
 
 from polyinfra.cli.main import main
 
-FORMATS = ("text", "json", "sarif", "github")
+FORMATS = ("text", "json", "sarif", "github", "markdown")
 POLYINFRA = str(Path(sys.executable).parent / "polyinfra")
 #: The address space a bounded command may use: `polyinfra check` with kustomize (a Go program,
 #: which reserves more than it uses) runs in 1 GiB; a read without end stops here.

@@ -18,7 +18,8 @@ from polyinfra.checks.rule import Rule, area
 from polyinfra.redact import Redactor
 from polyinfra.yamlio.text import NOT_TEXT, read_quietly
 
-FORMATS = ("text", "json", "sarif", "github")
+#: ``markdown`` is rendered by :func:`polyinfra.review.check_markdown`, a layer up.
+FORMATS = ("text", "json", "sarif", "github", "markdown")
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/polyinfra/polyinfra"
 _SARIF_LEVEL = {Level.ERROR: "error", Level.WARNING: "warning", Level.INFO: "note"}
@@ -251,7 +252,8 @@ def render(
     root: Path | None = None,
     secrets: Iterable[str] = (),
 ) -> str:
-    """Dispatch on ``output_format`` (one of :data:`FORMATS`). ``secrets``: values the
+    """Dispatch on ``output_format`` (one of :data:`FORMATS` but ``markdown``, which the
+    commands render with :mod:`polyinfra.review`). ``secrets``: values the
     workspace marks secret (see :func:`polyinfra.redact.workspace_secrets`), redacted with
     every credential-shaped value in every format."""
     if output_format == "text":

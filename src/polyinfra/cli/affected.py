@@ -10,13 +10,19 @@ from typing import Annotated
 import typer
 
 from polyinfra.cli.console import err, out
-from polyinfra.cli.options import DEFAULT_WORKSPACE, WorkspaceOption
+from polyinfra.cli.options import (
+    DEFAULT_WORKSPACE,
+    LinkBaseOption,
+    WorkspaceOption,
+    markdown_only,
+)
 
 
 class Format(StrEnum):
     text = "text"
     json = "json"
     github = "github"
+    markdown = "markdown"
 
 
 class Fallback(StrEnum):
@@ -42,10 +48,12 @@ def affected(
         typer.Option(
             "--format",
             "-f",
-            help="text, json, or github (key=value lines appended to $GITHUB_OUTPUT when set).",
+            help="text, json, github (key=value lines appended to $GITHUB_OUTPUT when set), "
+            "or markdown.",
             metavar="FORMAT",
         ),
     ] = Format.text,
+    link_base: LinkBaseOption = None,
     fallback: Annotated[
         Fallback,
         typer.Option(
@@ -104,6 +112,7 @@ def affected(
     from polyinfra.manifests.links import discover_workspace
     from polyinfra.manifests.placeholders import check_version
 
+    markdown_only(link_base, output_format.value)
     if released_tag is not None and version is None:
         raise UserError("--released-tag needs --version", hint="add --version VERSION")
     if version is not None and env is None:
@@ -129,6 +138,10 @@ def affected(
             out.file.write(to_text(answer))
         else:
             out.file.write(github_lines(outputs))
+    elif output_format is Format.markdown:
+        from polyinfra.review.affected import affected_markdown
+
+        out.file.write(affected_markdown(answer, link_base=link_base))
     else:
         out.file.write(to_text(answer))
     if fallback is Fallback.all and not everything and answer.merge_base is None:

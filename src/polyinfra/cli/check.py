@@ -11,8 +11,10 @@ from polyinfra.cli.console import err
 from polyinfra.cli.options import (
     FormatOption,
     IgnoreOption,
+    LinkBaseOption,
     OptionalWorkspaceOption,
     SelectOption,
+    markdown_only,
     workspace_of,
 )
 
@@ -43,6 +45,7 @@ def check(
         ),
     ] = None,
     output_format: FormatOption = "text",
+    link_base: LinkBaseOption = None,
     select: SelectOption = None,
     ignore: IgnoreOption = None,
     strict: Annotated[
@@ -81,6 +84,7 @@ def check(
     from polyinfra.checks.report import render
 
     folder = workspace_of(path, workspace)
+    markdown_only(link_base, output_format)
     if list_rules:
         from polyinfra.checks.docs import rules_table
 
@@ -97,7 +101,18 @@ def check(
         ignore=ignore or (),
         cache=None if no_cache else default_cache(),
     )
-    report = render(result.problems, result.rules, output_format, secrets=result.secrets)
+    if output_format == "markdown":
+        from polyinfra.review.check import check_markdown
+
+        report = check_markdown(
+            result.problems,
+            scope=", ".join(result.environments) or "no environment",
+            root=result.workspace.root,
+            link_base=link_base,
+            secrets=result.secrets,
+        ).rstrip("\n")
+    else:
+        report = render(result.problems, result.rules, output_format, secrets=result.secrets)
     if report:
         typer.echo(report)
     err.print(summary(result), markup=False)

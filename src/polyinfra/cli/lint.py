@@ -58,7 +58,14 @@ def lint(
         return
     targets = paths_in_workspace(paths or [], workspace)
     result = lint_paths(targets, select=select or (), ignore=ignore or (), env=env)
-    report = render(result.problems, result.rules, output_format, secrets=result.secrets)
+    if output_format == "markdown":
+        from polyinfra.review.check import check_markdown
+
+        report = check_markdown(
+            result.problems, command="lint", root=Path.cwd(), secrets=result.secrets
+        ).rstrip("\n")
+    else:
+        report = render(result.problems, result.rules, output_format, secrets=result.secrets)
     if report:
         typer.echo(report)
     if output_format == "text" and not result.problems:

@@ -54,9 +54,49 @@ FormatOption = Annotated[
     typer.Option(
         "--format",
         "-f",
-        help="Output format: text, json, sarif or github.",
+        help="Output format: text, json, sarif, github or markdown.",
         metavar="FORMAT",
         callback=_report_format,
+    ),
+]
+
+
+def _link_base(value: str | None) -> str | None:
+    """``--link-base``: an http(s) URL (:func:`polyinfra.markdown.link_base`), else exit 2."""
+    from polyinfra.markdown import LinkBaseError, link_base
+
+    if value is None:
+        return None
+    try:
+        return link_base(value)
+    except LinkBaseError as exc:
+        raise UserError(
+            f"--link-base: {exc}",
+            hint="pass the URL files are shown under, e.g. "
+            '--link-base "$GITHUB_SERVER_URL/$GITHUB_REPOSITORY/blob/$GITHUB_SHA"',
+        ) from None
+
+
+def markdown_only(link_base: str | None, output_format: str) -> None:
+    """``--link-base`` with another format than markdown is a usage error (exit 2): it would
+    silently do nothing."""
+    if link_base is not None and output_format != "markdown":
+        raise UserError(
+            f"--link-base only applies to --format markdown, not --format {output_format}",
+            hint="add --format markdown, or drop --link-base",
+        )
+
+
+#: ``--link-base`` of the commands with a markdown format.
+LinkBaseOption = Annotated[
+    str | None,
+    typer.Option(
+        "--link-base",
+        help="With --format markdown: link each file position to URL/<path>#L<line>, e.g. "
+        "https://github.com/OWNER/REPO/blob/SHA.",
+        show_default=False,
+        metavar="URL",
+        callback=_link_base,
     ),
 ]
 SelectOption = Annotated[

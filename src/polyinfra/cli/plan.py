@@ -3,17 +3,29 @@
 from __future__ import annotations
 
 import json
+from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
 
 from polyinfra.cli.command import Command
 from polyinfra.cli.console import err, out
-from polyinfra.cli.options import DEFAULT_WORKSPACE, WorkspaceOption
+from polyinfra.cli.options import (
+    DEFAULT_WORKSPACE,
+    LinkBaseOption,
+    WorkspaceOption,
+    markdown_only,
+)
 from polyinfra.errors import EXIT_FINDINGS, EXIT_USAGE, PolyinfraError, UserError
 
 #: ``--detailed-exitcode``: the exit code when the diff has changes (Terraform's convention).
 EXIT_CHANGES = 2
+
+
+class PlanFormat(StrEnum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
 
 
 def plan(
@@ -26,7 +38,21 @@ def plan(
             show_default=False,
         ),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
+    output_format: Annotated[
+        PlanFormat | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="text (default), json, or markdown (for a pull request or a step summary: "
+            "what is destroyed, then IAM changes, then the rest by type).",
+            show_default=False,
+            metavar="FORMAT",
+        ),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the plan as JSON (same as --format json).")
+    ] = False,
+    link_base: LinkBaseOption = None,
     diff: Annotated[
         str | None,
         typer.Option(
@@ -72,6 +98,13 @@ def plan(
             "--detailed-exitcode needs --diff REF: it tells whether the diff has changes",
             hint="add --diff REF (e.g. --diff origin/main), or drop --detailed-exitcode",
         )
+    chosen = _format(output_format, as_json, detailed=detailed_exitcode)
+    try:
+        markdown_only(link_base, chosen.value)
+    except UserError as exc:
+        if detailed_exitcode:
+            exc.exit_code = EXIT_FINDINGS
+        raise
     try:
         results = plan_workspace(workspace, stack=stack, diff_ref=diff)
     except PolyinfraError as exc:
@@ -80,9 +113,15 @@ def plan(
         # terraform's convention: 1 is every error, 2 means "changes"
         err.print(f"error: {redact(str(exc))}", markup=False)
         raise typer.Exit(EXIT_FINDINGS) from exc
-    if as_json:
+    if chosen is PlanFormat.json:
         stacks = [result.to_json() for result in results]
         out.print_json(json.dumps({"stacks": redact.data(stacks)}))
+    elif chosen is PlanFormat.markdown:
+        from polyinfra.review.plan import plan_markdown
+        from polyinfra.workspace.discover import find_root
+
+        text = plan_markdown(results, ref=diff, root=find_root(workspace), link_base=link_base)
+        out.file.write(redact(text))
     else:
         for index, result in enumerate(results):
             if index:
@@ -98,6 +137,22 @@ def plan(
         raise typer.Exit(EXIT_FINDINGS)
     if detailed_exitcode and any(not d.empty for d in diffs):
         raise typer.Exit(EXIT_CHANGES)
+
+
+def _format(chosen: PlanFormat | None, as_json: bool, *, detailed: bool) -> PlanFormat:
+    """The output format ``--format`` and ``--json`` ask for; disagreeing is a usage error (exit
+    2, or 1 under --detailed-exitcode, where 2 means "changes")."""
+    if as_json and chosen not in (None, PlanFormat.json):
+        error = UserError(
+            f"--json and --format {chosen} disagree: --json is --format json",
+            hint="pass one of them",
+        )
+        if detailed:
+            error.exit_code = EXIT_FINDINGS
+        raise error
+    if as_json:
+        return PlanFormat.json
+    return chosen or PlanFormat.text
 
 
 class PlanCommand(Command):
