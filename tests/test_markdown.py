@@ -22,6 +22,10 @@ from polyinfra import markdown as md
         ("a\\b", "a\\\\b"),
         ("&amp; stays text", "&amp;amp; stays text"),
         ("line one\nline two\r\nthree", "line one line two three"),
+        # GitHub would notify @data-eng and link issue 12 back: neither reads as one
+        ("ask @data-eng about #12", "ask @<!-- -->data-eng about \\#<!-- -->12"),
+        ("sa@proj.iam.gserviceaccount.com", "sa@<!-- -->proj.iam.gserviceaccount.com"),
+        ("a lone @ and # stay", "a lone @ and \\# stay"),
     ],
 )
 def test_escape(text: str, expected: str) -> None:

@@ -16,18 +16,24 @@ from urllib.parse import quote, urlsplit
 #: escapes), and ``|``, which ends a table cell in GFM.
 _SPECIAL = re.compile(r"([\\`*_\[\]|~#!])")
 _BREAKS = re.compile(r"\r\n|[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]")
+#: ``@name`` (a mention) and ``#12`` (an issue reference) as GitHub reads them in text.
+_REFERENCE = re.compile(r"(@(?=[A-Za-z0-9])|#(?=[0-9]))")
 
 
 def escape(text: str) -> str:
     """``text`` shown literally in running text: markdown punctuation backslash-escaped,
     ``<``, ``>`` and ``&`` as HTML entities (so nothing reads as a tag), line breaks as spaces
-    (so a bullet or a table cell stays one line).
+    (so a bullet or a table cell stays one line), and an empty HTML comment after an ``@`` or
+    a ``#`` that GitHub would read as a mention (notifying someone) or an issue reference
+    (linking that issue back to the pull request).
 
     >>> print(escape("a_b *c* <d> [e](f) | g"))
     a\\_b \\*c\\* &lt;d&gt; \\[e\\](f) \\| g
+    >>> print(escape("ask @data-eng about #12"))
+    ask @<!-- -->data-eng about \\#<!-- -->12
     """
     text = html.escape(_BREAKS.sub(" ", text), quote=False)
-    return _SPECIAL.sub(r"\\\1", text)
+    return _REFERENCE.sub(r"\1<!-- -->", _SPECIAL.sub(r"\\\1", text))
 
 
 def cell(text: str) -> str:
