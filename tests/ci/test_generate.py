@@ -21,6 +21,10 @@ WORKFLOWS = (
     "deploy.yaml",
     "sandbox-deploy.yaml",
 )
+LINK_BASE = (
+    "${{ github.server_url }}/${{ github.repository }}/blob/"
+    "${{ github.event.pull_request.head.sha }}"
+)
 KEBAB = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 PINNED = re.compile(r"^[\w.-]+/[\w.-]+@[0-9a-f]{40}$")
 
@@ -71,6 +75,11 @@ def test_workflow_conventions_and_security(workspace: Path, cli: Runner, name: s
     assert "pull_request_target" not in text
     assert doc["permissions"] == {}  # nothing by default, each job asks
     for job_id, job in doc["jobs"].items():
+        if job_id == "comment":
+            # the one job that writes to pull requests: no checkout, no credentials
+            assert job["permissions"] == {"pull-requests": "write"}
+            assert [s["id"] for s in steps(job)] == ["comment"]
+            continue
         assert set(job["permissions"]) <= {"contents", "id-token"}, job_id
         assert job["permissions"]["contents"] == "read"
         uses_auth = any(
@@ -221,12 +230,43 @@ def test_provision_production_by_dispatch_sandbox_by_label(workspace: Path, cli:
 def test_check_runs_check_and_plans_every_stack(workspace: Path, cli: Runner) -> None:
     assert generate(cli, workspace)[0] == 0
     doc = load(workspace, "check.yaml")
-    ids = [s.get("id") for s in steps(doc["jobs"]["check"])]
+    assert list(doc["jobs"]) == ["check", "comment"]
+    check = doc["jobs"]["check"]
+    ids = [s.get("id") for s in steps(check)]
     assert ids[-3:] == ["check-workspace", "plan-foundation", "show-affected"]
-    plan = steps(doc["jobs"]["check"])[-2]
-    assert plan["run"].startswith("for stack in production sandbox; do\n")
-    assert 'polyinfra plan --stack "$stack" --diff "$BASE_SHA"' in plan["run"]
+    plan = steps(check)[-2]
+    assert "for stack in production sandbox; do\n" in plan["run"]
+    assert 'plan_markdown --stack "$stack" --diff "$BASE_SHA"' in plan["run"]
+    assert plan["env"] == {
+        "BASE_SHA": "${{ github.event.pull_request.base.sha }}",
+        "LINK_BASE": LINK_BASE,
+    }
     assert '>> "$GITHUB_STEP_SUMMARY"' in plan["run"]
+    # each report travels to the comment job as a job output
+    assert check["outputs"] == {
+        "check_report": "${{ steps.check-workspace.outputs.markdown }}",
+        "plan_report": "${{ steps.plan-foundation.outputs.markdown }}",
+        "affected_report": "${{ steps.show-affected.outputs.markdown }}",
+    }
+    comment = doc["jobs"]["comment"]
+    assert {k: v for k, v in comment.items() if k != "steps"} == {
+        "name": "Comment on the pull request",
+        "needs": "check",
+        "if": "!cancelled() && github.event_name == 'pull_request' && "
+        "needs.check.result != 'skipped'",
+        "runs-on": "ubuntu-latest",
+        "timeout-minutes": 5,
+        "permissions": {"pull-requests": "write"},
+    }
+    assert steps(comment)[0]["env"] == {
+        "GITHUB_TOKEN": "${{ github.token }}",
+        "PR_NUMBER": "${{ github.event.pull_request.number }}",
+        "HEAD_REPOSITORY": "${{ github.event.pull_request.head.repo.full_name }}",
+        "MARKER": "<!-- polyinfra:check -->",
+        "CHECK_REPORT": "${{ needs.check.outputs.check_report }}",
+        "PLAN_REPORT": "${{ needs.check.outputs.plan_report }}",
+        "AFFECTED_REPORT": "${{ needs.check.outputs.affected_report }}",
+    }
 
 
 def test_settings_rename_labels_environments_and_variables(workspace: Path, cli: Runner) -> None:

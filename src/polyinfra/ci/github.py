@@ -1,6 +1,8 @@
 """The four GitHub Actions workflows of the delivery flow, built from ``[tool.polyinfra.ci]``.
 
-- ``check.yaml``: pull requests run ``polyinfra check`` and an offline foundation plan diff.
+- ``check.yaml``: pull requests run ``polyinfra check`` and an offline foundation plan diff;
+  their markdown reports go to the job summary and the pull request's comment
+  (:mod:`polyinfra.ci.review`).
 - ``infrastructure-provision.yaml``: the foundation; production by manual dispatch into the
   protected environment, sandbox from a pull-request label (:mod:`polyinfra.ci.provision`:
   one job per Pulumi program in the three-stack layout).
@@ -40,8 +42,8 @@ from polyinfra.ci.context import (
     validate_settings,
 )
 from polyinfra.ci.provision import provision_workflow
+from polyinfra.ci.review import comment_job, link_base, publish, step_output
 from polyinfra.workspace import Workspace
-from polyinfra.workspace.programs import reference_name
 
 
 @dataclass(frozen=True)
@@ -66,35 +68,63 @@ def github_workflows(ws: Workspace) -> tuple[Workflow, ...]:
 
 
 def _check(ctx: WorkflowContext) -> CommentedMap:
+    links = {"LINK_BASE": link_base("${{ github.event.pull_request.head.sha }}")}
+    base = {"BASE_SHA": "${{ github.event.pull_request.base.sha }}"}
     steps = [checkout_step(full_history=True), *setup_steps(ctx)]
-    steps.append(run_step("Check workspace", "check-workspace", "polyinfra check --format github"))
+    steps.append(
+        run_step(
+            "Check workspace",
+            "check-workspace",
+            f"""
+report="$(mktemp)"
+status=0
+polyinfra check --format github || status=$?
+# The same findings for reviewers. Exit 1 means errors found; more, that there is no report.
+markdown_status=0
+polyinfra check --format markdown --link-base "$LINK_BASE" > "$report" || markdown_status=$?
+if [ "$status" -eq 0 ] && [ "$markdown_status" -gt 1 ]; then status="$markdown_status"; fi
+{publish()}exit "$status"
+""",
+            env=links,
+        )
+    )
+    reports = {"CHECK_REPORT": "check-workspace"}
     if ctx.stacks:
         steps.append(
             run_step(
                 "Plan foundation changes",
                 "plan-foundation",
-                _plan_script(ctx),
-                env={"BASE_SHA": "${{ github.event.pull_request.base.sha }}"},
+                _PLAN_MARKDOWN + _plan_script(ctx) + publish() + 'exit "$status"\n',
+                env={**base, **links},
                 **{"if": "${{ !cancelled() }}"},
             )
         )
+        reports["PLAN_REPORT"] = "plan-foundation"
     steps.append(
         run_step(
             "Show what the change affects",
             "show-affected",
-            """
-{
-  echo "### What this pull request affects"
-  echo '```text'
-  polyinfra affected --base "$BASE_SHA"
-  echo '```'
-} >> "$GITHUB_STEP_SUMMARY"
-""",
-            env={"BASE_SHA": "${{ github.event.pull_request.base.sha }}"},
+            f"""
+report="$(mktemp)"
+polyinfra affected --base "$BASE_SHA" --format markdown > "$report"
+{publish()}""",
+            env=base,
             **{"if": "${{ !cancelled() }}"},
         )
     )
-    jobs = node(check=job_node(ctx, "Check workspace", steps, permissions={"contents": "read"}))
+    reports["AFFECTED_REPORT"] = "show-affected"
+    outputs = {_output_name(name): step_output(step) for name, step in reports.items()}
+    jobs = node(
+        check=job_node(
+            ctx, "Check workspace", steps, permissions={"contents": "read"}, outputs=outputs
+        ),
+        comment=comment_job(
+            ctx,
+            "check",
+            "check",
+            {name: f"${{{{ needs.check.outputs.{_output_name(name)} }}}}" for name in reports},
+        ),
+    )
     return workflow_node(
         ctx.ci.workflows.check,
         "Check ${{ github.event.pull_request.title }}",
@@ -104,32 +134,38 @@ def _check(ctx: WorkflowContext) -> CommentedMap:
     )
 
 
+def _output_name(env_name: str) -> str:
+    """``CHECK_REPORT`` -> ``check_report``: the job output that carries a report."""
+    return env_name.lower()
+
+
+#: Each plan's markdown goes to ``$report``, one after the other; a failed plan (a protected
+#: resource removed, bad input) fails the step once every report is in the summary.
+_PLAN_MARKDOWN = """report="$(mktemp)"
+status=0
+plan_markdown() {
+  polyinfra plan "$@" --format markdown --link-base "$LINK_BASE" >> "$report" || status=$?
+  echo >> "$report"
+}
+"""
+
+
 def _plan_script(ctx: WorkflowContext) -> str:
-    """Each stack's plan diff in the job summary; with several Pulumi programs, each program's
-    stacks in turn (platform first), each planned with ``-w`` narrowed to its program."""
+    """Each stack's plan diff; with several Pulumi programs, each program's stacks in turn
+    (platform first), each planned with ``-w`` narrowed to its program."""
     if not ctx.ws.layered:
-        return _plan_loop(ctx.stacks, "", "")
+        return _plan_loop(ctx.stacks, "")
     return "".join(
-        _plan_loop(
-            tuple(sorted(program.stacks)),
-            f" of {reference_name(program)}",
-            f" -w {shlex.quote(ctx.ws.rel(program.path))}",
-        )
+        _plan_loop(tuple(sorted(program.stacks)), f" -w {shlex.quote(ctx.ws.rel(program.path))}")
         for program in ctx.ws.ordered_programs
         if program.stacks
     )
 
 
-def _plan_loop(stacks: tuple[str, ...], of: str, narrow: str) -> str:
+def _plan_loop(stacks: tuple[str, ...], narrow: str) -> str:
     names = " ".join(shlex.quote(s) for s in stacks)
-    return f"""\
-for stack in {names}; do
-  {{
-    echo "### Foundation plan for stack $stack{of} against the base branch"
-    echo '```text'
-    polyinfra plan --stack "$stack"{narrow} --diff "$BASE_SHA"
-    echo '```'
-  }} >> "$GITHUB_STEP_SUMMARY"
+    return f"""for stack in {names}; do
+  plan_markdown --stack "$stack"{narrow} --diff "$BASE_SHA"
 done
 """
 
