@@ -167,6 +167,51 @@ def test_sandbox_deploy_runs_on_label_for_same_repository_prs(workspace: Path, c
     push = next(s for s in steps(doc["jobs"]["build"]) if s.get("id") == "build-push-image")
     assert push["with"]["cache-from"] == "type=gha"
     assert doc["jobs"]["deploy"]["environment"] == "sandbox"
+    # the same question as markdown, for the job summary and the pull request's comment
+    summary = next(s for s in steps(plan) if s.get("id") == "summarize-affected")
+    assert summary["env"] == find["env"]
+    assert summary["run"].splitlines()[:3] == [
+        'report="$(mktemp)"',
+        'polyinfra affected --base "$BASE_SHA" --env sandbox --version "$VERSION" '
+        "--format markdown \\",
+        '  > "$report"',
+    ]
+    assert plan["outputs"]["affected_report"] == (
+        "${{ steps.summarize-affected.outputs.markdown }}"
+    )
+    comment = doc["jobs"]["comment"]
+    assert comment["needs"] == "plan"
+    assert comment["if"] == (
+        "!cancelled() && github.event_name == 'pull_request' && needs.plan.result != 'skipped'"
+    )
+    assert steps(comment)[0]["env"]["MARKER"] == "<!-- polyinfra:sandbox-deploy -->"
+    assert steps(comment)[0]["env"]["AFFECTED_REPORT"] == (
+        "${{ needs.plan.outputs.affected_report }}"
+    )
+
+
+def test_deploy_summarizes_what_it_deploys(workspace: Path, cli: Runner) -> None:
+    assert generate(cli, workspace)[0] == 0
+    doc = load(workspace, "deploy.yaml")
+    assert list(doc["jobs"]) == ["plan", "build", "deploy"]  # a push has no pull request
+    plan = doc["jobs"]["plan"]
+    assert [s.get("id") for s in steps(plan)][-2:] == ["find-affected", "summarize-affected"]
+    find, summary = steps(plan)[-2:]
+    assert summary["env"] == find["env"]
+    assert summary["run"] == (
+        'images=(--version "$VERSION" --released-tag main)\n'
+        'if [ "$EVENT_NAME" = "workflow_dispatch" ] && [ -z "$BASE_INPUT" ]; then\n'
+        "  scope=(--all)\n"
+        'elif [ "$EVENT_NAME" = "workflow_dispatch" ]; then\n'
+        '  scope=(--base "$BASE_INPUT")\n'
+        "else\n"
+        '  scope=(--base "$BEFORE" --fallback all)\n'
+        "fi\n"
+        'polyinfra affected "${scope[@]}" --env production "${images[@]}" --format markdown \\\n'
+        '  >> "$GITHUB_STEP_SUMMARY"\n'
+    )
+    # the outputs the build and deploy jobs read are the ones they were
+    assert set(plan["outputs"]) == {"apps", "build_matrix", "images", "version"}
 
 
 def test_closing_a_labelled_pull_request_runs_only_the_teardown(
@@ -174,7 +219,7 @@ def test_closing_a_labelled_pull_request_runs_only_the_teardown(
 ) -> None:
     assert generate(cli, workspace)[0] == 0
     doc = load(workspace, "sandbox-deploy.yaml")
-    assert list(doc["jobs"]) == ["plan", "build", "deploy", "teardown"]
+    assert list(doc["jobs"]) == ["plan", "build", "deploy", "teardown", "comment"]
     # plan (and so build and deploy) never runs for a closed pull request
     assert "'closed'" not in doc["jobs"]["plan"]["if"]
     teardown = doc["jobs"]["teardown"]

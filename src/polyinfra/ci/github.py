@@ -211,6 +211,19 @@ fi
             "BASE_INPUT": "${{ inputs.base }}",
             "VERSION": "${{ steps.determine-version.outputs.version }}",
         }
+        # The same question for reviewers, in the job summary.
+        summary = f"""
+images=(--version "$VERSION" --released-tag {q_released})
+if [ "$EVENT_NAME" = "workflow_dispatch" ] && [ -z "$BASE_INPUT" ]; then
+  scope=(--all)
+elif [ "$EVENT_NAME" = "workflow_dispatch" ]; then
+  scope=(--base "$BASE_INPUT")
+else
+  scope=(--base "$BEFORE" --fallback all)
+fi
+polyinfra affected "${{scope[@]}}" --env {q_env} "${{images[@]}}" --format markdown \\
+  >> "$GITHUB_STEP_SUMMARY"
+"""
         guard = None
         run_name = f"Deploy to {env} at ${{{{ github.sha }}}}"
         concurrency = node(group=f"deploy-{env}", cancel__in__progress=False)
@@ -231,6 +244,12 @@ fi
             "BASE_SHA": "${{ github.event.pull_request.base.sha }}",
             "VERSION": "${{ steps.determine-version.outputs.version }}",
         }
+        # The same question for reviewers: the job summary, and the pull request's comment.
+        summary = f"""
+report="$(mktemp)"
+polyinfra affected --base "$BASE_SHA" --env {q_env} --version "$VERSION" --format markdown \\
+  > "$report"
+{publish()}"""
         # Pull requests from forks get no OIDC token or secrets: never run for them.
         guard = (
             "github.event.pull_request.head.repo.full_name == github.repository && ("
@@ -265,11 +284,14 @@ echo "version=$version" >> "$GITHUB_OUTPUT"
             env={"HEAD_REF": "${{ github.head_ref }}"} if not production else None,
         ),
         run_step("Find affected apps", "find-affected", find, env=find_env),
+        run_step("Summarize affected apps", "summarize-affected", summary, env=find_env),
     ]
     outputs = {
         name: "${{ steps.find-affected.outputs." + name + " }}"
         for name in ("apps", "build_matrix", "images")
     }
+    if not production:
+        outputs["affected_report"] = step_output("summarize-affected")
     outputs["version"] = "${{ steps.determine-version.outputs.version }}"
     plan = job_node(
         ctx,
@@ -367,6 +389,12 @@ polyinfra deploy "${{app_args[@]}}" --env {q_env} --version "$VERSION" \\
     jobs = node(plan=plan, build=build, deploy=deploy)
     if not production:
         jobs["teardown"] = _teardown(ctx, env)
+        jobs["comment"] = comment_job(
+            ctx,
+            "sandbox-deploy",
+            "plan",
+            {"AFFECTED_REPORT": "${{ needs.plan.outputs.affected_report }}"},
+        )
     name = ci.workflows.deploy if production else ci.workflows.sandbox_deploy
     return workflow_node(name, run_name, on, jobs, concurrency)
 
