@@ -256,7 +256,40 @@ def test_provision_production_by_dispatch_sandbox_by_label(workspace: Path, cli:
     assert generate(cli, workspace)[0] == 0
     doc = load(workspace, "infrastructure-provision.yaml")
     assert list(doc["on"]) == ["workflow_dispatch", "pull_request"]
+    assert doc["on"]["workflow_dispatch"]["inputs"]["base"]["default"] == ""
+    assert list(doc["jobs"]) == ["plan", "provision", "comment"]
     job = doc["jobs"]["provision"]
+    # the plan comes first and needs no approval: the approver reads it before approving
+    assert job["needs"] == "plan"
+    plan = doc["jobs"]["plan"]
+    assert "environment" not in plan
+    assert plan["permissions"] == {"contents": "read"}
+    assert plan["if"] == job["if"]
+    assert plan["outputs"] == {"plan_report": "${{ steps.plan-foundation.outputs.markdown }}"}
+    show = steps(plan)[-1]
+    assert show["env"] == {
+        "STACK": "${{ steps.determine-stack.outputs.stack }}",
+        "BASE": "${{ github.event.pull_request.base.sha || inputs.base }}",
+        "LINK_BASE": "${{ github.server_url }}/${{ github.repository }}/blob/"
+        "${{ github.event.pull_request.head.sha || github.sha }}",
+    }
+    assert show["run"].startswith(
+        'report="$(mktemp)"\n'
+        "status=0\n"
+        "diff=()\n"
+        'if [ -n "$BASE" ]; then diff=(--diff "$BASE"); fi\n'
+        "plan_markdown() {\n"
+        '  polyinfra plan "$@" "${diff[@]}" --format markdown --link-base "$LINK_BASE" \\\n'
+        '    >> "$report" || status=$?\n'
+        '  echo >> "$report"\n'
+        "}\n"
+        'plan_markdown --stack "$STACK"\n'
+        'cat "$report" >> "$GITHUB_STEP_SUMMARY"\n'
+    )
+    assert show["run"].endswith('exit "$status"\n')
+    comment = doc["jobs"]["comment"]
+    assert comment["needs"] == "plan"
+    assert steps(comment)[0]["env"]["MARKER"] == "<!-- polyinfra:infrastructure-provision -->"
     assert job["environment"] == (
         "${{ github.event_name == 'workflow_dispatch' && 'production' || 'sandbox' }}"
     )

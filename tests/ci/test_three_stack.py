@@ -76,7 +76,7 @@ def test_provision_runs_platform_then_services(workspace: Path, cli: Runner) -> 
     doc = generate(cli, workspace)["infrastructure-provision.yaml"]
     assert list(doc["on"]) == ["workflow_dispatch", "pull_request"]
     assert doc["on"]["pull_request"] == {"types": ["labeled"]}
-    assert list(doc["jobs"]) == ["plan", "provision-platform", "provision-services"]
+    assert list(doc["jobs"]) == ["plan", "provision-platform", "provision-services", "comment"]
     plan = doc["jobs"]["plan"]
     platform = doc["jobs"]["provision-platform"]
     services = doc["jobs"]["provision-services"]
@@ -90,9 +90,10 @@ def test_provision_runs_platform_then_services(workspace: Path, cli: Runner) -> 
         "outputs": {
             "stack": "${{ steps.determine-stack.outputs.stack }}",
             "program_stacks": "${{ steps.find-affected.outputs.program_stacks }}",
+            "plan_report": "${{ steps.plan-foundation.outputs.markdown }}",
         },
     }
-    assert ids(plan) == ["determine-stack", None, *SETUP_IDS, "find-affected"]
+    assert ids(plan) == ["determine-stack", None, *SETUP_IDS, "find-affected", "plan-foundation"]
     checkout = plan["steps"][1]
     assert checkout["with"] == {
         "ref": "${{ github.event.pull_request.head.sha || github.sha }}",
@@ -113,6 +114,20 @@ def test_provision_runs_platform_then_services(workspace: Path, cli: Runner) -> 
         '  polyinfra affected --base "$BASE_SHA" --fallback all --format github\n'
         "fi\n"
     )
+    # each program that has the stack planned, in the plan job (no environment, no approval)
+    show = step(plan, "plan-foundation")
+    assert show["env"] == {
+        "STACK": "${{ steps.determine-stack.outputs.stack }}",
+        "BASE": "${{ github.event.pull_request.base.sha || inputs.base }}",
+        "LINK_BASE": "${{ github.server_url }}/${{ github.repository }}/blob/"
+        "${{ github.event.pull_request.head.sha || github.sha }}",
+    }
+    assert show["run"].splitlines()[9:11] == [
+        'case "$STACK" in production | sandbox) plan_markdown --stack "$STACK" '
+        "-w infrastructure/pulumi/platform ;; esac",
+        'case "$STACK" in production | sandbox) plan_markdown --stack "$STACK" '
+        "-w infrastructure/pulumi/services ;; esac",
+    ]
 
     affected = (
         "contains(fromJSON(needs.plan.outputs.program_stacks)['{}'], needs.plan.outputs.stack)"
@@ -317,7 +332,7 @@ def test_single_program_stack_with_workload_identity_uses_it(tmp_path: Path) -> 
         "project_id": "data-platform-sandbox",
     }
     provision = load_text(after["infrastructure-provision.yaml"], Path("p.yaml")).data
-    assert list(provision["jobs"]) == ["provision"]
+    assert list(provision["jobs"]) == ["plan", "provision", "comment"]
     assert step(provision["jobs"]["provision"], "provision-stack")["run"] == (
         'polyinfra provision --stack "$STACK" --yes'
     )

@@ -1,13 +1,17 @@
 """``infrastructure-provision.yaml``: the foundation, production by manual dispatch into the
 protected GitHub environment, sandbox from a pull-request label.
 
-With one Pulumi program, one job provisions the stack. With several (the three-stack layout:
-``platform`` and ``services``), a ``plan`` job asks ``polyinfra affected`` which programs the
-pull request changes (a manual dispatch provisions every program), then one job per program,
-in :attr:`Workspace.ordered_programs` order, each after the ones before it and each in a
-GitHub environment of its own, ``<environment>-<program>`` (``production-platform``), so each
-team approves its own program. A program's job runs only when every program before it was
-provisioned, or had nothing to provision.
+A ``plan`` job in no environment runs first and writes the plan (``polyinfra plan --diff``
+against the pull request's base or the dispatch's ``base`` input) to the job summary and the
+pull request's comment, so an approver reads it before approving what waits for them.
+
+With one Pulumi program, one job then provisions the stack. With several (the three-stack
+layout: ``platform`` and ``services``), the ``plan`` job also asks ``polyinfra affected`` which
+programs the pull request changes (a manual dispatch provisions every program), then one job
+per program, in :attr:`Workspace.ordered_programs` order, each after the ones before it and
+each in a GitHub environment of its own, ``<environment>-<program>`` (``production-platform``),
+so each team approves its own program. A program's job runs only when every program before it
+was provisioned, or had nothing to provision.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from polyinfra.ci.blocks import (
 )
 from polyinfra.ci.context import WorkflowContext
 from polyinfra.ci.identity import settings_inputs
+from polyinfra.ci.review import comment_job, link_base, publish, step_output
 from polyinfra.errors import UserError
 from polyinfra.positions import Position
 from polyinfra.workspace import PulumiProgram
@@ -49,9 +54,30 @@ def provision_workflow(ctx: WorkflowContext) -> CommentedMap:
     ci = ctx.ci
     environment = _by_event(ci.production_environment, ci.sandbox_environment)
     layered = ctx.ws.layered
-    jobs = _program_jobs(ctx) if layered else node(provision=_single_job(ctx, environment))
+    if layered:
+        jobs = _program_jobs(ctx)
+    else:
+        jobs = node(plan=_single_plan_job(ctx), provision=_single_job(ctx, environment))
+    # The sandbox's plan on the labelled pull request too: reviewers read it there.
+    jobs["comment"] = comment_job(
+        ctx,
+        "infrastructure-provision",
+        "plan",
+        {"PLAN_REPORT": "${{ needs.plan.outputs.plan_report }}"},
+    )
     on = CommentedMap()
-    on["workflow_dispatch"] = None
+    on["workflow_dispatch"] = node(
+        inputs=node(
+            base=node(
+                description="Show the foundation plan against this ref (branch, tag or SHA, "
+                "e.g. the commit last provisioned) before the approval; leave empty to show "
+                "the whole plan.",
+                required=False,
+                default="",
+                type="string",
+            )
+        )
+    )
     on["pull_request"] = node(types=flow_seq("labeled"))
     return workflow_node(
         ci.workflows.provision,
@@ -127,6 +153,64 @@ def _provision_step(ctx: WorkflowContext, name: str, stack: str, program: str) -
     )
 
 
+#: What the plan compares with: the pull request's base, or the ref a dispatch names (none:
+#: the whole plan).
+_PLAN_BASE = "${{ github.event.pull_request.base.sha || inputs.base }}"
+
+
+def _plan_step(ctx: WorkflowContext, stack: str) -> CommentedMap:
+    """The plan of the stack the run provisions (each program's, narrowed with ``-w``, when
+    the program has the stack) in the job summary and the step's report, before any job waits
+    for an approval. A failed plan (a protected resource removed, bad input) fails the step
+    once the summary is written."""
+    if ctx.ws.layered:
+        plans = "".join(
+            f'case "$STACK" in {" | ".join(shlex.quote(s) for s in sorted(program.stacks))}) '
+            f'plan_markdown --stack "$STACK" -w {shlex.quote(ctx.ws.rel(program.path))} ;; esac\n'
+            for program in ctx.ws.ordered_programs
+            if program.stacks
+        )
+    else:
+        plans = 'plan_markdown --stack "$STACK"\n'
+    return run_step(
+        "Plan the foundation",
+        "plan-foundation",
+        f"""
+report="$(mktemp)"
+status=0
+diff=()
+if [ -n "$BASE" ]; then diff=(--diff "$BASE"); fi
+plan_markdown() {{
+  polyinfra plan "$@" "${{diff[@]}}" --format markdown --link-base "$LINK_BASE" \\
+    >> "$report" || status=$?
+  echo >> "$report"
+}}
+{plans}{publish()}exit "$status"
+""",
+        env={"STACK": stack, "BASE": _PLAN_BASE, "LINK_BASE": link_base(HEAD)},
+    )
+
+
+def _single_plan_job(ctx: WorkflowContext) -> CommentedMap:
+    """The plan, in no environment: it runs at once, and the provision job that waits for the
+    environment's approval comes after it."""
+    steps = [
+        _determine_stack(ctx),
+        checkout_step(ref=HEAD, full_history=True),
+        *setup_steps(ctx),
+        _plan_step(ctx, "${{ steps.determine-stack.outputs.stack }}"),
+    ]
+    return job_node(
+        ctx,
+        "Plan the foundation",
+        steps,
+        permissions={"contents": "read"},
+        if_=_guard(ctx),
+        outputs={"plan_report": step_output("plan-foundation")},
+        timeout=15,
+    )
+
+
 def _single_job(ctx: WorkflowContext, environment: str) -> CommentedMap:
     steps = [
         _determine_stack(ctx),
@@ -143,6 +227,7 @@ def _single_job(ctx: WorkflowContext, environment: str) -> CommentedMap:
         f"Provision {environment}",
         steps,
         permissions={"contents": "read", "id-token": "write"},
+        needs="plan",
         if_=_guard(ctx),
         environment=environment,
         timeout=60,
@@ -202,7 +287,7 @@ def _plan_job(ctx: WorkflowContext, programs: dict[str, PulumiProgram]) -> Comme
     """Which stack the run provisions, and which programs have it affected: every program on a
     manual dispatch; on a pull request, those ``polyinfra affected`` lists (a platform change
     reaches services too), or every program when git cannot tell. A program without the
-    stack has nothing to provision."""
+    stack has nothing to provision. Then the plan of each program that has the stack."""
     stack = ctx.production_stack
     every = json.dumps(
         {name: [stack] if stack in p.stacks else [] for name, p in programs.items()},
@@ -210,9 +295,7 @@ def _plan_job(ctx: WorkflowContext, programs: dict[str, PulumiProgram]) -> Comme
     )
     steps = [
         _determine_stack(ctx),
-        checkout_step(
-            ref="${{ github.event.pull_request.head.sha || github.sha }}", full_history=True
-        ),
+        checkout_step(ref=HEAD, full_history=True),
         *setup_steps(ctx),
         run_step(
             "Find affected programs",
@@ -230,6 +313,7 @@ fi
                 "BASE_SHA": "${{ github.event.pull_request.base.sha }}",
             },
         ),
+        _plan_step(ctx, "${{ steps.determine-stack.outputs.stack }}"),
     ]
     return job_node(
         ctx,
@@ -240,6 +324,7 @@ fi
         outputs={
             "stack": "${{ steps.determine-stack.outputs.stack }}",
             "program_stacks": "${{ steps.find-affected.outputs.program_stacks }}",
+            "plan_report": step_output("plan-foundation"),
         },
         timeout=15,
     )
