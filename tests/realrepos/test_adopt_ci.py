@@ -7,6 +7,7 @@ lock `init` made, the built wheel, the package index this machine reaches."""
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -48,11 +49,27 @@ def steps(workflow: Path, job: str) -> dict[str, dict[str, Any]]:
     return {step["name"]: step for step in data["jobs"][job]["steps"]}
 
 
+#: What the runner puts for the expressions of the steps run here (a pull request's).
+CONTEXT = {
+    "github.server_url": "https://github.com",
+    "github.repository": "acme/python-polylith-example-uv",
+    "github.event.pull_request.head.sha": "0123456789abcdef0123456789abcdef01234567",
+}
+_EXPRESSION = re.compile(r"\$\{\{\s*([^}]*?)\s*\}\}")
+
+
+def expand(value: str) -> str:
+    """``value`` with its ``${{ ... }}`` expressions as the runner fills them (KeyError for an
+    expression this test does not know: the step needs more than a pull request gives)."""
+    return _EXPRESSION.sub(lambda m: CONTEXT[m.group(1)], value)
+
+
 def run_step(step: dict[str, Any], cwd: Path, path: list[str], github: Path) -> str:
     """The step's `run:` with bash -e, as GitHub runs it; returns stdout. $GITHUB_PATH lines
     are appended to ``path`` for the steps after it, as the runner does."""
     github_path = github / "path"
     github_path.touch()
+    assert "${{" not in step["run"]  # the generator passes values through env
     done = subprocess.run(
         ["bash", "-e", "-c", step["run"]],
         cwd=cwd,
@@ -61,10 +78,11 @@ def run_step(step: dict[str, Any], cwd: Path, path: list[str], github: Path) -> 
             "HOME": os.environ.get("HOME", "/tmp"),
             "GITHUB_PATH": str(github_path),
             "GITHUB_OUTPUT": str(github / "output"),
+            "GITHUB_STEP_SUMMARY": str(github / "summary"),
             "UV_PYTHON_DOWNLOADS": "never",  # this machine's Python, not one from the network
             # the certificate authorities the machine trusts, as a runner's are
             **{k: v for k, v in os.environ.items() if k in ("SSL_CERT_FILE", "SSL_CERT_DIR")},
-            **step.get("env", {}),
+            **{name: expand(str(value)) for name, value in step.get("env", {}).items()},
         },
         capture_output=True,
         text=True,
@@ -114,3 +132,8 @@ def test_the_generated_check_workflow_passes_on_its_first_run(
 
     out = run_step(check["Check workspace"], repo.root, path, github)
     assert "::error" not in out
+    # the reviewers' report, in the job summary, links the finding on the pull request's head
+    summary = (github / "summary").read_text(encoding="utf-8")
+    assert summary.startswith("### polyinfra check: production, sandbox\n")
+    blob = f"https://github.com/acme/python-polylith-example-uv/blob/{'0123456789abcdef' * 2}"
+    assert f"]({blob}01234567/projects/message_fastapi_project/Dockerfile#L1)" in summary

@@ -157,8 +157,17 @@ def test_the_workflows_provision_in_order_and_deploy_through_the_platforms_ident
     assert main(["ci", "generate", "-w", str(root)]) == 0
     workflows = root / ".github" / "workflows"
     provision = load_file(workflows / "infrastructure-provision.yaml").data
-    assert list(provision["jobs"]) == ["plan", "provision-platform", "provision-services"]
+    assert list(provision["jobs"]) == [
+        "plan",
+        "provision-platform",
+        "provision-services",
+        "comment",
+    ]
+    assert provision["jobs"]["provision-platform"]["needs"] == "plan"
     assert provision["jobs"]["provision-services"]["needs"] == ["plan", "provision-platform"]
+    # the plan is read before the approval: only the provisioning jobs wait for it
+    assert "environment" not in provision["jobs"]["plan"]
+    assert provision["jobs"]["comment"]["permissions"] == {"pull-requests": "write"}
     runs = [
         step["run"]
         for name in ("provision-platform", "provision-services")

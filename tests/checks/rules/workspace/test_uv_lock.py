@@ -25,7 +25,7 @@ def test_the_example_lock_matches(root: Path) -> None:
 def test_a_missing_lock_is_reported_where_a_workflow_needs_it(root: Path) -> None:
     (root / LOCK).unlink()
     assert found(root)[0] == (
-        ".github/workflows/check.yaml:38:11",
+        ".github/workflows/check.yaml:42:11",
         "this workflow runs `uv sync --frozen` in infrastructure/, which has no uv.lock: uv "
         "stops with 'Unable to find lockfile'",
         HINT,
