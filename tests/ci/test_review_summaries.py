@@ -185,9 +185,10 @@ def test_check_shows_what_the_change_affects(
     workflows: dict[str, dict[str, Any]], runner: Runner
 ) -> None:
     step = find_step(workflows["check.yaml"], "check", "show-affected")
-    assert runner.run(step, {"BASE_SHA": BASE}) == 0
-    assert runner.commands() == [f"affected --base {BASE} --format markdown"]
-    assert runner.summary.read_text() == report(f"affected --base {BASE} --format markdown")
+    assert runner.run(step, {"BASE_SHA": BASE, "LINK_BASE": LINK_BASE}) == 0
+    command = f"affected --base {BASE} --format markdown --link-base {LINK_BASE}"
+    assert runner.commands() == [command]
+    assert runner.summary.read_text() == report(command)
     assert read_outputs(runner.output) == {"markdown": runner.summary.read_text()}
 
 

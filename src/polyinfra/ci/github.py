@@ -106,9 +106,9 @@ if [ "$status" -eq 0 ] && [ "$markdown_status" -gt 1 ]; then status="$markdown_s
             "show-affected",
             f"""
 report="$(mktemp)"
-polyinfra affected --base "$BASE_SHA" --format markdown > "$report"
+polyinfra affected --base "$BASE_SHA" --format markdown --link-base "$LINK_BASE" > "$report"
 {publish()}""",
-            env=base,
+            env={**base, **links},
             **{"if": "${{ !cancelled() }}"},
         )
     )
