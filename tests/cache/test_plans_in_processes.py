@@ -3,7 +3,10 @@ failures of the user's program included (planned again here, for the line that f
 
 from __future__ import annotations
 
+import importlib
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -76,3 +79,46 @@ def test_the_child_prints_a_plan_or_fails_quietly(tmp_path: Path) -> None:
     assert sandbox is not None
     assert sandbox.stack == "sandbox"
     assert missing is None
+
+
+def test_this_process_plans_its_stacks_while_the_others_plan_theirs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = copy_example(tmp_path / "ws")
+    several_cpus(monkeypatch)
+    cached = importlib.import_module("polyinfra.foundation.plan.cached")
+    planned_here: list[str] = []
+    real_plan = cached.cached_plan
+
+    def recording_plan(cache: object, program: Path, stack: str, *args: Any, **kw: Any) -> Any:
+        planned_here.append(stack)
+        return real_plan(cache, program, stack, *args, **kw)
+
+    waited_after: list[list[str]] = []
+    real_results = parallel.PlansInProcesses.results
+
+    def recording_results(self: parallel.PlansInProcesses) -> Any:
+        waited_after.append(list(planned_here))
+        return real_results(self)
+
+    monkeypatch.setattr(cached, "cached_plan", recording_plan)
+    monkeypatch.setattr(parallel.PlansInProcesses, "results", recording_results)
+    result = check_workspace(root)
+    assert result.problems == []
+    # production here first, then the wait for sandbox, whose plan came from the other process
+    assert waited_after == [["production"]]
+    assert planned_here == ["production"]
+
+
+def test_a_module_beside_the_script_does_not_shadow_the_childs_imports(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = copy_example(tmp_path / "ws")
+    scripts = tmp_path / "scripts"
+    scripts.mkdir()
+    (scripts / "types.py").write_text("raise SystemExit('the standard library was shadowed')\n")
+    monkeypatch.setattr(sys, "path", [str(scripts), *sys.path[1:]])  # a script started here
+    monkeypatch.chdir(scripts)
+    (plan,) = parallel.PlansInProcesses([(root / "infrastructure" / "pulumi", "sandbox")]).results()
+    assert plan is not None
+    assert plan.stack == "sandbox"

@@ -452,51 +452,69 @@ class PendingPlans:
     elsewhere_keys: list[str] = field(default_factory=list)
 
     def finish(self) -> tuple[dict[str, Plan | None], tuple[UnreadableInput, ...]]:
-        """The plans by :attr:`StackFile.key` and where the program failed for the others;
-        a stack whose plan failed in another process is planned here, for the error."""
-        from polyinfra.foundation.plan.cached import cached_plan, store_plan
-        from polyinfra.foundation.references import mentioned
+        """The plans by :attr:`StackFile.key` and where the program failed for the others.
+        The stacks left to this process are planned while the other processes plan theirs; a
+        stack whose plan failed in another process is then planned here, for the error."""
+        from polyinfra.foundation.plan.cached import store_plan
 
+        made: dict[str, Plan | None] = {}
+        failed: dict[str, UnreadableInput] = {}
+        elsewhere = set(self.elsewhere_keys) if self.elsewhere is not None else set()
+        for key, stack in self.order.items():
+            if key not in self.ready and key not in elsewhere:
+                self._plan_here(key, stack, made, failed)
         if self.elsewhere is not None:
-            results = self.elsewhere.results()
-            for key, made in zip(self.elsewhere_keys, results, strict=True):
-                if made is None:
+            for key, plan in zip(self.elsewhere_keys, self.elsewhere.results(), strict=True):
+                if plan is None:
+                    self._plan_here(key, self.order[key], made, failed)
                     continue
-                self.ready[key] = made
+                self.ready[key] = plan
                 if self.cache is not None and key in self.keys:
-                    store_plan(self.cache, self.keys[key], made)
+                    store_plan(self.cache, self.keys[key], plan)
         plans: dict[str, Plan | None] = {}
         failures: list[UnreadableInput] = []
-        for key, stack in self.order.items():
+        for key in self.order:  # in the stacks' order, however they were planned
             if key in self.ready:
                 plans[key] = self.ready[key]
-                continue
-            program = _program_of(self.ws, stack)
-            assert stack.model is not None  # only stacks that validated are here
-            try:
-                references = mentioned(read_text(stack.path, bounds=self.ws.bounds))
-                plans[key] = cached_plan(
-                    self.cache,
-                    program.path,
-                    stack.stack,
-                    stack.model,
-                    stack.path,
-                    references=references,
-                )
-            except UserError as exc:
-                failures.append(_unreadable(exc, stack.path))
-            except RefusedFile:
-                raise
-            except Exception as exc:  # the user's program failed: report where, not a traceback
-                failures.append(
-                    UnreadableInput(
-                        _failing_line(exc, program.path) or Position(stack.path, 1, 1),
-                        f"the foundation program fails for stack {stack.stack!r}: "
-                        f"{type(exc).__name__}: {exc}",
-                        hint=f"run `polyinfra plan --stack {stack.stack}` to see it fail",
-                    )
-                )
+            elif key in made:
+                plans[key] = made[key]
+            else:
+                failures.append(failed[key])
         return plans, tuple(failures)
+
+    def _plan_here(
+        self,
+        key: str,
+        stack: StackFile,
+        made: dict[str, Plan | None],
+        failed: dict[str, UnreadableInput],
+    ) -> None:
+        from polyinfra.foundation.plan.cached import cached_plan
+        from polyinfra.foundation.references import mentioned
+
+        program = _program_of(self.ws, stack)
+        assert stack.model is not None  # only stacks that validated are here
+        try:
+            references = mentioned(read_text(stack.path, bounds=self.ws.bounds))
+            made[key] = cached_plan(
+                self.cache,
+                program.path,
+                stack.stack,
+                stack.model,
+                stack.path,
+                references=references,
+            )
+        except UserError as exc:
+            failed[key] = _unreadable(exc, stack.path)
+        except RefusedFile:
+            raise
+        except Exception as exc:  # the user's program failed: report where, not a traceback
+            failed[key] = UnreadableInput(
+                _failing_line(exc, program.path) or Position(stack.path, 1, 1),
+                f"the foundation program fails for stack {stack.stack!r}: "
+                f"{type(exc).__name__}: {exc}",
+                hint=f"run `polyinfra plan --stack {stack.stack}` to see it fail",
+            )
 
     def close(self) -> None:
         """Stop planning (the caller failed before it asked for the plans)."""

@@ -31,11 +31,13 @@ class PlansInProcesses:
 
     def __init__(self, stacks: Sequence[tuple[Path, str]]) -> None:
         env = dict(os.environ)
-        # the child imports what this process imports, from the same places
-        env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
+        # the child imports what this process imports, from the same places; not from the
+        # folder of the script that started this process (sys.path[0]) nor from the current
+        # folder (-P): a file there named like a module (types.py) would be imported instead
+        env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path[1:] if p)
         self._children = [
             subprocess.Popen(
-                [sys.executable, "-m", __name__, str(folder), stack],
+                [sys.executable, "-P", "-m", __name__, str(folder), stack],
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
                 stdin=subprocess.DEVNULL,
