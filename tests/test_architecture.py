@@ -25,6 +25,7 @@ LAYERS: tuple[frozenset[str], ...] = (
             "proc",
             "cache",
             "realpaths",
+            "lazy",
             "markdown",
         }
     ),

@@ -30,10 +30,11 @@ Its names are imported when first used: a command that needs one module of the p
 
 from __future__ import annotations
 
-import importlib
 import sys
 import types
 from typing import TYPE_CHECKING, Any
+
+from polyinfra.lazy import lazy_names
 
 if TYPE_CHECKING:
     from polyinfra.manifests.apps import (
@@ -95,13 +96,7 @@ _MODULES = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _MODULES.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names(__name__, _MODULES)
 
 
 class _Package(types.ModuleType):
