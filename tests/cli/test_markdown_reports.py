@@ -110,6 +110,19 @@ def test_plan_of_the_example(example_path: Path, capsys: pytest.CaptureFixture[s
     assert out == expected("plan-sandbox.md")
 
 
+def test_links_on_a_commit_that_reads_like_a_token_stay_whole(
+    example_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a head commit whose hash, with the path after it, the redactor takes for a random token
+    base = "https://github.com/acme/data-platform/blob/c2ce6f447ed4d57b1e2feb89414c343c1027c4d1"
+    args = ("plan", "--format", "markdown", "-s", "sandbox", "-w", str(example_path))
+    code, out = run(capsys, *args, "--link-base", base)
+    assert code == 0
+    assert "redacted" not in out
+    assert f"]({base}/infrastructure/pulumi/Pulumi.sandbox.yaml#L" in out
+    assert len(out.splitlines()) == len(expected("plan-sandbox.md").splitlines())
+
+
 def test_json_is_format_json(example_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     args = ["plan", "-s", "sandbox", "-w", str(example_path)]
     assert run(capsys, *args, "--json") == run(capsys, *args, "--format", "json", "--json")

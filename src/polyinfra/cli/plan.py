@@ -121,7 +121,7 @@ def plan(
         from polyinfra.workspace.discover import find_root
 
         text = plan_markdown(results, ref=diff, root=find_root(workspace), link_base=link_base)
-        out.file.write(redact(text))
+        out.file.write(redact_outside_links(text, link_base))
     else:
         for index, result in enumerate(results):
             if index:
@@ -153,6 +153,17 @@ def _format(chosen: PlanFormat | None, as_json: bool, *, detailed: bool) -> Plan
     if as_json:
         return PlanFormat.json
     return chosen or PlanFormat.text
+
+
+def redact_outside_links(text: str, link_base: str | None) -> str:
+    """``text`` redacted, the links to ``link_base`` left whole: a commit hash next to a path
+    reads as a random token, and a link redacted is a dead link that claims a secret."""
+    from polyinfra.redact import redact
+
+    if not link_base:
+        return redact(text)
+    stand_in = "\x00link-base\x00"
+    return redact(text.replace(link_base, stand_in)).replace(stand_in, link_base)
 
 
 class PlanCommand(Command):
