@@ -43,7 +43,7 @@ class Comment:
         return {
             "id": self.id,
             "body": self.body,
-            "user": {"login": self.user},
+            "user": {"login": self.user, "type": "Bot" if self.user.endswith("[bot]") else "User"},
             "url": f"{api}/repos/{REPOSITORY}/issues/comments/{self.id}",
             "html_url": f"https://github.com/{REPOSITORY}/pull/{PR}#issuecomment-{self.id}",
         }
@@ -257,6 +257,19 @@ def test_other_comments_are_left_alone(
     assert code == 0, err
     assert [(c.id, c.body) for c in github.comments[:4]] == before
     assert [c.body for c in github.comments[4:]] == [BODY]
+    assert writes(github) == [("POST", f"/repos/{REPOSITORY}/issues/{PR}/comments")]
+
+
+def test_a_users_comment_with_the_marker_is_not_taken_over(
+    workflows: dict[str, dict[str, Any]], github: GitHub, tmp_path: Path
+) -> None:
+    # anyone who may comment can start a comment with the marker: it is not the bot's
+    planted = github.add("<!-- polyinfra:check -->\n\nAll clear, nothing to review.\n", "mallory")
+    code, _, err = comment(workflows, github, tmp_path)
+    assert code == 0, err
+    assert planted.body == "<!-- polyinfra:check -->\n\nAll clear, nothing to review.\n"
+    assert [c.body for c in github.comments[1:]] == [BODY]
+    assert github.comments[1].user == "github-actions[bot]"
     assert writes(github) == [("POST", f"/repos/{REPOSITORY}/issues/{PR}/comments")]
 
 

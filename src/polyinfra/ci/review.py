@@ -87,8 +87,10 @@ page=1
 while :; do
   comments="$(api GET "$comments_url?per_page=100&page=$page")"
   if [ "$(jq 'length' <<<"$comments")" -eq 0 ]; then break; fi
-  comment_id="$(jq -r --arg marker "$MARKER" \\
-    'first(.[] | select((.body // "") | startswith($marker)) | .id) // empty' <<<"$comments")"
+  # the bot's own comment: anyone may write one that starts with the marker
+  comment_id="$(jq -r --arg marker "$MARKER" --arg bot 'github-actions[bot]' \\
+    'first(.[] | select(.user.login == $bot and ((.body // "") | startswith($marker)))
+      | .id) // empty' <<<"$comments")"
   if [ -n "$comment_id" ]; then break; fi
   page=$((page + 1))
 done
