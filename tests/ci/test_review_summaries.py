@@ -247,12 +247,17 @@ def test_provision_plans_the_pull_request_against_its_base(
     assert runner.commands() == [command]
     assert runner.summary.read_text() == report(command) + "\n"
     assert read_outputs(runner.output) == {"markdown": report(command) + "\n"}
-    # a dispatch without a base shows the whole plan; a protected resource removed fails it
+    # a dispatch without a base shows the whole plan; a failed plan (a protected resource
+    # removed, a base that is no commit) warns the approver and blocks nothing
     code = runner.run(step, {"STACK": "production", "BASE": "", "LINK_BASE": link}, "production", 1)
-    assert code == 1
+    assert code == 0
     command = f"plan --stack production --format markdown --link-base {link}"
     assert runner.commands() == [command]
     assert runner.summary.read_text() == report(command) + "\n"
+    assert runner.stdout.splitlines()[-1] == (
+        "::warning title=Foundation plan::polyinfra plan exited 1: read the job summary "
+        "before approving"
+    )
 
 
 def test_provision_plans_each_program_that_has_the_stack(

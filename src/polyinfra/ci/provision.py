@@ -161,8 +161,10 @@ _PLAN_BASE = "${{ github.event.pull_request.base.sha || inputs.base }}"
 def _plan_step(ctx: WorkflowContext, stack: str) -> CommentedMap:
     """The plan of the stack the run provisions (each program's, narrowed with ``-w``, when
     the program has the stack) in the job summary and the step's report, before any job waits
-    for an approval. A failed plan (a protected resource removed, bad input) fails the step
-    once the summary is written."""
+    for an approval. The plan informs the approver, it does not gate: a failed plan (a
+    protected resource removed, a base that is no commit) is a warning on the run, and the
+    approver decides (after `pulumi state unprotect`, the plan still sees the stack file's
+    protection)."""
     if ctx.ws.layered:
         plans = "".join(
             f'case "$STACK" in {" | ".join(shlex.quote(s) for s in sorted(program.stacks))}) '
@@ -185,7 +187,9 @@ plan_markdown() {{
     >> "$report" || status=$?
   echo >> "$report"
 }}
-{plans}{publish()}exit "$status"
+{plans}{publish()}if [ "$status" -ne 0 ]; then
+  echo "::warning title=Foundation plan::polyinfra plan exited $status: read the job summary before approving"
+fi
 """,
         env={"STACK": stack, "BASE": _PLAN_BASE, "LINK_BASE": link_base(HEAD)},
     )
