@@ -288,8 +288,8 @@ def test_provision_production_by_dispatch_sandbox_by_label(workspace: Path, cli:
     )
     assert show["run"].endswith(  # the plan informs the approval, it does not gate it
         'if [ "$status" -ne 0 ]; then\n'
-        '  echo "::warning title=Foundation plan::polyinfra plan exited $status: read the job '
-        'summary before approving"\n'
+        '  warning="polyinfra plan exited $status: read the job summary before approving"\n'
+        '  echo "::warning title=Foundation plan::$warning"\n'
         "fi\n"
     )
     comment = doc["jobs"]["comment"]

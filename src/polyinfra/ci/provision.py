@@ -188,7 +188,8 @@ plan_markdown() {{
   echo >> "$report"
 }}
 {plans}{publish()}if [ "$status" -ne 0 ]; then
-  echo "::warning title=Foundation plan::polyinfra plan exited $status: read the job summary before approving"
+  warning="polyinfra plan exited $status: read the job summary before approving"
+  echo "::warning title=Foundation plan::$warning"
 fi
 """,
         env={"STACK": stack, "BASE": _PLAN_BASE, "LINK_BASE": link_base(HEAD)},
