@@ -274,8 +274,8 @@ def main() -> int:
         f"{naive_total / t.total:.2f}x"
     )
     print(
-        f"in this process: phases {t.total:.2f} s, wall {t.wall:.2f} s (the overlays render "
-        "while the stacks are planned)"
+        f"in this process: phases {t.total:.2f} s, wall {t.wall:.2f} s (other processes plan "
+        "stacks while this one renders)"
     )
     baseline = cached["no cache (--no-cache)"][0]
     print("`polyinfra check` as a process, start-up included:")

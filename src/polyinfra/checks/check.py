@@ -8,7 +8,6 @@ import functools
 import time
 import traceback
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,8 +57,8 @@ class Timings:
     rendering the overlays)."""
 
     seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(PHASES, 0.0))
-    #: wall-clock seconds of the whole check: less than :attr:`total` when the overlays
-    #: rendered while the stacks were planned
+    #: wall-clock seconds of the whole check: the phases and what lies between them (the
+    #: stack plans made in other processes run during the ``kustomize`` phase)
     wall: float = 0.0
 
     @contextmanager
@@ -162,21 +161,18 @@ def check_workspace(
                     return reused, ()
             return render_overlays(ws, envs, cache=cache, keys_used=keys_used)
 
-    if pending is None:
+    # Rendered while other processes, if any, plan their stacks; then the stacks left to
+    # this process are planned. Not both at once here: a Pulumi program runs in this
+    # process's folder and import path (its own), which a render must not see.
+    try:
         manifests, failures = render()
-    else:
-        # kustomize runs in its own process: the overlays render while this one plans (and
-        # other processes, if any, plan the other stacks)
-        with ThreadPoolExecutor(1, thread_name_prefix="polyinfra-render") as pool:
-            rendering = pool.submit(render)
-            try:
-                with timings.phase("pulumi"):
-                    plans, plan_failures = pending.finish()
-            except BaseException:
-                pending.close()
-                rendering.cancel()
-                raise
-            manifests, failures = rendering.result()
+    except BaseException:
+        if pending is not None:
+            pending.close()
+        raise
+    if pending is not None:
+        with timings.phase("pulumi"):
+            plans, plan_failures = pending.finish()
     ctx = workspace_context(
         ws,
         stacks,

@@ -150,7 +150,7 @@ def timing_table(result: CheckResult) -> str:
     for phase, seconds in result.timings.seconds.items():
         lines.append(f"{phase:<10} {seconds:>8.3f} {result.timings.share(phase):>6.1%}")
     lines.append(f"{'total':<10} {total:>8.3f}")
-    # less than the total when the overlays rendered while the stacks were planned
+    # the phases and what lies between them
     lines.append(f"{'wall':<10} {result.timings.wall:>8.3f}")
     return "\n".join(lines)
 
