@@ -4,6 +4,7 @@ folder read once, and nothing kept once the block ends."""
 from __future__ import annotations
 
 import os
+import random
 from pathlib import Path
 
 import pytest
@@ -85,3 +86,39 @@ def test_a_link_changed_after_the_block_is_seen(tree: Path) -> None:
     assert real(tree / "link" / "b") == tree / "other" / "b"
     with resolving():
         assert real(tree / "link" / "b") == tree / "other" / "b"
+
+
+def test_a_path_of_thousands_of_parts(tree: Path) -> None:
+    deep = tree / "a" / "b" / Path(*[".."] * 1200) / "etc"
+    with resolving():
+        assert real(deep) == deep.resolve()
+
+
+def test_a_loop_on_the_way_that_the_path_leaves_again(tree: Path) -> None:
+    (tree / "c").mkdir()
+    (tree / "c" / "l0").symlink_to("l0")
+    path = tree / "c" / "l0" / "missing" / ".." / ".." / "missing"
+    with resolving():
+        assert real(path) == path.resolve()
+
+
+def test_random_trees_give_the_answers_of_resolve(tmp_path: Path) -> None:
+    rng = random.Random(7)
+    names = ["a", "b", "c", "..", ".", "l1", "l2", "gone"]
+    for number in range(20):
+        root = tmp_path / f"t{number}"
+        for folder in ("a/b/c", "b/a", "c"):
+            (root / folder).mkdir(parents=True, exist_ok=True)
+        for link in ("l1", "a/l2", "b/a/l1", "c/l2"):
+            target = rng.choice(["..", "../a", "b", "/", "l1", "a/b", "../../c", "nowhere"])
+            (root / link).symlink_to(target)
+        with resolving():
+            for _ in range(30):
+                path = root.joinpath(*rng.choices(names, k=rng.randint(1, 7)))
+                try:
+                    expected = path.resolve()
+                except RuntimeError:
+                    with pytest.raises(RuntimeError):
+                        real(path)
+                    continue
+                assert real(path) == expected, path

@@ -40,25 +40,32 @@ def real(path: Path) -> Path:
     memo = _MEMO.get()
     if memo is None:
         return path.resolve()
-    return _real(path if path.is_absolute() else Path.cwd() / path, memo)
+    absolute = path if path.is_absolute() else Path.cwd() / path
+    try:
+        return _real(absolute, memo)
+    except RuntimeError:  # a link loop on the way: resolve tells whether the whole path has one
+        return path.resolve()
 
 
 def _real(path: Path, memo: dict[Path, Path]) -> Path:
-    found = memo.get(path)
-    if found is not None:
-        return found
-    parent = path.parent
-    if parent == path:  # the file system's root
-        result = path
-    elif path.name == "..":  # the resolved parent holds no link: its parent is the answer
-        result = _real(parent, memo).parent
-    else:
-        candidate = _real(parent, memo) / path.name
-        try:
-            mode = os.lstat(candidate).st_mode
-        except OSError:
-            result = candidate  # nothing there: the rest is taken as written, as resolve does
+    """Folder by folder from the nearest one in ``memo`` (or the root), without recursion: a
+    path may have thousands of parts."""
+    pending: list[Path] = []
+    known = path
+    while known not in memo and known.parent != known:
+        pending.append(known)
+        known = known.parent
+    resolved = memo.get(known, known)
+    for part in reversed(pending):
+        if part.name == "..":  # the resolved parent holds no link: its parent is the answer
+            resolved = resolved.parent
         else:
-            result = candidate.resolve() if stat.S_ISLNK(mode) else candidate
-    memo[path] = result
-    return result
+            candidate = resolved / part.name
+            try:
+                mode = os.lstat(candidate).st_mode
+            except OSError:
+                resolved = candidate  # nothing there: the rest is taken as written, as resolve does
+            else:
+                resolved = candidate.resolve() if stat.S_ISLNK(mode) else candidate
+        memo[part] = resolved
+    return resolved
