@@ -9,6 +9,7 @@ from pathlib import Path
 import pulumi_gcp as gcp
 import pytest
 
+from polyinfra.cache import code_digest
 from polyinfra.foundation import argspec
 
 
@@ -96,26 +97,39 @@ def test_provider_facts_are_worked_out_once_per_machine(
         calls.append("computed")
         return "labels"
 
-    assert argspec.provider_fact("labels_argument", "gcp.storage.Bucket", compute) == "labels"
+    def fact() -> object:
+        return argspec.provider_fact(
+            "labels_argument", "gcp.storage.Bucket", compute, lambda v: isinstance(v, str)
+        )
+
+    assert fact() == "labels"
     facts = argspec._facts_file(argspec.provider_version())
     assert facts.parent == tmp_path / "polyinfra"
     stored = json.loads(facts.read_text())
     assert stored == {
         "version": argspec.provider_version(),
+        "code": code_digest(),
         "facts": {"labels_argument": {"gcp.storage.Bucket": "labels"}},
     }
     # another process reads it from the file: prove it by altering the stored value
     stored["facts"]["labels_argument"]["gcp.storage.Bucket"] = "user_labels"
     facts.write_text(json.dumps(stored))
     monkeypatch.setattr(argspec, "_FACTS", None)
-    assert argspec.provider_fact("labels_argument", "gcp.storage.Bucket", compute) == "user_labels"
+    assert fact() == "user_labels"
     assert calls == ["computed"]
-    # a corrupt file, or one another provider version wrote, is not trusted
-    for text in ("{not json", json.dumps({"version": "0.0.1", "facts": stored["facts"]})):
+    # not trusted: a corrupt file, one another provider version or another polyinfra wrote,
+    # a value of the wrong kind
+    untrusted = [
+        "{not json",
+        json.dumps({**stored, "version": "0.0.1"}),
+        json.dumps({**stored, "code": "another polyinfra"}),
+        json.dumps({**stored, "facts": {"labels_argument": {"gcp.storage.Bucket": 12}}}),
+    ]
+    for text in untrusted:
         facts.write_text(text)
         monkeypatch.setattr(argspec, "_FACTS", None)
-        assert argspec.provider_fact("labels_argument", "gcp.storage.Bucket", compute) == "labels"
-    assert calls == ["computed"] * 3
+        assert fact() == "labels"
+    assert calls == ["computed"] * 5
 
 
 def test_labels_argument_comes_from_the_facts_file(

@@ -115,7 +115,10 @@ class ResourceType:
         kinds), else ``user_labels`` (Cloud Monitoring's); None when it has neither. Worked
         out once per provider version (:func:`~polyinfra.foundation.argspec.provider_fact`)."""
         found: str | None = argspec.provider_fact(
-            "labels_argument", str(self), self._labels_argument
+            "labels_argument",
+            str(self),
+            self._labels_argument,
+            lambda value: value in ("labels", "user_labels", None),
         )
         return found
 

@@ -174,12 +174,18 @@ def _facts_file(version: str) -> Path:
 _FACTS: dict[str, dict[str, Any]] | None = None
 
 
-def provider_fact(kind: str, key: str, compute: Callable[[], Any]) -> Any:
+def provider_fact(
+    kind: str, key: str, compute: Callable[[], Any], valid: Callable[[Any], bool]
+) -> Any:
     """A fact about the installed pulumi-gcp (``kind`` ``"labels_argument"``, ``key`` a class):
     ``compute()`` the first time on this machine, then read from a file of this provider
     version's facts in the user's cache folder (a check whose plans come from the cache need
-    not import the provider's modules to know them). ``compute()`` returns JSON values; an
-    unreadable or foreign file is ignored and an unwritable one only costs speed."""
+    not import the provider's modules to know them). ``compute()`` returns JSON values. The
+    file holds the provider's version and polyinfra's code digest (the code works the facts
+    out): another's is ignored, as is an unreadable file and a stored value ``valid``
+    refuses; an unwritable file only costs speed."""
+    from polyinfra.cache import code_digest
+
     global _FACTS
     version = provider_version()
     path = _facts_file(version)
@@ -187,19 +193,24 @@ def provider_fact(kind: str, key: str, compute: Callable[[], Any]) -> Any:
         _FACTS = {}
         try:
             stored = json.loads(path.read_text(encoding="utf-8"))
-            if isinstance(stored, dict) and stored.get("version") == version:
+            if (
+                isinstance(stored, dict)
+                and stored.get("version") == version
+                and stored.get("code") == code_digest()
+            ):
                 _FACTS = {k: v for k, v in stored.get("facts", {}).items() if isinstance(v, dict)}
         except (OSError, ValueError, AttributeError):
             pass
     known = _FACTS.setdefault(kind, {})
-    if key in known:
+    if key in known and valid(known[key]):
         return known[key]
     value = compute()
     known[key] = value
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"version": version, "facts": _FACTS}), encoding="utf-8")
+        record = {"version": version, "code": code_digest(), "facts": _FACTS}
+        tmp.write_text(json.dumps(record), encoding="utf-8")
         tmp.replace(path)
     except OSError:
         pass
