@@ -34,7 +34,9 @@ class PlansInProcesses:
         # the child imports what this process imports, from the same places; not from the
         # folder of the script that started this process (sys.path[0]) nor from the current
         # folder (-P): a file there named like a module (types.py) would be imported instead
-        env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path[1:] if p)
+        # (under -P or PYTHONSAFEPATH, sys.path[0] is no such folder: it is kept)
+        paths = sys.path if sys.flags.safe_path else sys.path[1:]
+        env["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
         self._children = [
             subprocess.Popen(
                 [sys.executable, "-P", "-m", __name__, str(folder), stack],
