@@ -15,7 +15,7 @@ from polyinfra import markdown as md
         ("*bold* and _em_", "\\*bold\\* and \\_em\\_"),
         ("a | b", "a \\| b"),
         ("<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;"),
-        ("[click](https://evil.example)", "\\[click\\](https://evil.example)"),
+        ("[click](https://evil.example)", "\\[click\\](https<!-- -->://evil.example)"),
         ("![img](x.png)", "\\!\\[img\\](x.png)"),
         ("`code` ~~gone~~", "\\`code\\` \\~\\~gone\\~\\~"),
         ("# not a heading", "\\# not a heading"),
@@ -26,6 +26,12 @@ from polyinfra import markdown as md
         ("ask @data-eng about #12", "ask @<!-- -->data-eng about \\#<!-- -->12"),
         ("sa@proj.iam.gserviceaccount.com", "sa@<!-- -->proj.iam.gserviceaccount.com"),
         ("a lone @ and # stay", "a lone @ and \\# stay"),
+        # nor does a URL become a link, GH-12 an issue reference, $x$ a formula
+        ("see https://evil.example/x", "see https<!-- -->://evil.example/x"),
+        ("or www.evil.example", "or www<!-- -->.evil.example"),
+        ("fixes GH-12", "fixes GH-<!-- -->12"),
+        ("costs $5 or $x^2$", "costs \\$5 or \\$x^2\\$"),
+        ("a www-folder and GH-x stay", "a www-folder and GH-x stay"),
     ],
 )
 def test_escape(text: str, expected: str) -> None:

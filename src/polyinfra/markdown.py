@@ -14,10 +14,14 @@ from urllib.parse import quote, urlsplit
 
 #: Characters that start or end markdown syntax in running text (CommonMark's backslash
 #: escapes), and ``|``, which ends a table cell in GFM.
-_SPECIAL = re.compile(r"([\\`*_\[\]|~#!])")
+_SPECIAL = re.compile(r"([\\`*_\[\]|~#!$])")
 _BREAKS = re.compile(r"\r\n|[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]")
-#: ``@name`` (a mention) and ``#12`` (an issue reference) as GitHub reads them in text.
-_REFERENCE = re.compile(r"(@(?=[A-Za-z0-9])|#(?=[0-9]))")
+#: What GitHub turns into a link or a notification in text: ``@name`` (a mention), ``#12`` and
+#: ``GH-12`` (issue references), ``https://…`` and ``www.…`` (autolinks); an empty HTML comment
+#: after the first characters breaks each.
+_REFERENCE = re.compile(
+    r"(@(?=[A-Za-z0-9])|#(?=[0-9])|\bGH-(?=[0-9])|\b(?:https?|ftp)(?=:)|\bwww(?=\.))", re.I
+)
 
 
 def escape(text: str) -> str:
@@ -31,6 +35,8 @@ def escape(text: str) -> str:
     a\\_b \\*c\\* &lt;d&gt; \\[e\\](f) \\| g
     >>> print(escape("ask @data-eng about #12"))
     ask @<!-- -->data-eng about \\#<!-- -->12
+    >>> print(escape("see https://x.example or www.x.example, GH-7, $x$"))
+    see https<!-- -->://x.example or www<!-- -->.x.example, GH-<!-- -->7, \\$x\\$
     """
     text = html.escape(_BREAKS.sub(" ", text), quote=False)
     return _REFERENCE.sub(r"\1<!-- -->", _SPECIAL.sub(r"\\\1", text))
