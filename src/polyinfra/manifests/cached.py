@@ -117,20 +117,9 @@ def cached_render(
     for i, (request, keyed) in enumerate(zip(requests, keys, strict=True)):
         if keyed is None:
             continue
-        key, bounds = keyed
-        decoded = _entry(cache, key, request)
-        if decoded is None:
-            continue
-        text, image_name = decoded
-        found[i] = RenderedApp(
-            app=request.app,
-            env=request.env,
-            overlay=request.overlay,
-            image=request.image,
-            text=text,
-            image_name=image_name,
-            bounds=bounds,
-        )
+        app = _entry(cache, keyed[0], request, keyed[1])
+        if app is not None:
+            found[i] = app
     missing = [i for i in range(len(requests)) if i not in found]
     if missing:
         fresh = render([requests[i] for i in missing], options).apps
@@ -155,27 +144,16 @@ def renders_by_key(
     requests = [request for request, _ in entries]
     apps = []
     for (request, key), bounds in zip(entries, _bounds(requests), strict=True):
-        decoded = _entry(cache, key, request)
-        if decoded is None:
+        app = _entry(cache, key, request, bounds)
+        if app is None:
             return None
-        text, image_name = decoded
-        apps.append(
-            RenderedApp(
-                app=request.app,
-                env=request.env,
-                overlay=request.overlay,
-                image=request.image,
-                text=text,
-                image_name=image_name,
-                bounds=bounds,
-            )
-        )
+        apps.append(app)
     return apps
 
 
-def _entry(cache: Cache, key: str, request: RenderRequest) -> tuple[str, str] | None:
-    """The rendered text and image name cached under ``key``, or None when there is no entry
-    or it is not one (ignored, with a debug message)."""
+def _entry(cache: Cache, key: str, request: RenderRequest, bounds: Bounds) -> RenderedApp | None:
+    """``request``'s app as cached under ``key`` (its tree within ``bounds``), or None when
+    there is no entry or it is not one (ignored, with a debug message)."""
     payload = cache.get(KIND, key)
     if payload is None:
         return None
@@ -187,4 +165,12 @@ def _entry(cache: Cache, key: str, request: RenderRequest) -> tuple[str, str] | 
     except (ValueError, KeyError, TypeError) as exc:
         log.debug("cached render of %s (%s) ignored: %s", request.app, request.env, exc)
         return None
-    return text, image_name
+    return RenderedApp(
+        app=request.app,
+        env=request.env,
+        overlay=request.overlay,
+        image=request.image,
+        text=text,
+        image_name=image_name,
+        bounds=bounds,
+    )
